@@ -1,0 +1,83 @@
+"""How a notebook talks to its kernel: five TCP sockets on loopback.
+
+Jupyter's kernel protocol runs over ZeroMQ on TCP. The kernel writes a *connection
+file* (transport, ip, five ports, a signing key) and the Jupyter server connects to
+those ports, by default on 127.0.0.1. (Jupyter client docs, "Connection files":
+https://jupyter-client.readthedocs.io/en/stable/kernels.html#connection-files)
+
+Introduced in notebooks/00-start-here.ipynb.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .addresses import is_loopback
+
+__all__ = ["connection_info", "kernel_sockets", "CHANNELS"]
+
+#: The five channels of the Jupyter messaging protocol and what each carries.
+CHANNELS = {
+    "shell_port": "requests: execute this cell, complete this name",
+    "iopub_port": "broadcasts: output, status (busy/idle)",
+    "stdin_port": "input() prompts from the kernel to you",
+    "control_port": "interrupt, shutdown, debugger",
+    "hb_port": "heartbeat: is the kernel still alive?",
+}
+
+
+def connection_info() -> dict | None:
+    """The running kernel's connection file as a dict, without its signing key.
+
+    Returns None outside a Jupyter kernel (a plain ``python`` has no connection file).
+
+    >>> info = connection_info()   # inside a notebook
+    >>> info is None or info["transport"] in ("tcp", "ipc")
+    True
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    try:
+        from ipykernel.connect import get_connection_file
+        path = get_connection_file()
+    except Exception:  # not in a kernel, or ipykernel missing
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    info.pop("key", None)  # the HMAC key signs messages: never show it
+    info["connection_file"] = os.path.basename(path)
+    return info
+
+
+def kernel_sockets(pid: int | None = None) -> list[dict]:
+    """The TCP sockets of the kernel process (this process by default), as plain data.
+
+    Each item: ``local`` and ``remote`` (address, port) tuples, ``status`` (LISTEN,
+    ESTABLISHED, ...) and ``loopback`` (True when every address involved is loopback).
+
+    >>> all(s["loopback"] for s in kernel_sockets())   # inside a notebook
+    True
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    import psutil
+
+    proc = psutil.Process(pid or os.getpid())
+    connections = getattr(proc, "net_connections", None) or proc.connections
+    rows = []
+    for conn in connections(kind="tcp"):
+        local = tuple(conn.laddr) if conn.laddr else None
+        remote = tuple(conn.raddr) if conn.raddr else None
+        addresses = [a[0] for a in (local, remote) if a]
+        rows.append({
+            "local": local,
+            "remote": remote,
+            "status": conn.status,
+            "loopback": bool(addresses) and all(is_loopback(a) for a in addresses),
+        })
+    rows.sort(key=lambda r: (r["status"], r["local"] or ()))
+    return rows
