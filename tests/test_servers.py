@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from loopedu.experiments import probe_addresses, probe_loopback
+from loopedu.experiments import expected_reach, probe_addresses, probe_loopback
 from loopedu.servers import connect_outcome, errno_name, listener
 
 
@@ -64,8 +64,19 @@ def test_errno_name():
 def test_probe_reports_bind_failure_and_success():
     ok, bad = probe_addresses(["127.0.0.1", "192.0.2.1"])
     assert ok == {"address": "127.0.0.1", "bind": "ok", "connect": "connected",
-                  "server_saw": "127.0.0.1"}
+                  "server_saw": "127.0.0.1", "outcome": "bind ok, connected"}
     assert bad["bind"] == "EADDRNOTAVAIL" and bad["connect"] is None
+    assert bad["outcome"] == "EADDRNOTAVAIL"
+
+
+def test_expected_reach_matches_this_linux_machine():
+    import platform
+    if platform.system() != "Linux":
+        pytest.skip("the observation is of Linux")
+    for address in ("127.0.0.1", "127.0.0.2", "127.255.255.254"):
+        assert probe_loopback(address)["outcome"] == expected_reach(address)
+    assert expected_reach("127.0.0.2", "Darwin") == "EADDRNOTAVAIL"
+    assert expected_reach("127.0.0.1", "Darwin") == "bind ok, connected"
 
 
 @pytest.mark.skipif(not socket.has_ipv6, reason="Python built without IPv6")

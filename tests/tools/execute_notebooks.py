@@ -30,8 +30,10 @@ def sources(argv: list[str]) -> list[Path]:
     return sorted(p for f in FOLDERS for p in (ROOT / f).glob("[0-9][0-9]-*.py"))
 
 
-def execute(py: Path, timeout: int = 120) -> float:
-    nb = jupytext.read(py)
+def execute(py: Path, timeout: int = 120, save: bool = True) -> float:
+    """Execute the notebook of ``py`` (a .py source or an .ipynb) in a fresh kernel;
+    return the seconds it took; save it as .ipynb with outputs when ``save``."""
+    nb = jupytext.read(py) if py.suffix == ".py" else nbformat.read(py, as_version=4)
     nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
                                  "language": "python", "name": "python3"}
@@ -39,8 +41,9 @@ def execute(py: Path, timeout: int = 120) -> float:
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(py.parent)}}).execute()
     elapsed = time.perf_counter() - start
-    nbformat.validate(nb)
-    nbformat.write(nb, py.with_suffix(".ipynb"))
+    if save:
+        nbformat.validate(nb)
+        nbformat.write(nb, py.with_suffix(".ipynb"))
     return elapsed
 
 

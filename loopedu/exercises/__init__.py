@@ -1,0 +1,29 @@
+"""Exercises with instant feedback, hints on demand and local progress.
+
+Introduced in notebooks/00-start-here.ipynb.
+
+    >>> from loopedu.exercises import check, hint, catalog
+    >>> check("00.kernel-transport", "0.0.0.0").passed
+    False
+
+- ``catalog()``                    ids of all exercises, by lesson
+- ``check(exercise_id, answer)``   a ``Feedback`` (``.passed``, ``.message``); never raises
+- ``hint(exercise_id, n=None)``    the next hint (or hint ``n``); never the solution
+- ``progress()``, ``progress_report()``   what has been passed, as data or as text
+- ``exercise`` and the ``expect_*`` helpers   for writing exercises (see ``lesson00.py``)
+- ``loopedu.exercises.student.build_student_versions``   solutions out, for handing out
+
+Exercises live in modules named ``lessonNN.py`` in this package; they are found and
+imported on first use, so importing this package is cheap (nbformat, for the student
+builder, is imported only by ``loopedu.exercises.student``).
+"""
+
+from .framework import Exercise, Feedback, Text, catalog, check, exercise, hint
+from .helpers import expect_choice, expect_equal, expect_mapping, expect_set
+from .progress_store import progress, progress_report
+
+__all__ = [
+    "Exercise", "Feedback", "Text", "catalog", "check", "exercise", "expect_choice",
+    "expect_equal", "expect_mapping", "expect_set", "hint", "progress",
+    "progress_report",
+]

@@ -1,0 +1,569 @@
+"""Tests of loopedu.exercises: checks, helpers, hints, the registry and progress."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import loopedu.exercises as ex
+from loopedu.exercises import (Feedback, catalog, check, exercise, expect_choice,
+                               expect_equal, expect_mapping, expect_set, hint, progress,
+                               progress_report)
+from loopedu.exercises import framework, progress_store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class RaisingEq:
+    """An answer whose comparison, hash and repr all blow up."""
+
+    def __eq__(self, other):
+        raise RuntimeError("no comparing me")
+
+    def __hash__(self):
+        raise RuntimeError("no hashing me")
+
+    def __repr__(self):
+        raise RuntimeError("no showing me")
+
+    def __iter__(self):
+        raise RuntimeError("no iterating me")
+
+
+class BadMessage(Exception):
+    def __str__(self):
+        raise RuntimeError("no message either")
+
+
+ODD_ANSWERS = [
+    object(), RaisingEq(), float("nan"), float("inf"), -float("inf"), "x" * 1_000_000,
+    "9" * 100_000, [[[[]]]], [[1, 2], [3, [4]]], {"a": {"b": []}}, {1, 2, 3}, b"\x00\xff",
+    (), "", "   ", -1, 10**5000, True, False, 1j, ipaddress.ip_address("10.0.0.1"),
+    type, print, Exception("boom"), range(10**12),
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test gets its own progress folder, fresh hint counts and registry copy."""
+    catalog()  # load the lesson modules into the real registry before copying it
+    monkeypatch.setenv("LOOPEDU_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(framework, "_REGISTRY", dict(framework._REGISTRY))
+    monkeypatch.setattr(framework, "_HINTS_SHOWN", {})
+    monkeypatch.setattr(progress_store, "_UNSAVED", {})
+    yield tmp_path / "home"
+
+
+@pytest.fixture
+def size_exercise():
+    """A lesson-99 exercise like the ones lessons define, with three hints."""
+
+    @exercise("99.loopback-size", lesson=99, title="How many addresses in 127/8?",
+              hints=["A /8 leaves 32-8 bits for hosts.", "Each bit doubles the count.",
+                     "Count the host bits, then use **."])
+    def _(answer):
+        return expect_equal(answer, 2**24, common={
+            2**8: "That is the number of /8 blocks, not addresses in one."})
+
+    return "99.loopback-size"
+
+
+# --- Feedback ------------------------------------------------------------------------
+
+def test_feedback_text_is_deterministic_and_says_the_verdict_in_words():
+    good = Feedback(True, "That's right.", "00.x")
+    bad = Feedback(False, "You gave 1. That is not it.", "00.x")
+    assert str(good) == repr(good) == "Correct (00.x): That's right."
+    assert str(bad) == "Not yet (00.x): You gave 1. That is not it."
+    assert bool(good) and not bool(bad)
+    assert "Correct" in good._repr_html_() and "Not yet" in bad._repr_html_()
+    assert 'role="status"' in bad._repr_html_()
+
+
+def test_feedback_html_escapes_the_message():
+    html = Feedback(False, "You gave '<script>alert(1)</script>'.", "00.x")._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_feedback_note_is_shown():
+    fb = Feedback(True, "That's right.", "00.x", note="Could not save.")
+    assert str(fb).endswith("\nCould not save.") and "Could not save." in fb._repr_html_()
+
+
+# --- expect_equal --------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer", [2**24, "16777216", " 16_777_216 ", "16,777,216",
+                                    16777216.0])
+def test_expect_equal_accepts_the_right_int_in_many_spellings(answer):
+    assert expect_equal(answer, 2**24).passed
+
+
+@pytest.mark.parametrize("answer", [2**8, "256", 2**24 + 1, 2**32, -5, 0.5,
+                                    "2**24", "2^24", "sixteen million", True, None,
+                                    [1], {1: 1}])
+def test_expect_equal_rejects_wrong_ints_without_giving_the_solution(answer):
+    fb = expect_equal(answer, 2**24, common={2**8: "That is the number of /8 blocks."})
+    assert not fb.passed
+    assert fb.message
+    assert "16777216" not in fb.message and "16,777,216" not in fb.message
+
+
+def test_expect_equal_tailors_known_wrong_answers():
+    fb = expect_equal("256", 2**24, common={2**8: "That is the number of /8 blocks."})
+    assert fb.message == "You gave '256'. That is the number of /8 blocks."
+
+
+def test_expect_equal_explains_quoted_expressions():
+    assert "remove the quotes" in expect_equal("2**24", 2**24).message
+
+
+def test_expect_equal_floats_strings_and_addresses():
+    assert expect_equal(0.1 + 0.2, 0.3).passed
+    assert not expect_equal(0.31, 0.3).passed
+    assert "NaN" in expect_equal(float("nan"), 0.3).message
+    assert expect_equal("  Loopback  ", "loopback").passed
+    assert not expect_equal("loopback", "Loopback", normalize=lambda s: s).passed
+    assert expect_equal("0:0:0:0:0:0:0:1", ipaddress.ip_address("::1")).passed
+    fb = expect_equal("127.0.0.1/8", ipaddress.ip_network("127.0.0.0/8"))
+    assert not fb.passed and "host bits" in fb.message and "127.0.0.0/8" not in fb.message
+    assert expect_equal("yes", True).passed and not expect_equal("no", True).passed
+
+
+def test_expect_equal_also_wrong_and_coerce_options():
+    assert expect_equal("lo", "127.0.0.1", also=["lo"]).passed
+    assert expect_equal("x", "y", wrong="Think again.").message.endswith("Think again.")
+    assert expect_equal("x", "y", wrong=lambda v: f"Not {v}.").message.endswith("Not x.")
+    assert not expect_equal("5", 5, coerce=False).passed
+    assert expect_equal("0x7f", 127, coerce=lambda v: int(v, 16)).passed
+    assert "Could not read" in expect_equal("zz", 127, coerce=lambda v: int(v, 16)).message
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=lambda a: type(a).__name__)
+@pytest.mark.parametrize("expected", [2**24, 0.5, "127.0.0.1", True,
+                                      ipaddress.ip_address("::1"), (1, 2)])
+def test_expect_equal_never_raises_on_odd_answers(answer, expected):
+    fb = expect_equal(answer, expected)
+    assert isinstance(fb, Feedback) and isinstance(fb.message, str)
+    assert len(fb.message) < 500
+    assert "0x" not in fb.message  # no memory addresses: messages are deterministic
+
+
+# --- expect_set ----------------------------------------------------------------------
+
+def test_expect_set_accepts_any_order_duplicates_and_text():
+    want = {"127.0.0.1", "::1"}
+    assert expect_set(["::1", "127.0.0.1", "::1"], want).passed
+    assert expect_set("127.0.0.1, ::1", want).passed
+    assert expect_set(("::1", " 127.0.0.1 "), want).passed
+    assert expect_set(["80", 443], [80, 443]).passed
+
+
+def test_expect_set_counts_without_naming_what_is_missing():
+    fb = expect_set(["127.0.0.1", "0.0.0.0"], ["127.0.0.1", "::1", "127.0.0.2"],
+                    common={"0.0.0.0": "0.0.0.0 is a wildcard, not an address."})
+    assert not fb.passed
+    assert fb.message.startswith("1 of 3 right; 2 missing.")
+    assert "'0.0.0.0'" in fb.message and "wildcard" in fb.message
+    assert "::1" not in fb.message and "127.0.0.2" not in fb.message
+
+
+@pytest.mark.parametrize("answer", [{"a": 1}, 5, [[1], [2]], [{1}], RaisingEq(),
+                                    iter(range(20_000))])
+def test_expect_set_explains_malformed_answers(answer):
+    fb = expect_set(answer, [1, 2])
+    assert not fb.passed and fb.message
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=lambda a: type(a).__name__)
+def test_expect_set_never_raises(answer):
+    fb = expect_set(answer, ["127.0.0.1", "::1"])
+    assert not fb.passed and "::1" not in fb.message
+
+
+# --- expect_mapping ------------------------------------------------------------------
+
+PREDICTIONS = {"127.0.0.1": True, "0.0.0.0": False, "192.0.2.1": False}
+
+
+def test_expect_mapping_accepts_right_predictions_in_any_spelling():
+    assert expect_mapping({"127.0.0.1": "yes", "0.0.0.0": "no", "192.0.2.1": False},
+                          PREDICTIONS).passed
+
+
+def test_expect_mapping_names_wrong_keys_never_right_values():
+    fb = expect_mapping({"127.0.0.1": False, "0.0.0.0": False, "extra": 1}, PREDICTIONS,
+                        common={("127.0.0.1", False): "Loopback is always reachable."})
+    assert not fb.passed
+    assert fb.message == ("1 of 3 predictions right. Look again at: '127.0.0.1'. "
+                          "No prediction for: '192.0.2.1'. Not asked about: 'extra'. "
+                          "Loopback is always reachable.")
+    assert "True" not in fb.message
+
+
+def test_expect_mapping_treats_none_values_as_not_yet_predicted():
+    fb = expect_mapping({"127.0.0.1": None, "0.0.0.0": False, "192.0.2.1": ...},
+                        PREDICTIONS)
+    assert fb.message == ("1 of 3 predictions right. No prediction for: '127.0.0.1', "
+                          "'192.0.2.1'.")
+    fb = expect_mapping(dict.fromkeys(PREDICTIONS), PREDICTIONS)
+    assert fb.message == "No predictions yet: give a value for each of the 3 keys " \
+                         "(replace each None)."
+
+
+def test_expect_mapping_explains_unreadable_values_and_non_dicts():
+    fb = expect_mapping({"127.0.0.1": "maybe", "0.0.0.0": False, "192.0.2.1": False},
+                        PREDICTIONS)
+    assert "For '127.0.0.1': Expected True or False" in fb.message
+    assert "Expected a dict" in expect_mapping([1, 2], PREDICTIONS).message
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS + [{"127.0.0.1": RaisingEq()},
+                                                  {RaisingEq: RaisingEq()}],
+                         ids=lambda a: type(a).__name__)
+def test_expect_mapping_never_raises(answer):
+    fb = expect_mapping(answer, PREDICTIONS)
+    assert not fb.passed
+    message = fb.message.replace("Expected True or False", "").replace("got True", "")
+    assert "True" not in message
+
+
+# --- expect_choice -------------------------------------------------------------------
+
+OPTIONS = {"a": "Run first.", "b": "Predict, then run.", "c": "Skip it."}
+
+
+@pytest.mark.parametrize("answer", ["b", "B", " (b) ", "b)", "b.", "predict, then RUN."])
+def test_expect_choice_accepts_letters_and_text(answer):
+    assert expect_choice(answer, "b", OPTIONS).passed
+
+
+def test_expect_choice_rejects_with_tailored_message_and_no_solution():
+    fb = expect_choice("a", "b", OPTIONS, common={"a": "Predict before you run."})
+    assert fb.message == "(a) is not it. Predict before you run."
+    assert "(b)" not in fb.message
+    assert "no option (z)" in expect_choice("z", "b", OPTIONS).message
+    assert "letter" in expect_choice(2, "b", OPTIONS).message
+    assert "letter" in expect_choice("ab", "b", OPTIONS).message
+    assert expect_choice("c", "c", ["x", "y", "z"]).passed
+
+
+def test_expect_choice_author_error_is_reported_by_check():
+    @exercise("99.bad-choice", title="Broken on purpose")
+    def _(answer):
+        return expect_choice(answer, "q", OPTIONS)
+
+    fb = check("99.bad-choice", "a")
+    assert not fb.passed
+    assert fb.message.startswith("Could not check this answer: ValueError")
+
+
+# --- check ---------------------------------------------------------------------------
+
+def test_check_passes_and_fails(size_exercise):
+    fb = check(size_exercise, "16777216")
+    assert fb.passed and fb.exercise_id == size_exercise and fb.note == ""
+    wrong = check(size_exercise, 256)
+    assert not wrong.passed
+    assert "/8 blocks" in wrong.message and "hint('99.loopback-size')" in wrong.message
+
+
+@pytest.mark.parametrize("missing", [None, ...])
+def test_check_missing_answer_says_what_to_do(size_exercise, missing):
+    fb = check(size_exercise, missing)
+    assert not fb.passed and fb.message.startswith("No answer yet")
+    assert "Replace" in fb.message
+
+
+def test_check_unknown_id_lists_close_matches(size_exercise):
+    fb = check("99.loopbak-size", 1)
+    assert not fb.passed and "'99.loopback-size'" in fb.message
+    assert "catalog()" in check("zz.nothing-like-it", 1).message
+    assert "must be a string" in check(None, 1).message
+    assert check(" 99.Loopback-Size ", 2**24).passed
+
+
+def test_check_reports_a_checker_that_raises():
+    @exercise("99.raises", title="Raises")
+    def _(answer):
+        return 1 / 0
+
+    @exercise("99.raises-badly", title="Raises an exception that cannot be shown")
+    def _(answer):
+        raise BadMessage()
+
+    fb = check("99.raises", 1)
+    assert not fb.passed
+    assert fb.message == "Could not check this answer: ZeroDivisionError: division by zero"
+    assert "BadMessage" in check("99.raises-badly", 1).message
+
+
+def test_check_accepts_bool_checkers_and_rejects_junk():
+    @exercise("99.bool", title="Bool")
+    def _(answer):
+        return answer == 3
+
+    @exercise("99.junk", title="Junk")
+    def _(answer):
+        return "yes"
+
+    assert check("99.bool", 3).passed and not check("99.bool", 4).passed
+    assert "returned str" in check("99.junk", 1).message
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=lambda a: type(a).__name__)
+def test_check_never_raises_on_any_registered_exercise(answer, size_exercise):
+    for ident in catalog():
+        fb = check(ident, answer)
+        assert isinstance(fb, Feedback) and fb.exercise_id == ident
+        if not isinstance(answer, (bool, int, str)) or answer in ("", "   "):
+            assert not fb.passed, (ident, answer)
+
+
+def test_check_never_raises_even_if_everything_breaks(monkeypatch):
+    monkeypatch.setattr(framework, "get", lambda _id: 1 / 0)
+    fb = check("00.kernel-transport", "x")
+    assert not fb.passed and "ZeroDivisionError" in fb.message
+
+
+# --- registry and discovery ----------------------------------------------------------
+
+def test_catalog_is_sorted_by_lesson_and_holds_lesson00(size_exercise):
+    ids = catalog()
+    assert ids[:2] == ["00.kernel-transport", "00.predict-first"]
+    assert ids[-1] == size_exercise
+    lessons = [framework.get(i).lesson for i in ids]
+    assert lessons == sorted(lessons)
+
+
+def test_every_lesson_module_imports_and_its_exercises_are_well_formed():
+    names = framework.lesson_modules()
+    assert "lesson00" in names
+    for name in names:
+        __import__(f"loopedu.exercises.{name}")  # raises if a lesson module is broken
+    assert framework._LOAD_ERRORS == {}
+    for ident in catalog():
+        item = framework.get(ident)
+        assert framework._ID_RE.match(ident) and item.title.strip()
+        assert int(ident[:2]) == item.lesson
+        assert all(isinstance(h, str) and h.strip() for h in item.hints)
+
+
+def test_a_broken_lesson_module_does_not_break_the_others(monkeypatch):
+    monkeypatch.setattr(framework, "_LOADED", set(framework._LOADED))
+    monkeypatch.setattr(framework, "_LOAD_ERRORS", {})
+    monkeypatch.setattr(framework, "lesson_modules", lambda: ["lesson00", "lesson98"])
+    with pytest.warns(RuntimeWarning, match="lesson98"):
+        assert "00.kernel-transport" in catalog()
+    fb = check("98.anything", 1)
+    assert not fb.passed and "lesson98 could not be imported" in fb.message
+
+
+def test_exercise_decorator_rejects_bad_definitions(size_exercise):
+    with pytest.raises(ValueError, match="must look like"):
+        exercise("1.bad", title="x")
+    with pytest.raises(ValueError, match="make them agree"):
+        exercise("02.x", lesson=3, title="x")
+    with pytest.raises(TypeError):
+        exercise("02.x", title="x", hints="one string")
+    with pytest.raises(ValueError, match="already defined"):
+        def other(answer):
+            return True
+        other.__module__ = "somewhere.else"
+        exercise(size_exercise, title="again")(other)
+
+
+def test_importing_the_package_is_light_and_lazy():
+    heavy = ("nbformat", "ipywidgets", "matplotlib", "IPython", "loopedu.exercises.lesson00",
+             "loopedu.exercises.student")
+    code = ("import sys, loopedu.exercises; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lesson00_exercises_are_real():
+    assert check("00.kernel-transport", " 127.0.0.1 ").passed
+    assert check("00.kernel-transport", "Loop Back").passed
+    assert check("00.kernel-transport", ipaddress.ip_address("127.0.0.1")).passed
+    for wrong, clue in [("0.0.0.0", "every interface"), ("localhost", "is a name"),
+                        ("::1", "IPv6"), ("127.0.0.2", "127.x.y.z"),
+                        ("192.168.1.10", "other machines"), ("eth0", "network card"),
+                        ("tcp", "transport")]:
+        fb = check("00.kernel-transport", wrong)
+        assert not fb.passed and clue in fb.message, wrong
+        assert "127.0.0.1" not in fb.message and "loopback" not in fb.message.lower()
+    assert check("00.predict-first", "B").passed
+    for wrong in "acd":
+        fb = check("00.predict-first", wrong)
+        assert not fb.passed and "(b)" not in fb.message
+    for ident in ("00.kernel-transport", "00.predict-first"):
+        for n in range(1, len(framework.get(ident).hints) + 1):
+            text = hint(ident, n)
+            assert "127.0.0.1" not in text and "loopback" not in text.lower()
+
+
+# --- hints ---------------------------------------------------------------------------
+
+def test_hints_cycle_then_say_there_are_no_more(size_exercise):
+    assert hint(size_exercise) == ("Hint 1 of 3 for 99.loopback-size: A /8 leaves 32-8 "
+                                   "bits for hosts.")
+    assert hint(size_exercise).startswith("Hint 2 of 3")
+    assert hint(size_exercise).startswith("Hint 3 of 3")
+    assert hint(size_exercise).startswith("No more hints for 99.loopback-size")
+    assert hint(size_exercise).startswith("No more hints")
+    assert hint(size_exercise, 2).startswith("Hint 2 of 3")
+    assert "16777216" not in "".join(hint(size_exercise, n) for n in (1, 2, 3))
+
+
+def test_hint_n_jumps_ahead_and_bad_n_is_explained(size_exercise):
+    assert hint(size_exercise, 2).startswith("Hint 2 of 3")
+    assert hint(size_exercise).startswith("Hint 3 of 3")
+    for bad in (0, 4, -1, "2", 1.0, True):
+        assert "ask for n from 1 to 3" in hint(size_exercise, bad)
+
+
+def test_hint_unknown_and_hintless_exercises():
+    @exercise("99.no-hints", title="No hints")
+    def _(answer):
+        return True
+
+    assert hint("99.no-hints") == "There are no hints for 99.no-hints."
+    assert "Did you mean '99.no-hints'" in hint("99.no-hint")
+
+
+def test_hint_is_shown_as_plain_text():
+    text = hint("00.predict-first", 1)
+    assert isinstance(text, str) and repr(text) == str(text)
+
+
+# --- progress ------------------------------------------------------------------------
+
+def test_progress_round_trip(isolated, size_exercise):
+    assert progress()["passed"] == 0
+    assert check(size_exercise, 2**24).passed
+    data = progress()
+    row = next(r for r in data["exercises"] if r["id"] == size_exercise)
+    assert row["passed"] and row["lesson"] == 99 and row["title"].startswith("How many")
+    assert row["first_passed"].endswith("+00:00")
+    assert data["path"] == str(isolated / "progress.json") and data["problem"] == ""
+    assert json.loads((isolated / "progress.json").read_text())["passed"][size_exercise]
+    first = row["first_passed"]
+    progress_store.record_pass(size_exercise, when="2099-01-01T00:00:00+00:00")
+    assert progress_store.load().passed[size_exercise] == first  # first time is kept
+    assert not next(r for r in progress()["exercises"] if r["id"] == "00.predict-first")[
+        "passed"]
+
+
+def test_progress_report_is_a_short_table(size_exercise):
+    check(size_exercise, 2**24)
+    report = progress_report()
+    assert report.startswith(f"Passed 1 of {len(catalog())} exercises.")
+    line = next(l for l in report.splitlines() if size_exercise in l)
+    assert line.split()[:3] == ["99", size_exercise, "yes"]
+    assert repr(report) == str(report)
+
+
+def test_failing_answers_are_not_recorded(isolated, size_exercise):
+    check(size_exercise, 1)
+    assert not (isolated / "progress.json").exists()
+
+
+def test_progress_write_is_atomic(isolated, size_exercise, monkeypatch):
+    check("00.predict-first", "b")
+    before = (isolated / "progress.json").read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(progress_store.os, "replace", broken_replace)
+        fb = check(size_exercise, 2**24)
+    assert fb.passed and "could not be saved" in fb.note and "No space left" in fb.note
+    assert (isolated / "progress.json").read_bytes() == before  # old file untouched
+    assert sorted(p.name for p in isolated.iterdir()) == ["progress.json"]  # no temp left
+    assert size_exercise in progress_store.load().passed  # remembered for the session
+    check("00.kernel-transport", "127.0.0.1")  # the next save writes both
+    saved = json.loads((isolated / "progress.json").read_text())["passed"]
+    assert set(saved) == {"00.predict-first", "00.kernel-transport", size_exercise}
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b'{"passed": {"x": 5}}',
+                                     b"\xff\xfe"])
+def test_corrupt_progress_file_is_moved_aside_never_lost(isolated, size_exercise, content):
+    isolated.mkdir(parents=True)
+    (isolated / "progress.json").write_bytes(content)
+    assert "could not be understood" in progress()["problem"]
+    assert (isolated / "progress.json").read_bytes() == content  # reading changes nothing
+    fb = check(size_exercise, 2**24)
+    assert fb.passed and "moved aside" in fb.note
+    aside = list(isolated.glob("progress.json.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == content
+    assert list(progress_store.load().passed) == [size_exercise]
+    assert progress()["problem"] == ""
+
+
+def test_unwritable_progress_folder_keeps_working(tmp_path, monkeypatch, size_exercise):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOOPEDU_HOME", str(blocker / "loopedu"))
+    fb = check(size_exercise, 2**24)
+    assert fb.passed
+    assert "could not be saved to" in fb.note and str(blocker) in fb.note
+    assert "LOOPEDU_HOME" in fb.note
+    data = progress()
+    assert "could not be read" in data["problem"]
+    assert next(r for r in data["exercises"] if r["id"] == size_exercise)["passed"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root can write to a read-only folder")
+def test_read_only_progress_folder(isolated, size_exercise):
+    isolated.mkdir()
+    isolated.chmod(0o500)
+    try:
+        fb = check(size_exercise, 2**24)
+        assert fb.passed and "could not be saved" in fb.note
+    finally:
+        isolated.chmod(0o700)
+
+
+def test_data_dir_follows_each_platform(monkeypatch, tmp_path):
+    monkeypatch.delenv("LOOPEDU_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(progress_store.sys, "platform", "linux")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert progress_store.data_dir() == tmp_path / ".local/share/loopedu"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/is/ignored")
+    assert progress_store.data_dir() == tmp_path / ".local/share/loopedu"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert progress_store.data_dir() == tmp_path / "xdg/loopedu"
+    monkeypatch.setattr(progress_store.sys, "platform", "darwin")
+    assert progress_store.data_dir() == tmp_path / "Library/Application Support/loopedu"
+    monkeypatch.setattr(progress_store.sys, "platform", "win32")
+    monkeypatch.setenv("APPDATA", str(tmp_path / "Roaming"))
+    assert progress_store.data_dir() == tmp_path / "Roaming/loopedu"
+    monkeypatch.setenv("LOOPEDU_HOME", "~/elsewhere")
+    assert progress_store.store_path() == tmp_path / "elsewhere/progress.json"
+
+
+def test_session_loopedu_home_is_a_temporary_folder(loopedu_home):
+    import conftest
+
+    assert loopedu_home.is_dir() and loopedu_home.name.startswith("loopedu-test-home-")
+    assert conftest._LOOPEDU_HOME == str(loopedu_home)
+    assert not str(loopedu_home).startswith(str(Path.home() / ".local"))
+
+
+def test_public_api_is_documented():
+    for name in ex.__all__:
+        obj = getattr(ex, name)
+        doc = obj.__doc__ or ""
+        if callable(obj) and not isinstance(obj, type):
+            assert "Example" in doc and "notebooks/00-start-here.ipynb" in doc, name
