@@ -53,11 +53,13 @@ def connection_info() -> dict | None:
     return info
 
 
-def kernel_sockets(pid: int | None = None) -> list[dict]:
+def kernel_sockets(pid: int | None = None, info: dict | None = None) -> list[dict]:
     """The TCP sockets of the kernel process (this process by default), as plain data.
 
     Each item: ``local`` and ``remote`` (address, port) tuples, ``status`` (LISTEN,
-    ESTABLISHED, ...) and ``loopback`` (True when every address involved is loopback).
+    ESTABLISHED, ...), ``loopback`` (True when every address involved is loopback) and
+    ``channel``: the connection-file channel whose port the socket's local port is
+    (``info`` defaults to :func:`connection_info`), else ``"other"``.
 
     >>> all(s["loopback"] for s in kernel_sockets())   # inside a notebook
     True
@@ -66,6 +68,8 @@ def kernel_sockets(pid: int | None = None) -> list[dict]:
     """
     import psutil
 
+    info = connection_info() if info is None else info
+    ports = {info[k]: k[:-5] for k in CHANNELS if info and k in info}
     proc = psutil.Process(pid or os.getpid())
     connections = getattr(proc, "net_connections", None) or proc.connections
     rows = []
@@ -78,6 +82,9 @@ def kernel_sockets(pid: int | None = None) -> list[dict]:
             "remote": remote,
             "status": conn.status,
             "loopback": bool(addresses) and all(is_loopback(a) for a in addresses),
+            "channel": ports.get(local[1], "other") if local else "other",
         })
-    rows.sort(key=lambda r: (r["status"], r["local"] or ()))
+    order = [k[:-5] for k in CHANNELS] + ["other"]
+    rows.sort(key=lambda r: (r["status"] != "LISTEN", r["status"],
+                             order.index(r["channel"]), r["local"] or ()))
     return rows

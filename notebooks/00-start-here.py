@@ -123,7 +123,14 @@ sockets = kernel_link.kernel_sockets()
 for s in sockets:
     local = f"{s['local'][0]}:{s['local'][1]}"
     remote = f"{s['remote'][0]}:{s['remote'][1]}" if s["remote"] else "-"
-    print(f"{s['status']:<12} local {local:<22} remote {remote}")
+    print(f"{s['status']:<12} {s['channel']:<8} local {local:<22} remote {remote}")
+
+# %% [markdown]
+# Read the table from the top: each `LISTEN` row is a channel of the connection file
+# (or, marked `other`, a socket the kernel keeps for its own threads); each `ESTABLISHED`
+# row is one end of a live connection, whose other end is the Jupyter server (or the
+# kernel talking to itself between threads, as recent ipykernel versions do). Both ends
+# of every connection are 127.0.0.1.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -136,6 +143,14 @@ print("every kernel socket is on loopback:", all(s["loopback"] for s in sockets)
 # interface, twice: browser ⇄ Jupyter server (HTTP and WebSocket on 127.0.0.1), server ⇄
 # kernel (ZeroMQ on these ports). It never reaches a network card. Lesson 03 proves that
 # last claim with the interfaces' own byte counters.
+#
+# "Only this machine" is not "only you". If you look at the terminal where JupyterLab
+# runs, recent ipykernel versions log *"Kernel is running over TCP without encryption"*
+# (observed with ipykernel 7.4): any program on this machine, run by any user, can
+# connect to these ports. What stops a stranger's program from running code in your
+# kernel is the HMAC signing key in the connection file, readable only by you
+# (Jupyter client documentation, "Messaging in Jupyter": the `key` field signs every
+# message). On a shared JupyterHub machine this matters; lesson 03 comes back to it.
 
 # %% [markdown]
 # ## 💥 Break it on purpose: connection refused

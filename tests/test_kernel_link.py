@@ -1,0 +1,56 @@
+"""The kernel's own loopback sockets, read from a real kernel."""
+
+import json
+
+import pytest
+
+from loopedu import kernel_link
+from loopedu.servers import listener
+
+
+def test_outside_a_kernel_there_is_no_connection_file():
+    assert kernel_link.connection_info() is None
+
+
+def test_sockets_are_labelled_by_channel_and_loopback():
+    with listener("127.0.0.1") as srv:
+        info = {"shell_port": srv.port, "iopub_port": 1, "stdin_port": 2,
+                "control_port": 3, "hb_port": 4}
+        rows = kernel_link.kernel_sockets(info=info)
+    mine = [r for r in rows if r["local"] and r["local"][1] == srv.port]
+    assert mine == [{"local": ("127.0.0.1", srv.port), "remote": None, "status": "LISTEN",
+                     "loopback": True, "channel": "shell"}]
+
+
+def test_a_socket_on_every_interface_is_not_loopback():
+    with listener("0.0.0.0") as srv:
+        rows = kernel_link.kernel_sockets(info={})
+    mine = [r for r in rows if r["local"] and r["local"][1] == srv.port]
+    assert len(mine) == 1 and mine[0]["loopback"] is False and mine[0]["channel"] == "other"
+
+
+def test_connection_info_reads_a_real_kernel_without_its_key():
+    jupyter_client = pytest.importorskip("jupyter_client")
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    streams = []
+
+    def keep(msg):
+        if msg["msg_type"] == "stream":
+            streams.append(msg["content"]["text"])
+
+    try:
+        kc.execute_interactive(
+            "import json; from loopedu import kernel_link; "
+            "print(json.dumps([kernel_link.connection_info(), kernel_link.kernel_sockets()]))",
+            output_hook=keep, timeout=60)
+        expected = km.get_connection_info()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    info, sockets = json.loads("".join(streams))
+    assert "key" not in info
+    assert info["ip"] == expected["ip"] == "127.0.0.1"
+    assert info["shell_port"] == expected["shell_port"]
+    listening = {s["channel"] for s in sockets if s["status"] == "LISTEN"}
+    assert {"shell", "iopub", "stdin", "control", "hb"} <= listening
+    assert all(s["loopback"] for s in sockets)
