@@ -28,6 +28,7 @@ from loopedu.exercises import check, hint
 # Lesson 00 read the kernel's connection file. Give the IP address in it (a string).
 
 # %%
+# NBVAL_CHECK_OUTPUT
 answer = None  # replace None with your answer
 ### BEGIN SOLUTION
 from loopedu import kernel_link
@@ -48,6 +49,7 @@ for letter, text in PREDICT_FIRST_OPTIONS.items():
     print(f"({letter}) {text}")
 
 # %%
+# NBVAL_CHECK_OUTPUT
 answer = None  # replace None with a letter
 ### BEGIN SOLUTION
 answer = "b"

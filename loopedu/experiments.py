@@ -275,13 +275,13 @@ def format_lan(result) -> str:
     """Text for a :class:`loopedu.netlab.LanResult` or a :func:`lan_fallback` dict.
 
     >>> format_lan(lan_fallback()).splitlines()[0]  # doctest: +SKIP
-    'loopback stand-in (no network namespaces here): 127.0.0.2 plays the LAN address'
+    "loopback stand-in for the LAN lab: 127.0.0.2 plays the laptop's LAN address"
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
     if isinstance(result, dict):  # the fallback
-        lines = ["loopback stand-in (no network namespaces here): 127.0.0.2 plays the "
-                 "LAN address"]
+        lines = ["loopback stand-in for the LAN lab: 127.0.0.2 plays the laptop's LAN "
+                 "address"]
         lines += [f"  server on {r['bind']:<10} client to {r['target']:<10} {r['outcome']}"
                   for r in result["details"]]
         return "\n".join(lines + [result["stand_in"], result["on_a_lan"]])

@@ -1,0 +1,261 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · The loopback range
+#
+# **Objectives.** After this lesson you can:
+# - compute the size of 127.0.0.0/8 and read its mask bit by bit;
+# - classify any IPv4 or IPv6 address against the IANA special-purpose registries, and
+#   say what the registry's flags mean for 127/8;
+# - show which 127.x addresses *your* machine binds and reaches, and why Linux and macOS
+#   differ;
+# - tell the history of 127.0.0.1 as the sources tell it, not as the popular account does.
+#
+# **Prerequisites.** Lesson 00. Binary numbers help; the lesson recaps what it needs.
+#
+# **Minutes:** 25.
+
+# %%
+from loopedu import addresses, experiments, plots
+
+# %% [markdown]
+# ## 127.0.0.0/8 in numbers
+#
+# An IPv4 address is 32 bits. The `/8` in `127.0.0.0/8` is the *prefix length*: the
+# first 8 bits (the `127`) are fixed, and the remaining 32 − 8 = 24 bits may take any value.
+#
+# 🔮 **Predict:** how many addresses is that? What fraction of all IPv4 addresses?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+facts = addresses.range_facts("127.0.0.0/8")
+print("addresses:      ", f"{facts.num_addresses:,}", f"(2^{32 - facts.prefixlen})")
+print("share of IPv4:  ", facts.fraction_of_space)
+print("netmask:        ", facts.netmask)
+print("mask in bits:   ", facts.mask_bits)
+print("first … last:   ", facts.first, "…", facts.last)
+
+# %% [markdown]
+# **16,777,216 addresses, 1/256 of the whole IPv4 space**, all for talking to yourself.
+# Every `1` in the mask marks a bit that names the network; every `0` a bit free for the
+# host. Here are the masks of the three sizes that matter in this lesson: the /8 the
+# registry reserves, the /16 a 2024 draft would keep for loopback (see *History*), and
+# the /32 that RFC 5735 notes the block is "ordinarily implemented using only" of.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for prefixlen in (8, 16, 32):
+    f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
+    print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} addresses")
+
+# %% [markdown]
+# ## What the registry says about 127/8
+#
+# IANA keeps the *IPv4 Special-Purpose Address Registry* (created by RFC 6890): every
+# block with a special meaning, the RFC that defines it, and five flags. The course ships
+# the registry as a data file with its source and retrieval date (`loopedu/data/`).
+#
+# 🔮 **Predict:** may a packet *from* 127.0.0.1 ever be sent to another machine? May a
+# router forward one?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+entry = addresses.classify("127.0.0.1")
+print(entry.network, "|", entry.name, "|", entry.rfc)
+for flag in ("source", "destination", "forwardable", "globally_reachable",
+             "reserved_by_protocol"):
+    print(f"  {flag:<22}{getattr(entry, flag)}")
+
+# %% [markdown]
+# All four flags about the network are **False**: 127/8 is not valid as a source or a
+# destination of a packet on a network, must not be forwarded, and is reachable from
+# nowhere else. RFC 1122 §3.2.1.3(g) says it plainly: addresses of the form
+# `{127, <any>}` are "internal host loopback" and "MUST NOT appear outside a host".
+# *Reserved-by-Protocol* is True: the block's meaning is fixed by the IP specification
+# itself. (The registry footnotes these flags: the values are those of the loopback
+# *function*; RFC 8190 renamed the "Global" column to "Globally Reachable".)
+#
+# ## The whole IPv4 map
+#
+# The registry holds more than loopback. Here is all of IPv4 as 256 blocks of /8 (one
+# square per first octet, `0.x.x.x` top left to `255.x.x.x` bottom right), with every
+# special-purpose block marked.
+
+# %%
+fig = plots.ipv4_map()
+fig
+
+# %% [markdown]
+# One whole square of the 256 is loopback. Beside it, the other blocks that never appear
+# on the public Internet: `0/8` ("this network"), `10/8` (private use, RFC 1918),
+# `224/4` (multicast) and `240/4` (reserved) take whole squares; smaller blocks such as
+# `169.254/16` (link-local), `172.16/12` and `192.168/16` (private use), `100.64/10`
+# (shared address space for carrier-grade NAT) or `198.18/15` (benchmarking, used by this
+# course's virtual LAN) mark the squares they sit in.
+#
+# ## Classify any address
+#
+# `addresses.classify()` returns the *most specific* registry entry holding an address,
+# or `None` for an ordinary one. Classifying a string sends no packet anywhere.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for text in ["127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "169.254.1.1",
+             "198.18.0.1", "192.0.2.1", "8.8.8.8", "::1", "::ffff:127.0.0.1", "fe80::1",
+             "2001:db8::1"]:
+    e = addresses.classify(text)
+    name = f"{e.network} {e.name}" if e else "(no special purpose: an ordinary address)"
+    print(f"{text:<18} loopback={str(addresses.is_loopback(text)):<6} {name}")
+
+# %% [markdown]
+# Look at `::ffff:127.0.0.1`. It is an *IPv4-mapped IPv6 address* (RFC 4291 §2.5.5.2):
+# the way a dual-stack IPv6 socket shows an IPv4 peer. Its registry entry is the mapped
+# block, but the packet behind it came from 127.0.0.1: it **is** loopback, and
+# `addresses.is_loopback` says so. Python's own `ipaddress` module said otherwise until
+# Python 3.13 (CPython issue gh-117566), so a "is this client local?" check written with it
+# wrongly rejects local clients of a dual-stack server (lesson 04):
+
+# %%
+import ipaddress
+import sys
+
+print(f"Python {sys.version_info.major}.{sys.version_info.minor}: "
+      f"ipaddress says ::ffff:127.0.0.1 is_loopback = "
+      f"{ipaddress.ip_address('::ffff:127.0.0.1').is_loopback}")
+print("loopedu.addresses.is_loopback:", addresses.is_loopback("::ffff:127.0.0.1"))
+
+# %% [markdown]
+# ### Try it yourself
+#
+# Type any address into the box: the classifier answers as you type, with the registry
+# entry, its flags and its source.
+
+# %%
+from loopedu import widgets
+
+widgets.classifier()
+
+# %% [markdown]
+# ## 💥 Break it on purpose: addresses that are not
+#
+# 🔮 **Predict:** what should a classifier say to `127.0.0.256`? And to `localhost`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for text in ["127.0.0.256", "localhost", "127.1", "127.0.0.1:8080"]:
+    try:
+        addresses.classify(text)
+    except ValueError as err:
+        print(f"{text!r}: {err}")
+
+# %% [markdown]
+# Each is refused with a reason. `127.0.0.256` has an octet over 255, so it is no
+# address at all. `localhost` is a **name**: it becomes an address only when a resolver
+# looks it up (the hosts file, then DNS: lesson 02). `127.1` is a trap: the old C function
+# `inet_aton(3)` accepts it and reads it as 127.0.0.1, but it is not the standard
+# dotted-quad form, so the course asks for the full address. `127.0.0.1:8080` carries a
+# port, which is not part of an address.
+
+# %% [markdown]
+# ## Which 127.x does this machine answer on?
+#
+# The registry reserves all of 127/8, but what does the operating system do with it?
+# For each address the course binds a listener on port 0 and connects to it.
+#
+# 🔮 **Predict:** will 127.0.0.2 work here? 127.255.255.254? And who will the server see
+# as the client when you connect to 127.0.0.2?
+
+# %%
+import platform
+
+system = platform.system()
+results = experiments.probe_addresses(["127.0.0.1", "127.0.0.2", "127.1.2.3",
+                                       "127.255.255.254"])
+print(f"{'address':<17}{'this machine did':<22}{'expected on ' + system:<24}server saw")
+for r in results:
+    print(f"{r['address']:<17}{r['outcome']:<22}"
+          f"{experiments.expected_reach(r['address']):<24}{r['server_saw'] or '-'}")
+
+# %% [markdown]
+# What the platforms do, with the source for each:
+
+# %%
+for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
+    print(f"{name:<8} {behaviour}\n         source: {source}")
+
+# %% [markdown]
+# On **Linux** every 127.x works because the kernel's *local* routing table holds the
+# whole block: `ip route show table local` lists `local 127.0.0.0/8 dev lo ... src
+# 127.0.0.1`. That `src` is also why the server sees **127.0.0.1** as the client even
+# when you connected to 127.0.0.2: the route names 127.0.0.1 as the preferred source
+# address. On **macOS** only 127.0.0.1 is configured on `lo0`, so binding 127.0.0.2 fails
+# with `EADDRNOTAVAIL` ("address not available": no interface owns it) until an alias is
+# added. If your machine disagreed with the "expected" column, that is worth a note to
+# the course authors.
+
+# %% [markdown]
+# ## History: who chose 127.0.0.1?
+#
+# The popular account says "Bill Joy and Sam Leffler chose 127.0.0.1 for 4.2BSD in 1983,
+# and RFC 1122 made loopback mandatory". The sources tell a longer and more precise story:
+#
+# | when | what | source |
+# |---|---|---|
+# | Sep 1981 | Network 127 listed as "Reserved" (the first and last network of each class were) | RFC 790, Assigned Numbers; IANA dates 127/8 to 1981-09 |
+# | Nov 1981 | Bill Joy writes the BSD loopback driver, on network 254 | SCCS history of `if_loop.c` |
+# | Dec 1981 | "LONET->127": the driver moves to network 127, host part 0 | SCCS history of `if_loop.c` |
+# | May 1983 | Sam Leffler: "local host can't be zero, that's a broadcast": 127.0.0.1 | SCCS history of `if_loop.c`; shipped in 4.2BSD (Aug 1983) |
+# | 1986 | The function "loopback" first assigned to 127 in an RFC | RFC 990 |
+# | 1989 | `{127, <any>}` MUST NOT appear outside a host | RFC 1122 §3.2.1.3(g) |
+# | 2002–2013 | RFC 3330, then RFC 5735 ("ordinarily implemented using only 127.0.0.1/32"), then RFC 6890 and the IANA registry's flags | RFC 3330, 5735, 6890 |
+# | 2024 | A draft would keep 127.0.0.0/16 for loopback and make the rest unicast; not adopted | draft-schoen-intarea-unicast-127-05 |
+#
+# So: Postel's registry supplied 127 (RFC 790 gives no rationale, so "Postel's policy" is
+# a pattern, not a stated rule); Joy wrote the driver; Leffler picked the `.1`. RFC 1122
+# is a *MUST NOT* about leaking loopback addresses, not an explicit "MUST implement". And
+# a few protocols send 127/8 on the wire on purpose, so that a misrouted probe is never
+# forwarded: MPLS LSP Ping (RFC 8029) and BFD for MPLS (RFC 5884).
+
+# %% [markdown]
+# ## Your turn
+#
+# `exercises/01-loopback-range-exercises.ipynb`: compute range sizes, classify addresses,
+# and correct a wrong history.
+#
+# ## Key points
+#
+# - 127.0.0.0/8 is 2^24 = 16,777,216 addresses, 1/256 of IPv4, all loopback; IPv6 has one
+#   loopback address, ::1.
+# - The IANA special-purpose registry marks 127/8 as never a valid source or destination
+#   on a network, never forwarded, never globally reachable.
+# - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
+#   macOS only on 127.0.0.1 unless you add an alias.
+# - `::ffff:127.0.0.1` is loopback too; Python's `ipaddress` before 3.13 says it is not.
+# - Joy wrote the driver (1981), RFC 790 reserved 127 (1981), Leffler chose `.1` (1983).
+#
+# ## Sources
+#
+# - IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890, RFC 8190):
+#   https://www.iana.org/assignments/iana-ipv4-special-registry/ and
+#   https://www.iana.org/assignments/iana-ipv6-special-registry/ (copies and dates in
+#   `loopedu/data/SOURCES.md`).
+# - RFC 790 (1981) Assigned Numbers; RFC 990 (1986); RFC 1122 §3.2.1.3; RFC 3330;
+#   RFC 5735 §3; RFC 6890; RFC 4291 §2.5.3 (::1) and §2.5.5.2 (IPv4-mapped).
+# - Berkeley SCCS history of `sys/netinet/if_loop.c` (4.2BSD), as summarised in the
+#   course's fact sheet.
+# - draft-schoen-intarea-unicast-127-05 (2024, individual draft, not adopted).
+# - RFC 8029 (MPLS LSP Ping), RFC 5884 (BFD for MPLS LSPs).
+# - CPython issue gh-117566 (`is_loopback` for IPv4-mapped addresses, fixed in 3.13).
+# - `ip-route(8)`; macOS: iproute2mac issue 40, norouter issue 2; Windows: microsoft/WSL
+#   issues 11766 and MicrosoftDocs/WSL 1337.
