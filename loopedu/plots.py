@@ -1,0 +1,303 @@
+"""matplotlib figures for the course. Each function returns a ``matplotlib.figure.Figure``
+built with the object-oriented API (no pyplot state, safe on the Agg backend) and stores a
+one-line alt text on it as ``fig.alt_text``. Functions take plain data from the other
+modules and only draw it.
+
+Shared style: the Okabe-Ito colour-blind-safe palette (Okabe and Ito, "Color Universal
+Design", 2008), labelled axes, a legend, and text inside cells so that no meaning rests
+on colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from . import addresses
+
+# Okabe-Ito palette.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+GREY = "#999999"
+LIGHT_GREY = "#DDDDDD"
+NOT_SPECIAL = "#FFFFFF"
+
+# One colour a category of special-purpose block; loopback gets the strongest.
+CATEGORY_COLOURS = {
+    "loopback": OKABE_ITO["vermillion"],
+    "this network": OKABE_ITO["black"],
+    "private": OKABE_ITO["blue"],
+    "shared": OKABE_ITO["reddish purple"],
+    "link-local": OKABE_ITO["bluish green"],
+    "documentation": OKABE_ITO["yellow"],
+    "benchmarking": OKABE_ITO["orange"],
+    "multicast": OKABE_ITO["sky blue"],
+    "reserved": GREY,
+    "other special": LIGHT_GREY,
+}
+PARTIAL_HATCH = "////"
+
+
+class CourseFigure(Figure):
+    """A ``matplotlib.figure.Figure`` that shows itself in Jupyter without pyplot: a PNG,
+    with its one-line alt text as the plain-text version of the output."""
+
+    alt_text = ""
+    savefig_metadata: dict = {}
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100,
+                     metadata=self.savefig_metadata.get("png"))
+        return {"image/png": buffer.getvalue(),
+                "text/plain": self.alt_text or repr(self)}
+
+
+def new_figure(width: float = 10.0, height: float = 7.0) -> CourseFigure:
+    """A Figure detached from pyplot, so creating many never leaks memory or needs a GUI.
+
+    >>> isinstance(new_figure(), Figure)
+    True
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    return CourseFigure(figsize=(width, height), layout="constrained")
+
+
+def set_alt_text(fig: Figure, text: str) -> Figure:
+    """Store a one-line alt text on ``fig`` (``fig.alt_text``) and in the metadata that
+    ``fig.savefig`` writes for PNG/SVG/PDF (via ``savefig_metadata``).
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    if "\n" in text:
+        raise ValueError("alt text must be one line")
+    fig.alt_text = text
+    fig.savefig_metadata = {"png": {"Description": text}, "svg": {"Description": text},
+                            "pdf": {"Subject": text}}
+    return fig
+
+
+def text_colour_on(face: str) -> str:
+    """Black or white, whichever reads better on ``face`` (WCAG relative luminance).
+
+    >>> text_colour_on("#000000"), text_colour_on("#F0E442")
+    ('white', 'black')
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(face))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "white" if luminance < 0.179 else "black"
+
+
+def ipv4_map(highlight: int = 127) -> CourseFigure:
+    """The IPv4 space as a 16 x 16 grid of its 256 /8 blocks, special blocks coloured by
+    category (hatched where only part of the /8 is special), the ``highlight`` block
+    (127/8, loopback) outlined and annotated with its size.
+
+    Each cell's rectangle has gid ``"cell-<octet>"`` and its text gid ``"label-<octet>"``,
+    so the figure can be checked through its data.
+
+    >>> fig = ipv4_map()
+    >>> fig.alt_text.startswith("Grid of the 256 IPv4 /8 blocks")
+    True
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    rows = addresses.slash8_map()
+    if not 0 <= highlight <= 255:
+        raise ValueError(f"highlight must be a first octet 0 to 255, not {highlight!r}")
+    fig = new_figure(12.0, 8.5)
+    ax = fig.add_subplot()
+    for row in rows:
+        col, line = row.first_octet % 16, row.first_octet // 16
+        face = CATEGORY_COLOURS[row.category] if row.category else NOT_SPECIAL
+        ink = text_colour_on(face)
+        chosen = row.first_octet == highlight
+        ax.add_patch(Rectangle(
+            (col, 15 - line), 1, 1, facecolor=face, gid=f"cell-{row.first_octet}",
+            edgecolor="black" if chosen else "#555555", linewidth=3.0 if chosen else 0.5,
+            zorder=3 if chosen else 2))
+        if row.category and not row.whole:
+            # A separate unfilled patch, so the hatch contrasts with any face colour.
+            ax.add_patch(Rectangle((col, 15 - line), 1, 1, facecolor="none", edgecolor=ink,
+                                   hatch=PARTIAL_HATCH, linewidth=0, alpha=0.6,
+                                   gid=f"hatch-{row.first_octet}", zorder=2.5))
+        text = str(row.first_octet) + (f"\n{row.category}" if chosen and row.category else "")
+        ax.text(col + 0.5, 15 - line + 0.5, text, ha="center", va="center",
+                fontsize=6 if chosen else 8, fontweight="bold" if chosen else "normal",
+                color=ink, gid=f"label-{row.first_octet}", zorder=4,
+                bbox={"facecolor": face, "edgecolor": "none", "pad": 0.5}
+                if row.category and not row.whole else None)
+    chosen_row = rows[highlight]
+    facts = addresses.range_facts(chosen_row.network)
+    what = chosen_row.category or "not special"
+    ax.annotate(
+        f"{chosen_row.network}: {what}\n{facts.num_addresses:,} addresses\n"
+        f"= 2^{facts.network.max_prefixlen - facts.prefixlen}, {facts.fraction_of_space} of IPv4",
+        xy=(highlight % 16 + 1, 15 - highlight // 16 + 0.5), xytext=(16.5, 2.5),
+        va="center", fontsize=9, annotation_clip=False,
+        arrowprops={"arrowstyle": "->", "color": "black"})
+    ax.set_xlim(0, 16)
+    ax.set_ylim(0, 16)
+    ax.set_aspect("equal")
+    ax.set_xticks([c + 0.5 for c in range(16)], [f"+{c}" for c in range(16)], fontsize=7)
+    ax.set_yticks([15 - r + 0.5 for r in range(16)], [str(16 * r) for r in range(16)], fontsize=7)
+    ax.set_xlabel("first octet: column adds 0 to 15 to the row's start")
+    ax.set_ylabel("first octet: row starts at")
+    ax.set_title("The IPv4 address space in 256 /8 blocks (first octet 0 to 255)")
+    present = [c for c in addresses.CATEGORIES if any(r.category == c for r in rows)]
+    handles = [Patch(facecolor=CATEGORY_COLOURS[c], edgecolor="#555555", label=c) for c in present]
+    handles.append(Patch(facecolor=LIGHT_GREY, edgecolor="#555555", hatch=PARTIAL_HATCH,
+                         label="hatched: only part of the /8 is special"))
+    handles.append(Patch(facecolor=NOT_SPECIAL, edgecolor="#555555", label="not special"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              title="special-purpose block", title_fontsize=8, frameon=False)
+    whole = sum(1 for r in rows if r.category and r.whole)
+    partial = sum(1 for r in rows if r.category and not r.whole)
+    fig.supxlabel("Sources: IANA IPv4 Special-Purpose Address Registry "
+                  f"(last updated {addresses.registry_info('IPv4').last_updated}); "
+                  "multicast from the IANA IPv4 Address Space registry (RFC 5771)", fontsize=7)
+    return set_alt_text(fig, (
+        f"Grid of the 256 IPv4 /8 blocks, 16 per row; {chosen_row.network} ({what}) is outlined: "
+        f"{facts.num_addresses:,} addresses, {facts.fraction_of_space} of the space; "
+        f"{whole} /8s are wholly special-purpose and {partial} partly."))
+
+
+# ---- lesson 03: reachability matrix and interface counters ----
+
+#: One Okabe-Ito colour per connection outcome; every cell also carries the word.
+OUTCOME_COLOURS = {
+    "connected": OKABE_ITO["bluish green"],
+    "refused": OKABE_ITO["vermillion"],
+    "timeout": OKABE_ITO["orange"],
+    "unreachable": OKABE_ITO["reddish purple"],
+    "bind failed": GREY,
+    "other": OKABE_ITO["sky blue"],
+}
+
+
+def outcome_kind(outcome: str) -> str:
+    """The colour key of an outcome: ``"bind failed: EADDRNOTAVAIL"`` -> ``"bind failed"``.
+
+    >>> outcome_kind("bind failed: EADDRNOTAVAIL"), outcome_kind("failed: EAFNOSUPPORT")
+    ('bind failed', 'other')
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    if outcome.startswith("bind failed"):
+        return "bind failed"
+    return outcome if outcome in OUTCOME_COLOURS else "other"
+
+
+def reachability_heatmap(result: dict) -> CourseFigure:
+    """The reachability matrix (``{(bind, target): outcome}`` from
+    :func:`loopedu.experiments.reachability`) as coloured cells with the outcome written
+    in each: rows are bind addresses, columns destinations.
+
+    Cell ``(bind, target)`` has gid ``"cell-<bind>-<target>"`` and its text
+    ``"label-<bind>-<target>"``, so the figure can be checked through its data.
+
+    >>> fig = reachability_heatmap({("127.0.0.1", "127.0.0.2"): "refused"})
+    >>> fig.alt_text.startswith("Reachability matrix")
+    True
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    binds = list(dict.fromkeys(b for b, _ in result))
+    targets = list(dict.fromkeys(t for _, t in result))
+    fig = new_figure(1.9 * len(targets) + 3.5, 0.6 * len(binds) + 2.2)
+    ax = fig.add_subplot()
+    for row, bind in enumerate(binds):
+        for col, target in enumerate(targets):
+            outcome = result.get((bind, target), "")
+            face = OUTCOME_COLOURS[outcome_kind(outcome)] if outcome else "white"
+            y = len(binds) - 1 - row
+            ax.add_patch(Rectangle((col, y), 1, 1, facecolor=face, edgecolor="white",
+                                   linewidth=2, gid=f"cell-{bind}-{target}"))
+            ax.text(col + 0.5, y + 0.5, outcome.replace(": ", ":\n"), ha="center",
+                    va="center", fontsize=8, color=text_colour_on(face),
+                    gid=f"label-{bind}-{target}")
+    ax.set_xlim(0, len(targets))
+    ax.set_ylim(0, len(binds))
+    ax.set_xticks([c + 0.5 for c in range(len(targets))], targets)
+    ax.set_yticks([len(binds) - 0.5 - r for r in range(len(binds))], binds)
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("client connects to (destination address)")
+    ax.set_ylabel("server listens on (bind address)")
+    present = [k for k in OUTCOME_COLOURS
+               if any(outcome_kind(o) == k for o in result.values())]
+    ax.legend(handles=[Patch(facecolor=OUTCOME_COLOURS[k], label=k) for k in present],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, title="outcome")
+    accepted = "; ".join(
+        f"{b} accepted {', '.join(t for t in targets if result.get((b, t)) == 'connected') or 'none'}"
+        for b in binds)
+    total = sum(1 for o in result.values() if o == "connected")
+    return set_alt_text(fig, (
+        f"Reachability matrix, {len(binds)} bind addresses by {len(targets)} destinations: "
+        f"{total} of {len(result)} pairs connected; {accepted}."))
+
+
+def counters_bar(result: dict) -> CourseFigure:
+    """Grouped bars of how much each interface's sent and received counters grew during
+    :func:`loopedu.measure.counter_experiment`, in MB (10**6 bytes), with the amount
+    moved drawn as a dashed line. The bar containers are labelled ``"sent"`` and
+    ``"received"``, their bars in the order of the x tick labels.
+
+    >>> fig = counters_bar({"megabytes": 1, "loopback": "lo",
+    ...                     "delta": {"lo": {"sent": 10**6, "recv": 10**6}}})
+    >>> [float(p.get_height()) for p in fig.axes[0].containers[0]]
+    [1.0]
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    from .measure import MB
+
+    loop, delta = result["loopback"], result["delta"]
+    nics = sorted(delta, key=lambda nic: (nic != loop, nic))
+    fig = new_figure(max(6.0, 1.2 * len(nics) + 3), 4.5)
+    ax = fig.add_subplot()
+    width = 0.38
+    xs = range(len(nics))
+    bars = {}
+    for shift, key, label, colour, hatch in ((-1, "sent", "sent", OKABE_ITO["blue"], None),
+                                              (1, "recv", "received", OKABE_ITO["orange"], "//")):
+        bars[key] = ax.bar([x + shift * width / 2 for x in xs],
+                           [delta[n][key] / MB for n in nics], width, label=label,
+                           color=colour, hatch=hatch, edgecolor="black")
+        ax.bar_label(bars[key], fmt="%.2f", fontsize=8)
+    ax.axhline(result["megabytes"], color="black", linestyle="--",
+               label=f"data moved over 127.0.0.1: {result['megabytes']:g} MB")
+    ax.set_xticks(list(xs), [f"{n}\n(loopback)" if n == loop else n for n in nics])
+    ax.set_xlabel("network interface")
+    ax.set_ylabel("counter growth during the experiment (MB = 10^6 bytes)")
+    ax.set_title(f"{result['megabytes']:g} MB over 127.0.0.1: which interfaces counted it?")
+    ax.set_ylim(0, 1.2 * max([result["megabytes"]] + [p.get_height() for b in bars.values()
+                                                       for p in b]))
+    ax.legend(loc="center right", frameon=False)
+    others = [n for n in nics if n != loop]
+    top_other = max(others, key=lambda n: delta[n]["sent"] + delta[n]["recv"], default=None)
+    lo_text = (f"{loop} counted {delta[loop]['sent'] / MB:.1f} MB sent and "
+               f"{delta[loop]['recv'] / MB:.1f} MB received" if loop in delta
+               else "the loopback interface reports no counters here")
+    other_text = (f"; the busiest other interface, {top_other}, "
+                  f"{(delta[top_other]['sent'] + delta[top_other]['recv']) / MB:.2f} MB"
+                  if top_other else "")
+    return set_alt_text(fig, (
+        f"Bar chart: {result['megabytes']:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
