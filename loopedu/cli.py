@@ -4,6 +4,8 @@
     loopedu doctor [--json]            what this machine allows, lesson by lesson
     loopedu progress [--json]          the exercises you have passed
     loopedu student SRC... -o DIR      student versions of exercise notebooks
+    loopedu audit [--json]             listening sockets, and which the network can reach
+    loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 
@@ -108,6 +110,45 @@ def _student(args) -> int:
     return 0
 
 
+def _audit(args) -> int:
+    from . import audit
+
+    result = audit.audit()
+    print(json.dumps(result, indent=2) if args.json else audit.format_audit(result))
+    return 0
+
+
+def _experiment(args) -> int:
+    from . import experiments, measure, netlab
+
+    if args.fallback and args.name != "lan":
+        raise CliError("--fallback belongs to `loopedu experiment lan`")
+    if args.name == "reachability":
+        if args.json:
+            data = experiments.reachability_details()
+        else:
+            text = experiments.format_reachability(experiments.reachability())
+    elif args.name == "lan":
+        if args.fallback:
+            result = data = experiments.lan_fallback()
+        else:
+            try:
+                result = experiments.lan_exposure_details()
+            except netlab.LabUnavailable as exc:
+                raise CliError(f"the LAN lab cannot run here: {exc}; run `loopedu experiment "
+                               "lan --fallback` for its loopback stand-in") from None
+            data = result.to_dict()
+        text = experiments.format_lan(result)
+    elif args.name == "counters":
+        data = measure.counter_experiment()
+        text = measure.format_counters(data)
+    else:
+        data = [measure.ping(address) for address in ("127.0.0.1", "::1")]
+        text = "\n".join(measure.format_ping(r) for r in data)
+    print(json.dumps(data, indent=2) if args.json else text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loopedu", description="A hands-on course on the loopback interface.")
@@ -131,6 +172,21 @@ def build_parser() -> argparse.ArgumentParser:
     stu.add_argument("-o", "--output", required=True, metavar="DIR",
                      help="folder for the student versions (not the sources' own folder)")
     stu.set_defaults(func=_student)
+
+    aud = sub.add_parser("audit", help="this machine's listening sockets, and which ones "
+                         "the network can reach (read-only)")
+    aud.add_argument("--json", action="store_true", help="print JSON")
+    aud.set_defaults(func=_audit)
+
+    exp = sub.add_parser("experiment", help="run one of lesson 03's experiments")
+    exp.add_argument("name", choices=["reachability", "lan", "counters", "ping"],
+                     help="reachability: bind x destination matrix; lan: laptop/phone "
+                     "namespaces (Linux, root); counters: interface bytes while 10 MB "
+                     "cross 127.0.0.1; ping: ICMP echo to 127.0.0.1 and ::1")
+    exp.add_argument("--json", action="store_true", help="print JSON")
+    exp.add_argument("--fallback", action="store_true",
+                     help="lan only: the loopback stand-in, for machines without namespaces")
+    exp.set_defaults(func=_experiment)
     return parser
 
 

@@ -241,5 +241,5 @@ def format_report(rep: Report) -> str:
     lines.append("")
     lines.append("What runs live on this machine:")
     for lesson, mode, why in lesson_plan(rep):
-        lines.append(f"  {lesson:<29}{mode:<12}{why}")
+        lines.append(f"  {lesson:<29}{mode:<13}{why}")
     return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""Which programs on this machine listen, and which of them the network can reach.
+
+Read-only: it asks the OS (through psutil) for its listening TCP sockets and bound UDP
+sockets and opens nothing. A socket is *exposed* when it listens beyond loopback: on
+0.0.0.0 or :: (every interface) or on a non-loopback address.
+
+Introduced in notebooks/03-bind-address.ipynb.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+__all__ = ["is_exposed", "audit", "listening_sockets", "exposure_report", "format_audit"]
+
+
+def is_exposed(address: str) -> bool:
+    """True when a socket bound to ``address`` can be reached from other machines.
+
+    ``::ffff:127.0.0.1`` counts as loopback here (Python's ``ipaddress`` before 3.13 says
+    it is not, gh-117566).
+
+    >>> is_exposed("127.0.0.1"), is_exposed("0.0.0.0"), is_exposed("::"), is_exposed("::1")
+    (False, True, True, False)
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return True  # not an address we understand: do not call it safe
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    return not ip.is_loopback
+
+
+def _listening(conn) -> bool:
+    if not conn.laddr:
+        return False
+    if conn.type == socket.SOCK_STREAM:
+        return conn.status == "LISTEN"
+    return not conn.raddr  # UDP: bound and not connected to one peer
+
+
+def _row(conn, pid: int | None, name: str | None) -> dict:
+    tcp = conn.type == socket.SOCK_STREAM
+    return {"address": conn.laddr[0], "port": conn.laddr[1],
+            "protocol": ("tcp" if tcp else "udp") + ("6" if conn.family == socket.AF_INET6
+                                                     else ""),
+            "process": {"pid": pid, "name": name} if pid else None,
+            "exposed": is_exposed(conn.laddr[0])}
+
+
+def _process_name(pid: int) -> str | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).name()
+    except (psutil.Error, OSError):
+        return None
+
+
+def _system_wide() -> list:
+    """[(conn, pid)] from psutil.net_connections; raises psutil.AccessDenied on macOS
+    without root."""
+    import psutil
+
+    return [(c, c.pid) for c in psutil.net_connections(kind="inet") if _listening(c)]
+
+
+def _per_process(hidden: list) -> list:
+    """[(conn, pid)] process by process, for the processes we may inspect; the others
+    are appended to ``hidden``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["name"]):
+        lister = getattr(proc, "net_connections", None) or proc.connections  # psutil < 6
+        try:
+            found += [(c, proc.pid) for c in lister(kind="inet") if _listening(c)]
+        except psutil.AccessDenied:
+            hidden.append(f"{proc.info['name']} (pid {proc.pid})")
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def audit() -> dict:
+    """This machine's listening sockets, and what could not be seen.
+
+    Returns ``{"sockets": rows, "method", "could_not_see"}``: ``rows`` as in
+    :func:`listening_sockets`; ``method`` is ``"system-wide"`` (psutil.net_connections)
+    or ``"per-process"`` (the fallback when the OS refuses the system-wide list, as macOS
+    does without root); ``could_not_see`` says what stayed hidden, in sentences.
+
+    >>> sorted(audit())
+    ['could_not_see', 'method', 'sockets']
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    import psutil
+
+    hidden: list[str] = []
+    try:
+        found, method = _system_wide(), "system-wide"
+    except psutil.AccessDenied:
+        found, method = _per_process(hidden), "per-process"
+    names: dict = {}
+    rows, seen = [], set()
+    for conn, pid in found:
+        if pid and pid not in names:
+            names[pid] = _process_name(pid)
+        row = _row(conn, pid, names.get(pid))
+        key = (row["protocol"], row["address"], row["port"], pid)
+        if key not in seen:  # a socket shared by forked workers is listed once each
+            seen.add(key)
+            rows.append(row)
+    rows.sort(key=lambda r: (not r["exposed"], r["protocol"], r["port"], r["address"]))
+    could_not_see = []
+    if hidden:
+        could_not_see.append(
+            f"the sockets of {len(hidden)} processes this user may not inspect (run as "
+            f"administrator to see them): {', '.join(hidden[:8])}"
+            + (" ..." if len(hidden) > 8 else ""))
+    unknown = sum(1 for r in rows if r["process"] is None)
+    if unknown:
+        could_not_see.append(f"which process owns {unknown} of the sockets (another "
+                             "user's, or one outside this container's view)")
+    return {"sockets": rows, "method": method, "could_not_see": could_not_see}
+
+
+def listening_sockets() -> list[dict]:
+    """This machine's listening TCP sockets and bound UDP sockets, exposed ones first.
+
+    Each row: ``{"address", "port", "protocol" ("tcp", "tcp6", "udp", "udp6"),
+    "process" ({"pid", "name"} or None where not visible), "exposed"}``.
+
+    >>> all("exposed" in row for row in listening_sockets())
+    True
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    return audit()["sockets"]
+
+
+def _who(row: dict) -> str:
+    proc = row["process"]
+    if not proc:
+        return "an unknown process"
+    return f"{proc['name'] or '?'} (pid {proc['pid']})"
+
+
+def exposure_report(rows: list[dict], could_not_see=()) -> str:
+    """A short text: what on this machine is open to the network, and why that matters.
+
+    >>> exposure_report([{"address": "0.0.0.0", "port": 8000, "protocol": "tcp",
+    ...                   "process": None, "exposed": True}]).splitlines()[0]
+    '1 of 1 listening sockets can be reached from other machines:'
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    exposed = [r for r in rows if r["exposed"]]
+    lines = [f"{len(exposed)} of {len(rows)} listening sockets can be reached from "
+             "other machines:"]
+    for row in exposed:
+        where = ("every interface" if row["address"] in ("0.0.0.0", "::")
+                 else "a network address")
+        host = f"[{row['address']}]" if ":" in row["address"] else row["address"]
+        lines.append(f"  {row['protocol']:<5}{host}:{row['port']:<6} {_who(row)}, on {where}")
+    if exposed:
+        lines.append("Anyone on the same network (café Wi-Fi, a classroom, other "
+                     "containers) can try to connect to these, unless a firewall stops "
+                     "them. Services only this machine uses should bind 127.0.0.1 or ::1: "
+                     "the most restrictive bind that meets the need.")
+    else:
+        lines.append("  none: everything listens on loopback only.")
+    local = len(rows) - len(exposed)
+    lines.append(f"{local} listen{'s' if local == 1 else ''} on loopback only: programs on "
+                 "this machine can reach them, nothing on the network can.")
+    lines += [f"Not visible: {what}." for what in could_not_see]
+    return "\n".join(lines)
+
+
+def format_audit(result: dict) -> str:
+    """The text form of :func:`audit` (``loopedu audit``): a table, then the report.
+
+    >>> format_audit(audit()).startswith("proto")
+    True
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    lines = [f"{'proto':<6}{'address':<40}{'port':>6}  {'exposed':<8}process"]
+    for row in result["sockets"]:
+        lines.append(f"{row['protocol']:<6}{row['address']:<40}{row['port']:>6}  "
+                     f"{'yes' if row['exposed'] else 'no':<8}{_who(row)}")
+    lines.append("")
+    lines.append(exposure_report(result["sockets"], result["could_not_see"]))
+    return "\n".join(lines)

@@ -1,0 +1,214 @@
+"""Lesson 03's reachability matrix: bind address x destination, checked against FACTS
+section 5 and against plain sockets, and inside a namespace whose lo is down."""
+
+import errno
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from loopedu import experiments, plots
+from loopedu.experiments import reachability, reachability_details
+from netns_helpers import needs_netns, netns, run_in
+
+LINUX = sys.platform.startswith("linux")
+
+
+def can_bind(address: str) -> bool:
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as s:
+            s.bind((address, 0))
+        return True
+    except OSError:
+        return False
+
+
+IPV6 = socket.has_ipv6 and can_bind("::1")
+
+
+def raw_outcome(bind: str, target: str) -> str:
+    """The same experiment with bare sockets: bind, listen, connect_ex."""
+    try:
+        server = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET)
+        server.bind((bind, 0))
+    except OSError as exc:
+        server.close()
+        return f"bind failed: {errno.errorcode[exc.errno]}"
+    with server:
+        server.listen()
+        with socket.socket(socket.AF_INET6 if ":" in target else socket.AF_INET) as client:
+            client.settimeout(2)
+            code = client.connect_ex((target, server.getsockname()[1]))
+    return {0: "connected", errno.ECONNREFUSED: "refused"}.get(code, errno.errorcode.get(code))
+
+
+def test_every_address_reaches_its_own_listener():
+    binds = ["127.0.0.1", "127.42.42.42", "::1"] if IPV6 else ["127.0.0.1", "127.42.42.42"]
+    binds = [b for b in binds if can_bind(b)]
+    result = reachability(binds, binds)
+    assert set(result) == {(b, t) for b in binds for t in binds}
+    for bind in binds:
+        assert result[(bind, bind)] == "connected"
+
+
+def test_matrix_matches_plain_sockets():
+    binds = ["127.0.0.1", "0.0.0.0", "127.42.42.42"] + (["::1", "::"] if IPV6 else [])
+    targets = ["127.0.0.1", "127.0.0.2"] + (["::1"] if IPV6 else [])
+    result = reachability(binds, targets)
+    expected = {(b, t): raw_outcome(b, t) for b in binds for t in targets}
+    assert result == expected
+
+
+@pytest.mark.skipif(not LINUX, reason="FACTS section 5 was observed on Linux")
+def test_linux_bind_facts():
+    # FACTS 5: bound 127.0.0.1 refuses 127.0.0.2; 0.0.0.0 accepts it; 127.42.42.42
+    # accepts only itself
+    result = reachability(["127.0.0.1", "0.0.0.0", "127.42.42.42"],
+                          ["127.0.0.1", "127.0.0.2", "127.42.42.42"])
+    assert result == {
+        ("127.0.0.1", "127.0.0.1"): "connected", ("127.0.0.1", "127.0.0.2"): "refused",
+        ("127.0.0.1", "127.42.42.42"): "refused",
+        ("0.0.0.0", "127.0.0.1"): "connected", ("0.0.0.0", "127.0.0.2"): "connected",
+        ("0.0.0.0", "127.42.42.42"): "connected",
+        ("127.42.42.42", "127.0.0.1"): "refused", ("127.42.42.42", "127.0.0.2"): "refused",
+        ("127.42.42.42", "127.42.42.42"): "connected",
+    }
+
+
+@pytest.mark.skipif(not LINUX, reason="FACTS section 2 was observed on Linux")
+def test_server_sees_127_0_0_1_as_the_source_for_any_127_address():
+    rows = reachability_details(["0.0.0.0"], ["127.0.0.2", "127.42.42.42"])
+    assert [r["server_saw"] for r in rows] == ["127.0.0.1", "127.0.0.1"]
+    assert all(isinstance(r["port"], int) and r["port"] > 0 for r in rows)
+
+
+@pytest.mark.skipif(not (LINUX and IPV6), reason="Linux dual stack needs IPv6")
+def test_dual_stack_follows_bindv6only():
+    v6only = Path("/proc/sys/net/ipv6/bindv6only").read_text().strip() == "1"
+    row, = reachability_details(["::"], ["127.0.0.1"])
+    if v6only:
+        assert row["outcome"] == "refused"
+    else:  # FACTS 5: [::] also accepts IPv4, seen as ::ffff:127.0.0.1
+        assert (row["outcome"], row["server_saw"]) == ("connected", "::ffff:127.0.0.1")
+    assert reachability(["::"], ["127.0.0.1"], v6only=True) == {("::", "127.0.0.1"): "refused"}
+    # an IPv6 client never reaches an IPv4 listener; ::1 never answers IPv4
+    assert reachability(["0.0.0.0"], ["::1"]) == {("0.0.0.0", "::1"): "refused"}
+    assert reachability(["::1"], ["127.0.0.1"]) == {("::1", "127.0.0.1"): "refused"}
+
+
+def test_unbindable_address_fails_every_cell_with_its_errno():
+    # 198.18.255.254 (RFC 2544) is on no interface of this machine
+    result = reachability(["198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
+    assert set(result.values()) == {"bind failed: EADDRNOTAVAIL"}
+
+
+@pytest.mark.parametrize("target", ["192.0.2.1", "8.8.8.8", "2001:db8::1", "example.org"])
+def test_refuses_to_connect_beyond_loopback(target):
+    with pytest.raises(ValueError, match="not a loopback address"):
+        reachability(["127.0.0.1"], [target])
+
+
+def in_namespace(ns: str, binds, targets) -> dict:
+    script = ("import json, sys; from loopedu.experiments import reachability_details as r; "
+              f"print(json.dumps(r({binds!r}, {targets!r})))")
+    done = run_in(ns, sys.executable, "-c", script)
+    assert done.returncode == 0, done.stderr
+    return {(row["bind"], row["target"]): row["outcome"] for row in json.loads(done.stdout)}
+
+
+@needs_netns()
+def test_lo_down_makes_loopback_unreachable():
+    binds, targets = ["127.0.0.1", "0.0.0.0", "::1"], ["127.0.0.1"]
+    with netns(lo_up=False) as ns:
+        down = in_namespace(ns, binds, targets)
+    with netns(lo_up=True) as ns:
+        up = in_namespace(ns, binds, targets)
+    # FACTS 2: with lo down, bind 127.0.0.1 works but connect is ENETUNREACH, bind ::1
+    # is EADDRNOTAVAIL
+    assert down == {("127.0.0.1", "127.0.0.1"): "unreachable",
+                    ("0.0.0.0", "127.0.0.1"): "unreachable",
+                    ("::1", "127.0.0.1"): "bind failed: EADDRNOTAVAIL"}
+    assert up[("127.0.0.1", "127.0.0.1")] == up[("0.0.0.0", "127.0.0.1")] == "connected"
+    assert up[("::1", "127.0.0.1")] == "refused"
+
+
+def test_format_reachability_lays_out_the_matrix():
+    result = reachability(["127.0.0.1", "198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
+    header, *lines = experiments.format_reachability(result).splitlines()
+    assert header.split()[-2:] == ["127.0.0.1", "127.0.0.2"]
+    cells = [line.split(None, 1) for line in lines]
+    assert [c[0] for c in cells] == ["127.0.0.1", "198.18.255.254"]
+    for bind, rest in cells:
+        words = rest.split("  ")
+        shown = [w.strip() for w in words if w.strip()]
+        assert shown == [result[(bind, "127.0.0.1")], result[(bind, "127.0.0.2")]]
+
+
+def test_heatmap_shows_each_outcome_as_word_and_colour():
+    result = reachability(["127.0.0.1", "0.0.0.0", "198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
+    fig = plots.reachability_heatmap(result)
+    ax = fig.axes[0]
+    texts = {t.get_gid(): t.get_text() for t in ax.texts}
+    faces = {p.get_gid(): p.get_facecolor() for p in ax.patches}
+    for (bind, target), outcome in result.items():
+        assert texts[f"label-{bind}-{target}"].replace("\n", " ") == outcome
+    colour = {o: faces[f"cell-{b}-{t}"] for (b, t), o in result.items()}
+    assert len(set(colour.values())) == len(set(result.values()))  # one colour per outcome
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["127.0.0.1", "0.0.0.0",
+                                                             "198.18.255.254"]
+    assert ax.get_xlabel() and ax.get_ylabel()
+    connected = sum(1 for o in result.values() if o == "connected")
+    assert f"{connected} of {len(result)} pairs connected" in fig.alt_text
+    assert "\n" not in fig.alt_text
+
+
+def test_eaddrinuse_demo():
+    demo = experiments.eaddrinuse_demo()
+    assert demo["second"] == "EADDRINUSE" and demo["port"] >= 1024
+    assert demo["explain"] == experiments.EXPLAIN_ERRNO["EADDRINUSE"]
+
+
+@pytest.mark.skipif(not LINUX, reason="FACTS 5 port shadowing was observed on Linux")
+def test_port_shadowing_demo():
+    demo = experiments.port_shadowing_demo()
+    shadow, plain = demo["reuseport"], demo["reuseaddr"]
+    assert shadow["second_bind"] == "127.0.0.1 ok"
+    assert shadow["accepted_by"] == {"127.0.0.1": "127.0.0.1", "127.0.0.2": "0.0.0.0"}
+    assert plain["second_bind"] == "EADDRINUSE"
+    assert plain["accepted_by"] == {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
+    assert shadow["port"] != plain["port"]
+
+
+@pytest.mark.skipif(not LINUX, reason="FACTS 3: connecting to 0.0.0.0 was observed on Linux")
+def test_connecting_to_the_any_address_reaches_loopback():
+    demo = experiments.connect_to_any_demo()
+    assert demo["0.0.0.0"] == {"listener": "127.0.0.1", "outcome": "connected",
+                               "server_saw": "127.0.0.1"}
+    if IPV6:
+        assert demo["::"] == {"listener": "::1", "outcome": "connected", "server_saw": "::1"}
+
+
+@pytest.mark.skipif(not LINUX, reason="the fallback's 127.0.0.2 answers on Linux only")
+def test_lan_fallback_on_linux():
+    fallback = experiments.lan_fallback()
+    assert fallback["reached"] == {"127.0.0.1": False, "0.0.0.0": True}
+    assert {r["outcome"] for r in fallback["details"] if r["target"] == "127.0.0.1"} == \
+        {"connected"}
+    text = experiments.format_lan(fallback)
+    assert "127.0.0.2" in text and "switch back to 127.0.0.1" in text
+
+
+def test_platform_notes_cite_their_sources():
+    import platform
+
+    notes = experiments.platform_notes()
+    assert {"Linux", "Darwin", "Windows", "WSL2"} <= set(notes)
+    cited = {s["name"] for n in notes.values() for s in n["sources"]}
+    assert cited == set(experiments.PLATFORM_SOURCES)  # every source used, none invented
+    for note in notes.values():
+        assert all(s["url"].startswith("https://github.com/") for s in note["sources"])
+    if platform.system() in notes:
+        assert notes[platform.system()]["applies_here"]
+    assert sum(n["applies_here"] for n in notes.values()) <= 2
