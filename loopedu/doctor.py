@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import uuid
 from dataclasses import asdict, dataclass, field
 
 from .experiments import EXPLAIN_ERRNO, probe_loopback
@@ -99,26 +98,19 @@ def _loopback_capability(address: str) -> tuple[bool, str]:
 
 
 def _netns_capability(root: bool) -> tuple[bool, str]:
-    if not sys.platform.startswith("linux"):
-        return False, "network namespaces are a Linux feature"
-    if not root:
+    from .netlab import LabUnavailable, lab_unavailable_reason, namespace
+
+    if sys.platform.startswith("linux") and not root:
         return False, "creating network namespaces needs root (CAP_SYS_ADMIN)"
-    ip = shutil.which("ip")
-    if ip is None:
-        return False, "the `ip` command (iproute2) is not installed"
-    name = f"{NETNS_PREFIX}doctor-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    why = lab_unavailable_reason()
+    if why:
+        return False, why
     try:
-        made = subprocess.run([ip, "netns", "add", name], capture_output=True, text=True,
-                              timeout=10)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return False, f"`ip netns add` could not run: {exc}"
-    try:
-        if made.returncode != 0:
-            msg = (made.stderr or made.stdout).strip().splitlines()
-            return False, f"`ip netns add` failed: {msg[-1] if msg else made.returncode}"
-        return True, "created and removed a test namespace"
-    finally:
-        subprocess.run([ip, "netns", "delete", name], capture_output=True, timeout=10)
+        with namespace("doctor", lo_up=False):
+            pass
+    except (LabUnavailable, OSError, subprocess.SubprocessError) as exc:
+        return False, str(exc)
+    return True, "created and removed a test namespace"
 
 
 def _mount_ns_capability(root: bool) -> tuple[bool, str]:
