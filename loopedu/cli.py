@@ -70,7 +70,7 @@ def _lab(args) -> int:
     root = course_root()
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     print("loopedu: JupyterLab listens on 127.0.0.1 only: programs on this machine can "
-          "reach it, nothing on your network can (lesson 01 shows why).", file=sys.stderr)
+          "reach it, nothing on your network can (lessons 00 and 03 show why).", file=sys.stderr)
     if is_root:
         print("loopedu: running as root (a container or CI?), so --allow-root is passed.",
               file=sys.stderr)
