@@ -1,0 +1,232 @@
+"""Exercises of lesson 03, "127.0.0.1 versus 0.0.0.0".
+
+Introduced in notebooks/03-bind-address.ipynb (exercises/03-bind-address-exercises.ipynb).
+
+The answer keys are facts with their sources (FACTS.md section 5, ip(7)):
+tests/test_exercises_lesson03.py checks the matrix key against a live
+``loopedu.experiments.reachability()`` run on Linux and the audit key against
+``loopedu.audit.is_exposed``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from .framework import Feedback, exercise
+from .helpers import expect_mapping, expect_set
+
+# ---- 03.predict-matrix ----------------------------------------------------------------
+
+#: The binds and destinations of "03.predict-matrix" (IPv4 only, so that the key holds
+#: on every Linux machine, with IPv6 or without).
+MATRIX_BINDS = ("127.0.0.1", "0.0.0.0", "127.42.42.42")
+MATRIX_TARGETS = ("127.0.0.1", "127.0.0.2", "127.42.42.42")
+
+
+def matrix_key_name(bind: str, target: str) -> str:
+    """The key of one cell of the prediction: ``"127.0.0.1 -> 127.0.0.2"``."""
+    return f"{bind} -> {target}"
+
+
+#: The answer key on Linux (FACTS.md section 5, observed): a listener accepts
+#: connections to the address it bound; 0.0.0.0 (INADDR_ANY, ip(7)) to any of them.
+MATRIX_KEY = {
+    matrix_key_name(b, t): ("connected" if b == t or b == "0.0.0.0" else "refused")
+    for b in MATRIX_BINDS for t in MATRIX_TARGETS
+}
+
+_CONNECTED_WORDS = {"connected", "connects", "connect", "accepted", "accepts", "ok",
+                    "yes", "true", "reached", "reaches", "success"}
+_REFUSED_WORDS = {"refused", "refuses", "refuse", "connection refused", "econnrefused",
+                  "rejected", "no", "false", "fails", "failed", "rst", "reset"}
+
+
+def _outcome_word(value):
+    """Read a predicted outcome leniently: "yes", True, "ECONNREFUSED"..."""
+    if isinstance(value, bool):
+        return "connected" if value else "refused"
+    text = " ".join(str(value).split()).casefold()
+    if text in _CONNECTED_WORDS:
+        return "connected"
+    if text in _REFUSED_WORDS:
+        return "refused"
+    return text
+
+
+_ANY_ACCEPTS = ("0.0.0.0 in bind() is INADDR_ANY: the socket accepts connections to "
+                "every address of this machine (ip(7)). On Linux, is {t} one of them?")
+_SPECIFIC = ("A listener bound to one address accepts only connections addressed to it, "
+             "even when both addresses sit on the same lo interface.")
+_SAME = "The client goes exactly where the server listens."
+
+_MATRIX_COMMON = {
+    (matrix_key_name("127.0.0.1", "127.0.0.1"), "refused"): _SAME,
+    (matrix_key_name("127.42.42.42", "127.42.42.42"), "refused"):
+        _SAME + " On Linux every 127.x can be bound (lesson 01).",
+    (matrix_key_name("0.0.0.0", "127.0.0.1"), "refused"):
+        "Every interface includes the loopback interface.",
+    (matrix_key_name("0.0.0.0", "127.0.0.2"), "refused"): _ANY_ACCEPTS.format(t="127.0.0.2"),
+    (matrix_key_name("0.0.0.0", "127.42.42.42"), "refused"):
+        _ANY_ACCEPTS.format(t="127.42.42.42"),
+    (matrix_key_name("127.0.0.1", "127.0.0.2"), "connected"): _SPECIFIC,
+    (matrix_key_name("127.0.0.1", "127.42.42.42"), "connected"): _SPECIFIC,
+    (matrix_key_name("127.42.42.42", "127.0.0.1"), "connected"):
+        "127.0.0.1 is no wildcard: it is one address like any other. " + _SPECIFIC,
+    (matrix_key_name("127.42.42.42", "127.0.0.2"), "connected"): _SPECIFIC,
+}
+
+
+@exercise("03.predict-matrix", lesson=3,
+          title="Predict the reachability matrix on Linux",
+          hints=["Which one of the three bind addresses is not an address of its own "
+                 "but a wildcard (ip(7))?",
+                 "On Linux the whole of 127.0.0.0/8 belongs to this machine (lesson 01), "
+                 "so a connection to any 127.x arrives; the question is only whether "
+                 "some socket listens on that destination address."])
+def _predict_matrix(answer):
+    if isinstance(answer, dict):
+        for value in answer.values():
+            if value is not None and value is not Ellipsis and \
+                    _outcome_word(value) == "timeout":
+                return Feedback(False, "Nothing drops packets on loopback: when no socket "
+                                "listens at the destination, the kernel answers at once "
+                                "with a reset (RST), and connect() fails immediately. "
+                                "Use the two outcomes the question offers.")
+    return expect_mapping(answer, MATRIX_KEY, coerce=_outcome_word,
+                          normalize=lambda v: v, common=_MATRIX_COMMON,
+                          right="Right: a listener answers only on the address it bound; "
+                                "0.0.0.0 answers on every address of the machine, and on "
+                                "Linux that is all of 127/8 (FACTS 5, ip(7)).")
+
+
+# ---- 03.choose-bind --------------------------------------------------------------------
+
+#: The scenarios of "03.choose-bind", short key -> the situation, for the notebook.
+SCENARIOS = {
+    "dev server": "A development web server that only you use, from a browser on the "
+                  "same laptop.",
+    "phone test": "The same dev server, but now you want to open the site on your phone, "
+                  "which is on the same Wi-Fi as the laptop.",
+    "database": "A database used only by a web application running on the same host.",
+    "app behind proxy": "A public website's application server, behind a reverse proxy "
+                        "(nginx) on the same host; the proxy is what faces the Internet.",
+}
+
+BIND_KEY = {"dev server": "127.0.0.1", "phone test": "0.0.0.0",
+            "database": "127.0.0.1", "app behind proxy": "127.0.0.1"}
+
+
+def _bind_kind(value):
+    """Read a bind address as its kind: loopback, any (wildcard), or one LAN address."""
+    text = str(value).strip().strip("[]").casefold()
+    if text == "localhost":
+        return "loopback"
+    if text in ("*", ""):
+        return "any"
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return "unreadable: " + text
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    if ip.is_unspecified:
+        return "any"
+    if ip.is_loopback:
+        return "loopback"
+    return "one address"
+
+
+_BIND_COMMON = {
+    ("dev server", "0.0.0.0"): "That listens on every interface: anyone on the same café "
+                               "or office network could open your unfinished app.",
+    ("database", "0.0.0.0"): "Only a program on this host needs it. On every interface, "
+                             "the whole network can try passwords against it (MySQL's "
+                             "upstream default bind_address=* is the classic case).",
+    ("app behind proxy", "0.0.0.0"): "The proxy faces the Internet and forwards to the "
+                                     "app on this same host. If the app itself listens "
+                                     "on every interface, clients can go around the proxy "
+                                     "and its TLS, limits and access rules.",
+    ("phone test", "127.0.0.1"): "The phone is another machine: it connects to the "
+                                 "laptop's Wi-Fi address, and a listener on loopback "
+                                 "refuses that (the virtual LAN in the lesson shows it).",
+}
+
+for _scenario in ("dev server", "database", "app behind proxy"):
+    _BIND_COMMON[(_scenario, "192.168.1.20")] = (
+        "A LAN address is reachable from every machine on that LAN; who needs to connect "
+        "here?")
+
+
+@exercise("03.choose-bind", lesson=3,
+          title="Choose the bind address for four scenarios",
+          hints=["For each scenario ask: where does the client run, on this machine or "
+                 "on another one?",
+                 "The rule: the most restrictive bind that meets the need."])
+def _choose_bind(answer):
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            if isinstance(value, str) and _bind_kind(value).startswith("unreadable"):
+                return Feedback(False, f"For {key!r}: {value!r} is not a bind address. "
+                                "Give an IP address in quotes, such as the ones the "
+                                "lesson binds.")
+        phone = {k: v for k, v in answer.items()
+                 if isinstance(k, str) and " ".join(k.split()).casefold() == "phone test"}
+        for key, value in phone.items():
+            if isinstance(value, str) and _bind_kind(value) == "one address":
+                answer = {**answer, key: "0.0.0.0"}  # the laptop's Wi-Fi address works too
+    return expect_mapping(answer, BIND_KEY, coerce=_bind_kind, normalize=lambda v: v,
+                          common=_BIND_COMMON, noun="choice",
+                          right="Right: loopback whenever every client runs on this "
+                                "machine; all interfaces (or just the Wi-Fi address) only "
+                                "while the phone test lasts, then back to loopback.")
+
+
+# ---- 03.read-audit ---------------------------------------------------------------------
+
+#: A made-up audit of a made-up laptop, in the form loopedu.audit.audit() returns rows.
+AUDIT_ROWS = [
+    {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"},
+    {"protocol": "tcp", "address": "127.0.0.53", "port": 53, "process": "systemd-resolved"},
+    {"protocol": "tcp", "address": "127.0.0.1", "port": 5432, "process": "postgres"},
+    {"protocol": "tcp6", "address": "::1", "port": 5432, "process": "postgres"},
+    {"protocol": "tcp", "address": "0.0.0.0", "port": 3306, "process": "mysqld"},
+    {"protocol": "tcp", "address": "127.0.0.1", "port": 6379, "process": "redis-server"},
+    {"protocol": "tcp6", "address": "::", "port": 8000, "process": "python3"},
+    {"protocol": "tcp", "address": "192.168.1.20", "port": 3000, "process": "node"},
+    {"protocol": "tcp6", "address": "::1", "port": 631, "process": "cupsd"},
+    {"protocol": "udp", "address": "0.0.0.0", "port": 5353, "process": "avahi-daemon"},
+    {"protocol": "tcp", "address": "127.0.0.1", "port": 8888, "process": "jupyter-lab"},
+]
+
+EXPOSED_KEY = {"sshd", "mysqld", "python3", "node", "avahi-daemon"}
+
+
+def format_audit_rows(rows=AUDIT_ROWS) -> str:
+    """The made-up audit as a table, like ``loopedu audit`` prints one."""
+    lines = [f"{'proto':<6}{'address':<16}{'port':>6}  process"]
+    lines += [f"{r['protocol']:<6}{r['address']:<16}{r['port']:>6}  {r['process']}"
+              for r in rows]
+    return "\n".join(lines)
+
+
+_AUDIT_COMMON = {
+    "systemd-resolved": "127.0.0.53 is inside 127.0.0.0/8: all of it is loopback.",
+    "postgres": "Both of its sockets are on loopback addresses, IPv4 and IPv6.",
+    "cupsd": "::1 is IPv6 loopback.",
+    "redis-server": "Look at its address again: it is loopback.",
+    "jupyter-lab": "Look at its address again: it is loopback.",
+}
+
+
+@exercise("03.read-audit", lesson=3,
+          title="Which services in this audit can other machines reach?",
+          hints=["Loopback is all of 127.0.0.0/8 and ::1. Anything else can be reached "
+                 "from some network.",
+                 "0.0.0.0 and :: are not addresses of a network: in a listening socket "
+                 "they mean every interface.",
+                 "UDP counts too: a bound UDP socket receives datagrams from the network."])
+def _read_audit(answer):
+    return expect_set(
+        answer, EXPOSED_KEY, normalize=lambda s: s.strip().casefold(),
+        common=_AUDIT_COMMON,
+        right="Right: five services listen beyond loopback, on every interface or on the "
+              "LAN address. A firewall may still stop packets, but the bind does not.")
