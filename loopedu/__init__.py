@@ -14,6 +14,8 @@ is called. Each topic lives in its own module:
 - ``loopedu.measure``    interface counters and ping (lesson 03)
 - ``loopedu.audit``      this machine's listening sockets, and which are exposed (lesson 03)
 - ``loopedu.hosts``      hosts files resolved like the C library (lesson 02)
+- ``loopedu.localhost``  nsswitch order, the ::1-first trap, Unix socket versus TCP (lesson 02)
+- ``loopedu.ipv6``       IPv6 notation: expand, compress (RFC 5952), explain (lesson 04)
 - ``loopedu.plots``      matplotlib figures (functions return a Figure)
 - ``loopedu.widgets``    ipywidgets front ends over pure functions
 - ``loopedu.cli``        the ``loopedu`` command

@@ -301,3 +301,104 @@ def counters_bar(result: dict) -> CourseFigure:
                   if top_other else "")
     return set_alt_text(fig, (
         f"Bar chart: {result['megabytes']:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
+
+
+# ---- lesson 04: the 128 bits of ::1, and RTT over 127.0.0.1 versus ::1 ----
+
+def ipv6_bits(text: str = "::1") -> CourseFigure:
+    """The 128 bits of an IPv6 address as an 8 x 16 grid, one row per 16-bit group, the
+    group's hex written at the end of its row; 1 bits filled and marked "1".
+
+    Bit ``k`` (1 to 128, left to right) has gid ``"bit-<k>"``, so the figure can be
+    checked through its data.
+
+    >>> fig = ipv6_bits("::1")
+    >>> fig.alt_text
+    'Grid of the 128 bits of ::1 in 8 groups of 16: 127 zeros and a single 1, the last bit.'
+
+    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    """
+    from . import ipv6
+
+    rows = ipv6.bit_rows(text)
+    canonical = ipv6.compress(text)
+    fig = new_figure(10.0, 4.6)
+    ax = fig.add_subplot()
+    one, zero = OKABE_ITO["vermillion"], "#FFFFFF"
+    for group, hexed, bits in rows:
+        y = 8 - group
+        for col, bit in enumerate(bits):
+            k = 16 * (group - 1) + col + 1
+            face = one if bit == "1" else zero
+            ax.add_patch(Rectangle((col, y), 1, 1, facecolor=face, edgecolor="#555555",
+                                   linewidth=0.5, gid=f"bit-{k}"))
+            ax.text(col + 0.5, y + 0.5, bit, ha="center", va="center", fontsize=7,
+                    color=text_colour_on(face))
+        ax.text(16.3, y + 0.5, hexed, ha="left", va="center", fontsize=9, family="monospace")
+    ax.set_xlim(0, 18)
+    ax.set_ylim(0, 8)
+    ax.set_aspect("equal")
+    ax.set_xticks([c + 0.5 for c in range(16)], [str(c + 1) for c in range(16)], fontsize=7)
+    ax.set_yticks([8 - g + 0.5 for g in range(1, 9)], [f"group {g}" for g in range(1, 9)],
+                  fontsize=8)
+    ax.set_xlabel("bit within the 16-bit group (1 = most significant); right: the group in hex")
+    ax.set_title(f"{canonical}: 128 bits, 8 groups of 16 (RFC 4291 section 2.2)")
+    ax.legend(handles=[Patch(facecolor=one, edgecolor="#555555", label="bit = 1"),
+                       Patch(facecolor=zero, edgecolor="#555555", label="bit = 0")],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ones = [16 * (g - 1) + i + 1 for g, _, bits in rows for i, b in enumerate(bits) if b == "1"]
+    if len(ones) == 1:
+        where = "the last bit" if ones[0] == 128 else f"bit {ones[0]}"
+        summary = f"{128 - len(ones)} zeros and a single 1, {where}"
+    else:
+        summary = f"{len(ones)} ones and {128 - len(ones)} zeros"
+    return set_alt_text(fig, f"Grid of the 128 bits of {canonical} in 8 groups of 16: "
+                             f"{summary}.")
+
+
+def rtt_comparison(result: dict) -> CourseFigure:
+    """Round-trip times from :func:`loopedu.experiments.loopback_rtt`: one box (and the
+    individual points) per address, median and p90 written beside each, in microseconds.
+
+    An address that could not run is listed in the title instead of drawn. The x tick
+    labels name the addresses in the order of ``result["results"]``;
+    ``fig.rtt_summary`` holds ``{address: (median, p90)}``.
+
+    >>> fig = rtt_comparison({"n": 3, "size": 32, "results": {
+    ...     "127.0.0.1": {"rtts_us": [20.0, 21.0, 30.0], "median_us": 21.0, "p90_us": 28.2},
+    ...     "::1": {"error": "EADDRNOTAVAIL"}}})
+    >>> fig.rtt_summary
+    {'127.0.0.1': (21.0, 28.2)}
+
+    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    """
+    runs = {a: r for a, r in result["results"].items() if "error" not in r}
+    failed = {a: r["error"] for a, r in result["results"].items() if "error" in r}
+    fig = new_figure(8.0, 4.5)
+    ax = fig.add_subplot()
+    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"]]
+    labels = list(runs)
+    if labels:
+        ax.boxplot([runs[a]["rtts_us"] for a in labels], whis=(5, 95), showfliers=False,
+                   widths=0.5, medianprops={"color": "black"})
+        for i, address in enumerate(labels, 1):
+            r = runs[address]
+            xs = [i + 0.18 * ((k % 7) / 6 - 0.5) for k in range(len(r["rtts_us"]))]
+            ax.scatter(xs, r["rtts_us"], s=6, alpha=0.5, color=colours[(i - 1) % 3],
+                       marker="o" if i == 1 else "^")
+            ax.text(i + 0.3, r["median_us"], f"median {r['median_us']:.1f} µs\n"
+                    f"p90 {r['p90_us']:.1f} µs", va="center", fontsize=8)
+        ax.set_xticks(range(1, len(labels) + 1), labels)
+        ax.set_xlim(0.5, len(labels) + 0.9)
+        ax.set_ylim(0, 2 * max(r["p90_us"] for r in runs.values()))
+    ax.set_ylabel("round-trip time of one exchange (µs)")
+    ax.set_xlabel("TCP over (box 25-75 %, whiskers 5-95 %, points: every round trip)")
+    title = f"{result['n']} round trips of {result['size']} bytes on loopback"
+    if failed:
+        title += "; not run: " + ", ".join(f"{a} ({e})" for a, e in failed.items())
+    ax.set_title(title)
+    fig.rtt_summary = {a: (round(r["median_us"], 1), round(r["p90_us"], 1))
+                       for a, r in runs.items()}
+    described = "; ".join(f"{a} median {m:.1f} µs, p90 {p:.1f} µs"
+                          for a, (m, p) in fig.rtt_summary.items()) or "no address could run"
+    return set_alt_text(fig, f"Box plot of loopback TCP round-trip times: {described}.")

@@ -46,3 +46,64 @@ def classifier(value: str = "127.0.0.1"):
 
     text.observe(update, names="value")
     return widgets.VBox([text, report])
+
+
+def _notation_html(text: str) -> str:
+    """Full form, canonical form and the steps for ``text``, or what is wrong with it."""
+    from . import ipv6
+
+    try:
+        body = "\n".join([f"full form:      {ipv6.expand(text)}",
+                          f"canonical form: {ipv6.compress(text)}   (RFC 5952)", "",
+                          *ipv6.explain(text)])
+    except (ValueError, TypeError) as exc:
+        body = f"Not a valid IPv6 address: {exc}"
+    except Exception as exc:  # a bug must not print a traceback into the notebook
+        body = f"Could not read {text!r}: {type(exc).__name__}: {exc}"
+    return f"<pre style='white-space: pre-wrap'>{html.escape(body)}</pre>"
+
+
+def ipv6_notation(value: str = "2001:0DB8:0000:0000:0001:0000:0000:0001"):
+    """A Text box and an HTML panel: type an IPv6 address in any spelling, read its full
+    form, its RFC 5952 canonical form and the steps between (``loopedu.ipv6``), or what
+    is wrong with it (two '::', a group over 4 hex digits, a non-hex character...).
+
+    Returns an ``ipywidgets.VBox`` whose children are the Text and the HTML widget.
+
+    >>> box = ipv6_notation("::1")
+    >>> box.children[0].value = "1::2::3"
+    >>> "twice" in box.children[1].value
+    True
+
+    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    """
+    return live_report("IPv6:", value, _notation_html, width="40em",
+                       placeholder="::1, 0:0:0:0:0:0:0:1, ::ffff:127.0.0.1, fe80::1%lo")
+
+
+def live_report(description: str, value: str, render, placeholder: str = "",
+                width: str = "32em"):
+    """A Text box over an HTML panel that shows ``render(text)`` as the learner types.
+
+    ``render`` takes the text and returns HTML, and must never raise. Returns an
+    ``ipywidgets.VBox`` whose children are the Text and the HTML widget. (The shape of
+    :func:`classifier`, for any pure text-to-report function.)
+
+    >>> box = live_report("Echo:", "a", lambda t: f"<b>{t}</b>")
+    >>> box.children[0].value = "b"
+    >>> box.children[1].value
+    '<b>b</b>'
+
+    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    """
+    import ipywidgets as widgets
+
+    text = widgets.Text(value=value, description=description, placeholder=placeholder,
+                        continuous_update=True, layout=widgets.Layout(width=width))
+    panel = widgets.HTML(value=render(value))
+
+    def update(change) -> None:
+        panel.value = render(change["new"])
+
+    text.observe(update, names="value")
+    return widgets.VBox([text, panel])

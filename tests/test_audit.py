@@ -98,3 +98,13 @@ def test_format_audit_has_a_row_per_socket(own_sockets):
     result = audit.audit()
     table = audit.format_audit(result).split("\n\n")[0].splitlines()
     assert len(table) == 1 + len(result["sockets"])
+
+
+def test_experiments_listening_sockets_is_the_audit():
+    from loopedu import experiments
+    from loopedu.servers import listener
+
+    with listener("0.0.0.0") as srv:
+        rows = [r for r in experiments.listening_sockets()
+                if r["port"] == srv.port and r["protocol"].startswith("tcp")]
+    assert rows and rows[0]["exposed"] is True and rows[0]["address"] == "0.0.0.0"

@@ -208,7 +208,10 @@ def test_platform_notes_cite_their_sources():
     cited = {s["name"] for n in notes.values() for s in n["sources"]}
     assert cited == set(experiments.PLATFORM_SOURCES)  # every source used, none invented
     for note in notes.values():
-        assert all(s["url"].startswith("https://github.com/") for s in note["sources"])
+        assert all(s["url"].startswith(("https://github.com/", "https://learn.microsoft.com/"))
+                   for s in note["sources"])
+    windows = {s["name"] for s in notes["Windows"]["sources"]}
+    assert any("Dual-Stack" in name for name in windows)  # the V6ONLY claim has its source
     if platform.system() in notes:
         assert notes[platform.system()]["applies_here"]
     assert sum(n["applies_here"] for n in notes.values()) <= 2
