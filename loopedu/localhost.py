@@ -23,7 +23,8 @@ from typing import Iterator
 
 from .servers import connect_outcome, errno_name, listener
 
-__all__ = ["nsswitch_hosts", "TRAP_HOSTS", "trap_here", "localhost_trap",
+__all__ = ["nsswitch_hosts", "TRAP_HOSTS", "FAMILIES", "resolve_table", "resolve_report",
+           "compare_with_resolver", "trap_here", "localhost_trap",
            "getaddrinfo_in_private_mount", "private_mount_unavailable_reason",
            "unix_and_tcp_server", "unix_vs_tcp", "socket_file_permissions"]
 
@@ -52,6 +53,117 @@ def nsswitch_hosts(path: str = "/etc/nsswitch.conf") -> list[str]:
         if line.startswith("hosts:"):
             return line[len("hosts:"):].split()
     return []
+
+
+#: The three getaddrinfo families the lesson compares, by name.
+FAMILIES = {"AF_UNSPEC": socket.AF_UNSPEC, "AF_INET": socket.AF_INET,
+            "AF_INET6": socket.AF_INET6}
+
+
+def resolve_table(hosts_text: str, names=("localhost",)) -> dict:
+    """What the resolver model answers for each name and family from ``hosts_text``:
+    ``{(name, family_name): [addresses]}``, plus the lines glibc skips or misreads.
+
+    >>> resolve_table("127.0.0.1 localhost\\n")["answers"][("localhost", "AF_INET")]
+    ['127.0.0.1']
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    from .hosts import parse
+
+    parsed = parse(hosts_text)
+    answers = {}
+    for name in names:
+        for fam_name, fam in FAMILIES.items():
+            try:
+                answers[(name, fam_name)] = parsed.lookup(name, fam)
+            except (UnicodeError, ValueError) as exc:
+                answers[(name, fam_name)] = f"not a valid name: {exc}"
+    return {"answers": answers, "problems": list(parsed.problems)}
+
+
+def resolve_report(hosts_text: str, names: str = "localhost") -> str:
+    """:func:`resolve_table` as text, for the sandbox widget; never raises.
+
+    ``names`` is one string of names separated by spaces or commas.
+
+    >>> print(resolve_report("127.0.0.1 localhost\\n::1 localhost\\n"))  # doctest: +ELLIPSIS
+    localhost
+      AF_UNSPEC -> ...
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    wanted = [n for n in names.replace(",", " ").split() if n] or ["localhost"]
+    try:
+        table = resolve_table(hosts_text, wanted)
+    except Exception as exc:  # the sandbox must answer, whatever is typed
+        return f"Could not read that hosts text: {type(exc).__name__}: {exc}"
+    lines = []
+    for name in wanted:
+        lines.append(name)
+        for fam_name in FAMILIES:
+            got = table["answers"][(name, fam_name)]
+            shown = ", ".join(got) if isinstance(got, list) else got
+            lines.append(f"  {fam_name:<9} -> {shown or '(nothing: the name does not resolve)'}")
+    if table["problems"]:
+        lines.append("")
+        lines.append("Lines glibc skips or reads differently:")
+        for p in table["problems"]:
+            lines.append(f"  line {p.line}: {p.reason}")
+    return "\n".join(lines)
+
+
+def compare_with_resolver(path: str | None = None, names=("localhost",)) -> list[dict]:
+    """This machine's real getaddrinfo beside the model's prediction from its hosts file.
+
+    One row per (name, family): ``real`` (getaddrinfo's addresses, or the error),
+    ``model`` (from the hosts file alone, glibc's rules) and ``same``. The real resolver
+    is asked only where the hosts file answers and comes first in nsswitch.conf, so no
+    query ever leaves the machine (``real`` then says why it was not asked and ``same``
+    is None). They can differ
+    for good reasons, which the notebook explains: nsswitch.conf lists more sources than
+    ``files`` (``myhostname``, ``resolve``, ``dns``), or this is not glibc (macOS,
+    Windows, musl).
+
+    >>> rows = compare_with_resolver()
+    >>> sorted(rows[0])
+    ['family', 'model', 'name', 'real', 'same']
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    from .doctor import hosts_file_path
+
+    path = path or hosts_file_path()
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        text = b""
+        unreadable = f"{path} could not be read: {exc}"
+    else:
+        unreadable = None
+    model = resolve_table(text, names)["answers"] if unreadable is None else {}
+    sources = nsswitch_hosts() if sys.platform.startswith("linux") else ["files"]
+    rows = []
+    for name in names:
+        for fam_name, fam in FAMILIES.items():
+            predicted = model.get((name, fam_name), unreadable)
+            if sources[:1] != ["files"] or not predicted or isinstance(predicted, str):
+                # the hosts file would not answer first: the lookup would go on to DNS,
+                # a query leaving this machine, which the course never sends
+                real = "not asked: the next source would be " + (
+                    " ".join(s for s in sources if s != "files") or "none") \
+                    if sources[:1] == ["files"] else "not asked: hosts is not the first source"
+                rows.append({"name": name, "family": fam_name, "real": real,
+                             "model": predicted, "same": None})
+                continue
+            try:
+                real = [i[4][0] for i in socket.getaddrinfo(name, None, fam,
+                                                            socket.SOCK_STREAM)]
+            except (socket.gaierror, UnicodeError) as exc:
+                real = f"error: {exc}"
+            rows.append({"name": name, "family": fam_name, "real": real,
+                         "model": predicted, "same": real == predicted})
+    return rows
 
 
 def trap_here(timeout: float = 1.0) -> dict:

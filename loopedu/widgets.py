@@ -18,7 +18,7 @@ def _report_html(text: str) -> str:
         report = addresses.describe(text)
     except Exception as exc:  # a bug must not print a traceback into the notebook
         report = f"Could not describe {text!r}: {type(exc).__name__}: {exc}"
-    return f"<pre style='white-space: pre-wrap'>{html.escape(report)}</pre>"
+    return _pre(report)
 
 
 def classifier(value: str = "127.0.0.1"):
@@ -34,18 +34,8 @@ def classifier(value: str = "127.0.0.1"):
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
-    import ipywidgets as widgets
-
-    text = widgets.Text(value=value, description="Address:",
-                        placeholder="127.0.0.1, ::1, ::ffff:127.0.0.1, fe80::1%lo",
-                        continuous_update=True, layout=widgets.Layout(width="32em"))
-    report = widgets.HTML(value=_report_html(value))
-
-    def update(change) -> None:
-        report.value = _report_html(change["new"])
-
-    text.observe(update, names="value")
-    return widgets.VBox([text, report])
+    return live_report("Address:", value, _report_html,
+                       placeholder="127.0.0.1, ::1, ::ffff:127.0.0.1, fe80::1%lo")
 
 
 def _notation_html(text: str) -> str:
@@ -60,7 +50,7 @@ def _notation_html(text: str) -> str:
         body = f"Not a valid IPv6 address: {exc}"
     except Exception as exc:  # a bug must not print a traceback into the notebook
         body = f"Could not read {text!r}: {type(exc).__name__}: {exc}"
-    return f"<pre style='white-space: pre-wrap'>{html.escape(body)}</pre>"
+    return _pre(body)
 
 
 def ipv6_notation(value: str = "2001:0DB8:0000:0000:0001:0000:0000:0001"):
@@ -107,3 +97,42 @@ def live_report(description: str, value: str, render, placeholder: str = "",
 
     text.observe(update, names="value")
     return widgets.VBox([text, panel])
+
+
+def _pre(text: str) -> str:
+    return f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
+
+
+def hosts_sandbox(text: str = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
+                  names: str = "localhost ip6-localhost"):
+    """A hosts-file editor that answers like getaddrinfo as you type.
+
+    A Textarea holds the hosts text (the real /etc/hosts is never read or written),
+    a Text box the names to look up; the HTML panel shows, for each name, what glibc's
+    getaddrinfo would return for AF_UNSPEC, AF_INET and AF_INET6, and the lines glibc
+    would skip (``localhost.resolve_report``). Returns an ``ipywidgets.VBox`` of the
+    Textarea, the Text and the HTML widget.
+
+    >>> box = hosts_sandbox("127.0.0.1 localhost\\n", "localhost")
+    >>> box.children[0].value = "::1 localhost\\n"
+    >>> "AF_INET   -&gt; 127.0.0.1" in box.children[2].value
+    True
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    import ipywidgets as widgets
+
+    from .localhost import resolve_report
+
+    area = widgets.Textarea(value=text, description="hosts:", continuous_update=True,
+                            layout=widgets.Layout(width="44em", height="9em"))
+    asked = widgets.Text(value=names, description="names:", continuous_update=True,
+                         layout=widgets.Layout(width="44em"))
+    panel = widgets.HTML(value=_pre(resolve_report(text, names)))
+
+    def update(_change) -> None:
+        panel.value = _pre(resolve_report(area.value, asked.value))
+
+    area.observe(update, names="value")
+    asked.observe(update, names="value")
+    return widgets.VBox([area, asked, panel])

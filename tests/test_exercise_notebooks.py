@@ -55,7 +55,9 @@ def student_versions(tmp_path_factory):
 
 
 def solution_lines(path) -> list[str]:
-    lines, inside = [], False
+    """Lines found only inside solution blocks (a starter line such as `answer = {`
+    may legitimately appear both inside and outside)."""
+    inside_lines, outside_lines, inside = [], set(), False
     for cell in nbformat.read(path, as_version=4).cells:
         for line in cell.source.splitlines():
             if line.strip() == "### BEGIN SOLUTION":
@@ -63,8 +65,10 @@ def solution_lines(path) -> list[str]:
             elif line.strip() == "### END SOLUTION":
                 inside = False
             elif inside and line.strip():
-                lines.append(line.strip())
-    return lines
+                inside_lines.append(line.strip())
+            else:
+                outside_lines.add(line.strip())
+    return [line for line in inside_lines if line not in outside_lines]
 
 
 @pytest.mark.parametrize("index", range(len(SOURCES)), ids=[p.name for p in SOURCES])

@@ -110,3 +110,41 @@ def test_socket_file_permissions():
     r = localhost.socket_file_permissions()
     assert r["type"] == "socket" and r["mode"].startswith("s")
     assert r["after_chmod_000"] == ("connected" if os.geteuid() == 0 else "EACCES")
+
+
+def test_resolve_report_shows_answers_and_skipped_lines():
+    text = localhost.resolve_report("127.0.0.1 localhost\n::1 localhost\n10.0.0.300 x\n",
+                                    "localhost, nosuch")
+    assert "AF_INET   -> 127.0.0.1, 127.0.0.1" in text
+    assert "nosuch\n  AF_UNSPEC -> (nothing: the name does not resolve)" in text
+    assert "line 3:" in text and "10.0.0.300" in text
+
+
+def test_resolve_report_never_raises_on_junk():
+    for junk in ("\x00\x00", "x" * 100_000, "::1 " + "a." * 200, ""):
+        assert isinstance(localhost.resolve_report(junk, "localhost \u00e9\u00e9.."), str)
+
+
+def test_compare_with_resolver_never_asks_beyond_the_hosts_file(tmp_path, monkeypatch):
+    hosts_file = tmp_path / "hosts"
+    hosts_file.write_text("127.0.0.1 localhost\n")
+    asked = []
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda *a, **k: asked.append(a[:3]) or real(*a, **k))
+    rows = localhost.compare_with_resolver(str(hosts_file), names=("localhost",))
+    by_family = {r["family"]: r for r in rows}
+    assert by_family["AF_INET6"]["model"] == [] and by_family["AF_INET6"]["same"] is None
+    assert by_family["AF_INET6"]["real"].startswith("not asked")
+    assert all(a[2] != socket.AF_INET6 for a in asked)
+
+
+def test_hosts_sandbox_widget_answers_as_you_type():
+    from loopedu import widgets
+    box = widgets.hosts_sandbox("127.0.0.1 localhost\n", "localhost")
+    area, names, panel = box.children
+    assert "AF_INET6  -&gt; (nothing" in panel.value
+    area.value = "::1 localhost\n"
+    assert "AF_INET   -&gt; 127.0.0.1" in panel.value
+    names.value = "LOCALHOST"
+    assert "LOCALHOST\n  AF_UNSPEC -&gt; ::1" in panel.value

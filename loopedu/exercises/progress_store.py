@@ -266,7 +266,7 @@ def progress_report() -> str:
     Example::
 
         >>> print(progress_report())                   # doctest: +ELLIPSIS
-        Passed 0 of ... exercises. Progress file: ...
+        Passed ... of ... exercises. Progress file: ...
 
     Introduced in notebooks/00-start-here.ipynb.
     """

@@ -1,0 +1,117 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Exercises 02 · localhost is a name
+#
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
+# Predict first; the sandbox of lesson 02 (`loopedu.widgets.hosts_sandbox()`) lets you
+# check yourself afterwards.
+
+# %%
+from loopedu.exercises import check, hint
+from loopedu.exercises.lesson02 import BROKEN_HOSTS, PREDICT_HOSTS, PREDICT_QUERIES
+
+# %% [markdown]
+# ## 1. What does getaddrinfo answer from this hosts file?
+#
+# The hosts file:
+
+# %%
+print(PREDICT_HOSTS)
+for query, (name, family) in PREDICT_QUERIES.items():
+    print(f"{query!r}: getaddrinfo({name!r}, None, {family.name}, SOCK_STREAM)")
+
+# %% [markdown]
+# For each query give the list of addresses getaddrinfo returns, in order, duplicates
+# included (`[]` if the name does not resolve).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {
+    "localhost AF_INET": None,
+    "localhost AF_INET6": None,
+    "ip6-localhost AF_INET": None,
+    "IP6-LOCALHOST AF_INET6": None,
+    "localhost. AF_INET": None,
+}
+### BEGIN SOLUTION
+answer = {
+    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"],
+    "localhost AF_INET6": ["::1"],
+    "ip6-localhost AF_INET": ["127.0.0.1"],
+    "IP6-LOCALHOST AF_INET6": ["::1"],
+    "localhost. AF_INET": [],
+}
+### END SOLUTION
+check("02.predict-hosts", answer)
+
+# %% [markdown]
+# ## 2. Which lines does glibc skip?
+#
+# Some names in this hosts file never resolve. Give the line numbers glibc skips.
+
+# %%
+for number, line in enumerate(BROKEN_HOSTS.splitlines(), start=1):
+    print(f"{number}  {line}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = None  # replace None with a list of line numbers
+### BEGIN SOLUTION
+answer = [4, 6, 7]
+### END SOLUTION
+check("02.broken-hosts", answer)
+
+# %% [markdown]
+# ## 3. Fix a client that tries only the first address
+#
+# `localhost` resolved to `["::1", "127.0.0.1"]`, the server listens on 127.0.0.1 only,
+# and this client gives up after the first address:
+#
+# ```python
+# def connect_first_working(addresses, port):
+#     family = socket.AF_INET6 if ":" in addresses[0] else socket.AF_INET
+#     sock = socket.socket(family, socket.SOCK_STREAM)
+#     sock.connect((addresses[0], port))
+#     return sock
+# ```
+#
+# Write `connect_first_working(addresses, port)` so that it returns a socket connected to
+# the first address that accepts, and raises the last error if none does. (The check runs
+# it against a real server on 127.0.0.1 at an ephemeral port.)
+
+# %%
+import socket
+
+# NBVAL_CHECK_OUTPUT
+answer = None  # replace None with your function
+### BEGIN SOLUTION
+def connect_first_working(addresses, port):
+    last_error = None
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.connect((address, port))
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            continue
+        return sock
+    raise last_error or OSError("no addresses to try")
+
+
+answer = connect_first_working
+### END SOLUTION
+check("02.fix-client", answer)

@@ -1,0 +1,146 @@
+"""Exercises of lesson 02, "localhost is a name".
+
+Introduced in notebooks/02-localhost-is-a-name.ipynb (exercises/02-localhost-is-a-name-exercises.ipynb).
+
+The answer keys are what glibc's getaddrinfo answers; tests/test_exercises_lesson02.py
+checks them against the resolver model (loopedu.hosts) and, as root on Linux, against
+glibc itself with a private hosts file.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from ..servers import errno_name, listener
+from .framework import Feedback, exercise
+from .helpers import expect_mapping, expect_set, show
+
+#: The hosts file of "02.predict-hosts" (Debian's shape: both loopback addresses).
+PREDICT_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+
+#: The queries of "02.predict-hosts": query text -> (name, family).
+PREDICT_QUERIES = {
+    "localhost AF_INET": ("localhost", socket.AF_INET),
+    "localhost AF_INET6": ("localhost", socket.AF_INET6),
+    "ip6-localhost AF_INET": ("ip6-localhost", socket.AF_INET),
+    "IP6-LOCALHOST AF_INET6": ("IP6-LOCALHOST", socket.AF_INET6),
+    "localhost. AF_INET": ("localhost.", socket.AF_INET),
+}
+
+PREDICT_KEY = {
+    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"],
+    "localhost AF_INET6": ["::1"],
+    "ip6-localhost AF_INET": ["127.0.0.1"],
+    "IP6-LOCALHOST AF_INET6": ["::1"],
+    "localhost. AF_INET": [],
+}
+
+#: The hosts file of "02.broken-hosts", numbered as an editor shows it.
+BROKEN_HOSTS = (
+    "127.0.0.1      localhost\n"
+    "127.0.1.1      laptop.example laptop\n"
+    "::1            localhost ip6-localhost\n"
+    "192.0.2.300    printer.test printer\n"
+    "203.0.113.10   app.test app\n"
+    "db.test        203.0.113.11\n"
+    "127.0.0.1:8080 web.test\n"
+    "198.51.100.7   cache.test   # the cache server\n"
+)
+
+BROKEN_KEY = {4, 6, 7}
+
+
+def _listish(value) -> tuple:
+    """A list of addresses, read as a tuple of stripped strings (order kept)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError("give a list of address strings, e.g. ['127.0.0.1'], or [] for none")
+    return tuple(str(v).strip() for v in value)
+
+
+@exercise("02.predict-hosts", lesson=2,
+          title="What does getaddrinfo answer from this hosts file?",
+          hints=["An AF_INET query asks for IPv4 answers only; glibc's files backend turns a "
+                 "::1 line into 127.0.0.1 for such a query.",
+                 "Every matching line answers, so a name on two lines answers twice.",
+                 "Names are compared ignoring case, but a trailing dot is part of the text "
+                 "the files backend compares."])
+def _predict_hosts(answer):
+    return expect_mapping(
+        answer, {k: tuple(v) for k, v in PREDICT_KEY.items()}, coerce=_listish,
+        common={("localhost AF_INET", ("127.0.0.1",)): "Both lines name localhost, and "
+                "both answer an AF_INET query.",
+                ("ip6-localhost AF_INET", ()): "The ::1 line is not skipped for an IPv4 "
+                "query: glibc answers it as the IPv4 loopback address.",
+                ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): "An AF_INET6 query "
+                "does not get IPv4 lines as mapped addresses (that needs RES_USE_INET6).",
+                ("localhost. AF_INET", ("127.0.0.1", "127.0.0.1")): "The files backend "
+                "compares the text as given; the trailing dot is not stripped."},
+        right="Right: that is exactly what glibc answers (lesson 02 shows it live).")
+
+
+@exercise("02.broken-hosts", lesson=2,
+          title="Which lines of this hosts file does glibc skip?",
+          hints=["Each line must start with an address, then names.",
+                 "An octet goes up to 255; a port is not part of an address.",
+                 "A comment after the names is fine."])
+def _broken_hosts(answer):
+    return expect_set(
+        answer, BROKEN_KEY, coerce=lambda v: int(str(v).strip()),
+        common={8: "A comment after the names is allowed: everything from # on is ignored.",
+                3: "::1 is a valid IPv6 address; glibc reads this line.",
+                2: "127.0.1.1 is a valid loopback address (Debian uses it for the host "
+                   "name)."},
+        right="Lines 4 (octet 300), 6 (a name where the address belongs) and 7 (a port "
+              "glued to the address): glibc skips each without a word, so the names on "
+              "them just do not resolve.")
+
+
+def _check_client(fn) -> Feedback:
+    if not callable(fn):
+        return Feedback(False, f"Expected a function connect_first_working(addresses, port), "
+                               f"got {show(fn)}.")
+    with listener("127.0.0.1") as srv:
+        port = srv.port
+        for addresses in (["::1", "127.0.0.1"], ["127.0.0.1"], ["127.0.0.2", "127.0.0.1"]):
+            try:
+                sock = fn(list(addresses), port)
+            except OSError as exc:
+                return Feedback(False, f"With addresses {addresses} your function raised "
+                                       f"{errno_name(exc)}: when one address fails, catch "
+                                       "the error and try the next one.")
+            if not isinstance(sock, socket.socket):
+                return Feedback(False, f"With addresses {addresses} your function returned "
+                                       f"{show(sock)}; return the connected socket.")
+            with sock:
+                try:
+                    peer = sock.getpeername()[:2]
+                except OSError:
+                    return Feedback(False, "The socket you returned is not connected.")
+            if tuple(peer) != ("127.0.0.1", port):
+                return Feedback(False, f"Your socket is connected to {peer}, not to the "
+                                       "server on 127.0.0.1 at the given port.")
+    # nothing listens now: every address must fail, and the error must reach the caller
+    try:
+        sock = fn(["::1", "127.0.0.1"], port)
+    except OSError:
+        return Feedback(True, "Right: try each address in order, keep the first that "
+                              "connects, and raise the last error if none does; that is "
+                              "what socket.create_connection does.")
+    if isinstance(sock, socket.socket):
+        sock.close()
+    return Feedback(False, f"When no address answers, your function returned {show(sock)}; "
+                           "raise the last error instead, so the caller knows it failed.")
+
+
+@exercise("02.fix-client", lesson=2,
+          title="Fix a client that tries only the first address",
+          hints=["Loop over the addresses; wrap each connect in try/except OSError.",
+                 "Remember the last error; if the loop ends without a connection, raise it.",
+                 "Close a socket whose connect failed before trying the next address."])
+def _fix_client(answer):
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(2.0)
+    try:
+        return _check_client(answer)
+    finally:
+        socket.setdefaulttimeout(previous)
