@@ -68,7 +68,7 @@ def probe_addresses(addresses, timeout: float = 1.0) -> list[dict]:
 #: What each platform does with 127.x other than 127.0.0.1, with the source for each.
 LOOPBACK_RANGE_BY_PLATFORM = {
     "Linux": ("every 127.x binds and answers (route `local 127.0.0.0/8 dev lo`)",
-              "ip-route(8): `ip route show table local`; FACTS observed on Debian 12"),
+              "ip-route(8): `ip route show table local`; observed on Debian 12"),
     "Darwin": ("only 127.0.0.1 answers; binding 127.0.0.2 gives EADDRNOTAVAIL until "
                "`sudo ifconfig lo0 alias 127.0.0.2`",
                "iproute2mac issue 40; norouter issue 2"),

@@ -252,8 +252,8 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 #   `loopedu/data/SOURCES.md`).
 # - RFC 790 (1981) Assigned Numbers; RFC 990 (1986); RFC 1122 §3.2.1.3; RFC 3330;
 #   RFC 5735 §3; RFC 6890; RFC 4291 §2.5.3 (::1) and §2.5.5.2 (IPv4-mapped).
-# - Berkeley SCCS history of `sys/netinet/if_loop.c` (4.2BSD), as summarised in the
-#   course's fact sheet.
+# - Berkeley SCCS history of `sys/netinet/if_loop.c` (4.2BSD), in the CSRG archive of
+#   the BSD sources (the delta comments quoted above).
 # - draft-schoen-intarea-unicast-127-05 (2024, individual draft, not adopted).
 # - RFC 8029 (MPLS LSP Ping), RFC 5884 (BFD for MPLS LSPs).
 # - CPython issue gh-117566 (`is_loopback` for IPv4-mapped addresses, fixed in 3.13).

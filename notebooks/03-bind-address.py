@@ -72,7 +72,7 @@ print(f"in6addr_loopback = {socket.inet_ntop(socket.AF_INET6, bytes(15) + bytes(
 # `INADDR_ANY` is **0**, written 0.0.0.0; `INADDR_LOOPBACK` is 127.0.0.1. The Linux
 # manual page `ip(7)` says what binding them does: "When `INADDR_ANY` is specified in the
 # bind call, the socket will be bound to *all local interfaces*". A socket bound to one
-# address accepts only connections to that address (FACTS 5). IPv6 has the same pair,
+# address accepts only connections to that address (the matrix below shows it). IPv6 has the same pair,
 # `::` (the *unspecified* address, RFC 4291 §2.5.2) and `::1` (loopback, §2.5.3),
 # documented in `ipv6(7)`.
 #
@@ -120,7 +120,7 @@ print("listener on 127.42.42.42 answers 127.0.0.1:     ", reached("127.42.42.42"
 print("IPv6 client (::1) reaches an IPv4 0.0.0.0 bind: ", reached("0.0.0.0", "::1"))
 
 # %% [markdown]
-# And what Linux does beyond that (FACTS 5, observed on Debian 12), beside what this
+# And what Linux does beyond that (observed on Debian 12 by these same experiments), beside what this
 # machine did:
 
 # %%
@@ -149,7 +149,8 @@ if not report.ipv6_loopback:
 #   socket. A socket on `::` is *dual stack* on Linux (`net.ipv6.bindv6only=0`, the
 #   default, `ipv6(7)`; RFC 3493 §5.3 `IPV6_V6ONLY`): it also accepts IPv4, and the server
 #   sees the client as `::ffff:127.0.0.1`. Windows sets `IPV6_V6ONLY` by default, so there
-#   the `::` row refuses IPv4 (FACTS 5).
+#   the `::` row refuses IPv4 (Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock
+#   Applications").
 #
 # The exercise notebook asks you to predict the IPv4 part of this grid.
 
@@ -161,7 +162,8 @@ if not report.ipv6_loopback:
 # To show it without touching a real network, the course builds two machines inside this
 # one: two network namespaces, "laptop" (198.18.0.1, 2001:2::1) and "phone" (198.18.0.2,
 # 2001:2::2), joined by a virtual cable (a veth pair). The addresses come from the
-# benchmarking ranges (RFC 2544, RFC 5180), which belong to no real network (FACTS 6).
+# benchmarking ranges (RFC 2544, RFC 5180), which belong to no real network (IANA IPv4 and IPv6 Special-Purpose Address
+# Registries).
 # The laptop runs a server on each of 127.0.0.1, 0.0.0.0, ::1 and ::; the phone connects
 # to the laptop's LAN address.
 #
@@ -220,7 +222,8 @@ print(audit.format_audit(machine))
 # most developer tools need not be. Databases are the classic case: PostgreSQL defaults
 # to `listen_addresses=localhost` and Redis to `bind 127.0.0.1 -::1`, but MySQL's upstream
 # default is `bind_address=*`, and `python -m http.server` listens on all interfaces
-# (FACTS 5, *Default bind addresses*).
+# (PostgreSQL documentation, `listen_addresses`; the default `redis.conf`; MySQL Reference
+# Manual, `bind_address`; Python documentation, `http.server`).
 
 # %% [markdown]
 # ## Loopback traffic never touches the network card
@@ -254,9 +257,8 @@ print("largest growth on any other interface (MB):",
 # same kernel is both ends. The real interfaces grow only by whatever else the machine
 # happened to do in those milliseconds (often 0.00). The packets to 127.0.0.1 go down
 # the TCP/IP stack to the `lo` device, which hands them straight back up; no driver of a
-# network card ever sees them, and they cannot appear on a wire (RFC 1122 §3.2.1.3;
-# FACTS 3). On Windows the loopback pseudo-interface reports no counters; the real ones
-# should still stay still.
+# network card ever sees them, and they cannot appear on a wire (RFC 1122 §3.2.1.3).
+# (On macOS the loopback interface is called `lo0`; the experiment finds it by name.)
 
 # %% [markdown]
 # ## Ping, and a loopback that is down
@@ -276,7 +278,7 @@ for address in ("127.0.0.1", "::1"):
 # this user may not open ICMP sockets, and the line says which methods were tried.)
 #
 # Loopback is an interface like any other, and an interface can be down. A fresh network
-# namespace starts with `lo` DOWN (FACTS 2); as root the course pings inside one, then
+# namespace starts with `lo` DOWN (observed; ip-netns(8)); as root the course pings inside one, then
 # brings `lo` up and pings again.
 
 # %%
@@ -284,7 +286,7 @@ try:
     lo_test = measure.ping_with_lo_down()
 except (netlab.LabUnavailable, OSError) as exc:
     print(f"Skipped: network namespaces are not available here ({exc}).")
-    print("What it shows where it runs (FACTS 2): with lo down, ping 127.0.0.1 fails with "
+    print("What it shows where it runs (observed on Linux): with lo down, ping 127.0.0.1 fails with "
           "ENETUNREACH and ping ::1 with EADDRNOTAVAIL; after `ip link set lo up` both "
           "answer.")
 else:
@@ -335,7 +337,7 @@ for option, entry in shadow.items():
         print(f"    a connection to {target:<10} was accepted by the listener on {who}")
 
 # %% [markdown]
-# On Linux (FACTS 5, observed): with **SO_REUSEPORT** both binds succeed, and the *more
+# On Linux (observed; socket(7), SO_REUSEPORT): with **SO_REUSEPORT** both binds succeed, and the *more
 # specific* listener, 127.0.0.1, takes every connection to 127.0.0.1; the wildcard still
 # gets 127.0.0.2. A second program can thus **shadow** the loopback traffic of a service
 # bound to 0.0.0.0 and see what its clients send. With **SO_REUSEADDR** alone the second
@@ -357,7 +359,7 @@ for target, row in experiments.connect_to_any_demo().items():
 # %% [markdown]
 # On Linux both **connect**, and the server sees the client as 127.0.0.1 (or ::1): the
 # kernel treats a destination of 0.0.0.0 as "this host" and delivers it over loopback
-# (FACTS 3, observed). The "0.0.0.0 Day" report found macOS doing the same; for Windows
+# (observed on Linux). The "0.0.0.0 Day" report found macOS doing the same; for Windows
 # the course has no source, so trust your own run above. 0.0.0.0 means "all interfaces"
 # only in `bind()`. This quirk is what "0.0.0.0 Day" (Oligo, 2024) used: web
 # pages sent requests to 0.0.0.0 and reached services the user believed were private to
@@ -376,7 +378,7 @@ for name, note in experiments.platform_notes().items():
     print(f"  127/8:      {note['loopback_range']}")
     print(f"  dual stack: {note['dual_stack']}")
     sources = ", ".join(f"{s['name']} ({s['url']})" for s in note["sources"])
-    print(f"  source:     {sources or 'observed on Debian 12 (FACTS 2 and 5); ip-route(8), ipv6(7)'}")
+    print(f"  source:     {sources or 'observed on Debian 12; ip-route(8), ipv6(7)'}")
 
 # %% [markdown]
 # The Linux row is observed; the others come from vendor reports and bug reports, as
@@ -395,7 +397,7 @@ for name, note in experiments.platform_notes().items():
 # Two places where 0.0.0.0 sneaks in:
 #
 # - **Docker.** `docker run -p 8080:80` publishes the port on 0.0.0.0 *and* `[::]`, and
-#   its NAT rules sit before ufw's, so `ufw deny 8080` does not stop it (FACTS 3; the
+#   its NAT rules sit before ufw's, so `ufw deny 8080` does not stop it (the
 #   `docker run` reference: ports "not bound to the host ... will be accessible from the
 #   outside", docker/for-linux#690, moby/moby#4737). Publish local-only services as
 #   `-p 127.0.0.1:8080:80`.
@@ -446,7 +448,7 @@ for bind in ("127.0.0.1", "::1", "127.0.0.53", "0.0.0.0", "::", "198.18.0.1"):
 #   SO_REUSEPORT), `bind(2)`, `ip-route(8)`.
 # - RFC 1122 §3.2.1.3 (0.0.0.0 and 127/8); RFC 4291 §2.5.2 and §2.5.3 (`::` and ::1);
 #   RFC 3493 §5.3 (IPV6_V6ONLY); RFC 2544 and RFC 5180 (the lab's benchmarking ranges).
-# - The course's fact sheet, sections 2, 3, 5 and 6 (observed on Debian 12, Python 3.11).
+# - Observations on Debian 12 with Python 3.11, reproduced by this lesson's own experiments.
 # - Platform reports: iproute2mac issue 40, norouter issue 2, microsoft/WSL issue 11766,
 #   MicrosoftDocs/WSL issue 1337.
 # - Docker: the `docker run --publish` reference

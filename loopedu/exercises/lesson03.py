@@ -96,7 +96,7 @@ def _predict_matrix(answer):
                           normalize=lambda v: v, common=_MATRIX_COMMON,
                           right="Right: a listener answers only on the address it bound; "
                                 "0.0.0.0 answers on every address of the machine, and on "
-                                "Linux that is all of 127/8 (FACTS 5, ip(7)).")
+                                "Linux that is all of 127/8 (ip(7)).")
 
 
 # ---- 03.choose-bind --------------------------------------------------------------------
