@@ -9,10 +9,9 @@ before anything is installed. It makes a virtual environment in ``.venv`` (or in
 installed: a second run with an unchanged ``pyproject.toml`` installs nothing and starts
 at once. Extra arguments go to JupyterLab (``lab``) or pytest (``test``).
 
-Introduced in README.md (Quick start).
+Introduced in README.md (Quick start). Written to run on any Python 3 far enough to say
+clearly that the course needs 3.10 or newer.
 """
-
-from __future__ import annotations
 
 import hashlib
 import os
@@ -89,7 +88,7 @@ def ensure_environment() -> Path:
     return python
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv=None) -> int:
     """``lab`` or ``test``, plus arguments passed through."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in ("lab", "test", "setup"):

@@ -110,3 +110,12 @@ def test_importing_loopedu_has_no_side_effects():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_bootstrap_parses_on_old_pythons_so_it_can_say_they_are_too_old():
+    import ast
+    source = (ROOT / "loopedu" / "bootstrap.py").read_text()
+    ast.parse(source, feature_version=(3, 6))
+    assert "from __future__ import annotations" not in source
+    # annotations are evaluated at definition time without the future import
+    assert "| None" not in source
