@@ -23,8 +23,11 @@ def pyproject_requirements() -> set[str]:
         import tomllib
         data = tomllib.loads(text)
         specs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
-    else:  # pragma: no cover - Python 3.10 has no tomllib
-        specs = re.findall(r'^\s+"([A-Za-z0-9_.-]+[^"]*)",$', text, flags=re.M)
+    else:  # Python 3.10 has no tomllib: read the two arrays by hand
+        specs = []
+        for array in ("dependencies", "test"):
+            body = re.search(rf"^{array} = \[(.*?)^\]", text, flags=re.M | re.S).group(1)
+            specs += re.findall(r'"([^"]+)"', body)
     return {requirement_name(s) for s in specs}
 
 
