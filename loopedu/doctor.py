@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import socket
 import subprocess
 import sys
@@ -114,12 +113,13 @@ def _netns_capability(root: bool) -> tuple[bool, str]:
 
 
 def _mount_ns_capability(root: bool) -> tuple[bool, str]:
-    if not sys.platform.startswith("linux"):
-        return False, "mount namespaces are a Linux feature"
-    if not root:
+    from .localhost import private_mount_unavailable_reason
+
+    if sys.platform.startswith("linux") and not root:
         return False, "a private mount namespace (unshare -m) needs root"
-    if shutil.which("unshare") is None:
-        return False, "the `unshare` command (util-linux) is not installed"
+    why = private_mount_unavailable_reason()
+    if why:
+        return False, why
     try:
         ok = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError) as exc:

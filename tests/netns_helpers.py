@@ -1,29 +1,22 @@
 """Network namespaces for tests: Linux + root only, always removed.
 
-Names carry the course's prefix, the pid and a random suffix, so parallel runs never
-collide and `ip netns list | grep loopedu-` finds anything left behind.
+Built on loopedu.netlab.namespace: names carry the course's prefix, the pid and a random
+suffix, so parallel runs never collide and stale ones are reaped.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-import uuid
 from contextlib import contextmanager
 
 import pytest
 
+from loopedu.netlab import lab_unavailable_reason, namespace
+
 
 def can_make_netns() -> tuple[bool, str]:
-    if not sys.platform.startswith("linux"):
-        return False, "network namespaces are Linux-only"
-    if os.geteuid() != 0:
-        return False, "network namespaces need root"
-    if shutil.which("ip") is None:
-        return False, "iproute2 (`ip`) is not installed"
-    return True, ""
+    why = lab_unavailable_reason()
+    return why is None, why or ""
 
 
 def needs_netns():
@@ -31,24 +24,17 @@ def needs_netns():
     return pytest.mark.skipif(not ok, reason=why)
 
 
-def _ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=20)
-
-
 @contextmanager
 def netns(lo_up: bool = True, ipv6: bool = True):
-    """A fresh network namespace; yields its name; deletes it whatever happens."""
-    name = f"loopedu-test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    _ip("netns", "add", name)
-    try:
-        if lo_up:
-            _ip("-n", name, "link", "set", "lo", "up")
+    """A fresh network namespace (loopedu.netlab.namespace); yields its name; deleted
+    whatever happens. ``ipv6=False`` disables IPv6 inside it, as containers often do."""
+    with namespace("test", lo_up=lo_up) as name:
         if not ipv6:
-            _ip("netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
-            _ip("netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.lo.disable_ipv6=1")
+            for key in ("all", "lo"):
+                subprocess.run(["ip", "netns", "exec", name, "sysctl", "-qw",
+                                f"net.ipv6.conf.{key}.disable_ipv6=1"],
+                               check=True, capture_output=True, timeout=20)
         yield name
-    finally:
-        subprocess.run(["ip", "netns", "delete", name], capture_output=True, timeout=20)
 
 
 def run_in(name: str, *cmd: str, timeout: int = 120) -> subprocess.CompletedProcess:
