@@ -19,7 +19,6 @@ Introduced in notebooks/04-ipv6-loopback.ipynb.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
 from .addresses import parse_address
@@ -252,7 +251,11 @@ def compress(text, mixed: bool = True) -> str:
 
     Introduced in notebooks/04-ipv6-loopback.ipynb.
     """
-    parsed = parse(text)
+    return _canonical(parse(text), mixed)
+
+
+def _canonical(parsed: Parsed, mixed: bool = True) -> str:
+    """What :func:`compress` returns, for text already parsed."""
     groups = parsed.groups
     if mixed and parsed.address in MAPPED_PREFIX:
         v4 = ipaddress.IPv4Address((groups[6] << 16) | groups[7])
@@ -295,11 +298,11 @@ def explain(text) -> list[str]:
     full = _full(groups)
     steps.append("Full form: 8 groups of 4 hex digits (RFC 4291 section 2.2), lowercase "
                  f"(RFC 5952 section 4.3): {full}")
-    short = ":".join(f"{g:x}" for g in groups)
+    short = _hex_form(groups, None)
     steps.append(f"Drop leading zeros, a zero group stays 0 (RFC 5952 section 4.1): {short}")
     if parsed.address in MAPPED_PREFIX:
         steps.append("IPv4-mapped (::ffff:0:0/96, RFC 4291 section 2.5.5.2): RFC 5952 "
-                     f"section 5 recommends the dotted tail: {compress(text)}")
+                     f"section 5 recommends the dotted tail: {_canonical(parsed)}")
         return [f"{i}. {s}" for i, s in enumerate(steps, 1)]
     runs = zero_runs(groups)
     if not runs:
@@ -316,7 +319,7 @@ def explain(text) -> list[str]:
             tie = sum(1 for r in runs if r[1] == best[1]) > 1
             rule = ", the first on a tie" if tie else ""
             steps.append(f"Write the longest run as '::'{rule} (RFC 5952 sections 4.2.1 and "
-                         f"4.2.3): {compress(text)}")
+                         f"4.2.3): {_canonical(parsed)}")
     return [f"{i}. {s}" for i, s in enumerate(steps, 1)]
 
 

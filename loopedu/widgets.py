@@ -12,62 +12,38 @@ import html
 from . import addresses
 
 
-def _report_html(text: str) -> str:
-    """``addresses.describe(text)`` as HTML; never raises (errors become the report)."""
-    try:
-        report = addresses.describe(text)
-    except Exception as exc:  # a bug must not print a traceback into the notebook
-        report = f"Could not describe {text!r}: {type(exc).__name__}: {exc}"
-    return _pre(report)
-
-
 def classifier(value: str = "127.0.0.1"):
     """A Text box and an HTML report: type an address, read its IANA special-purpose
     registry entry, flags, loopback verdict and sources (``addresses.describe``).
-
-    Returns an ``ipywidgets.VBox`` whose children are the Text and the HTML widget.
-
-    >>> box = classifier("::1")
-    >>> box.children[0].value = "::ffff:127.0.0.1"
-    >>> "Loopback: yes" in box.children[1].value
-    True
+    Returns the VBox of :func:`live_report`.
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
-    return live_report("Address:", value, _report_html,
+    return live_report("Address:", value, _pre_report(addresses.describe, "describe"),
                        placeholder="127.0.0.1, ::1, ::ffff:127.0.0.1, fe80::1%lo")
 
 
-def _notation_html(text: str) -> str:
+def _notation_text(text: str) -> str:
     """Full form, canonical form and the steps for ``text``, or what is wrong with it."""
     from . import ipv6
 
     try:
-        body = "\n".join([f"full form:      {ipv6.expand(text)}",
+        return "\n".join([f"full form:      {ipv6.expand(text)}",
                           f"canonical form: {ipv6.compress(text)}   (RFC 5952)", "",
                           *ipv6.explain(text)])
     except (ValueError, TypeError) as exc:
-        body = f"Not a valid IPv6 address: {exc}"
-    except Exception as exc:  # a bug must not print a traceback into the notebook
-        body = f"Could not read {text!r}: {type(exc).__name__}: {exc}"
-    return _pre(body)
+        return f"Not a valid IPv6 address: {exc}"
 
 
 def ipv6_notation(value: str = "2001:0DB8:0000:0000:0001:0000:0000:0001"):
     """A Text box and an HTML panel: type an IPv6 address in any spelling, read its full
     form, its RFC 5952 canonical form and the steps between (``loopedu.ipv6``), or what
     is wrong with it (two '::', a group over 4 hex digits, a non-hex character...).
-
-    Returns an ``ipywidgets.VBox`` whose children are the Text and the HTML widget.
-
-    >>> box = ipv6_notation("::1")
-    >>> box.children[0].value = "1::2::3"
-    >>> "twice" in box.children[1].value
-    True
+    Returns the VBox of :func:`live_report`.
 
     Introduced in notebooks/04-ipv6-loopback.ipynb.
     """
-    return live_report("IPv6:", value, _notation_html, width="40em",
+    return live_report("IPv6:", value, _pre_report(_notation_text, "read"), width="40em",
                        placeholder="::1, 0:0:0:0:0:0:0:1, ::ffff:127.0.0.1, fe80::1%lo")
 
 
@@ -101,6 +77,20 @@ def live_report(description: str, value: str, render, placeholder: str = "",
 
 def _pre(text: str) -> str:
     return f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
+
+
+def _pre_report(report, verb: str):
+    """A ``render`` for :func:`live_report`: ``report(text)``, plain text, escaped into a
+    ``<pre>``; never raises (a bug's message becomes the report, not a traceback)."""
+
+    def render(text: str) -> str:
+        try:
+            body = report(text)
+        except Exception as exc:  # a bug must not print a traceback into the notebook
+            body = f"Could not {verb} {text!r}: {type(exc).__name__}: {exc}"
+        return _pre(body)
+
+    return render
 
 
 def hosts_sandbox(text: str = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",

@@ -1,10 +1,11 @@
 """Lesson 04 exercises: right answers pass, typical wrong ones fail with a helpful
 message that never contains the solution, and the keys agree with ipaddress, the C
-library's inet_ntop and a live check of each locality snippet."""
+library's inet_ntop and a live check of each locality snippet, on this Python and
+against an ipaddress without the gh-117566 fix."""
 
 import ipaddress
 import socket
-import sys
+import types
 
 import pytest
 
@@ -76,22 +77,64 @@ def test_notation_keys_agree_with_ipaddress_and_inet_ntop():
     assert check("04.compress", COMPRESSED).passed and check("04.expand", EXPANDED).passed
 
 
-def _is_local(code: str, host: str) -> bool:
-    return eval(code, {"ipaddress": ipaddress, "loopedu": loopedu}, {"host": host})
+class _UnfixedIPv6Address(ipaddress.IPv6Address):
+    """IPv6Address.is_loopback as ipaddress has it without the gh-117566 fix: only ::1
+    (RFC 4291 section 2.5.3), mapped addresses not looked into."""
+
+    @property
+    def is_loopback(self):
+        return int(self) == 1
+
+
+def _unfixed_ip_address(text):
+    address = ipaddress.ip_address(text)
+    return _UnfixedIPv6Address(int(address)) if address.version == 6 else address
+
+
+#: ``ipaddress`` as the snippets see it on a Python without the gh-117566 fix.
+UNFIXED = types.SimpleNamespace(ip_address=_unfixed_ip_address,
+                                ip_network=ipaddress.ip_network)
+#: Peers of a socket on [::] (always IPv6 text): IPv4 loopback clients arrive mapped.
+LOCAL_PEERS = ("::1", "::ffff:127.0.0.1", "::ffff:127.9.9.9")
+REMOTE_PEERS = ("::ffff:192.0.2.1", "2001:db8::1", "::127.0.0.1", "fe80::1")
+
+
+def _is_local(code: str, host: str, ipaddress_module=ipaddress) -> bool:
+    return eval(code, {"ipaddress": ipaddress_module, "loopedu": loopedu}, {"host": host})
+
+
+def test_the_stand_in_behaves_like_ipaddress_without_the_fix():
+    assert UNFIXED.ip_address("::1").is_loopback is True
+    assert UNFIXED.ip_address("::ffff:127.0.0.1").is_loopback is False
+    assert UNFIXED.ip_address("::ffff:127.0.0.1").ipv4_mapped == ipaddress.IPv4Address("127.0.0.1")
+    assert UNFIXED.ip_address("127.0.0.1").is_loopback is True
+
+
+def test_without_the_fix_only_the_key_rejects_local_clients():
+    import loopedu.addresses  # noqa: F401  (the snippets use it)
+
+    rejecting = {letter for letter, code in LOCALITY_OPTIONS.items()
+                 if not all(_is_local(code, host, UNFIXED) for host in LOCAL_PEERS)}
+    assert rejecting == {"a"}
+    assert _is_local(LOCALITY_OPTIONS["a"], "::1", UNFIXED) is True  # it rejects only mapped
+
+
+@pytest.mark.parametrize("letter", sorted(set(LOCALITY_OPTIONS) - {"a"}))
+def test_the_other_options_accept_local_clients_on_this_python(letter):
+    # Their answer does not depend on whether this Python's ipaddress has the fix.
+    import loopedu.addresses  # noqa: F401  (the snippets use it)
+
+    for host in LOCAL_PEERS:
+        assert _is_local(LOCALITY_OPTIONS[letter], host) is True, host
 
 
 @pytest.mark.parametrize("letter", sorted(LOCALITY_OPTIONS))
-def test_locality_options_behave_as_the_key_says(letter):
+@pytest.mark.parametrize("ipaddress_module", [ipaddress, UNFIXED], ids=["this-python", "unfixed"])
+def test_no_option_accepts_a_remote_client(letter, ipaddress_module):
     import loopedu.addresses  # noqa: F401  (the snippets use it)
 
-    code = LOCALITY_OPTIONS[letter]
-    # the peer of a socket on [::] is always IPv6 text
-    for host in ("::1", "::ffff:127.0.0.1", "::ffff:127.9.9.9"):
-        expected = not (letter == "a" and host.startswith("::ffff:")
-                        and sys.version_info < (3, 13))
-        assert _is_local(code, host) is expected, (letter, host)
-    for host in ("::ffff:192.0.2.1", "2001:db8::1", "::127.0.0.1", "fe80::1"):
-        assert _is_local(code, host) is False, (letter, host)
+    for host in REMOTE_PEERS:
+        assert _is_local(LOCALITY_OPTIONS[letter], host, ipaddress_module) is False, host
 
 
 def test_hints_never_give_the_solution():

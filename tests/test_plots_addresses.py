@@ -1,8 +1,6 @@
 """Tests for loopedu.plots.ipv4_map and the shared style helpers, through the data of the
 Figure (patch colours, texts, legend), not pixels."""
 
-import doctest
-import io
 import os
 import subprocess
 import sys
@@ -133,11 +131,3 @@ def test_set_alt_text_refuses_two_lines():
     with pytest.raises(ValueError, match="one line"):
         plots.set_alt_text(plots.new_figure(), "a\nb")
     assert isinstance(plots.new_figure(), Figure)
-
-
-def test_docstring_examples():
-    out = io.StringIO()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in doctest.DocTestFinder().find(plots):
-        runner.run(test, out=out.write)
-    assert runner.tries > 0 and runner.failures == 0, out.getvalue()

@@ -121,7 +121,8 @@ def refresh(data_dir: Path = DATA_DIR, dry_run: bool = False, timeout: float = 3
                       f"added {sorted(new - old) or 'none'}, removed {sorted(old - new) or 'none'}")
         if unknown:
             report.append(f"{name}: WARNING footnote markers {unknown} have no text in "
-                          "loopedu.addresses.FOOTNOTES: copy them from " + meta["page_url"])
+                          "loopedu.addresses.FOOTNOTES (loopedu/addresses/registries.py): "
+                          "copy them from " + meta["page_url"])
         rows.append({"registry": name, "file": meta["file"], "last_updated": updated,
                      "retrieved": today, "sha256": hashlib.sha256(body).hexdigest()})
     if dry_run:

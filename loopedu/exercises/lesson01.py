@@ -2,8 +2,9 @@
 
 Introduced in notebooks/01-loopback-range.ipynb (exercises/01-loopback-range-exercises.ipynb).
 
-The answer keys are facts with their sources (FACTS.md section 1, the IANA registry);
-tests/test_exercises_lesson01.py checks them against ``loopedu.addresses`` as well.
+The answer keys are facts with their sources (the CSRG SCCS history of if_loop.c, the
+IANA registry, iproute2mac issue 40); tests/test_exercises_lesson01.py checks them
+against ``loopedu.addresses`` as well.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def _slash16_size(answer):
 def _is_loopback(answer):
     return expect_mapping(
         answer, IS_LOOPBACK_KEY,
-        common={("::ffff:127.0.0.1", False): "Python 3.11's ipaddress says so too, "
-                "but the packet behind a mapped address came from 127.0.0.1.",
+        common={("::ffff:127.0.0.1", False): "Python's ipaddress says so too in releases "
+                "without the gh-117566 fix, but the packet behind a mapped address came "
+                "from 127.0.0.1.",
                 ("128.0.0.1", True): "127/8 ends at 127.255.255.255."},
         right="Right: 127/8, ::1, and the IPv4-mapped form of a 127/8 address.")
 
@@ -106,20 +108,34 @@ def _registry_flags(answer):
               "meaning, and none of it may travel between hosts.")
 
 
+#: What each wrong answer of "01.history" gets, then what the right one gets.
+HISTORY_WRONG = {
+    "a": "RFC 1122 says 127/8 MUST NOT appear outside a host; it made no choice of .1, and "
+         "Postel's registry had reserved 127 in 1981.",
+    "b": "Joy wrote the driver in 1981, first on network 254 and then 127 with host part 0; "
+         "someone else changed it later.",
+    "d": "RFC 990 named the function in 1986, three years after 4.2BSD shipped with "
+         "127.0.0.1.",
+}
+HISTORY_RIGHT = ("Sam Leffler, May 1983, in the SCCS history of if_loop.c: host 0 looked "
+                 "like a broadcast, so it became 127.0.0.1.")
+#: The same for "01.macos-127-0-0-2".
+MACOS_WRONG = {
+    "a": "That is Linux, which routes the whole /8 to lo; macOS's lo0 carries only 127.0.0.1 "
+         "unless you add an alias.",
+    "c": "The failure comes earlier than connect().",
+    "d": "Permission is not the problem: the address is.",
+}
+MACOS_RIGHT = ("EADDRNOTAVAIL until `sudo ifconfig lo0 alias 127.0.0.2` (iproute2mac #40, "
+               "norouter #2).")
+
+
 @exercise("01.history", lesson=1, title="Who chose the .1 in 127.0.0.1?",
           hints=["The driver existed before the .1 did.",
                  "Look at the May 1983 entry in the lesson's history table."])
 def _history(answer):
-    return expect_choice(
-        answer, "c", HISTORY_OPTIONS,
-        common={"a": "RFC 1122 says 127/8 MUST NOT appear outside a host; it made no "
-                     "choice of .1, and Postel's registry had reserved 127 in 1981.",
-                "b": "Joy wrote the driver in 1981, first on network 254 and then 127 "
-                     "with host part 0; someone else changed it later.",
-                "d": "RFC 990 named the function in 1986, three years after 4.2BSD "
-                     "shipped with 127.0.0.1."},
-        right="Sam Leffler, May 1983, in the SCCS history of if_loop.c: host 0 looked "
-              "like a broadcast, so it became 127.0.0.1.")
+    return expect_choice(answer, "c", HISTORY_OPTIONS, common=HISTORY_WRONG,
+                         right=HISTORY_RIGHT)
 
 
 @exercise("01.macos-127-0-0-2", lesson=1,
@@ -127,11 +143,4 @@ def _history(answer):
           hints=["On macOS, `ifconfig lo0` lists the addresses configured on loopback.",
                  "A socket can only bind an address that some interface owns."])
 def _macos(answer):
-    return expect_choice(
-        answer, "b", MACOS_OPTIONS,
-        common={"a": "That is Linux, which routes the whole /8 to lo; macOS's lo0 "
-                     "carries only 127.0.0.1 unless you add an alias.",
-                "c": "The failure comes earlier than connect().",
-                "d": "Permission is not the problem: the address is."},
-        right="EADDRNOTAVAIL until `sudo ifconfig lo0 alias 127.0.0.2` (iproute2mac #40, "
-              "norouter #2).")
+    return expect_choice(answer, "b", MACOS_OPTIONS, common=MACOS_WRONG, right=MACOS_RIGHT)

@@ -150,15 +150,16 @@ def _dual_stack(answer):
 
 @exercise("04.locality-check", lesson=4,
           title="Which is_local(host) wrongly rejects a local IPv4 client of a "
-                "dual-stack server on Python 3.11?",
+                "dual-stack server on a Python without the gh-117566 fix (3.11.7, say)?",
           hints=["Start a server on [::], connect to 127.0.0.1: what is the peer address?",
-                 "Try each expression with host = '::ffff:127.0.0.1' on Python 3.11."])
+                 "Try each expression with host = '::ffff:127.0.0.1' on Python 3.11.7."])
 def _locality(answer):
     return expect_choice(
         answer, "a", LOCALITY_OPTIONS,
         common={"b": "loopedu.addresses.is_loopback looks inside a mapped address first.",
                 "c": "ipv4_mapped turns ::ffff:127.0.0.1 into 127.0.0.1 before the test.",
                 "d": "::ffff:127.0.0.0/104 is exactly the mapped form of 127.0.0.0/8."},
-        right="Before Python 3.13, ip_address('::ffff:127.0.0.1').is_loopback is False "
-              "(gh-117566): a dual-stack server using it calls its own local clients "
-              "remote.")
+        right="Without the gh-117566 fix, ip_address('::ffff:127.0.0.1').is_loopback is "
+              "False: a dual-stack server using it calls its own local clients remote. "
+              "The fix is in 3.13 and was backported, so which releases have it depends "
+              "on the exact patch release (3.11.7 lacks it).")
