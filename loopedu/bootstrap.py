@@ -6,8 +6,23 @@
 Run from the folder you cloned the course into. Standard library only, so it runs
 before anything is installed. It makes a virtual environment in ``.venv`` (or in
 ``$LOOPEDU_VENV``), installs the course into it with pip, and remembers what it
-installed: a second run with an unchanged ``pyproject.toml`` installs nothing and starts
-at once. Extra arguments go to JupyterLab (``lab``) or pytest (``test``).
+installed: a second run with unchanged ``pyproject.toml`` and ``constraints.txt``
+installs nothing and starts at once. Extra arguments go to JupyterLab (``lab``) or
+pytest (``test``).
+
+Versions: by default pip installs the exact versions CI tested, from
+``constraints.txt`` (``pip install -c constraints.txt``), so that every machine of a
+class gets the same course. ``LOOPEDU_CONSTRAINTS=none`` installs the latest releases
+instead, into ``.venv-latest`` so that the pinned ``.venv`` stays as it is;
+``LOOPEDU_CONSTRAINTS=FILE`` uses another constraints file. When the pinned versions
+cannot be installed (a Python they do not support), it says so and installs the latest
+releases instead. ``python3 -m loopedu.bootstrap pin`` writes ``constraints.txt`` from
+the environment in use (see its header).
+
+Stopping: on POSIX each step replaces itself with the next (``os.execv``), so the
+process you started *is* JupyterLab (or pytest): stopping it (Ctrl+C, SIGTERM from an
+IDE or a process manager) stops JupyterLab, which shuts its kernels down. On Windows
+the launcher waits for its child and passes a stop on to it.
 
 Introduced in README.md (Quick start). Written to run on any Python 3 far enough to say
 clearly that the course needs 3.10 or newer.
@@ -15,23 +30,52 @@ clearly that the course needs 3.10 or newer.
 
 import hashlib
 import os
+import platform
+import signal
 import subprocess
 import sys
 import venv
+from datetime import datetime, timezone
 from pathlib import Path
 
 MIN_PYTHON = (3, 10)
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = "loopedu-install.sha256"
+CONSTRAINTS = "constraints.txt"
+UNPINNED = "none"
+UNPINNED_NOTE = "unpinned: the pinned versions could not be installed"
+PROJECT = "loopedu"
 
 
 class BootstrapError(Exception):
     """Set-up failed; the message says what to do."""
 
 
+def constraints_file():
+    """The constraints file pip installs with, or ``None`` for the latest releases.
+
+    ``$LOOPEDU_CONSTRAINTS``: unset for ``constraints.txt`` in the checkout, ``none``
+    for no pins, or the path of another constraints file.
+    """
+    chosen = os.environ.get("LOOPEDU_CONSTRAINTS", "").strip()
+    if chosen.lower() == UNPINNED:
+        return None
+    path = Path(chosen).expanduser().resolve() if chosen else ROOT / CONSTRAINTS
+    if not path.is_file():
+        raise BootstrapError(
+            "the constraints file {} does not exist: set LOOPEDU_CONSTRAINTS to an "
+            "existing file, or to 'none' for the latest releases".format(path))
+    return path
+
+
 def venv_dir() -> Path:
-    """Where the course's virtual environment lives."""
-    return Path(os.environ.get("LOOPEDU_VENV") or ROOT / ".venv").resolve()
+    """Where the course's virtual environment lives: ``$LOOPEDU_VENV``, else ``.venv``
+    (``.venv-latest`` with ``LOOPEDU_CONSTRAINTS=none``)."""
+    chosen = os.environ.get("LOOPEDU_VENV")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    unpinned = os.environ.get("LOOPEDU_CONSTRAINTS", "").strip().lower() == UNPINNED
+    return (ROOT / (".venv-latest" if unpinned else ".venv")).resolve()
 
 
 def venv_python(env: Path) -> Path:
@@ -41,76 +85,239 @@ def venv_python(env: Path) -> Path:
     return env / "bin" / "python"
 
 
-def wanted_stamp() -> str:
+def wanted_stamp(constraints=None) -> str:
     """What the environment must have been installed from: the project file, the
-    checkout's place and the interpreter's version."""
+    constraints (their text, or none), the checkout's place and the interpreter's
+    version."""
     digest = hashlib.sha256()
     digest.update((ROOT / "pyproject.toml").read_bytes())
+    digest.update(b"\0constraints\0")
+    digest.update(constraints.read_bytes() if constraints else b"none")
     digest.update(str(ROOT).encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
 
+def _say(text: str) -> None:
+    print("loopedu: " + text, file=sys.stderr, flush=True)
+
+
 def _run(cmd: list, what: str) -> None:
-    print(f"loopedu: {what}", file=sys.stderr, flush=True)
+    _say(what)
     if subprocess.call([str(c) for c in cmd]) != 0:
-        raise BootstrapError(f"{what} failed (see pip's message above); fix that and run "
-                             "the same command again: it resumes where it stopped")
+        raise BootstrapError("{} failed (see pip's message above); fix that and run the "
+                             "same command again: it resumes where it stopped".format(what))
+
+
+def _create_venv(env: Path) -> None:
+    """Make a virtual environment in ``env``; never empty a folder that is not one."""
+    clear = False
+    if env.exists() or env.is_symlink():
+        if not env.is_dir():
+            raise BootstrapError(
+                "{} is a file, not a folder: set LOOPEDU_VENV to a new folder for the "
+                "course's virtual environment".format(env))
+        if (env / "pyvenv.cfg").is_file():
+            clear = True  # a virtual environment without its Python: broken, redo it
+        elif any(env.iterdir()):
+            raise BootstrapError(
+                "{} is not a virtual environment (it has no pyvenv.cfg) and is not empty, "
+                "so nothing in it was touched: set LOOPEDU_VENV to a new or empty folder, "
+                "such as {}".format(env, env / "loopedu-venv"))
+    _say("creating a virtual environment in {}".format(env))
+    try:
+        venv.EnvBuilder(with_pip=True, clear=clear).create(str(env))
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise BootstrapError(
+            "could not create a virtual environment in {} ({}); on Debian or Ubuntu "
+            "install python3-venv (sudo apt install python3-venv) and retry".format(env, exc)
+        ) from exc
+
+
+def _install(python: Path, constraints) -> str:
+    """pip-install the course; return what to remember about it ("" or a note)."""
+    what = ("installing the course and its dependencies, {} (the first time takes a few "
+            "minutes)")
+    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    target = ["-e", "{}[test]".format(ROOT)]
+    latest = what.format("the latest releases")
+    if constraints is None:
+        _run(pip + target, latest)
+        return ""
+    try:
+        _run(pip + ["-c", constraints] + target,
+             what.format("the versions CI tested ({})".format(constraints.name)))
+        return ""
+    except BootstrapError:
+        pass
+    _say("the versions pinned in {} could not be installed with Python {} (see pip's "
+         "message above); installing the latest releases instead. If the course then "
+         "misbehaves, use the Python version named at the top of {}".format(
+             constraints, platform.python_version(), constraints.name))
+    _run(pip + target, latest)
+    return UNPINNED_NOTE
 
 
 def ensure_environment() -> Path:
     """Create and fill the virtual environment if needed; return its Python."""
     if sys.version_info < MIN_PYTHON:
         raise BootstrapError(
-            f"the course needs Python {'.'.join(map(str, MIN_PYTHON))} or newer; this is "
-            f"{sys.version.split()[0]}: run the command with a newer python3")
+            "the course needs Python {} or newer; this is {}: run the command with a "
+            "newer python3".format(".".join(map(str, MIN_PYTHON)), sys.version.split()[0]))
     if not (ROOT / "pyproject.toml").is_file():
-        raise BootstrapError(f"{ROOT} has no pyproject.toml: run from a full clone")
+        raise BootstrapError("{} has no pyproject.toml: run from a full clone".format(ROOT))
+    constraints = constraints_file()
     env = venv_dir()
     python = venv_python(env)
+    if python.exists() and not (env / "pyvenv.cfg").is_file():
+        raise BootstrapError(
+            "{} is not a virtual environment (it has no pyvenv.cfg), so the course will "
+            "not install into it: set LOOPEDU_VENV to a new folder".format(env))
     if not python.exists():
-        print(f"loopedu: creating a virtual environment in {env}", file=sys.stderr)
-        try:
-            venv.EnvBuilder(with_pip=True, clear=env.exists()).create(env)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise BootstrapError(
-                f"could not create a virtual environment in {env} ({exc}); on Debian or "
-                "Ubuntu install python3-venv (sudo apt install python3-venv) and retry"
-            ) from exc
+        _create_venv(env)
     stamp = env / STAMP
-    wanted = wanted_stamp()
-    if stamp.is_file() and stamp.read_text().strip() == wanted:
+    wanted = wanted_stamp(constraints)
+    try:
+        recorded = stamp.read_text().split("\n")
+    except OSError:
+        recorded = [""]
+    if recorded[0].strip() == wanted:
+        if len(recorded) > 1 and recorded[1].strip() == UNPINNED_NOTE:
+            _say("note: {} has the latest releases, not the pinned versions (they could "
+                 "not be installed)".format(env))
         return python
-    _run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-          "-e", f"{ROOT}[test]"],
-         "installing the course and its dependencies (the first time takes a few minutes)")
-    stamp.write_text(wanted + "\n")
+    note = _install(python, constraints)
+    stamp.write_text(wanted + "\n" + (note + "\n" if note else ""))
     return python
 
 
+def hand_over(cmd: list, cwd: Path, replace=None) -> int:
+    """Run ``cmd`` in ``cwd`` as what this launcher becomes, and return its exit status.
+
+    On POSIX (``replace`` true) the process is replaced by ``cmd`` (``os.execv``): it
+    keeps this process's id, so whoever stops the launcher stops ``cmd`` itself, and
+    this function never returns. Elsewhere ``cmd`` runs as a child and a stop
+    (SIGTERM, SIGBREAK, Ctrl+C) is passed on to it. Only launchers call this: it
+    replaces or signals the calling process.
+    """
+    cmd = [str(c) for c in cmd]
+    if replace is None:
+        replace = os.name == "posix"
+    if replace:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(str(cwd))
+        try:
+            os.execv(cmd[0], cmd)
+        except OSError as exc:
+            raise BootstrapError("could not start {} ({}); run `python3 -m "
+                                 "loopedu.bootstrap setup` to repair the course's virtual "
+                                 "environment".format(cmd[0], exc)) from exc
+    child = subprocess.Popen(cmd, cwd=str(cwd))
+
+    def stop(signum, frame):
+        child.terminate()
+
+    names = ("SIGTERM", "SIGBREAK", "SIGHUP")
+    previous = {}
+    for name in names:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, stop)
+    try:
+        while True:
+            try:
+                status = child.wait()
+                return 128 - status if status < 0 else status  # killed by a signal
+            except KeyboardInterrupt:  # the child got Ctrl+C too; let it finish
+                continue
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if child.poll() is None:
+            child.kill()
+
+
+def _pin_name(line: str) -> str:
+    return line.split("==")[0].strip().lower().replace("_", "-")
+
+
+def pin(python: Path, target: Path) -> int:
+    """Write ``target``, a constraints file of what is installed in ``python``'s
+    environment (``pip freeze --all`` less this project and pip), with a header saying
+    how."""
+    try:
+        frozen = subprocess.check_output(
+            [str(python), "-m", "pip", "freeze", "--all", "--exclude-editable",
+             "--disable-pip-version-check"], universal_newlines=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise BootstrapError("pip freeze failed in {} ({}): set the course up first "
+                             "with `python3 -m loopedu.bootstrap setup`".format(python, exc))
+    pins = []
+    for line in frozen.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "-")) and _pin_name(line) not in (PROJECT,
+                                                                                "pip"):
+            pins.append(line)
+    version = subprocess.check_output(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        universal_newlines=True).strip()
+    header = [
+        "# The exact versions the course was tested with: `python3 -m loopedu.bootstrap`",
+        "# installs with `pip install -c constraints.txt`, so every machine of a class",
+        "# gets these. Made by `python3 -m loopedu.bootstrap pin`: `pip freeze --all` of",
+        "# the environment that passed `python3 -m loopedu.bootstrap test`, less loopedu",
+        "# and pip.",
+        "# Tested with Python {} on {} ({}), {}.".format(
+            version, platform.system(), platform.machine(),
+            datetime.now(timezone.utc).strftime("%Y-%m-%d")),
+        "# To regenerate: LOOPEDU_CONSTRAINTS=none python3 -m loopedu.bootstrap test",
+        "# (the latest releases, in .venv-latest); when it passes,",
+        "# LOOPEDU_CONSTRAINTS=none python3 -m loopedu.bootstrap pin",
+    ]
+    target.write_text("\n".join(header + sorted(pins, key=_pin_name)) + "\n")
+    _say("wrote {} ({} versions from {})".format(target, len(pins), python))
+    return 0
+
+
+USAGE = """usage: python3 -m loopedu.bootstrap {lab,test,setup,pin} [ARGS...]
+  lab    set up, then open the course in JupyterLab
+  test   set up, then run the unit tests and every notebook
+  setup  set up only
+  pin    write constraints.txt from the environment in use (instructors)
+environment: LOOPEDU_VENV (default .venv), LOOPEDU_CONSTRAINTS (default constraints.txt;
+  'none' for the latest releases, in .venv-latest)"""
+
+
 def main(argv=None) -> int:
-    """``lab`` or ``test``, plus arguments passed through."""
+    """``lab``, ``test``, ``setup`` or ``pin``, plus arguments passed through."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("lab", "test", "setup"):
-        print("usage: python3 -m loopedu.bootstrap {lab,test,setup} [ARGS...]\n"
-              "  lab    set up, then open the course in JupyterLab\n"
-              "  test   set up, then run the unit tests and every notebook\n"
-              "  setup  set up only", file=sys.stderr)
+    if not argv or argv[0] not in ("lab", "test", "setup", "pin"):
+        print(USAGE, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
     try:
+        if command == "pin":
+            python = venv_python(venv_dir())
+            if not python.exists():
+                raise BootstrapError("there is no environment in {} to pin: run `python3 -m "
+                                     "loopedu.bootstrap test` first".format(venv_dir()))
+            return pin(python, ROOT / CONSTRAINTS)
         python = ensure_environment()
     except BootstrapError as exc:
-        print(f"loopedu: error: {exc}", file=sys.stderr)
+        print("loopedu: error: {}".format(exc), file=sys.stderr)
         return 1
     if command == "setup":
         return 0
     if command == "lab":
-        cmd = [python, "-m", "loopedu.cli", "lab", *rest]
+        cmd = [python, "-m", "loopedu.cli", "lab"] + rest
     else:
-        cmd = [python, "-m", "pytest", *rest]
+        cmd = [python, "-m", "pytest"] + rest
     try:
-        return subprocess.call([str(c) for c in cmd], cwd=ROOT)
+        return hand_over(cmd, ROOT)
+    except BootstrapError as exc:
+        print("loopedu: error: {}".format(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -51,7 +51,7 @@ def test_every_exercise_is_in_a_notebook():
 @pytest.fixture(scope="module")
 def student_versions(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    return build_student_versions(SOURCES, out)
+    return [result.current for result in build_student_versions(SOURCES, out)]
 
 
 def solution_lines(path) -> list[str]:

@@ -446,19 +446,18 @@ def test_hint_is_shown_as_plain_text():
 # --- progress ------------------------------------------------------------------------
 
 def test_progress_round_trip(isolated, size_exercise):
-    assert progress()["passed"] == 0
+    assert progress().passed == 0
     assert check(size_exercise, 2**24).passed
     data = progress()
-    row = next(r for r in data["exercises"] if r["id"] == size_exercise)
-    assert row["passed"] and row["lesson"] == 99 and row["title"].startswith("How many")
-    assert row["first_passed"].endswith("+00:00")
-    assert data["path"] == str(isolated / "progress.json") and data["problem"] == ""
+    row = next(r for r in data.exercises if r.id == size_exercise)
+    assert row.passed and row.lesson == 99 and row.title.startswith("How many")
+    assert row.first_passed.endswith("+00:00")
+    assert data.path == isolated / "progress.json" and data.problem == ""
     assert json.loads((isolated / "progress.json").read_text())["passed"][size_exercise]
-    first = row["first_passed"]
+    first = row.first_passed
     progress_store.record_pass(size_exercise, when="2099-01-01T00:00:00+00:00")
     assert progress_store.load().passed[size_exercise] == first  # first time is kept
-    assert not next(r for r in progress()["exercises"] if r["id"] == "00.predict-first")[
-        "passed"]
+    assert not next(r for r in progress().exercises if r.id == "00.predict-first").passed
 
 
 def test_progress_report_is_a_short_table(size_exercise):
@@ -499,14 +498,14 @@ def test_progress_write_is_atomic(isolated, size_exercise, monkeypatch):
 def test_corrupt_progress_file_is_moved_aside_never_lost(isolated, size_exercise, content):
     isolated.mkdir(parents=True)
     (isolated / "progress.json").write_bytes(content)
-    assert "could not be understood" in progress()["problem"]
+    assert "could not be understood" in progress().problem
     assert (isolated / "progress.json").read_bytes() == content  # reading changes nothing
     fb = check(size_exercise, 2**24)
     assert fb.passed and "moved aside" in fb.note
     aside = list(isolated.glob("progress.json.corrupt-*"))
     assert len(aside) == 1 and aside[0].read_bytes() == content
     assert list(progress_store.load().passed) == [size_exercise]
-    assert progress()["problem"] == ""
+    assert progress().problem == ""
 
 
 def test_unwritable_progress_folder_keeps_working(tmp_path, monkeypatch, size_exercise):
@@ -518,8 +517,8 @@ def test_unwritable_progress_folder_keeps_working(tmp_path, monkeypatch, size_ex
     assert "could not be saved to" in fb.note and str(blocker) in fb.note
     assert "LOOPEDU_HOME" in fb.note
     data = progress()
-    assert "could not be read" in data["problem"]
-    assert next(r for r in data["exercises"] if r["id"] == size_exercise)["passed"]
+    assert "could not be read" in data.problem
+    assert next(r for r in data.exercises if r.id == size_exercise).passed
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
@@ -553,17 +552,67 @@ def test_data_dir_follows_each_platform(monkeypatch, tmp_path):
     assert progress_store.store_path() == tmp_path / "elsewhere/progress.json"
 
 
-def test_session_loopedu_home_is_a_temporary_folder(loopedu_home):
-    import conftest
+def test_progress_json_keeps_its_shape(isolated, size_exercise):
+    check(size_exercise, 2**24)
+    data = progress().to_dict()
+    assert set(data) == {"path", "problem", "passed", "total", "exercises"}
+    assert data["path"] == str(isolated / "progress.json") and data["passed"] == 1
+    row = next(r for r in data["exercises"] if r["id"] == size_exercise)
+    assert set(row) == {"id", "title", "lesson", "passed", "first_passed"}
+    assert row["passed"] is True and row["lesson"] == 99
+    json.dumps(data)  # plain data
 
-    assert loopedu_home.is_dir() and loopedu_home.name.startswith("loopedu-test-home-")
-    assert conftest._LOOPEDU_HOME == str(loopedu_home)
-    assert not str(loopedu_home).startswith(str(Path.home() / ".local"))
+
+def test_an_explicit_home_is_used_and_nothing_else_is_touched(tmp_path, isolated,
+                                                              size_exercise, monkeypatch):
+    mine = tmp_path / "explicit"
+    status = progress_store.record_pass(size_exercise, home=mine)
+    assert status.problem == "" and status.path == mine / "progress.json"
+    assert list(progress_store.load(mine).passed) == [size_exercise]
+    assert progress(mine).passed == 1 and progress(mine).path == mine / "progress.json"
+    assert progress_report(mine).startswith(f"Passed 1 of {len(catalog())} exercises.")
+    assert not isolated.exists()  # the LOOPEDU_HOME of this test was never written
+    assert progress().passed == 0
 
 
-def test_public_api_is_documented():
-    for name in ex.__all__:
-        obj = getattr(ex, name)
-        doc = obj.__doc__ or ""
-        if callable(obj) and not isinstance(obj, type):
-            assert "Example" in doc and "notebooks/00-start-here.ipynb" in doc, name
+def test_unsaved_passes_stay_with_their_own_file(tmp_path, size_exercise):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert "could not be saved" in progress_store.record_pass(
+        size_exercise, home=blocker / "home").problem
+    other = tmp_path / "other"
+    progress_store.record_pass("00.predict-first", home=other)
+    assert list(progress_store.load(other).passed) == ["00.predict-first"]
+    assert list(progress_store.load(blocker / "home").passed) == [size_exercise]
+
+
+def test_data_dir_reads_the_mapping_it_is_given(monkeypatch, tmp_path):
+    monkeypatch.setattr(progress_store.sys, "platform", "linux")
+    assert progress_store.data_dir({"LOOPEDU_HOME": str(tmp_path)}) == tmp_path
+    assert progress_store.data_dir({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "loopedu"
+    assert progress_store.data_dir({}) == Path.home() / ".local/share/loopedu"
+
+
+def test_progress_store_is_a_leaf():
+    """The store imports nothing of the exercise package, not even lazily inside a
+    function, so there is no import circle with the framework."""
+    import ast
+
+    tree = ast.parse((ROOT / "loopedu" / "exercises" / "progress_store.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    ours = {name for name in imported if name.startswith(".") or "loopedu" in name}
+    assert ours == {"..release"}, ours
+
+
+def test_the_progress_file_of_a_test_is_a_temporary_one():
+    """No test here can touch the learner's real progress file."""
+    import tempfile
+
+    path = progress_store.store_path()
+    assert not str(path).startswith(str(Path.home() / ".local"))
+    assert str(path).startswith(tempfile.gettempdir())

@@ -1,11 +1,21 @@
-"""Install paths stay in step: pyproject, environment.yml, Binder, README, CI."""
+"""Install paths stay in step and do what they say: the wheel, pyproject, environment.yml,
+Binder, README and CI. (The Quick start's bootstrap is tested in test_bootstrap.py.)"""
 
+from __future__ import annotations
+
+import email
+import os
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+import loopedu
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,18 +27,24 @@ def requirement_name(spec: str) -> str:
     return re.split(r"[<>=!~ \[;]", spec.strip(), maxsplit=1)[0].lower()
 
 
-def pyproject_requirements() -> set[str]:
+def pyproject_specs() -> tuple[list[str], list[str]]:
+    """The runtime dependencies and the test extra, as written in pyproject.toml."""
     text = (ROOT / "pyproject.toml").read_text()
     if sys.version_info >= (3, 11):
         import tomllib
-        data = tomllib.loads(text)
-        specs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
-    else:  # Python 3.10 has no tomllib: read the two arrays by hand
-        specs = []
-        for array in ("dependencies", "test"):
-            body = re.search(rf"^{array} = \[(.*?)^\]", text, flags=re.M | re.S).group(1)
-            specs += re.findall(r'"([^"]+)"', body)
-    return {requirement_name(s) for s in specs}
+
+        project = tomllib.loads(text)["project"]
+        return project["dependencies"], project["optional-dependencies"]["test"]
+    arrays = []  # Python 3.10 has no tomllib: read the two arrays by hand
+    for array in ("dependencies", "test"):
+        body = re.search(rf"^{array} = \[(.*?)^\]", text, flags=re.M | re.S).group(1)
+        arrays.append(re.findall(r'"([^"]+)"', body))
+    return arrays[0], arrays[1]
+
+
+def pyproject_requirements() -> set[str]:
+    runtime, test = pyproject_specs()
+    return {requirement_name(s) for s in runtime + test}
 
 
 def environment_requirements(path: Path) -> set[str]:
@@ -48,9 +64,34 @@ def test_environment_files_name_the_same_dependencies_as_pyproject(env_file):
     assert environment_requirements(ROOT / env_file) == pyproject_requirements()
 
 
+def test_what_the_package_imports_is_declared():
+    """nbformat (the student builder) is needed at run time; nbclient (the notebook
+    tools and tests) by the test extra."""
+    runtime, test = pyproject_specs()
+    assert "nbformat" in {requirement_name(s) for s in runtime}
+    assert "nbclient" in {requirement_name(s) for s in test}
+
+
 def test_environment_yml_installs_the_course_itself():
-    assert re.search(r"^\s+-\s+-e \.$", (ROOT / "environment.yml").read_text(), flags=re.M)
-    assert "pip install --no-deps -e ." in (ROOT / ".binder" / "postBuild").read_text()
+    yaml = pytest.importorskip("yaml")
+    deps = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    pip_part = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
+    assert "-e ." in pip_part
+
+
+@pytest.mark.skipif(os.name != "posix", reason="runs a shell script")
+def test_binder_postbuild_installs_the_course(tmp_path):
+    """Run postBuild with a stand-in `pip` that records how it was called."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    (bin_dir / "pip").write_text(f'#!/bin/sh\necho "$(pwd) $*" >> {calls}\n')
+    (bin_dir / "pip").chmod(0o755)
+    done = subprocess.run(["bash", str(ROOT / ".binder" / "postBuild")], cwd=ROOT,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert calls.read_text().split() == [str(ROOT), "install", "--no-deps", "-e", "."]
 
 
 def quick_start_commands() -> list[str]:
@@ -66,59 +107,98 @@ def test_quick_start_is_exactly_two_commands_lab_then_test():
     assert second.split("#")[0].split() == ["python3", "-m", "loopedu.bootstrap", "test"]
 
 
-def test_ci_runs_the_readme_test_command():
-    script = (ROOT / ".ci" / "run").read_text()
-    assert "README.md" in script and "lines[1]" in script
+@pytest.mark.skipif(os.name != "posix", reason="runs a shell script")
+def test_ci_runs_the_readme_test_command(tmp_path):
+    """Run .ci/run with a stand-in `bash` for the command it hands over: it must be
+    the README's second Quick start line."""
+    real_bash = shutil.which("bash") or "/bin/bash"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "bash").write_text(  # other scripts (a python3 shim, say) run as usual
+        f'#!/bin/sh\nif [ "$1" = -c ]; then echo "RAN: $2"; else exec {real_bash} "$@"; fi\n')
+    (bin_dir / "bash").chmod(0o755)
+    done = subprocess.run([real_bash, str(ROOT / ".ci" / "run")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert f"RAN: {quick_start_commands()[1]}" in done.stdout.splitlines()
 
 
-def test_bootstrap_stamp_changes_with_pyproject(tmp_path, monkeypatch):
-    from loopedu import bootstrap
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
-    monkeypatch.setattr(bootstrap, "ROOT", tmp_path)
-    first = bootstrap.wanted_stamp()
-    assert bootstrap.wanted_stamp() == first
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='y'\n")
-    assert bootstrap.wanted_stamp() != first
+# --- the wheel -------------------------------------------------------------------------
+
+def _build_backend_or_skip() -> None:
+    """The wheel is built without build isolation (fast, offline), with the
+    setuptools of this environment: the test extra asks for a recent enough one."""
+    try:
+        version = metadata.version("setuptools")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    if int(version.split(".")[0]) < 77:
+        message = (f"setuptools {version} here, the test extra needs >=77: reinstall with "
+                   "`python3 -m loopedu.bootstrap setup`")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
-def test_bootstrap_reuses_an_installed_environment(tmp_path, monkeypatch):
-    """A second run with a matching stamp installs nothing (pip is never called)."""
-    from loopedu import bootstrap
-    env = tmp_path / "venv"
-    python = bootstrap.venv_python(env)
-    python.parent.mkdir(parents=True)
-    python.write_text("")
-    (env / bootstrap.STAMP).write_text(bootstrap.wanted_stamp() + "\n")
-    monkeypatch.setenv("LOOPEDU_VENV", str(env))
-    calls = []
-    monkeypatch.setattr(bootstrap, "_run", lambda cmd, what: calls.append(cmd))
-    assert bootstrap.ensure_environment() == python
-    assert calls == []
-    (env / bootstrap.STAMP).write_text("stale\n")
-    bootstrap.ensure_environment()
-    assert len(calls) == 1 and "pip" in [str(c) for c in calls[0]]
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> tuple[zipfile.ZipFile, str]:
+    """A wheel built from a copy of the project whose __version__ was changed: that the
+    wheel carries the new version shows the version is written in one place."""
+    _build_backend_or_skip()
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(ROOT / "loopedu", src / "loopedu",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    init = src / "loopedu" / "__init__.py"
+    version = "7.7.7.dev7"
+    text, n = re.subn(r'^__version__ = ".*"$', f'__version__ = "{version}"',
+                      init.read_text(), flags=re.M)
+    assert n == 1, "loopedu/__init__.py must set __version__ once"
+    init.write_text(text)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                           "--no-build-isolation", "--no-index", "-q", "-w", str(tmp / "dist"),
+                           str(src)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (path,) = (tmp / "dist").glob("*.whl")
+    return zipfile.ZipFile(path), version
 
 
-def test_bootstrap_usage_error_is_clear():
-    done = subprocess.run([sys.executable, "-m", "loopedu.bootstrap", "fly"], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and "usage: python3 -m loopedu.bootstrap" in done.stderr
+def wheel_metadata(zf: zipfile.ZipFile) -> email.message.Message:
+    name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+    return email.message_from_bytes(zf.read(name))
 
 
-def test_importing_loopedu_has_no_side_effects():
-    code = ("import sys, socket, threading; before=set(sys.modules); "
-            "n=threading.active_count(); import loopedu; "
-            "heavy={'matplotlib','ipywidgets','psutil','IPython'} & set(sys.modules); "
-            "assert not heavy, heavy; assert threading.active_count()==n; print('ok')")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True)
-    assert done.stdout.strip() == "ok", done.stderr
+def test_the_wheel_takes_its_version_from_the_package(wheel):
+    zf, version = wheel
+    assert Path(zf.filename).name.startswith(f"loopedu-{version}-")
+    assert wheel_metadata(zf)["Version"] == version
+    assert loopedu.__version__ != version  # the real one was not touched
 
 
-def test_bootstrap_parses_on_old_pythons_so_it_can_say_they_are_too_old():
-    import ast
-    source = (ROOT / "loopedu" / "bootstrap.py").read_text()
-    ast.parse(source, feature_version=(3, 6))
-    assert "from __future__ import annotations" not in source
-    # annotations are evaluated at definition time without the future import
-    assert "| None" not in source
+def test_the_wheel_holds_every_module_and_data_file(wheel):
+    zf, _ = wheel
+    names = set(zf.namelist())
+    source = {str(p.relative_to(ROOT)).replace(os.sep, "/")
+              for p in (ROOT / "loopedu").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    assert source - names == set()
+    assert {"loopedu/data/SOURCES.md", "loopedu/data/iana-ipv4-special-registry.csv",
+            "loopedu/data/iana-ipv6-special-registry.csv"} <= names
+
+
+def test_the_wheel_declares_dependencies_and_license(wheel):
+    zf, _ = wheel
+    meta = wheel_metadata(zf)
+    requires = meta.get_all("Requires-Dist")
+    runtime = {requirement_name(r) for r in requires if "extra ==" not in r}
+    test = {requirement_name(r) for r in requires if 'extra == "test"' in r}
+    assert {"jupyterlab", "nbformat", "psutil"} <= runtime
+    assert {"pytest", "nbclient", "nbval"} <= test
+    assert meta.get("License-Expression") == "MIT"
+    licence = next(n for n in zf.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
+    text = zf.read(licence).decode()
+    assert text.startswith("MIT License") and "Copyright (c) 2026 the loopedu authors" in text

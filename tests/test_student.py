@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import stat
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from loopedu.exercises.student import (StudentBuildError, build_student_versions,
                                        strip_solutions, student_notebook)
+from loopedu.release import MANIFEST, Outcome
+
+
+def build(sources, out_dir) -> list[Path]:
+    """Build, and return where each student version is."""
+    return [result.current for result in build_student_versions(sources, out_dir)]
 
 # Every piece of solution text in the synthetic notebook carries this word.
 SECRET = "ZEBRASOLUTION"
@@ -80,7 +88,7 @@ def source(tmp_path) -> Path:
 
 def test_solution_text_is_absent_from_the_student_file(source, tmp_path):
     out = tmp_path / "student"
-    written = build_student_versions([source], out)
+    written = build([source], out)
     assert written == [out / "99-lesson.ipynb"]
     raw = written[0].read_bytes()
     assert SECRET.encode() not in raw
@@ -90,7 +98,7 @@ def test_solution_text_is_absent_from_the_student_file(source, tmp_path):
 
 
 def test_student_version_is_a_valid_cleared_notebook(source, tmp_path):
-    (path,) = build_student_versions(source, tmp_path / "student")
+    (path,) = build(source, tmp_path / "student")
     nb = nbformat.read(str(path), as_version=4)
     nbformat.validate(nb)
     assert set(nb.metadata) == {"kernelspec", "language_info"}
@@ -104,7 +112,7 @@ def test_student_version_is_a_valid_cleared_notebook(source, tmp_path):
 
 
 def test_student_version_keeps_the_exercise_around_the_solution(source, tmp_path):
-    (path,) = build_student_versions(source, tmp_path / "student")
+    (path,) = build(source, tmp_path / "student")
     cells = nbformat.read(str(path), as_version=4).cells
     assert cells[1].source == ("answer = None  # replace None with your answer\n"
                                "# YOUR CODE HERE\n"
@@ -121,13 +129,14 @@ def test_student_version_keeps_the_exercise_around_the_solution(source, tmp_path
 
 
 def test_output_is_deterministic_and_idempotent(source, tmp_path):
-    (first,) = build_student_versions(source, tmp_path / "one")
-    (second,) = build_student_versions(source, tmp_path / "two")
+    (first,) = build(source, tmp_path / "one")
+    (second,) = build(source, tmp_path / "two")
     assert first.read_bytes() == second.read_bytes()
-    (again,) = build_student_versions(first, tmp_path / "three")
+    (again,) = build(first, tmp_path / "three")
     assert again.read_bytes() == first.read_bytes()
-    (rebuilt,) = build_student_versions(source, tmp_path / "one")  # overwrite is fine
-    assert rebuilt.read_bytes() == second.read_bytes()
+    (rebuilt,) = build_student_versions(source, tmp_path / "one")
+    assert rebuilt.outcome is Outcome.UNCHANGED
+    assert rebuilt.path.read_bytes() == second.read_bytes()
     assert first.read_bytes().endswith(b"}\n")
 
 
@@ -145,7 +154,7 @@ def test_a_folder_of_sources_and_old_nbformat(tmp_path):
     write(old, folder / "b.ipynb")
     write(code_cell("y = 2"), folder / "a.ipynb")
     (folder / "notes.txt").write_text("not a notebook, ignored inside a folder")
-    written = build_student_versions(folder, tmp_path / "student")
+    written = build(folder, tmp_path / "student")
     assert [p.name for p in written] == ["a.ipynb", "b.ipynb"]
     nb = nbformat.read(str(written[1]), as_version=4)
     nbformat.validate(nb)
@@ -166,6 +175,49 @@ def test_strip_solutions_handles_variants():
 def test_student_notebook_in_memory():
     nb = code_cell("answer = None\n### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION")
     assert student_notebook(nb).cells[0].source == "answer = None\n# YOUR CODE HERE"
+
+
+# --- building again: never over the learner's edits ----------------------------------
+
+def test_a_second_build_keeps_an_edited_student_version(source, tmp_path):
+    out = tmp_path / "student"
+    (first,) = build_student_versions(source, out)
+    assert first.outcome is Outcome.CREATED
+    mine = first.path.read_text().replace("# YOUR CODE HERE", "answer = 2 ** 24", 1)
+    first.path.write_text(mine)
+    nb = exercise_notebook()
+    nb.cells[0].source += "\n\nA new sentence in the lesson."
+    write(nb, source)
+    (second,) = build_student_versions(source, out)
+    assert second.outcome is Outcome.KEPT_EDIT
+    assert second.path.read_text() == mine  # the learner's work is untouched
+    assert second.new_version == out / "99-lesson.updated.ipynb"
+    assert "A new sentence" in second.new_version.read_text()
+    assert "kept" in str(second) and "99-lesson.updated.ipynb" in str(second)
+    assert sorted(p.name for p in out.iterdir()) == [
+        MANIFEST, "99-lesson.ipynb", "99-lesson.updated.ipynb"]
+
+
+def test_a_second_build_updates_an_untouched_student_version(source, tmp_path):
+    out = tmp_path / "student"
+    build_student_versions(source, out)
+    nb = exercise_notebook()
+    nb.cells[0].source += "\n\nA new sentence in the lesson."
+    write(nb, source)
+    (second,) = build_student_versions(source, out)
+    assert second.outcome is Outcome.UPDATED and second.new_version is None
+    assert "A new sentence" in second.path.read_text()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_student_versions_get_the_usual_permissions(source, tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        (path,) = build(source, tmp_path / "student")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
 
 
 # --- errors: clear, one line, and nothing written ------------------------------------

@@ -9,7 +9,8 @@ Introduced in notebooks/00-start-here.ipynb.
 - ``catalog()``                    ids of all exercises, by lesson
 - ``check(exercise_id, answer)``   a ``Feedback`` (``.passed``, ``.message``); never raises
 - ``hint(exercise_id, n=None)``    the next hint (or hint ``n``); never the solution
-- ``progress()``, ``progress_report()``   what has been passed, as data or as text
+- ``progress()``, ``progress_report()``   what has been passed, as a ``Progress`` or as
+  text (``progress_summary``; the file itself is kept by ``progress_store``)
 - ``exercise`` and the ``expect_*`` helpers   for writing exercises (see ``lesson00.py``)
 - ``loopedu.exercises.student.build_student_versions``   solutions out, for handing out
 
@@ -20,7 +21,7 @@ builder, is imported only by ``loopedu.exercises.student``).
 
 from .framework import Exercise, Feedback, Text, catalog, check, exercise, hint
 from .helpers import expect_choice, expect_equal, expect_mapping, expect_set
-from .progress_store import progress, progress_report
+from .progress_summary import progress, progress_report
 
 __all__ = [
     "Exercise", "Feedback", "Text", "catalog", "check", "exercise", "expect_choice",

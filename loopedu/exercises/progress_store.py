@@ -2,13 +2,17 @@
 
 Introduced in notebooks/00-start-here.ipynb.
 
-The file is ``progress.json`` in ``$LOOPEDU_HOME`` when that is set, else in the
-platform's user data folder (``$XDG_DATA_HOME/loopedu`` or ``~/.local/share/loopedu``
-on Linux, ``~/Library/Application Support/loopedu`` on macOS, ``%APPDATA%\\loopedu`` on
-Windows). It is written atomically (a temporary file, then ``os.replace``). Nothing
-here raises because of the file: an unwritable folder or an unreadable file is
-reported in words, passes are still remembered for this session, and a corrupt file is
-moved aside, never deleted.
+Storage only: this module knows nothing about the exercise catalog (what needs both is
+in :mod:`loopedu.exercises.progress_summary`). The file is ``progress.json`` in a
+folder, ``home``: every function takes it explicitly, and when it is left out it is
+:func:`data_dir`, which is ``$LOOPEDU_HOME`` when that is set, else the platform's user
+data folder (``$XDG_DATA_HOME/loopedu`` or ``~/.local/share/loopedu`` on Linux,
+``~/Library/Application Support/loopedu`` on macOS, ``%APPDATA%\\loopedu`` on Windows).
+
+The file is written atomically (see :func:`loopedu.release.atomic_write_text`). Nothing
+here raises because of the file: an unwritable folder or an unreadable file is reported
+in words, passes are still remembered for this session, and a corrupt file is moved
+aside, never deleted.
 
 (This module is ``progress_store`` rather than ``progress`` so that the name
 ``loopedu.exercises.progress`` stays the function.)
@@ -19,97 +23,74 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-__all__ = ["atomic_write_text", "data_dir", "progress", "progress_report",
-           "record_pass", "store_path"]
+from ..release import atomic_write_text
+
+__all__ = ["StoreStatus", "data_dir", "load", "record_pass", "store_path"]
 
 FILE_NAME = "progress.json"
 FORMAT = 1
 
-# Passes of this session that could not be saved: still shown by progress().
-_UNSAVED: dict[str, str] = {}
+# Passes of this session that could not be saved, by progress file: still shown by
+# load() for that file, and written with the next pass that can be saved there.
+_UNSAVED: dict[str, dict[str, str]] = {}
 
 
-def data_dir() -> Path:
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The folder that holds loopedu's local data (see the module docstring).
+
+    ``environ`` is where the variables are read (``os.environ`` when left out).
 
     Example::
 
-        >>> import os; os.environ["LOOPEDU_HOME"] = "/tmp/loopedu-demo"
-        >>> data_dir()
-        PosixPath('/tmp/loopedu-demo')
+        >>> data_dir({"LOOPEDU_HOME": "~/course-data"}) == Path.home() / "course-data"
+        True
 
     Introduced in notebooks/00-start-here.ipynb.
     """
-    home = os.environ.get("LOOPEDU_HOME", "").strip()
+    env = os.environ if environ is None else environ
+    home = env.get("LOOPEDU_HOME", "").strip()
     if home:
         return Path(home).expanduser()
     if sys.platform == "win32":
-        appdata = os.environ.get("APPDATA", "").strip()
+        appdata = env.get("APPDATA", "").strip()
         base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     else:
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        xdg = env.get("XDG_DATA_HOME", "").strip()
         # The XDG spec says relative paths are invalid and must be ignored.
         base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".local" / "share"
     return base / "loopedu"
 
 
-def store_path() -> Path:
-    """The progress file: ``data_dir() / "progress.json"``.
+def store_path(home: str | os.PathLike | None = None) -> Path:
+    """The progress file: ``progress.json`` in ``home`` (default :func:`data_dir`).
 
     Example::
 
-        >>> store_path().name
-        'progress.json'
+        >>> store_path("course-data") == Path("course-data", "progress.json")
+        True
 
     Introduced in notebooks/00-start-here.ipynb.
     """
-    return data_dir() / FILE_NAME
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, whole.
-
-    The text goes to a temporary file in the same folder, is flushed to disk, then
-    replaces ``path`` with ``os.replace``; on any error the temporary file is removed
-    and the error raised, and ``path`` is untouched. Creates missing folders.
-
-    Example::
-
-        >>> atomic_write_text(Path("/tmp/loopedu-demo.txt"), "hello\\n")
-
-    Introduced in notebooks/00-start-here.ipynb.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    return (data_dir() if home is None else Path(home)) / FILE_NAME
 
 
 @dataclass(frozen=True)
 class StoreStatus:
-    """What happened to the progress file: ``problem`` is ``""`` when all went well."""
+    """What happened to the progress file: ``problem`` is ``""`` when all went well.
+
+    ``passed`` maps each passed exercise id to the ISO 8601 UTC time it was first
+    passed.
+    """
 
     path: Path
-    passed: dict[str, str]
+    passed: Mapping[str, str]
     problem: str = ""
 
 
@@ -170,41 +151,61 @@ def _move_aside(path: Path) -> Path:
     return target
 
 
-def _dump(passed: dict[str, str]) -> str:
+def _dump(passed: Mapping[str, str]) -> str:
     data = {"format": FORMAT,
             "passed": {ident: {"first_passed": passed[ident]} for ident in sorted(passed)}}
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
-def load() -> StoreStatus:
-    """Read the progress file without changing anything; never raises."""
-    path = store_path()
+def load(home: str | os.PathLike | None = None) -> StoreStatus:
+    """Read the progress file in ``home`` without changing anything; never raises.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as home:
+        ...     dict(load(home).passed)
+        {}
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    path = store_path(home)
+    unsaved = _UNSAVED.get(str(path), {})
     try:
         passed = _read(path)
     except _Corrupt as exc:
-        return StoreStatus(path, dict(_UNSAVED), f"Progress file {path} could not be "
+        return StoreStatus(path, dict(unsaved), f"Progress file {path} could not be "
                            f"understood ({exc}); it will be moved aside to "
                            f"{path.name}.corrupt-<time> when you next pass an exercise.")
     except Exception as exc:  # OSError and anything else: never break a lesson
-        return StoreStatus(path, dict(_UNSAVED),
+        return StoreStatus(path, dict(unsaved),
                            f"Progress file {path} could not be read ({_error(exc)}).")
-    merged = dict(_UNSAVED)
+    merged = dict(unsaved)
     merged.update(passed)
     return StoreStatus(path, merged)
 
 
-def record_pass(exercise_id: str, when: str | None = None) -> StoreStatus:
-    """Remember that ``exercise_id`` was passed; keeps the first time. Never raises.
+def record_pass(exercise_id: str, when: str | None = None,
+                home: str | os.PathLike | None = None) -> StoreStatus:
+    """Remember in ``home`` that ``exercise_id`` was passed; keeps the first time.
+
+    Never raises: a file that cannot be written is reported in ``problem`` and the pass
+    is kept in memory, to be saved with the next pass that can be.
 
     Example::
 
-        >>> record_pass("00.kernel-transport").problem
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as home:
+        ...     record_pass("00.kernel-transport", home=home).problem
+        ...     sorted(load(home).passed)
         ''
+        ['00.kernel-transport']
 
     Introduced in notebooks/00-start-here.ipynb.
     """
     when = when or _now()
-    path = store_path()
+    path = store_path(home)
+    key = str(path)
     notes = []
     try:
         try:
@@ -214,75 +215,18 @@ def record_pass(exercise_id: str, when: str | None = None) -> StoreStatus:
             notes.append(f"Progress file {path} could not be understood ({exc}); it was "
                          f"moved aside to {aside.name} and a new one started.")
             passed = {}
-        pending = dict(_UNSAVED)  # passes of this session that could not be saved
+        pending = dict(_UNSAVED.get(key, {}))  # passes that could not be saved before
         pending.setdefault(exercise_id, when)
         new = {ident: t for ident, t in pending.items() if ident not in passed}
         if new:
             passed.update(new)
             atomic_write_text(path, _dump(passed))
-        _UNSAVED.clear()
+        _UNSAVED.pop(key, None)
         return StoreStatus(path, passed, " ".join(notes))
     except Exception as exc:
-        _UNSAVED.setdefault(exercise_id, when)
+        unsaved = _UNSAVED.setdefault(key, {})
+        unsaved.setdefault(exercise_id, when)
         notes.append(f"Your progress could not be saved to {path} ({_error(exc)}); it is "
                      "kept for this session only. Set LOOPEDU_HOME to a folder you can "
                      "write to.")
-        return StoreStatus(path, dict(_UNSAVED), " ".join(notes))
-
-
-def progress() -> dict[str, Any]:
-    """Plain data on the learner's progress through every exercise.
-
-    Returns ``{"path": str, "problem": str, "passed": int, "total": int,
-    "exercises": [{"id", "title", "lesson", "passed", "first_passed"}, ...]}``, the
-    exercises in course order, ``first_passed`` an ISO 8601 UTC time or ``None``.
-    ``problem`` says in words when the file could not be read (else ``""``).
-
-    Example::
-
-        >>> from loopedu.exercises import progress
-        >>> progress()["exercises"][0]["id"]
-        '00.kernel-transport'
-
-    Introduced in notebooks/00-start-here.ipynb.
-    """
-    from .framework import catalog, get
-
-    status = load()
-    rows = []
-    for ident in catalog():
-        ex = get(ident)
-        when = status.passed.get(ident)
-        rows.append({"id": ident, "title": ex.title, "lesson": ex.lesson,
-                     "passed": when is not None, "first_passed": when})
-    return {"path": str(status.path), "problem": status.problem,
-            "passed": sum(row["passed"] for row in rows), "total": len(rows),
-            "exercises": rows}
-
-
-def progress_report() -> str:
-    """A short text table of :func:`progress`, for ``loopedu progress``.
-
-    Example::
-
-        >>> print(progress_report())                   # doctest: +ELLIPSIS
-        Passed ... of ... exercises. Progress file: ...
-
-    Introduced in notebooks/00-start-here.ipynb.
-    """
-    from .framework import Text
-
-    data = progress()
-    rows = [("lesson", "exercise", "passed", "first passed (UTC)", "title")]
-    for row in data["exercises"]:
-        when = (row["first_passed"] or "")[:16].replace("T", " ")
-        rows.append((f"{row['lesson']:02d}", row["id"], "yes" if row["passed"] else "-",
-                     when, row["title"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"Passed {data['passed']} of {data['total']} exercises. "
-             f"Progress file: {data['path']}", ""]
-    for r in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) + "  " + r[4])
-    if data["problem"]:
-        lines += ["", data["problem"]]
-    return Text("\n".join(line.rstrip() for line in lines))
+        return StoreStatus(path, dict(unsaved), " ".join(notes))

@@ -19,7 +19,10 @@ and notebook metadata but for ``kernelspec`` and ``language_info``. The output i
 deterministic: building twice, or building from a student version, gives the same bytes.
 
 Every source is read and checked before anything is written; a problem raises
-:class:`StudentBuildError` with a one-line message that says what to do.
+:class:`StudentBuildError` with a one-line message that says what to do. The files are
+written by :func:`loopedu.release.write_files`: building again replaces a student
+version only if nobody changed it since; one a learner edited is kept, and the new
+version is written beside it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 
 import nbformat
 
-from .progress_store import atomic_write_text
+from ..release import FileResult, OutputError, check_output_folder, write_files
 
 __all__ = ["StudentBuildError", "build_student_versions", "student_notebook"]
 
@@ -204,10 +207,11 @@ def _read(path: Path) -> nbformat.NotebookNode:
 
 
 def _targets(paths: list[Path], out_dir: Path) -> list[Path]:
+    try:
+        check_output_folder(out_dir)
+    except OutputError as exc:
+        raise StudentBuildError(str(exc)) from None
     out = out_dir.resolve()
-    if out.exists() and not out.is_dir():
-        raise StudentBuildError(f"{out_dir} is a file, not a folder; choose a folder for "
-                                "the student versions")
     resolved = {p.resolve() for p in paths}
     targets: dict[Path, Path] = {}
     for path in paths:
@@ -226,20 +230,28 @@ def _targets(paths: list[Path], out_dir: Path) -> list[Path]:
 
 
 def build_student_versions(sources: str | os.PathLike | Iterable[str | os.PathLike],
-                           out_dir: str | os.PathLike) -> list[Path]:
+                           out_dir: str | os.PathLike) -> list[FileResult]:
     """Write the student version of each source notebook into ``out_dir``.
 
     ``sources`` is a notebook path, a folder of notebooks, or a list of either. Each
     student version has the source's file name. Every source is read and checked
     first: a missing source, a non-notebook, unbalanced or nested markers (naming the
     cell and line), or an ``out_dir`` that is a source's own folder or would overwrite
-    a source raise :class:`StudentBuildError` before anything is written. Returns the
-    written paths, in the order of the sources.
+    a source raise :class:`StudentBuildError` before anything is written. Returns a
+    :class:`loopedu.release.FileResult` per source, in the order of the sources
+    (``.current`` is the student version's path); a folder that cannot be written
+    raises :class:`loopedu.release.OutputError`.
 
     Example::
 
-        >>> build_student_versions("exercises", "student")    # doctest: +SKIP
-        [PosixPath('student/01-loopback-range-exercises.ipynb')]
+        >>> import tempfile
+        >>> from loopedu.cli import course_root
+        >>> source = course_root() / "exercises" / "01-loopback-range-exercises.ipynb"
+        >>> with tempfile.TemporaryDirectory() as out:
+        ...     print(*build_student_versions(source, out))      # doctest: +ELLIPSIS
+        ...     print(*build_student_versions(source, out))      # doctest: +ELLIPSIS
+        created   ...01-loopback-range-exercises.ipynb
+        unchanged ...01-loopback-range-exercises.ipynb
 
     Introduced in notebooks/00-start-here.ipynb.
     """
@@ -260,8 +272,4 @@ def build_student_versions(sources: str | os.PathLike | Iterable[str | os.PathLi
             raise StudentBuildError(f"{path}: solution marker text survived the build; "
                                     "report this bug")
         texts.append(text)
-    written = []
-    for target, text in zip(targets, texts):
-        atomic_write_text(target, text)
-        written.append(Path(out_dir) / target.name)
-    return written
+    return write_files(out_dir, [(target.name, text) for target, text in zip(targets, texts)])
