@@ -2,24 +2,40 @@
 
 Importing ``loopedu`` only imports: no sockets are opened, no files are written and no
 heavy library (matplotlib, ipywidgets, psutil) is loaded until a function that needs it
-is called. Each topic lives in its own module:
+is called. Each topic lives in its own module, in layers that import only downwards
+(tests/test_layers.py keeps it so):
 
-- ``loopedu.addresses``  127/8 math and the IANA special-purpose registries (lesson 01)
-- ``loopedu.doctor``     what this machine allows (lesson 00, ``loopedu doctor``)
-- ``loopedu.exercises``  checks with instant feedback, hints, progress (every lesson)
-- ``loopedu.servers``    experiment listeners: ephemeral port, context-managed, joined
-- ``loopedu.experiments`` live experiments returning plain data (lessons 01 and 03)
-- ``loopedu.kernel_link`` the notebook's own loopback sockets to its kernel (lesson 00)
-- ``loopedu.netlab``     network-namespace labs, always torn down (lesson 03)
-- ``loopedu.measure``    interface counters and ping (lesson 03)
-- ``loopedu.audit``      this machine's listening sockets, and which are exposed (lesson 03)
-- ``loopedu.hosts``      hosts files resolved like the C library (lesson 02)
-- ``loopedu.localhost``  nsswitch order, the ::1-first trap, Unix socket versus TCP (lesson 02)
-- ``loopedu.ipv6``       IPv6 notation: expand, compress (RFC 5952), explain (lesson 04)
-- ``loopedu.plots``      matplotlib figures (functions return a Figure)
-- ``loopedu.widgets``    ipywidgets front ends over pure functions
-- ``loopedu.cli``        the ``loopedu`` command
-- ``loopedu.bootstrap``  the README's Quick start (standard library only)
+leaves, pure logic and the sockets every experiment uses
+- ``loopedu.addresses``    127/8 math, parsing, the IANA special-purpose registries (01)
+- ``loopedu.ipv6``         IPv6 notation: expand, compress (RFC 5952), explain (04)
+- ``loopedu.glibc``        a model of glibc's hosts-file lookup and sort (02);
+  ``loopedu.hosts`` is its public face
+- ``loopedu.platforms``    where Linux, macOS and Windows differ, with sources
+- ``loopedu.connections``  connection outcomes as types; traffic only to loopback
+- ``loopedu.servers``      listeners and echo servers: ephemeral port, always joined
+- ``loopedu.stats``        the one percentile definition behind every latency figure
+
+the one layer that knows the machine
+- ``loopedu.sandbox``      what this machine allows (measured once), network and mount
+  namespaces as root or in a user namespace, children run inside them
+
+experiments and tools, one topic each
+- ``loopedu.loopback_range`` (01), ``loopedu.localhost`` and ``loopedu.unix_sockets``
+  (02), ``loopedu.reachability``, ``loopedu.lan``, ``loopedu.bind_demos`` and
+  ``loopedu.audit`` (03), ``loopedu.dual_stack`` (04), ``loopedu.measure`` (counters,
+  ping, round trips), ``loopedu.kernel_link`` (00), ``loopedu.release`` (writing
+  generated files without losing a learner's edits)
+
+what gathers and shows them
+- ``loopedu.experiments``  every live experiment's name in one place
+- ``loopedu.doctor``       the capability report and lesson plan (00)
+- ``loopedu.plots``        matplotlib figures (functions return a Figure)
+- ``loopedu.widgets``      ipywidgets front ends over pure functions
+
+front ends
+- ``loopedu.exercises``    checks with instant feedback, hints, progress, student versions
+- ``loopedu.cli``          the ``loopedu`` command
+- ``loopedu.bootstrap``    the README's Quick start (standard library only)
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -9,17 +9,20 @@ Introduced in notebooks/03-bind-address.ipynb.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
+from dataclasses import dataclass
 
-__all__ = ["is_exposed", "audit", "listening_sockets", "exposure_report", "format_audit"]
+from .addresses import is_loopback
+
+__all__ = ["is_exposed", "Listening", "Audit", "audit", "listening_sockets",
+           "exposure_report", "format_audit"]
 
 
 def is_exposed(address: str) -> bool:
-    """True when a socket bound to ``address`` can be reached from other machines.
-
-    ``::ffff:127.0.0.1`` counts as loopback here (Python's ``ipaddress`` before 3.13 says
-    it is not, gh-117566).
+    """True when a socket bound to ``address`` can be reached from other machines: any
+    address but loopback (127.0.0.0/8, ::1, and IPv4-mapped ``::ffff:127.x.y.z``, which
+    some Python releases' ``ipaddress`` does not call loopback, gh-117566). An address
+    that cannot be read is not called safe.
 
     >>> is_exposed("127.0.0.1"), is_exposed("0.0.0.0"), is_exposed("::"), is_exposed("::1")
     (False, True, True, False)
@@ -27,11 +30,9 @@ def is_exposed(address: str) -> bool:
     Introduced in notebooks/03-bind-address.ipynb.
     """
     try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return True  # not an address we understand: do not call it safe
-    ip = getattr(ip, "ipv4_mapped", None) or ip
-    return not ip.is_loopback
+        return not is_loopback(address.split("%")[0])
+    except (ValueError, TypeError):
+        return True
 
 
 def _listening(conn) -> bool:
@@ -42,13 +43,54 @@ def _listening(conn) -> bool:
     return not conn.raddr  # UDP: bound and not connected to one peer
 
 
-def _row(conn, pid: int | None, name: str | None) -> dict:
+@dataclass(frozen=True)
+class Listening:
+    """One listening TCP socket or bound UDP socket: ``protocol`` is ``"tcp"``,
+    ``"tcp6"``, ``"udp"`` or ``"udp6"``; ``pid`` and ``process`` are None where this user
+    may not see who owns it; ``exposed`` is :func:`is_exposed` of its address."""
+
+    address: str
+    port: int
+    protocol: str
+    pid: int | None
+    process: str | None
+    exposed: bool
+
+    @property
+    def who(self) -> str:
+        """The owning process in words."""
+        if not self.pid:
+            return "an unknown process"
+        return f"{self.process or '?'} (pid {self.pid})"
+
+    def to_dict(self) -> dict:
+        """Plain data: ``process`` is ``{"pid", "name"}`` or None."""
+        return {"address": self.address, "port": self.port, "protocol": self.protocol,
+                "process": {"pid": self.pid, "name": self.process} if self.pid else None,
+                "exposed": self.exposed}
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The sockets (exposed ones first), how they were listed (``"system-wide"``, or
+    ``"per-process"`` where the OS refuses the system-wide list, as macOS does without
+    root), and what stayed hidden, in sentences."""
+
+    sockets: tuple
+    method: str
+    could_not_see: tuple
+
+    def to_dict(self) -> dict:
+        """What ``loopedu audit --json`` prints."""
+        return {"sockets": [r.to_dict() for r in self.sockets], "method": self.method,
+                "could_not_see": list(self.could_not_see)}
+
+
+def _row(conn, pid: int | None, name: str | None) -> Listening:
     tcp = conn.type == socket.SOCK_STREAM
-    return {"address": conn.laddr[0], "port": conn.laddr[1],
-            "protocol": ("tcp" if tcp else "udp") + ("6" if conn.family == socket.AF_INET6
-                                                     else ""),
-            "process": {"pid": pid, "name": name} if pid else None,
-            "exposed": is_exposed(conn.laddr[0])}
+    protocol = ("tcp" if tcp else "udp") + ("6" if conn.family == socket.AF_INET6 else "")
+    return Listening(conn.laddr[0], conn.laddr[1], protocol, pid or None,
+                     name if pid else None, is_exposed(conn.laddr[0]))
 
 
 def _process_name(pid: int) -> str | None:
@@ -85,16 +127,14 @@ def _per_process(hidden: list) -> list:
     return found
 
 
-def audit() -> dict:
-    """This machine's listening sockets, and what could not be seen.
+def audit() -> Audit:
+    """This machine's listening sockets, and what could not be seen (read-only).
 
-    Returns ``{"sockets": rows, "method", "could_not_see"}``: ``rows`` as in
-    :func:`listening_sockets`; ``method`` is ``"system-wide"`` (psutil.net_connections)
-    or ``"per-process"`` (the fallback when the OS refuses the system-wide list, as macOS
-    does without root); ``could_not_see`` says what stayed hidden, in sentences.
-
-    >>> sorted(audit())
-    ['could_not_see', 'method', 'sockets']
+    >>> from loopedu.servers import listener
+    >>> with listener("127.0.0.1") as srv:
+    ...     mine = [r for r in audit().sockets if r.port == srv.port]
+    >>> mine[0].protocol, mine[0].exposed
+    ('tcp', False)
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
@@ -111,62 +151,49 @@ def audit() -> dict:
         if pid and pid not in names:
             names[pid] = _process_name(pid)
         row = _row(conn, pid, names.get(pid))
-        key = (row["protocol"], row["address"], row["port"], pid)
+        key = (row.protocol, row.address, row.port, pid)
         if key not in seen:  # a socket shared by forked workers is listed once each
             seen.add(key)
             rows.append(row)
-    rows.sort(key=lambda r: (not r["exposed"], r["protocol"], r["port"], r["address"]))
+    rows.sort(key=lambda r: (not r.exposed, r.protocol, r.port, r.address))
     could_not_see = []
     if hidden:
         could_not_see.append(
             f"the sockets of {len(hidden)} processes this user may not inspect (run as "
             f"administrator to see them): {', '.join(hidden[:8])}"
             + (" ..." if len(hidden) > 8 else ""))
-    unknown = sum(1 for r in rows if r["process"] is None)
+    unknown = sum(1 for r in rows if r.pid is None)
     if unknown:
         could_not_see.append(f"which process owns {unknown} of the sockets (another "
                              "user's, or one outside this container's view)")
-    return {"sockets": rows, "method": method, "could_not_see": could_not_see}
+    return Audit(tuple(rows), method, tuple(could_not_see))
 
 
-def listening_sockets() -> list[dict]:
-    """This machine's listening TCP sockets and bound UDP sockets, exposed ones first.
-
-    Each row: ``{"address", "port", "protocol" ("tcp", "tcp6", "udp", "udp6"),
-    "process" ({"pid", "name"} or None where not visible), "exposed"}``.
-
-    >>> all("exposed" in row for row in listening_sockets())
-    True
+def listening_sockets() -> list[Listening]:
+    """This machine's listening TCP sockets and bound UDP sockets, exposed ones first
+    (:func:`audit`'s sockets).
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    return audit()["sockets"]
+    return list(audit().sockets)
 
 
-def _who(row: dict) -> str:
-    proc = row["process"]
-    if not proc:
-        return "an unknown process"
-    return f"{proc['name'] or '?'} (pid {proc['pid']})"
-
-
-def exposure_report(rows: list[dict], could_not_see=()) -> str:
+def exposure_report(rows, could_not_see=()) -> str:
     """A short text: what on this machine is open to the network, and why that matters.
 
-    >>> exposure_report([{"address": "0.0.0.0", "port": 8000, "protocol": "tcp",
-    ...                   "process": None, "exposed": True}]).splitlines()[0]
-    '1 of 1 listening sockets can be reached from other machines:'
+    >>> exposure_report([Listening("0.0.0.0", 8000, "tcp", None, None, True)]
+    ...                 ).splitlines()[:2]
+    ['1 of 1 listening sockets can be reached from other machines:', '  tcp  0.0.0.0:8000   an unknown process, on every interface']
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    exposed = [r for r in rows if r["exposed"]]
+    exposed = [r for r in rows if r.exposed]
     lines = [f"{len(exposed)} of {len(rows)} listening sockets can be reached from "
              "other machines:"]
     for row in exposed:
-        where = ("every interface" if row["address"] in ("0.0.0.0", "::")
-                 else "a network address")
-        host = f"[{row['address']}]" if ":" in row["address"] else row["address"]
-        lines.append(f"  {row['protocol']:<5}{host}:{row['port']:<6} {_who(row)}, on {where}")
+        where = "every interface" if row.address in ("0.0.0.0", "::") else "a network address"
+        host = f"[{row.address}]" if ":" in row.address else row.address
+        lines.append(f"  {row.protocol:<5}{host}:{row.port:<6} {row.who}, on {where}")
     if exposed:
         lines.append("Anyone on the same network (café Wi-Fi, a classroom, other "
                      "containers) can try to connect to these, unless a firewall stops "
@@ -181,18 +208,15 @@ def exposure_report(rows: list[dict], could_not_see=()) -> str:
     return "\n".join(lines)
 
 
-def format_audit(result: dict) -> str:
+def format_audit(result: Audit) -> str:
     """The text form of :func:`audit` (``loopedu audit``): a table, then the report.
-
-    >>> format_audit(audit()).startswith("proto")
-    True
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
     lines = [f"{'proto':<6}{'address':<40}{'port':>6}  {'exposed':<8}process"]
-    for row in result["sockets"]:
-        lines.append(f"{row['protocol']:<6}{row['address']:<40}{row['port']:>6}  "
-                     f"{'yes' if row['exposed'] else 'no':<8}{_who(row)}")
+    for row in result.sockets:
+        lines.append(f"{row.protocol:<6}{row.address:<40}{row.port:>6}  "
+                     f"{'yes' if row.exposed else 'no':<8}{row.who}")
     lines.append("")
-    lines.append(exposure_report(result["sockets"], result["could_not_see"]))
+    lines.append(exposure_report(result.sockets, result.could_not_see))
     return "\n".join(lines)

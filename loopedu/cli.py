@@ -7,7 +7,11 @@
     loopedu audit [--json]             listening sockets, and which the network can reach
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
 
-Errors are one line on stderr and a non-zero exit status, never a traceback.
+A known user error (a missing source, an output folder that cannot be written, ...) is
+one line on stderr and exit status 2. Anything else is a bug in loopedu: it says so in
+one line, writes the traceback to a log file (``logs/`` in the loopedu data folder, see
+``loopedu progress``; else a private temporary file) and names that file; with
+``LOOPEDU_DEBUG=1`` the traceback is printed too. Exit status 1.
 
 Introduced in notebooks/00-start-here.ipynb.
 """
@@ -17,9 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
+import platform
 import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
+
+from .release import OutputError
 
 __all__ = ["main", "course_root", "lab_command", "CliError"]
 
@@ -67,15 +76,19 @@ def lab_command(extra: list[str], root: Path, is_root: bool) -> list[str]:
 
 
 def _lab(args) -> int:
+    from .sandbox import is_root as running_as_root
+
     root = course_root()
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    is_root = running_as_root()
     print("loopedu: JupyterLab listens on 127.0.0.1 only: programs on this machine can "
           "reach it, nothing on your network can (lessons 00 and 03 show why).", file=sys.stderr)
     if is_root:
         print("loopedu: running as root (a container or CI?), so --allow-root is passed.",
               file=sys.stderr)
+    from .bootstrap import hand_over  # POSIX: this process becomes JupyterLab
+
     try:
-        return subprocess.call(lab_command(args.jupyter_args, root, is_root), cwd=root)
+        return hand_over(lab_command(args.jupyter_args, root, is_root), root)
     except KeyboardInterrupt:
         return 130
 
@@ -92,21 +105,21 @@ def _doctor(args) -> int:
 
 
 def _progress(args) -> int:
-    from . import exercises
+    from .exercises import progress, progress_report
 
     if args.json:
-        print(json.dumps(exercises.progress(), indent=2, default=str))
+        print(json.dumps(progress().to_dict(), indent=2))
     else:
-        print(exercises.progress_report())
+        print(progress_report())
     return 0
 
 
 def _student(args) -> int:
     from .exercises.student import build_student_versions
 
-    written = build_student_versions([Path(s) for s in args.sources], Path(args.output))
-    for path in written:
-        print(path)
+    for result in build_student_versions([Path(s) for s in args.sources],
+                                         Path(args.output)):
+        print(result)
     return 0
 
 
@@ -114,37 +127,37 @@ def _audit(args) -> int:
     from . import audit
 
     result = audit.audit()
-    print(json.dumps(result, indent=2) if args.json else audit.format_audit(result))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else audit.format_audit(result))
     return 0
 
 
 def _experiment(args) -> int:
-    from . import experiments, measure, netlab
+    from . import lan, measure, reachability
+    from .sandbox import NamespaceUnavailable
 
     if args.fallback and args.name != "lan":
         raise CliError("--fallback belongs to `loopedu experiment lan`")
     if args.name == "reachability":
-        if args.json:
-            data = experiments.reachability_details()
-        else:
-            text = experiments.format_reachability(experiments.reachability())
+        matrix = reachability.reachability_matrix()
+        data = [row.to_dict() for row in matrix.rows]
+        text = reachability.format_reachability(matrix)
     elif args.name == "lan":
         if args.fallback:
-            result = data = experiments.lan_fallback()
+            result = lan.lan_fallback()
         else:
             try:
-                result = experiments.lan_exposure_details()
-            except netlab.LabUnavailable as exc:
+                result = lan.lan_exposure_details()
+            except NamespaceUnavailable as exc:
                 raise CliError(f"the LAN lab cannot run here: {exc}; run `loopedu experiment "
                                "lan --fallback` for its loopback stand-in") from None
-            data = result.to_dict()
-        text = experiments.format_lan(result)
+        data, text = result.to_dict(), lan.format_lan(result)
     elif args.name == "counters":
-        data = measure.counter_experiment()
-        text = measure.format_counters(data)
+        result = measure.counter_experiment()
+        data, text = result.to_dict(), measure.format_counters(result)
     else:
-        data = [measure.ping(address) for address in ("127.0.0.1", "::1")]
-        text = "\n".join(measure.format_ping(r) for r in data)
+        results = [measure.ping(address) for address in ("127.0.0.1", "::1")]
+        data = [r.to_dict() for r in results]
+        text = "\n".join(measure.format_ping(r) for r in results)
     print(json.dumps(data, indent=2) if args.json else text)
     return 0
 
@@ -190,11 +203,82 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_user_error(exc: BaseException) -> bool:
+    """Errors whose message tells the user what to do: one line, exit status 2."""
+    known: list[type] = [CliError, OutputError]
+    student = sys.modules.get("loopedu.exercises.student")
+    if student is not None:  # loaded whenever one of its errors can have been raised
+        known.append(student.StudentBuildError)
+    return isinstance(exc, tuple(known))
+
+
+def _debug() -> bool:
+    return os.environ.get("LOOPEDU_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _crash_text(command: str, exc: BaseException) -> str:
+    from . import __version__
+
+    head = [f"loopedu {__version__} crashed on `loopedu {command}`",
+            f"time: {datetime.now(timezone.utc).isoformat(timespec='seconds')}",
+            f"argv: {sys.argv!r}", f"python: {sys.version.split()[0]} ({sys.executable})",
+            f"platform: {platform.platform()}", ""]
+    return "\n".join(head) + "".join(traceback.format_exception(
+        type(exc), exc, exc.__traceback__))
+
+
+def write_crash_log(command: str, exc: BaseException) -> Path | None:
+    """Write ``exc``'s traceback to a new log file and return its path.
+
+    The file is ``logs/<time>-<command>-<pid>.log`` in the loopedu data folder (as for
+    the progress file: ``$LOOPEDU_HOME`` or the platform's), readable by this user
+    only; when that cannot be written, a private temporary file. ``None`` if neither
+    could be written.
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    text = _crash_text(command, exc).encode("utf-8", "replace")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    name = f"{stamp}-{command}-{os.getpid()}.log"
+    try:
+        from .exercises.progress_store import data_dir
+
+        logs = data_dir() / "logs"
+        logs.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(logs / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        path = logs / name
+    except Exception:  # the data folder cannot be written (or the bug is in there)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f"loopedu-{command}-", suffix=".log")
+            path = Path(tmp)
+        except OSError:
+            return None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text)
+    except OSError:
+        return None
+    return path
+
+
+def _report_bug(command: str, exc: BaseException) -> int:
+    log = write_crash_log(command, exc)
+    where = (f"the traceback is in {log}: please report the bug with that file"
+             if log else "no log file could be written: run it again with "
+             "LOOPEDU_DEBUG=1 to see the traceback, and please report the bug")
+    print(f"loopedu {command}: internal error, a bug in loopedu: "
+          f"{' '.join(f'{type(exc).__name__}: {exc}'.split())[:300]}; {where}",
+          file=sys.stderr)
+    if _debug():
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``loopedu`` command; returns the exit status.
 
-    >>> main(["doctor", "--json"])  # doctest: +SKIP
-    0
+    0 when all went well, 2 for a usage or user error (one line on stderr), 1 for a bug
+    (see the module docstring), 130 when interrupted.
 
     Introduced in notebooks/00-start-here.ipynb.
     """
@@ -212,13 +296,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `loopedu doctor | head`: the reader left, not an error
         sys.stderr.close()
         return 0
-    except (CliError, ValueError, OSError) as exc:
-        print(f"loopedu {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug: still one line, and how to report it
-        print(f"loopedu {args.command}: internal error: {type(exc).__name__}: {exc} "
-              "(please report it with `loopedu doctor --json`)", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        if _is_user_error(exc):
+            print(f"loopedu {args.command}: error: {' '.join(str(exc).split())}",
+                  file=sys.stderr)
+            return 2
+        return _report_bug(args.command, exc)
 
 
 if __name__ == "__main__":

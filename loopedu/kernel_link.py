@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 
 from .addresses import is_loopback
 
-__all__ = ["connection_info", "kernel_sockets", "CHANNELS"]
+__all__ = ["connection_info", "KernelSocket", "kernel_sockets", "CHANNELS"]
 
 #: The five channels of the Jupyter messaging protocol and what each carries.
 CHANNELS = {
@@ -32,8 +33,7 @@ def connection_info() -> dict | None:
 
     Returns None outside a Jupyter kernel (a plain ``python`` has no connection file).
 
-    >>> info = connection_info()   # inside a notebook
-    >>> info is None or info["transport"] in ("tcp", "ipc")
+    >>> connection_info() is None   # a plain python, as here, has no connection file
     True
 
     Introduced in notebooks/00-start-here.ipynb.
@@ -53,16 +53,29 @@ def connection_info() -> dict | None:
     return info
 
 
-def kernel_sockets(pid: int | None = None, info: dict | None = None) -> list[dict]:
-    """The TCP sockets of the kernel process (this process by default), as plain data.
+@dataclass(frozen=True)
+class KernelSocket:
+    """One TCP socket of the kernel process: ``local`` and ``remote`` (address, port)
+    (``remote`` None while listening), ``status`` (LISTEN, ESTABLISHED, ...),
+    ``loopback`` (every address involved is loopback) and ``channel``, the
+    connection-file channel whose port is the local port, else ``"other"``."""
 
-    Each item: ``local`` and ``remote`` (address, port) tuples, ``status`` (LISTEN,
-    ESTABLISHED, ...), ``loopback`` (True when every address involved is loopback) and
-    ``channel``: the connection-file channel whose port the socket's local port is
-    (``info`` defaults to :func:`connection_info`), else ``"other"``.
+    local: tuple | None
+    remote: tuple | None
+    status: str
+    loopback: bool
+    channel: str
 
-    >>> all(s["loopback"] for s in kernel_sockets())   # inside a notebook
-    True
+
+def kernel_sockets(pid: int | None = None, info: dict | None = None) -> list[KernelSocket]:
+    """The TCP sockets of the kernel process (this process by default), listening ones
+    first, then by channel; ``info`` defaults to :func:`connection_info`.
+
+    >>> from loopedu.servers import listener
+    >>> with listener("127.0.0.1") as srv:
+    ...     mine = [s for s in kernel_sockets() if s.local == srv.address]
+    >>> mine[0].status, mine[0].loopback, mine[0].channel
+    ('LISTEN', True, 'other')
 
     Introduced in notebooks/00-start-here.ipynb.
     """
@@ -77,14 +90,10 @@ def kernel_sockets(pid: int | None = None, info: dict | None = None) -> list[dic
         local = tuple(conn.laddr) if conn.laddr else None
         remote = tuple(conn.raddr) if conn.raddr else None
         addresses = [a[0] for a in (local, remote) if a]
-        rows.append({
-            "local": local,
-            "remote": remote,
-            "status": conn.status,
-            "loopback": bool(addresses) and all(is_loopback(a) for a in addresses),
-            "channel": ports.get(local[1], "other") if local else "other",
-        })
+        rows.append(KernelSocket(local, remote, conn.status,
+                                 bool(addresses) and all(is_loopback(a) for a in addresses),
+                                 ports.get(local[1], "other") if local else "other"))
     order = [k[:-5] for k in CHANNELS] + ["other"]
-    rows.sort(key=lambda r: (r["status"] != "LISTEN", r["status"],
-                             order.index(r["channel"]), r["local"] or ()))
+    rows.sort(key=lambda r: (r.status != "LISTEN", r.status, order.index(r.channel),
+                             r.local or ()))
     return rows

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from . import addresses
+from .connections import Kind
 
 # Okabe-Ito palette.
 OKABE_ITO = {
@@ -181,57 +182,46 @@ def ipv4_map(highlight: int = 127) -> CourseFigure:
 
 # ---- lesson 03: reachability matrix and interface counters ----
 
-#: One Okabe-Ito colour per connection outcome; every cell also carries the word.
+#: One Okabe-Ito colour per kind of connection outcome; every cell also carries the word.
 OUTCOME_COLOURS = {
-    "connected": OKABE_ITO["bluish green"],
-    "refused": OKABE_ITO["vermillion"],
-    "timeout": OKABE_ITO["orange"],
-    "unreachable": OKABE_ITO["reddish purple"],
-    "bind failed": GREY,
-    "other": OKABE_ITO["sky blue"],
+    Kind.CONNECTED: OKABE_ITO["bluish green"],
+    Kind.REFUSED: OKABE_ITO["vermillion"],
+    Kind.TIMEOUT: OKABE_ITO["orange"],
+    Kind.UNREACHABLE: OKABE_ITO["reddish purple"],
+    Kind.BIND_FAILED: GREY,
+    Kind.FAILED: OKABE_ITO["sky blue"],
+    Kind.OTHER_SOCKET: OKABE_ITO["sky blue"],
 }
 
 
-def outcome_kind(outcome: str) -> str:
-    """The colour key of an outcome: ``"bind failed: EADDRNOTAVAIL"`` -> ``"bind failed"``.
-
-    >>> outcome_kind("bind failed: EADDRNOTAVAIL"), outcome_kind("failed: EAFNOSUPPORT")
-    ('bind failed', 'other')
-
-    Introduced in notebooks/03-bind-address.ipynb.
-    """
-    if outcome.startswith("bind failed"):
-        return "bind failed"
-    return outcome if outcome in OUTCOME_COLOURS else "other"
-
-
-def reachability_heatmap(result: dict) -> CourseFigure:
-    """The reachability matrix (``{(bind, target): outcome}`` from
-    :func:`loopedu.experiments.reachability`) as coloured cells with the outcome written
-    in each: rows are bind addresses, columns destinations.
+def reachability_heatmap(matrix) -> CourseFigure:
+    """The reachability matrix (a :class:`loopedu.reachability.Matrix`) as coloured cells
+    with the outcome written in each: rows are bind addresses, columns destinations.
 
     Cell ``(bind, target)`` has gid ``"cell-<bind>-<target>"`` and its text
     ``"label-<bind>-<target>"``, so the figure can be checked through its data.
 
-    >>> fig = reachability_heatmap({("127.0.0.1", "127.0.0.2"): "refused"})
-    >>> fig.alt_text.startswith("Reachability matrix")
-    True
+    >>> from loopedu.reachability import reachability_matrix
+    >>> fig = reachability_heatmap(reachability_matrix(["127.0.0.1"], ["127.0.0.2"]))
+    >>> fig.alt_text
+    'Reachability matrix, 1 bind addresses by 1 destinations: 0 of 1 pairs connected; 127.0.0.1 accepted none.'
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    binds = list(dict.fromkeys(b for b, _ in result))
-    targets = list(dict.fromkeys(t for _, t in result))
+    outcomes = {(r.bind, r.target): r.outcome for r in matrix.rows}
+    binds = list(dict.fromkeys(b for b, _ in outcomes))
+    targets = list(dict.fromkeys(t for _, t in outcomes))
     fig = new_figure(1.9 * len(targets) + 3.5, 0.6 * len(binds) + 2.2)
     ax = fig.add_subplot()
     for row, bind in enumerate(binds):
         for col, target in enumerate(targets):
-            outcome = result.get((bind, target), "")
-            face = OUTCOME_COLOURS[outcome_kind(outcome)] if outcome else "white"
+            outcome = outcomes.get((bind, target))
+            face = OUTCOME_COLOURS[outcome.kind] if outcome else "white"
             y = len(binds) - 1 - row
             ax.add_patch(Rectangle((col, y), 1, 1, facecolor=face, edgecolor="white",
                                    linewidth=2, gid=f"cell-{bind}-{target}"))
-            ax.text(col + 0.5, y + 0.5, outcome.replace(": ", ":\n"), ha="center",
-                    va="center", fontsize=8, color=text_colour_on(face),
+            ax.text(col + 0.5, y + 0.5, str(outcome or "").replace(": ", ":\n"),
+                    ha="center", va="center", fontsize=8, color=text_colour_on(face),
                     gid=f"label-{bind}-{target}")
     ax.set_xlim(0, len(targets))
     ax.set_ylim(0, len(binds))
@@ -241,27 +231,29 @@ def reachability_heatmap(result: dict) -> CourseFigure:
     ax.xaxis.set_label_position("top")
     ax.set_xlabel("client connects to (destination address)")
     ax.set_ylabel("server listens on (bind address)")
-    present = [k for k in OUTCOME_COLOURS
-               if any(outcome_kind(o) == k for o in result.values())]
-    ax.legend(handles=[Patch(facecolor=OUTCOME_COLOURS[k], label=k) for k in present],
+    present = list(dict.fromkeys(o.kind for o in outcomes.values()))
+    ax.legend(handles=[Patch(facecolor=OUTCOME_COLOURS[k], label=k.value) for k in present],
               loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, title="outcome")
     accepted = "; ".join(
-        f"{b} accepted {', '.join(t for t in targets if result.get((b, t)) == 'connected') or 'none'}"
+        f"{b} accepted "
+        f"{', '.join(t for t in targets if outcomes[(b, t)].connected) or 'none'}"
         for b in binds)
-    total = sum(1 for o in result.values() if o == "connected")
+    total = sum(1 for o in outcomes.values() if o.connected)
     return set_alt_text(fig, (
         f"Reachability matrix, {len(binds)} bind addresses by {len(targets)} destinations: "
-        f"{total} of {len(result)} pairs connected; {accepted}."))
+        f"{total} of {len(outcomes)} pairs connected; {accepted}."))
 
 
-def counters_bar(result: dict) -> CourseFigure:
+def counters_bar(result) -> CourseFigure:
     """Grouped bars of how much each interface's sent and received counters grew during
-    :func:`loopedu.measure.counter_experiment`, in MB (10**6 bytes), with the amount
-    moved drawn as a dashed line. The bar containers are labelled ``"sent"`` and
-    ``"received"``, their bars in the order of the x tick labels.
+    :func:`loopedu.measure.counter_experiment` (a :class:`~loopedu.measure.Counters`),
+    in MB (10**6 bytes), with the amount moved drawn as a dashed line. The bar
+    containers are labelled ``"sent"`` and ``"received"``, their bars in the order of
+    the x tick labels.
 
-    >>> fig = counters_bar({"megabytes": 1, "loopback": "lo",
-    ...                     "delta": {"lo": {"sent": 10**6, "recv": 10**6}}})
+    >>> from loopedu.measure import Counters
+    >>> grew = {"lo": {"sent": 10**6, "recv": 10**6}}
+    >>> fig = counters_bar(Counters(1, 10**6, 0.01, "lo", grew, {}, {}))
     >>> [float(p.get_height()) for p in fig.axes[0].containers[0]]
     [1.0]
 
@@ -269,7 +261,7 @@ def counters_bar(result: dict) -> CourseFigure:
     """
     from .measure import MB
 
-    loop, delta = result["loopback"], result["delta"]
+    loop, delta = result.loopback, result.delta
     nics = sorted(delta, key=lambda nic: (nic != loop, nic))
     fig = new_figure(max(6.0, 1.2 * len(nics) + 3), 4.5)
     ax = fig.add_subplot()
@@ -282,25 +274,24 @@ def counters_bar(result: dict) -> CourseFigure:
                            [delta[n][key] / MB for n in nics], width, label=label,
                            color=colour, hatch=hatch, edgecolor="black")
         ax.bar_label(bars[key], fmt="%.2f", fontsize=8)
-    ax.axhline(result["megabytes"], color="black", linestyle="--",
-               label=f"data moved over 127.0.0.1: {result['megabytes']:g} MB")
+    ax.axhline(result.megabytes, color="black", linestyle="--",
+               label=f"data moved over 127.0.0.1: {result.megabytes:g} MB")
     ax.set_xticks(list(xs), [f"{n}\n(loopback)" if n == loop else n for n in nics])
     ax.set_xlabel("network interface")
     ax.set_ylabel("counter growth during the experiment (MB = 10^6 bytes)")
-    ax.set_title(f"{result['megabytes']:g} MB over 127.0.0.1: which interfaces counted it?")
-    ax.set_ylim(0, 1.2 * max([result["megabytes"]] + [p.get_height() for b in bars.values()
-                                                       for p in b]))
+    ax.set_title(f"{result.megabytes:g} MB over 127.0.0.1: which interfaces counted it?")
+    ax.set_ylim(0, 1.2 * max([result.megabytes] + [p.get_height() for b in bars.values()
+                                                    for p in b]))
     ax.legend(loc="center right", frameon=False)
     others = [n for n in nics if n != loop]
-    top_other = max(others, key=lambda n: delta[n]["sent"] + delta[n]["recv"], default=None)
+    top_other = max(others, key=result.grew, default=None)
     lo_text = (f"{loop} counted {delta[loop]['sent'] / MB:.1f} MB sent and "
                f"{delta[loop]['recv'] / MB:.1f} MB received" if loop in delta
                else "the loopback interface reports no counters here")
     other_text = (f"; the busiest other interface, {top_other}, "
-                  f"{(delta[top_other]['sent'] + delta[top_other]['recv']) / MB:.2f} MB"
-                  if top_other else "")
+                  f"{result.grew(top_other) / MB:.2f} MB" if top_other else "")
     return set_alt_text(fig, (
-        f"Bar chart: {result['megabytes']:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
+        f"Bar chart: {result.megabytes:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
 
 
 # ---- lesson 04: the 128 bits of ::1, and RTT over 127.0.0.1 versus ::1 ----
@@ -356,49 +347,48 @@ def ipv6_bits(text: str = "::1") -> CourseFigure:
                              f"{summary}.")
 
 
-def rtt_comparison(result: dict) -> CourseFigure:
-    """Round-trip times from :func:`loopedu.experiments.loopback_rtt`: one box (and the
-    individual points) per address, median and p90 written beside each, in microseconds.
+def rtt_comparison(result) -> CourseFigure:
+    """Round-trip times from :func:`loopedu.measure.compare_rtt` (an
+    :class:`~loopedu.measure.RttComparison`): one box (and the individual points) per
+    case, median and p90 written beside each, in microseconds. A case that could not run
+    is listed in the title instead of drawn. The x tick labels name the cases in order;
+    ``fig.rtt_summary`` holds ``{label: (median, p90)}``.
 
-    An address that could not run is listed in the title instead of drawn. The x tick
-    labels name the addresses in the order of ``result["results"]``;
-    ``fig.rtt_summary`` holds ``{address: (median, p90)}``.
-
-    >>> fig = rtt_comparison({"n": 3, "size": 32, "results": {
-    ...     "127.0.0.1": {"rtts_us": [20.0, 21.0, 30.0], "median_us": 21.0, "p90_us": 28.2},
-    ...     "::1": {"error": "EADDRNOTAVAIL"}}})
+    >>> from loopedu.measure import Rtt, RttComparison
+    >>> fig = rtt_comparison(RttComparison(3, 32, {
+    ...     "127.0.0.1": Rtt("tcp", "127.0.0.1", 32, (20.0, 21.0, 30.0))},
+    ...     {"::1": "EADDRNOTAVAIL"}))
     >>> fig.rtt_summary
     {'127.0.0.1': (21.0, 28.2)}
 
     Introduced in notebooks/04-ipv6-loopback.ipynb.
     """
-    runs = {a: r for a, r in result["results"].items() if "error" not in r}
-    failed = {a: r["error"] for a, r in result["results"].items() if "error" in r}
+    runs = result.results
     fig = new_figure(8.0, 4.5)
     ax = fig.add_subplot()
     colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"]]
     labels = list(runs)
+    summaries = {label: runs[label].summary for label in labels}
     if labels:
-        ax.boxplot([runs[a]["rtts_us"] for a in labels], whis=(5, 95), showfliers=False,
+        ax.boxplot([runs[a].samples_us for a in labels], whis=(5, 95), showfliers=False,
                    widths=0.5, medianprops={"color": "black"})
-        for i, address in enumerate(labels, 1):
-            r = runs[address]
-            xs = [i + 0.18 * ((k % 7) / 6 - 0.5) for k in range(len(r["rtts_us"]))]
-            ax.scatter(xs, r["rtts_us"], s=6, alpha=0.5, color=colours[(i - 1) % 3],
+        for i, label in enumerate(labels, 1):
+            samples, s = runs[label].samples_us, summaries[label]
+            xs = [i + 0.18 * ((k % 7) / 6 - 0.5) for k in range(len(samples))]
+            ax.scatter(xs, samples, s=6, alpha=0.5, color=colours[(i - 1) % 3],
                        marker="o" if i == 1 else "^")
-            ax.text(i + 0.3, r["median_us"], f"median {r['median_us']:.1f} µs\n"
-                    f"p90 {r['p90_us']:.1f} µs", va="center", fontsize=8)
+            ax.text(i + 0.3, s.median, f"median {s.median:.1f} µs\np90 {s.p90:.1f} µs",
+                    va="center", fontsize=8)
         ax.set_xticks(range(1, len(labels) + 1), labels)
         ax.set_xlim(0.5, len(labels) + 0.9)
-        ax.set_ylim(0, 2 * max(r["p90_us"] for r in runs.values()))
+        ax.set_ylim(0, 2 * max(s.p90 for s in summaries.values()))
     ax.set_ylabel("round-trip time of one exchange (µs)")
-    ax.set_xlabel("TCP over (box 25-75 %, whiskers 5-95 %, points: every round trip)")
-    title = f"{result['n']} round trips of {result['size']} bytes on loopback"
-    if failed:
-        title += "; not run: " + ", ".join(f"{a} ({e})" for a, e in failed.items())
+    ax.set_xlabel("box 25-75 %, whiskers 5-95 %, points: every round trip")
+    title = f"{result.count} round trips of {result.size} bytes on loopback"
+    if result.errors:
+        title += "; not run: " + ", ".join(f"{a} ({e})" for a, e in result.errors.items())
     ax.set_title(title)
-    fig.rtt_summary = {a: (round(r["median_us"], 1), round(r["p90_us"], 1))
-                       for a, r in runs.items()}
+    fig.rtt_summary = {a: (round(s.median, 1), round(s.p90, 1)) for a, s in summaries.items()}
     described = "; ".join(f"{a} median {m:.1f} µs, p90 {p:.1f} µs"
-                          for a, (m, p) in fig.rtt_summary.items()) or "no address could run"
-    return set_alt_text(fig, f"Box plot of loopback TCP round-trip times: {described}.")
+                          for a, (m, p) in fig.rtt_summary.items()) or "no case could run"
+    return set_alt_text(fig, f"Box plot of loopback round-trip times: {described}.")

@@ -1,10 +1,12 @@
 """Tiny experiment servers: ephemeral port, context-managed, always joined.
 
-Every listener the course opens goes through :func:`listener`: it binds port 0 (the
-kernel picks a free ephemeral port, so 30 students on one JupyterHub never collide),
-reads the port back, runs its accept loop in a daemon thread, and on leaving the
-``with`` block closes every socket and joins the thread, even after an exception or a
-KeyboardInterrupt.
+Every listener the course opens goes through :func:`listener` or :func:`echo_server`:
+they bind port 0 (the kernel picks a free ephemeral port, so 30 students on one
+JupyterHub never collide), read the port back, serve from a daemon thread, and on
+leaving the ``with`` block close every socket and join the thread, even after an
+exception or a KeyboardInterrupt. A listener remembers which clients it accepted, as
+the server saw them, and for how long it was open: a listener beyond loopback is an
+:class:`Exposure` the lessons report.
 
 Introduced in notebooks/01-loopback-range.ipynb.
 """
@@ -12,41 +14,48 @@ Introduced in notebooks/01-loopback-range.ipynb.
 from __future__ import annotations
 
 import errno
+import os
 import selectors
+import shutil
 import socket
+import tempfile
 import threading
-from contextlib import contextmanager
+import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-__all__ = ["Listener", "listener", "connect_outcome", "family_of", "errno_name"]
+from .addresses import is_loopback
+from .connections import (EXPLAIN_ERRNO, Attempt, Kind, Outcome, connect, connect_outcome,
+                          errno_name, family_of, same_endpoint)
+
+__all__ = ["Listener", "listener", "Exposure", "Probe", "probe", "EchoServer",
+           "echo_server", "connect", "connect_outcome", "errno_name", "family_of",
+           "EXPLAIN_ERRNO", "Outcome", "Kind", "Attempt"]
+
+#: accept() errors that mean "out of resources": retrying at once would spin at 100% CPU.
+_RESOURCE_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+_BACKOFF_SECONDS = 0.05
 
 
-def family_of(host: str) -> socket.AddressFamily:
-    """Return AF_INET6 for an IPv6 literal and AF_INET otherwise.
+@dataclass(frozen=True)
+class Exposure:
+    """A listener that other machines could have reached: bound beyond loopback (on
+    0.0.0.0, ``::`` or a network address) on a real interface, for ``ms`` milliseconds.
 
-    >>> family_of("::1") == socket.AF_INET6
-    True
+    >>> print(Exposure("0.0.0.0", 41234, 3.2))
+    the listener on 0.0.0.0 was reachable from the network for 3 ms on port 41234
 
-    Introduced in notebooks/01-loopback-range.ipynb.
+    Introduced in notebooks/03-bind-address.ipynb.
     """
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
+    address: str
+    port: int
+    ms: float
 
-def errno_name(exc: BaseException) -> str:
-    """The symbolic errno of an OSError (``EADDRNOTAVAIL``), or its class name.
-
-    >>> errno_name(OSError(errno.ECONNREFUSED, "refused"))
-    'ECONNREFUSED'
-
-    Introduced in notebooks/01-loopback-range.ipynb.
-    """
-    code = getattr(exc, "errno", None)
-    if code is not None and code in errno.errorcode:
-        return errno.errorcode[code]
-    if isinstance(exc, (socket.timeout, TimeoutError)):
-        return "ETIMEDOUT"
-    return type(exc).__name__
+    def __str__(self) -> str:
+        return (f"the listener on {self.address} was reachable from the network for "
+                f"{self.ms:.0f} ms on port {self.port}")
 
 
 @dataclass
@@ -62,8 +71,9 @@ class Listener:
     family: socket.AddressFamily
     sock: socket.socket
     peers: list = field(default_factory=list)
+    opened: float = field(default_factory=time.monotonic)
+    closed: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
     _accepted: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     @property
@@ -77,18 +87,48 @@ class Listener:
             self._accepted.wait_for(lambda: len(self.peers) >= count, timeout=timeout)
             return list(self.peers)
 
-    def _serve(self) -> None:
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.sock, selectors.EVENT_READ)
+    def wait_for_peer(self, local: tuple, timeout: float = 2.0) -> tuple | None:
+        """Wait until the client whose own address is ``local`` was accepted; return the
+        peer as this server saw it, or None (another socket took that connection)."""
+        def find():
+            return next((p for p in self.peers if same_endpoint(p, local)), None)
+
+        with self._accepted:
+            self._accepted.wait_for(lambda: find() is not None, timeout=timeout)
+            return find()
+
+    def reach(self, target: str, timeout: float = 1.0) -> tuple[Outcome, tuple | None]:
+        """Connect to ``target`` on this listener's port; return the outcome and the
+        peer this listener saw. A connection some other socket accepted (same port
+        number, other family or address) is ``connected to another socket``."""
+        attempt = connect(target, self.port, timeout=timeout)
+        if not attempt.outcome.connected:
+            return attempt.outcome, None
+        saw = self.wait_for_peer(attempt.local, timeout=timeout)
+        if saw is None:
+            return Outcome(Kind.OTHER_SOCKET), None
+        return attempt.outcome, saw
+
+    def exposure(self) -> Exposure | None:
+        """How long this listener was reachable beyond loopback (None if it never was)."""
+        if is_loopback(self.host.split("%")[0]):
+            return None
+        end = self.closed if self.closed is not None else time.monotonic()
+        return Exposure(self.host, self.port, (end - self.opened) * 1000)
+
+    def _serve(self, sel: selectors.BaseSelector) -> None:
+        with sel:
             while not self._stop.is_set():
                 if not sel.select(timeout=0.05):
                     continue
                 try:
                     conn, peer = self.sock.accept()
-                except OSError:
+                except OSError as exc:
+                    if exc.errno in _RESOURCE_ERRORS:  # wait for a free descriptor
+                        self._stop.wait(_BACKOFF_SECONDS)
                     continue
                 with conn, self._accepted:
-                    self.peers.append(peer[:2])
+                    self.peers.append(tuple(peer[:2]))
                     self._accepted.notify_all()
 
 
@@ -101,8 +141,9 @@ def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
     where IPv6 is disabled) with the socket already closed.
 
     >>> with listener("127.0.0.1") as srv:
-    ...     connect_outcome(*srv.address)
-    'connected'
+    ...     outcome, saw = srv.reach("127.0.0.1")
+    >>> str(outcome), saw[0]
+    ('connected', '127.0.0.1')
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
@@ -120,50 +161,179 @@ def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
         sock.close()
         raise
     srv = Listener(host=host, port=sock.getsockname()[1], family=family, sock=sock)
-    srv._thread = threading.Thread(target=srv._serve, name=f"loopedu-listener-{srv.port}",
-                                   daemon=True)
-    srv._thread.start()
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    thread = threading.Thread(target=srv._serve, args=(sel,), daemon=True,
+                              name=f"loopedu-listener-{srv.port}")
     try:
+        thread.start()
         yield srv
     finally:
         srv._stop.set()
-        srv._thread.join(timeout=5)
+        try:  # wakes the accept loop at once (Linux); elsewhere it wakes within 50 ms
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         sock.close()
+        srv.closed = time.monotonic()
+        if thread.ident is None:  # never started: nothing else will close the selector
+            sel.close()
+        elif thread.is_alive():
+            thread.join(timeout=5)
 
 
-def connect_outcome(host: str, port: int, timeout: float = 1.0,
-                    source: str | None = None) -> str:
-    """Try one TCP connection and name the outcome.
+@dataclass(frozen=True)
+class Probe:
+    """Bind an address, connect to it: what happened (see :func:`probe`)."""
 
-    Returns ``"connected"``, ``"refused"``, ``"timeout"``, ``"unreachable"`` or
-    ``"failed: ERRNO"``; with ``source`` the client binds that address first and a
-    failure there is ``"bind failed: ERRNO"``.
+    address: str
+    bind: str                 # "ok" or the errno name of the failed bind
+    connect: Outcome | None   # None when the bind failed
+    server_saw: str | None    # the client address the server accepted
 
-    >>> with listener("127.0.0.1") as srv:
-    ...     connect_outcome("127.0.0.1", srv.port)
-    'connected'
+    @property
+    def reached(self) -> bool:
+        """True when the bind worked and the listener accepted the connection."""
+        return self.connect is not None and self.connect.connected
+
+    @property
+    def outcome(self) -> str:
+        """The result in words: ``"bind ok, connected"`` or the bind's errno name."""
+        return f"bind ok, {self.connect}" if self.bind == "ok" else self.bind
+
+
+def probe(address: str, timeout: float = 1.0) -> Probe:
+    """Bind a listener on ``address`` (port 0) and connect to it.
+
+    On Linux a connection to 127.0.0.2 comes *from* 127.0.0.1: the route ``local
+    127.0.0.0/8 dev lo src 127.0.0.1`` names the source (``ip route show table local``).
+
+    >>> p = probe("127.0.0.1")
+    >>> p.outcome, p.server_saw
+    ('bind ok, connected', '127.0.0.1')
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
     try:
-        sock = socket.socket(family_of(host), socket.SOCK_STREAM)
+        with listener(address) as srv:
+            outcome, saw = srv.reach(address, timeout=timeout)
     except OSError as exc:
-        return f"failed: {errno_name(exc)}"
-    with sock:
-        sock.settimeout(timeout)
-        if source is not None:
-            try:
-                sock.bind((source, 0))
-            except OSError as exc:
-                return f"bind failed: {errno_name(exc)}"
+        return Probe(address, errno_name(exc), None, None)
+    return Probe(address, "ok", outcome, saw[0] if saw else None)
+
+
+# ---- one echo server for every round-trip measurement ----
+
+@dataclass(frozen=True)
+class EchoServer:
+    """Where an :func:`echo_server` listens: ``transport`` is ``"tcp"``, ``"udp"`` or
+    ``"unix"``; ``address`` is (host, port) or the socket file's path."""
+
+    transport: str
+    address: object
+
+    @property
+    def family(self) -> int:
+        """The address family a client needs."""
+        if self.transport == "unix":
+            return socket.AF_UNIX
+        return family_of(self.address[0])
+
+    def client(self, timeout: float = 5.0) -> socket.socket:
+        """A client socket connected to this server (TCP_NODELAY for TCP, so Nagle
+        never holds a small message back); the caller closes it."""
+        kind = socket.SOCK_DGRAM if self.transport == "udp" else socket.SOCK_STREAM
+        sock = socket.socket(self.family, kind)
         try:
-            sock.connect((host, port))
-        except ConnectionRefusedError:
-            return "refused"
-        except (socket.timeout, TimeoutError):
-            return "timeout"
-        except OSError as exc:
-            if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-                return "unreachable"
-            return f"failed: {errno_name(exc)}"
-        return "connected"
+            sock.settimeout(timeout)
+            sock.connect(self.address)
+            if self.transport == "tcp":
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+_TRANSPORTS = ("tcp", "udp", "unix")
+
+
+def _echo_loop(sel: selectors.BaseSelector, stop: threading.Event, transport: str) -> None:
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.05):
+            sock = key.fileobj
+            try:
+                if key.data == "listen":
+                    conn, _ = sock.accept()
+                    conn.settimeout(5)
+                    if transport == "tcp":
+                        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    sel.register(conn, selectors.EVENT_READ, "conn")
+                elif key.data == "udp":
+                    data, peer = sock.recvfrom(65536)
+                    sock.sendto(data, peer)
+                else:
+                    data = sock.recv(65536)
+                    if data:
+                        sock.sendall(data)
+                    else:
+                        sel.unregister(sock)
+                        sock.close()
+            except OSError as exc:
+                if key.data == "conn":
+                    sel.unregister(sock)
+                    sock.close()
+                elif exc.errno in _RESOURCE_ERRORS:
+                    stop.wait(_BACKOFF_SECONDS)
+
+
+@contextmanager
+def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
+                folder: str | None = None) -> Iterator[EchoServer]:
+    """An echo server: TCP or UDP on ``host`` at an ephemeral port, or a Unix-domain
+    stream socket in a fresh private folder (``folder``: where to make it). Everything
+    is closed, joined and removed on exit.
+
+    >>> with echo_server("udp") as srv, srv.client() as c:
+    ...     _ = c.send(b"ping")
+    ...     c.recv(16)
+    b'ping'
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    if transport not in _TRANSPORTS:
+        raise ValueError(f"transport must be one of {', '.join(_TRANSPORTS)}, "
+                         f"not {transport!r}")
+    if transport == "unix" and not hasattr(socket, "AF_UNIX"):
+        raise OSError("this Python has no Unix-domain sockets (AF_UNIX)")
+    stop = threading.Event()
+    with ExitStack() as stack:
+        sel = stack.enter_context(selectors.DefaultSelector())
+        if transport == "unix":
+            tmp = tempfile.mkdtemp(prefix="loopedu-unix-", dir=folder)
+            stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+            address = os.path.join(tmp, "echo.sock")
+            sock = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+            sock.bind(address)
+        else:
+            kind = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+            sock = stack.enter_context(socket.socket(family_of(host), kind))
+            sock.bind((host, 0))
+            address = tuple(sock.getsockname()[:2])
+        if transport != "udp":
+            sock.listen(16)
+        sock.setblocking(False)
+        sel.register(sock, selectors.EVENT_READ, "udp" if transport == "udp" else "listen")
+
+        def close_connections() -> None:
+            for key in list(sel.get_map().values()):
+                if key.data == "conn":
+                    key.fileobj.close()
+
+        stack.callback(close_connections)
+        thread = threading.Thread(target=_echo_loop, args=(sel, stop, transport),
+                                  name="loopedu-echo", daemon=True)
+        thread.start()
+        stack.callback(thread.join, 5)
+        stack.callback(stop.set)
+        yield EchoServer(transport, address)

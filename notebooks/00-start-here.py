@@ -46,11 +46,13 @@
 # %% [markdown]
 # ## What does this machine allow?
 #
-# Not every machine can run every experiment: creating network namespaces needs Linux
-# and root, IPv6 may be switched off (common in containers), and macOS answers only on
-# 127.0.0.1 of the whole 127.0.0.0/8 block. The *doctor* measures each of these (it does
-# not guess from the OS name): it binds and connects to ::1 and to 127.0.0.2, and tries to
-# create and delete a network namespace. The same report is `loopedu doctor` in a terminal.
+# Not every machine can run every experiment: network namespaces need Linux (and root,
+# or unprivileged user namespaces), IPv6 may be switched off (common in containers), and
+# macOS answers only on 127.0.0.1 of the whole 127.0.0.0/8 block. The *doctor* measures
+# each of these (it does not guess from the OS name): it binds and connects to ::1 and to
+# 127.0.0.2, makes and removes a network namespace with a virtual cable in it, and gives
+# a child process a private `/etc/hosts`. The same report is `loopedu doctor` in a
+# terminal.
 
 # %%
 from loopedu import doctor
@@ -69,8 +71,11 @@ print(doctor.format_report(report))
 #   127.0.0.0/8 block to `lo`; macOS's `lo0` carries only 127.0.0.1 (reports:
 #   iproute2mac issue 40, norouter issue 2). Lesson 01 is about this.
 # - **netns_lab / mount_namespaces**: whether the course can build a virtual LAN of
-#   network namespaces (lesson 03) and give a process a private `/etc/hosts` (lesson 02)
-#   — both Linux features that need root (`ip-netns(8)`, `unshare(1)`).
+#   network namespaces (lesson 03) and give a process a private `/etc/hosts` (lesson 02),
+#   and how: as root, or without root inside an unprivileged *user namespace*, where your
+#   user is root of a private copy of the kernel's namespaces and nothing else
+#   (`unshare(1)`, `user_namespaces(7)`; allowed by default on most desktop Linux).
+# - **user_namespaces**: whether this kernel lets an ordinary user make one.
 # - **localhost_addresses**: what `getaddrinfo("localhost")` answered here, in order.
 #   `localhost` is a *name*, looked up like any other (lesson 02).
 #
@@ -121,9 +126,9 @@ if info is not None:
 # %%
 sockets = kernel_link.kernel_sockets()
 for s in sockets:
-    local = f"{s['local'][0]}:{s['local'][1]}"
-    remote = f"{s['remote'][0]}:{s['remote'][1]}" if s["remote"] else "-"
-    print(f"{s['status']:<12} {s['channel']:<8} local {local:<22} remote {remote}")
+    local = f"{s.local[0]}:{s.local[1]}"
+    remote = f"{s.remote[0]}:{s.remote[1]}" if s.remote else "-"
+    print(f"{s.status:<12} {s.channel:<8} local {local:<22} remote {remote}")
 
 # %% [markdown]
 # Read the table from the top: each `LISTEN` row is a channel of the connection file
@@ -134,9 +139,9 @@ for s in sockets:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-listening = [s for s in sockets if s["status"] == "LISTEN"]
+listening = [s for s in sockets if s.status == "LISTEN"]
 print("kernel is listening on TCP:", len(listening) > 0)
-print("every kernel socket is on loopback:", all(s["loopback"] for s in sockets))
+print("every kernel socket is on loopback:", all(s.loopback for s in sockets))
 
 # %% [markdown]
 # Every byte between your browser tab and this Python process crosses the loopback
@@ -200,6 +205,7 @@ print("after it has closed:     ", connect_outcome("127.0.0.1", port))
 # - Jupyter client documentation, "Connection files" and "Messaging in Jupyter":
 #   https://jupyter-client.readthedocs.io/en/stable/kernels.html#connection-files
 # - RFC 9293, Transmission Control Protocol, §3.10.7.1 (segment arrives, state CLOSED).
-# - `ip-netns(8)`, `unshare(1)`: Linux manual pages for the namespace capabilities.
+# - `unshare(1)`, `nsenter(1)`, `network_namespaces(7)`, `user_namespaces(7)`: Linux
+#   manual pages for the namespace capabilities.
 # - macOS lo0 answers only on 127.0.0.1: iproute2mac issue 40, norouter issue 2 (see
 #   lesson 01).

@@ -123,14 +123,16 @@ for text in ["127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "169.254.1.1
 # the way a dual-stack IPv6 socket shows an IPv4 peer. Its registry entry is the mapped
 # block, but the packet behind it came from 127.0.0.1: it **is** loopback, and
 # `addresses.is_loopback` says so. Python's own `ipaddress` module said otherwise until
-# Python 3.13 (CPython issue gh-117566), so a "is this client local?" check written with it
-# wrongly rejects local clients of a dual-stack server (lesson 04):
+# CPython issue gh-117566 was fixed: in 3.13, then in later patch releases of 3.12
+# (gh-118391) and 3.11 (the gh-122792 security backport). So the answer depends on the
+# exact Python release, and a "is this client local?" check written with it can wrongly
+# reject local clients of a dual-stack server (lesson 04). What does *your* Python say?
 
 # %%
 import ipaddress
 import sys
 
-print(f"Python {sys.version_info.major}.{sys.version_info.minor}: "
+print(f"Python {sys.version.split()[0]}: "
       f"ipaddress says ::ffff:127.0.0.1 is_loopback = "
       f"{ipaddress.ip_address('::ffff:127.0.0.1').is_loopback}")
 print("loopedu.addresses.is_loopback:", addresses.is_loopback("::ffff:127.0.0.1"))
@@ -184,8 +186,8 @@ results = experiments.probe_addresses(["127.0.0.1", "127.0.0.2", "127.1.2.3",
                                        "127.255.255.254"])
 print(f"{'address':<17}{'this machine did':<22}{'expected on ' + system:<24}server saw")
 for r in results:
-    print(f"{r['address']:<17}{r['outcome']:<22}"
-          f"{experiments.expected_reach(r['address']):<24}{r['server_saw'] or '-'}")
+    print(f"{r.address:<17}{r.outcome:<22}"
+          f"{experiments.expected_reach(r.address):<24}{r.server_saw or '-'}")
 
 # %% [markdown]
 # What the platforms do, with the source for each:
@@ -241,7 +243,8 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 #   on a network, never forwarded, never globally reachable.
 # - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
 #   macOS only on 127.0.0.1 unless you add an alias.
-# - `::ffff:127.0.0.1` is loopback too; Python's `ipaddress` before 3.13 says it is not.
+# - `::ffff:127.0.0.1` is loopback too; Python's `ipaddress` says it is not in releases
+#   without the gh-117566 fix, so test the interpreter you run.
 # - Joy wrote the driver (1981), RFC 790 reserved 127 (1981), Leffler chose `.1` (1983).
 #
 # ## Sources
@@ -256,6 +259,7 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 #   the BSD sources (the delta comments quoted above).
 # - draft-schoen-intarea-unicast-127-05 (2024, individual draft, not adopted).
 # - RFC 8029 (MPLS LSP Ping), RFC 5884 (BFD for MPLS LSPs).
-# - CPython issue gh-117566 (`is_loopback` for IPv4-mapped addresses, fixed in 3.13).
+# - CPython issue gh-117566 (`is_loopback` for IPv4-mapped addresses; fixed in 3.13,
+#   backported to 3.12 in gh-118391 and to 3.11 with the gh-122792 security fix).
 # - `ip-route(8)`; macOS: iproute2mac issue 40, norouter issue 2; Windows: microsoft/WSL
 #   issues 11766 and MicrosoftDocs/WSL 1337.

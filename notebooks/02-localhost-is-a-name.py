@@ -30,7 +30,7 @@
 import socket
 import sys
 
-from loopedu import doctor, hosts, localhost
+from loopedu import hosts, localhost, measure, platforms, sandbox, unix_sockets
 
 # %% [markdown]
 # ## Where the name goes
@@ -45,7 +45,7 @@ from loopedu import doctor, hosts, localhost
 # %%
 sources = localhost.nsswitch_hosts()
 print("hosts sources, in order:", " -> ".join(sources) or "(no hosts: line; glibc's default)")
-print("hosts file:", doctor.hosts_file_path())
+print("hosts file:", platforms.hosts_file_path())
 
 # %% [markdown]
 # Typically `files dns`: the hosts file first, DNS only if the file has no answer. Other
@@ -75,10 +75,10 @@ print("hosts file:", doctor.hosts_file_path())
 glibc = sys.platform.startswith("linux")
 print(f"{'name':<11}{'family':<11}{'model (glibc rules)':<24}{'same?':<7}this machine")
 for row in localhost.compare_with_resolver(names=("localhost",)):
-    real = ", ".join(row["real"]) if isinstance(row["real"], list) else row["real"]
-    model = ", ".join(row["model"]) if isinstance(row["model"], list) else row["model"]
-    same = {True: "yes", False: "NO", None: "-"}[row["same"]]
-    print(f"{row['name']:<11}{row['family']:<11}{model or '(nothing)':<24}{same:<7}"
+    real = ", ".join(row.real) if isinstance(row.real, list) else row.real
+    model = ", ".join(row.model) if isinstance(row.model, list) else row.model
+    same = {True: "yes", False: "NO", None: "-"}[row.same]
+    print(f"{row.name:<11}{row.family:<11}{model or '(nothing)':<24}{same:<7}"
           f"{real or '(nothing)'}")
 if not glibc:
     print(f"\nThis is {sys.platform}, not glibc: the model shows what Linux would answer.")
@@ -93,7 +93,7 @@ if not glibc:
 # lists them.
 
 # %%
-mine = hosts.load(doctor.hosts_file_path())
+mine = hosts.load(platforms.hosts_file_path())
 print(f"{len(mine)} lines glibc uses; lines skipped or read differently: {len(mine.problems)}")
 for p in mine.problems[:10]:
     print(f"  line {p.line}: {p.reason}")
@@ -123,8 +123,8 @@ widgets.hosts_sandbox()
 # NBVAL_CHECK_OUTPUT
 table = localhost.resolve_table(localhost.TRAP_HOSTS, ["localhost", "ip6-localhost"])
 for name in ("localhost", "ip6-localhost"):
-    print(f"{name:<14} AF_INET  -> {table['answers'][(name, 'AF_INET')]}")
-    print(f"{name:<14} AF_INET6 -> {table['answers'][(name, 'AF_INET6')]}")
+    print(f"{name:<14} AF_INET  -> {table.answers[(name, 'AF_INET')]}")
+    print(f"{name:<14} AF_INET6 -> {table.answers[(name, 'AF_INET6')]}")
 
 # %% [markdown]
 # **Twice.** For an `AF_INET` query, glibc's files backend reads the `::1` line too and
@@ -132,16 +132,17 @@ for name in ("localhost", "ip6-localhost"):
 # loopback to `127.0.0.1` for AF_INET), so `localhost` matches two lines and both answer.
 # Even `ip6-localhost`, a name that exists only on the `::1` line, answers `127.0.0.1`.
 # Where the machine allows it, here is glibc itself with that hosts file, in a child
-# process with a private mount namespace (Linux, root; your real `/etc/hosts` is untouched):
+# process with a private mount namespace (Linux, as root or inside an unprivileged user
+# namespace; your real `/etc/hosts` is untouched):
 
 # %%
-code = ("import json, socket; print(json.dumps([i[4][0] for i in socket.getaddrinfo("
-        "'localhost', None, socket.AF_INET, socket.SOCK_STREAM)]))")
-why_not = localhost.private_mount_unavailable_reason()
-if why_not is None:
-    print("glibc, AF_INET:", localhost.getaddrinfo_in_private_mount(localhost.TRAP_HOSTS, code))
+private = sandbox.capabilities().mount_namespaces
+if private:
+    print("glibc, AF_INET:", sandbox.call_with_hosts(
+        localhost.TRAP_HOSTS, "loopedu.localhost:addresses_of", "localhost", "AF_INET"))
 else:
-    print(f"Not run live here ({why_not}); the model's answer above is what glibc gives.")
+    print(f"Not run live here ({private.reason}); the model's answer above is what glibc "
+          "gives.")
 
 # %% [markdown]
 # ## 💥 Break it on purpose: the ::1-first trap
@@ -160,12 +161,12 @@ trap = localhost.localhost_trap()
 how = {"this machine": "this machine's own resolver already puts ::1 first",
        "private hosts file": "live, with the trap's hosts file in a private mount namespace",
        "model": "order from the resolver model (no private hosts file here: "
-                + str(trap.get("why_model")) + "); the connections are real"}
-print("how:", how[trap["mode"]])
-print("localhost resolves to:", trap["resolved"])
-print("server listens on:    ", trap["server"], "only")
-print("first address only:   ", trap["resolved"][0], "->", trap["first_only"])
-print("create_connection:    ", trap["create_connection"], "via", trap["create_connection_used"])
+                + trap.why_model + "); the connections are real"}
+print("how:", how[trap.mode])
+print("localhost resolves to:", list(trap.resolved))
+print("server listens on:    ", trap.server, "only")
+print("first address only:   ", trap.resolved[0], "->", trap.first_only)
+print("create_connection:    ", trap.create_connection, "via", trap.create_connection_used)
 
 # %% [markdown]
 # The first-address client is **refused**: nothing listens on `[::1]` at that port, and
@@ -196,15 +197,15 @@ print("create_connection:    ", trap["create_connection"], "via", trap["create_c
 # socket *and* on TCP 127.0.0.1.
 
 # %%
-with localhost.unix_and_tcp_server() as server:
-    print("Unix socket file:", server["unix"].rsplit("/", 1)[-1], "(in a private folder)")
+with unix_sockets.unix_and_tcp_server() as server:
+    print("Unix socket file:", server.unix.rsplit("/", 1)[-1], "(in a private folder)")
     print("TCP:              127.0.0.1, an ephemeral port")
 
-perm = localhost.socket_file_permissions()
-print("socket file mode as created:", perm["mode"])
-print("connect after chmod 000:    ", perm["after_chmod_000"],
-      "(as root, which bypasses file permissions)" if perm["root"] else "")
-print("TCP needs no file:          ", perm["tcp_needs_no_file"])
+perm = unix_sockets.socket_file_permissions()
+print("socket file mode as created:", perm.mode)
+print("connect after chmod 000:    ", perm.after_chmod_000,
+      "(as root, which bypasses file permissions)" if perm.root else "")
+print("TCP needs no file:          ", perm.tcp_needs_no_file)
 
 # %% [markdown]
 # A Unix socket is a file: who may connect is decided by its permissions (unix(7):
@@ -217,10 +218,11 @@ print("TCP needs no file:          ", perm["tcp_needs_no_file"])
 # And the cost? The same echo exchange over both transports:
 
 # %%
-speed = localhost.unix_vs_tcp(rounds=2000)
-for label, r in speed["results"].items():
-    print(f"{label:<14} median {r['median_us']:6.1f} µs   p90 {r['p90_us']:6.1f} µs")
-print(f"TCP takes {speed['tcp_over_unix']:.1f}× the Unix socket's median round trip here")
+speed = measure.unix_vs_tcp(rounds=2000)
+for label, r in speed.results.items():
+    print(f"{label:<14} median {r.median_us:6.1f} µs   p90 {r.p90_us:6.1f} µs")
+print(f"TCP takes {speed.ratio('tcp 127.0.0.1', 'unix socket'):.1f}× the Unix socket's "
+      "median round trip here")
 
 # %% [markdown]
 # Both are fast (tens of microseconds); the Unix socket skips TCP and IP processing

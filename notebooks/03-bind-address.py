@@ -33,17 +33,19 @@
 # %%
 import platform
 
-from loopedu import audit, doctor, experiments, measure, netlab, plots
+from loopedu import audit, experiments, measure, plots, sandbox
 
-report = doctor.report()
+caps = sandbox.capabilities()
 system = platform.system()
-print(f"{system}; root: {report.root}; IPv6 loopback: {report.ipv6_loopback}; "
-      f"network-namespace lab: {report.netns_lab}")
+print(f"{system}; root: {caps.root}")
+print("IPv6 loopback:     ", caps.ipv6_loopback)
+print("network namespaces:", caps.network_namespaces)
 
 # %% [markdown]
-# The line above is this machine's capability report (lesson 00). The experiments below
-# use it: the virtual LAN needs Linux and root, the IPv6 rows need a working ::1. Where
-# something is missing, the lesson says so and runs the best experiment available.
+# The lines above are this machine's capability report (lesson 00). The experiments
+# below use it: the virtual LAN needs Linux, and root or an unprivileged user namespace;
+# the IPv6 rows need a working ::1. Where something is missing, the lesson says so and
+# runs the best experiment available.
 #
 # ## What the address in `bind()` means
 #
@@ -86,7 +88,11 @@ print(f"in6addr_loopback = {socket.inet_ntop(socket.AF_INET6, bytes(15) + bytes(
 # ## The reachability matrix
 #
 # The course starts one listener per bind address (port 0: the OS picks a free port) and
-# connects to it through each destination address, on the listener's own port:
+# connects to it through each destination address, on the listener's own port. A
+# listener on 0.0.0.0 could be reached from your network, so where the machine allows it
+# the matrix runs in a network namespace of its own, with only a loopback interface and
+# this machine's IPv6 settings; elsewhere it says for how many milliseconds such a
+# listener was reachable, and on which port.
 #
 # - bind: 127.0.0.1, 0.0.0.0, 127.42.42.42, ::1, ::
 # - destination: 127.0.0.1, 127.0.0.2, 127.42.42.42, ::1
@@ -96,7 +102,7 @@ print(f"in6addr_loopback = {socket.inet_ntop(socket.AF_INET6, bytes(15) + bytes(
 # one bound to 0.0.0.0?
 
 # %%
-matrix = experiments.reachability()
+matrix = experiments.reachability_matrix()
 print(experiments.format_reachability(matrix))
 
 # %%
@@ -110,7 +116,7 @@ fig
 # %%
 # NBVAL_CHECK_OUTPUT
 def reached(bind, target):
-    return matrix[(bind, target)] == "connected"
+    return matrix.outcome(bind, target).connected
 
 
 print("listener on 127.0.0.1 answers 127.0.0.1:        ", reached("127.0.0.1", "127.0.0.1"))
@@ -131,9 +137,9 @@ linux_expects = {("0.0.0.0", "127.0.0.2"): "connected",
                  ("::", "127.0.0.1"): "connected"}
 print(f"{'bind -> destination':<30}{'Linux':<12}this machine ({system})")
 for (bind, target), expected in linux_expects.items():
-    print(f"{bind + ' -> ' + target:<30}{expected:<12}{matrix[(bind, target)]}")
-if not report.ipv6_loopback:
-    print("\nThis machine has no working ::1 (" + report.reasons["ipv6_loopback"] + "):"
+    print(f"{bind + ' -> ' + target:<30}{expected:<12}{matrix.outcome(bind, target)}")
+if not caps.ipv6_loopback:
+    print("\nThis machine has no working ::1 (" + caps.ipv6_loopback.reason + "):"
           " the IPv6 rows show the error instead of an outcome.")
 
 # %% [markdown]
@@ -172,18 +178,21 @@ if not report.ipv6_loopback:
 # %%
 try:
     lan = experiments.lan_exposure_details()
-except (netlab.LabUnavailable, OSError) as exc:
+except sandbox.NamespaceUnavailable as exc:
     lan = None
     print(f"The virtual LAN cannot run here: {exc}")
     print("Running the loopback stand-in instead.\n")
     print(experiments.format_lan(experiments.lan_fallback()))
 else:
     print(experiments.format_lan(lan))
-    print()
-    print(experiments.ON_A_LAN)
 
 # %% [markdown]
-# With the lab (Linux, as root), the phone reaches the servers on **0.0.0.0 and ::**
+# On a real LAN the phone connects to the laptop's Wi-Fi address (say 192.168.1.20, port
+# 8000). A server bound to 127.0.0.1 gives "connection refused": the laptop's kernel
+# answers, but nothing listens on that address. Bound to 0.0.0.0 (or `::`) the phone gets
+# the page, and so does everything else on that network.
+#
+# With the lab (Linux, as root or in a user namespace), the phone reaches the servers on **0.0.0.0 and ::**
 # and is refused by those on 127.0.0.1 and ::1, while the laptop itself reaches all four
 # through its own loopback. Without the lab, the stand-in plays the same scene on one
 # machine: 127.0.0.2 stands for the laptop's Wi-Fi address (an address of this machine
@@ -243,12 +252,12 @@ fig = plots.counters_bar(counters)
 fig
 
 # %%
-loop = counters["loopback"]
-if loop in counters["delta"]:
-    grew = counters["delta"][loop]
+loop = counters.loopback
+if loop in counters.delta:
+    grew = counters.delta[loop]
     print(f"{loop} counted at least the 10 MB, sent and received:",
           grew["sent"] >= 10 * measure.MB and grew["recv"] >= 10 * measure.MB)
-others = {nic: d["sent"] + d["recv"] for nic, d in counters["delta"].items() if nic != loop}
+others = {nic: counters.grew(nic) for nic in counters.delta if nic != loop}
 print("largest growth on any other interface (MB):",
       f"{max(others.values(), default=0) / measure.MB:.2f}")
 
@@ -278,13 +287,13 @@ for address in ("127.0.0.1", "::1"):
 # this user may not open ICMP sockets, and the line says which methods were tried.)
 #
 # Loopback is an interface like any other, and an interface can be down. A fresh network
-# namespace starts with `lo` DOWN (observed; ip-netns(8)); as root the course pings inside one, then
-# brings `lo` up and pings again.
+# namespace starts with `lo` DOWN (observed; network_namespaces(7)); where the machine
+# allows namespaces the course pings inside one, then brings `lo` up and pings again.
 
 # %%
 try:
     lo_test = measure.ping_with_lo_down()
-except (netlab.LabUnavailable, OSError) as exc:
+except sandbox.NamespaceUnavailable as exc:
     print(f"Skipped: network namespaces are not available here ({exc}).")
     print("What it shows where it runs (observed on Linux): with lo down, ping 127.0.0.1 fails with "
           "ENETUNREACH and ping ::1 with EADDRNOTAVAIL; after `ip link set lo up` both "
@@ -311,8 +320,8 @@ else:
 # %%
 # NBVAL_CHECK_OUTPUT
 clash = experiments.eaddrinuse_demo()
-print("first bind:", clash["first"], "| second bind:", clash["second"])
-print(clash["second"], "=", clash["explain"])
+print("first bind: ok | second bind:", clash.second)
+print(clash.second, "=", clash.explain)
 
 # %% [markdown]
 # **EADDRINUSE**: an address and port identify one listener; the kernel refuses a
@@ -327,14 +336,17 @@ print(clash["second"], "=", clash["explain"])
 
 # %%
 shadow = experiments.port_shadowing_demo()
-for option, entry in shadow.items():
-    if not entry["available"]:
-        print(f"SO_{option.upper()}: {entry['note']}")
+for case in shadow.cases:
+    if not case.available:
+        print(f"{case.option}: this OS has no such option")
         continue
-    print(f"with SO_{option.upper()}: first bind {entry['first_bind']}, second bind "
-          f"{entry['second_bind']}")
-    for target, who in entry["accepted_by"].items():
+    print(f"with {case.option}: first bind 0.0.0.0 ok, second bind 127.0.0.1 "
+          f"{case.second_bind}")
+    for target, who in case.accepted_by:
         print(f"    a connection to {target:<10} was accepted by the listener on {who}")
+print(f"({shadow.where})")
+for exposure in shadow.exposures:
+    print("note:", exposure)
 
 # %% [markdown]
 # On Linux (observed; socket(7), SO_REUSEPORT): with **SO_REUSEPORT** both binds succeed, and the *more
@@ -353,8 +365,8 @@ for option, entry in shadow.items():
 
 # %%
 for target, row in experiments.connect_to_any_demo().items():
-    print(f"connect to {target:<8} (listener on {row['listener']:<9}): {row['outcome']:<10}"
-          f" server saw client {row['server_saw']}")
+    print(f"connect to {target:<8} (listener on {row.bind:<9}): {str(row.outcome):<10}"
+          f" server saw client {row.server_saw}")
 
 # %% [markdown]
 # On Linux both **connect**, and the server sees the client as 127.0.0.1 (or ::1): the

@@ -43,8 +43,8 @@ from loopedu.servers import errno_name
 
 # %%
 report = doctor.report()
-IPV6 = report.ipv6_loopback
-print("IPv6 loopback here:", "yes" if IPV6 else "no", f"({report.reasons['ipv6_loopback']})")
+IPV6 = report.capabilities.ipv6_loopback.available
+print("IPv6 loopback here:", report.capabilities.ipv6_loopback)
 
 # %% [markdown]
 # ## 128 bits, 8 groups
@@ -185,9 +185,9 @@ default = experiments.platform_dual_stack_default()
 for name, entry in experiments.DUAL_STACK_DEFAULTS.items():
     print(f"{name:<8} V6ONLY default {'on ' if entry['v6only'] else 'off'}  {entry['text']}")
     print(f"         source: {entry['source']}")
-print(f"\nthis machine ({default['system']}): /proc/sys/net/ipv6/bindv6only = "
-      f"{default['bindv6only']}; a new AF_INET6 socket has IPV6_V6ONLY = "
-      f"{default['new_socket_v6only']}")
+print(f"\nthis machine ({default.system}): /proc/sys/net/ipv6/bindv6only = "
+      f"{default.bindv6only}; a new AF_INET6 socket has IPV6_V6ONLY = "
+      f"{default.new_socket_v6only}")
 
 # %% [markdown]
 # 🔮 **Predict:** a listener on `[::]`, port P. With IPV6_V6ONLY off, then on:
@@ -222,18 +222,18 @@ print(experiments.format_dual_stack(result))
 
 # %%
 demo = experiments.locality_check_demo()
-if demo["bind"] != "ok":
-    print(f"no dual-stack socket here ({demo['bind']}): "
-          f"{experiments.EXPLAIN_ERRNO.get(demo['bind'], '')}")
+if demo.bind != "ok":
+    print(f"no dual-stack socket here ({demo.bind}): "
+          f"{experiments.EXPLAIN_ERRNO.get(demo.bind, '')}")
 else:
-    print(f"Python {demo['python']}; the server on [::] saw the client as {demo['server_saw']}")
-    print(f"  naive ipaddress.ip_address(peer).is_loopback -> {demo['naive']}")
-    print(f"  loopedu.addresses.is_loopback(peer)          -> {demo['loopedu']}")
+    print(f"Python {demo.python}; the server on [::] saw the client as {demo.server_saw}")
+    print(f"  naive ipaddress.ip_address(peer).is_loopback -> {demo.naive}")
+    print(f"  loopedu.addresses.is_loopback(peer)          -> {demo.loopedu}")
 
 # %% [markdown]
-# Before Python 3.13, `ipaddress` answered `False` for every IPv4-mapped address
-# (CPython issue gh-117566, fixed in 3.13): the naive check calls the server's own
-# local clients remote (and a check that allows only "remote" clients would let them
+# Without the fix for CPython issue gh-117566 (in 3.13, and in later patch releases of
+# 3.12 and 3.11), `ipaddress` answers `False` for every IPv4-mapped address: the naive
+# check calls the server's own local clients remote (and a check that allows only "remote" clients would let them
 # in). The fix is to look inside the mapped address first, as
 # `loopedu.addresses.is_loopback` does: `ip.ipv4_mapped or ip`.
 
@@ -262,12 +262,12 @@ for text in ["::1", "fe80::1", "fd12:3456:789a::1"]:
 
 # %%
 zones = experiments.zone_demo()
-lo = zones["zone"]
-for label, key in [(f"getaddrinfo('fe80::1%{lo}')", "getaddrinfo"),
-                   ("bind that 4-tuple", "bind_with_zone"),
-                   (f"bind(('fe80::1%{lo}', 0))", "bind_string_zone"),
-                   ("connect(('fe80::1', 9))", "connect_without_zone")]:
-    print(f"{label:<28} -> {zones[key]}")
+lo = zones.zone
+for label, value in [(f"getaddrinfo('fe80::1%{lo}')", zones.getaddrinfo),
+                     ("bind that 4-tuple", zones.bind_with_zone),
+                     (f"bind(('fe80::1%{lo}', 0))", zones.bind_string_zone),
+                     ("connect(('fe80::1', 9))", zones.connect_without_zone)]:
+    print(f"{label:<28} -> {value}")
 
 # %% [markdown]
 # `getaddrinfo` turns the zone into a **scope id**, the last item of the 4-tuple: the
@@ -290,14 +290,14 @@ for label, key in [(f"getaddrinfo('fe80::1%{lo}')", "getaddrinfo"),
 
 # %%
 status = experiments.ipv6_status()
-if status["available"]:
+if status.available:
     print("::1 binds and answers here: IPv6 is on.")
     print("With IPv6 disabled you would get EADDRNOTAVAIL:",
           experiments.EXPLAIN_ERRNO["EADDRNOTAVAIL"])
     print("With IPv6 compiled out you would get EAFNOSUPPORT:",
           experiments.EXPLAIN_ERRNO["EAFNOSUPPORT"])
 else:
-    print(f"::1 fails here with {status['errno']}: {status['explain']}")
+    print(f"::1 fails here with {status.errno}: {status.explain}")
 
 # %% [markdown]
 # What breaks then: anything that binds `::1` or `localhost` when the hosts file maps
@@ -360,7 +360,7 @@ plots.rtt_comparison(rtt)
 #   and holds the IPv4 port too (EADDRINUSE for 0.0.0.0 on that port). Linux defaults to
 #   off, Windows to on; OpenBSD has no mapped addresses.
 # - "Is this client local?" must unwrap mapped addresses: Python's `ipaddress` says
-#   `::ffff:127.0.0.1` is not loopback before 3.13.
+#   `::ffff:127.0.0.1` is not loopback in releases without the gh-117566 fix.
 # - Link-local `fe80::/10` needs a zone (`%lo`), a scope id in the socket address;
 #   unique-local `fc00::/7` is private, not loopback.
 # - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL; compiled out, EAFNOSUPPORT.
@@ -379,7 +379,8 @@ plots.rtt_comparison(rtt)
 # - Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock Applications":
 #   https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets
 # - OpenBSD ip6(4) and inet6(4) (no IPv4-mapped addresses; IPV6_V6ONLY always on).
-# - CPython issue gh-117566 (`is_loopback` of IPv4-mapped addresses, fixed in 3.13).
+# - CPython issue gh-117566 (`is_loopback` of IPv4-mapped addresses; fixed in 3.13,
+#   backported in gh-118391 for 3.12 and with the gh-122792 security fix for 3.11).
 # - draft-kumari-ipv6-loopback, "The IPv6 Loopback Address Prefix" (individual
 #   Internet-Draft, 2025): https://datatracker.ietf.org/doc/draft-kumari-ipv6-loopback/
 # - IANA IPv6 Special-Purpose Address Registry:

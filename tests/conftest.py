@@ -50,3 +50,21 @@ def pytest_runtest_setup(item):
             if os.environ.get("CI") == "true":
                 pytest.fail(f"CI must run this test, but {message}", pytrace=False)
             pytest.skip(message)
+
+
+@pytest.fixture(params=["in a namespace", "on this machine"])
+def isolation(request):
+    """Run the test twice: with the machine's network namespaces (experiments that
+    listen on 0.0.0.0 then run isolated), and pretending there are none (they run on
+    this machine's own stack). Yields True for the first."""
+    from loopedu.sandbox import Capability, assume
+
+    if request.param == "in a namespace":
+        reasons = missing(["network_namespaces"])
+        if reasons:
+            (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(reasons[0])
+        yield True
+    else:
+        with assume(network_namespaces=Capability(False, "namespaces switched off for "
+                                                         "this test")):
+            yield False

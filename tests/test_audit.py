@@ -38,16 +38,16 @@ def own_sockets():
 
 
 def mine(rows, own):
-    index = {(r["protocol"], r["address"], r["port"]): r for r in rows}
+    index = {(r.protocol, r.address, r.port): r for r in rows}
     return {key: index.get((key[0], key[1], port)) for key, port in own.items()}
 
 
 def check_rows(rows, own):
     for (protocol, address), row in mine(rows, own).items():
         assert row is not None, (protocol, address)
-        assert row["exposed"] is (address in ("0.0.0.0", "::"))
-        assert row["process"]["pid"] == os.getpid()
-        assert row["process"]["name"] == psutil.Process().name()
+        assert row.exposed is (address in ("0.0.0.0", "::"))
+        assert row.pid == os.getpid()
+        assert row.process == psutil.Process().name()
 
 
 def test_own_listeners_appear_with_the_right_exposure(own_sockets):
@@ -60,8 +60,8 @@ def test_per_process_fallback_when_the_system_wide_list_is_refused(own_sockets, 
 
     monkeypatch.setattr(psutil, "net_connections", refuse)
     result = audit.audit()
-    assert result["method"] == "per-process"
-    check_rows(result["sockets"], own_sockets)
+    assert result.method == "per-process"
+    check_rows(result.sockets, own_sockets)
 
 
 def test_a_connected_udp_socket_is_not_listening(own_sockets):
@@ -69,7 +69,7 @@ def test_a_connected_udp_socket_is_not_listening(own_sockets):
         udp.connect(("127.0.0.1", own_sockets[("udp", "127.0.0.1")]))
         port = udp.getsockname()[1]
         rows = audit.listening_sockets()
-    assert not [r for r in rows if r["port"] == port and r["protocol"] == "udp"]
+    assert not [r for r in rows if r.port == port and r.protocol == "udp"]
 
 
 @pytest.mark.parametrize("address,exposed", [
@@ -82,14 +82,14 @@ def test_is_exposed(address, exposed):
 
 def test_exposure_report_names_what_is_exposed(own_sockets):
     result = audit.audit()
-    rows = [r for r in result["sockets"] if r["process"] and r["process"]["pid"] == os.getpid()]
+    rows = [r for r in result.sockets if r.pid == os.getpid()]
     text = audit.exposure_report(rows, ["the sockets of 2 processes"])
-    exposed_lines = text.split("\n")[1:1 + sum(r["exposed"] for r in rows)]
-    assert text.startswith(f"{sum(r['exposed'] for r in rows)} of {len(rows)} listening")
+    exposed_lines = text.split("\n")[1:1 + sum(r.exposed for r in rows)]
+    assert text.startswith(f"{sum(r.exposed for r in rows)} of {len(rows)} listening")
     for (protocol, address), port in own_sockets.items():
         listed = any(f":{port}" in line and line.split()[0] == protocol for line in exposed_lines)
         assert listed is (address in ("0.0.0.0", "::"))
-    local = sum(not r["exposed"] for r in rows)
+    local = sum(not r.exposed for r in rows)
     assert f"\n{local} listen" in text and "on loopback only" in text
     assert text.endswith("Not visible: the sockets of 2 processes.")
 
@@ -97,7 +97,7 @@ def test_exposure_report_names_what_is_exposed(own_sockets):
 def test_format_audit_has_a_row_per_socket(own_sockets):
     result = audit.audit()
     table = audit.format_audit(result).split("\n\n")[0].splitlines()
-    assert len(table) == 1 + len(result["sockets"])
+    assert len(table) == 1 + len(result.sockets)
 
 
 def test_experiments_listening_sockets_is_the_audit():
@@ -106,5 +106,5 @@ def test_experiments_listening_sockets_is_the_audit():
 
     with listener("0.0.0.0") as srv:
         rows = [r for r in experiments.listening_sockets()
-                if r["port"] == srv.port and r["protocol"].startswith("tcp")]
-    assert rows and rows[0]["exposed"] is True and rows[0]["address"] == "0.0.0.0"
+                if r.port == srv.port and r.protocol.startswith("tcp")]
+    assert rows and rows[0].exposed is True and rows[0].address == "0.0.0.0"

@@ -1,74 +1,94 @@
-"""The capability report: measured, explained, and right inside crippled namespaces."""
+"""The capability report: measured, explained, lesson by lesson, and right inside
+crippled namespaces."""
 
+import dataclasses
 import json
-import socket
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
-from loopedu import doctor
-from netns_helpers import needs_netns, netns, run_in
+from loopedu import cli, doctor, sandbox
+from loopedu.sandbox import Capability
+from netns_helpers import netns, run_in
 
-REQUIRED = {"platform": str, "python": str, "root": bool, "ipv6_loopback": bool,
-            "whole_127_range": bool, "netns_lab": bool, "hosts_file": str,
-            "localhost_addresses": list}
+ROOT = Path(__file__).resolve().parents[1]
+#: the keys `loopedu doctor --json` has always printed (README, lesson 00)
+KEYS = {"platform", "platform_release", "python", "root", "ipv6_loopback",
+        "whole_127_range", "netns_lab", "mount_namespaces", "hosts_file",
+        "localhost_addresses", "reasons"}
+NO = Capability(False, "switched off for this test")
 
 
-def doctor_json_in(ns: str) -> dict:
+def doctor_json_in(ns) -> dict:
     done = run_in(ns, sys.executable, "-m", "loopedu.cli", "doctor", "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-def test_report_has_the_documented_fields_and_types():
-    data = doctor.report().to_dict()
-    for key, kind in REQUIRED.items():
-        assert isinstance(data[key], kind), key
-    assert set(data["reasons"]) >= {"ipv6_loopback", "whole_127_range", "netns_lab"}
+def test_json_keeps_its_keys_and_adds_the_lesson_plan(capsys):
+    assert cli.main(["doctor", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert KEYS <= set(data)
+    caps = sandbox.capabilities()
+    assert data["netns_lab"] is caps.network_namespaces.available
+    assert data["ipv6_loopback"] is caps.ipv6_loopback.available
+    assert data["reasons"]["netns_lab"] == caps.network_namespaces.reason
+    assert data["mechanisms"]["netns_lab"] == caps.network_namespaces.mechanism
+    assert [(p["lesson"], p["mode"] in ("live", "partly live")) for p in data["lessons"]] == \
+        [(n, True) for n, _, _ in doctor.LESSONS]
 
 
-def test_localhost_addresses_match_getaddrinfo_order():
-    expected = [i[4][0] for i in socket.getaddrinfo("localhost", None, socket.AF_UNSPEC,
-                                                    socket.SOCK_STREAM)]
-    assert doctor.localhost_addresses() == expected
+def test_the_plan_lists_exactly_the_lessons_that_exist():
+    notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert [f"{n}-{slug}" for n, slug, _ in doctor.LESSONS] == notebooks
 
 
-def test_unresolvable_name_gives_empty_list():
-    assert doctor.localhost_addresses("no-such-host.invalid") == []
-
-
-def test_not_root_means_no_namespaces_and_says_why(monkeypatch):
-    monkeypatch.setattr(doctor, "_is_root", lambda: False)
-    rep = doctor.report()
-    assert rep.root is False and rep.netns_lab is False and rep.mount_namespaces is False
-    assert "root" in rep.reasons["netns_lab"]
+def test_without_namespaces_lessons_02_and_03_say_why():
+    with sandbox.assume(network_namespaces=NO, mount_namespaces=NO, root=False):
+        rep = doctor.report()
+    plan = {p.number: p for p in rep.lessons}
+    assert plan["02"].mode == plan["03"].mode == "partly live"
+    assert "switched off for this test" in plan["03"].why
+    assert "real interfaces" in plan["03"].why   # the matrix's listeners are exposed
     text = doctor.format_report(rep)
-    assert "03 127.0.0.1 versus 0.0.0.0  partly live" in text
-    assert "needs root" in text
+    assert re.search(r"03 127\.0\.0\.1 versus 0\.0\.0\.0\s+partly live", text)
+    assert "netns_lab           no (switched off for this test)" in text
 
 
-def test_lesson_plan_follows_capabilities():
-    rep = doctor.report()
-    rep.ipv6_loopback, rep.reasons["ipv6_loopback"] = False, "binding ::1 failed"
-    rep.whole_127_range = False
-    plan = dict((lesson, mode) for lesson, mode, _ in doctor.lesson_plan(rep))
-    assert plan["04 IPv6 ::1"] == "partly live"
-    assert plan["01 the loopback range"] == "partly live"
-    assert plan["00 start here"] == "live"
+@pytest.mark.parametrize("mechanism,words", [("root", "as root"),
+                                             ("user namespace", "without root")])
+def test_the_plan_says_how_namespaces_are_made(mechanism, words):
+    yes = Capability(True, "made one", mechanism)
+    with sandbox.assume(network_namespaces=yes, mount_namespaces=yes):
+        plan = {p.number: p for p in doctor.report().lessons}
+    assert plan["03"].mode == "live" and words in plan["03"].why
+    assert plan["02"].mode == "live" and words in plan["02"].why
 
 
-@needs_netns()
+def test_ipv6_off_and_no_127_range_make_lessons_partly_live():
+    caps = dataclasses.replace(sandbox.capabilities(),
+                               ipv6_loopback=Capability(False, "binding ::1 failed"),
+                               whole_127_range=Capability(False, "only 127.0.0.1"))
+    plan = {p.number: p.mode for p in doctor.lesson_plan(caps)}
+    assert plan == {"00": "live", "01": "partly live", "02": plan["02"], "03": plan["03"],
+                    "04": "partly live"}
+
+
+@pytest.mark.needs("network_namespaces")
 def test_doctor_in_namespace_with_ipv6_disabled():
     with netns(ipv6=False) as ns:
         data = doctor_json_in(ns)
     assert data["ipv6_loopback"] is False
     assert "EADDRNOTAVAIL" in data["reasons"]["ipv6_loopback"]
     assert data["whole_127_range"] is True
+    assert {p["lesson"]: p["mode"] for p in data["lessons"]}["04"] == "partly live"
 
 
-@needs_netns()
+@pytest.mark.needs("network_namespaces")
 def test_doctor_in_namespace_with_lo_down():
-    # a fresh namespace has lo DOWN: bind works, connect is unreachable (FACTS.md 2)
+    # a fresh namespace has lo DOWN: bind works, connect is unreachable (observed)
     with netns(lo_up=False) as ns:
         data = doctor_json_in(ns)
     assert data["whole_127_range"] is False
@@ -76,11 +96,12 @@ def test_doctor_in_namespace_with_lo_down():
     assert data["ipv6_loopback"] is False
 
 
-@needs_netns()
-def test_doctor_netns_probe_leaves_nothing_behind():
-    import os
-    import subprocess
-    assert doctor.report().netns_lab is True
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    # other test runs may hold namespaces of their own; ours carry this pid
-    assert f"{doctor.NETNS_PREFIX}doctor-{os.getpid()}-" not in listed
+@pytest.mark.needs("root", "user_namespaces")
+def test_doctor_as_an_ordinary_user_uses_a_user_namespace():
+    done = __import__("subprocess").run(
+        ["runuser", "-u", "nobody", "--", sys.executable, "-m", "loopedu.cli", "doctor",
+         "--json"], capture_output=True, text=True, timeout=120, cwd="/")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["root"] is False and data["netns_lab"] is True
+    assert data["mechanisms"]["netns_lab"] == "user namespace"

@@ -17,16 +17,16 @@ def test_sockets_are_labelled_by_channel_and_loopback():
         info = {"shell_port": srv.port, "iopub_port": 1, "stdin_port": 2,
                 "control_port": 3, "hb_port": 4}
         rows = kernel_link.kernel_sockets(info=info)
-    mine = [r for r in rows if r["local"] and r["local"][1] == srv.port]
-    assert mine == [{"local": ("127.0.0.1", srv.port), "remote": None, "status": "LISTEN",
-                     "loopback": True, "channel": "shell"}]
+    mine = [r for r in rows if r.local and r.local[1] == srv.port]
+    assert mine == [kernel_link.KernelSocket(("127.0.0.1", srv.port), None, "LISTEN", True,
+                                             "shell")]
 
 
 def test_a_socket_on_every_interface_is_not_loopback():
     with listener("0.0.0.0") as srv:
         rows = kernel_link.kernel_sockets(info={})
-    mine = [r for r in rows if r["local"] and r["local"][1] == srv.port]
-    assert len(mine) == 1 and mine[0]["loopback"] is False and mine[0]["channel"] == "other"
+    mine = [r for r in rows if r.local and r.local[1] == srv.port]
+    assert len(mine) == 1 and mine[0].loopback is False and mine[0].channel == "other"
 
 
 def test_connection_info_reads_a_real_kernel_without_its_key():
@@ -40,8 +40,9 @@ def test_connection_info_reads_a_real_kernel_without_its_key():
 
     try:
         kc.execute_interactive(
-            "import json; from loopedu import kernel_link; "
-            "print(json.dumps([kernel_link.connection_info(), kernel_link.kernel_sockets()]))",
+            "import json, dataclasses; from loopedu import kernel_link; "
+            "print(json.dumps([kernel_link.connection_info(), "
+            "[dataclasses.asdict(s) for s in kernel_link.kernel_sockets()]]))",
             output_hook=keep, timeout=60)
         expected = km.get_connection_info()
     finally:

@@ -2,24 +2,21 @@
 nbval inside a network namespace with disable_ipv6=1, every checked output the same as
 with IPv6 on, and no cell ends in a traceback."""
 
-import json
 import sys
 from pathlib import Path
 
-from netns_helpers import needs_netns, netns, run_in
+import pytest
+
+from netns_helpers import netns, run_in
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "04-ipv6-loopback.ipynb"
 
 
-@needs_netns()
+@pytest.mark.needs("network_namespaces")
 def test_lesson04_passes_nbval_with_ipv6_disabled(tmp_path):
     with netns(ipv6=False) as ns:
-        probe = run_in(ns, sys.executable, "-c",
-                       "import json; from loopedu import experiments; "
-                       "print(json.dumps(experiments.ipv6_status()))")
-        assert probe.returncode == 0, probe.stderr
-        assert json.loads(probe.stdout)["errno"] == "EADDRNOTAVAIL"
+        assert ns.call("loopedu.experiments:ipv6_status").errno == "EADDRNOTAVAIL"
         done = run_in(ns, "env", f"LOOPEDU_HOME={tmp_path}", sys.executable, "-m", "pytest",
                       "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
                       "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"),

@@ -1,18 +1,17 @@
-"""Lesson 02's live pieces: nsswitch order, the ::1-first trap, Unix socket versus TCP."""
+"""Lesson 02's live pieces: nsswitch order, the ::1-first trap (live with a private hosts
+file, or with the model), Unix socket versus TCP."""
 
 import os
 import socket
 import sys
-import threading
+from pathlib import Path
 
 import pytest
 
-from loopedu import localhost
-from netns_helpers import needs_netns, netns, run_in
+from loopedu import localhost, sandbox, unix_sockets
+from netns_helpers import netns
 
-needs_private_mount = pytest.mark.skipif(
-    localhost.private_mount_unavailable_reason() is not None,
-    reason=str(localhost.private_mount_unavailable_reason()))
+NO_MOUNT = sandbox.Capability(False, "a private mount namespace is switched off here")
 
 
 def test_nsswitch_hosts_reads_the_hosts_line_without_comments(tmp_path):
@@ -27,66 +26,61 @@ def test_nsswitch_hosts_reads_the_hosts_line_without_comments(tmp_path):
 
 def test_trap_here_follows_this_machines_resolver():
     result = localhost.trap_here()
-    expected = [i[4][0] for i in socket.getaddrinfo("localhost", 1, socket.AF_UNSPEC,
-                                                    socket.SOCK_STREAM)]
-    assert result["resolved"] == expected
-    assert result["create_connection"] == "connected"
-    assert result["create_connection_used"] == "127.0.0.1"
+    expected = tuple(i[4][0] for i in socket.getaddrinfo("localhost", 1, socket.AF_UNSPEC,
+                                                         socket.SOCK_STREAM))
+    assert result.resolved == expected
+    assert result.create_connection == "connected"
+    assert result.create_connection_used == "127.0.0.1"
 
 
-@needs_private_mount
+@pytest.mark.needs("mount_namespaces")
 def test_private_hosts_file_reproduces_the_trap_and_leaves_etc_hosts_alone():
-    before = open("/etc/hosts", "rb").read()
+    before = Path("/etc/hosts").read_bytes()
     result = localhost.localhost_trap()
-    assert open("/etc/hosts", "rb").read() == before
-    assert result["mode"] in ("private hosts file", "this machine")
-    assert result["resolved"] == ["::1", "127.0.0.1"]
-    assert result["first_only"] == "refused"
-    assert result["create_connection"] == "connected"
-    assert result["create_connection_used"] == "127.0.0.1"
+    assert Path("/etc/hosts").read_bytes() == before
+    assert result.mode in ("private hosts file", "this machine")
+    # gai.conf(5): ::1 (precedence 50) sorts before IPv4 (10) when ::1 is usable
+    assert result.resolved == ("::1", "127.0.0.1")
+    assert result.first_only == "refused"
+    assert (result.create_connection, result.create_connection_used) == \
+        ("connected", "127.0.0.1")
 
 
-@needs_private_mount
-def test_private_mount_child_sees_the_given_hosts_file():
-    code = ("import json,socket; print(json.dumps([i[4][0] for i in "
-            "socket.getaddrinfo('only-in-this-file', None, socket.AF_INET, "
-            "socket.SOCK_STREAM)]))")
-    assert localhost.getaddrinfo_in_private_mount("198.18.7.7 only-in-this-file\n", code) \
-        == ["198.18.7.7"]
+def test_model_mode_without_a_private_mount():
+    with sandbox.assume(mount_namespaces=NO_MOUNT):
+        result = localhost.localhost_trap("::1 localhost\n127.0.0.1 localhost\n")
+    if result.mode == "this machine":
+        pytest.skip("this machine's own resolver already puts ::1 first")
+    assert result.mode == "model" and "switched off here" in result.why_model
+    assert result.resolved[-1] == "127.0.0.1"
+    assert result.create_connection == "connected"
+    assert [a for a, _ in result.attempts][-1] == "127.0.0.1"
 
 
-def test_model_mode_when_no_private_mount(monkeypatch):
-    monkeypatch.setattr(localhost, "private_mount_unavailable_reason",
-                        lambda: "a private mount namespace (unshare -m) needs root")
-    monkeypatch.setattr(localhost, "trap_here", lambda timeout=1.0: {"resolved": ["127.0.0.1"]})
-    result = localhost.localhost_trap()
-    assert result["mode"] == "model"
-    assert "needs root" in result["why_model"]
-    assert result["resolved"][-1] == "127.0.0.1"
-    assert result["create_connection"] == "connected"
-    if result["resolved"][0] == "::1":
-        assert result["first_only"] in ("refused", "failed: EADDRNOTAVAIL", "unreachable")
+def test_the_trap_never_connects_beyond_loopback():
+    with sandbox.assume(mount_namespaces=NO_MOUNT):
+        result = localhost.localhost_trap("192.0.2.1 localhost\n")   # TEST-NET-1
+    if result.mode == "this machine":
+        pytest.skip("this machine's own resolver already puts ::1 first")
+    assert result.attempts == (("192.0.2.1", "not tried: not a loopback address"),)
+    assert result.first_only == "not tried: not a loopback address"
 
 
-@needs_netns()
-@needs_private_mount
+@pytest.mark.needs("network_namespaces", "mount_namespaces")
 def test_trap_with_ipv6_disabled_still_connects():
     with netns(ipv6=False) as ns:
-        done = run_in(ns, sys.executable, "-c",
-                      "import json; from loopedu.localhost import localhost_trap; "
-                      "print(json.dumps(localhost_trap()))")
-    assert done.returncode == 0, done.stderr
-    import json
-    result = json.loads(done.stdout)
-    assert result["create_connection"] == "connected"
-    assert result["create_connection_used"] == "127.0.0.1"
+        result = ns.call("loopedu.localhost:localhost_trap")
+    assert result.create_connection == "connected"
+    assert result.create_connection_used == "127.0.0.1"
 
 
 def test_unix_and_tcp_server_cleans_up():
+    import threading
+
     before = threading.active_count()
-    with localhost.unix_and_tcp_server() as srv:
-        folder = os.path.dirname(srv["unix"])
-        for family, address in ((socket.AF_UNIX, srv["unix"]), (socket.AF_INET, srv["tcp"])):
+    with unix_sockets.unix_and_tcp_server() as srv:
+        folder = os.path.dirname(srv.unix)
+        for family, address in ((socket.AF_UNIX, srv.unix), (socket.AF_INET, srv.tcp)):
             with socket.socket(family) as c:
                 c.settimeout(2)
                 c.connect(address)
@@ -96,26 +90,18 @@ def test_unix_and_tcp_server_cleans_up():
     assert threading.active_count() == before
 
 
-def test_unix_vs_tcp_measures_both():
-    r = localhost.unix_vs_tcp(rounds=200)
-    for label in ("unix socket", "tcp 127.0.0.1"):
-        assert 0 < r["results"][label]["median_us"] <= r["results"][label]["p90_us"]
-    assert r["tcp_over_unix"] > 0
-    with pytest.raises(ValueError):
-        localhost.unix_vs_tcp(rounds=0)
-
-
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
 def test_socket_file_permissions():
-    r = localhost.socket_file_permissions()
-    assert r["type"] == "socket" and r["mode"].startswith("s")
-    assert r["after_chmod_000"] == ("connected" if os.geteuid() == 0 else "EACCES")
+    r = unix_sockets.socket_file_permissions()
+    assert r.type == "socket" and r.mode.startswith("s")
+    # unix(7): connecting needs write permission; capabilities(7): root bypasses it
+    assert r.after_chmod_000 == ("connected" if os.geteuid() == 0 else "EACCES")
+    assert r.tcp_needs_no_file == "connected"
 
 
 def test_resolve_report_shows_answers_and_skipped_lines():
     text = localhost.resolve_report("127.0.0.1 localhost\n::1 localhost\n10.0.0.300 x\n",
                                     "localhost, nosuch")
-    assert "AF_INET   -> 127.0.0.1, 127.0.0.1" in text
     assert "nosuch\n  AF_UNSPEC -> (nothing: the name does not resolve)" in text
     assert "line 3:" in text and "10.0.0.300" in text
 
@@ -133,10 +119,17 @@ def test_compare_with_resolver_never_asks_beyond_the_hosts_file(tmp_path, monkey
     monkeypatch.setattr(socket, "getaddrinfo",
                         lambda *a, **k: asked.append(a[:3]) or real(*a, **k))
     rows = localhost.compare_with_resolver(str(hosts_file), names=("localhost",))
-    by_family = {r["family"]: r for r in rows}
-    assert by_family["AF_INET6"]["model"] == [] and by_family["AF_INET6"]["same"] is None
-    assert by_family["AF_INET6"]["real"].startswith("not asked")
+    by_family = {r.family: r for r in rows}
+    assert by_family["AF_INET6"].model == [] and by_family["AF_INET6"].same is None
+    assert by_family["AF_INET6"].real.startswith("not asked")
     assert all(a[2] != socket.AF_INET6 for a in asked)
+
+
+def test_addresses_of_is_getaddrinfo_in_order():
+    expected = [i[4][0] for i in socket.getaddrinfo("localhost", None, socket.AF_UNSPEC,
+                                                    socket.SOCK_STREAM)]
+    assert localhost.addresses_of("localhost") == expected
+    assert localhost.addresses_of("no-such-host.invalid") == []
 
 
 def test_hosts_sandbox_widget_answers_as_you_type():

@@ -1,4 +1,5 @@
-"""Interface counters and ping: loopback traffic stays on lo, and lo can be down."""
+"""Interface counters, ping and round trips: loopback traffic stays on lo, lo can be
+down, and one echo server and one statistics helper behind every latency figure."""
 
 import json
 import socket
@@ -8,7 +9,8 @@ import sys
 import pytest
 
 from loopedu import measure, plots
-from netns_helpers import needs_netns, netns, run_in
+from loopedu.measure.ping import _checksum
+from netns_helpers import netns
 
 MB = 1_000_000
 
@@ -18,33 +20,31 @@ def counters():
     return measure.counter_experiment(megabytes=20)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux reports lo counters")
 def test_loopback_counts_the_bytes_and_real_interfaces_do_not(counters):
-    loop = counters["loopback"]
-    if loop not in counters["delta"]:
-        pytest.skip(counters["note"])
-    assert counters["bytes_moved"] == 20 * MB
+    loop = counters.loopback
+    assert loop == "lo" and counters.bytes_moved == 20 * MB
     # lo counts each byte once sent and once received (plus headers, other programs)
-    assert counters["delta"][loop]["sent"] >= 20 * MB
-    assert counters["delta"][loop]["recv"] >= 20 * MB
-    for nic, delta in counters["delta"].items():
-        if nic != loop:
-            assert delta["sent"] + delta["recv"] < 10 * MB, nic
+    assert counters.delta[loop]["sent"] >= 20 * MB
+    assert counters.delta[loop]["recv"] >= 20 * MB
+    others = [nic for nic in counters.delta if nic != loop]
+    assert all(counters.grew(nic) < 10 * MB for nic in others), others
     # the delta really is after minus before
-    for nic, delta in counters["delta"].items():
-        assert delta["sent"] == counters["after"][nic]["sent"] - counters["before"][nic]["sent"]
+    for nic, delta in counters.delta.items():
+        assert delta["sent"] == counters.after[nic]["sent"] - counters.before[nic]["sent"]
 
 
 def test_counters_bar_draws_the_deltas(counters):
     fig = plots.counters_bar(counters)
     ax = fig.axes[0]
     nics = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
-    assert sorted(nics) == sorted(counters["delta"])
-    assert nics[0] == counters["loopback"]
+    assert sorted(nics) == sorted(counters.delta)
+    assert nics[0] == counters.loopback
     sent, recv = ax.containers[:2]
     assert [float(p.get_height()) for p in sent] == \
-        pytest.approx([counters["delta"][n]["sent"] / MB for n in nics])
+        pytest.approx([counters.delta[n]["sent"] / MB for n in nics])
     assert [float(p.get_height()) for p in recv] == \
-        pytest.approx([counters["delta"][n]["recv"] / MB for n in nics])
+        pytest.approx([counters.delta[n]["recv"] / MB for n in nics])
     assert sent.patches[0].get_facecolor() != recv.patches[0].get_facecolor()
     assert [float(y) for y in ax.lines[0].get_ydata()] == [20.0, 20.0]  # the dashed N MB line
     assert "MB" in ax.get_ylabel() and ax.get_xlabel()
@@ -58,14 +58,14 @@ def test_counter_experiment_rejects_nonsense():
 
 def test_format_counters_lists_every_interface(counters):
     text = measure.format_counters(counters)
-    for nic in counters["delta"]:
+    for nic in counters.delta:
         assert nic in text
     assert "<- loopback" in text
 
 
 def test_checksum_matches_rfc_1071_example():
     # RFC 1071 section 3: the words 0001 f203 f4f5 f6f7 sum to ddf2; checksum is ~ddf2
-    assert measure._checksum(bytes.fromhex("0001f203f4f5f6f7")) == 0x220D
+    assert _checksum(bytes.fromhex("0001f203f4f5f6f7")) == 0x220D
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "::1"])
@@ -73,13 +73,13 @@ def test_ping_loopback(address):
     if ":" in address and not socket.has_ipv6:
         pytest.skip("Python built without IPv6")
     result = measure.ping(address, count=3)
-    if result["method"] is None:
-        pytest.skip(f"no way to ping here: {result['tried']}")
-    if result["error"] == "EADDRNOTAVAIL":
+    if result.method is None:
+        pytest.skip(f"no way to ping here: {result.tried}")
+    if result.error == "EADDRNOTAVAIL":
         pytest.skip("IPv6 is disabled here")
-    assert result["replies"] == result["sent"] == 3
-    assert len(result["rtts_ms"]) == 3
-    assert all(0 < rtt < 1000 for rtt in result["rtts_ms"])
+    assert result.replies == result.sent == 3
+    assert len(result.rtts_ms) == 3
+    assert all(0 < rtt < 1000 for rtt in result.rtts_ms)
     assert measure.format_ping(result).startswith(f"{address}: 3/3 replies via")
 
 
@@ -91,8 +91,8 @@ def test_ping_refuses_non_lab_addresses():
 def test_ping_says_when_the_system_ping_is_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = measure.ping("127.0.0.1", methods=("system",))
-    assert result["method"] is None and result["replies"] == 0
-    assert "no `ping` command is installed" in result["tried"]["system"]
+    assert result.method is None and result.replies == 0
+    assert "no `ping` command is installed" in result.tried["system"]
     assert "could not ping" in measure.format_ping(result)
 
 
@@ -107,32 +107,59 @@ def test_ping_reads_the_system_pings_output(monkeypatch, tmp_path):
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(tmp_path))
     result = measure.ping("127.0.0.1", count=2, methods=("system",))
-    assert (result["method"], result["replies"], result["rtts_ms"]) == ("system", 2, [0.041, 0.052])
+    assert (result.method, result.replies, result.rtts_ms) == ("system", 2, [0.041, 0.052])
     assert (tmp_path / "args").read_text().split() == ["-c", "2", "127.0.0.1"]
 
 
-@needs_netns()
+@pytest.mark.needs("network_namespaces")
 def test_unprivileged_icmp_socket_where_ping_group_range_allows_it():
-    script = ("import json; from loopedu.measure import ping; "
-              "print(json.dumps(ping('127.0.0.1', count=2, methods=('datagram',))))")
     with netns() as ns:
-        closed = json.loads(run_in(ns, sys.executable, "-c", script).stdout)
+        closed = ns.call("loopedu.measure:ping", "127.0.0.1", count=2, methods=("datagram",))
         # the sysctl is per namespace: the host's own setting is untouched
-        done = run_in(ns, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
-        assert done.returncode == 0, done.stderr
-        opened = json.loads(run_in(ns, sys.executable, "-c", script).stdout)
-    assert closed["method"] is None and "datagram" in closed["tried"]
-    assert (opened["method"], opened["replies"]) == ("datagram", 2)
+        ns.set_sysctl("net.ipv4.ping_group_range", "0 2147483647")
+        opened = ns.call("loopedu.measure:ping", "127.0.0.1", count=2, methods=("datagram",))
+    assert closed.method is None and "datagram" in closed.tried
+    assert (opened.method, opened.replies) == ("datagram", 2)
 
 
-@needs_netns()
+@pytest.mark.needs("network_namespaces")
 def test_ping_fails_while_lo_is_down():
     result = measure.ping_with_lo_down(count=1)
     v4_down, v6_down = result["lo down"]
     v4_up, v6_up = result["lo up"]
-    # FACTS 2: a namespace's lo starts DOWN; 127.0.0.1 has no route (ENETUNREACH) and
-    # ::1 is not even assigned yet
-    assert (v4_down["replies"], v4_down["error"]) == (0, "ENETUNREACH")
-    assert v6_down["replies"] == 0 and v6_down["error"] in ("ENETUNREACH", "EADDRNOTAVAIL")
-    assert (v4_up["replies"], v4_up["error"]) == (1, None)
-    assert v6_up["replies"] == 1
+    # observed on Linux: a namespace's lo starts DOWN; 127.0.0.1 has no route
+    # (ENETUNREACH) and ::1 is not even assigned yet
+    assert (v4_down.sent, v4_down.replies, v4_down.error) == (0, 0, "ENETUNREACH")
+    assert v6_down.replies == 0 and v6_down.error in ("ENETUNREACH", "EADDRNOTAVAIL")
+    assert (v4_up.sent, v4_up.replies, v4_up.error) == (1, 1, None)
+    assert (v6_up.sent, v6_up.replies) == (1, 1)
+
+
+# ---- round trips: one echo server, one statistics helper ----
+
+@pytest.mark.parametrize("transport", ["tcp", "udp", "unix"])
+def test_rtt_over_each_transport(transport):
+    r = measure.rtt(count=200, transport=transport, warmup=20)
+    assert (r.transport, r.size, len(r.samples_us) + r.lost) == (transport, 32, 200)
+    s = r.summary
+    assert 0 < s.minimum <= s.median <= s.p90 <= s.p99 <= s.maximum
+    assert (r.median_us, r.p99_us) == (s.median, s.p99)
+
+
+def test_rtt_refuses_what_it_should():
+    with pytest.raises(ValueError, match="not a loopback address"):
+        measure.rtt(address="192.0.2.1")
+    with pytest.raises(ValueError, match="transport must be one of tcp, udp, unix"):
+        measure.rtt(count=5, transport="sctp")
+    with pytest.raises(ValueError, match="at least 1"):
+        measure.rtt(count=0)
+
+
+def test_unix_vs_tcp_compares_both_interleaved():
+    r = measure.unix_vs_tcp(rounds=200)
+    assert list(r.results) == ["unix socket", "tcp 127.0.0.1"] and r.errors == {}
+    assert [x.transport for x in r.results.values()] == ["unix", "tcp"]
+    assert r.ratio("tcp 127.0.0.1", "unix socket") == pytest.approx(
+        r.results["tcp 127.0.0.1"].median_us / r.results["unix socket"].median_us)
+    text = measure.format_rtt(r)
+    assert "unix socket" in text and "median" in text and "p99" in text

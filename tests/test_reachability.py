@@ -1,17 +1,22 @@
-"""Lesson 03's reachability matrix: bind address x destination, checked against FACTS
-section 5 and against plain sockets, and inside a namespace whose lo is down."""
+"""Lesson 03's reachability matrix: bind address x destination, checked against the
+Linux facts (ip(7), ipv6(7), observed) and against plain sockets, inside a namespace of
+its own and on this machine's stack, and inside a namespace whose lo is down; the break-
+it-on-purpose demos."""
 
 import errno
-import json
 import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from loopedu import experiments, plots
-from loopedu.experiments import reachability, reachability_details
-from netns_helpers import needs_netns, netns, run_in
+from loopedu import bind_demos, experiments, lan, plots, sandbox
+from loopedu.experiments import reachability, reachability_details, reachability_matrix
+from loopedu.platforms import PLATFORM_SOURCES
+from netns_helpers import netns, run_in
+
+needs_netns = pytest.mark.needs("network_namespaces")
+NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
 
 LINUX = sys.platform.startswith("linux")
 
@@ -56,14 +61,50 @@ def test_every_address_reaches_its_own_listener():
 def test_matrix_matches_plain_sockets():
     binds = ["127.0.0.1", "0.0.0.0", "127.42.42.42"] + (["::1", "::"] if IPV6 else [])
     targets = ["127.0.0.1", "127.0.0.2"] + (["::1"] if IPV6 else [])
-    result = reachability(binds, targets)
     expected = {(b, t): raw_outcome(b, t) for b in binds for t in targets}
-    assert result == expected
+    assert reachability(binds, targets) == expected
+    with sandbox.assume(network_namespaces=NO_NETNS):
+        assert reachability(binds, targets) == expected
 
 
-@pytest.mark.skipif(not LINUX, reason="FACTS section 5 was observed on Linux")
+@needs_netns
+def test_matrix_runs_isolated_where_namespaces_can_be_made():
+    matrix = reachability_matrix(["0.0.0.0"], ["127.0.0.1"])
+    assert matrix.isolated and matrix.exposures == ()
+    assert "namespace of its own" in experiments.format_reachability(matrix)
+
+
+def test_without_namespaces_the_wildcard_listeners_are_reported():
+    with sandbox.assume(network_namespaces=NO_NETNS):
+        matrix = reachability_matrix(["127.0.0.1", "0.0.0.0", "::"], ["127.0.0.1"])
+    assert not matrix.isolated and "namespaces switched off" in matrix.where
+    exposed = [(e.address, e.port) for e in matrix.exposures]
+    ports = {r.bind: r.port for r in matrix.rows}
+    wild = ["0.0.0.0", "::"] if IPV6 else ["0.0.0.0"]
+    assert exposed == [(b, ports[b]) for b in wild]   # never the loopback one
+    assert all(0 <= e.ms < 5000 for e in matrix.exposures)
+    text = experiments.format_reachability(matrix)
+    for address, port in exposed:
+        assert f"listener on {address} was reachable from the network for" in text
+        assert f"on port {port}" in text
+
+
+def test_a_stray_connection_is_not_mistaken_for_the_client():
+    """A listener that another client reached first still reports the right peer."""
+    from loopedu.connections import connect
+    from loopedu.servers import listener
+
+    with listener("0.0.0.0") as srv:
+        stray = connect("127.0.0.2", srv.port)   # arrives first, from elsewhere
+        outcome, saw = srv.reach("127.0.0.1")
+    assert stray.outcome.connected and outcome.connected
+    assert saw is not None and saw[1] != stray.local[1]
+
+
+@pytest.mark.skipif(not LINUX, reason="ip(7) behaviour, observed on Linux")
 def test_linux_bind_facts():
-    # FACTS 5: bound 127.0.0.1 refuses 127.0.0.2; 0.0.0.0 accepts it; 127.42.42.42
+    # ip(7), observed on Linux: bound 127.0.0.1 refuses 127.0.0.2; INADDR_ANY accepts it;
+    # 127.42.42.42
     # accepts only itself
     result = reachability(["127.0.0.1", "0.0.0.0", "127.42.42.42"],
                           ["127.0.0.1", "127.0.0.2", "127.42.42.42"])
@@ -77,21 +118,20 @@ def test_linux_bind_facts():
     }
 
 
-@pytest.mark.skipif(not LINUX, reason="FACTS section 2 was observed on Linux")
+@pytest.mark.skipif(not LINUX, reason="the local 127/8 route (ip-route(8)) was observed on Linux")
 def test_server_sees_127_0_0_1_as_the_source_for_any_127_address():
     rows = reachability_details(["0.0.0.0"], ["127.0.0.2", "127.42.42.42"])
     assert [r["server_saw"] for r in rows] == ["127.0.0.1", "127.0.0.1"]
-    assert all(isinstance(r["port"], int) and r["port"] > 0 for r in rows)
+    assert all(isinstance(r["port"], int) and r["port"] >= 1024 for r in rows)
 
 
 @pytest.mark.skipif(not (LINUX and IPV6), reason="Linux dual stack needs IPv6")
 def test_dual_stack_follows_bindv6only():
     v6only = Path("/proc/sys/net/ipv6/bindv6only").read_text().strip() == "1"
     row, = reachability_details(["::"], ["127.0.0.1"])
-    if v6only:
-        assert row["outcome"] == "refused"
-    else:  # FACTS 5: [::] also accepts IPv4, seen as ::ffff:127.0.0.1
-        assert (row["outcome"], row["server_saw"]) == ("connected", "::ffff:127.0.0.1")
+    # ipv6(7): [::] also accepts IPv4, seen as ::ffff:127.0.0.1, unless bindv6only=1
+    expected = ("refused", None) if v6only else ("connected", "::ffff:127.0.0.1")
+    assert (row["outcome"], row["server_saw"]) == expected
     assert reachability(["::"], ["127.0.0.1"], v6only=True) == {("::", "127.0.0.1"): "refused"}
     # an IPv6 client never reaches an IPv4 listener; ::1 never answers IPv4
     assert reachability(["0.0.0.0"], ["::1"]) == {("0.0.0.0", "::1"): "refused"}
@@ -110,23 +150,20 @@ def test_refuses_to_connect_beyond_loopback(target):
         reachability(["127.0.0.1"], [target])
 
 
-def in_namespace(ns: str, binds, targets) -> dict:
-    script = ("import json, sys; from loopedu.experiments import reachability_details as r; "
-              f"print(json.dumps(r({binds!r}, {targets!r})))")
-    done = run_in(ns, sys.executable, "-c", script)
-    assert done.returncode == 0, done.stderr
-    return {(row["bind"], row["target"]): row["outcome"] for row in json.loads(done.stdout)}
+def in_namespace(ns, binds, targets) -> dict:
+    rows, _ = ns.call("loopedu.reachability:measure_here", binds, targets)
+    return {(row.bind, row.target): str(row.outcome) for row in rows}
 
 
-@needs_netns()
+@needs_netns
 def test_lo_down_makes_loopback_unreachable():
     binds, targets = ["127.0.0.1", "0.0.0.0", "::1"], ["127.0.0.1"]
     with netns(lo_up=False) as ns:
         down = in_namespace(ns, binds, targets)
     with netns(lo_up=True) as ns:
         up = in_namespace(ns, binds, targets)
-    # FACTS 2: with lo down, bind 127.0.0.1 works but connect is ENETUNREACH, bind ::1
-    # is EADDRNOTAVAIL
+    # observed on Linux: with lo down, bind 127.0.0.1 works but connect is ENETUNREACH,
+    # bind ::1 is EADDRNOTAVAIL
     assert down == {("127.0.0.1", "127.0.0.1"): "unreachable",
                     ("0.0.0.0", "127.0.0.1"): "unreachable",
                     ("::1", "127.0.0.1"): "bind failed: EADDRNOTAVAIL"}
@@ -137,6 +174,7 @@ def test_lo_down_makes_loopback_unreachable():
 def test_format_reachability_lays_out_the_matrix():
     result = reachability(["127.0.0.1", "198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
     header, *lines = experiments.format_reachability(result).splitlines()
+    assert len(lines) == 2
     assert header.split()[-2:] == ["127.0.0.1", "127.0.0.2"]
     cells = [line.split(None, 1) for line in lines]
     assert [c[0] for c in cells] == ["127.0.0.1", "198.18.255.254"]
@@ -147,57 +185,64 @@ def test_format_reachability_lays_out_the_matrix():
 
 
 def test_heatmap_shows_each_outcome_as_word_and_colour():
-    result = reachability(["127.0.0.1", "0.0.0.0", "198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
-    fig = plots.reachability_heatmap(result)
+    matrix = reachability_matrix(["127.0.0.1", "0.0.0.0", "198.18.255.254"],
+                                 ["127.0.0.1", "127.0.0.2"])
+    result = matrix.to_dict()
+    fig = plots.reachability_heatmap(matrix)
     ax = fig.axes[0]
     texts = {t.get_gid(): t.get_text() for t in ax.texts}
     faces = {p.get_gid(): p.get_facecolor() for p in ax.patches}
     for (bind, target), outcome in result.items():
         assert texts[f"label-{bind}-{target}"].replace("\n", " ") == outcome
     colour = {o: faces[f"cell-{b}-{t}"] for (b, t), o in result.items()}
-    assert len(set(colour.values())) == len(set(result.values()))  # one colour per outcome
+    assert set(result.values()) == {"connected", "refused", "bind failed: EADDRNOTAVAIL"}
+    assert len(set(colour.values())) == 3   # one colour per outcome
     assert [t.get_text() for t in ax.get_yticklabels()] == ["127.0.0.1", "0.0.0.0",
                                                              "198.18.255.254"]
     assert ax.get_xlabel() and ax.get_ylabel()
-    connected = sum(1 for o in result.values() if o == "connected")
-    assert f"{connected} of {len(result)} pairs connected" in fig.alt_text
+    assert "3 of 6 pairs connected" in fig.alt_text
     assert "\n" not in fig.alt_text
 
 
 def test_eaddrinuse_demo():
     demo = experiments.eaddrinuse_demo()
-    assert demo["second"] == "EADDRINUSE" and demo["port"] >= 1024
-    assert demo["explain"] == experiments.EXPLAIN_ERRNO["EADDRINUSE"]
+    assert demo.second == "EADDRINUSE" and demo.port >= 1024
+    assert demo.explain == "another socket already holds that address and port"
 
 
-@pytest.mark.skipif(not LINUX, reason="FACTS 5 port shadowing was observed on Linux")
-def test_port_shadowing_demo():
+@pytest.mark.skipif(not LINUX, reason="port shadowing was observed on Linux (socket(7))")
+def test_port_shadowing_demo(isolation):
     demo = experiments.port_shadowing_demo()
-    shadow, plain = demo["reuseport"], demo["reuseaddr"]
-    assert shadow["second_bind"] == "127.0.0.1 ok"
-    assert shadow["accepted_by"] == {"127.0.0.1": "127.0.0.1", "127.0.0.2": "0.0.0.0"}
-    assert plain["second_bind"] == "EADDRINUSE"
-    assert plain["accepted_by"] == {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
-    assert shadow["port"] != plain["port"]
+    shadow, plain = demo.cases
+    assert (shadow.option, plain.option) == ("SO_REUSEPORT", "SO_REUSEADDR")
+    assert shadow.second_bind == "ok"
+    assert dict(shadow.accepted_by) == {"127.0.0.1": "127.0.0.1", "127.0.0.2": "0.0.0.0"}
+    assert plain.second_bind == "EADDRINUSE"
+    assert dict(plain.accepted_by) == {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
+    assert demo.isolated == isolation
+    assert len(demo.exposures) == (0 if isolation else 2)
 
 
-@pytest.mark.skipif(not LINUX, reason="FACTS 3: connecting to 0.0.0.0 was observed on Linux")
+@pytest.mark.skipif(not LINUX, reason="connecting to 0.0.0.0 was observed on Linux")
 def test_connecting_to_the_any_address_reaches_loopback():
     demo = experiments.connect_to_any_demo()
-    assert demo["0.0.0.0"] == {"listener": "127.0.0.1", "outcome": "connected",
-                               "server_saw": "127.0.0.1"}
+    row = demo["0.0.0.0"]
+    assert (row.bind, str(row.outcome), row.server_saw) == ("127.0.0.1", "connected",
+                                                            "127.0.0.1")
     if IPV6:
-        assert demo["::"] == {"listener": "::1", "outcome": "connected", "server_saw": "::1"}
+        row = demo["::"]
+        assert (row.bind, str(row.outcome), row.server_saw) == ("::1", "connected", "::1")
 
 
 @pytest.mark.skipif(not LINUX, reason="the fallback's 127.0.0.2 answers on Linux only")
 def test_lan_fallback_on_linux():
     fallback = experiments.lan_fallback()
-    assert fallback["reached"] == {"127.0.0.1": False, "0.0.0.0": True}
-    assert {r["outcome"] for r in fallback["details"] if r["target"] == "127.0.0.1"} == \
-        {"connected"}
+    assert fallback.reached == {"127.0.0.1": False, "0.0.0.0": True}
+    assert {str(r.outcome) for r in fallback.rows if r.target == "127.0.0.1"} == {"connected"}
     text = experiments.format_lan(fallback)
-    assert "127.0.0.2" in text and "switch back to 127.0.0.1" in text
+    assert "127.0.0.2 stands in" in text
+    data = fallback.to_dict()
+    assert set(data) >= {"reached", "details", "stand_in"}
 
 
 def test_platform_notes_cite_their_sources():
@@ -206,7 +251,7 @@ def test_platform_notes_cite_their_sources():
     notes = experiments.platform_notes()
     assert {"Linux", "Darwin", "Windows", "WSL2"} <= set(notes)
     cited = {s["name"] for n in notes.values() for s in n["sources"]}
-    assert cited == set(experiments.PLATFORM_SOURCES)  # every source used, none invented
+    assert cited == set(PLATFORM_SOURCES)  # every source used, none invented
     for note in notes.values():
         assert all(s["url"].startswith(("https://github.com/", "https://learn.microsoft.com/"))
                    for s in note["sources"])

@@ -1,13 +1,16 @@
-"""The experiment servers: ephemeral ports, real outcomes, nothing left behind."""
+"""The experiment servers: ephemeral ports, real outcomes, peers matched by the client's
+own address, exposure measured, no spinning on EMFILE, nothing left behind."""
 
 import errno
+import os
 import socket
 import threading
+import time
 
 import pytest
 
 from loopedu.experiments import expected_reach, probe_addresses, probe_loopback
-from loopedu.servers import connect_outcome, errno_name, listener
+from loopedu.servers import connect_outcome, echo_server, errno_name, listener
 
 
 def test_listener_binds_an_ephemeral_port_and_records_the_peer():
@@ -31,8 +34,68 @@ def test_listener_closes_socket_and_joins_thread_on_error():
             sock = srv.sock
             raise RuntimeError("boom")
     assert sock.fileno() == -1
-    assert not srv._thread.is_alive()
     assert threading.active_count() == before
+
+
+def test_wait_for_peer_finds_this_client_among_others():
+    with listener("127.0.0.1") as srv:
+        clients = [socket.create_connection(srv.address, timeout=2) for _ in range(3)]
+        try:
+            wanted = clients[1].getsockname()
+            assert srv.wait_for_peer(wanted) == wanted
+            assert srv.wait_for_peer(("127.0.0.1", 1), timeout=0.2) is None
+        finally:
+            for c in clients:
+                c.close()
+
+
+def test_exposure_only_beyond_loopback():
+    with listener("127.0.0.1") as local:
+        pass
+    assert local.exposure() is None
+    with listener("0.0.0.0") as wide:
+        time.sleep(0.05)
+    exposure = wide.exposure()
+    assert (exposure.address, exposure.port) == ("0.0.0.0", wide.port)
+    assert 50 <= exposure.ms < 5000
+
+
+class _AcceptFails:
+    """A listening socket whose accept() always fails with EMFILE (no descriptor left)."""
+
+    def __init__(self, sock):
+        self.sock, self.calls = sock, 0
+
+    def accept(self):
+        self.calls += 1
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+def test_accept_loop_backs_off_when_out_of_descriptors():
+    with listener("127.0.0.1") as srv:
+        failing = _AcceptFails(srv.sock)
+        srv.sock = failing
+        with socket.create_connection(srv.address, timeout=2):
+            time.sleep(0.5)   # the pending connection keeps the socket readable
+        calls = failing.calls
+    # a retry at once would spin through thousands of calls in half a second
+    assert 1 <= calls <= 30, calls
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp", "unix"])
+def test_echo_server_echoes_and_cleans_up(transport):
+    before = threading.active_count()
+    with echo_server(transport) as srv:
+        with srv.client() as c:
+            c.sendall(b"ping")
+            assert c.recv(16) == b"ping"
+        folder = os.path.dirname(srv.address) if transport == "unix" else None
+    assert threading.active_count() == before
+    if folder:
+        assert not os.path.exists(folder)
 
 
 def test_closed_port_is_refused():
@@ -62,11 +125,14 @@ def test_errno_name():
 
 
 def test_probe_reports_bind_failure_and_success():
-    ok, bad = probe_addresses(["127.0.0.1", "192.0.2.1"])
-    assert ok == {"address": "127.0.0.1", "bind": "ok", "connect": "connected",
-                  "server_saw": "127.0.0.1", "outcome": "bind ok, connected"}
-    assert bad["bind"] == "EADDRNOTAVAIL" and bad["connect"] is None
-    assert bad["outcome"] == "EADDRNOTAVAIL"
+    ok, = probe_addresses(["127.0.0.1"])
+    assert (ok.address, ok.bind, str(ok.connect), ok.server_saw, ok.outcome) == \
+        ("127.0.0.1", "ok", "connected", "127.0.0.1", "bind ok, connected")
+    bad = probe_loopback("192.0.2.1")  # TEST-NET-1: on no interface of this machine
+    assert (bad.bind, bad.connect, bad.outcome, bad.reached) == \
+        ("EADDRNOTAVAIL", None, "EADDRNOTAVAIL", False)
+    with pytest.raises(ValueError, match="loopback addresses only"):
+        probe_addresses(["192.0.2.1"])
 
 
 def test_expected_reach_matches_this_linux_machine():
@@ -74,7 +140,7 @@ def test_expected_reach_matches_this_linux_machine():
     if platform.system() != "Linux":
         pytest.skip("the observation is of Linux")
     for address in ("127.0.0.1", "127.0.0.2", "127.255.255.254"):
-        assert probe_loopback(address)["outcome"] == expected_reach(address)
+        assert probe_loopback(address).outcome == expected_reach(address)
     assert expected_reach("127.0.0.2", "Darwin") == "EADDRNOTAVAIL"
     assert expected_reach("127.0.0.1", "Darwin") == "bind ok, connected"
 
@@ -87,4 +153,5 @@ def test_probe_ipv6_matches_a_direct_bind():
         expected = "connected"
     except OSError:
         expected = None
-    assert probe_loopback("::1")["connect"] == expected
+    got = probe_loopback("::1").connect
+    assert (str(got) if got else None) == expected

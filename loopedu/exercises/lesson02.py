@@ -78,11 +78,13 @@ def _predict_hosts(answer):
         right="Right: that is exactly what glibc answers (lesson 02 shows it live).")
 
 
-@exercise("02.broken-hosts", lesson=2,
-          title="Which lines of this hosts file does glibc skip?",
-          hints=["Each line must start with an address, then names.",
-                 "An octet goes up to 255; a port is not part of an address.",
-                 "A comment after the names is fine."])
+BROKEN_HINTS = ("Each line must start with an address, then names.",
+                "An octet goes up to 255; a port is not part of an address.",
+                "A comment after the names is fine.")
+
+
+@exercise("02.broken-hosts", lesson=2, hints=BROKEN_HINTS,
+          title="Which lines of this hosts file does glibc skip?")
 def _broken_hosts(answer):
     return expect_set(
         answer, BROKEN_KEY, coerce=lambda v: int(str(v).strip()),
@@ -132,11 +134,14 @@ def _check_client(fn) -> Feedback:
                            "raise the last error instead, so the caller knows it failed.")
 
 
-@exercise("02.fix-client", lesson=2,
-          title="Fix a client that tries only the first address",
-          hints=["Loop over the addresses; wrap each connect in try/except OSError.",
-                 "Remember the last error; if the loop ends without a connection, raise it.",
-                 "Close a socket whose connect failed before trying the next address."])
+FIX_CLIENT_HINTS = ("Loop over the addresses; wrap each connect in try/except OSError.",
+                    "Remember the last error; if the loop ends without a connection, "
+                    "raise it.",
+                    "Close a socket whose connect failed before trying the next address.")
+
+
+@exercise("02.fix-client", lesson=2, hints=FIX_CLIENT_HINTS,
+          title="Fix a client that tries only the first address")
 def _fix_client(answer):
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(2.0)

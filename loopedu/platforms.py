@@ -1,0 +1,135 @@
+"""Where platforms differ, as data with its sources: what 127.x does beyond 127.0.0.1,
+and whether a socket on ``::`` also takes IPv4 by default.
+
+The Linux entries were observed on Debian 12 by the course's own experiments; the others
+come from vendor documentation and bug reports, as each entry's source says. Lessons
+print them beside what the learner's own machine did.
+
+Introduced in notebooks/01-loopback-range.ipynb.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+__all__ = ["LOOPBACK_RANGE_BY_PLATFORM", "PLATFORM_SOURCES", "DUAL_STACK_DEFAULTS",
+           "expected_reach", "platform_notes", "this_platform", "hosts_file_path"]
+
+#: What each platform does with 127.x other than 127.0.0.1, with the source for each.
+LOOPBACK_RANGE_BY_PLATFORM = {
+    "Linux": ("every 127.x binds and answers (route `local 127.0.0.0/8 dev lo`)",
+              "ip-route(8): `ip route show table local`; observed on Debian 12"),
+    "Darwin": ("only 127.0.0.1 answers; binding 127.0.0.2 gives EADDRNOTAVAIL until "
+               "`sudo ifconfig lo0 alias 127.0.0.2`",
+               "iproute2mac issue 40; norouter issue 2"),
+    "Windows": ("127.0.0.0/8 is on-link: 127.x is treated as local (a connection to an "
+                "unbound 127.0.0.2 is refused); WSL2 supports only 127.0.0.1",
+                "microsoft/WSL issue 11766; MicrosoftDocs/WSL issue 1337"),
+}
+
+#: The reports the platform notes rest on.
+PLATFORM_SOURCES = {
+    "iproute2mac#40": "https://github.com/brona/iproute2mac/issues/40",
+    "norouter#2": "https://github.com/norouter/norouter/issues/2",
+    "WSL#11766": "https://github.com/microsoft/WSL/issues/11766",
+    "MicrosoftDocs/WSL#1337": "https://github.com/MicrosoftDocs/WSL/issues/1337",
+    "Microsoft Learn: Dual-Stack Sockets for IPv6 Winsock Applications":
+        "https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets",
+}
+
+#: Whether a socket on :: also accepts IPv4 by default, per platform, with the source.
+DUAL_STACK_DEFAULTS = {
+    "Linux": {"v6only": False,
+              "text": "IPV6_V6ONLY starts from net.ipv6.bindv6only, default 0: a socket "
+                      "on :: also accepts IPv4, seen as ::ffff:a.b.c.d (RFC 3493 section 5.3)",
+              "source": "ipv6(7) and IPV6_V6ONLY(2const): 'The default value for this flag "
+                        "is defined by the contents of the file /proc/sys/net/ipv6/"
+                        "bindv6only. The default value for that file is 0'"},
+    "Windows": {"v6only": True,
+                "text": "IPV6_V6ONLY is on by default (Windows Vista and later): set it to 0 "
+                        "before bind() for a dual-stack socket",
+                "source": "Microsoft Learn, 'Dual-Stack Sockets for IPv6 Winsock "
+                          "Applications' (learn.microsoft.com/en-us/windows/win32/winsock/"
+                          "dual-stack-sockets)"},
+    "OpenBSD": {"v6only": True,
+                "text": "no IPv4-mapped addresses at all: IPV6_V6ONLY is read-only and "
+                        "always 1, so a server needs one socket per family",
+                "source": "OpenBSD ip6(4) and inet6(4)"},
+}
+
+
+def this_platform() -> str:
+    """``platform.system()``: ``"Linux"``, ``"Darwin"`` (macOS) or ``"Windows"``.
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    return platform.system()
+
+
+def hosts_file_path() -> str:
+    """Where this OS keeps its hosts file (Windows: ``%SystemRoot%\\System32\\drivers\\etc\\hosts``).
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    if sys.platform == "win32":
+        root = os.environ.get("SystemRoot", r"C:\Windows")
+        return root + r"\System32\drivers\etc\hosts"
+    return "/etc/hosts"
+
+
+def expected_reach(address: str, system: str | None = None) -> str:
+    """What we expect binding ``address`` and connecting to it to do on ``system``
+    (default: this one): ``"bind ok, connected"`` or ``"EADDRNOTAVAIL"``, or
+    ``"unknown"`` for an OS the course has no source for. Printed beside what the
+    machine actually did.
+
+    >>> expected_reach("127.0.0.2", "Linux"), expected_reach("127.0.0.2", "Darwin")
+    ('bind ok, connected', 'EADDRNOTAVAIL')
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    system = system or this_platform()
+    if address == "127.0.0.1" or system in ("Linux", "Windows"):
+        return "bind ok, connected"
+    if system == "Darwin":
+        return "EADDRNOTAVAIL"
+    return "unknown"
+
+
+def platform_notes() -> dict:
+    """Where lesson 03's results differ by platform, with sources, as data.
+
+    Returns ``{platform: {"loopback_range", "dual_stack", "sources": [{"name", "url"}],
+    "applies_here"}}`` for ``Linux``, ``Darwin`` (macOS), ``Windows`` and ``WSL2``.
+
+    >>> platform_notes()["Darwin"]["sources"][0]["name"]
+    'iproute2mac#40'
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    system, release = this_platform(), platform.release().lower()
+    texts = {
+        "Linux": (LOOPBACK_RANGE_BY_PLATFORM["Linux"][0],
+                  "net.ipv6.bindv6only=0: a socket on :: also accepts IPv4, seen as "
+                  "::ffff:127.0.0.1", []),
+        "Darwin": ("lo0 carries only 127.0.0.1: binding 127.0.0.2 or 127.42.42.42 gives "
+                   "EADDRNOTAVAIL until `sudo ifconfig lo0 alias 127.0.0.2`, so the "
+                   "matrix shows 'bind failed' there",
+                   "not in the course's sources: the matrix's :: row shows it",
+                   ["iproute2mac#40", "norouter#2"]),
+        "Windows": ("127.0.0.0/8 is treated as local: a connection to 127.0.0.2 with "
+                    "nothing bound there is refused",
+                    "IPV6_V6ONLY defaults to 1: a socket on :: does not accept IPv4",
+                    ["WSL#11766",
+                     "Microsoft Learn: Dual-Stack Sockets for IPv6 Winsock Applications"]),
+        "WSL2": ("only 127.0.0.1 is forwarded between Windows and WSL2 (mirrored "
+                 "networking too): a WSL listener on 127.0.0.2 is refused from Windows",
+                 "as on Linux, inside WSL", ["MicrosoftDocs/WSL#1337", "WSL#11766"]),
+    }
+    here = {system} | ({"WSL2"} if "microsoft" in release else set())
+    return {name: {"loopback_range": rng, "dual_stack": dual,
+                   "sources": [{"name": s, "url": PLATFORM_SOURCES[s]} for s in sources],
+                   "applies_here": name in here}
+            for name, (rng, dual, sources) in texts.items()}

@@ -1,0 +1,290 @@
+"""Run a loopedu function in a child process: inside a namespace, or with a private hosts
+file, by putting a command prefix (``nsenter ...``, ``unshare ...``) in front of Python.
+
+A child is a fresh interpreter: ``python -m loopedu.sandbox.children``. It reads one
+request line (the function as ``"loopedu.module:name"``, its arguments), runs it and
+answers with JSON lines. Results cross the process boundary with their types: frozen
+dataclasses, enums and tuples of the loopedu package come back as themselves.
+
+A short call is :func:`call`. A service that talks while it runs (a server that reports
+its ports, then waits to be told how many clients to expect) is started with
+:func:`start`: its function receives a :class:`Channel` first, and the parent's
+:class:`Child` sends to and receives from it, every read with a deadline. A child is
+killed and reaped when its ``with`` block ends, and it exits by itself when its parent
+dies (its stdin closes).
+
+Introduced in notebooks/03-bind-address.ipynb.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import importlib
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ChildError", "call", "start", "Child", "Channel", "encode", "decode",
+           "child_env"]
+
+_PACKAGE = "loopedu."
+
+
+class ChildError(RuntimeError):
+    """A child failed, timed out or said something unreadable; the message says which."""
+
+
+# ---- JSON with types ----
+
+def _name_of(obj_type: type) -> str:
+    return f"{obj_type.__module__}:{obj_type.__qualname__}"
+
+
+def _resolve(name: str) -> type:
+    module, _, qualname = name.partition(":")
+    if not module.startswith(_PACKAGE):
+        raise ChildError(f"refusing to rebuild {name!r}: only loopedu types cross over")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def encode(obj: Any) -> Any:
+    """``obj`` as JSON-ready data that :func:`decode` turns back into ``obj``.
+
+    >>> from loopedu.connections import Kind, Outcome
+    >>> decode(json.loads(json.dumps(encode({("a", 1): Outcome(Kind.REFUSED)}))))
+    {('a', 1): Outcome(kind=<Kind.REFUSED: 'refused'>, errno=None)}
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, enum.Enum):
+        return {"__enum__": _name_of(type(obj)), "value": encode(obj.value)}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = {f.name: encode(getattr(obj, f.name))
+                  for f in dataclasses.fields(obj) if f.init}
+        return {"__dataclass__": _name_of(type(obj)), "fields": fields}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [encode(v) for v in obj]}
+    if isinstance(obj, list):
+        return [encode(v) for v in obj]
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
+            return {k: encode(v) for k, v in obj.items()}
+        return {"__pairs__": [[encode(k), encode(v)] for k, v in obj.items()]}
+    if isinstance(obj, bytes):
+        return {"__bytes__": base64.b64encode(obj).decode("ascii")}
+    raise TypeError(f"a child cannot send a {type(obj).__name__}")
+
+
+def decode(data: Any) -> Any:
+    """The inverse of :func:`encode`.
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__enum__" in data:
+        return _resolve(data["__enum__"])(decode(data["value"]))
+    if "__dataclass__" in data:
+        return _resolve(data["__dataclass__"])(**{k: decode(v)
+                                                  for k, v in data["fields"].items()})
+    if "__tuple__" in data:
+        return tuple(decode(v) for v in data["__tuple__"])
+    if "__pairs__" in data:
+        return {decode(k): decode(v) for k, v in data["__pairs__"]}
+    if "__bytes__" in data:
+        return base64.b64decode(data["__bytes__"])
+    return {k: decode(v) for k, v in data.items()}
+
+
+# ---- the parent side ----
+
+def child_env() -> dict:
+    """The environment of a child: it imports this very copy of loopedu.
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    env = dict(os.environ)
+    here = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _request(func: str, args: tuple, kwargs: dict, channel: bool) -> bytes:
+    if not func.startswith(_PACKAGE) or ":" not in func:
+        raise ValueError(f"children run loopedu functions ('loopedu.module:name'), "
+                         f"not {func!r}")
+    return (json.dumps({"func": func, "args": encode(list(args)), "kwargs": encode(kwargs),
+                        "channel": channel}) + "\n").encode()
+
+
+def _command(prefix: list) -> list[str]:
+    return [str(c) for c in prefix] + [sys.executable, "-m", "loopedu.sandbox.children"]
+
+
+def _failure(func: str, reply: dict | None, stderr: str, status: int | None) -> ChildError:
+    if reply and "error" in reply:
+        return ChildError(f"{func} failed in the child: {reply['error']}")
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    why = lines[-1] if lines else f"exit status {status}"
+    return ChildError(f"{func} could not run in the child: {why}")
+
+
+def call(prefix: list, func: str, *args, timeout: float = 60, **kwargs) -> Any:
+    """Run ``func(*args, **kwargs)`` in a child started behind ``prefix`` (a command
+    such as ``["nsenter", "--target", "1234", "--net", "--"]``, or ``[]``) and return
+    its result.
+
+    >>> call([], "loopedu.servers:probe", "127.0.0.1").outcome   # a Probe came back
+    'bind ok, connected'
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    try:
+        done = subprocess.run(_command(prefix), input=_request(func, args, kwargs, False),
+                              capture_output=True, timeout=timeout, env=child_env())
+    except subprocess.TimeoutExpired:
+        raise ChildError(f"{func} gave no answer in {timeout} s; the child was stopped") \
+            from None
+    except OSError as exc:
+        raise ChildError(f"{func} could not start: {exc}") from None
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()
+               if line.startswith("{")]
+    reply = replies[-1] if replies else None
+    if done.returncode != 0 or not reply or "result" not in reply:
+        raise _failure(func, reply, done.stderr.decode(errors="replace"), done.returncode)
+    return decode(reply["result"])
+
+
+class Child:
+    """A running child service (see :func:`start`); use it as a context manager."""
+
+    def __init__(self, prefix: list, func: str, args: tuple, kwargs: dict):
+        self.func = func
+        self._stderr = tempfile.TemporaryFile()
+        self._buffer = b""
+        self._proc = subprocess.Popen(_command(prefix), stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=self._stderr,
+                                      env=child_env())
+        self._proc.stdin.write(_request(func, args, kwargs, True))
+        self._proc.stdin.flush()
+
+    def __enter__(self) -> "Child":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def send(self, message: Any) -> None:
+        """Send one message to the child's :meth:`Channel.receive`."""
+        self._proc.stdin.write((json.dumps(encode(message)) + "\n").encode())
+        self._proc.stdin.flush()
+
+    def _line(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise ChildError(f"{self.func} said nothing for {timeout} s")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self._proc.wait(timeout=5)
+                raise _failure(self.func, None, self._stderr_text(), self._proc.returncode)
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def receive(self, timeout: float = 10) -> Any:
+        """The child's next message; raises :class:`ChildError` after ``timeout``
+        seconds of silence, or if the child failed."""
+        reply = self._line(timeout)
+        if "message" not in reply:
+            raise _failure(self.func, reply, self._stderr_text(), None)
+        return decode(reply["message"])
+
+    def result(self, timeout: float = 10) -> Any:
+        """Wait for the child's function to return, and return what it returned."""
+        reply = self._line(timeout)
+        if "result" not in reply:
+            raise _failure(self.func, reply, self._stderr_text(), None)
+        return decode(reply["result"])
+
+    def _stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def close(self) -> None:
+        """Stop the child (if it still runs) and reap it."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._proc.stdout.close()
+        self._stderr.close()
+
+
+def start(prefix: list, func: str, *args, **kwargs) -> Child:
+    """Start ``func(channel, *args, **kwargs)`` as a service in a child behind
+    ``prefix``; returns the :class:`Child`.
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    return Child(prefix, func, args, kwargs)
+
+
+# ---- the child side ----
+
+class Channel:
+    """What a child service talks through: :meth:`send` to the parent, :meth:`receive`
+    from it (one JSON line each)."""
+
+    def send(self, message: Any) -> None:
+        """Send one message to the parent."""
+        print(json.dumps({"message": encode(message)}), flush=True)
+
+    def receive(self) -> Any:
+        """The parent's next message (None once the parent has closed the pipe)."""
+        line = sys.stdin.readline()
+        return decode(json.loads(line)) if line.strip() else None
+
+
+def _main() -> int:
+    request = json.loads(sys.stdin.readline())
+    module, _, name = request["func"].partition(":")
+    try:
+        func = getattr(importlib.import_module(module), name)
+        args = decode(request["args"])
+        if request.get("channel"):
+            args.insert(0, Channel())
+        result = func(*args, **decode(request["kwargs"]))
+        print(json.dumps({"result": encode(result)}), flush=True)
+    except Exception as exc:
+        traceback.print_exc()
+        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

@@ -1,0 +1,213 @@
+"""Namespaces for the lessons: asked for by purpose, made the way this machine allows,
+always removed.
+
+- :func:`namespaces` / :func:`namespace`: fresh network namespaces (lesson 03's virtual
+  LAN, a loopback that is down, an isolated experiment);
+- :func:`isolated_call`: run an experiment in a namespace that has only ``lo`` and the
+  same IPv6 settings as this machine, so that a listener on 0.0.0.0 or ``::`` is never
+  reachable from the network; where no namespace can be made, run it here;
+- :func:`private_hosts` / :func:`call_with_hosts`: a child process with its own
+  /etc/hosts (lesson 02), the real file untouched;
+- :func:`reap_stale`: delete ``loopedu-`` namespaces that earlier versions of the course
+  named with ``ip netns add`` and a killed run left behind.
+
+Each raises :class:`NamespaceUnavailable` (with the doctor's reason) where the machine
+does not allow it.
+
+Introduced in notebooks/03-bind-address.ipynb.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import children
+from .capabilities import capabilities
+from .holders import (NAME_PREFIX, Namespace, NamespaceUnavailable, hosts_prefix, mount_prefix,
+                      open_namespaces)
+from .tools import ROOT, find_tool, run
+
+__all__ = ["namespace", "namespaces", "Isolated", "isolated_call", "mirror_host",
+           "private_mount", "private_hosts",
+           "call_with_hosts", "reap_stale", "NamespaceUnavailable", "Namespace"]
+
+_PURPOSE = re.compile(r"[a-z0-9]+")
+_reaped: list[bool] = []
+
+
+@contextmanager
+def namespaces(*purposes: str, lo_up: bool = True) -> Iterator[tuple[Namespace, ...]]:
+    """Fresh network namespaces, one per purpose, in one user namespace (so a veth pair
+    can join them); all removed when the block ends, whatever ends it. For example,
+    ``laptop.ip("link", "add", "lan0", "type", "veth", "peer", "name", "lan0", "netns",
+    str(phone.pid))`` cables two of them together (see :mod:`loopedu.lan`).
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    for purpose in purposes:
+        if not _PURPOSE.fullmatch(purpose):
+            raise ValueError(f"purpose must be lower-case letters and digits, not {purpose!r}")
+    can = capabilities().network_namespaces
+    if not can:
+        raise NamespaceUnavailable(can.reason)
+    if can.mechanism == ROOT and not _reaped:
+        _reaped.append(True)
+        reap_stale()
+    with ExitStack() as stack:
+        yield tuple(open_namespaces(purposes, can.mechanism, stack, lo_up=lo_up))
+
+
+@contextmanager
+def namespace(purpose: str, lo_up: bool = True) -> Iterator[Namespace]:
+    """One fresh network namespace (see :func:`namespaces`); ``lo`` is brought up unless
+    ``lo_up=False`` (a fresh namespace starts with ``lo`` DOWN).
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    with namespaces(purpose, lo_up=lo_up) as (ns,):
+        yield ns
+
+
+_MIRRORED = ("net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6",
+             "net.ipv6.conf.lo.disable_ipv6", "net.ipv6.bindv6only")
+
+
+def _host_sysctl(key: str) -> str | None:
+    try:
+        return Path("/proc/sys", *key.split(".")).read_text().strip()
+    except OSError:
+        return None
+
+
+def mirror_host(ns: Namespace) -> None:
+    """Give ``ns`` this machine's IPv6 switches (IPv6 disabled or not, dual stack by
+    default or not), so an experiment inside behaves as it would here.
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    for key in _MIRRORED:
+        value = _host_sysctl(key)
+        if value is not None:
+            ns.set_sysctl(key, value)
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """What :func:`isolated_call` returned, and where it ran: ``isolated`` is True when
+    it ran in a namespace of its own, unreachable from any network."""
+
+    result: Any
+    isolated: bool
+    reason: str
+
+
+def isolated_call(func: str, *args, timeout: float = 60, **kwargs) -> Isolated:
+    """Run the loopedu function ``func`` (``"loopedu.module:name"``) in a fresh
+    namespace with only ``lo`` (this machine's IPv6 settings mirrored), or here where
+    namespaces cannot be made. Experiments that listen on 0.0.0.0 or ``::`` use it.
+
+    >>> isolated_call("loopedu.servers:probe", "0.0.0.0").result.outcome
+    'bind ok, connected'
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    can = capabilities().network_namespaces
+    if can:
+        try:
+            with namespace("isolated") as ns:
+                mirror_host(ns)
+                return Isolated(ns.call(func, *args, timeout=timeout, **kwargs), True,
+                                "ran in a network namespace of its own, with only lo")
+        except NamespaceUnavailable as exc:
+            reason = str(exc)
+    else:
+        reason = can.reason
+    module, _, name = func.partition(":")
+    target = getattr(__import__(module, fromlist=[name]), name)
+    return Isolated(target(*args, **kwargs), False,
+                    f"ran on this machine's real interfaces, because {reason}")
+
+
+def private_mount(inside: Namespace | None = None) -> list[str]:
+    """A command prefix that runs a program in a private mount namespace of its own
+    (optionally inside the namespace ``inside``), where it may bind-mount its own
+    /etc/hosts, /etc/host.conf or /etc/gai.conf; nothing outside sees them.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    can = capabilities().mount_namespaces
+    if not can:
+        raise NamespaceUnavailable(can.reason)
+    return mount_prefix(can.mechanism, inside)
+
+
+@contextmanager
+def private_hosts(hosts_text: str | bytes, inside: Namespace | None = None
+                  ) -> Iterator[list[str]]:
+    """A command prefix that runs a program whose /etc/hosts is ``hosts_text`` and whose
+    nsswitch.conf says ``hosts: files`` (so nothing asks DNS); optionally inside the
+    namespace ``inside``. The real /etc/hosts is never written. For example,
+    ``prefix + ["getent", "hosts", "demo"]`` run with ``"127.0.0.1 demo\\n"`` prints
+    ``127.0.0.1 demo``.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    can = capabilities().mount_namespaces
+    if not can:
+        raise NamespaceUnavailable(can.reason)
+    data = hosts_text.encode() if isinstance(hosts_text, str) else bytes(hosts_text)
+    with tempfile.TemporaryDirectory(prefix="loopedu-hosts-") as tmp:
+        hosts, nss = Path(tmp, "hosts"), Path(tmp, "nsswitch.conf")
+        hosts.write_bytes(data)
+        nss.write_text("hosts: files\n", encoding="ascii")
+        yield hosts_prefix(str(hosts), str(nss), can.mechanism, inside)
+
+
+def call_with_hosts(hosts_text: str | bytes, func: str, *args, inside: Namespace | None = None,
+                    timeout: float = 30, **kwargs) -> Any:
+    """Run the loopedu function ``func`` in a child whose /etc/hosts is ``hosts_text``
+    (see :func:`private_hosts`) and return its result.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    with private_hosts(hosts_text, inside) as prefix:
+        return children.call(prefix, func, *args, timeout=timeout, **kwargs)
+
+
+_STALE = re.compile(re.escape(NAME_PREFIX) + r"[a-z0-9-]+-(?P<pid>\d+)-[0-9a-f]+")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale() -> list[str]:
+    """Delete the ``loopedu-<purpose>-<pid>-<random>`` namespaces of ``ip netns list``
+    whose process is gone (left by a killed run of an earlier version of the course,
+    which named its namespaces); return their names. Root only; others' are left alone.
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    ip = find_tool("ip")
+    if ip is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return []
+    reaped = []
+    for line in run([ip, "netns", "list"]).stdout.splitlines():
+        name = line.split()[0] if line.strip() else ""
+        match = _STALE.fullmatch(name)
+        if match and not _pid_alive(int(match["pid"])):
+            run([ip, "netns", "delete", name])
+            reaped.append(name)
+    return reaped

@@ -1,0 +1,284 @@
+"""The one layer that knows the machine: capabilities measured once, namespaces made as
+root and inside an unprivileged user namespace, private hosts files, children, and
+nothing left behind, even when the process that made them is killed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from loopedu import sandbox
+from loopedu.connections import Kind, Outcome
+from loopedu.sandbox import Capability, capabilities, children, holders
+from loopedu.sandbox.tools import ROOT, USER
+
+needs_netns = pytest.mark.needs("network_namespaces")
+needs_mountns = pytest.mark.needs("mount_namespaces")
+
+
+def netns_inode(pid: int) -> str:
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+def pids_in(inode: str) -> list[int]:
+    """Processes whose network namespace is ``inode`` (those this user may see)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/ns/net") == inode:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+# ---- capabilities ----
+
+def test_capabilities_are_measured_once_and_can_be_measured_again():
+    first = capabilities()
+    assert capabilities() is first
+    again = capabilities(refresh=True)
+    assert again is not first and again == first
+
+
+def test_assume_changes_the_answer_inside_the_block_only():
+    real = capabilities()
+    fake = Capability(False, "faked by a test")
+    with sandbox.assume(network_namespaces=fake, root=False) as caps:
+        assert caps.network_namespaces == fake and capabilities().root is False
+        with pytest.raises(sandbox.NamespaceUnavailable, match="faked by a test"):
+            with sandbox.namespace("never"):
+                pass
+    assert capabilities() == real
+    with pytest.raises(TypeError, match="no such capability"):
+        with sandbox.assume(warp_drive=True):
+            pass
+
+
+def test_loopback_capabilities_match_plain_sockets():
+    import socket
+
+    def reaches(address):
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        try:
+            with socket.socket(family) as srv:
+                srv.bind((address, 0))
+                srv.listen()
+                with socket.socket(family) as cli:
+                    cli.settimeout(2)
+                    return cli.connect_ex(srv.getsockname()[:2]) == 0
+        except OSError:
+            return False
+
+    caps = capabilities()
+    assert caps.ipv6_loopback.available == reaches("::1")
+    assert caps.whole_127_range.available == reaches("127.0.0.2")
+
+
+def test_find_tool_looks_in_sbin_when_path_leaves_it_out(monkeypatch):
+    from loopedu.sandbox import tools
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    found = tools.find_tool("ip")
+    if found is not None:  # iproute2 installed: found outside PATH
+        assert found.startswith(("/usr/sbin", "/sbin", "/usr/local/sbin"))
+    assert tools.find_tool("no-such-tool-anywhere") is None
+
+
+# ---- namespaces, both mechanisms ----
+
+MECHANISMS = [pytest.param(ROOT, marks=pytest.mark.needs("root")),
+              pytest.param(USER, marks=pytest.mark.needs("user_namespaces"))]
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_namespaces_are_separate_stacks_joined_by_veth(mechanism):
+    with ExitStack() as stack:
+        a, b = holders.open_namespaces(["alpha", "beta"], mechanism, stack)
+        assert a.name.startswith(f"loopedu-alpha-{os.getpid()}-")
+        assert netns_inode(a.pid) != netns_inode(b.pid) != netns_inode(os.getpid())
+        a.ip("link", "add", "lan0", "type", "veth", "peer", "name", "lan0",
+             "netns", str(b.pid))
+        a.ip("addr", "add", "198.18.0.1/24", "dev", "lan0")
+        b.ip("addr", "add", "198.18.0.2/24", "dev", "lan0")
+        for ns in (a, b):
+            ns.ip("link", "set", "lan0", "up")
+        links = b.run("ip", "-o", "link").stdout
+        assert "lan0" in links and "eth0" not in links   # only its own interfaces
+        got = a.call("loopedu.connections:connect", "198.18.0.2", 9)
+        assert got.outcome == Outcome(Kind.REFUSED)       # b's kernel answered with a reset
+        a.set_sysctl("net.ipv4.conf.all.route_localnet", 1)
+        assert a.run("cat", "/proc/sys/net/ipv4/conf/all/route_localnet").stdout == "1\n"
+        assert Path("/proc/sys/net/ipv4/conf/all/route_localnet").read_text() == "0\n"
+        inodes = [netns_inode(ns.pid) for ns in (a, b)]
+    for inode in inodes:
+        assert pids_in(inode) == []
+
+
+@needs_netns
+def test_namespace_is_removed_when_the_block_raises():
+    with pytest.raises(RuntimeError, match="boom"):
+        with sandbox.namespace("unit") as ns:
+            inode = netns_inode(ns.pid)
+            raise RuntimeError("boom")
+    assert pids_in(inode) == []
+
+
+HOLDER = """
+import sys, time
+from loopedu import sandbox
+with sandbox.namespaces("held", "also") as (a, b):
+    print(a.pid, b.pid, flush=True)
+    time.sleep(60)
+"""
+
+
+@needs_netns
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_namespaces_go_with_their_process_even_after_kill_9(sig):
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 2, proc.stderr.read()
+        inodes = [netns_inode(p) for p in pids]
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.monotonic() + 10
+    while any(pids_in(i) for i in inodes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pids_in(i) for i in inodes] == [[], []]
+
+
+@pytest.mark.needs("root")
+def test_stale_named_namespace_of_a_dead_process_is_reaped():
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = f"loopedu-old-{dead.pid}-abc123"
+    subprocess.run(["ip", "netns", "add", stale], check=True)
+    try:
+        assert stale in sandbox.reap_stale()
+        assert stale not in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                           text=True).stdout
+    finally:
+        subprocess.run(["ip", "netns", "delete", stale], capture_output=True)
+
+
+def test_purpose_must_be_a_plain_word():
+    with pytest.raises(ValueError, match="lower-case"):
+        with sandbox.namespace("Bad-Name"):
+            pass
+
+
+# ---- isolation ----
+
+@needs_netns
+def test_isolated_call_runs_in_a_namespace_with_only_lo():
+    run = sandbox.isolated_call("loopedu.measure.counters:interface_counters")
+    assert run.isolated and set(run.result) == {"lo"}
+
+
+def test_isolated_call_runs_here_without_namespaces():
+    with sandbox.assume(network_namespaces=Capability(False, "no namespaces in this test")):
+        run = sandbox.isolated_call("loopedu.measure.counters:interface_counters")
+    assert not run.isolated and "no namespaces in this test" in run.reason
+    assert len(run.result) >= 1
+
+
+@needs_netns
+def test_isolated_namespace_mirrors_ipv6_switched_off():
+    with sandbox.namespace("outer") as outer:
+        for key in ("all", "default", "lo"):
+            outer.set_sysctl(f"net.ipv6.conf.{key}.disable_ipv6", 1)
+        probe = outer.run(sys.executable, "-c",
+                          "from loopedu.sandbox import isolated_call; "
+                          "r = isolated_call('loopedu.dual_stack:ipv6_status'); "
+                          "print(r.isolated, r.result.errno)")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.split() == ["True", "EADDRNOTAVAIL"]
+
+
+# ---- private hosts files ----
+
+@needs_mountns
+def test_private_hosts_file_is_seen_by_the_child_only():
+    before = Path("/etc/hosts").read_bytes()
+    with sandbox.private_hosts("198.18.7.7 only-in-this-file\n") as prefix:
+        done = subprocess.run(prefix + ["getent", "hosts", "only-in-this-file"],
+                              capture_output=True, text=True, timeout=30)
+    assert done.stdout.split() == ["198.18.7.7", "only-in-this-file"]
+    assert Path("/etc/hosts").read_bytes() == before
+    got = sandbox.call_with_hosts("::1 localhost\n", "loopedu.localhost:addresses_of",
+                                  "localhost", "AF_INET")
+    assert got == ["127.0.0.1"]   # glibc answers a ::1 line as 127.0.0.1 for AF_INET
+
+
+@pytest.mark.needs("mount_namespaces", "network_namespaces")
+def test_private_hosts_file_inside_a_namespace():
+    with sandbox.namespace("hosts") as ns:
+        got = sandbox.call_with_hosts("198.18.0.9 lab-only\n", "loopedu.localhost:addresses_of",
+                                      "lab-only", inside=ns)
+    assert got == ["198.18.0.9"]
+
+
+def test_private_hosts_unavailable_says_why():
+    with sandbox.assume(mount_namespaces=Capability(False, "no unshare here")):
+        with pytest.raises(sandbox.NamespaceUnavailable, match="no unshare here"):
+            sandbox.call_with_hosts("", "loopedu.localhost:addresses_of")
+
+
+# ---- children ----
+
+def test_typed_results_cross_the_process_boundary():
+    from loopedu.servers import Probe
+
+    got = children.call([], "loopedu.servers:probe", "127.0.0.1")
+    assert isinstance(got, Probe) and got.connect == Outcome(Kind.CONNECTED)
+    data = {("a", 1): (Outcome(Kind.BIND_FAILED, "EADDRNOTAVAIL"), [b"\x00\xff"])}
+    assert children.decode(json.loads(json.dumps(children.encode(data)))) == data
+
+
+def test_child_errors_and_refusals_are_clear():
+    with pytest.raises(children.ChildError, match="ValueError"):
+        children.call([], "loopedu.stats:percentile", [], 0.5)
+    with pytest.raises(ValueError, match="loopedu functions"):
+        children.call([], "os:system", "true")
+    with pytest.raises(children.ChildError, match="only loopedu types"):
+        children.decode({"__dataclass__": "subprocess:Popen", "fields": {}})
+
+
+def test_a_silent_child_times_out_instead_of_hanging():
+    start = time.monotonic()
+    with children.start([], "loopedu.lan:serve", ["127.0.0.1"]) as child:
+        ports = child.receive(timeout=20)
+        assert isinstance(ports["127.0.0.1"], int)
+        # the service now waits for the parent: it says nothing
+        with pytest.raises(children.ChildError, match="said nothing for 0.5 s"):
+            child.receive(timeout=0.5)
+    with pytest.raises(children.ChildError, match="no answer in 1 s"):
+        children.call([], "loopedu.measure.latency:rtt", count=10**8, timeout=1)
+    assert time.monotonic() - start < 20
+
+
+@needs_netns
+def test_no_signal_handler_or_exit_hook_is_installed_in_the_learners_process():
+    import atexit
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    hooks = atexit._ncallbacks()
+    with sandbox.namespace("quiet"):
+        pass
+    sandbox.isolated_call("loopedu.connections:family_of", "::1")
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    assert atexit._ncallbacks() == hooks
