@@ -115,8 +115,9 @@ def test_ping_reads_the_system_pings_output(monkeypatch, tmp_path):
 def test_unprivileged_icmp_socket_where_ping_group_range_allows_it():
     with netns() as ns:
         closed = ns.call("loopedu.measure:ping", "127.0.0.1", count=2, methods=("datagram",))
-        # the sysctl is per namespace: the host's own setting is untouched
-        ns.set_sysctl("net.ipv4.ping_group_range", "0 2147483647")
+        # the sysctl is per namespace: the host's own setting is untouched. Group 0 is
+        # the child's own (root, or root of its user namespace, where only it is mapped)
+        ns.set_sysctl("net.ipv4.ping_group_range", "0 0")
         opened = ns.call("loopedu.measure:ping", "127.0.0.1", count=2, methods=("datagram",))
     assert closed.method is None and "datagram" in closed.tried
     assert (opened.method, opened.replies) == ("datagram", 2)

@@ -131,10 +131,7 @@ def ping(address: str = "127.0.0.1", count: int = 3, timeout: float = 1.0,
     """Ping ``address`` (loopback or a lab address only) from Python.
 
     Tries each of ``methods`` (see :data:`PING_METHODS`) until one can send; returns a
-    :class:`Ping`.
-
-    >>> ping("127.0.0.1", count=1).replies
-    1
+    :class:`Ping` (``method`` None where this user may use none of them).
 
     Introduced in notebooks/03-bind-address.ipynb.
     """

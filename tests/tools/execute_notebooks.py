@@ -48,10 +48,12 @@ def execute(py: Path, timeout: int = 120, save: bool = True) -> float:
 
 
 def main(argv: list[str]) -> int:
-    os.environ.setdefault("LOOPEDU_HOME", tempfile.mkdtemp(prefix="loopedu-authoring-"))
-    for py in sources(argv):
-        elapsed = execute(py)
-        print(f"{py.relative_to(ROOT)}: executed in {elapsed:.1f} s")
+    # the kernels record exercise passes: in a private folder, never the author's own
+    with tempfile.TemporaryDirectory(prefix="loopedu-authoring-") as home:
+        os.environ.setdefault("LOOPEDU_HOME", home)
+        for py in sources(argv):
+            elapsed = execute(py)
+            print(f"{py.relative_to(ROOT)}: executed in {elapsed:.1f} s")
     return 0
 
 
