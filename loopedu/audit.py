@@ -181,9 +181,11 @@ def listening_sockets() -> list[Listening]:
 def exposure_report(rows, could_not_see=()) -> str:
     """A short text: what on this machine is open to the network, and why that matters.
 
-    >>> exposure_report([Listening("0.0.0.0", 8000, "tcp", None, None, True)]
-    ...                 ).splitlines()[:2]
-    ['1 of 1 listening sockets can be reached from other machines:', '  tcp  0.0.0.0:8000   an unknown process, on every interface']
+    >>> report = exposure_report([Listening("0.0.0.0", 8000, "tcp", None, None, True)])
+    >>> for line in report.splitlines()[:2]:
+    ...     print(line)
+    1 of 1 listening sockets can be reached from other machines:
+      tcp  0.0.0.0:8000   an unknown process, on every interface
 
     Introduced in notebooks/03-bind-address.ipynb.
     """

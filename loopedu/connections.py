@@ -201,9 +201,10 @@ def same_endpoint(peer: tuple, local: tuple) -> bool:
     """True when the peer a server accepted is the client whose own address is
     ``local``, also when a dual-stack server sees it as ``::ffff:a.b.c.d``.
 
-    >>> same_endpoint(("::ffff:127.0.0.1", 40000), ("127.0.0.1", 40000))
+    >>> port = 40000   # the client's own ephemeral port
+    >>> same_endpoint(("::ffff:127.0.0.1", port), ("127.0.0.1", port))
     True
-    >>> same_endpoint(("127.0.0.1", 40001), ("127.0.0.1", 40000))
+    >>> same_endpoint(("127.0.0.1", port + 1), ("127.0.0.1", port))
     False
 
     Introduced in notebooks/03-bind-address.ipynb.

@@ -69,7 +69,8 @@ def this_platform() -> str:
 
 
 def hosts_file_path() -> str:
-    """Where this OS keeps its hosts file (Windows: ``%SystemRoot%\\System32\\drivers\\etc\\hosts``).
+    """Where this OS keeps its hosts file
+    (Windows: ``%SystemRoot%\\System32\\drivers\\etc\\hosts``).
 
     Introduced in notebooks/00-start-here.ipynb.
     """

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import loopedu.exercises as ex
 from loopedu.exercises import (Feedback, catalog, check, exercise, expect_choice,
                                expect_equal, expect_mapping, expect_set, hint, progress,
                                progress_report)

@@ -3,7 +3,6 @@ file, or with the model), Unix socket versus TCP."""
 
 import os
 import socket
-import sys
 from pathlib import Path
 
 import pytest

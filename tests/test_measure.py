@@ -1,7 +1,6 @@
 """Interface counters, ping and round trips: loopback traffic stays on lo, lo can be
 down, and one echo server and one statistics helper behind every latency figure."""
 
-import json
 import socket
 import stat
 import sys

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from loopedu import bind_demos, experiments, lan, plots, sandbox
+from loopedu import experiments, plots, sandbox
 from loopedu.experiments import reachability, reachability_details, reachability_matrix
 from loopedu.platforms import PLATFORM_SOURCES
-from netns_helpers import netns, run_in
+from netns_helpers import netns
 
 needs_netns = pytest.mark.needs("network_namespaces")
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")

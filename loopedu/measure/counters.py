@@ -83,8 +83,8 @@ def _move_bytes(total: int, chunk: int = 1 << 16) -> int:
 @dataclass(frozen=True)
 class Counters:
     """What :func:`counter_experiment` saw: ``before``, ``after`` and ``delta`` map each
-    interface to ``{"sent", "recv"}`` in bytes; ``loopback`` names the loopback interface (None if none was found); ``note``
-    says what this OS does not report."""
+    interface to ``{"sent", "recv"}`` in bytes; ``loopback`` names the loopback
+    interface (None if none was found); ``note`` says what this OS does not report."""
 
     megabytes: float
     bytes_moved: int
