@@ -1,9 +1,10 @@
 """Test isolation for every path the test command accepts (tests/, notebooks/,
 exercises/, or a single file): loaded by pytest for anything under this folder.
 
-- LOOPEDU_HOME points at a fresh private folder for the whole run, set before any
-  notebook kernel starts (kernels inherit it), so no test, doctest or notebook ever
-  writes the learner's real progress; the folder is removed at exit.
+- LOOPEDU_HOME and LOOPEDU_WORKSPACE point into a fresh private folder for the whole
+  run, set before any notebook kernel starts (kernels inherit them), so no test, doctest
+  or notebook ever writes the learner's real progress or workspace; the folder is
+  removed at exit.
 - Every test must leave ``os.environ`` and the working directory as it found them: an
   autouse check fails the test that changed them (and puts them back).
 """
@@ -17,6 +18,7 @@ import pytest
 
 _HOME = tempfile.mkdtemp(prefix="loopedu-test-home-")
 os.environ["LOOPEDU_HOME"] = _HOME
+os.environ["LOOPEDU_WORKSPACE"] = os.path.join(_HOME, "workspace")
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 

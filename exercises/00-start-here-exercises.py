@@ -14,10 +14,11 @@
 # %% [markdown]
 # # Exercises 00 · Start here
 #
-# Answer each question by setting `answer`, then run the cell: `check(...)` says at once
-# whether you are right and, if not, gives a hint towards the answer (never the answer).
-# Run `hint("exercise id")` for more hints. Your passed exercises are remembered on this
-# machine (`loopedu progress` in a terminal).
+# The lesson itself had you write your first connection (exercise 00.first-connection);
+# here are two more questions. Answer each by setting `answer`, then run the cell:
+# `check(...)` says at once whether you are right and, if not, gives a hint towards the
+# answer (never the answer). Run `hint("exercise id")` for more hints. Your passed
+# exercises are remembered on this machine (`loopedu progress` in a terminal).
 
 # %%
 from loopedu.exercises import check, hint
@@ -25,7 +26,8 @@ from loopedu.exercises import check, hint
 # %% [markdown]
 # ## 1. Which address does this notebook use to talk to its kernel?
 #
-# Lesson 00 read the kernel's connection file. Give the IP address in it (a string).
+# Lesson 00 read the kernel's connection file. Give the IP address in it (a string), or
+# read it yourself with `loopedu.kernel_link.connection_info()`.
 
 # %%
 # NBVAL_CHECK_OUTPUT

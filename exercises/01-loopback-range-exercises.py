@@ -15,8 +15,7 @@
 # # Exercises 01 · The loopback range
 #
 # Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
-# Computing an answer in Python is encouraged: `2 ** 24` is as good an answer as
-# `16777216`.
+# Computing an answer in Python is encouraged: `2 ** 8` is as good an answer as `256`.
 
 # %%
 from loopedu.exercises import check, hint
@@ -83,26 +82,11 @@ answer = ["reserved_by_protocol"]
 check("01.registry-flags", answer)
 
 # %% [markdown]
-# ## 5. Who chose the `.1` in 127.0.0.1?
+# ## 5. On a Mac with default settings, what does binding 127.0.0.2 do?
 
 # %%
 from loopedu.exercises.lesson01 import HISTORY_OPTIONS, MACOS_OPTIONS
 
-for letter, text in HISTORY_OPTIONS.items():
-    print(f"({letter}) {text}")
-
-# %%
-# NBVAL_CHECK_OUTPUT
-answer = None  # replace None with a letter
-### BEGIN SOLUTION
-answer = "c"
-### END SOLUTION
-check("01.history", answer)
-
-# %% [markdown]
-# ## 6. On a Mac with default settings, what does binding 127.0.0.2 do?
-
-# %%
 for letter, text in MACOS_OPTIONS.items():
     print(f"({letter}) {text}")
 
@@ -113,3 +97,18 @@ answer = None  # replace None with a letter
 answer = "b"
 ### END SOLUTION
 check("01.macos-127-0-0-2", answer)
+
+# %% [markdown]
+# ## 6. Who chose the `.1` in 127.0.0.1?
+
+# %%
+for letter, text in HISTORY_OPTIONS.items():
+    print(f"({letter}) {text}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = None  # replace None with a letter
+### BEGIN SOLUTION
+answer = "c"
+### END SOLUTION
+check("01.history", answer)

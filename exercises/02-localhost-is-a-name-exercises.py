@@ -16,16 +16,20 @@
 #
 # Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
 # Predict first; the sandbox of lesson 02 (`loopedu.widgets.hosts_sandbox()`) lets you
-# check yourself afterwards.
+# check yourself afterwards (it answers with your machine's /etc/host.conf, and says
+# which setting that is).
 
 # %%
 from loopedu.exercises import check, hint
-from loopedu.exercises.lesson02 import BROKEN_HOSTS, PREDICT_HOSTS, PREDICT_QUERIES
+from loopedu.exercises.lesson02 import (BROKEN_HOSTS, DB_CLIENTS, PREDICT_HOSTS,
+                                        PREDICT_QUERIES)
 
 # %% [markdown]
 # ## 1. What does getaddrinfo answer from this hosts file?
 #
-# The hosts file:
+# Assume glibc on Linux, `hosts: files` in nsswitch.conf, and an `/etc/host.conf` that
+# says `multi on`, as Debian and Ubuntu ship it (glibc's own default is off, and then
+# only the first matching line answers). The hosts file:
 
 # %%
 print(PREDICT_HOSTS)
@@ -34,7 +38,7 @@ for query, (name, family) in PREDICT_QUERIES.items():
 
 # %% [markdown]
 # For each query give the list of addresses getaddrinfo returns, in order, duplicates
-# included (`[]` if the name does not resolve).
+# included (`[]` if the name does not resolve). A list even for one address: `["::1"]`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -115,3 +119,40 @@ def connect_first_working(addresses, port):
 answer = connect_first_working
 ### END SOLUTION
 check("02.fix-client", answer)
+
+# %% [markdown]
+# ## 4. Unix socket or TCP?
+#
+# On Linux, with no environment variable (`PGHOST`, `MYSQL_HOST`...) or option file
+# changing the defaults, which transport does each client use to reach a database
+# server on this machine: a Unix-domain socket file (`"unix"`) or TCP/IP (`"tcp"`)?
+# `mysql` is MySQL's client; `psql` is PostgreSQL's, built on its client library,
+# libpq. Sources to look in: the MySQL Reference Manual, "Connecting to the MySQL
+# Server Using Command Options", and the libpq documentation, "Parameter Key Words",
+# `host`.
+
+# %%
+for client in DB_CLIENTS:
+    print(client)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {
+    "mysql -h localhost": None,
+    "mysql -h 127.0.0.1": None,
+    "mysql -h localhost --protocol=TCP": None,
+    "psql": None,
+    "psql -h localhost": None,
+    "psql -h /var/run/postgresql": None,
+}
+### BEGIN SOLUTION
+answer = {
+    "mysql -h localhost": "unix",
+    "mysql -h 127.0.0.1": "tcp",
+    "mysql -h localhost --protocol=TCP": "tcp",
+    "psql": "unix",
+    "psql -h localhost": "tcp",
+    "psql -h /var/run/postgresql": "unix",
+}
+### END SOLUTION
+check("02.db-transport", answer)

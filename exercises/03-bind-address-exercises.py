@@ -50,13 +50,28 @@ answer = {"127.0.0.1 -> 127.0.0.1": "connected", "127.0.0.1 -> 127.0.0.2": "refu
 check("03.predict-matrix", answer)
 
 # %% [markdown]
-# ## 2. Choose the bind address
+# ## 2. Can the phone reach the laptop?
+#
+# A laptop and a phone share a Wi-Fi network. The laptop runs four servers, bound to
+# 127.0.0.1, 0.0.0.0, ::1 and ::. The phone connects to the laptop's LAN address (IPv4
+# or IPv6, as fits each server). Which servers does it reach? (`True` or `False`.)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {"127.0.0.1": None, "0.0.0.0": None, "::1": None, "::": None}
+### BEGIN SOLUTION
+answer = {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}
+### END SOLUTION
+check("03.phone-reaches", answer)
+
+# %% [markdown]
+# ## 3. Choose the bind address
 #
 # For each scenario, which address should the server bind: `"127.0.0.1"` or
 # `"0.0.0.0"`? Follow the lesson's rule: the most restrictive bind that meets the need.
 
 # %%
-from loopedu.exercises.lesson03 import AUDIT_ROWS, SCENARIOS, format_audit_rows
+from loopedu.exercises.lesson03 import SCENARIOS
 
 for key, text in SCENARIOS.items():
     print(f"{key + ':':<18}{text}")
@@ -74,21 +89,3 @@ answer = {"dev server": "127.0.0.1", "phone test": "0.0.0.0", "database": "127.0
           "app behind proxy": "127.0.0.1"}
 ### END SOLUTION
 check("03.choose-bind", answer)
-
-# %% [markdown]
-# ## 3. Read an audit
-#
-# Here is the (made-up) audit of a laptop's listening sockets, as `loopedu audit` prints
-# one. Which services can another machine on the network reach? Give a list of process
-# names.
-
-# %%
-print(format_audit_rows(AUDIT_ROWS))
-
-# %%
-# NBVAL_CHECK_OUTPUT
-answer = None  # replace None with a list of process names
-### BEGIN SOLUTION
-answer = ["sshd", "mysqld", "python3", "node", "avahi-daemon"]
-### END SOLUTION
-check("03.read-audit", answer)

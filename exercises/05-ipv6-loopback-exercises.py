@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Exercises 04 · IPv6 ::1
+# # Exercises 05 · IPv6 ::1
 #
 # Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
 # Work the notation out by hand first; `loopedu.ipv6` can check you afterwards.
@@ -23,16 +23,16 @@ from loopedu.exercises import check, hint
 # %% [markdown]
 # ## 1. Compress
 #
-# A careless tool printed `2001:0DB8:0000:0000:0001:0000:0000:0001`. Write it in its
+# A careless tool printed `2001:0DB8:0000:0001:0000:0000:0000:00AB`. Write it in its
 # RFC 5952 canonical form (a string).
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # replace None with a string
 ### BEGIN SOLUTION
-answer = "2001:db8::1:0:0:1"
+answer = "2001:db8:0:1::ab"
 ### END SOLUTION
-check("04.compress", answer)
+check("05.compress", answer)
 
 # %% [markdown]
 # ## 2. Expand
@@ -45,15 +45,16 @@ answer = None  # replace None with a string
 ### BEGIN SOLUTION
 answer = "2001:0db8:0000:0000:0000:ff00:0042:8329"
 ### END SOLUTION
-check("04.expand", answer)
+check("05.expand", answer)
 
 # %% [markdown]
 # ## 3. Predict dual stack (Linux)
 #
 # A server listens on `[::]`, port P, with IPV6_V6ONLY **off**, then again with it
 # **on**. For each key, predict: `"connected"` or `"refused"` for the IPv4 client
-# connecting to 127.0.0.1:P; the address the server sees; `"ok"` or the errno name
-# (such as `"EADDRINUSE"`) for another socket binding 0.0.0.0:P while the listener runs.
+# connecting to 127.0.0.1:P; the address the server sees (any spelling of it); `"ok"` or
+# the errno name (such as `"EADDRINUSE"`) for another socket binding 0.0.0.0:P while the
+# listener runs.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -69,11 +70,12 @@ answer = {"off: IPv4 to 127.0.0.1": "connected", "off: server sees": "::ffff:127
           "off: bind 0.0.0.0 same port": "EADDRINUSE", "on: IPv4 to 127.0.0.1": "refused",
           "on: bind 0.0.0.0 same port": "ok"}
 ### END SOLUTION
-check("04.dual-stack", answer)
+check("05.dual-stack", answer)
 
 # %% [markdown]
-# Now run it and compare with your prediction (on Linux with IPv6 on, it matches the
-# key; elsewhere the platform's default may differ, which is the point of lesson 04):
+# Now run it and compare with your prediction. On Linux it matches the key; elsewhere
+# the platform may differ (OpenBSD has no mapped addresses at all), which is the point of
+# the lesson's table of defaults:
 
 # %%
 from loopedu import experiments
@@ -84,11 +86,12 @@ print(experiments.dual_stack_key(experiments.dual_stack()))
 # ## 4. The broken locality check
 #
 # A server listens on `[::]` (dual stack) and runs `is_local(host)` on each client's
-# address, `host = conn.getpeername()[0]`. Which body of `is_local` wrongly rejects a
-# client that connected to 127.0.0.1, on Python 3.11?
+# address, `host = conn.getpeername()[0]`. It runs on a Python **without** the fix for
+# CPython issue gh-117566 (yours may have it: the answer is about one that does not).
+# Which body of `is_local` wrongly rejects a client that connected to 127.0.0.1?
 
 # %%
-from loopedu.exercises.lesson04 import LOCALITY_OPTIONS
+from loopedu.exercises.lesson05 import LOCALITY_OPTIONS
 
 for letter, code in LOCALITY_OPTIONS.items():
     print(f"({letter}) return {code}")
@@ -99,4 +102,39 @@ answer = None  # replace None with a letter
 ### BEGIN SOLUTION
 answer = "a"
 ### END SOLUTION
-check("04.locality-check", answer)
+check("05.locality-check", answer)
+
+# %% [markdown]
+# What does *your* Python say? A real dual-stack server on `::` (in a network namespace
+# of its own where the machine allows it) accepts a client from 127.0.0.1 and asks
+# option (a)'s question and `loopedu.addresses.is_loopback`'s:
+
+# %%
+demo = experiments.locality_check_demo()
+print(f"Python {demo.python}: the server saw {demo.server_saw}")
+print(f"  ipaddress.ip_address(host).is_loopback -> {demo.naive}")
+print(f"  loopedu.addresses.is_loopback(host)    -> {demo.loopedu}")
+
+# %% [markdown]
+# ## 5. IPv6 switched off
+#
+# A server makes an `AF_INET6` socket and binds `::1`. What does it end with (`"ok"` or
+# the errno name of the first call that fails) on a machine with IPv6 **disabled**
+# (`net.ipv6.conf.all.disable_ipv6=1`, as in many containers), and on one whose kernel
+# has IPv6 **compiled out**? And on the machine with IPv6 disabled, does an IPv4 client
+# connecting to 127.0.0.1 reach a socket on `[::]` with IPV6_V6ONLY off (`"connected"` or
+# `"refused"`)?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {
+    "IPv6 disabled: bind ::1": None,
+    "IPv6 compiled out: bind ::1": None,
+    "IPv6 disabled: IPv4 client to [::]": None,
+}
+### BEGIN SOLUTION
+answer = {"IPv6 disabled: bind ::1": "EADDRNOTAVAIL",
+          "IPv6 compiled out: bind ::1": "EAFNOSUPPORT",
+          "IPv6 disabled: IPv4 client to [::]": "connected"}
+### END SOLUTION
+check("05.ipv6-off", answer)

@@ -33,7 +33,9 @@ what gathers and shows them
 - ``loopedu.widgets``      ipywidgets front ends over pure functions
 
 front ends
-- ``loopedu.exercises``    checks with instant feedback, hints, progress, student versions
+- ``loopedu.exercises``    checks with instant feedback, hints, predictions, progress,
+  student versions
+- ``loopedu.workspace``    the learner's own copy of every lesson and exercise
 - ``loopedu.cli``          the ``loopedu`` command
 - ``loopedu.bootstrap``    the README's Quick start (standard library only)
 """

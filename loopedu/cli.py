@@ -1,6 +1,8 @@
 """The ``loopedu`` command: the course from a terminal.
 
-    loopedu lab [JUPYTERLAB ARGS...]   open the course in JupyterLab, bound to 127.0.0.1
+    loopedu lab [JUPYTERLAB ARGS...]   your workspace, updated, in JupyterLab on 127.0.0.1
+    loopedu lab --reference [ARGS...]  open the course checkout itself (instructors)
+    loopedu workspace [DIR] [--json]   write or update your workspace (--from COURSE)
     loopedu doctor [--json]            what this machine allows, lesson by lesson
     loopedu progress [--json]          the exercises you have passed
     loopedu student SRC... -o DIR      student versions of exercise notebooks
@@ -28,7 +30,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .release import OutputError
+from .release import Outcome, OutputError
 
 __all__ = ["main", "course_root", "lab_command", "CliError"]
 
@@ -56,8 +58,27 @@ def course_root(start: Path | None = None) -> Path:
                    "run this from the folder you cloned the course into")
 
 
-def lab_command(extra: list[str], root: Path, is_root: bool) -> list[str]:
-    """The JupyterLab command line ``loopedu lab`` runs.
+#: What ``loopedu lab --reference`` hides from the file browser besides JupyterLab's own
+#: defaults: the lessons' jupytext sources (``notebooks/NN-slug.py``).
+HIDDEN_SOURCES = "[0-9][0-9]-*.py"
+_JUPYTER_HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~"]  # if unknown
+
+
+def _default_hide_globs() -> list[str]:
+    """jupyter_server's own ``ContentsManager.hide_globs``, from the installed version."""
+    try:
+        from jupyter_server.services.contents.manager import ContentsManager
+
+        return list(ContentsManager.class_traits()["hide_globs"].default())
+    except Exception:  # not importable here: the defaults of jupyter_server 2
+        return list(_JUPYTER_HIDE_GLOBS)
+
+
+def lab_command(extra: list[str], root: Path, is_root: bool,
+                reference: bool = False) -> list[str]:
+    """The JupyterLab command line ``loopedu lab`` runs, serving the folder ``root``
+    (the learner's workspace; the course checkout with ``reference``, where the
+    lessons' jupytext sources are hidden from the file browser).
 
     It binds 127.0.0.1, so only programs on this machine can reach the server; the
     learner's own arguments come last and win (``--ip`` included, at their own risk).
@@ -71,6 +92,9 @@ def lab_command(extra: list[str], root: Path, is_root: bool) -> list[str]:
            "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb"]
     if is_root:
         cmd.append("--allow-root")
+    if reference:  # a list option given once per item; the learner's own add to it
+        cmd += [f"--ContentsManager.hide_globs={pattern}"
+                for pattern in [*_default_hide_globs(), HIDDEN_SOURCES]]
     cmd.append(f"--ServerApp.root_dir={root}")
     return cmd + list(extra)
 
@@ -78,7 +102,21 @@ def lab_command(extra: list[str], root: Path, is_root: bool) -> list[str]:
 def _lab(args) -> int:
     from .sandbox import is_root as running_as_root
 
-    root = course_root()
+    course = course_root()
+    if args.reference:
+        root = course
+        print(f"loopedu: the reference course in {root} (solutions and outputs included; "
+              "the jupytext sources are hidden)", file=sys.stderr)
+    else:
+        from .workspace import update_workspace
+
+        update = update_workspace(course)
+        root = update.path
+        print(f"loopedu: your workspace is {root}: edit freely, loopedu never overwrites "
+              f"your changes\nloopedu: {update.summary()}", file=sys.stderr)
+        for result in update.changed:
+            if result.outcome is Outcome.KEPT_EDIT:
+                print(f"loopedu: {update.line(result)}", file=sys.stderr)
     is_root = running_as_root()
     print("loopedu: JupyterLab listens on 127.0.0.1 only: programs on this machine can "
           "reach it, nothing on your network can (lessons 00 and 03 show why).", file=sys.stderr)
@@ -88,9 +126,18 @@ def _lab(args) -> int:
     from .bootstrap import hand_over  # POSIX: this process becomes JupyterLab
 
     try:
-        return hand_over(lab_command(args.jupyter_args, root, is_root), root)
+        return hand_over(lab_command(args.jupyter_args, root, is_root, args.reference), root)
     except KeyboardInterrupt:
         return 130
+
+
+def _workspace(args) -> int:
+    from .workspace import update_workspace
+
+    course = Path(args.course) if args.course else course_root()
+    update = update_workspace(course, args.dir)
+    print(json.dumps(update.to_dict(), indent=2) if args.json else update.report())
+    return 0
 
 
 def _doctor(args) -> int:
@@ -168,9 +215,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    lab = sub.add_parser("lab", help="open the course in JupyterLab (bound to 127.0.0.1); "
-                         "further arguments are passed on to JupyterLab")
+    lab = sub.add_parser("lab", allow_abbrev=False,
+                         help="update your workspace and open it in JupyterLab (bound to "
+                         "127.0.0.1); further arguments are passed on to JupyterLab")
+    lab.add_argument("--reference", action="store_true",
+                     help="instructors: open the course checkout itself (solutions "
+                     "included), the jupytext sources hidden")
     lab.set_defaults(func=_lab)
+
+    ws = sub.add_parser("workspace", help="write your own copy of the lessons and "
+                        "exercises, or bring it up to date (never over your edits)")
+    ws.add_argument("dir", nargs="?", metavar="DIR",
+                    help="default: $LOOPEDU_WORKSPACE, else ~/loopedu-workspace")
+    ws.add_argument("--from", dest="course", metavar="COURSE",
+                    help="the course checkout to copy from (default: this one)")
+    ws.add_argument("--json", action="store_true", help="print JSON")
+    ws.set_defaults(func=_workspace)
 
     doc = sub.add_parser("doctor", help="what this machine allows, lesson by lesson")
     doc.add_argument("--json", action="store_true", help="print JSON")
@@ -191,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--json", action="store_true", help="print JSON")
     aud.set_defaults(func=_audit)
 
-    exp = sub.add_parser("experiment", help="run one of lesson 03's experiments")
+    exp = sub.add_parser("experiment", help="run one of the experiments of lessons 03 and 04")
     exp.add_argument("name", choices=["reachability", "lan", "counters", "ping"],
                      help="reachability: bind x destination matrix; lan: laptop/phone "
                      "namespaces (Linux, root); counters: interface bytes while 10 MB "
@@ -209,6 +269,9 @@ def _is_user_error(exc: BaseException) -> bool:
     student = sys.modules.get("loopedu.exercises.student")
     if student is not None:  # loaded whenever one of its errors can have been raised
         known.append(student.StudentBuildError)
+    workspace = sys.modules.get("loopedu.workspace")
+    if workspace is not None:
+        known.append(workspace.WorkspaceError)
     return isinstance(exc, tuple(known))
 
 

@@ -15,14 +15,15 @@ from .platforms import hosts_file_path
 from .sandbox import Capabilities, capabilities
 
 __all__ = ["Report", "LessonPlan", "LESSONS", "report", "lesson_plan", "format_report",
-           "hosts_file_path", "localhost_addresses"]
+           "hosts_file_path", "localhost_addresses", "this_machine"]
 
 #: The lessons that exist, by number and slug (the notebooks in notebooks/).
 LESSONS = (("00", "start-here", "start here"),
            ("01", "loopback-range", "the loopback range"),
            ("02", "localhost-is-a-name", "localhost is a name"),
            ("03", "bind-address", "127.0.0.1 versus 0.0.0.0"),
-           ("04", "ipv6-loopback", "IPv6 ::1"))
+           ("04", "loopback-interface", "lo, an interface like any other"),
+           ("05", "ipv6-loopback", "IPv6 ::1"))
 
 #: The report's capabilities under the names ``loopedu doctor --json`` has always used.
 _KEYS = {"ipv6_loopback": "ipv6_loopback", "whole_127_range": "whole_127_range",
@@ -78,6 +79,24 @@ class Report:
         return data
 
 
+def this_machine(caps: Capabilities | None = None) -> str:
+    """One line saying what made these outputs, for cells whose result depends on the
+    platform or on privilege: ``"Linux, as root, IPv6 on"``.
+
+    >>> import dataclasses
+    >>> from loopedu.sandbox import Capability
+    >>> caps = dataclasses.replace(capabilities(), platform="Linux", root=False,
+    ...                            ipv6_loopback=Capability(False, "off"))
+    >>> this_machine(caps)
+    'Linux, as an ordinary user, IPv6 off'
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    caps = caps or capabilities()
+    who = "as root" if caps.root else "as an ordinary user"
+    return f"{caps.platform}, {who}, IPv6 {'on' if caps.ipv6_loopback else 'off'}"
+
+
 def localhost_addresses(name: str = "localhost") -> list[str]:
     """What getaddrinfo returns for ``name`` here, in order, duplicates kept.
 
@@ -126,9 +145,14 @@ def lesson_plan(caps: Capabilities) -> list[LessonPlan]:
                  plan(3, "partly live", "reachability matrix live (its 0.0.0.0 listeners "
                                         "briefly on your real interfaces); the laptop/phone "
                                         f"LAN explained, because {netns.reason}"))
-    plans.append(plan(4, "live", "dual-stack sockets on ::1 and ::")
+    plans.append(plan(4, "live", "interface counters, ping, and lo taken down in a "
+                                 f"namespace, {_how(netns)}")
+                 if netns else
+                 plan(4, "partly live", "interface counters and ping live; lo taken down is "
+                                        f"explained, because {netns.reason}"))
+    plans.append(plan(5, "live", "dual-stack sockets on ::1 and ::")
                  if caps.ipv6_loopback else
-                 plan(4, "partly live", f"IPv6 is off here ({caps.ipv6_loopback.reason}); "
+                 plan(5, "partly live", f"IPv6 is off here ({caps.ipv6_loopback.reason}); "
                                         "the lesson shows what that breaks"))
     return plans
 
@@ -163,6 +187,7 @@ def format_report(rep: Report) -> str:
     lines.append(f"localhost_addresses {shown}")
     lines.append("")
     lines.append("What runs live on this machine:")
+    width = max((len(p.title) for p in rep.lessons), default=0) + 2
     for p in rep.lessons:
-        lines.append(f"  {p.number} {p.title:<26}{p.mode:<13}{p.why}")
+        lines.append(f"  {p.number} {p.title:<{width}}{p.mode:<13}{p.why}")
     return "\n".join(lines)

@@ -1,11 +1,13 @@
-"""Lesson 04's live experiments: is IPv6 on, dual-stack sockets and IPV6_V6ONLY, the
-"is this client local?" check that IPv4-mapped addresses break, and zones.
+"""Lesson 05's live experiments: is IPv6 on, dual-stack sockets and IPV6_V6ONLY, the
+"is this client local?" check that IPv4-mapped addresses break, and a machine with
+IPv6 switched off.
 
 The experiments that listen on ``::`` run in a network namespace of their own wherever
 one can be made (:func:`loopedu.sandbox.isolated_call`), with this machine's IPv6
-settings, so nothing is reachable from the network while they run.
+settings, so nothing is reachable from the network while they run; :func:`ipv6_off_demo`
+makes a namespace with IPv6 disabled.
 
-Introduced in notebooks/04-ipv6-loopback.ipynb.
+Introduced in notebooks/05-ipv6-loopback.ipynb.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 import ipaddress
 import platform
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .addresses import is_loopback
 from .connections import EXPLAIN_ERRNO, Outcome, errno_name
 from .platforms import DUAL_STACK_DEFAULTS
-from .sandbox import isolated_call
+from .sandbox import (ChildError, NamespaceUnavailable, capabilities, isolated_call,
+                      namespace)
 from .servers import listener, probe
 
 __all__ = ["IPv6Status", "ipv6_status", "DualStackDefault", "platform_dual_stack_default",
            "DualStackCase", "DualStack", "dual_stack", "dual_stack_key", "format_dual_stack",
-           "LocalityCheck", "locality_check_demo", "ZoneDemo", "zone_demo"]
+           "LocalityCheck", "locality_check_demo", "IPv6Off", "ipv6_off_demo",
+           "IPV6_OFF_SYSCTLS"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class IPv6Status:
 def ipv6_status() -> IPv6Status:
     """Bind ::1 and connect to it; never raises.
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     result = probe("::1")
     if result.reached:
@@ -89,7 +93,7 @@ def platform_dual_stack_default(system: str | None = None) -> DualStackDefault:
     >>> platform_dual_stack_default("Windows").documented["v6only"]
     True
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     here = platform.system()
     system = system or here
@@ -169,18 +173,18 @@ def dual_stack(timeout: float = 1.0) -> DualStack:
     >>> str(dual_stack().case(v6only=False).second_bind)   # Linux
     'EADDRINUSE'
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
-    run = isolated_call("loopedu.dual_stack:dual_stack_here", timeout=timeout)
+    run = isolated_call("loopedu.dual_stack:dual_stack_here", timeout)
     cases, exposures = run.result
     return DualStack(ipv6_status(), platform_dual_stack_default(), cases, run.isolated,
                      run.reason, () if run.isolated else exposures)
 
 
 def dual_stack_key(result: DualStack) -> dict:
-    """The outcomes of :func:`dual_stack` in the words of exercise ``04.dual-stack``.
+    """The outcomes of :func:`dual_stack` in the words of exercise ``05.dual-stack``.
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     off, on = result.case(False), result.case(True)
     return {"off: IPv4 to 127.0.0.1": str(off.ipv4_client),
@@ -193,7 +197,7 @@ def dual_stack_key(result: DualStack) -> dict:
 def format_dual_stack(result: DualStack) -> str:
     """The text form of :func:`dual_stack`.
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     lines = []
     for case in result.cases:
@@ -247,74 +251,96 @@ def locality_here(timeout: float = 1.0) -> LocalityCheck:
 def locality_check_demo(timeout: float = 1.0) -> LocalityCheck:
     """A real dual-stack server on ``::`` accepts a client from 127.0.0.1 and asks "is
     this client local?" two ways. Whether ``ipaddress`` unwraps the mapped address
-    depends on the exact Python release (gh-117566, fixed in 3.13 and backported to
-    some 3.12 and 3.11 patch releases): the result says what this one does.
+    depends on the exact Python release (gh-117566, fixed in 3.13, backported to 3.12,
+    reported in 3.11.11): the result says what this one does.
 
     >>> locality_check_demo().loopedu
     True
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
-    return isolated_call("loopedu.dual_stack:locality_here", timeout=timeout).result
+    return isolated_call("loopedu.dual_stack:locality_here", timeout).result
+
+
+#: The switches that turn IPv6 off in a network namespace, as containers often do.
+IPV6_OFF_SYSCTLS = ("net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6",
+                    "net.ipv6.conf.lo.disable_ipv6")
 
 
 @dataclass(frozen=True)
-class ZoneDemo:
-    """What getaddrinfo, bind and connect do with ``fe80::1`` with and without a zone:
-    a sockaddr or errno names (see :func:`zone_demo`)."""
+class IPv6Off:
+    """A network stack with IPv6 switched off (``disable_ipv6=1``), measured.
 
-    zone: str
-    getaddrinfo: object
-    bind_with_zone: str | None
-    bind_string_zone: str
-    connect_without_zone: str
+    ``bind_loopback`` is what binding ::1 gave (``"ok"`` or an errno name);
+    ``dual_stack_bind`` what binding ``::`` with IPV6_V6ONLY off gave, and
+    ``ipv4_client``/``server_saw`` what an IPv4 client to 127.0.0.1 got from that
+    socket and whom the server saw. ``ran`` is False (the rest None) where no such
+    stack was at hand; ``where`` says where it ran, or why it did not."""
+
+    ran: bool
+    where: str
+    bind_loopback: str | None = None
+    dual_stack_bind: str | None = None
+    ipv4_client: Outcome | None = None
+    server_saw: str | None = None
 
 
-def _attempt(action: str, address) -> str:
+def _bind_loopback6() -> str:
     try:
         sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     except OSError as exc:
         return errno_name(exc)
     with sock:
-        sock.settimeout(0.5)
         try:
-            getattr(sock, action)(address)
+            sock.bind(("::1", 0))
             return "ok"
         except OSError as exc:
             return errno_name(exc)
 
 
-def zone_here() -> ZoneDemo:
-    """:func:`zone_demo` on this process's network stack."""
+def ipv6_off_here(timeout: float = 1.0) -> IPv6Off:
+    """:func:`ipv6_off_demo`'s measurements on this process's network stack."""
+    bound = _bind_loopback6()
     try:
-        names = [name for _, name in socket.if_nameindex()]
-    except (OSError, AttributeError):  # no if_nameindex (older Windows Pythons)
-        names = []
-    lo = next((n for n in ("lo", "lo0") if n in names), "lo")
-    try:
-        info = socket.getaddrinfo(f"fe80::1%{lo}", 0, socket.AF_INET6, socket.SOCK_STREAM)
-        sockaddr = info[0][4]
-    except (OSError, UnicodeError) as exc:
-        sockaddr = errno_name(exc) if isinstance(exc, OSError) and exc.errno \
-            else f"gaierror: {exc}"
-    return ZoneDemo(lo, sockaddr,
-                    _attempt("bind", sockaddr) if isinstance(sockaddr, tuple) else None,
-                    _attempt("bind", (f"fe80::1%{lo}", 0)),
-                    _attempt("connect", ("fe80::1", 9)))
+        with listener("::", v6only=False) as srv:
+            outcome, saw = srv.reach("127.0.0.1", timeout)
+    except OSError as exc:
+        return IPv6Off(True, "here", bound, errno_name(exc))
+    return IPv6Off(True, "here", bound, "ok", outcome, saw[0] if saw else None)
 
 
-def zone_demo() -> ZoneDemo:
-    """Link-local addresses need a zone. ``getaddrinfo('fe80::1%lo')`` gives a 4-tuple
-    whose last item is the scope id (lo's interface index); binding that 4-tuple gives
-    EADDRNOTAVAIL (nobody assigned fe80::1 to lo); passing the text ``'fe80::1%lo'``
-    straight to bind() drops the zone (the 2-tuple form sets scope id 0) and gives EINVAL
-    on Linux, as does connecting to ``fe80::1`` with no zone. Runs in a namespace of its
-    own where one can be made, so not even a failed attempt reaches a real link. Never
-    raises.
+def ipv6_off_demo(timeout: float = 1.0) -> IPv6Off:
+    """What fails on a machine with IPv6 disabled, and what does not: binding ::1, and a
+    socket on ``::`` (IPV6_V6ONLY off) taking an IPv4 client.
 
-    >>> zone_demo().connect_without_zone   # Linux
-    'EINVAL'
+    Runs in a network namespace of its own with ``disable_ipv6=1`` (only ``lo``, so
+    nothing is reachable from the network); where IPv6 is already off here, in an
+    isolated copy of this machine's settings. Observed on Linux: ::1 gives
+    EADDRNOTAVAIL, while the socket on ``::`` still binds and still takes IPv4, seen
+    as ``::ffff:127.0.0.1``. Never raises: ``ran`` is False where IPv6 is on and no
+    namespace can be made.
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    >>> r = ipv6_off_demo()   # Linux with network namespaces
+    >>> r.bind_loopback, str(r.ipv4_client), r.server_saw
+    ('EADDRNOTAVAIL', 'connected', '::ffff:127.0.0.1')
+
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
-    return isolated_call("loopedu.dual_stack:zone_here").result
+    if not ipv6_status().available:
+        run = isolated_call("loopedu.dual_stack:ipv6_off_here", timeout)
+        return replace(run.result,
+                       where=f"this machine, where IPv6 is already off ({run.reason})")
+    can = capabilities().network_namespaces
+    reason = can.reason
+    if can:
+        try:
+            with namespace("ipv6off") as ns:
+                for key in IPV6_OFF_SYSCTLS:
+                    ns.set_sysctl(key, 1)
+                result = ns.call("loopedu.dual_stack:ipv6_off_here", timeout)
+            return replace(result, where="a network namespace of its own with only lo and "
+                                         "disable_ipv6=1")
+        except (NamespaceUnavailable, ChildError, OSError) as exc:
+            reason = str(exc)
+    return IPv6Off(False, f"not run: IPv6 is on here, and no namespace with it off could "
+                          f"be made ({reason})")

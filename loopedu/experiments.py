@@ -11,7 +11,7 @@ from .audit import listening_sockets
 from .bind_demos import connect_to_any_demo, eaddrinuse_demo, port_shadowing_demo
 from .connections import EXPLAIN_ERRNO
 from .dual_stack import (dual_stack, dual_stack_key, format_dual_stack, ipv6_status,
-                         locality_check_demo, platform_dual_stack_default, zone_demo)
+                         locality_check_demo, platform_dual_stack_default)
 from .lan import (format_lan, lan_exposure, lan_exposure_details, lan_fallback)
 from .loopback_range import probe_addresses, probe_loopback
 from .measure import format_rtt, loopback_rtt, rtt, unix_vs_tcp
@@ -28,4 +28,4 @@ __all__ = ["DEFAULT_BINDS", "DEFAULT_TARGETS", "DUAL_STACK_DEFAULTS", "EXPLAIN_E
            "locality_check_demo", "loopback_rtt", "platform_dual_stack_default",
            "platform_notes", "port_shadowing_demo", "probe_addresses", "probe_loopback",
            "reachability", "reachability_details", "reachability_matrix", "rtt",
-           "unix_vs_tcp", "zone_demo"]
+           "unix_vs_tcp"]

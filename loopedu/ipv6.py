@@ -1,4 +1,4 @@
-"""IPv6 notation for lesson 04, "IPv6 ::1": the 128 bits, expansion and compression.
+"""IPv6 notation for lesson 05, "IPv6 ::1": the 128 bits, expansion and compression.
 
 RFC 4291 section 2.2 allows many spellings of one IPv6 address: leading zeros may be
 dropped in each 16-bit group, one run of zero groups may be written ``::``, and the
@@ -13,7 +13,7 @@ digits, a character that is not hex, too many groups), reusing the messages of
 :func:`loopedu.addresses.parse_address` for what is not IPv6 at all (empty text, a
 port, a CIDR block, a host name). Pure functions, standard library only.
 
-Introduced in notebooks/04-ipv6-loopback.ipynb.
+Introduced in notebooks/05-ipv6-loopback.ipynb.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Parsed:
     >>> p.groups, p.double_colon, p.filled
     ((8193, 3512, 0, 0, 0, 0, 0, 1), 2, 5)
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
 
     text: str
@@ -101,7 +101,7 @@ def parse(text) -> Parsed:
     ...
     ValueError: '1::2::3' has '::' twice: '::' stands for one run of zero groups, and with two nobody can tell how many zeros each one holds (RFC 4291 section 2.2)
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     if isinstance(text, ipaddress.IPv6Address):
         text = str(text)
@@ -192,7 +192,7 @@ def expand(text) -> str:
     >>> expand("::ffff:127.0.0.1")
     '0000:0000:0000:0000:0000:ffff:7f00:0001'
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     parsed = parse(text)
     return _with_zone(_full(parsed.groups), parsed)
@@ -204,7 +204,7 @@ def zero_runs(groups) -> list[tuple[int, int]]:
     >>> zero_runs((0x2001, 0xdb8, 0, 0, 1, 0, 0, 1))
     [(2, 2), (5, 2)]
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     runs, start = [], None
     for i, g in enumerate(list(groups) + [1]):
@@ -240,7 +240,7 @@ def compress(text, mixed: bool = True) -> str:
     ``::`` (the first on a tie), a lone zero group kept as ``0``. With ``mixed`` (the
     default) an IPv4-mapped address keeps its last 32 bits dotted, ``::ffff:127.0.0.1``,
     as RFC 5952 section 5 recommends and glibc's inet_ntop prints; ``mixed=False`` gives
-    all-hex ``::ffff:7f00:1``, what Python 3.11's ``ipaddress`` prints.
+    all-hex ``::ffff:7f00:1``, what some Python releases' ``ipaddress`` prints.
 
     >>> compress("0000:0000:0000:0000:0000:0000:0000:0001")
     '::1'
@@ -249,7 +249,7 @@ def compress(text, mixed: bool = True) -> str:
     >>> compress("2001:db8:0:1:1:1:1:1")
     '2001:db8:0:1:1:1:1:1'
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     return _canonical(parse(text), mixed)
 
@@ -278,7 +278,7 @@ def explain(text) -> list[str]:
     5. Write the longest run as '::', the first on a tie (RFC 5952 sections 4.2.1 and
        4.2.3): 2001:db8::1:0:0:1
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     parsed = parse(text)
     groups = parsed.groups
@@ -329,7 +329,7 @@ def bit_rows(text="::1") -> list[tuple[int, str, str]]:
     >>> bit_rows("::1")[-1]
     (8, '0001', '0000000000000001')
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     return [(i, f"{g:04x}", f"{g:016b}") for i, g in enumerate(parse(text).groups, 1)]
 
@@ -340,7 +340,7 @@ def format_bits(text="::1") -> str:
     >>> print(format_bits("::1").splitlines()[-1])
     group 8  0001  0000 0000 0000 0001   bits 113-128
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     lines = []
     for i, hexed, bits in bit_rows(text):

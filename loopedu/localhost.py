@@ -1,30 +1,38 @@
 """``localhost`` is a name: the resolver's path to it, the model beside the real
 resolver, and the ::1-first trap.
 
+What glibc answers from a hosts file depends on one more file: /etc/host.conf. With
+``multi on`` (as Debian and Ubuntu ship it) every matching hosts line answers; with
+``multi off`` (glibc's built-in default) only the first does; the environment variable
+``RESOLV_MULTI`` overrides the file (``resolv/res_hconf.c``,
+``nss/nss_files/files-hosts.c``). The functions here say which setting they used.
+
 Introduced in notebooks/02-localhost-is-a-name.ipynb.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .connections import connect_outcome, is_lab_safe
+from .glibc.hostconf import HostConf
+from .glibc.machine import Machine
 from .hosts import parse
 from .platforms import hosts_file_path
 from .sandbox import NamespaceUnavailable, call_with_hosts, capabilities
 from .sandbox.children import ChildError
 from .servers import listener
 
-__all__ = ["nsswitch_hosts", "TRAP_HOSTS", "FAMILIES", "addresses_of", "ResolveTable",
-           "resolve_table",
-           "resolve_report", "ResolverRow", "compare_with_resolver", "Trap", "trap_here",
-           "localhost_trap"]
+__all__ = ["nsswitch_hosts", "TRAP_HOSTS", "FAMILIES", "addresses_of", "multi_here",
+           "addresses_with_multi", "ResolveTable", "resolve_table", "resolve_report",
+           "ResolverRow", "compare_with_resolver", "Trap", "trap_here", "localhost_trap"]
 
-#: The hosts file of the trap: both loopback addresses for localhost, IPv4 listed first.
+#: The hosts file of the trap: the localhost lines Debian's installer writes, IPv4 first.
 TRAP_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
 
 #: The three getaddrinfo families the lesson compares, by name.
@@ -71,33 +79,69 @@ def addresses_of(name: str = "localhost", family: str = "AF_UNSPEC") -> list[str
     return [info[4][0] for info in infos]
 
 
+def multi_here() -> bool:
+    """What glibc in this process reads from /etc/host.conf (and ``RESOLV_MULTI``):
+    True for ``multi on``, every matching hosts line answers; False, only the first.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    return HostConf.from_system().multi
+
+
+def addresses_with_multi(name: str, family: str, multi: bool) -> list[str]:
+    """:func:`addresses_of` with host.conf's ``multi`` set by ``RESOLV_MULTI``.
+
+    Only for a fresh child process (``sandbox.call_with_hosts``): glibc reads host.conf
+    and ``RESOLV_MULTI`` once per process, at its first lookup, so in a process that has
+    already resolved a name the setting would be ignored. The variable is removed again
+    afterwards.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    before = os.environ.get("RESOLV_MULTI")
+    os.environ["RESOLV_MULTI"] = "on" if multi else "off"
+    try:
+        return addresses_of(name, family)
+    finally:
+        if before is None:
+            del os.environ["RESOLV_MULTI"]
+        else:
+            os.environ["RESOLV_MULTI"] = before
+
+
 @dataclass(frozen=True)
 class ResolveTable:
     """What the resolver model answers from a hosts text: ``answers[(name,
     family_name)]`` is a list of addresses (or why the name is not valid), ``problems``
-    the lines glibc skips or reads differently."""
+    the lines glibc skips or reads differently, ``multi`` the host.conf setting used."""
 
     answers: dict
     problems: tuple
+    multi: bool = True
 
 
-def resolve_table(hosts_text, names=("localhost",)) -> ResolveTable:
-    """The model's answer for each name and family from ``hosts_text``.
+def resolve_table(hosts_text, names=("localhost",), multi: bool | None = None) -> ResolveTable:
+    """The model's answer for each name and family from ``hosts_text``, with host.conf
+    ``multi`` as given (``None``: as this machine's /etc/host.conf says).
 
-    >>> resolve_table("127.0.0.1 localhost\\n").answers[("localhost", "AF_INET")]
+    >>> debian = "127.0.0.1 localhost\\n::1 localhost\\n"
+    >>> resolve_table(debian, multi=True).answers[("localhost", "AF_INET")]
+    ['127.0.0.1', '127.0.0.1']
+    >>> resolve_table(debian, multi=False).answers[("localhost", "AF_INET")]
     ['127.0.0.1']
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     parsed = parse(hosts_text)
+    machine = Machine(host_conf=None if multi is None else HostConf(multi=multi))
     answers = {}
     for name in names:
         for fam_name, fam in FAMILIES.items():
             try:
-                answers[(name, fam_name)] = parsed.lookup(name, fam)
+                answers[(name, fam_name)] = parsed.lookup(name, fam, machine=machine)
             except (UnicodeError, ValueError) as exc:
                 answers[(name, fam_name)] = f"not a valid name: {exc}"
-    return ResolveTable(answers, tuple(parsed.problems))
+    return ResolveTable(answers, tuple(parsed.problems), machine.host_conf.multi)
 
 
 def resolve_report(hosts_text: str, names: str = "localhost") -> str:
@@ -128,6 +172,11 @@ def resolve_report(hosts_text: str, names: str = "localhost") -> str:
         lines.append("Lines glibc skips or reads differently:")
         for p in table.problems:
             lines.append(f"  line {p.line}: {p.reason}")
+    lines.append("")
+    lines.append("(glibc's rules, with multi " + ("on" if table.multi else "off")
+                 + " as this machine's /etc/host.conf says: "
+                 + ("every matching line answers)" if table.multi
+                    else "only the first matching line answers)"))
     return "\n".join(lines)
 
 
@@ -154,10 +203,10 @@ def compare_with_resolver(path: str | None = None, names=("localhost",)) -> list
     """This machine's real getaddrinfo beside the model's prediction from its hosts file.
 
     The real resolver is asked only where the hosts file answers and comes first in
-    nsswitch.conf, so no query ever leaves the machine. They can differ for good
-    reasons, which the notebook explains: nsswitch.conf lists more sources than
-    ``files`` (``myhostname``, ``resolve``, ``dns``), or this is not glibc (macOS,
-    Windows, musl).
+    nsswitch.conf, so no query ever leaves the machine. Both use this machine's
+    /etc/host.conf and /etc/gai.conf. They can still differ: this may not be glibc
+    (macOS, Windows, musl), or an nsswitch.conf action such as ``[SUCCESS=continue]``
+    lets a later source add answers.
 
     >>> rows = compare_with_resolver()
     >>> (rows[0].name, rows[0].family)
@@ -197,7 +246,8 @@ class Trap:
     (``first_only``), and one trying each in turn as ``socket.create_connection`` does
     (``create_connection``, and the address that answered). ``mode`` says how the order
     was obtained (see :func:`localhost_trap`), ``why_model`` why a live run was not
-    possible."""
+    possible, ``multi`` the /etc/host.conf setting the resolver ran with (None where the
+    resolver is not glibc's)."""
 
     mode: str
     resolved: tuple
@@ -207,6 +257,7 @@ class Trap:
     attempts: tuple = ()
     server: str = "127.0.0.1"
     why_model: str = ""
+    multi: bool | None = None
 
 
 def _connect_both_ways(resolved, port: int, timeout: float, mode: str) -> Trap:
@@ -237,13 +288,15 @@ def trap_here(timeout: float = 1.0, mode: str = "this machine") -> Trap:
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
+    multi = multi_here() if sys.platform.startswith("linux") else None
     with listener("127.0.0.1") as srv:
         try:
             infos = socket.getaddrinfo("localhost", srv.port, socket.AF_UNSPEC,
                                        socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            return Trap(mode, (), None, f"failed: {exc}", None)
-        return _connect_both_ways([info[4][0] for info in infos], srv.port, timeout, mode)
+            return Trap(mode, (), None, f"failed: {exc}", None, multi=multi)
+        trap = _connect_both_ways([info[4][0] for info in infos], srv.port, timeout, mode)
+        return dataclasses.replace(trap, multi=multi)
 
 
 def localhost_trap(hosts_text: str = TRAP_HOSTS, timeout: float = 1.0) -> Trap:
@@ -255,6 +308,9 @@ def localhost_trap(hosts_text: str = TRAP_HOSTS, timeout: float = 1.0) -> Trap:
       (Linux, as root or in a user namespace; nothing on the real system changes);
     - ``"model"``: the order comes from :mod:`loopedu.hosts` (glibc's rules applied to
       ``hosts_text``), and the connections are still real.
+
+    The resolver runs with this machine's /etc/host.conf (``multi``): with ``multi
+    off`` and 127.0.0.1 listed first, glibc answers 127.0.0.1 alone and there is no trap.
 
     >>> localhost_trap().create_connection
     'connected'
@@ -272,7 +328,8 @@ def localhost_trap(hosts_text: str = TRAP_HOSTS, timeout: float = 1.0) -> Trap:
                                    "private hosts file")
         except (NamespaceUnavailable, ChildError, OSError) as exc:
             why = str(exc)
-    resolved = parse(hosts_text).lookup("localhost", socket.AF_UNSPEC)
+    machine = Machine()
+    resolved = parse(hosts_text).lookup("localhost", socket.AF_UNSPEC, machine=machine)
     with listener("127.0.0.1") as srv:
         trap = _connect_both_ways(resolved, srv.port, timeout, "model")
-    return dataclasses.replace(trap, why_model=why)
+    return dataclasses.replace(trap, why_model=why, multi=machine.host_conf.multi)

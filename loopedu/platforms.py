@@ -15,7 +15,8 @@ import platform
 import sys
 
 __all__ = ["LOOPBACK_RANGE_BY_PLATFORM", "PLATFORM_SOURCES", "DUAL_STACK_DEFAULTS",
-           "expected_reach", "platform_notes", "this_platform", "hosts_file_path"]
+           "expected_reach", "platform_notes", "this_platform", "hosts_file_path",
+           "markdown_table", "loopback_range_table", "dual_stack_table"]
 
 #: What each platform does with 127.x other than 127.0.0.1, with the source for each.
 LOOPBACK_RANGE_BY_PLATFORM = {
@@ -134,3 +135,47 @@ def platform_notes() -> dict:
                    "sources": [{"name": s, "url": PLATFORM_SOURCES[s]} for s in sources],
                    "applies_here": name in here}
             for name, (rng, dual, sources) in texts.items()}
+
+
+def markdown_table(headers, rows) -> str:
+    """A Markdown table (for ``IPython.display.Markdown``): ``|`` in cells is escaped.
+
+    >>> print(markdown_table(["OS", "127.0.0.2"], [["Linux", "answers"]]))
+    | OS | 127.0.0.2 |
+    |---|---|
+    | Linux | answers |
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
+             "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def loopback_range_table() -> str:
+    """:data:`LOOPBACK_RANGE_BY_PLATFORM` as a Markdown table, this platform marked.
+
+    Introduced in notebooks/01-loopback-range.ipynb.
+    """
+    here = this_platform()
+    return markdown_table(
+        ["platform", "what 127.x beyond 127.0.0.1 does", "source"],
+        [[name + (" (this machine)" if name == here else ""), what, source]
+         for name, (what, source) in LOOPBACK_RANGE_BY_PLATFORM.items()])
+
+
+def dual_stack_table() -> str:
+    """:data:`DUAL_STACK_DEFAULTS` as a Markdown table, this platform marked.
+
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    """
+    here = this_platform()
+    return markdown_table(
+        ["platform", "IPV6_V6ONLY by default", "what it means", "source"],
+        [[name + (" (this machine)" if name == here else ""),
+          "on" if entry["v6only"] else "off", entry["text"], entry["source"]]
+         for name, entry in DUAL_STACK_DEFAULTS.items()])

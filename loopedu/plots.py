@@ -295,7 +295,7 @@ def counters_bar(result) -> CourseFigure:
         f"Bar chart: {result.megabytes:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
 
 
-# ---- lesson 04: the 128 bits of ::1, and RTT over 127.0.0.1 versus ::1 ----
+# ---- lesson 05: the 128 bits of ::1, and RTT over 127.0.0.1 versus ::1 ----
 
 def ipv6_bits(text: str = "::1") -> CourseFigure:
     """The 128 bits of an IPv6 address as an 8 x 16 grid, one row per 16-bit group, the
@@ -308,7 +308,7 @@ def ipv6_bits(text: str = "::1") -> CourseFigure:
     >>> fig.alt_text
     'Grid of the 128 bits of ::1 in 8 groups of 16: 127 zeros and a single 1, the last bit.'
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     from . import ipv6
 
@@ -362,7 +362,7 @@ def rtt_comparison(result) -> CourseFigure:
     >>> fig.rtt_summary
     {'127.0.0.1': (21.0, 28.2)}
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     runs = result.results
     fig = new_figure(8.0, 4.5)

@@ -33,10 +33,11 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["MANIFEST", "FileResult", "Outcome", "OutputError", "atomic_write_bytes",
+__all__ = ["MANIFEST", "FileResult", "Outcome", "OutputError", "written_before",
+           "atomic_write_bytes",
            "atomic_write_text", "beside_name", "check_output_folder", "write_files"]
 
 MANIFEST = ".loopedu-manifest.json"
@@ -64,6 +65,8 @@ class FileResult:
     """One file of :func:`write_files`: ``path`` is where it belongs; for ``KEPT_EDIT``
     ``new_version`` is where the new version went, beside the learner's own file
     (``None`` when the learner edited the version that is still the newest).
+    ``wrote`` says whether this run wrote a file (``path``, or the new version beside
+    it): false when all was already as it should be (it is left out of comparisons).
 
     Example::
 
@@ -77,6 +80,7 @@ class FileResult:
     path: Path
     outcome: Outcome
     new_version: Path | None = None
+    wrote: bool = field(default=False, compare=False, repr=False)
 
     @property
     def current(self) -> Path:
@@ -204,6 +208,15 @@ def _read_manifest(out: Path) -> dict[str, str]:
         return {}
 
 
+def written_before(out_dir: str | os.PathLike) -> set[str]:
+    """The names (relative paths) loopedu recorded writing into ``out_dir`` on earlier
+    runs; empty without a manifest.
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    return set(_read_manifest(Path(out_dir)))
+
+
 def _dump_manifest(files: Mapping[str, str]) -> str:
     data = {"format": FORMAT,
             "about": "What loopedu wrote here, so that it never overwrites your edits. "
@@ -248,9 +261,10 @@ def _place(out: Path, name: str, data: bytes, manifest: dict[str, str]) -> FileR
         else:
             continue  # the learner's file: keep it, try the next name beside it
         manifest[candidate] = digest
+        wrote = outcome is not Outcome.UNCHANGED
         if n == 0:
-            return FileResult(out / name, outcome)
-        return FileResult(out / name, Outcome.KEPT_EDIT, path)
+            return FileResult(out / name, outcome, wrote=wrote)
+        return FileResult(out / name, Outcome.KEPT_EDIT, path, wrote=wrote)
     raise OutputError(f"{out / name} and {_MAX_BESIDE} versions beside it were all changed "
                       "by hand; move some of them away and run again")
 

@@ -5,7 +5,7 @@ that a "p90" means the same thing everywhere: the linear interpolation between t
 nearest ranks, the default of numpy and of ``statistics.quantiles(method="inclusive")``
 (Hyndman and Fan's definition 7).
 
-Introduced in notebooks/04-ipv6-loopback.ipynb.
+Introduced in notebooks/05-ipv6-loopback.ipynb.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def percentile(values, q: float) -> float:
     >>> percentile([10, 20, 30, 40], 0.9)
     37.0
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     ordered = sorted(values)
     if not ordered:
@@ -44,7 +44,7 @@ class Summary:
     >>> Summary.of([3.0, 1.0, 2.0]).median
     2.0
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
 
     count: int

@@ -1,5 +1,6 @@
-"""Unix-domain sockets: what MySQL and libpq use for "localhost" on Unix, guarded by a
-file's permissions instead of an address.
+"""Unix-domain sockets: what the MySQL client uses for the host name ``localhost`` on
+Unix, and libpq when no host is given; guarded by a file's permissions instead of an
+address.
 
 Introduced in notebooks/02-localhost-is-a-name.ipynb.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
+import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -17,7 +20,25 @@ from .connections import errno_name
 from .sandbox import is_root
 from .servers import echo_server
 
-__all__ = ["UnixAndTcp", "unix_and_tcp_server", "SocketFile", "socket_file_permissions"]
+__all__ = ["UnixAndTcp", "unix_and_tcp_server", "Attempt", "SocketFile",
+           "socket_file_permissions", "ORDINARY_UID"]
+
+#: The user an ordinary user's connection is tried as, when this process is root:
+#: ``nobody`` on Debian, Ubuntu and Fedora, a user who owns no files.
+ORDINARY_UID = 65534
+
+# What the child run as ORDINARY_UID does: connect to the path in argv[1], print the
+# outcome. Standard library only, so it needs nothing the ordinary user cannot read.
+_CONNECT = """\
+import errno, socket, sys
+with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+    client.settimeout(2)
+    try:
+        client.connect(sys.argv[1])
+        print("connected")
+    except OSError as exc:
+        print(errno.errorcode.get(exc.errno, "OSError"))
+"""
 
 
 @dataclass(frozen=True)
@@ -48,15 +69,36 @@ def unix_and_tcp_server(folder: str | None = None) -> Iterator[UnixAndTcp]:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """One user's connections to the socket file: ``before`` (mode ``srw-rw-rw-``) and
+    ``after`` ``chmod 000``, each ``"connected"`` or an errno name such as ``EACCES``.
+    ``who`` says who tried, ``uid`` as which user id."""
+
+    who: str
+    uid: int
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class SocketFile:
-    """What guards a Unix-domain socket: the socket file's type and mode as the server
-    made it, and what connecting gave after ``chmod 000``, as this user (``root``)."""
+    """What guards a Unix-domain socket, tried for real.
+
+    ``type`` and ``mode`` are the socket file's as the server made it; ``mode_before``
+    its mode for the first connections (writable by everyone). ``this_process`` is what
+    this process got before and after ``chmod 000``; ``ordinary_user`` what an ordinary
+    user got: as root, a child process run as :data:`ORDINARY_UID` (None if it could not
+    run, ``why_no_ordinary`` says why); otherwise this process itself, which is one.
+    ``tcp_needs_no_file`` is a TCP connection to the same service on 127.0.0.1."""
 
     type: str
     mode: str
+    mode_before: str
     root: bool
-    after_chmod_000: str
+    this_process: Attempt
+    ordinary_user: Attempt | None
     tcp_needs_no_file: str
+    why_no_ordinary: str = ""
 
 
 def _connect(family: int, address) -> str:
@@ -69,23 +111,72 @@ def _connect(family: int, address) -> str:
             return errno_name(exc)
 
 
-def socket_file_permissions() -> SocketFile:
-    """Connecting to a Unix-domain socket needs write permission on its file (unix(7)).
-    Root bypasses file permissions (CAP_DAC_OVERRIDE, capabilities(7)), so as root the
-    connection after ``chmod 000`` still succeeds; as an ordinary user it fails with
-    EACCES.
+def _connect_as(uid: int, path: str) -> str:
+    """Connect to ``path`` from a child process running as ``uid`` (root only)."""
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", _CONNECT, path],
+                          user=uid, group=uid, extra_groups=[], env={},
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=20)
+    outcome = done.stdout.strip()
+    if done.returncode != 0 or not outcome:
+        detail = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise OSError(f"the child run as uid {uid} failed: {detail[0]}")
+    return outcome
+
+
+def socket_file_permissions(ordinary_uid: int = ORDINARY_UID) -> SocketFile:
+    """Connect to a Unix-domain socket before and after ``chmod 000`` on its file.
+
+    On Linux, connecting to a stream socket needs write permission on its file (unix(7)),
+    and reaching the file needs search permission on its folder (path_resolution(7)). The
+    folder is opened for search (``0711``) and the file for writing (``0666``), so that
+    everyone connects at first; then the file gets mode 000. An ordinary user now gets
+    EACCES; root still connects, because root bypasses file permission checks
+    (CAP_DAC_OVERRIDE, capabilities(7)). As root both are tried for real: this process,
+    and a child run as ``ordinary_uid``. As an ordinary user, this process is the
+    ordinary user. POSIX leaves the permissions of socket files open, and some older
+    BSDs ignore them (unix(7)).
 
     >>> r = socket_file_permissions()
-    >>> r.after_chmod_000 == ("connected" if r.root else "EACCES")
-    True
+    >>> r.this_process.before, r.mode_before
+    ('connected', 'srw-rw-rw-')
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
+    root = is_root()
+    uid = os.geteuid() if hasattr(os, "geteuid") else -1
     with unix_and_tcp_server() as srv:
-        st = os.stat(srv.unix)
-        kind = "socket" if stat.S_ISSOCK(st.st_mode) else "other"
-        os.chmod(srv.unix, 0)
-        return SocketFile(kind, stat.filemode(st.st_mode),
-                          is_root(),
-                          _connect(socket.AF_UNIX, srv.unix),
-                          _connect(socket.AF_INET, srv.tcp))
+        path = srv.unix
+        made = os.stat(path)
+        os.chmod(os.path.dirname(path), 0o711)  # others may pass through, not list it
+        os.chmod(path, 0o666)                   # everyone may write: connect
+        mode_before = stat.filemode(os.stat(path).st_mode)
+
+        others, why = [], ""
+        me_before = _connect(socket.AF_UNIX, path)
+        if root:
+            try:
+                others.append(_connect_as(ordinary_uid, path))
+            except (OSError, subprocess.SubprocessError) as exc:
+                why = str(exc)
+        os.chmod(path, 0)
+        me_after = _connect(socket.AF_UNIX, path)
+        if others:
+            try:
+                others.append(_connect_as(ordinary_uid, path))
+            except (OSError, subprocess.SubprocessError) as exc:
+                others, why = [], str(exc)
+        tcp = _connect(socket.AF_INET, srv.tcp)
+
+    me = Attempt("this process (root)" if root else f"this process (uid {uid})", uid,
+                 me_before, me_after)
+    if not root:
+        ordinary, why = me, ""
+    elif others:
+        ordinary = Attempt(f"a child process as uid {ordinary_uid}", ordinary_uid,
+                           *others)
+    else:
+        ordinary = None
+    kind = "socket" if stat.S_ISSOCK(made.st_mode) else "other"
+    return SocketFile(kind, stat.filemode(made.st_mode), mode_before, root, me, ordinary,
+                      tcp, why)

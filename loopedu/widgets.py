@@ -41,7 +41,7 @@ def ipv6_notation(value: str = "2001:0DB8:0000:0000:0001:0000:0000:0001"):
     is wrong with it (two '::', a group over 4 hex digits, a non-hex character...).
     Returns the VBox of :func:`live_report`.
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     return live_report("IPv6:", value, _pre_report(_notation_text, "read"), width="40em",
                        placeholder="::1, 0:0:0:0:0:0:0:1, ::ffff:127.0.0.1, fe80::1%lo")
@@ -60,7 +60,7 @@ def live_report(description: str, value: str, render, placeholder: str = "",
     >>> box.children[1].value
     '<b>b</b>'
 
-    Introduced in notebooks/04-ipv6-loopback.ipynb.
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     import ipywidgets as widgets
 

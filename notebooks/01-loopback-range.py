@@ -15,27 +15,40 @@
 # # 01 · The loopback range
 #
 # **Objectives.** After this lesson you can:
-# - compute the size of 127.0.0.0/8 and read its mask bit by bit;
-# - classify any IPv4 or IPv6 address against the IANA special-purpose registries, and
-#   say what the registry's flags mean for 127/8;
-# - show which 127.x addresses *your* machine binds and reaches, and why Linux and macOS
-#   differ;
-# - tell the history of 127.0.0.1 as the sources tell it, not as the popular account does.
+# - compute how many addresses a block such as 127.0.0.0/8 holds, from its prefix length
+#   *(exercises 01.loopback-size, 01.slash16-size)*;
+# - classify an address against the IANA special-purpose registries, and say what the
+#   registry's flags mean for 127/8 *(exercises 01.is-loopback, 01.registry-flags)*;
+# - bind and connect across 127/8 with the `socket` module, and say why Linux and macOS
+#   answer differently *(exercise 01.macos-127-0-0-2)*;
+# - tell the history of 127.0.0.1 as the sources tell it, not as the popular account
+#   does *(exercise 01.history)*.
 #
-# **Prerequisites.** Lesson 00. Binary numbers help; the lesson recaps what it needs.
+# **Prerequisites.** Lesson 00 (sockets, bind, listen, connect, predictions). Binary
+# numbers help; the lesson recaps what it needs.
 #
-# **Minutes:** 25.
+# **Minutes:** 35 teaching + 15 exercises.
 
 # %%
 from loopedu import addresses, experiments, plots
+from loopedu.exercises import predict, reveal
 
 # %% [markdown]
 # ## 127.0.0.0/8 in numbers
 #
-# An IPv4 address is 32 bits. The `/8` in `127.0.0.0/8` is the *prefix length*: the
-# first 8 bits (the `127`) are fixed, and the remaining 32 − 8 = 24 bits may take any value.
-#
-# 🔮 **Predict:** how many addresses is that? What fraction of all IPv4 addresses?
+# An IPv4 address is 32 bits, written as four numbers of 8 bits each (0 to 255). The
+# `/8` in `127.0.0.0/8` is the **[prefix length](glossary.md#prefix-length)**: the first
+# 8 bits (the `127`) are fixed, and the remaining 32 − 8 = 24 bits may take any value.
+# Every address from 127.0.0.0 to 127.255.255.255 is in the block, and every one of them
+# is [loopback](glossary.md#loopback).
+
+# %%
+# 🔮 Your prediction: how many addresses does 127.0.0.0/8 hold? (a number)
+prediction = ...
+### BEGIN SOLUTION
+prediction = 256  # an example prediction
+### END SOLUTION
+predict("01.slash8-size", prediction)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -45,29 +58,34 @@ print("share of IPv4:  ", facts.fraction_of_space)
 print("netmask:        ", facts.netmask)
 print("mask in bits:   ", facts.mask_bits)
 print("first … last:   ", facts.first, "…", facts.last)
+reveal("01.slash8-size", facts.num_addresses,
+       why="Each of the 24 free bits doubles the count: 2^24 addresses.")
 
 # %% [markdown]
 # **16,777,216 addresses, 1/256 of the whole IPv4 space**, all for talking to yourself.
-# Every `1` in the mask marks a bit that names the network; every `0` a bit free for the
-# host. Here are the masks of the three sizes that matter in this lesson: the /8 the
-# registry reserves, the /16 a 2024 draft would keep for loopback (see *History*), and
-# the /32 that RFC 5735 notes the block is "ordinarily implemented using only" of.
+# The *netmask* writes the prefix as an address: every `1` marks a bit that names the
+# network, every `0` a bit free to number the addresses inside it. Here are the masks of
+# the three sizes that matter in this lesson: the /8 the registry reserves, the /16 a
+# 2024 draft would keep for loopback (see *History*), and the /32, a single address:
+# RFC 5735 notes that the block is "ordinarily implemented using only 127.0.0.1/32".
 
 # %%
 # NBVAL_CHECK_OUTPUT
 for prefixlen in (8, 16, 32):
     f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
-    print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} addresses")
+    noun = "address" if f.num_addresses == 1 else "addresses"
+    print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} {noun}")
 
 # %% [markdown]
 # ## What the registry says about 127/8
 #
-# IANA keeps the *IPv4 Special-Purpose Address Registry* (created by RFC 6890): every
-# block with a special meaning, the RFC that defines it, and five flags. The course ships
-# the registry as a data file with its source and retrieval date (`loopedu/data/`).
+# IANA, which coordinates the Internet's numbers, keeps the *IPv4 Special-Purpose Address
+# Registry* (RFC 6890): every block with a [special purpose](glossary.md#special-purpose),
+# the RFC that defines it, and five flags. The course ships the registry as a data file
+# with its source and retrieval date (`loopedu/data/`).
 #
-# 🔮 **Predict:** may a packet *from* 127.0.0.1 ever be sent to another machine? May a
-# router forward one?
+# Think first: may a packet *from* 127.0.0.1 ever be sent to another machine? May a
+# router (a machine that passes packets on between networks) forward one?
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -89,7 +107,7 @@ for flag in ("source", "destination", "forwardable", "globally_reachable",
 # ## The whole IPv4 map
 #
 # The registry holds more than loopback. Here is all of IPv4 as 256 blocks of /8 (one
-# square per first octet, `0.x.x.x` top left to `255.x.x.x` bottom right), with every
+# square per first number, `0.x.x.x` top left to `255.x.x.x` bottom right), with every
 # special-purpose block marked.
 
 # %%
@@ -97,12 +115,12 @@ fig = plots.ipv4_map()
 fig
 
 # %% [markdown]
-# One whole square of the 256 is loopback. Beside it, the other blocks that never appear
-# on the public Internet: `0/8` ("this network"), `10/8` (private use, RFC 1918),
-# `224/4` (multicast) and `240/4` (reserved) take whole squares; smaller blocks such as
+# One whole square of the 256 is loopback. Beside it, other blocks that are not ordinary
+# public addresses: `0/8` ("this network"), `10/8` (private use, RFC 1918), `224/4`
+# (multicast) and `240/4` (reserved) take whole squares; smaller blocks such as
 # `169.254/16` (link-local), `172.16/12` and `192.168/16` (private use), `100.64/10`
 # (shared address space for carrier-grade NAT) or `198.18/15` (benchmarking, used by this
-# course's virtual LAN) mark the squares they sit in.
+# course's virtual network) mark the squares they sit in.
 #
 # ## Classify any address
 #
@@ -119,14 +137,18 @@ for text in ["127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "169.254.1.1
     print(f"{text:<18} loopback={str(addresses.is_loopback(text)):<6} {name}")
 
 # %% [markdown]
-# Look at `::ffff:127.0.0.1`. It is an *IPv4-mapped IPv6 address* (RFC 4291 §2.5.5.2):
-# the way a dual-stack IPv6 socket shows an IPv4 peer. Its registry entry is the mapped
-# block, but the packet behind it came from 127.0.0.1: it **is** loopback, and
-# `addresses.is_loopback` says so. Python's own `ipaddress` module said otherwise until
-# CPython issue gh-117566 was fixed: in 3.13, then in later patch releases of 3.12
-# (gh-118391) and 3.11 (the gh-122792 security backport). So the answer depends on the
-# exact Python release, and a "is this client local?" check written with it can wrongly
-# reject local clients of a dual-stack server (lesson 04). What does *your* Python say?
+# The IPv6 rows: IPv6 has exactly one loopback address, `::1` (RFC 4291 §2.5.3), and
+# `fe80::1` is a [link-local](glossary.md#link-local) address, valid on one link only.
+#
+# Look at `::ffff:127.0.0.1`. It is an **[IPv4-mapped IPv6 address](glossary.md#mapped)**
+# (RFC 4291 §2.5.5.2): the way a [dual-stack](glossary.md#dual-stack) IPv6 socket shows
+# an IPv4 peer. Its registry entry is the mapped block, but the packet behind it came
+# from 127.0.0.1: it **is** loopback, and `addresses.is_loopback` says so. Python's own
+# `ipaddress` module said otherwise until CPython issue gh-117566 was fixed: in 3.13,
+# then in later patch releases of 3.12 (gh-118391) and 3.11 (the gh-122792 security
+# backport). So the answer depends on the exact Python release, and an "is this client
+# local?" check written with it can wrongly reject local clients of a dual-stack server
+# (lesson 05). What does *your* Python say?
 
 # %%
 import ipaddress
@@ -149,9 +171,9 @@ from loopedu import widgets
 widgets.classifier()
 
 # %% [markdown]
-# ## 💥 Break it on purpose: addresses that are not
+# ### Strings that are not addresses
 #
-# 🔮 **Predict:** what should a classifier say to `127.0.0.256`? And to `localhost`?
+# Think first: what should a classifier say to `127.0.0.256`? And to `localhost`?
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -162,21 +184,65 @@ for text in ["127.0.0.256", "localhost", "127.1", "127.0.0.1:8080"]:
         print(f"{text!r}: {err}")
 
 # %% [markdown]
-# Each is refused with a reason. `127.0.0.256` has an octet over 255, so it is no
-# address at all. `localhost` is a **name**: it becomes an address only when a resolver
-# looks it up (the hosts file, then DNS: lesson 02). `127.1` is a trap: the old C function
-# `inet_aton(3)` accepts it and reads it as 127.0.0.1, but it is not the standard
-# dotted-quad form, so the course asks for the full address. `127.0.0.1:8080` carries a
-# port, which is not part of an address.
+# Each is refused with a reason. `127.0.0.256` has a number over 255, so it is no
+# address at all. [`localhost`](glossary.md#localhost) is a **name**: it becomes an
+# address only when a [resolver](glossary.md#resolver) looks it up (the hosts file, then
+# DNS: lesson 02). `127.1` is a trap: the old C function `inet_aton(3)` accepts it and
+# reads it as 127.0.0.1, but it is not the standard dotted-quad form, so the course asks
+# for the full address. `127.0.0.1:8080` carries a port, which is not part of an
+# address.
 
 # %% [markdown]
 # ## Which 127.x does this machine answer on?
 #
 # The registry reserves all of 127/8, but what does the operating system do with it?
-# For each address the course binds a listener on port 0 and connects to it.
-#
-# 🔮 **Predict:** will 127.0.0.2 work here? 127.255.255.254? And who will the server see
-# as the client when you connect to 127.0.0.2?
+# Lesson 00's calls answer that: bind a server to `127.0.0.2` on port 0, listen,
+# connect a client, and this time also `accept()` the connection, which gives the server
+# its end of it and the client's address as the server sees it.
+
+# %%
+# 🔮 Your prediction: does 127.0.0.2 bind and answer on this machine (True or False)?
+# And if it does, which address does the server see the client coming from?
+prediction = {"binds and answers": ..., "the server sees the client as": ...}
+### BEGIN SOLUTION
+prediction = {"binds and answers": True,
+              "the server sees the client as": "127.0.0.2"}  # an example prediction
+### END SOLUTION
+predict("01.binds-127-0-0-2", prediction)
+
+# %%
+import errno
+import socket
+
+result = {"binds and answers": False, "the server sees the client as": None}
+with socket.socket() as server, socket.socket() as client:  # IPv4 TCP, the default
+    try:
+        server.bind(("127.0.0.2", 0))
+        server.listen()
+        client.settimeout(2)
+        client.connect(server.getsockname())
+        conn, peer = server.accept()  # the server's end, and the client's (address, port)
+        conn.close()
+        print("the server on", server.getsockname()[0], "accepted a client from", peer[0])
+        result = {"binds and answers": True, "the server sees the client as": peer[0]}
+    except OSError as err:
+        print("failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)
+
+# %%
+from loopedu import doctor
+
+print("This run:", doctor.this_machine())
+reveal("01.binds-127-0-0-2", result, why=(
+    "This machine gives the whole of 127/8 to its loopback interface, so 127.0.0.2 "
+    "binds and answers like 127.0.0.1; the address the client comes from is chosen by "
+    "the route, as the text below explains." if result["binds and answers"] else
+    "No interface of this machine has 127.0.0.2 (as on macOS, whose lo0 has only "
+    "127.0.0.1), so there was nothing to bind or to reach."))
+
+# %% [markdown]
+# The course's `experiments.probe_addresses` repeats exactly those calls (bind port 0,
+# listen, connect, accept) for a list of addresses, beside what each platform is
+# documented to do:
 
 # %%
 import platform
@@ -193,18 +259,45 @@ for r in results:
 # What the platforms do, with the source for each:
 
 # %%
-for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
-    print(f"{name:<8} {behaviour}\n         source: {source}")
+from IPython.display import Markdown
+
+from loopedu import platforms
+
+Markdown(platforms.loopback_range_table())
 
 # %% [markdown]
 # On **Linux** every 127.x works because the kernel's *local* routing table holds the
 # whole block: `ip route show table local` lists `local 127.0.0.0/8 dev lo ... src
 # 127.0.0.1`. That `src` is also why the server sees **127.0.0.1** as the client even
 # when you connected to 127.0.0.2: the route names 127.0.0.1 as the preferred source
-# address. On **macOS** only 127.0.0.1 is configured on `lo0`, so binding 127.0.0.2 fails
-# with `EADDRNOTAVAIL` ("address not available": no interface owns it) until an alias is
+# address (`ip-route(8)`). On **macOS** only 127.0.0.1 is configured on `lo0`, so binding
+# 127.0.0.2 fails with [EADDRNOTAVAIL](glossary.md#eaddrnotavail) until an alias is
 # added. If your machine disagreed with the "expected" column, that is worth a note to
 # the course authors.
+
+# %% [markdown]
+# ## 💥 Break it on purpose: an address this machine does not have
+#
+# What macOS does to 127.0.0.2 you can provoke on any system: bind an address that none
+# of this machine's [interfaces](glossary.md#interface) has. `203.0.113.1` belongs to
+# TEST-NET-3, a block reserved for documentation (RFC 5737), so normally no machine has
+# it. A failed bind sends nothing anywhere.
+
+# %%
+with socket.socket() as s:
+    try:
+        s.bind(("203.0.113.1", 0))
+        print("bound: this machine has 203.0.113.1 on one of its interfaces")
+    except OSError as err:
+        print("bind failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)
+
+# %% [markdown]
+# **EADDRNOTAVAIL**, "cannot assign requested address": `bind(2)` gives it when "the
+# requested address was not local". A socket can bind only an address that one of this
+# machine's interfaces has (or 0.0.0.0, "every address", which lesson 03 is about). That
+# is all that happens to 127.0.0.2 on macOS: `lo0` has only 127.0.0.1 until
+# `sudo ifconfig lo0 alias 127.0.0.2` adds another. When you meet EADDRNOTAVAIL, check
+# that the address you bind belongs to this machine.
 
 # %% [markdown]
 # ## History: who chose 127.0.0.1?
@@ -221,7 +314,7 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 # | 1986 | The function "loopback" first assigned to 127 in an RFC | RFC 990 |
 # | 1989 | `{127, <any>}` MUST NOT appear outside a host | RFC 1122 §3.2.1.3(g) |
 # | 2002–2013 | RFC 3330, then RFC 5735 ("ordinarily implemented using only 127.0.0.1/32"), then RFC 6890 and the IANA registry's flags | RFC 3330, 5735, 6890 |
-# | 2024 | A draft would keep 127.0.0.0/16 for loopback and make the rest unicast; not adopted | draft-schoen-intarea-unicast-127-05 |
+# | 2024 | A draft would keep 127.0.0.0/16 for loopback and make the rest ordinary (unicast) addresses; not adopted | draft-schoen-intarea-unicast-127-05 |
 #
 # So: Postel's registry supplied 127 (RFC 790 gives no rationale, so "Postel's policy" is
 # a pattern, not a stated rule); Joy wrote the driver; Leffler picked the `.1`. RFC 1122
@@ -232,9 +325,11 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 # %% [markdown]
 # ## Your turn
 #
-# `exercises/01-loopback-range-exercises.ipynb`: compute range sizes, classify addresses,
-# and correct a wrong history.
-#
+# [The exercises of lesson 01](../exercises/01-loopback-range-exercises.ipynb): compute
+# block sizes, classify addresses, predict what a Mac does with 127.0.0.2, and correct
+# the popular history.
+
+# %% [markdown]
 # ## Key points
 #
 # - 127.0.0.0/8 is 2^24 = 16,777,216 addresses, 1/256 of IPv4, all loopback; IPv6 has one
@@ -242,10 +337,11 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 # - The IANA special-purpose registry marks 127/8 as never a valid source or destination
 #   on a network, never forwarded, never globally reachable.
 # - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
-#   macOS only on 127.0.0.1 unless you add an alias.
+#   macOS only on 127.0.0.1 unless you add an alias, and binding any address this
+#   machine lacks fails with EADDRNOTAVAIL.
 # - `::ffff:127.0.0.1` is loopback too; Python's `ipaddress` says it is not in releases
 #   without the gh-117566 fix, so test the interpreter you run.
-# - Joy wrote the driver (1981), RFC 790 reserved 127 (1981), Leffler chose `.1` (1983).
+# - RFC 790 reserved 127 (1981), Joy wrote the driver (1981), Leffler chose `.1` (1983).
 #
 # ## Sources
 #
@@ -254,12 +350,13 @@ for name, (behaviour, source) in experiments.LOOPBACK_RANGE_BY_PLATFORM.items():
 #   https://www.iana.org/assignments/iana-ipv6-special-registry/ (copies and dates in
 #   `loopedu/data/SOURCES.md`).
 # - RFC 790 (1981) Assigned Numbers; RFC 990 (1986); RFC 1122 §3.2.1.3; RFC 3330;
-#   RFC 5735 §3; RFC 6890; RFC 4291 §2.5.3 (::1) and §2.5.5.2 (IPv4-mapped).
+#   RFC 5735 §3; RFC 6890; RFC 4291 §2.5.3 (::1) and §2.5.5.2 (IPv4-mapped);
+#   RFC 5737 (TEST-NET-3, 203.0.113.0/24).
 # - Berkeley SCCS history of `sys/netinet/if_loop.c` (4.2BSD), in the CSRG archive of
 #   the BSD sources (the delta comments quoted above).
 # - draft-schoen-intarea-unicast-127-05 (2024, individual draft, not adopted).
 # - RFC 8029 (MPLS LSP Ping), RFC 5884 (BFD for MPLS LSPs).
 # - CPython issue gh-117566 (`is_loopback` for IPv4-mapped addresses; fixed in 3.13,
 #   backported to 3.12 in gh-118391 and to 3.11 with the gh-122792 security fix).
-# - `ip-route(8)`; macOS: iproute2mac issue 40, norouter issue 2; Windows: microsoft/WSL
-#   issues 11766 and MicrosoftDocs/WSL 1337.
+# - `ip-route(8)`, `bind(2)` (EADDRNOTAVAIL), `accept(2)`; macOS: iproute2mac issue 40,
+#   norouter issue 2; Windows: microsoft/WSL issue 11766 and MicrosoftDocs/WSL issue 1337.

@@ -12,57 +12,55 @@
 # ---
 
 # %% [markdown]
-# # 04 · IPv6 ::1
+# # 05 · IPv6 ::1
 #
 # **Objectives.** After this lesson you can:
-# - read and write the 128 bits of `::1` in any spelling, and give the one canonical
-#   spelling RFC 5952 asks for;
-# - explain why IPv6 has exactly one loopback address, where IPv4 has 16 million;
-# - predict what a dual-stack socket on `::` does with IPv4 clients (`::ffff:127.0.0.1`),
-#   and why IPV6_V6ONLY and the platform's default matter;
-# - spot a "is this client local?" check that mapped addresses break;
-# - recognise a machine with IPv6 switched off, and what fails there;
-# - measure TCP over `::1` against `127.0.0.1`.
+# - read and write `::1`, or any IPv6 address, in full and in the one canonical form
+#   RFC 5952 asks for, and say why IPv6 has one loopback address where IPv4 has a block
+#   *(exercises 05.expand, 05.compress)*;
+# - predict what a dual-stack socket on `::` does with an IPv4 client
+#   (`::ffff:127.0.0.1`), and why IPV6_V6ONLY and the platform's default matter
+#   *(exercise 05.dual-stack)*;
+# - spot an "is this client local?" check that mapped addresses break
+#   *(exercise 05.locality-check)*;
+# - recognise a machine with IPv6 switched off, and what fails there
+#   *(exercise 05.ipv6-off)*.
 #
-# **Prerequisites.** Lessons 01 (the loopback range) and 03 (bind addresses). Hexadecimal
-# helps; the lesson recaps what it needs.
+# **Prerequisites.** Lessons 01 (the loopback range) and 03 (what the address given to
+# `bind()` means). Hexadecimal helps; the lesson recaps what it needs.
 #
-# **Minutes:** 30.
+# **Minutes:** 50 teaching + 25 exercises.
 
 # %%
-from loopedu import addresses, doctor, experiments, ipv6, plots
-from loopedu.servers import errno_name
+import ipaddress
+import platform
+import socket
+
+from IPython.display import Markdown
+
+from loopedu import addresses, doctor, experiments, ipv6, platforms
+from loopedu.dual_stack import ipv6_off_demo
+from loopedu.exercises import predict, reveal
+
+print("this machine:      ", doctor.this_machine())
+print("IPv6 loopback here:", doctor.report().capabilities.ipv6_loopback)
 
 # %% [markdown]
-# ## First: does this machine have IPv6?
+# The second line is lesson 00's capability check: the course binds `::1` and connects
+# to it. Many containers and some cloud images switch IPv6 off; this lesson runs there
+# too, and its last section is about exactly that.
 #
-# Many containers and some cloud images switch IPv6 off. The course checks by binding
-# and reaching `::1`, as lesson 00's capability report does. Every live IPv6 cell below
-# looks at `IPV6` first; where it is off you still see the notation, the explanations
-# and what fails, with the error that proves it.
-
-# %%
-report = doctor.report()
-IPV6 = report.capabilities.ipv6_loopback.available
-print("IPv6 loopback here:", report.capabilities.ipv6_loopback)
-
-# %% [markdown]
 # ## 128 bits, 8 groups
 #
-# An IPv6 address is 128 bits, written as 8 groups of 16 bits, each group as 4
-# hexadecimal digits separated by colons (RFC 4291 §2.2). The loopback address is 127
-# zeros and a single 1.
-#
-# 🔮 **Predict:** in the full form, how many characters does `::1` take?
+# An IPv6 [address](glossary.md#ip-address) is 128 bits, written as 8 groups of 16 bits,
+# each group as 4 hexadecimal digits, separated by colons (RFC 4291 §2.2). The
+# [loopback](glossary.md#loopback) address `::1` is 127 zeros and a single 1.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 full = ipv6.expand("::1")
 print(full, f"({len(full)} characters)")
 print(ipv6.format_bits("::1"))
-
-# %%
-plots.ipv6_bits("::1")
 
 # %% [markdown]
 # Thirty-nine characters for one bit. Hence the shorthands of RFC 4291 §2.2: leading
@@ -71,73 +69,71 @@ plots.ipv6_bits("::1")
 #
 # ## One spelling: RFC 5952
 #
-# Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001`,
-# `0::1` are all `::1`. Comparing, searching logs and writing tests need one spelling,
-# so RFC 5952 §4 fixes it:
+# Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001` and
+# `0::1` are all `::1`. Comparing addresses, searching logs and writing tests need one
+# spelling, so RFC 5952 §4 fixes it:
 #
 # 1. leading zeros dropped, a zero group written `0` (§4.1);
 # 2. `::` replaces the **longest** run of zero groups, the **first** one on a tie
 #    (§4.2.1, §4.2.3), and never a single zero group (§4.2.2);
 # 3. hex digits in lowercase (§4.3).
-#
-# 🔮 **Predict:** what is the canonical form of `2001:0DB8:0000:0000:0001:0000:0000:0001`?
-# Two runs of two zeros: which one gets the `::`?
+
+# %%
+# 🔮 Your prediction: the canonical form of 2001:0DB8:0000:0000:0001:0000:0000:0001,
+# as a string. It has two runs of two zero groups: which one becomes "::"?
+prediction = ...
+### BEGIN SOLUTION
+prediction = "2001:db8:0:0:1::1"  # an example prediction
+### END SOLUTION
+predict("05.canonical", prediction)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for step in ipv6.explain("2001:0DB8:0000:0000:0001:0000:0000:0001"):
+typed = "2001:0DB8:0000:0000:0001:0000:0000:0001"
+for step in ipv6.explain(typed):
     print(step)
 
+# %%
+reveal("05.canonical", ipv6.compress(typed),
+       why="both runs are two groups long, and on a tie RFC 5952 section 4.2.3 compresses "
+           "the first one; the other run stays written out as 0:0.")
+
 # %% [markdown]
-# The first run wins the tie. Some more, each checked against the C library
-# (`socket.inet_pton` then `socket.inet_ntop`: glibc's `inet_ntop` implements the RFC 5952
-# rules):
+# The C library agrees. Here are more spellings, each turned into 16 bytes by
+# `socket.inet_pton` and back into text by `socket.inet_ntop`, beside the course's
+# `ipv6.compress`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-import ipaddress
-import socket
-
 SAMPLES = ["0:0:0:0:0:0:0:1", "0000::0001", "2001:db8:0:1:1:1:1:1", "1:0:0:2:0:0:0:3",
-           "FE80:0000:0000:0000:0000:0000:0000:0001", "::ffff:127.0.0.1"]
-print(f"{'typed':<42}{'loopedu.ipv6.compress':<24}inet_ntop")
+           "FE80:0000:0000:0000:0000:0000:0000:0001"]
+print(f"{'typed':<42}{'ipv6.compress':<24}inet_ntop")
 for text in SAMPLES:
     ntop = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text))
     print(f"{text:<42}{ipv6.compress(text):<24}{ntop}")
 
 # %% [markdown]
-# The last line is an *IPv4-mapped* address (`::ffff:0:0/96`, RFC 4291 §2.5.5.2):
-# RFC 5952 §5 recommends writing its last 32 bits dotted, as `inet_ntop` does. Python's
-# `ipaddress` agrees on every other line; for mapped addresses it depends on the version
-# (3.11 prints hex, 3.13 dotted):
+# One family of addresses has two spellings in the wild. An
+# [IPv4-mapped address](glossary.md#mapped) is `::ffff:` followed by the 32 bits of an
+# IPv4 address (`::ffff:0:0/96`, RFC 4291 §2.5.5.2). RFC 5952 §5 recommends writing
+# those last 32 bits dotted, `::ffff:127.0.0.1`; in hex they are `7f00:0001`
+# (`7f` = 127), so `::ffff:7f00:1` is the very same address. What does your Python print?
 
 # %%
-import sys
-
-print(f"Python {sys.version_info.major}.{sys.version_info.minor}:",
-      ipaddress.ip_address("::ffff:127.0.0.1"),
-      "| compress(mixed=False):", ipv6.compress("::ffff:127.0.0.1", mixed=False))
-
-# %% [markdown]
-# ### Try it yourself
-#
-# Type any IPv6 address, in any spelling. The widget expands and compresses it as you
-# type, step by step, and says what is wrong with text that is not an address.
-
-# %%
-from loopedu import widgets
-
-widgets.ipv6_notation()
+mapped = "::ffff:127.0.0.1"
+print("the 128 bits:                ", ipv6.expand(mapped))
+print("inet_ntop (the C library):   ",
+      socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, mapped)))
+print(f"ipaddress on Python {platform.python_version():<8} ", ipaddress.ip_address(mapped))
 
 # %% [markdown]
 # ## 💥 Break it on purpose: text that is not an address
 #
-# 🔮 **Predict:** what is wrong with each of these?
+# What is wrong with each of these? Guess, then run.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for text in ["1::2::3", "2001:db8::12345", "2001:db8::g", "1:2:3:4:5:6:7:8:9",
-             "1:2:3:4::5:6:7:8", "127.0.0.1"]:
+for text in ["1::2::3", "2001:db8::12345", "2001:db8::g", "1:2:3:4::5:6:7:8", "127.0.0.1"]:
     try:
         ipv6.expand(text)
     except ValueError as err:
@@ -145,16 +141,25 @@ for text in ["1::2::3", "2001:db8::12345", "2001:db8::g", "1:2:3:4:5:6:7:8:9",
 
 # %% [markdown]
 # Two `::` are ambiguous (in `1::2::3`, how many zeros does each stand for?); a group is
-# 16 bits, so at most 4 hex digits; `g` is not hex; 8 groups is the limit, and `::`
-# always stands for at least one zero group. `127.0.0.1` is IPv4: as IPv6 it would be
-# written `::ffff:127.0.0.1`.
+# 16 bits, so at most 4 hex digits; `g` is not hex; `::` always stands for at least one
+# zero group, so 8 written groups leave it no room. `127.0.0.1` is IPv4: as IPv6 it would
+# be written `::ffff:127.0.0.1`.
 #
+# Try your own, broken or not: the widget expands and compresses what you type, step by
+# step, and says what is wrong with text that is not an address.
+
+# %%
+from loopedu import widgets
+
+widgets.ipv6_notation()
+
+# %% [markdown]
 # ## One loopback address, not a block
 #
-# IPv4 reserves a whole /8 for loopback. IPv6 reserves exactly **one** address:
-# RFC 4291 §2.5.3 defines `::1` as the loopback address, which "must not be assigned to
-# any physical interface"; packets to it never leave the node. The IANA IPv6
-# special-purpose registry lists it as `::1/128`:
+# IPv4 reserves a whole /8 for loopback, 16,777,216 addresses (lesson 01). IPv6 reserves
+# exactly **one**: RFC 4291 §2.5.3 defines `::1` as the loopback address and says it
+# "must not be assigned to any physical interface". The IANA IPv6
+# [special-purpose](glossary.md#special-purpose) registry lists it as `::1/128`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -162,209 +167,187 @@ entry = addresses.classify("::1")
 print(entry.network, "|", entry.name, "|", entry.rfc)
 for flag in ("source", "destination", "forwardable", "globally_reachable"):
     print(f"  {flag:<20}{getattr(entry, flag)}")
-print("neighbours:", *(f"{a} loopback={addresses.is_loopback(a)}" for a in ["::2", "::"]))
+for text in ["::2", "::", "fe80::1"]:
+    e = addresses.classify(text)
+    block = f"{e.network} {e.name}" if e else "in no special-purpose block"
+    print(f"{text:<8} loopback={addresses.is_loopback(text)!s:<6} {block}")
 
 # %% [markdown]
-# `::2` is not loopback, and `::` is the *unspecified* address (for `bind`, like
-# 0.0.0.0). Need more loopback addresses on IPv6? Programs usually bind `::1` on
-# different ports, or use IPv4's 127/8. A 2025 individual Internet-Draft,
-# *draft-kumari-ipv6-loopback* ("The IPv6 Loopback Address Prefix", Huston and Kumari),
-# proposes a whole loopback prefix (`::/96` in its revision -01). The IETF datatracker
-# lists it as an individual draft: it "has no formal standing in the IETF standards
-# process", and no system implements it.
+# `::2` is an ordinary address, not loopback. `::` is the
+# [unspecified address](glossary.md#unspecified): in `bind()` it means every address of
+# this machine, like 0.0.0.0. `fe80::1` is [link-local](glossary.md#link-local)
+# (RFC 4291 §2.5.6): it looks local, but it belongs to one link, and a program has to say
+# which one with a zone such as `%eth0`; it is not loopback. A program that needs several
+# loopback endpoints on IPv6 binds `::1` on several [ports](glossary.md#port), or uses
+# IPv4's 127/8.
 #
 # ## Dual stack: one socket, two families
 #
-# A socket of family `AF_INET6` bound to `::` (all IPv6 addresses) can also accept IPv4
-# connections, if its option **IPV6_V6ONLY** is off (RFC 3493 §5.3). The kernel then
-# shows each IPv4 client as an IPv4-mapped IPv6 address: `127.0.0.1` becomes
-# `::ffff:127.0.0.1`. The default differs by platform:
+# A [socket](glossary.md#socket) of [address family](glossary.md#address-family)
+# `AF_INET6` bound to `::` can also accept IPv4 connections, if its option
+# **IPV6_V6ONLY** is off (RFC 3493 §5.3): a [dual-stack](glossary.md#dual-stack) socket.
+# The default differs by platform:
 
 # %%
-default = experiments.platform_dual_stack_default()
-for name, entry in experiments.DUAL_STACK_DEFAULTS.items():
-    print(f"{name:<8} V6ONLY default {'on ' if entry['v6only'] else 'off'}  {entry['text']}")
-    print(f"         source: {entry['source']}")
-print(f"\nthis machine ({default.system}): /proc/sys/net/ipv6/bindv6only = "
-      f"{default.bindv6only}; a new AF_INET6 socket has IPV6_V6ONLY = "
-      f"{default.new_socket_v6only}")
+Markdown(platforms.dual_stack_table())
 
 # %% [markdown]
-# 🔮 **Predict:** a listener on `[::]`, port P. With IPV6_V6ONLY off, then on:
-# does an IPv4 client connecting to 127.0.0.1:P get through? What address does the server
-# see? And can another program then bind 0.0.0.0:P?
+# Now the plain socket calls. The server makes an `AF_INET6` socket, turns IPV6_V6ONLY
+# off whatever the default, and binds `::` on port 0 (the kernel picks a free port); a
+# client connects over IPv4 to 127.0.0.1 on that port; `accept()` says who the server
+# thinks called.
+#
+# A listener on `::` is reachable from every network this machine is on, so this one
+# lives for a few milliseconds and is closed by its `with` block. The helper after it
+# runs the full experiment in a [network namespace](glossary.md#network-namespace) of its
+# own, with only `lo`, where the machine allows it.
+
+# %%
+# 🔮 Your prediction: does the IPv4 client get through (True or False), and what address
+# does accept() return for it?
+prediction = {"IPv4 client connects": ..., "server sees": ...}
+### BEGIN SOLUTION
+prediction = {"IPv4 client connects": True, "server sees": "127.0.0.1"}  # an example
+### END SOLUTION
+predict("05.server-sees", prediction)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as server:
+    server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual stack
+    server.bind(("::", 0))                                         # every address
+    server.listen()
+    port = server.getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=2):  # an IPv4 client
+        conn, peer = server.accept()
+        conn.close()
+print("the IPv4 client connected to 127.0.0.1 port", port)
+print("accept() returned the peer", peer[0], "port", peer[1])
+
+# %%
+reveal("05.server-sees", {"IPv4 client connects": True, "server sees": peer[0]},
+       why="the server's socket is AF_INET6, so the kernel must hand accept() an IPv6 "
+           "address: it writes the client's 127.0.0.1 as an IPv4-mapped address (RFC 4291 "
+           "section 2.5.5.2). Some tools print the same address as ::ffff:7f00:1.")
+
+# %% [markdown]
+# The same experiment at scale: `experiments.dual_stack()` runs a listener on `::` with
+# IPV6_V6ONLY off, then on; each time an IPv4 client connects to 127.0.0.1 and an IPv6
+# client to `::1`, and then another socket tries to bind 0.0.0.0 on the same port. Before
+# you run it: with V6ONLY off, will that 0.0.0.0 bind work? With V6ONLY on, will the IPv4
+# client still get through?
 
 # %%
 result = experiments.dual_stack()
 print(experiments.format_dual_stack(result))
+print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
+      f"{result.default.new_socket_v6only} (net.ipv6.bindv6only = {result.default.bindv6only})")
 
 # %% [markdown]
-# With V6ONLY **off** (Linux's default), the IPv4 client gets through and the server sees
-# `::ffff:127.0.0.1`: the socket is IPv6, so the kernel hands it the IPv4 address inside
-# an IPv6 one. The same socket also holds the IPv4 side of port P, so binding
-# `0.0.0.0:P` fails with **EADDRINUSE**: the classic surprise of a server that opens
-# `[::]` and then `0.0.0.0` on the same port (the ipv6(7) man page: with V6ONLY on, "an
-# IPv4 and an IPv6 application can bind to a single port at the same time"). With
-# V6ONLY **on** the IPv4 client is refused, and the IPv4 side of the port is free.
-#
-# If IPv6 is off on this machine, look at the table again: a socket on `::` may still
-# bind and still take IPv4 clients (observed on Linux with `disable_ipv6=1`), while the
-# `::1` client fails. Disabling IPv6 on the interfaces does not remove the IPv6 socket
-# API.
+# With V6ONLY **off** the IPv4 client gets through and the server sees
+# `::ffff:127.0.0.1`, as above. The same socket also holds the IPv4 side of its port, so
+# binding 0.0.0.0 there fails with [EADDRINUSE](glossary.md#eaddrinuse): the classic
+# surprise of a server that opens `[::]` and then `0.0.0.0` on one port. With V6ONLY
+# **on** the IPv4 client is refused and the IPv4 side of the port is free: the ipv6(7)
+# man page says that with the flag set, "an IPv4 and an IPv6 application can bind to a
+# single port at the same time". That is why the platform default matters: the same
+# server code, with no `setsockopt`, takes IPv4 clients on Linux and refuses them on
+# Windows.
 #
 # ## 💥 Break it on purpose: the locality check that mapped addresses break
 #
 # A common guard: "allow this admin page only for local clients", written as
-# `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server the peer of an
-# IPv4 local client is `::ffff:127.0.0.1`.
-#
-# 🔮 **Predict:** what does the naive check say about it on this Python?
+# `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server the peer of a
+# local IPv4 client is `::ffff:127.0.0.1`, as you just saw. Whether `ipaddress` looks
+# inside a mapped address depends on the exact Python release: CPython issue gh-117566
+# was fixed in 3.13 and backported to 3.12, and the fix is reported in 3.11.11 with a
+# security backport. So do not reason from the version number: ask the interpreter.
 
 # %%
-demo = experiments.locality_check_demo()
-if demo.bind != "ok":
-    print(f"no dual-stack socket here ({demo.bind}): "
-          f"{experiments.EXPLAIN_ERRNO.get(demo.bind, '')}")
-else:
-    print(f"Python {demo.python}; the server on [::] saw the client as {demo.server_saw}")
-    print(f"  naive ipaddress.ip_address(peer).is_loopback -> {demo.naive}")
-    print(f"  loopedu.addresses.is_loopback(peer)          -> {demo.loopedu}")
-
-# %% [markdown]
-# Without the fix for CPython issue gh-117566 (in 3.13, and in later patch releases of
-# 3.12 and 3.11), `ipaddress` answers `False` for every IPv4-mapped address: the naive
-# check calls the server's own local clients remote (and a check that allows only "remote" clients would let them
-# in). The fix is to look inside the mapped address first, as
-# `loopedu.addresses.is_loopback` does: `ip.ipv4_mapped or ip`.
-
-# %% [markdown]
-# ## Scopes: ::1, link-local and unique-local
-#
-# `::1` has the smallest scope of all: this node. Two other kinds of address look local:
-#
-# - **link-local**, `fe80::/10` (RFC 4291 §2.5.6): valid on one link only. Every link
-#   has the same `fe80::` prefix, so the address needs a **zone** saying which interface
-#   (`fe80::1%lo`, RFC 4007 §11). A hosts file cannot express a zone: glibc does not
-#   resolve `fe80::1%lo` lines (lesson 02).
-# - **unique-local**, `fc00::/7` (RFC 4193): private addresses for a site, like
-#   10.0.0.0/8. Routed inside the site, so **not** loopback.
+# 🔮 Your prediction: on THIS Python, what does
+# ipaddress.ip_address("::ffff:127.0.0.1").is_loopback say? (True or False)
+prediction = ...
+### BEGIN SOLUTION
+prediction = True  # an example prediction
+### END SOLUTION
+predict("05.naive-check", prediction)
 
 # %%
-# NBVAL_CHECK_OUTPUT
-for text in ["::1", "fe80::1", "fd12:3456:789a::1"]:
-    e = addresses.classify(text)
-    print(f"{text:<20} loopback={str(addresses.is_loopback(text)):<6} "
-          f"{e.network} {e.name} ({e.rfc})")
+host = peer[0]  # the peer accept() returned above
+ip = ipaddress.ip_address(host)
+print(f"Python {platform.python_version()}, host = {host!r}")
+print(f"  ip_address(host).is_loopback          -> {ip.is_loopback}")
+print(f"  (ip.ipv4_mapped or ip).is_loopback    -> {(ip.ipv4_mapped or ip).is_loopback}")
+reveal("05.naive-check", ip.is_loopback,
+       why="this Python has the gh-117566 fix: is_loopback looks inside a mapped address."
+       if ip.is_loopback else
+       "this Python lacks the gh-117566 fix: is_loopback is True for ::1 alone, so a "
+       "local IPv4 client of a dual-stack server counts as remote.")
 
 # %% [markdown]
-# 🔮 **Predict:** what does `getaddrinfo` make of `fe80::1%lo`? Can a program bind it?
-# Connect to `fe80::1` without a zone?
-
-# %%
-zones = experiments.zone_demo()
-lo = zones.zone
-for label, value in [(f"getaddrinfo('fe80::1%{lo}')", zones.getaddrinfo),
-                     ("bind that 4-tuple", zones.bind_with_zone),
-                     (f"bind(('fe80::1%{lo}', 0))", zones.bind_string_zone),
-                     ("connect(('fe80::1', 9))", zones.connect_without_zone)]:
-    print(f"{label:<28} -> {value}")
-
-# %% [markdown]
-# `getaddrinfo` turns the zone into a **scope id**, the last item of the 4-tuple: the
-# interface index of `lo`. Binding that 4-tuple fails with **EADDRNOTAVAIL**: nobody
-# assigned `fe80::1` to `lo`. Passing the text `'fe80::1%lo'` straight to `bind` is
-# different in Python: the 2-tuple form sets the scope id to 0, the zone is lost, and
-# Linux answers **EINVAL** ("invalid argument": a link-local address without an
-# interface), the same as connecting to `fe80::1` with no zone at all. Use the 4-tuple
-# that `getaddrinfo` returns. (Where IPv6 is off you may see other errors here: the
-# point is the same.)
-
-# %% [markdown]
+# On a Python without the fix, the naive check calls the server's own local clients
+# remote; turned around ("only remote clients may do this"), it lets them in. The second
+# line works on every release: look inside a mapped address first, `ip.ipv4_mapped or
+# ip`, then ask. `loopedu.addresses.is_loopback` does exactly that.
+#
 # ## 💥 Break it on purpose: IPv6 switched off
 #
-# Containers often run with `net.ipv6.conf.all.disable_ipv6=1`. Then `::1` is not on
-# `lo`, and binding it fails with **EADDRNOTAVAIL**. A kernel built without IPv6 fails
-# one step earlier: creating an `AF_INET6` socket gives **EAFNOSUPPORT**.
+# Containers often run with the [sysctl](glossary.md#sysctl)
+# `net.ipv6.conf.all.disable_ipv6=1`. Then `lo` has no `::1`, and binding it fails with
+# [EADDRNOTAVAIL](glossary.md#eaddrnotavail): no interface has that address. A
+# [kernel](glossary.md#kernel) built without IPv6 (or booted with `ipv6.disable=1`)
+# fails one step earlier: creating the `AF_INET6` socket gives
+# [EAFNOSUPPORT](glossary.md#eafnosupport), "address family not supported".
 #
-# 🔮 **Predict:** what does binding `::1` do on this machine?
+# But what happens to a dual-stack socket on `::` when IPv6 is disabled? The next cell
+# makes a network namespace of its own with `disable_ipv6=1` (where this machine allows
+# it; on a machine whose IPv6 is already off, it uses this machine's settings) and tries
+# two things there: binding `::1`, and an IPv4 client against a socket on `::` with
+# IPV6_V6ONLY off.
 
 # %%
-status = experiments.ipv6_status()
-if status.available:
-    print("::1 binds and answers here: IPv6 is on.")
-    print("With IPv6 disabled you would get EADDRNOTAVAIL:",
-          experiments.EXPLAIN_ERRNO["EADDRNOTAVAIL"])
-    print("With IPv6 compiled out you would get EAFNOSUPPORT:",
-          experiments.EXPLAIN_ERRNO["EAFNOSUPPORT"])
-else:
-    print(f"::1 fails here with {status.errno}: {status.explain}")
+off = ipv6_off_demo()
+print("ran in:", off.where)
+if off.ran:
+    print(f"  bind ::1                          -> {off.bind_loopback}")
+    print(f"  bind :: with IPV6_V6ONLY 0        -> {off.dual_stack_bind}")
+    print(f"  IPv4 client to 127.0.0.1, port P  -> {off.ipv4_client}, "
+          f"server saw {off.server_saw}")
 
 # %% [markdown]
-# What breaks then: anything that binds `::1` or `localhost` when the hosts file maps
-# localhost to `::1` first. Docker has written `::1 localhost` into containers' hosts
-# files even with IPv6 disabled, so a server told to bind "localhost" failed
-# (docker/for-linux#1374, moby#37616). A program that tries every address `getaddrinfo`
-# returns (as `socket.create_connection` does) falls back to 127.0.0.1; one that takes
-# only the first does not.
-
-# %% [markdown]
-# ## Same interface, same cost: ping and TCP over ::1
-#
-# ICMPv6 echo to `::1` works like ping to 127.0.0.1 (lesson 03's `measure.ping`: an
-# unprivileged ICMP socket if the system allows it, a raw socket as root, or the
-# system `ping`). Your numbers will differ from anyone else's.
-
-# %%
-from loopedu import measure
-
-for target in ["127.0.0.1", "::1"] if IPV6 else ["127.0.0.1"]:
-    print(measure.format_ping(measure.ping(target, count=3)))
-if not IPV6:
-    print("IPv6 is off here; what ping ::1 gets:",
-          measure.format_ping(measure.ping("::1", count=1, timeout=0.5)))
-
-# %% [markdown]
-# 🔮 **Predict:** is TCP over `::1` slower than over `127.0.0.1`? The IPv6 header is
-# 40 bytes against IPv4's 20.
-#
-# The experiment: one TCP connection per address to an echo thread, 200 small
-# request/response exchanges on each, interleaved so both see the same machine load.
-
-# %%
-rtt = experiments.loopback_rtt(n=200, addresses=("127.0.0.1", "::1") if IPV6
-                               else ("127.0.0.1",))
-print(experiments.format_rtt(rtt))
-plots.rtt_comparison(rtt)
-
-# %% [markdown]
-# Both go through the same loopback interface, the same TCP code and the same two
-# processes' wake-ups, so the medians come out within about a microsecond of each other
-# (on the course's Linux test machine, about 26 µs for both, `::1` slightly behind): the
-# header size is noise next to the system calls and thread wake-ups. Choose between
-# 127.0.0.1 and ::1 for reachability and correctness, not for speed.
+# `::1` is gone, but the IPv6 socket API is not: `::` still binds, and the dual-stack
+# socket still takes IPv4 clients as `::ffff:127.0.0.1` (observed on Linux; if the cell
+# could not run here, those are the results it shows there). So a server on `[::]` keeps
+# serving IPv4 with IPv6 disabled, while anything that binds `::1` fails, including a
+# server told to bind `localhost` when the hosts file lists `::1` for it: Docker has
+# written `::1 localhost` into containers' hosts files even with IPv6 disabled
+# (docker/for-linux#1374, moby#37616). A client that tries every address `getaddrinfo`
+# returns, as `socket.create_connection` does, falls back to 127.0.0.1; one that takes
+# only the first does not (lesson 02).
 
 # %% [markdown]
 # ## Your turn
 #
-# `exercises/04-ipv6-loopback-exercises.ipynb`: compress and expand addresses, predict
-# the dual-stack outcomes, and find the broken locality check.
+# [exercises/05-ipv6-loopback-exercises.ipynb](../exercises/05-ipv6-loopback-exercises.ipynb):
+# expand and compress addresses, predict the dual-stack outcomes, find the broken
+# locality check, and say what fails where IPv6 is off.
 #
 # ## Key points
 #
 # - An IPv6 address is 128 bits in 8 groups of 16; `::1` is 127 zeros and a one.
-#   RFC 5952's canonical form: lowercase, no leading zeros, the longest (first on a tie)
-#   run of two or more zero groups as `::`.
-# - IPv6 has one loopback address, `::1/128`, never assigned to a physical interface; a
-#   2025 draft proposing a loopback prefix is an individual draft with no standing.
-# - A socket on `::` with IPV6_V6ONLY off also takes IPv4, seen as `::ffff:127.0.0.1`,
-#   and holds the IPv4 port too (EADDRINUSE for 0.0.0.0 on that port). Linux defaults to
-#   off, Windows to on; OpenBSD has no mapped addresses.
-# - "Is this client local?" must unwrap mapped addresses: Python's `ipaddress` says
-#   `::ffff:127.0.0.1` is not loopback in releases without the gh-117566 fix.
-# - Link-local `fe80::/10` needs a zone (`%lo`), a scope id in the socket address;
-#   unique-local `fc00::/7` is private, not loopback.
-# - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL; compiled out, EAFNOSUPPORT.
-# - TCP over `::1` and over 127.0.0.1 cost the same to within noise.
+#   RFC 5952's canonical form: lowercase, no leading zeros, the longest run of two or
+#   more zero groups as `::` (the first on a tie).
+# - IPv6 has one loopback address, `::1/128`, never assigned to a physical interface.
+#   `::` is the unspecified address; `fe80::/10` is link-local, not loopback.
+# - A socket on `::` with IPV6_V6ONLY off also takes IPv4 clients, seen as
+#   `::ffff:127.0.0.1` (also written `::ffff:7f00:1`), and holds the IPv4 side of its
+#   port (EADDRINUSE for 0.0.0.0 there). Linux defaults to off, Windows to on; OpenBSD
+#   has no mapped addresses.
+# - "Is this client local?" must unwrap mapped addresses first: `ipaddress` says
+#   `::ffff:127.0.0.1` is not loopback on releases without the gh-117566 fix.
+# - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL but a dual-stack socket on `::`
+#   still serves IPv4; with IPv6 compiled out, the `AF_INET6` socket itself fails with
+#   EAFNOSUPPORT.
 #
 # ## Sources
 #
@@ -372,17 +355,15 @@ plots.rtt_comparison(rtt)
 #   (loopback address), §2.5.5.2 (IPv4-mapped), §2.5.6 (link-local).
 # - RFC 5952, A Recommendation for IPv6 Address Text Representation: §4.1–4.3, §5.
 # - RFC 3493, Basic Socket Interface Extensions for IPv6: §5.3 (IPV6_V6ONLY).
-# - RFC 4007, IPv6 Scoped Address Architecture: §11 (zone indices, `%zone`).
-# - RFC 4193, Unique Local IPv6 Unicast Addresses.
-# - Linux man pages ipv6(7) and IPV6_V6ONLY(2const): default from
-#   /proc/sys/net/ipv6/bindv6only, 0.
+# - Linux man pages ipv6(7) and IPV6_V6ONLY(2const) (default from
+#   /proc/sys/net/ipv6/bindv6only, 0), bind(2) (EADDRNOTAVAIL), socket(2) (EAFNOSUPPORT).
 # - Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock Applications":
 #   https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets
 # - OpenBSD ip6(4) and inet6(4) (no IPv4-mapped addresses; IPV6_V6ONLY always on).
 # - CPython issue gh-117566 (`is_loopback` of IPv4-mapped addresses; fixed in 3.13,
-#   backported in gh-118391 for 3.12 and with the gh-122792 security fix for 3.11).
-# - draft-kumari-ipv6-loopback, "The IPv6 Loopback Address Prefix" (individual
-#   Internet-Draft, 2025): https://datatracker.ietf.org/doc/draft-kumari-ipv6-loopback/
+#   backported to 3.12 in gh-118391, reported in 3.11.11 with the gh-122792 security
+#   backport):
+#   https://github.com/python/cpython/issues/117566
 # - IANA IPv6 Special-Purpose Address Registry:
 #   https://www.iana.org/assignments/iana-ipv6-special-registry/
 # - docker/for-linux#1374 and moby/moby#37616 (`::1 localhost` with IPv6 disabled).

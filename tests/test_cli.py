@@ -5,8 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from loopedu import cli
+from loopedu.release import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,20 +58,106 @@ def test_lab_command_binds_loopback_and_passes_arguments_last():
     assert "--allow-root" not in cli.lab_command([], Path("/c"), is_root=False)
 
 
+def test_lab_command_reference_hides_the_jupytext_sources():
+    from jupyter_server.services.contents.manager import ContentsManager
+
+    defaults = ContentsManager.class_traits()["hide_globs"].default()
+    cmd = cli.lab_command(["--no-browser"], Path("/c"), is_root=False, reference=True)
+    hidden = [a.split("=", 1)[1] for a in cmd if a.startswith("--ContentsManager.hide_globs=")]
+    assert hidden == [*defaults, "[0-9][0-9]-*.py"]
+    assert cmd[-2:] == ["--ServerApp.root_dir=/c", "--no-browser"]
+    assert not any("hide_globs" in a for a in cli.lab_command([], Path("/c"), False))
+
+
+@pytest.fixture
+def handed_over(monkeypatch):
+    """`loopedu lab` up to the moment it would become JupyterLab: the command and folder."""
+    seen = []
+    monkeypatch.setattr("loopedu.bootstrap.hand_over",
+                        lambda cmd, cwd: seen.append((cmd, Path(cwd))) or 0)
+    return seen
+
+
+def test_lab_updates_the_workspace_and_opens_it(tmp_path, monkeypatch, capsys, handed_over):
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("LOOPEDU_WORKSPACE", str(ws))
+    assert cli.main(["lab", "--no-browser"]) == 0
+    (cmd, cwd), = handed_over
+    assert cwd == ws and f"--ServerApp.root_dir={ws}" in cmd and cmd[-1] == "--no-browser"
+    assert not any("hide_globs" in a for a in cmd)
+    assert (ws / "notebooks" / "00-start-here.ipynb").is_file()
+    assert not list(ws.rglob("*.py"))
+    err = capsys.readouterr().err
+    assert f"your workspace is {ws}" in err and " created" in err
+    assert cli.main(["lab"]) == 0
+    assert "nothing changed" in capsys.readouterr().err
+
+
+def test_lab_reference_opens_the_checkout(tmp_path, monkeypatch, capsys, handed_over):
+    monkeypatch.setenv("LOOPEDU_WORKSPACE", str(tmp_path / "ws"))
+    assert cli.main(["lab", "--reference", "--no-browser"]) == 0
+    (cmd, cwd), = handed_over
+    assert cwd == ROOT and f"--ServerApp.root_dir={ROOT}" in cmd
+    assert "--ContentsManager.hide_globs=[0-9][0-9]-*.py" in cmd
+    assert not (tmp_path / "ws").exists()
+
+
+def test_lab_with_a_workspace_in_the_course_is_one_line(tmp_path, monkeypatch, capsys,
+                                                        handed_over):
+    course = tmp_path / "course"  # not this checkout: a failure must not write into it
+    (course / "notebooks").mkdir(parents=True)
+    (course / "notebooks" / "00-start-here.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}))
+    monkeypatch.setattr(cli, "course_root", lambda: course)
+    monkeypatch.setenv("LOOPEDU_WORKSPACE", str(course / "notebooks" / "ws"))
+    assert cli.main(["lab"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "inside the course's notebooks/" in err
+    assert handed_over == [] and not (course / "notebooks" / "ws").exists()
+
+
 def test_course_root_found_from_a_subfolder():
     assert cli.course_root(ROOT / "notebooks") == ROOT
 
 
-def test_lab_really_starts_on_loopback(tmp_path):
-    """Start `loopedu lab` on port 0, read the URL it prints, then stop it."""
+def _get(url: str, token: str):
+    """GET a JupyterLab API path as JSON, retrying while the server starts accepting."""
+    import time
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with opener.open(request, timeout=30) as response:
+                return json.load(response)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@pytest.mark.parametrize("mode", ["workspace", "reference"])
+def test_lab_really_starts_on_loopback(tmp_path, mode):
+    """Start `loopedu lab` on port 0, read the URL it prints, ask the server for lesson
+    00 and the lesson folder's listing, then stop it."""
     import os
+    import re
     import signal
     import time
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-m", "loopedu.cli", "lab", "--no-browser",
-                             "--ServerApp.port=0", "--ServerApp.token=test"],
+
+    ws = tmp_path / "ws"
+    (ws / "notebooks").mkdir(parents=True)
+    (ws / "notebooks" / "mine.txt").write_text("a learner's own file\n")
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_DATA_DIR=str(tmp_path / "d"),
+               HOME=str(tmp_path / "home"), LOOPEDU_WORKSPACE=str(ws))
+    extra = ["--reference"] if mode == "reference" else []
+    proc = subprocess.Popen([sys.executable, "-m", "loopedu.cli", "lab", *extra,
+                             "--no-browser", "--ServerApp.port=0", "--ServerApp.token=test"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=ROOT, env=env, start_new_session=True)
+                            cwd=tmp_path, env=env, start_new_session=True)
     seen = []
     try:
         deadline = time.monotonic() + 60
@@ -83,6 +171,21 @@ def test_lab_really_starts_on_loopback(tmp_path):
         text = "".join(seen)
         assert "http://127.0.0.1:" in text, text
         assert "listens on 127.0.0.1 only" in text
+        url = re.search(r"http://127\.0\.0\.1:\d+", text).group(0)
+        lesson = _get(f"{url}/api/contents/notebooks/00-start-here.ipynb", "test")
+        listing = _get(f"{url}/api/contents/notebooks", "test")
+        names = {item["name"] for item in listing["content"]}
+        assert "00-start-here.ipynb" in names
+        assert not [n for n in names if n.endswith(".py")], names
+        outputs = [c["outputs"] for c in lesson["content"]["cells"] if c["cell_type"] == "code"]
+        if mode == "workspace":
+            assert f"your workspace is {ws}" in text
+            assert "mine.txt" in names  # served from the workspace
+            assert not any(outputs)
+        else:
+            assert "mine.txt" not in names and not ws.joinpath(MANIFEST).exists()
+            assert any(outputs)  # the reference lessons are committed executed
+            assert list((ROOT / "notebooks").glob("[0-9][0-9]-*.py"))  # there, but hidden
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -63,8 +63,8 @@ def test_the_plan_says_how_namespaces_are_made(mechanism, words):
     yes = Capability(True, "made one", mechanism)
     with sandbox.assume(network_namespaces=yes, mount_namespaces=yes):
         plan = {p.number: p for p in doctor.report().lessons}
-    assert plan["03"].mode == "live" and words in plan["03"].why
-    assert plan["02"].mode == "live" and words in plan["02"].why
+    for number in ("02", "03", "04"):
+        assert plan[number].mode == "live" and words in plan[number].why
 
 
 def test_ipv6_off_and_no_127_range_make_lessons_partly_live():
@@ -72,8 +72,7 @@ def test_ipv6_off_and_no_127_range_make_lessons_partly_live():
                                ipv6_loopback=Capability(False, "binding ::1 failed"),
                                whole_127_range=Capability(False, "only 127.0.0.1"))
     plan = {p.number: p.mode for p in doctor.lesson_plan(caps)}
-    assert plan == {"00": "live", "01": "partly live", "02": plan["02"], "03": plan["03"],
-                    "04": "partly live"}
+    assert (plan["00"], plan["01"], plan["05"]) == ("live", "partly live", "partly live")
 
 
 @pytest.mark.needs("network_namespaces")
@@ -83,7 +82,7 @@ def test_doctor_in_namespace_with_ipv6_disabled():
     assert data["ipv6_loopback"] is False
     assert "EADDRNOTAVAIL" in data["reasons"]["ipv6_loopback"]
     assert data["whole_127_range"] is True
-    assert {p["lesson"]: p["mode"] for p in data["lessons"]}["04"] == "partly live"
+    assert {p["lesson"]: p["mode"] for p in data["lessons"]}["05"] == "partly live"
 
 
 @pytest.mark.needs("network_namespaces")

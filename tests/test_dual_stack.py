@@ -1,6 +1,10 @@
-"""Lesson 04 experiments: dual stack, the locality check, zones, IPv6 switched off,
-and RTT over 127.0.0.1 versus ::1. Expected values come from ipv6(7), RFC 4291 and the
-behaviour observed on Linux, not from the code under test."""
+"""Lesson 05 experiments: dual stack, the locality check and IPv6 switched off.
+Expected values come from ipv6(7), RFC 4291 and the behaviour observed on Linux, not from
+the code under test.
+
+The RTT tests at the end (``loopback_rtt`` over 127.0.0.1 and ::1) stay here until a
+latency lesson's tests take them: lesson 05 no longer measures latency, but
+``loopedu.measure.latency`` remains."""
 
 import errno
 import ipaddress
@@ -10,7 +14,8 @@ import sys
 import pytest
 
 from loopedu import experiments, plots, sandbox
-from loopedu.exercises.lesson04 import DUAL_STACK_KEY
+from loopedu.dual_stack import ipv6_off_demo
+from loopedu.exercises.lesson05 import DUAL_STACK_KEY
 from netns_helpers import netns
 
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
@@ -89,12 +94,15 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
     with sandbox.assume(network_namespaces=NO_NETNS):   # the fake lives in this process
         r = experiments.dual_stack()
         assert experiments.locality_check_demo().bind == "EAFNOSUPPORT"
-        zones = experiments.zone_demo()
+        off = ipv6_off_demo()
     assert (r.ipv6.available, r.ipv6.errno) == (False, "EAFNOSUPPORT")
     assert r.ipv6.explain == "this kernel or Python has no IPv6 at all (compiled out)"
     assert {c.bind for c in r.cases} == {"EAFNOSUPPORT"}
     assert "EAFNOSUPPORT" in experiments.format_dual_stack(r)
-    assert zones.bind_string_zone == zones.connect_without_zone == "EAFNOSUPPORT"
+    # socket(2): no AF_INET6 socket at all, so neither ::1 nor :: can be bound
+    assert (off.ran, off.bind_loopback, off.dual_stack_bind) == \
+        (True, "EAFNOSUPPORT", "EAFNOSUPPORT")
+    assert off.ipv4_client is None and "already off" in off.where
     rtt = experiments.loopback_rtt(n=5, warmup=0)
     assert rtt.errors == {"::1": "EAFNOSUPPORT"}
     assert rtt.results["127.0.0.1"].median_us > 0
@@ -105,14 +113,39 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
 def test_ipv6_disabled_namespace_gives_eaddrnotavail_and_dual_stack_still_takes_ipv4():
     with netns(ipv6=False) as ns:
         r = ns.call("loopedu.experiments:dual_stack")
-        zones = ns.call("loopedu.experiments:zone_demo")
+        here = ns.call("loopedu.dual_stack:ipv6_off_here")
+        demo = ns.call("loopedu.dual_stack:ipv6_off_demo")
     assert r.ipv6.available is False and r.ipv6.errno == "EADDRNOTAVAIL"
     off = r.case(v6only=False)
     # Observed on Linux: disable_ipv6 removes ::1, not the IPv6 socket API
     assert off.bind == "ok" and str(off.ipv4_client) == "connected"
     assert off.server_saw_ipv4 == "::ffff:127.0.0.1"
     assert str(off.ipv6_client) == "failed: EADDRNOTAVAIL"
-    assert zones.connect_without_zone == "EINVAL"
+    for measured in (here, demo):
+        assert (measured.ran, measured.bind_loopback, measured.dual_stack_bind) == \
+            (True, "EADDRNOTAVAIL", "ok")
+        assert str(measured.ipv4_client) == "connected"
+        assert measured.server_saw == "::ffff:127.0.0.1"
+    assert "already off" in demo.where   # inside, IPv6 is off: no second namespace needed
+
+
+@needs_ipv6
+@pytest.mark.needs("network_namespaces")
+def test_ipv6_off_demo_makes_a_namespace_with_ipv6_disabled():
+    r = ipv6_off_demo()
+    assert r.ran and "disable_ipv6=1" in r.where
+    assert r.bind_loopback == "EADDRNOTAVAIL"      # ipv6(7), bind(2): no interface has ::1
+    assert r.dual_stack_bind == "ok" and str(r.ipv4_client) == "connected"
+    assert r.server_saw == "::ffff:127.0.0.1"
+    assert experiments.ipv6_status().available     # this machine's own IPv6 untouched
+
+
+@needs_ipv6
+def test_ipv6_off_demo_without_namespaces_says_why_and_binds_nothing_here():
+    with sandbox.assume(network_namespaces=NO_NETNS):
+        r = ipv6_off_demo()
+    assert (r.ran, r.bind_loopback, r.ipv4_client) == (False, None, None)
+    assert "namespaces switched off for this test" in r.where
 
 
 @needs_ipv6
@@ -125,15 +158,6 @@ def test_locality_check_demo_reports_what_this_python_says():
     # gh-117566: the answer depends on the exact release, so ask this interpreter
     assert demo.naive is ipaddress.ip_address("::ffff:127.0.0.1").is_loopback
     assert demo.python == sys.version.split()[0]
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux errno values")
-def test_zone_demo_on_linux():
-    z = experiments.zone_demo()
-    assert z.getaddrinfo == ("fe80::1", 0, 0, socket.if_nametoindex(z.zone))
-    assert z.bind_with_zone == "EADDRNOTAVAIL"
-    assert z.bind_string_zone == "EINVAL"  # the 2-tuple sets scope id 0: zone lost
-    assert z.connect_without_zone == "EINVAL"
 
 
 @needs_ipv6

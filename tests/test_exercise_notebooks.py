@@ -1,5 +1,6 @@
 """Exercise notebooks: the solutions pass every check; the student versions hold no
-solution, still run top to bottom, and every check in them fails with a hint."""
+solution, still run top to bottom, and every check in them fails with a hint. The
+learner's versions of the lessons are run in test_learner_lessons.py."""
 
 import re
 from pathlib import Path
@@ -7,27 +8,19 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from notebook_text import text_of
 
 from loopedu.exercises import catalog
 from loopedu.exercises.student import build_student_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises").glob("*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 CHECK = re.compile(r"""check\(\s*["']([0-9]{2}\.[a-z0-9-]+)["']""")
 
 
 def check_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code" and CHECK.search(c.source)]
-
-
-def text_of(cell) -> str:
-    parts = []
-    for out in cell.outputs:
-        if out.output_type == "stream":
-            parts.append(out.text)
-        elif "data" in out:
-            parts.append(out.data.get("text/plain", ""))
-    return "".join(parts)
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=[p.name for p in SOURCES])
@@ -44,7 +37,7 @@ def test_committed_solutions_pass_every_check(path):
 
 def test_every_exercise_is_in_a_notebook():
     used = {CHECK.search(c.source).group(1)
-            for p in SOURCES for c in check_cells(nbformat.read(p, as_version=4))}
+            for p in SOURCES + LESSONS for c in check_cells(nbformat.read(p, as_version=4))}
     assert used == set(catalog())
 
 

@@ -222,6 +222,45 @@ def test_expect_mapping_explains_unreadable_values_and_non_dicts():
     assert "Expected a dict" in expect_mapping([1, 2], PREDICTIONS).message
 
 
+def test_expect_mapping_names_keys_as_the_learner_wrote_them():
+    expected = {"localhost AF_INET": True, "LOCALHOST AF_INET6": False, "b": True}
+    fb = expect_mapping({"LocalHost af_inet": False, "LOCALHOST AF_INET6": True,
+                         "Extra Key": 1}, expected)
+    assert fb.message == ("0 of 3 predictions right. Look again at: 'LocalHost af_inet', "
+                          "'LOCALHOST AF_INET6'. No prediction for: 'b'. Not asked "
+                          "about: 'Extra Key'.")
+    fb = expect_mapping({"LOCALHOST AF_INET6": "maybe"}, {"localhost af_inet6": True})
+    assert "For 'LOCALHOST AF_INET6': Expected True or False" in fb.message
+
+
+@pytest.mark.parametrize("expected", [["::1"], ("127.0.0.1", "127.0.0.1"), [], {"a", "b"},
+                                      frozenset({1})],
+                         ids=["list", "tuple", "empty-list", "set", "frozenset"])
+@pytest.mark.parametrize("bare", ["::1", "127.0.0.1, 127.0.0.1", "", 5, None.__class__])
+def test_a_bare_value_where_a_list_is_expected_is_told_to_give_a_list(expected, bare):
+    fb = expect_mapping({"q": bare}, {"q": expected})
+    assert not fb.passed and "give a list" in fb.message and "Could not read" not in fb.message
+    fb = expect_equal(bare, expected)
+    assert not fb.passed and "give a list" in fb.message
+    assert expect_mapping({"q": list(expected)}, {"q": expected}).passed
+    assert expect_equal(type(expected)(expected), expected).passed
+
+
+def test_give_a_list_works_with_a_checker_that_reads_items_itself():
+    def addresses(value):
+        return tuple(str(v).strip() for v in value)
+
+    fb = expect_mapping({"q": "::1"}, {"q": ("::1",)}, coerce=addresses)
+    assert "give a list" in fb.message and "['::1']" in fb.message
+    assert expect_mapping({"q": [" ::1 "]}, {"q": ("::1",)}, coerce=addresses).passed
+
+
+def test_expect_set_reads_a_string_of_items_but_says_give_a_list_when_it_cannot():
+    assert expect_set("4, 6", [4, 6]).passed
+    fb = expect_set("line 4 and 6", [4, 6])
+    assert not fb.passed and "give a list" in fb.message
+
+
 @pytest.mark.parametrize("answer", ODD_ANSWERS + [{"127.0.0.1": RaisingEq()},
                                                   {RaisingEq: RaisingEq()}],
                          ids=lambda a: type(a).__name__)
@@ -406,6 +445,10 @@ def test_lesson00_exercises_are_real():
         for n in range(1, len(framework.get(ident).hints) + 1):
             text = hint(ident, n)
             assert "127.0.0.1" not in text and "loopback" not in text.lower()
+    # the hint names the cells as the lessons mark them
+    assert "🔮" in hint("00.predict-first", 1)
+    lesson = (ROOT / "notebooks" / "00-start-here.py").read_text(encoding="utf-8")
+    assert "🔮" in lesson
 
 
 # --- hints ---------------------------------------------------------------------------
@@ -615,3 +658,13 @@ def test_the_progress_file_of_a_test_is_a_temporary_one():
     path = progress_store.store_path()
     assert not str(path).startswith(str(Path.home() / ".local"))
     assert str(path).startswith(tempfile.gettempdir())
+
+
+def test_a_pass_recorded_before_lessons_were_renumbered_still_counts(tmp_path):
+    from loopedu.exercises.progress_summary import RENAMED
+
+    for old in RENAMED:
+        progress_store.record_pass(old, home=tmp_path)
+    rows = {row.id: row for row in progress(tmp_path).exercises}
+    assert all(rows[new].passed for new in RENAMED.values())
+    assert not set(RENAMED) & set(rows)   # the old ids are gone from the catalog

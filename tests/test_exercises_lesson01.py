@@ -1,6 +1,8 @@
 """Lesson 01 exercises: right answers pass, wrong ones fail without giving the answer,
 and the answer keys agree with loopedu.addresses (an independent implementation)."""
 
+import ipaddress
+
 import pytest
 
 from loopedu import addresses
@@ -24,10 +26,12 @@ def test_right_answers_pass(exercise_id, right):
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
     ("01.loopback-size", 256, "/8 blocks"),
-    ("01.loopback-size", 16777214, "hosts"),
     ("01.loopback-size", 24, "free bits"),
     ("01.loopback-size", "lots", ""),
     ("01.slash16-size", 2 ** 24 - 2 ** 16, "free for unicast"),
+    ("01.slash16-size", 65534, "hosts, not addresses"),
+    ("01.slash16-size", "65,534", "RFC 1122"),
+    ("01.loopback-size", 2 ** 24 - 2, "hosts, not addresses"),
     ("01.is-loopback", {**IS_LOOPBACK_KEY, "::ffff:127.0.0.1": False}, "mapped"),
     ("01.is-loopback", {"127.0.0.1": True}, ""),
     ("01.is-loopback", ["127.0.0.1"], "dict"),
@@ -60,3 +64,10 @@ def test_registry_flags_key_agrees_with_the_shipped_registry():
 def test_size_keys_agree_with_range_facts():
     assert check("01.loopback-size", addresses.range_facts("127.0.0.0/8").num_addresses).passed
     assert check("01.slash16-size", addresses.range_facts("127.0.0.0/16").num_addresses).passed
+
+
+def test_size_keys_agree_with_the_standard_library():
+    for exercise_id, block in (("01.loopback-size", "127.0.0.0/8"),
+                               ("01.slash16-size", "127.0.0.0/16")):
+        assert check(exercise_id, ipaddress.ip_network(block).num_addresses).passed
+        assert not check(exercise_id, ipaddress.ip_network(block).num_addresses - 2).passed

@@ -1,14 +1,27 @@
 """Lesson 02 exercises: right answers pass, wrong ones fail with help and no solution;
-the keys agree with the resolver model and, as root on Linux, with glibc itself."""
+the keys agree with the resolver model and with glibc itself (with /etc/host.conf
+``multi on``, the exercise's stated assumption), and libpq's with psql run for real."""
 
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from loopedu import hosts, sandbox
-from loopedu.exercises import check
-from loopedu.exercises.lesson02 import (BROKEN_HOSTS, BROKEN_KEY, PREDICT_HOSTS,
-                                        PREDICT_KEY, PREDICT_QUERIES)
+from loopedu.exercises import check, hint
+from loopedu.exercises.lesson02 import (BROKEN_HOSTS, BROKEN_KEY, DB_CLIENTS, DB_KEY,
+                                        PREDICT_HOSTS, PREDICT_KEY, PREDICT_MULTI,
+                                        PREDICT_QUERIES)
+from loopedu.glibc.hostconf import HostConf
+from loopedu.glibc.machine import Machine
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def good_client(addresses, port):
@@ -47,18 +60,35 @@ def returns_unconnected(addresses, port):
 
 def test_right_answers_pass():
     assert check("02.predict-hosts", dict(PREDICT_KEY)).passed
+    assert check("02.predict-hosts", {k.lower(): tuple(v) for k, v in PREDICT_KEY.items()}
+                 ).passed
     assert check("02.broken-hosts", sorted(BROKEN_KEY)).passed
     assert check("02.broken-hosts", "7, 4, 6").passed
     assert check("02.fix-client", good_client).passed
+    assert check("02.db-transport", dict(DB_KEY)).passed
+    assert check("02.db-transport", {k: {"unix": "Unix socket", "tcp": "TCP/IP"}[v]
+                                     for k, v in DB_KEY.items()}).passed
+
+
+def flip(key: dict, client: str) -> dict:
+    return {**key, client: "tcp" if key[client] == "unix" else "unix"}
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": ["127.0.0.1"]}, "both answer"),
+    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": ["127.0.0.1"]}, "multi off"),
     ("02.predict-hosts", {**PREDICT_KEY, "ip6-localhost AF_INET": []}, "not skipped"),
     ("02.predict-hosts", {**PREDICT_KEY, "localhost. AF_INET": ["127.0.0.1", "127.0.0.1"]},
      "trailing dot"),
-    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": "127.0.0.1"}, "Could not read"),
+    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": "127.0.0.1"}, "give a list"),
+    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET6": "::1"}, "give a list"),
     ("02.predict-hosts", ["127.0.0.1"], "dict"),
+    ("02.db-transport", flip(DB_KEY, "psql -h localhost"), "libpq is not MySQL"),
+    ("02.db-transport", flip(DB_KEY, "mysql -h localhost"), "treats the host name"),
+    ("02.db-transport", flip(DB_KEY, "psql"), "no host at all"),
+    ("02.db-transport", flip(DB_KEY, "psql -h /var/run/postgresql"), "directory"),
+    ("02.db-transport", flip(DB_KEY, "mysql -h localhost --protocol=TCP"), "--protocol"),
+    ("02.db-transport", {**DB_KEY, "psql": "maybe"}, '"unix"'),
+    ("02.db-transport", "unix", "dict"),
     ("02.broken-hosts", [4, 8], "comment"),
     ("02.broken-hosts", [4], "missing"),
     ("02.fix-client", first_only, "when one address fails, catch the error"),
@@ -71,12 +101,29 @@ def test_wrong_answers_fail_with_help_and_no_solution(exercise_id, wrong, says):
     assert not feedback.passed
     assert says in feedback.message
     assert "[4, 6, 7]" not in feedback.message and "Lines 4" not in feedback.message
+    assert "Right:" not in feedback.message
 
 
-def test_predict_key_is_what_the_model_answers():
+def test_predict_hosts_names_the_learners_own_keys_in_their_own_case():
+    answer = {"LOCALHOST af_inet": ["127.0.0.1"], "ip6-localhost AF_INET6": ["::1"]}
+    message = check("02.predict-hosts", answer).message
+    assert "'LOCALHOST af_inet'" in message and "localhost af_inet'" not in message
+    assert "'localhost AF_INET6'" in message  # a key not given: as the question spells it
+
+
+def test_predict_hosts_states_its_host_conf_assumption_in_the_question():
+    assert PREDICT_MULTI is True
+    source = (ROOT / "exercises" / "02-localhost-is-a-name-exercises.py").read_text()
+    question = source.split("## 1.", 1)[1].split("check(", 1)[0]
+    assert "multi on" in question and "Debian and Ubuntu" in question
+    assert any("multi on" in hint("02.predict-hosts", n) for n in (1, 2, 3))
+
+
+def test_predict_key_is_what_the_model_answers_with_multi_on():
     parsed = hosts.parse(PREDICT_HOSTS)
+    machine = Machine(host_conf=HostConf(multi=PREDICT_MULTI))
     for query, (name, family) in PREDICT_QUERIES.items():
-        assert parsed.lookup(name, family) == PREDICT_KEY[query], query
+        assert parsed.lookup(name, family, machine=machine) == PREDICT_KEY[query], query
 
 
 def test_broken_key_is_what_the_model_skips():
@@ -85,9 +132,100 @@ def test_broken_key_is_what_the_model_skips():
 
 
 @pytest.mark.needs("mount_namespaces")
-def test_predict_key_is_what_glibc_answers():
+def test_predict_key_is_what_glibc_answers_with_multi_on():
     names = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
-    answers = {query: sandbox.call_with_hosts(PREDICT_HOSTS, "loopedu.localhost:addresses_of",
-                                              name, names[family])
+    answers = {query: sandbox.call_with_hosts(PREDICT_HOSTS,
+                                              "loopedu.localhost:addresses_with_multi",
+                                              name, names[family], PREDICT_MULTI)
                for query, (name, family) in PREDICT_QUERIES.items()}
     assert answers == PREDICT_KEY
+
+
+@pytest.mark.needs("mount_namespaces")
+def test_glibc_with_multi_off_answers_what_the_multi_off_message_says():
+    got = sandbox.call_with_hosts(PREDICT_HOSTS, "loopedu.localhost:addresses_with_multi",
+                                  "localhost", "AF_INET", False)
+    assert got == ["127.0.0.1"]
+    message = check("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": got}).message
+    assert "multi off" in message
+
+
+# --- 02.db-transport: libpq's answers run for real, MySQL's from its manual ------------
+
+PSQL = shutil.which("psql")
+
+
+@contextmanager
+def counting_listener(family, address):
+    """A listener that accepts and at once closes each connection, counting them."""
+    seen = []
+    server = socket.socket(family, socket.SOCK_STREAM)
+    server.bind(address)
+    server.listen()
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            seen.append(1)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server, seen
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
+
+
+def run_psql(*args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    done = subprocess.run([PSQL, "-w", "-d", "x", "-U", "x", *args], env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=30)
+    return done.stderr
+
+
+@pytest.mark.skipif(PSQL is None, reason="psql (libpq) is not installed here")
+def test_db_key_for_libpq_is_what_psql_does():
+    """A TCP listener on 127.0.0.1 and a Unix socket file in a fresh folder, with the
+    same port number: whichever one psql's connection reaches is its transport."""
+    with tempfile.TemporaryDirectory() as folder, \
+            counting_listener(socket.AF_INET, ("127.0.0.1", 0)) as (tcp, tcp_seen):
+        port = str(tcp.getsockname()[1])
+        path = os.path.join(folder, f".s.PGSQL.{port}")
+        with counting_listener(socket.AF_UNIX, path) as (_, unix_seen):
+            observed = {}
+            for client, args in (("psql -h localhost", ["-h", "localhost"]),
+                                 ("psql -h /var/run/postgresql", ["-h", folder]),
+                                 ("psql", [])):
+                before = (len(tcp_seen), len(unix_seen))
+                stderr = run_psql(*args, "-p", port)
+                reached = (len(tcp_seen) - before[0], len(unix_seen) - before[1])
+                if client == "psql":
+                    # the compiled-in socket directory is not ours: libpq names it
+                    assert reached == (0, 0) and 'on socket "' in stderr, stderr
+                    observed[client] = "unix"
+                else:
+                    assert sum(reached) >= 1, stderr
+                    observed[client] = "tcp" if reached[0] else "unix"
+    assert observed == {c: DB_KEY[c] for c in DB_CLIENTS if c.startswith("psql")}
+
+
+def test_db_key_for_mysql_is_what_its_manual_says():
+    """MySQL Reference Manual, "Connecting to the MySQL Server Using Command Options":
+    "On Unix, MySQL programs treat the host name localhost specially ... the client
+    connects using a Unix socket file"; "To ensure that the client makes a TCP/IP
+    connection to the local server, use --host or -h to specify a host name value of
+    127.0.0.1 ... You can also specify the transport protocol explicitly, even for
+    localhost, by using the --protocol=TCP option." (No mysql client runs here.)"""
+    manual = {"mysql -h localhost": "unix", "mysql -h 127.0.0.1": "tcp",
+              "mysql -h localhost --protocol=TCP": "tcp"}
+    assert {c: DB_KEY[c] for c in DB_CLIENTS if c.startswith("mysql")} == manual
+    assert set(DB_KEY) == set(DB_CLIENTS)

@@ -1,64 +1,92 @@
-"""Lesson 04 exercises: right answers pass, typical wrong ones fail with a helpful
+"""Lesson 05 exercises: right answers pass, typical wrong ones fail with a helpful
 message that never contains the solution, and the keys agree with ipaddress, the C
-library's inet_ntop and a live check of each locality snippet, on this Python and
-against an ipaddress without the gh-117566 fix."""
+library's inet_ntop, a live check of each locality snippet (on this Python and against
+an ipaddress without the gh-117566 fix), and plain socket calls in a network namespace
+with IPv6 disabled."""
 
+import errno
 import ipaddress
+import json
+import os
 import socket
+import sys
 import types
 
 import pytest
 
 import loopedu
 from loopedu.exercises import check
-from loopedu.exercises.lesson04 import (COMPRESS_QUESTION, DUAL_STACK_KEY, EXPAND_QUESTION,
-                                        LOCALITY_OPTIONS)
+from loopedu.exercises.lesson05 import (COMPRESS_QUESTION, DUAL_STACK_KEY, EXPAND_QUESTION,
+                                        IPV6_OFF_KEY, LOCALITY_OPTIONS)
+from netns_helpers import netns
 
-COMPRESSED = "2001:db8::1:0:0:1"
+COMPRESSED = "2001:db8:0:1::ab"
 EXPANDED = "2001:0db8:0000:0000:0000:ff00:0042:8329"
-SOLUTIONS = {"04.compress": [COMPRESSED], "04.expand": [EXPANDED],
-             "04.dual-stack": ["::ffff:127.0.0.1", "EADDRINUSE"],
-             "04.locality-check": ["(a)", "ip_address(host).is_loopback"]}
+SOLUTIONS = {"05.compress": [COMPRESSED], "05.expand": [EXPANDED],
+             "05.dual-stack": ["::ffff:127.0.0.1", "EADDRINUSE"],
+             "05.locality-check": ["(a)", "ip_address(host).is_loopback"],
+             "05.ipv6-off": ["EADDRNOTAVAIL", "EAFNOSUPPORT", "connected"]}
+#: Other spellings of the address a dual-stack server sees for an IPv4 client.
+MAPPED_SPELLINGS = ("::ffff:7f00:1", "::FFFF:7F00:0001", "0:0:0:0:0:ffff:127.0.0.1",
+                    "0000:0000:0000:0000:0000:ffff:7f00:0001")
 
 
 @pytest.mark.parametrize("exercise_id, right", [
-    ("04.compress", COMPRESSED),
-    ("04.compress", f"  {COMPRESSED}\n"),
-    ("04.expand", EXPANDED),
-    ("04.expand", EXPANDED.upper()),
-    ("04.dual-stack", dict(DUAL_STACK_KEY)),
-    ("04.dual-stack", {k.upper(): v.upper() for k, v in DUAL_STACK_KEY.items()}),
-    ("04.locality-check", "a"),
-    ("04.locality-check", "(A)"),
+    ("05.compress", COMPRESSED),
+    ("05.compress", f"  {COMPRESSED}\n"),
+    ("05.expand", EXPANDED),
+    ("05.expand", EXPANDED.upper()),
+    ("05.dual-stack", dict(DUAL_STACK_KEY)),
+    ("05.dual-stack", {k.upper(): v.upper() for k, v in DUAL_STACK_KEY.items()}),
+    ("05.dual-stack", {**DUAL_STACK_KEY, "off: IPv4 to 127.0.0.1": "yes"}),
+    ("05.locality-check", "a"),
+    ("05.locality-check", "(A)"),
+    ("05.ipv6-off", dict(IPV6_OFF_KEY)),
+    ("05.ipv6-off", {k.lower(): v.lower() for k, v in IPV6_OFF_KEY.items()}),
 ])
 def test_right_answers_pass(exercise_id, right):
     assert check(exercise_id, right).passed
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("04.compress", COMPRESSED.upper(), "lowercase"),
-    ("04.compress", "2001:0db8::1:0:0:1", "leading zero"),
-    ("04.compress", "2001:db8:0:0:1::1", "first one when two are equally long"),
-    ("04.compress", "2001:db8:0:0:1:0:0:1", "compress one with '::'"),
-    ("04.compress", "2001:db8::1", "different address"),
-    ("04.compress", "2001:db8::1::1", "'::' twice"),
-    ("04.compress", 42, "Expected text"),
-    ("04.expand", "2001:db8:0:0:0:ff00:42:8329", "exactly 4 hex digits"),
-    ("04.expand", "2001:0db8:0000:0000:ff00:0042:8329", "7 groups"),
-    ("04.expand", EXPAND_QUESTION, "still compressed"),
-    ("04.expand", "2001:0db8:0000:0000:0000:0000:ff00:0042", "not the same address"),
-    ("04.dual-stack", {**DUAL_STACK_KEY, "off: server sees": "127.0.0.1"}, "AF_INET6"),
-    ("04.dual-stack", {**DUAL_STACK_KEY, "off: IPv4 to 127.0.0.1": "refused"},
+    ("05.compress", COMPRESSED.upper(), "lowercase"),
+    ("05.compress", "2001:0db8:0:1::ab", "leading zero"),
+    ("05.compress", "2001:db8:0:1::00ab", "leading zero"),
+    ("05.compress", "2001:db8::1:0:0:0:ab", "single zero group"),
+    ("05.compress", "2001:db8:0:1:0:0:0:ab", "compress one with '::'"),
+    ("05.compress", "2001:db8::ab", "different address"),
+    ("05.compress", "2001:db8::1::ab", "'::' twice"),
+    ("05.compress", 42, "Expected text"),
+    ("05.expand", "2001:db8:0:0:0:ff00:42:8329", "exactly 4 hex digits"),
+    ("05.expand", "2001:0db8:0000:0000:ff00:0042:8329", "7 groups"),
+    ("05.expand", EXPAND_QUESTION, "still compressed"),
+    ("05.expand", "2001:0db8:0000:0000:0000:0000:ff00:0042", "not the same address"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": "127.0.0.1"}, "AF_INET6"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, "off: IPv4 to 127.0.0.1": "refused"},
      "bindv6only=0"),
-    ("04.dual-stack", {**DUAL_STACK_KEY, "off: bind 0.0.0.0 same port": "ok"},
+    ("05.dual-stack", {**DUAL_STACK_KEY, "off: bind 0.0.0.0 same port": "ok"},
      "already takes IPv4"),
-    ("04.dual-stack", {**DUAL_STACK_KEY, "on: bind 0.0.0.0 same port": "EADDRINUSE"},
+    ("05.dual-stack", {**DUAL_STACK_KEY, "on: bind 0.0.0.0 same port": "EADDRINUSE"},
      "free"),
-    ("04.dual-stack", {k: None for k in DUAL_STACK_KEY}, "No predictions yet"),
-    ("04.dual-stack", "connected", "dict"),
-    ("04.locality-check", "b", "looks inside"),
-    ("04.locality-check", "c", "ipv4_mapped"),
-    ("04.locality-check", "z", "no option"),
+    ("05.dual-stack", {k: None for k in DUAL_STACK_KEY}, "No predictions yet"),
+    ("05.dual-stack", "connected", "dict"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": "::1"}, "not to ::1"),
+    ("05.locality-check", "b", "looks inside"),
+    ("05.locality-check", "c", "ipv4_mapped"),
+    ("05.locality-check", "z", "no option"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "EAFNOSUPPORT"},
+     "not in the kernel"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "ok"}, "has no ::1"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "ECONNREFUSED"},
+     "answer to connect()"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 compiled out: bind ::1": "EADDRNOTAVAIL"},
+     "one step earlier"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: IPv4 client to [::]": "refused"},
+     "not the IPv6 socket API"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: IPv4 client to [::]": "no"},
+     "not the IPv6 socket API"),
+    ("05.ipv6-off", {k: None for k in IPV6_OFF_KEY}, "No predictions yet"),
+    ("05.ipv6-off", "refused", "dict"),
 ])
 def test_wrong_answers_fail_with_help_and_no_solution(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -69,12 +97,33 @@ def test_wrong_answers_fail_with_help_and_no_solution(exercise_id, wrong, says):
         assert solution.lower() not in shown.lower(), (solution, feedback.message)
 
 
+@pytest.mark.parametrize("spelling", MAPPED_SPELLINGS)
+def test_dual_stack_accepts_any_spelling_of_the_mapped_address_and_says_why(spelling):
+    # RFC 4291 section 2.5.5.2 and the C library: these are one address
+    assert socket.inet_pton(socket.AF_INET6, spelling) == \
+        socket.inet_pton(socket.AF_INET6, "::ffff:127.0.0.1")
+    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": spelling})
+    assert feedback.passed, feedback.message
+    for why in ("same 128 bits", "RFC 4291 section 2.5.5.2", "RFC 5952 section 5", "7f = 127"):
+        assert why in feedback.message, feedback.message
+
+
+def test_the_canonical_spelling_gets_no_note_about_spellings():
+    assert "same 128 bits" not in check("05.dual-stack", DUAL_STACK_KEY).message
+
+
+@pytest.mark.parametrize("other", ["::ffff:7f00:2", "::7f00:1", "::ffff:127.0.0.2"])
+def test_a_different_address_is_still_wrong(other):
+    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": other})
+    assert not feedback.passed and "off: server sees" in feedback.message
+
+
 def test_notation_keys_agree_with_ipaddress_and_inet_ntop():
     packed = ipaddress.IPv6Address(COMPRESS_QUESTION).packed
     assert COMPRESSED == socket.inet_ntop(socket.AF_INET6, packed)
     assert COMPRESSED == ipaddress.IPv6Address(COMPRESS_QUESTION).compressed
     assert EXPANDED == ipaddress.IPv6Address(EXPAND_QUESTION).exploded
-    assert check("04.compress", COMPRESSED).passed and check("04.expand", EXPANDED).passed
+    assert check("05.compress", COMPRESSED).passed and check("05.expand", EXPANDED).passed
 
 
 class _UnfixedIPv6Address(ipaddress.IPv6Address):
@@ -144,3 +193,54 @@ def test_hints_never_give_the_solution():
         text = " ".join(get(exercise_id).hints)
         for solution in SOLUTIONS[exercise_id]:
             assert solution not in text
+
+
+# ---- 05.ipv6-off: the key against the real thing ----------------------------------------
+
+#: Plain socket calls, no loopedu: bind ::1, then an IPv4 client against a socket on [::]
+#: with IPV6_V6ONLY off. Prints the outcomes as JSON in the words of the exercise.
+PLAIN_IPV6_OFF = r"""
+import errno, json, socket
+
+def name(exc):
+    return errno.errorcode.get(exc.errno, str(exc))
+
+try:
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+        s.bind(("::1", 0))
+    bound = "ok"
+except OSError as exc:
+    bound = name(exc)
+with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as srv:
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.bind(("::", 0))
+    srv.listen()
+    try:
+        with socket.create_connection(("127.0.0.1", srv.getsockname()[1]), timeout=2):
+            conn, peer = srv.accept()
+            conn.close()
+        client, saw = "connected", peer[0]
+    except ConnectionRefusedError:
+        client, saw = "refused", None
+print(json.dumps({"bind": bound, "client": client, "saw": saw}))
+"""
+
+
+@pytest.mark.needs("network_namespaces")
+def test_ipv6_off_key_is_what_plain_sockets_do_with_ipv6_disabled():
+    with netns(ipv6=False) as ns:
+        done = ns.run(sys.executable, "-c", PLAIN_IPV6_OFF, timeout=30)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["bind"] == IPV6_OFF_KEY["IPv6 disabled: bind ::1"] == "EADDRNOTAVAIL"
+    assert seen["client"] == IPV6_OFF_KEY["IPv6 disabled: IPv4 client to [::]"]
+    assert seen["saw"] == "::ffff:127.0.0.1"
+
+
+def test_ipv6_off_compiled_out_key_is_the_errno_of_an_unsupported_family():
+    # No kernel without IPv6 is at hand: socket(2) says EAFNOSUPPORT is what socket()
+    # gives for an address family the system does not support; check the name is that
+    # errno here (the key is compared by name).
+    code = IPV6_OFF_KEY["IPv6 compiled out: bind ::1"]
+    assert errno.errorcode[getattr(errno, code)] == code == "EAFNOSUPPORT"
+    assert "family not supported" in os.strerror(errno.EAFNOSUPPORT).lower()

@@ -1,11 +1,10 @@
-"""loopedu.ipv6 (lesson 04 notation), cross-checked with Python's ipaddress and the C
+"""loopedu.ipv6 (lesson 05 notation), cross-checked with Python's ipaddress and the C
 library's inet_pton/inet_ntop (glibc's inet_ntop implements RFC 5952 compression), and
 the ipv6_notation widget and the bits figure."""
 
 import ipaddress
 import random
 import socket
-import sys
 
 import pytest
 
@@ -182,8 +181,8 @@ def test_widget_expands_compresses_and_reports_errors():
     assert "empty input" in panel.value
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 13), reason="ipaddress prints mapped "
-                    "addresses dotted from 3.13 on")
-def test_python_311_prints_mapped_in_hex_which_mixed_false_reproduces():
-    assert str(ipaddress.ip_address("::ffff:127.0.0.1")) == compress("::ffff:127.0.0.1",
-                                                                      mixed=False)
+def test_mixed_false_gives_the_hex_spelling_and_this_python_prints_one_of_the_two():
+    # Which spelling ipaddress prints depends on the Python release: ask this one.
+    assert compress("::ffff:127.0.0.1", mixed=False) == "::ffff:7f00:1"
+    assert str(ipaddress.ip_address("::ffff:127.0.0.1")) in {
+        compress("::ffff:127.0.0.1", mixed=False), compress("::ffff:127.0.0.1")}

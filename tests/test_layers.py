@@ -27,7 +27,7 @@ LAYERS = [
     # what gathers and shows them
     {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets"},
     # the front ends
-    {"loopedu.exercises", "loopedu.cli"},
+    {"loopedu.exercises", "loopedu.workspace", "loopedu.cli"},
 ]
 STANDALONE = {"loopedu.bootstrap"}  # runs before anything is installed: stdlib only
 

@@ -1,4 +1,4 @@
-"""Lesson 04 on a machine with IPv6 switched off: the notebook runs top to bottom under
+"""Lesson 05 on a machine with IPv6 switched off: the notebook runs top to bottom under
 nbval inside a network namespace with disable_ipv6=1, every checked output the same as
 with IPv6 on, and no cell ends in a traceback."""
 
@@ -10,11 +10,11 @@ import pytest
 from netns_helpers import netns, run_in
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "04-ipv6-loopback.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "05-ipv6-loopback.ipynb"
 
 
 @pytest.mark.needs("network_namespaces")
-def test_lesson04_passes_nbval_with_ipv6_disabled(tmp_path):
+def test_lesson05_passes_nbval_with_ipv6_disabled(tmp_path):
     with netns(ipv6=False) as ns:
         assert ns.call("loopedu.experiments:ipv6_status").errno == "EADDRNOTAVAIL"
         done = run_in(ns, "env", f"LOOPEDU_HOME={tmp_path}", sys.executable, "-m", "pytest",

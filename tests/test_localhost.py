@@ -3,6 +3,7 @@ file, or with the model), Unix socket versus TCP."""
 
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,10 @@ def test_private_hosts_file_reproduces_the_trap_and_leaves_etc_hosts_alone():
     result = localhost.localhost_trap()
     assert Path("/etc/hosts").read_bytes() == before
     assert result.mode in ("private hosts file", "this machine")
-    if sandbox.capabilities().ipv6_loopback:
+    if not localhost.multi_here():
+        # host.conf without multi on: the first matching line alone answers (files-hosts.c)
+        assert result.resolved == ("127.0.0.1",) and result.first_only == "connected"
+    elif sandbox.capabilities().ipv6_loopback:
         # gai.conf(5): ::1 (precedence 50) sorts before IPv4 (10) when ::1 is usable
         assert result.resolved == ("::1", "127.0.0.1")
         assert result.first_only == "refused"
@@ -96,12 +100,33 @@ def test_unix_and_tcp_server_cleans_up():
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
-def test_socket_file_permissions():
+def test_socket_file_permissions_shows_both_outcomes_for_real():
     r = unix_sockets.socket_file_permissions()
     assert r.type == "socket" and r.mode.startswith("s")
-    # unix(7): connecting needs write permission; capabilities(7): root bypasses it
-    assert r.after_chmod_000 == ("connected" if os.geteuid() == 0 else "EACCES")
-    assert r.tcp_needs_no_file == "connected"
+    assert r.mode_before == "srw-rw-rw-" and r.tcp_needs_no_file == "connected"
+    assert r.this_process.before == "connected"
+    if os.geteuid() == 0:
+        # capabilities(7): root bypasses file permission checks (CAP_DAC_OVERRIDE)
+        assert r.root and r.this_process.after == "connected"
+        # unix(7): connecting needs write permission, which an ordinary user now lacks
+        assert r.ordinary_user is not None, r.why_no_ordinary
+        assert r.ordinary_user.uid == unix_sockets.ORDINARY_UID != 0
+        assert (r.ordinary_user.before, r.ordinary_user.after) == ("connected", "EACCES")
+    else:
+        assert not r.root and r.ordinary_user == r.this_process
+        if sys.platform.startswith("linux"):
+            assert r.this_process.after == "EACCES"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_socket_file_permissions_says_why_when_no_ordinary_user_can_run(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("setuid refused here")
+
+    monkeypatch.setattr(unix_sockets.subprocess, "run", refuse)
+    r = unix_sockets.socket_file_permissions()
+    assert r.ordinary_user is None and "setuid refused here" in r.why_no_ordinary
+    assert r.this_process.after == "connected"
 
 
 def test_resolve_report_shows_answers_and_skipped_lines():

@@ -1,4 +1,33 @@
-"""Every lesson opens and closes the same way, and is committed executed and in sync."""
+"""The lesson contract, checked: every lesson opens and closes the same way, has at most
+four objectives each tested by an exercise, states teaching and exercise minutes,
+records predictions before its experiments and reveals them after, shows the plain
+socket calls before the helpers that repeat them, links its jargon to the glossary,
+points only to lessons that exist, and is committed executed and in sync.
+
+## The lesson contract (tests/test_notebook_lint.py checks most of it; it is the spec)
+- Lessons are `notebooks/NN-slug.ipynb`, written as the jupytext `py:percent` source `notebooks/NN-slug.py` beside it; exercise notebooks `exercises/NN-slug-exercises.py/.ipynb`. Edit the `.py`, then execute with `.venv/bin/python tests/tools/execute_notebooks.py notebooks/NN-slug.py exercises/NN-slug-exercises.py` (it converts and executes in a fresh kernel and saves the .ipynb with outputs). Then `.venv/bin/python -m pytest -q -p no:cacheprovider notebooks/NN-slug.ipynb exercises/NN-slug-exercises.ipynb` (nbval; default addopts) and `.venv/bin/python -m pytest -q -p no:cacheprovider -o addopts="" tests/test_notebook_lint.py -k NN-slug`.
+- Curriculum now: 00-start-here, 01-loopback-range, 02-localhost-is-a-name, 03-bind-address (127.0.0.1 versus 0.0.0.0), 04-loopback-interface (lo, an interface like any other: counters, ping, lo down, port shadowing, auditing your listeners), 05-ipv6-loopback. Lessons about dev servers/databases/tunnels/measurement and about leaks (route_localnet, DNS rebinding) are PLANNED, do not exist, and must not be pointed to by number ("a later lesson" is fine, or say nothing). Refer to other lessons by number only for 00–05.
+- First cell: `# NN · Title`, then `**Objectives.** After this lesson you can:` with 1–4 bullets, EACH ending with the exercises that test it, e.g. `*(exercises 01.loopback-size, 01.slash16-size)*`; then `**Prerequisites.** ...`; then `**Minutes:** T teaching + E exercises.` with realistic numbers at a novice's pace (reading every cell, predicting, running; count it honestly). At least 3 exercises per lesson (lesson 00: at least 1), every objective tested by at least one.
+- Predict, then run, for real: at least 2 recorded predictions per lesson, at its key surprises. Pattern, in a code cell BEFORE the experiment:
+  ```python
+  # 🔮 Your prediction: for each server, will the phone connect? (True or False)
+  prediction = {"127.0.0.1": ..., "0.0.0.0": ...}
+  ### BEGIN SOLUTION
+  prediction = {"127.0.0.1": True, "0.0.0.0": True}  # an example prediction
+  ### END SOLUTION
+  predict("03.phone-reaches", prediction)
+  ```
+  (`from loopedu.exercises import predict, reveal`). The learner's workspace strips the solution block, so learners see `...` and write their own; the reference keeps a plausible *example* prediction (a common misconception is best: the stored output then shows a surprise) so CI executes the comparison. In the experiment's cell (or right after), `reveal("03.phone-reaches", actual_value_in_the_same_shape, why="one or two sentences: why the machine did that")`. A skipped prediction is fine (predict notes it). Prediction ids: `NN.words-with-hyphens`, NN = the lesson.
+- Show the sockets: before any helper that repeats an experiment (loopedu.experiments/measure/lan/unix_sockets/localhost.localhost_trap…), show the plain standard-library calls the lesson is about (socket.socket, bind, listen, accept, connect, getaddrinfo; 5–15 lines) and what they printed; then use the helper at scale (the d2l way: the package never hides code the reader has not seen). Close every socket (use `with`).
+- Jargon defined at first use, and linked to the glossary: `[SYN](glossary.md#syn)` (the file is notebooks/glossary.md, anchors are its `<a id="...">` lines: ip-address loopback lo interface prefix-length special-purpose unspecified mapped dual-stack link-local localhost resolver hosts-file nsswitch dns socket bind port tcp syn unix-socket icmp reuseport errno econnrefused eaddrinuse eaddrnotavail enetunreach eafnosupport address-family kernel root network-namespace user-namespace veth sysctl firewall). Do not edit glossary.md; if you need a term it lacks, say so in your report (term + one-line definition + source).
+- Citations a novice does not need move to the lesson's Sources section; keep the one that settles a surprising claim inline, briefly. Every factual claim still has its primary source (RFC and section, man page, vendor doc, issue) in the lesson; read ../shared/FACTS.md (checked facts with primary sources) before writing, and never state a claim it does not support.
+- Dictionaries printed as if they were experiments become Markdown tables: `from IPython.display import Markdown; Markdown(platforms.loopback_range_table())` / `platforms.dual_stack_table()` / `platforms.markdown_table(headers, rows)`.
+- Reference outputs agree with the text: where an output depends on platform or privilege, print `doctor.this_machine()` in that cell ("Linux, as root, IPv6 on") or say in the text what the reference run was; numbers in prose come from outputs or sources, never typed and left stale (say "tens of microseconds" rather than "26 µs" unless computed); text never contradicts what a stored output shows.
+- Keep: a `## 💥 Break it on purpose` section whose error is explained; `## Your turn` pointing to `../exercises/NN-slug-exercises.ipynb` (a relative Markdown link that works in the learner's workspace, which has the same notebooks/ and exercises/ folders); the last cell `## Key points` and `## Sources`. `# NBVAL_CHECK_OUTPUT` only on cells whose output is deterministic on every machine the suite runs (root, an ordinary user, IPv6 off); tests/sanitize.cfg normalises ports and times.
+- Each notebook runs in seconds. Experiments: ephemeral ports only (bind port 0), loopback or namespaces the course makes, everything closed.
+- Exercises: checkers in loopedu/exercises/lessonNN.py (`@exercise`, `expect_*` helpers; read framework.py, helpers.py, lesson03.py for the style: feedback that helps, never reveals the solution, keys from primary sources); the exercise notebook cell pattern is `answer = None` + solution block + `check("NN.id", answer)`; tests in tests/test_exercises_lessonNN.py: the right answer passes, typical wrong answers fail with a helpful message that does not contain the solution, keys checked against independent truth (RFC tables, a live run of the real thing, glibc), never against the code under test.
+- Library code: small modules, docstrings naming the lesson ("Introduced in notebooks/NN-slug.ipynb."), typed frozen results, no fixed /tmp paths, tests that can fail and share nothing (no os.environ change outliving a test).
+"""
 
 import re
 from pathlib import Path
@@ -7,12 +36,16 @@ import jupytext
 import nbformat
 import pytest
 
+from loopedu.doctor import LESSONS as CURRICULUM_LESSONS
+from loopedu.exercises import catalog
+
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("[0-9][0-9]-*.ipynb"))
 ALL = LESSONS + EXERCISES
-CURRICULUM = {f"{n:02d}" for n in range(7)}
+CURRICULUM = {number for number, _, _ in CURRICULUM_LESSONS}
 NAME = re.compile(r"^(\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
+GLOSSARY = ROOT / "notebooks" / "glossary.md"
 
 
 def ids(paths):
@@ -42,6 +75,18 @@ def test_executed_in_order_with_python3_kernel(path):
     assert not errors, f"{path.name}: committed with an error output"
 
 
+def text_of(path) -> str:
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+
+
+def code_cells(path) -> list[str]:
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_the_curriculum_is_the_lessons_on_disk():
+    assert [p.stem for p in LESSONS] == [f"{n}-{slug}" for n, slug, _ in CURRICULUM_LESSONS]
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
 def test_lesson_opens_with_title_objectives_prerequisites_minutes(path):
     first = nbformat.read(path, as_version=4).cells[0]
@@ -49,7 +94,88 @@ def test_lesson_opens_with_title_objectives_prerequisites_minutes(path):
     assert re.match(r"^# \d\d · \S", first.source), "first line: '# NN · Title'"
     for part in ("**Objectives.**", "**Prerequisites.**"):
         assert part in first.source, f"missing {part}"
-    assert re.search(r"\*\*Minutes:\*\* \d+", first.source), "missing **Minutes:** N"
+    assert re.search(r"\*\*Minutes:\*\* \d+ teaching \+ \d+ exercises", first.source), \
+        "state **Minutes:** N teaching + M exercises"
+
+
+def objectives(path) -> list[str]:
+    first = nbformat.read(path, as_version=4).cells[0].source
+    block = first.split("**Objectives.**", 1)[1].split("**Prerequisites.**", 1)[0]
+    items, current = [], None
+    for line in block.splitlines():
+        if line.startswith("- "):
+            current = line
+            items.append(current)
+        elif items and line.startswith("  "):
+            items[-1] += " " + line.strip()
+    return items
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_at_most_four_objectives_each_tested_by_an_exercise(path):
+    number = path.name[:2]
+    mine = {ident for ident in catalog() if ident.startswith(number + ".")}
+    items = objectives(path)
+    assert 1 <= len(items) <= 4, f"{len(items)} objectives: at most 4"
+    for item in items:
+        cited = re.findall(r"\b(\d\d\.[a-z0-9-]+[a-z0-9])", item)
+        assert cited, f"objective tested by no exercise: {item!r} (cite *(exercise NN.id)*)"
+        assert set(cited) <= mine, f"{item!r} cites exercises that are not this lesson's"
+    assert len(mine) >= (1 if number == "00" else 3), f"lesson {number}: at least 3 exercises"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_predictions_are_recorded_then_revealed(path):
+    cells = code_cells(path)
+    predicted = [(i, m) for i, c in enumerate(cells)
+                 for m in re.findall(r'predict\("(\d\d\.[a-z0-9-]+)"', c)]
+    assert len({m for _, m in predicted}) >= 2, "record at least 2 predictions"
+    for index, ident in predicted:
+        assert ident.startswith(path.name[:2] + ".")
+        later = "\n".join(cells[index + 1:])
+        assert f'reveal("{ident}"' in later, f"{ident} is predicted but never revealed"
+
+
+HELPERS = re.compile(r"\b(experiments|measure|lan|unix_sockets)\.|localhost\.(localhost_trap|"
+                     r"trap_here|compare_with_resolver)")
+PLAIN = re.compile(r"socket\.(socket|getaddrinfo|create_connection)\(")
+
+
+@pytest.mark.parametrize("path", [p for p in LESSONS if p.name[:2] != "00"],
+                         ids=ids([p for p in LESSONS if p.name[:2] != "00"]))
+def test_plain_socket_calls_come_before_the_helpers_that_repeat_them(path):
+    cells = code_cells(path)
+    plain = next((i for i, c in enumerate(cells) if PLAIN.search(c)), None)
+    helper = next((i for i, c in enumerate(cells) if HELPERS.search(c)), None)
+    assert plain is not None, "show the standard-library calls the lesson is about"
+    assert helper is None or plain < helper, "show the plain calls before the helper"
+
+
+def test_lesson_00_has_the_learner_write_a_bind_and_a_connect():
+    text = text_of(ROOT / "notebooks" / "00-start-here.ipynb")
+    blocks = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, flags=re.S)
+    solution = "\n".join(blocks)
+    assert ".bind(" in solution and ".connect(" in solution
+
+
+def glossary_anchors() -> set[str]:
+    return set(re.findall(r'<a id="([a-z0-9-]+)"></a>', GLOSSARY.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_jargon_links_to_the_glossary(path):
+    links = re.findall(r"\]\(glossary\.md(?:#([a-z0-9-]+))?\)", text_of(path))
+    assert links, "link jargon to glossary.md at first use"
+    missing = {a for a in links if a and a not in glossary_anchors()}
+    assert not missing, f"no such glossary entries: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_points_only_to_lessons_that_exist(path):
+    for match in re.finditer(r"\b[Ll]essons? (\d\d(?:(?:, | and | or |/)\d\d)*)",
+                             text_of(path)):
+        for number in re.findall(r"\d\d", match.group(1)):
+            assert number in CURRICULUM, f"{match.group(0)!r}: there is no lesson {number}"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
@@ -61,10 +187,8 @@ def test_lesson_closes_with_key_points_and_sources(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
-def test_lesson_breaks_something_on_purpose_and_asks_for_predictions(path):
-    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
-    assert "Break it on purpose" in text
-    assert "**Predict" in text
+def test_lesson_breaks_something_on_purpose(path):
+    assert "Break it on purpose" in text_of(path)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
@@ -76,9 +200,15 @@ def test_each_lesson_has_an_exercise_notebook(path):
 
 @pytest.mark.parametrize("path", EXERCISES, ids=ids(EXERCISES))
 def test_exercise_notebook_has_solutions_and_checks(path):
-    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    text = text_of(path)
     assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION") > 0
     assert "check(" in text
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_example_predictions_in_lessons_are_marked_for_the_workspace(path):
+    text = text_of(path)
+    assert text.count("### BEGIN SOLUTION") == text.count("### END SOLUTION")
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))

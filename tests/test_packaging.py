@@ -80,18 +80,27 @@ def test_environment_yml_installs_the_course_itself():
 
 
 @pytest.mark.skipif(os.name != "posix", reason="runs a shell script")
-def test_binder_postbuild_installs_the_course(tmp_path):
-    """Run postBuild with a stand-in `pip` that records how it was called."""
+def test_binder_postbuild_installs_the_course_and_builds_the_workspace(tmp_path):
+    """Run postBuild with stand-ins for `pip` and `loopedu` that record how they were
+    called, and a home folder of its own (never the real one)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     calls = tmp_path / "calls"
-    (bin_dir / "pip").write_text(f'#!/bin/sh\necho "$(pwd) $*" >> {calls}\n')
-    (bin_dir / "pip").chmod(0o755)
-    done = subprocess.run(["bash", str(ROOT / ".binder" / "postBuild")], cwd=ROOT,
-                          env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    for tool in ("pip", "loopedu"):
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n')
+        (bin_dir / tool).chmod(0o755)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "LOOPEDU_WORKSPACE"}
+    env.update(PATH=f"{bin_dir}:{os.environ['PATH']}", HOME=str(home))
+    copy = tmp_path / "course"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv*", "__pycache__"))
+    done = subprocess.run(["bash", str(copy / ".binder" / "postBuild")], cwd=copy, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert calls.read_text().split() == [str(ROOT), "install", "--no-deps", "-e", "."]
+    lines = calls.read_text().splitlines()
+    assert lines[0].split() == ["pip", "install", "--no-deps", "-e", "."]
+    assert lines[1].split()[:2] == ["loopedu", "workspace"]
 
 
 def quick_start_commands() -> list[str]:

@@ -11,6 +11,8 @@ Introduced in notebooks/00-start-here.ipynb.
 - ``hint(exercise_id, n=None)``    the next hint (or hint ``n``); never the solution
 - ``progress()``, ``progress_report()``   what has been passed, as a ``Progress`` or as
   text (``progress_summary``; the file itself is kept by ``progress_store``)
+- ``predict(prediction_id, value)``, ``reveal(prediction_id, actual, why)``   predict,
+  then run: your prediction beside what the machine did (in memory, never graded)
 - ``exercise`` and the ``expect_*`` helpers   for writing exercises (see ``lesson00.py``)
 - ``loopedu.exercises.student.build_student_versions``   solutions out, for handing out
 
@@ -21,10 +23,11 @@ builder, is imported only by ``loopedu.exercises.student``).
 
 from .framework import Exercise, Feedback, Text, catalog, check, exercise, hint
 from .helpers import expect_choice, expect_equal, expect_mapping, expect_set
+from .predictions import predict, reveal
 from .progress_summary import progress, progress_report
 
 __all__ = [
     "Exercise", "Feedback", "Text", "catalog", "check", "exercise", "expect_choice",
-    "expect_equal", "expect_mapping", "expect_set", "hint", "progress",
-    "progress_report",
+    "expect_equal", "expect_mapping", "expect_set", "hint", "predict", "progress",
+    "progress_report", "reveal",
 ]

@@ -7,7 +7,9 @@ returns a :class:`~loopedu.exercises.framework.Feedback`. A wrong answer gets a 
 that helps (what was wrong, how many were right, a tailored word for a known mistake);
 it never contains the expected value. Answers of the wrong kind are read leniently
 (``"16,777,216"`` for an int, ``"yes"`` for ``True``, surrounding spaces and letter case
-for text) and otherwise explained, never raised.
+for text) and otherwise explained, never raised: where a list (or a set) is expected, a
+bare string gets "give a list" rather than being read letter by letter. Keys are compared
+ignoring case and extra spaces but shown as the learner wrote them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _TRUE = {"true", "yes", "y", "t", "1"}
 _FALSE = {"false", "no", "n", "f", "0"}
 _IP_TYPES = (ipaddress.IPv4Address, ipaddress.IPv6Address)
 _NET_TYPES = (ipaddress.IPv4Network, ipaddress.IPv6Network)
+_COLLECTIONS = (list, tuple, set, frozenset)
 
 
 class _Unreadable(Exception):
@@ -157,6 +160,17 @@ def _loose(value: Any) -> Any:
     return _squash(value) if isinstance(value, str) else value
 
 
+def _give_a_list(value: Any) -> str:
+    """The message for an answer that should have been a list (or set) of items."""
+    if isinstance(value, str):
+        example = f"[{value.strip()!r}]" if value.strip() and len(value) <= 60 else "['...']"
+        return (f"Expected a list of items, but this is one string: {show(value)}. "
+                f"Please give a list in square brackets, even for a single item "
+                f"(like {example}), or [] for none.")
+    return (f"Expected a list of items in square brackets (or [] for none), got "
+            f"{show(value)}; please give a list.")
+
+
 def _converter(like: Any, coerce: bool | Callable[[Any], Any]) -> Callable[[Any], Any]:
     """How to read an answer as the type of ``like`` (the expected value)."""
     if callable(coerce):
@@ -170,6 +184,10 @@ def _converter(like: Any, coerce: bool | Callable[[Any], Any]) -> Callable[[Any]
     if isinstance(like, _IP_TYPES + _NET_TYPES):
         network = isinstance(like, _NET_TYPES)
         return lambda value: _as_ip(value, network)
+    if isinstance(like, (set, frozenset)):
+        return lambda value: type(like)(value)       # any order, duplicates ignored
+    if isinstance(like, (list, tuple)):
+        return lambda value: type(like)(value)       # a tuple for a list, or the reverse
     return lambda value: value
 
 
@@ -178,8 +196,11 @@ def _reading(like: Any, coerce: bool | Callable[[Any], Any],
     """A function that reads and normalises an answer, raising only ``_Unreadable``."""
     convert = _converter(like, coerce)
     norm = normalize or (_loose if isinstance(like, str) else (lambda value: value))
+    wants_items = isinstance(like, _COLLECTIONS)
 
     def take(value: Any) -> Any:
+        if wants_items and not isinstance(value, _COLLECTIONS):
+            raise _Unreadable(_give_a_list(value))
         try:
             return norm(convert(value))
         except _Unreadable:
@@ -284,7 +305,8 @@ def expect_set(answer: Any, expected: Iterable[Any], *,
     """Pass if ``answer`` holds exactly the items of ``expected``, in any order.
 
     ``answer`` may be a list, tuple, set or any iterable, or one string of items
-    separated by commas or spaces. Items are read as the type of the expected ones
+    separated by commas or spaces (a string whose items cannot be read is told to give
+    a list instead). Items are read as the type of the expected ones
     (when those share one type), duplicates are ignored. A wrong answer is told how
     many items are right, how many are missing (never which) and which of its items
     do not belong; ``common`` maps a known wrong item to a tailored message.
@@ -308,7 +330,9 @@ def expect_set(answer: Any, expected: Iterable[Any], *,
                 value = take(item)
                 hash(value)
             except _Unreadable as exc:
-                raise _Unreadable(f"Item {show(item, 30)}: {exc}") from None
+                advice = (" Please give a list in square brackets, one item each, "
+                          "like [first, second]." if isinstance(answer, str) else "")
+                raise _Unreadable(f"Item {show(item, 30)}: {exc}{advice}") from None
             except Exception:
                 raise _Unreadable(f"Each item must be a single value such as text or a "
                                   f"number; found {show(item, 30)}.") from None
@@ -334,8 +358,9 @@ def expect_set(answer: Any, expected: Iterable[Any], *,
     return Feedback(False, " ".join(parts))
 
 
-def _key_lookup(answer: Mapping) -> dict[Any, Any]:
-    return {_loose(k): v for k, v in answer.items()}
+def _key_lookup(answer: Mapping) -> dict[Any, tuple[Any, Any]]:
+    """Keys read leniently (case and spaces ignored) -> (the key as written, its value)."""
+    return {_loose(k): (k, v) for k, v in answer.items()}
 
 
 def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
@@ -348,8 +373,10 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
     Made for predictions (``{"127.0.0.1": True, "0.0.0.0": False}``). Each value is
     read as the type of its expected value (``"yes"`` for ``True``...). A wrong answer
     is told how many are right and which keys to look at again, never their values;
-    missing keys (or keys still set to ``None``) and unexpected keys are named.
-    ``common`` maps ``(key, wrong value)`` to a tailored message.
+    missing keys (or keys still set to ``None``) and unexpected keys are named. Keys
+    match ignoring case and extra spaces, and are named as the learner wrote them.
+    Where an expected value is a list (or tuple, set), a bare string is answered with
+    "give a list". ``common`` maps ``(key, wrong value)`` to a tailored message.
 
     Example::
 
@@ -365,26 +392,27 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
         given = _key_lookup(answer)
         wanted = _key_lookup(expected)
         good, wrong_keys, missing, reasons, tailored = 0, [], [], [], []
-        for key, want in wanted.items():
-            if key not in given or given[key] is None or given[key] is Ellipsis:
-                missing.append(key)
+        for key, (written, want) in wanted.items():
+            mine, said = given.get(key, (written, None))
+            if said is None or said is Ellipsis:
+                missing.append(written)
                 continue
             take = _reading(want, coerce, normalize)
             try:
-                value = take(given[key])
+                value = take(said)
             except _Unreadable as exc:
-                wrong_keys.append(key)
-                reasons.append(f"For {show(key, 30)}: {exc}")
+                wrong_keys.append(mine)
+                reasons.append(f"For {show(mine, 30)}: {exc}")
                 continue
             if _same(value, _prepare(want, take), 1e-9):
                 good += 1
                 continue
-            wrong_keys.append(key)
+            wrong_keys.append(mine)
             for (known_key, known_value), message in (common or {}).items():
                 if _loose(known_key) == key and _same(value, _prepare(known_value, take),
                                                       1e-9):
                     tailored.append(message)
-        extra = [key for key in given if key not in wanted]
+        extra = [mine for key, (mine, _) in given.items() if key not in wanted]
     except _Unreadable as exc:
         return Feedback(False, str(exc))
     except Exception:

@@ -2,17 +2,20 @@
 
 Introduced in notebooks/00-start-here.ipynb.
 
-Two warm-ups: which address this very notebook uses to reach its kernel, and how the
-course's "predict, then run" cells work. Messages and hints guide; they never give the
-answer.
+Two warm-ups in the exercise notebook (which address this very notebook uses to reach
+its kernel, and how the course's "predict, then run" cells work), and the learner's first
+connection, written in the lesson itself: a server socket bound to loopback and a client
+connected to it, checked live. Messages and hints guide; they never give the answer.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 
-from .framework import exercise
-from .helpers import expect_choice, expect_equal
+from ..addresses import is_loopback
+from .framework import Feedback, exercise
+from .helpers import expect_choice, expect_equal, show
 
 # The question of "00.predict-first", for the notebook to show.
 PREDICT_FIRST_OPTIONS = {
@@ -76,13 +79,14 @@ def _kernel_transport(answer):
         normalize=_squeeze, common=_NOT_AN_ANSWER, wrong=_kernel_wrong,
         right="The kernel listens on 127.0.0.1, the loopback address: only programs on "
               "this machine can connect to it, and its traffic never touches a network "
-              "card. Lesson 01 shows why.")
+              "card. Lesson 01 looks at the whole loopback range it belongs to.")
 
 
 @exercise("00.predict-first", lesson=0,
           title="How does each experiment in this course work?",
           hints=[
-              "Look for the cells headed \"Predict, then run\".",
+              "Look for the cells marked 🔮 in the lessons: what do they ask you to "
+              "write before the experiment's cell runs?",
               "To be surprised by a result, what must you have done before you saw it?",
           ])
 def _predict_first(answer):
@@ -99,3 +103,143 @@ def _predict_first(answer):
         },
         right="Predict, run, compare: a wrong prediction is the most useful result, "
               "because it shows exactly what to read next.")
+
+
+# ---- 00.first-connection --------------------------------------------------------------
+# The learner's own sockets are inspected, never changed: no close, no accept, no
+# timeout set. Every socket call that can fail is asked through _ask, so that a closed,
+# half-made or foreign socket gives a message, not an exception.
+
+_PAIR = ("Pass your two sockets as a pair, server first: check(\"00.first-connection\", "
+         "(server, client)).")
+_WIDER = ("That is wider than this needs: the client runs on this same machine, so the "
+          "server only has to be reachable from here. Which address reaches this machine "
+          "and nothing else?")
+
+
+def _ask(call, *args):
+    """``call(*args)``, or None when the socket refuses (closed, not connected...)."""
+    try:
+        return call(*args)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _listening(sock: socket.socket) -> bool | None:
+    """Whether ``sock`` listens (SO_ACCEPTCONN, socket(7)); None where it cannot tell."""
+    option = getattr(socket, "SO_ACCEPTCONN", None)
+    if option is None:
+        return None
+    value = _ask(sock.getsockopt, socket.SOL_SOCKET, option)
+    return None if value is None else bool(value)
+
+
+def _ip(text) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a socket reports, IPv4-mapped ones unmapped; None if unreadable."""
+    try:
+        address = ipaddress.ip_address(str(text).split("%", 1)[0])
+    except ValueError:
+        return None
+    return getattr(address, "ipv4_mapped", None) or address
+
+
+def _is_ip_tcp(sock: socket.socket) -> bool:
+    return (sock.family in (socket.AF_INET, socket.AF_INET6)
+            and sock.type == socket.SOCK_STREAM)
+
+
+def _pair_problem(answer) -> str | None:
+    """What is wrong with the shape of the answer, or None for two usable sockets."""
+    if isinstance(answer, socket.socket):
+        return "That is one socket. " + _PAIR
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return f"Got {show(answer)}. " + _PAIR
+    for role, sock in zip(("server", "client"), answer):
+        if not isinstance(sock, socket.socket):
+            return (f"The {role} should be a socket made with socket.socket(...), not "
+                    f"{show(sock)}. " + _PAIR)
+    server, client = answer
+    if server is client:
+        return ("Both are the same socket. A connection needs two: one that binds and "
+                "listens, another that connects to it.")
+    for role, sock in (("server", server), ("client", client)):
+        if sock.fileno() == -1:
+            return (f"The {role} socket is already closed, so there is nothing left to "
+                    "check. Call check(...) while both sockets are open (inside the "
+                    "`with` block).")
+        if not _is_ip_tcp(sock):
+            return (f"The {role} is not a TCP socket over IP. Make it with "
+                    "socket.socket(socket.AF_INET, socket.SOCK_STREAM).")
+    return None
+
+
+def _server_problem(server: socket.socket) -> str | None:
+    name = _ask(server.getsockname)
+    if not name or not name[1]:
+        return ("The server socket is not bound yet: it has no address and no port. "
+                "Give it both with bind(), before listen().")
+    address = _ip(name[0])
+    if address is None:
+        return f"The server is bound to {name[0]!r}, which is not an IP address."
+    if address.is_unspecified:
+        return (f"The server is bound to {name[0]}, the unspecified address: in bind() "
+                "it means every interface of this machine, so other machines on your "
+                "network could connect to it too. " + _WIDER)
+    if not is_loopback(address):
+        return (f"The server is bound to {name[0]}, the address of one of this machine's "
+                "network interfaces: other machines on that network could connect to "
+                "it. " + _WIDER)
+    if _listening(server) is False:
+        return ("The server is bound but not listening, so no client can connect to it "
+                "yet: call listen() after bind() and before connect().")
+    return None
+
+
+def _client_problem(server: socket.socket, client: socket.socket) -> str | None:
+    peer = _ask(client.getpeername)
+    if not peer:
+        return ("The client is not connected to anything. Connect it to the address and "
+                "port the server is bound to (an error printed above the check says "
+                "what went wrong, if connect() was called).")
+    name = _ask(server.getsockname)
+    if _ip(peer[0]) != _ip(name[0]) or peer[1] != name[1]:
+        return (f"The client is connected, but not to this server: it reached "
+                f"{peer[0]} port {peer[1]}, while the server listens on {name[0]} port "
+                f"{name[1]}. Connect it to the address and port the server was given.")
+    own = _ask(client.getsockname)
+    if not own or not is_loopback(_ip(own[0]) or "0.0.0.0"):
+        return ("The client reached the server, but from an address other machines "
+                "could use. Let the kernel choose the client's address: do not bind "
+                "the client.")
+    return None
+
+
+@exercise("00.first-connection", lesson=0,
+          title="Your first connection: bind a server to loopback, connect a client",
+          hints=[
+              "bind() takes one argument, a tuple (address, port). Which address means "
+              "this machine and nothing else? Which port number asks the kernel to pick "
+              "a free port?",
+              "A client can only connect to a socket that listens: bind(), then "
+              "listen(), then connect().",
+              "connect() takes the same kind of tuple: the address and port where the "
+              "server is. After bind(), server.getsockname() returns them, with the "
+              "port the kernel picked.",
+          ])
+def _first_connection(answer):
+    problem = _pair_problem(answer)
+    if problem is None:
+        server, client = answer
+        if _listening(server) is False and _listening(client) is True:
+            problem = ("These look swapped: the second socket listens and the first "
+                       "does not. Pass them as (server, client).")
+        else:
+            problem = _server_problem(server) or _client_problem(server, client)
+    if problem:
+        return Feedback(False, problem)
+    name, own = server.getsockname(), client.getsockname()
+    return Feedback(True, (
+        f"Connected over loopback: your client ({own[0]} port {own[1]}) reached your "
+        f"server ({name[0]} port {name[1]}), both on this machine. The kernel "
+        "completed the connection for the listening server; a server program would "
+        "pick it up with accept()."))

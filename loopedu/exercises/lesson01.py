@@ -42,6 +42,13 @@ MACOS_OPTIONS = {
 }
 
 
+#: For a size minus two: the learner counted host numbers, not addresses.
+_HOSTS_NOT_ADDRESSES = (
+    "That counts hosts, not addresses. RFC 1122 (section 3.2.1.3) does not allow a host "
+    "number of all zeros or all ones (all ones is the broadcast address), so no host may "
+    "have those two; the question asks how many addresses the block holds, all of them.")
+
+
 @exercise("01.loopback-size", lesson=1, title="How many addresses are in 127.0.0.0/8?",
           hints=["The /8 fixes the first 8 of the 32 bits.",
                  "Each free bit doubles the number of addresses: 2 to the power of the "
@@ -51,8 +58,7 @@ def _loopback_size(answer):
         answer, 2 ** 24,
         common={
             2 ** 8: "That is how many /8 blocks IPv4 has, not the size of one.",
-            2 ** 24 - 2: "Subtracting the network and broadcast addresses gives hosts on "
-                         "a LAN; the question asks how many addresses the block holds.",
+            2 ** 24 - 2: _HOSTS_NOT_ADDRESSES,
             2 ** 32: "That is the whole IPv4 space.",
             24: "That is the number of free bits; how many addresses do they make?",
         },
@@ -66,7 +72,8 @@ def _loopback_size(answer):
 def _slash16_size(answer):
     return expect_equal(
         answer, 2 ** 16,
-        common={2 ** 24 - 2 ** 16: "That is how many the draft would free for unicast, "
+        common={2 ** 16 - 2: _HOSTS_NOT_ADDRESSES,
+                2 ** 24 - 2 ** 16: "That is how many the draft would free for unicast, "
                                    "not how many it keeps for loopback.",
                 16: "That is the prefix length; count the free bits instead.",
                 2 ** 24: "That is the whole /8 the registry reserves today."},

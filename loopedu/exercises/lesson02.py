@@ -2,9 +2,13 @@
 
 Introduced in notebooks/02-localhost-is-a-name.ipynb (exercises/02-localhost-is-a-name-exercises.ipynb).
 
-The answer keys are what glibc's getaddrinfo answers; tests/test_exercises_lesson02.py
-checks them against the resolver model (loopedu.hosts) and, as root on Linux, against
-glibc itself with a private hosts file.
+The answer keys of the hosts-file exercises are what glibc's getaddrinfo answers with
+/etc/host.conf saying ``multi on`` (as Debian and Ubuntu ship it; glibc's own default is
+off); tests/test_exercises_lesson02.py checks them against the resolver model
+(loopedu.hosts) and, where the machine allows a private hosts file, against glibc itself.
+The key of "02.db-transport" comes from the MySQL Reference Manual ("Connecting to the
+MySQL Server Using Command Options") and the libpq documentation (parameter ``host``);
+the test runs ``psql`` where it is installed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from .helpers import expect_mapping, expect_set, show
 
 #: The hosts file of "02.predict-hosts" (Debian's shape: both loopback addresses).
 PREDICT_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
+
+#: What "02.predict-hosts" assumes /etc/host.conf says (Debian's and Ubuntu's setting).
+PREDICT_MULTI = True
 
 #: The queries of "02.predict-hosts": query text -> (name, family).
 PREDICT_QUERIES = {
@@ -51,31 +58,38 @@ BROKEN_KEY = {4, 6, 7}
 
 
 def _listish(value) -> tuple:
-    """A list of addresses, read as a tuple of stripped strings (order kept)."""
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError("give a list of address strings, e.g. ['127.0.0.1'], or [] for none")
+    """A list of addresses, read as a tuple of stripped strings (order kept). The
+    helpers have already answered a bare string with "give a list"."""
     return tuple(str(v).strip() for v in value)
 
 
+_MULTI_OFF = ("That is glibc's answer with multi off, when only the first matching line "
+              "answers; this question assumes /etc/host.conf says multi on, as Debian and "
+              "Ubuntu ship it.")
+
+
 @exercise("02.predict-hosts", lesson=2,
-          title="What does getaddrinfo answer from this hosts file?",
+          title="What does getaddrinfo answer from this hosts file (multi on)?",
           hints=["An AF_INET query asks for IPv4 answers only; glibc's files backend turns a "
                  "::1 line into 127.0.0.1 for such a query.",
-                 "Every matching line answers, so a name on two lines answers twice.",
+                 "The question assumes /etc/host.conf says multi on: then every matching "
+                 "line answers, so a name on two lines answers twice (with multi off, "
+                 "only the first matching line would).",
                  "Names are compared ignoring case, but a trailing dot is part of the text "
                  "the files backend compares."])
 def _predict_hosts(answer):
     return expect_mapping(
         answer, {k: tuple(v) for k, v in PREDICT_KEY.items()}, coerce=_listish,
-        common={("localhost AF_INET", ("127.0.0.1",)): "Both lines name localhost, and "
-                "both answer an AF_INET query.",
+        common={("localhost AF_INET", ("127.0.0.1",)): _MULTI_OFF + " With multi on, "
+                "both lines name localhost, and both answer an AF_INET query.",
                 ("ip6-localhost AF_INET", ()): "The ::1 line is not skipped for an IPv4 "
                 "query: glibc answers it as the IPv4 loopback address.",
                 ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): "An AF_INET6 query "
                 "does not get IPv4 lines as mapped addresses (that needs RES_USE_INET6).",
                 ("localhost. AF_INET", ("127.0.0.1", "127.0.0.1")): "The files backend "
                 "compares the text as given; the trailing dot is not stripped."},
-        right="Right: that is exactly what glibc answers (lesson 02 shows it live).")
+        right="Right: that is exactly what glibc answers with multi on (lesson 02 shows "
+              "it live).")
 
 
 BROKEN_HINTS = ("Each line must start with an address, then names.",
@@ -149,3 +163,82 @@ def _fix_client(answer):
         return _check_client(answer)
     finally:
         socket.setdefaulttimeout(previous)
+
+
+#: The clients of "02.db-transport": each one's command line on Linux, with no
+#: environment variable (PGHOST, MYSQL_HOST...) or option file changing its defaults.
+DB_CLIENTS = ("mysql -h localhost", "mysql -h 127.0.0.1", "mysql -h localhost --protocol=TCP",
+              "psql", "psql -h localhost", "psql -h /var/run/postgresql")
+
+#: MySQL Reference Manual, "Connecting to the MySQL Server Using Command Options": on
+#: Unix the client connects to the host name localhost through the Unix socket file;
+#: 127.0.0.1 or --protocol=TCP make it use TCP/IP. libpq, parameter ``host``: no host
+#: means a Unix-domain socket in the socket directory, a host starting with a slash is
+#: that directory, and any host name (localhost too) is looked up and reached over TCP/IP.
+DB_KEY = {
+    "mysql -h localhost": "unix",
+    "mysql -h 127.0.0.1": "tcp",
+    "mysql -h localhost --protocol=TCP": "tcp",
+    "psql": "unix",
+    "psql -h localhost": "tcp",
+    "psql -h /var/run/postgresql": "unix",
+}
+
+_UNIX_WORDS = {"unix", "unix socket", "unix-domain socket", "unix domain socket",
+               "unix-domain", "unix domain", "socket", "socket file", "af_unix", "uds",
+               "local"}
+_TCP_WORDS = {"tcp", "tcp/ip", "tcp ip", "ip", "af_inet", "af_inet6", "network", "inet"}
+
+
+def _transport_word(value) -> str:
+    """Read "Unix socket", "AF_UNIX", "TCP/IP"... as "unix" or "tcp"; anything else as it is."""
+    text = " ".join(str(value).split()).casefold()
+    if text in _UNIX_WORDS:
+        return "unix"
+    if text in _TCP_WORDS:
+        return "tcp"
+    return text
+
+
+_DB_COMMON = {
+    ("mysql -h localhost", "tcp"): "On Unix the MySQL client treats the host name "
+    "localhost specially: it does not look it up at all, it connects through the "
+    "server's Unix socket file (MySQL Reference Manual, \"Connecting to the MySQL Server "
+    "Using Command Options\").",
+    ("mysql -h 127.0.0.1", "unix"): "127.0.0.1 is an address, not the name localhost: "
+    "the MySQL client uses TCP/IP for it.",
+    ("mysql -h localhost --protocol=TCP", "unix"): "--protocol names the transport "
+    "explicitly, and it wins over what the host name would choose.",
+    ("psql", "tcp"): "With no host at all, libpq does not use TCP/IP: look up what the "
+    "libpq documentation says about host when it is not given.",
+    ("psql -h localhost", "unix"): "libpq is not MySQL: to libpq, localhost is a host "
+    "name like any other, looked up and reached over TCP/IP. So pg_hba.conf's host rows "
+    "apply to it, not its local rows.",
+    ("psql -h /var/run/postgresql", "tcp"): "A host that starts with a slash is not a "
+    "host name: libpq reads it as the directory that holds the server's socket file.",
+}
+
+
+@exercise("02.db-transport", lesson=2,
+          title="Unix socket or TCP: what MySQL and PostgreSQL clients do with localhost",
+          hints=["The MySQL manual: on Unix, MySQL programs treat the host name localhost "
+                 "specially. An address such as 127.0.0.1 is not that name.",
+                 "libpq (psql) gives localhost no special meaning. What does it do when no "
+                 "host is given at all, or a host that starts with a slash?",
+                 "--protocol=TCP overrides what the host name would choose."])
+def _db_transport(answer):
+    if isinstance(answer, dict):
+        odd = [k for k, v in answer.items()
+               if v is not None and v is not Ellipsis
+               and _transport_word(v) not in ("unix", "tcp")]
+        if odd:
+            return Feedback(False, f"Answer each client with \"unix\" (a Unix-domain "
+                                   f"socket file) or \"tcp\" (TCP/IP); look again at: "
+                                   f"{', '.join(show(k, 40) for k in odd)}.")
+    return expect_mapping(
+        answer, DB_KEY, coerce=_transport_word, normalize=lambda v: v, common=_DB_COMMON,
+        noun="answer",
+        right="Right: the MySQL client turns the name localhost into its Unix socket "
+              "(unless --protocol=TCP); libpq uses a Unix socket only with no host or a "
+              "directory, and reaches localhost over TCP, where pg_hba.conf's host rows "
+              "(127.0.0.1/32, ::1/128) decide, not its local rows.")

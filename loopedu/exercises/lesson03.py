@@ -2,18 +2,18 @@
 
 Introduced in notebooks/03-bind-address.ipynb (exercises/03-bind-address-exercises.ipynb).
 
-The answer keys are facts with their sources (ip(7), observed on Linux):
+The answer keys are facts with their sources (ip(7), ipv6(7), observed on Linux):
 tests/test_exercises_lesson03.py checks the matrix key against a live
-``loopedu.experiments.reachability()`` run on Linux and the audit key against
-``loopedu.audit.is_exposed``.
+``loopedu.experiments.reachability()`` run and the phone key against the virtual LAN.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 
 from .framework import Feedback, exercise
-from .helpers import expect_mapping, expect_set
+from .helpers import expect_mapping
 
 # ---- 03.predict-matrix ----------------------------------------------------------------
 
@@ -55,8 +55,11 @@ def _outcome_word(value):
 
 _ANY_ACCEPTS = ("0.0.0.0 in bind() is INADDR_ANY: the socket accepts connections to "
                 "every address of this machine (ip(7)). On Linux, is {t} one of them?")
-_SPECIFIC = ("A listener bound to one address accepts only connections addressed to it, "
-             "even when both addresses sit on the same lo interface.")
+def _specific(bind: str, targets: list[str]) -> str:
+    others = " and ".join(targets)
+    verb = "is another address" if len(targets) == 1 else "are other addresses"
+    return (f"The listener on {bind} accepts only connections addressed to {bind}; "
+            f"{others} {verb} on the same lo interface.")
 _SAME = "The client goes exactly where the server listens."
 
 _MATRIX_COMMON = {
@@ -68,11 +71,8 @@ _MATRIX_COMMON = {
     (matrix_key_name("0.0.0.0", "127.0.0.2"), "refused"): _ANY_ACCEPTS.format(t="127.0.0.2"),
     (matrix_key_name("0.0.0.0", "127.42.42.42"), "refused"):
         _ANY_ACCEPTS.format(t="127.42.42.42"),
-    (matrix_key_name("127.0.0.1", "127.0.0.2"), "connected"): _SPECIFIC,
-    (matrix_key_name("127.0.0.1", "127.42.42.42"), "connected"): _SPECIFIC,
     (matrix_key_name("127.42.42.42", "127.0.0.1"), "connected"):
-        "127.0.0.1 is no wildcard: it is one address like any other. " + _SPECIFIC,
-    (matrix_key_name("127.42.42.42", "127.0.0.2"), "connected"): _SPECIFIC,
+        "127.0.0.1 is no wildcard: it is one address like any other.",
 }
 
 
@@ -89,14 +89,30 @@ def _predict_matrix(answer):
             if value is not None and value is not Ellipsis and \
                     _outcome_word(value) == "timeout":
                 return Feedback(False, "Nothing drops packets on loopback: when no socket "
-                                "listens at the destination, the kernel answers at once "
-                                "with a reset (RST), and connect() fails immediately. "
-                                "Use the two outcomes the question offers.")
-    return expect_mapping(answer, MATRIX_KEY, coerce=_outcome_word,
-                          normalize=lambda v: v, common=_MATRIX_COMMON,
-                          right="Right: a listener answers only on the address it bound; "
-                                "0.0.0.0 answers on every address of the machine, and on "
-                                "Linux that is all of 127/8 (ip(7)).")
+                                "listens at the destination, the kernel answers with a "
+                                "reset (RST), and on Linux connect() fails at once (the "
+                                "question is about Linux; Windows retries for about 2 s, "
+                                "then refuses too). Use the two outcomes the question "
+                                "offers.")
+    feedback = expect_mapping(answer, MATRIX_KEY, coerce=_outcome_word,
+                              normalize=lambda v: v, common=_MATRIX_COMMON,
+                              right="Right: a listener answers only on the address it "
+                                    "bound; 0.0.0.0 answers on every address of the "
+                                    "machine, and on Linux that is all of 127/8 (ip(7)).")
+    if feedback.passed or not isinstance(answer, dict):
+        return feedback
+    # one sentence per specific listener the learner thought answers other addresses
+    given = {" ".join(str(k).split()).casefold(): v for k, v in answer.items()}
+    too_open: dict[str, list[str]] = {}
+    for bind in ("127.0.0.1", "127.42.42.42"):
+        for target in MATRIX_TARGETS:
+            said = given.get(matrix_key_name(bind, target))
+            if target != bind and said not in (None, Ellipsis) \
+                    and _outcome_word(said) == "connected":
+                too_open.setdefault(bind, []).append(target)
+    extra = " ".join(_specific(bind, targets) for bind, targets in too_open.items())
+    return replace(feedback, message=f"{feedback.message} {extra}" if extra
+                   else feedback.message)
 
 
 # ---- 03.choose-bind --------------------------------------------------------------------
@@ -180,53 +196,30 @@ def _choose_bind(answer):
                                 "while the phone test lasts, then back to loopback.")
 
 
-# ---- 03.read-audit ---------------------------------------------------------------------
+# ---- 03.phone-reaches -------------------------------------------------------------------
 
-#: A made-up audit of a made-up laptop, in the form loopedu.audit.audit() returns rows.
-AUDIT_ROWS = [
-    {"protocol": "tcp", "address": "0.0.0.0", "port": 22, "process": "sshd"},
-    {"protocol": "tcp", "address": "127.0.0.53", "port": 53, "process": "systemd-resolved"},
-    {"protocol": "tcp", "address": "127.0.0.1", "port": 5432, "process": "postgres"},
-    {"protocol": "tcp6", "address": "::1", "port": 5432, "process": "postgres"},
-    {"protocol": "tcp", "address": "0.0.0.0", "port": 3306, "process": "mysqld"},
-    {"protocol": "tcp", "address": "127.0.0.1", "port": 6379, "process": "redis-server"},
-    {"protocol": "tcp6", "address": "::", "port": 8000, "process": "python3"},
-    {"protocol": "tcp", "address": "192.168.1.20", "port": 3000, "process": "node"},
-    {"protocol": "tcp6", "address": "::1", "port": 631, "process": "cupsd"},
-    {"protocol": "udp", "address": "0.0.0.0", "port": 5353, "process": "avahi-daemon"},
-    {"protocol": "tcp", "address": "127.0.0.1", "port": 8888, "process": "jupyter-lab"},
-]
+#: The laptop's four servers of "03.phone-reaches" and whether the phone reaches each, on
+#: Linux (ip(7) and ipv6(7): 0.0.0.0 and :: listen on every address, :: is dual stack with
+#: net.ipv6.bindv6only=0; 127.0.0.1 and ::1 only on loopback).
+PHONE_KEY = {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}
 
-EXPOSED_KEY = {"sshd", "mysqld", "python3", "node", "avahi-daemon"}
-
-
-def format_audit_rows(rows=AUDIT_ROWS) -> str:
-    """The made-up audit as a table, like ``loopedu audit`` prints one."""
-    lines = [f"{'proto':<6}{'address':<16}{'port':>6}  process"]
-    lines += [f"{r['protocol']:<6}{r['address']:<16}{r['port']:>6}  {r['process']}"
-              for r in rows]
-    return "\n".join(lines)
-
-
-_AUDIT_COMMON = {
-    "systemd-resolved": "127.0.0.53 is inside 127.0.0.0/8: all of it is loopback.",
-    "postgres": "Both of its sockets are on loopback addresses, IPv4 and IPv6.",
-    "cupsd": "::1 is IPv6 loopback.",
-    "redis-server": "Look at its address again: it is loopback.",
-    "jupyter-lab": "Look at its address again: it is loopback.",
+_PHONE_COMMON = {
+    ("127.0.0.1", True): "The phone's packets arrive on the laptop's LAN interface, "
+                         "addressed to its LAN address; nothing listens there on 127.0.0.1.",
+    ("::1", True): "::1 is IPv6's loopback: as closed to the LAN as 127.0.0.1.",
+    ("0.0.0.0", False): "0.0.0.0 in bind() means every address of the machine, its LAN "
+                        "address included.",
+    ("::", False): ":: is IPv6's 'every address', and the LAN address is one of them.",
 }
 
 
-@exercise("03.read-audit", lesson=3,
-          title="Which services in this audit can other machines reach?",
-          hints=["Loopback is all of 127.0.0.0/8 and ::1. Anything else can be reached "
-                 "from some network.",
-                 "0.0.0.0 and :: are not addresses of a network: in a listening socket "
-                 "they mean every interface.",
-                 "UDP counts too: a bound UDP socket receives datagrams from the network."])
-def _read_audit(answer):
-    return expect_set(
-        answer, EXPOSED_KEY, normalize=lambda s: s.strip().casefold(),
-        common=_AUDIT_COMMON,
-        right="Right: five services listen beyond loopback, on every interface or on the "
-              "LAN address. A firewall may still stop packets, but the bind does not.")
+@exercise("03.phone-reaches", lesson=3,
+          title="Which of the laptop's four servers can the phone on the LAN reach?",
+          hints=["The phone connects to the laptop's LAN address. Which servers listen on "
+                 "that address?",
+                 "A bind to a loopback address listens on loopback only; a bind to the "
+                 "unspecified address listens on every address."])
+def _phone_reaches(answer):
+    return expect_mapping(answer, PHONE_KEY, common=_PHONE_COMMON, noun="answer",
+                          right="Right: only 0.0.0.0 and :: listen on the LAN address; the "
+                                "laptop's kernel refuses the phone on 127.0.0.1 and ::1.")

@@ -1,26 +1,31 @@
-"""Exercises of lesson 04, "IPv6 ::1".
+"""Exercises of lesson 05, "IPv6 ::1".
 
-Introduced in notebooks/04-ipv6-loopback.ipynb (exercises/04-ipv6-loopback-exercises.ipynb).
+Introduced in notebooks/05-ipv6-loopback.ipynb (exercises/05-ipv6-loopback-exercises.ipynb).
 
 The keys rest on RFC 4291 section 2.2 and RFC 5952 section 4 (notation), ipv6(7) and
-Linux's default ``net.ipv6.bindv6only=0`` (dual stack), and CPython gh-117566 (mapped
-addresses and ``is_loopback``). tests/test_exercises_lesson04.py checks the notation
-keys against ``ipaddress`` and ``socket.inet_ntop``, and tests/test_dual_stack.py the
-dual-stack key against a live run of ``loopedu.experiments.dual_stack``.
+Linux's default ``net.ipv6.bindv6only=0`` (dual stack), CPython gh-117566 (mapped
+addresses and ``is_loopback``), and socket(2) and ipv6(7) with the course's observations
+on Linux (IPv6 switched off). tests/test_exercises_lesson05.py checks the notation keys
+against ``ipaddress`` and ``socket.inet_ntop``, the locality key against an
+``ipaddress`` without the fix, and the IPv6-off key against plain socket calls in a
+network namespace with IPv6 disabled; tests/test_dual_stack.py checks the dual-stack key
+against a live run of ``loopedu.experiments.dual_stack``.
 """
 
 from __future__ import annotations
 
 from .. import ipv6
-from .framework import exercise
+from .framework import Feedback, exercise
 from .helpers import expect_choice, expect_equal, expect_mapping
 
-#: The address of "04.compress", as a careless tool might print it.
-COMPRESS_QUESTION = "2001:0DB8:0000:0000:0001:0000:0000:0001"
-#: The address of "04.expand".
+#: The address of "05.compress", as a careless tool might print it. (The lesson works
+#: through 2001:0DB8:0000:0000:0001:0000:0000:0001, the tie rule; this one asks for the
+#: longest run and a lone zero group.)
+COMPRESS_QUESTION = "2001:0DB8:0000:0001:0000:0000:0000:00AB"
+#: The address of "05.expand".
 EXPAND_QUESTION = "2001:db8::ff00:42:8329"
 
-#: The predictions of "04.dual-stack": a listener on [::] (port 0, Linux defaults) with
+#: The predictions of "05.dual-stack": a listener on [::] (port 0, Linux defaults) with
 #: IPV6_V6ONLY "off" (0) or "on" (1); the keys are the columns of the notebook's table.
 DUAL_STACK_KEY = {
     "off: IPv4 to 127.0.0.1": "connected",
@@ -33,7 +38,49 @@ DUAL_STACK_KEY = {
 DUAL_STACK_WORDS = ("connected", "refused", "ok", "EADDRINUSE", "EADDRNOTAVAIL",
                     "127.0.0.1", "::ffff:127.0.0.1", "::1")
 
-#: "04.locality-check": each option is the body of ``def is_local(host): return ...``
+_CONNECTED_WORDS = {"connected", "connects", "connect", "accepted", "yes", "true",
+                    "reached", "reaches"}
+_REFUSED_WORDS = {"refused", "refuses", "connection refused", "econnrefused", "rejected",
+                  "no", "false"}
+
+
+def _word_or_address(value) -> str:
+    """A predicted value read leniently: any spelling of an IPv6 address becomes its RFC
+    5952 text (so ``::ffff:7f00:1`` reads as ``::ffff:127.0.0.1``), ``"yes"`` or True
+    reads as ``"connected"``; other text is compared ignoring case and spaces."""
+    if isinstance(value, bool):
+        return "connected" if value else "refused"
+    text = " ".join(str(value).split())
+    try:
+        return ipv6.compress(text)
+    except ValueError:
+        pass
+    folded = text.casefold()
+    if folded in _CONNECTED_WORDS:
+        return "connected"
+    if folded in _REFUSED_WORDS:
+        return "refused"
+    return folded
+
+
+def _given(answer, key: str):
+    """The learner's value for ``key`` of a dict answer (keys compared loosely)."""
+    want = " ".join(key.split()).casefold()
+    return next((v for k, v in answer.items()
+                 if isinstance(k, str) and " ".join(k.split()).casefold() == want), None)
+
+
+def _mapped_spelling_note(given) -> str:
+    """Why another spelling of ::ffff:127.0.0.1 is the same address ("" if none)."""
+    if not isinstance(given, str) or " ".join(given.split()).lower() == "::ffff:127.0.0.1":
+        return ""
+    return (f" You wrote {given.strip()!r}: the same 128 bits. An IPv4-mapped address is "
+            "::ffff: followed by the 32 bits of the IPv4 address (RFC 4291 section "
+            "2.5.5.2), and 7f00:0001 is 127.0.0.1 in hex (7f = 127). RFC 5952 section 5 "
+            "recommends writing those 32 bits dotted, ::ffff:127.0.0.1, as inet_ntop "
+            "does; some Python releases print the hex form ::ffff:7f00:1.")
+
+#: "05.locality-check": each option is the body of ``def is_local(host): return ...``
 #: where ``host`` is ``conn.getpeername()[0]`` of a server listening on [::].
 LOCALITY_OPTIONS = {
     "a": "ipaddress.ip_address(host).is_loopback",
@@ -76,18 +123,19 @@ def _compress_wrong(value: str) -> str:
     return _notation_problem(value) or "That is not it."
 
 
-@exercise("04.compress", lesson=4,
+@exercise("05.compress", lesson=5,
           title=f"Write {COMPRESS_QUESTION} in its RFC 5952 canonical form",
           hints=["Lowercase, and drop the leading zeros of every group first.",
-                 "There are two runs of two zero groups. RFC 5952 section 4.2.3 says "
-                 "which one gets the '::'.",
+                 "Find every run of zero groups and count how long each one is. RFC 5952 "
+                 "section 4.2.1 says which one gets the '::', section 4.2.2 what happens "
+                 "to a zero group standing alone.",
                  "Only one '::' is allowed in an address."])
 def _compress(answer):
     return expect_equal(
         answer, ipv6.compress(COMPRESS_QUESTION), normalize=lambda s: s.strip(),
         wrong=_compress_wrong,
-        right="Canonical: lowercase, no leading zeros, and of two equal runs of zeros "
-              "the first one is written '::'.")
+        right="Canonical: lowercase, no leading zeros, the longest run of zero groups "
+              "written '::', and a zero group standing alone kept as 0.")
 
 
 def _expand_wrong(value: str) -> str:
@@ -109,7 +157,7 @@ def _expand_wrong(value: str) -> str:
             "'::' sat and how many zero groups it stood for.")
 
 
-@exercise("04.expand", lesson=4, title=f"Write {EXPAND_QUESTION} in full",
+@exercise("05.expand", lesson=5, title=f"Write {EXPAND_QUESTION} in full",
           hints=["The full form has 8 groups of exactly 4 hex digits.",
                  "Count the groups written on each side of '::': it stands for the "
                  "zero groups that are missing to make 8."])
@@ -120,14 +168,14 @@ def _expand(answer):
         right="Eight groups of four: '::' stood for three zero groups here.")
 
 
-@exercise("04.dual-stack", lesson=4,
+@exercise("05.dual-stack", lesson=5,
           title="Predict what a listener on [::] does with IPV6_V6ONLY off and on (Linux)",
           hints=["With IPV6_V6ONLY off, one IPv6 socket serves IPv4 clients too.",
                  "A socket of family AF_INET6 can only report an IPv6 address as its peer.",
                  "A dual-stack socket on [::]:P also holds 0.0.0.0:P."])
 def _dual_stack(answer):
-    return expect_mapping(
-        answer, DUAL_STACK_KEY,
+    feedback = expect_mapping(
+        answer, DUAL_STACK_KEY, normalize=_word_or_address,
         common={("off: IPv4 to 127.0.0.1", "refused"):
                 "Linux's default net.ipv6.bindv6only=0 makes a socket on :: accept IPv4 "
                 "too; V6ONLY off is that default.",
@@ -146,13 +194,19 @@ def _dual_stack(answer):
                 "runs one socket per family (Windows' and OpenBSD's way)."},
         right="Right: dual stack takes IPv4 as ::ffff:127.0.0.1 and holds the IPv4 "
               "port too; V6ONLY on gives both back.")
+    if feedback.passed:
+        note = _mapped_spelling_note(_given(answer, "off: server sees"))
+        return Feedback(True, feedback.message + note)
+    return feedback
 
 
-@exercise("04.locality-check", lesson=4,
+@exercise("05.locality-check", lesson=5,
           title="Which is_local(host) wrongly rejects a local IPv4 client of a "
-                "dual-stack server on a Python without the gh-117566 fix (3.11.7, say)?",
+                "dual-stack server on a Python without the gh-117566 fix?",
           hints=["Start a server on [::], connect to 127.0.0.1: what is the peer address?",
-                 "Try each expression with host = '::ffff:127.0.0.1' on Python 3.11.7."])
+                 "Without the fix, IPv6Address.is_loopback is True for ::1 alone (RFC 4291 "
+                 "section 2.5.3): it never looks inside a mapped address. Which options "
+                 "look inside before they ask?"])
 def _locality(answer):
     return expect_choice(
         answer, "a", LOCALITY_OPTIONS,
@@ -161,5 +215,56 @@ def _locality(answer):
                 "d": "::ffff:127.0.0.0/104 is exactly the mapped form of 127.0.0.0/8."},
         right="Without the gh-117566 fix, ip_address('::ffff:127.0.0.1').is_loopback is "
               "False: a dual-stack server using it calls its own local clients remote. "
-              "The fix is in 3.13 and was backported, so which releases have it depends "
-              "on the exact patch release (3.11.7 lacks it).")
+              "The fix is in 3.13 and was backported (3.12 via gh-118391; reported in "
+              "3.11.11 with the gh-122792 security backport), so whether a given Python "
+              "has it depends on its exact patch release: ask it.")
+
+# ---- 05.ipv6-off ----------------------------------------------------------------------
+
+#: "05.ipv6-off": a server that makes an AF_INET6 socket and binds ::1, on a machine
+#: with IPv6 disabled (``disable_ipv6=1``, as in many containers) and on one whose
+#: kernel has no IPv6; and an IPv4 client to 127.0.0.1 against a socket on [::] with
+#: IPV6_V6ONLY off, IPv6 disabled. Sources: socket(2) (EAFNOSUPPORT, the family is not
+#: supported), ipv6(7) and bind(2) (EADDRNOTAVAIL, no interface has the address);
+#: observed on Linux in a network namespace with disable_ipv6=1 (::1 gone from lo, the
+#: IPv6 socket API still there).
+IPV6_OFF_KEY = {
+    "IPv6 disabled: bind ::1": "EADDRNOTAVAIL",
+    "IPv6 compiled out: bind ::1": "EAFNOSUPPORT",
+    "IPv6 disabled: IPv4 client to [::]": "connected",
+}
+
+
+@exercise("05.ipv6-off", lesson=5,
+          title="What fails where IPv6 is disabled, and where it is compiled out",
+          hints=["disable_ipv6=1 takes the IPv6 addresses off the interfaces; the kernel "
+                 "itself still speaks IPv6.",
+                 "Compiled out, the kernel has no AF_INET6 at all: which call fails "
+                 "first, socket() or bind()?",
+                 "Binding :: needs no address on any interface."])
+def _ipv6_off(answer):
+    return expect_mapping(
+        answer, IPV6_OFF_KEY, normalize=_word_or_address,
+        common={("IPv6 disabled: bind ::1", "EAFNOSUPPORT"):
+                "disable_ipv6 switches IPv6 off on the interfaces, not in the kernel: "
+                "socket(AF_INET6) still works; what is missing is the address ::1 on lo.",
+                ("IPv6 disabled: bind ::1", "ok"):
+                "With disable_ipv6=1, lo has no ::1 any more (ip -6 addr shows nothing): "
+                "no socket can bind an address no interface has.",
+                ("IPv6 disabled: bind ::1", "ECONNREFUSED"):
+                "bind() talks to nobody: ECONNREFUSED is an answer to connect().",
+                ("IPv6 compiled out: bind ::1", "EADDRNOTAVAIL"):
+                "Without IPv6 in the kernel the server fails one step earlier, before any "
+                "address is looked at: at socket(AF_INET6) itself.",
+                ("IPv6 compiled out: bind ::1", "ok"):
+                "A kernel without IPv6 cannot make an AF_INET6 socket at all.",
+                ("IPv6 disabled: IPv4 client to [::]", "refused"):
+                "disable_ipv6 removes IPv6 addresses, not the IPv6 socket API: a socket "
+                "on :: with V6ONLY off still binds and still holds the IPv4 side of its "
+                "port (observed on Linux).",
+                ("IPv6 disabled: IPv4 client to [::]", "EADDRNOTAVAIL"):
+                ":: is the unspecified address: binding it needs no address on any "
+                "interface, so disabling IPv6 does not stop that bind (observed on Linux)."},
+        right="Right: disable_ipv6=1 removes ::1 (EADDRNOTAVAIL) but not the IPv6 socket "
+              "API, so a dual-stack socket on :: still serves IPv4; a kernel without IPv6 "
+              "refuses the AF_INET6 socket itself (EAFNOSUPPORT).")

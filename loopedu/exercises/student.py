@@ -37,7 +37,8 @@ import nbformat
 
 from ..release import FileResult, OutputError, check_output_folder, write_files
 
-__all__ = ["StudentBuildError", "build_student_versions", "student_notebook"]
+__all__ = ["StudentBuildError", "build_student_versions", "student_notebook",
+           "student_text"]
 
 CODE_PLACEHOLDER = "# YOUR CODE HERE"
 MARKDOWN_PLACEHOLDER = "_Write your answer here._"
@@ -206,6 +207,29 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def student_text(path: str | os.PathLike) -> str:
+    """The student version of the notebook at ``path``, as the text of a ``.ipynb``
+    file: what :func:`build_student_versions` writes for it (and ``loopedu workspace``
+    for each lesson and exercise). Raises :class:`StudentBuildError` as that does.
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    path = Path(path)
+    student = student_notebook(_read(path), path)
+    try:
+        nbformat.validate(student)
+    except Exception as exc:  # should not happen: the source itself was valid
+        raise StudentBuildError(f"{path}: the student version is not a valid notebook "
+                                f"({type(exc).__name__}); report this bug") from None
+    text = nbformat.writes(student)
+    if not text.endswith("\n"):
+        text += "\n"
+    if _ANY_MARKER.search(text):  # belt and braces: no marker may survive
+        raise StudentBuildError(f"{path}: solution marker text survived the build; "
+                                "report this bug")
+    return text
+
+
 def _targets(paths: list[Path], out_dir: Path) -> list[Path]:
     try:
         check_output_folder(out_dir)
@@ -257,19 +281,5 @@ def build_student_versions(sources: str | os.PathLike | Iterable[str | os.PathLi
     """
     paths = _expand(sources)
     targets = _targets(paths, Path(out_dir))
-    texts = []
-    for path in paths:
-        student = student_notebook(_read(path), path)
-        try:
-            nbformat.validate(student)
-        except Exception as exc:  # should not happen: the source itself was valid
-            raise StudentBuildError(f"{path}: the student version is not a valid notebook "
-                                    f"({type(exc).__name__}); report this bug") from None
-        text = nbformat.writes(student)
-        if not text.endswith("\n"):
-            text += "\n"
-        if _ANY_MARKER.search(text):  # belt and braces: no marker may survive
-            raise StudentBuildError(f"{path}: solution marker text survived the build; "
-                                    "report this bug")
-        texts.append(text)
+    texts = [student_text(path) for path in paths]
     return write_files(out_dir, [(target.name, text) for target, text in zip(targets, texts)])

@@ -1,0 +1,226 @@
+"""Lesson 00's first connection, checked with real sockets: a server bound to loopback
+and listening, a client connected to exactly that address and port, passes; every other
+shape fails with a message that says what to change without giving the two lines; the
+check never raises and never closes, accepts or changes the learner's sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import sys
+
+import psutil
+import pytest
+
+from loopedu.exercises import check, framework, hint
+
+ID = "00.first-connection"
+
+
+@contextlib.contextmanager
+def pair(family=socket.AF_INET, kind=socket.SOCK_STREAM):
+    """A server socket and a client socket, closed afterwards (as the lesson's cell)."""
+    with socket.socket(family, kind) as server, socket.socket(family, kind) as client:
+        yield server, client
+
+
+def connect(server, client, host="127.0.0.1"):
+    """What the learner's three lines do in the reference solution."""
+    server.bind((host, 0))
+    server.listen()
+    client.connect(server.getsockname())
+
+
+def failed(answer, *clues, hidden=("127.0.0.1", "getsockname")):
+    """Check ``answer``: it must fail, mention every clue, and hide the solution."""
+    feedback = check(ID, answer)
+    assert not feedback.passed, feedback
+    for clue in clues:
+        assert clue in feedback.message, (clue, feedback.message)
+    for secret in hidden:
+        assert secret not in feedback.message, (secret, feedback.message)
+    return feedback
+
+
+def a_local_address_beyond_loopback() -> str | None:
+    """An IPv4 address of one of this machine's interfaces that is not loopback."""
+    for addrs in psutil.net_if_addrs().values():
+        for addr in addrs:
+            if addr.family == socket.AF_INET and \
+                    not ipaddress.ip_address(addr.address).is_loopback:
+                return addr.address
+    return None
+
+
+# --- right answers -------------------------------------------------------------------
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_a_loopback_connection_passes_and_is_left_as_it_was(as_list):
+    with pair() as (server, client):
+        connect(server, client)
+        answer = [server, client] if as_list else (server, client)
+        feedback = check(ID, answer)
+        assert feedback.passed, feedback
+        assert "port" in feedback.message and "accept()" in feedback.message
+        # nothing was closed, and the connection is still waiting to be accepted
+        assert server.fileno() != -1 and client.fileno() != -1
+        assert client.getpeername() == server.getsockname()
+        server.settimeout(2)
+        conn, peer = server.accept()
+        with conn:
+            assert peer == client.getsockname()
+
+
+@pytest.mark.needs("whole_127_range")
+def test_any_loopback_address_passes():
+    with pair() as (server, client):
+        connect(server, client, "127.0.0.2")
+        assert check(ID, (server, client)).passed
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_ipv6_loopback_passes():
+    with pair(socket.AF_INET6) as (server, client):
+        connect(server, client, "::1")
+        assert check(ID, (server, client)).passed
+
+
+# --- the server ----------------------------------------------------------------------
+
+def test_an_unbound_server_is_named():
+    with pair() as (server, client):
+        failed((server, client), "not bound", "bind()")
+
+
+def test_a_server_that_does_not_listen_is_named():
+    with pair() as (server, client):
+        server.bind(("127.0.0.1", 0))
+        failed((server, client), "not listening", "listen()")
+
+
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", ""])
+def test_a_server_on_every_interface_is_told_why_that_is_too_wide(wildcard):
+    with pair() as (server, client):
+        server.bind((wildcard, 0))  # never listens: nothing can reach it
+        failed((server, client), "0.0.0.0", "every interface", "other machines",
+               "wider than this needs")
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_an_ipv6_server_on_every_interface_is_told_why_that_is_too_wide():
+    with pair(socket.AF_INET6) as (server, client):
+        server.bind(("::", 0))
+        failed((server, client), "every interface", "wider than this needs")
+
+
+def test_a_server_on_a_network_address_is_told_why_that_is_too_wide():
+    address = a_local_address_beyond_loopback()
+    if address is None:
+        pytest.skip("this machine has no IPv4 address beyond loopback")
+    with pair() as (server, client):
+        server.bind((address, 0))  # never listens: nothing can reach it
+        failed((server, client), address, "other machines", "wider than this needs")
+
+
+# --- the client ----------------------------------------------------------------------
+
+def test_a_client_that_is_not_connected_is_named():
+    with pair() as (server, client):
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        failed((server, client), "not connected")
+
+
+def test_a_client_connected_to_another_server_is_named():
+    with pair() as (server, client), socket.socket() as other:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        client.connect(other.getsockname())
+        feedback = failed((server, client), "not to this server", hidden=("getsockname",))
+        assert str(other.getsockname()[1]) in feedback.message
+        assert str(server.getsockname()[1]) in feedback.message
+
+
+def test_a_client_refused_by_its_server_is_not_connected():
+    with pair() as (server, client):
+        server.bind(("127.0.0.1", 0))  # bound, not listening: connect() is refused
+        with pytest.raises(ConnectionRefusedError):
+            client.connect(server.getsockname())
+        failed((server, client), "not listening")
+
+
+# --- the shape of the answer ---------------------------------------------------------
+
+def test_swapped_sockets_are_named():
+    with pair() as (server, client):
+        connect(server, client)
+        failed((client, server), "swapped", "(server, client)")
+
+
+def test_the_same_socket_twice_is_named():
+    with pair() as (server, _):
+        failed((server, server), "same socket")
+
+
+def test_one_socket_is_not_a_pair():
+    with pair() as (server, _):
+        failed(server, "one socket", "(server, client)")
+
+
+@pytest.mark.parametrize("answer", [("server", "client"), (1, 2), [], (None, None),
+                                    "127.0.0.1", 42, {"server": 1, "client": 2}])
+def test_answers_that_are_not_two_sockets_are_explained(answer):
+    feedback = check(ID, answer)
+    assert not feedback.passed and "(server, client)" in feedback.message
+
+
+def test_three_sockets_are_not_a_pair():
+    with pair() as (server, client), socket.socket() as third:
+        failed((server, client, third), "(server, client)")
+
+
+def test_udp_sockets_are_not_tcp():
+    with pair(kind=socket.SOCK_DGRAM) as (server, client):
+        server.bind(("127.0.0.1", 0))
+        client.connect(server.getsockname())
+        failed((server, client), "not a TCP socket", hidden=("getsockname",))
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX") or sys.platform == "win32",
+                    reason="no Unix-domain sockets here")
+def test_unix_sockets_are_not_tcp_over_ip():
+    a, b = socket.socketpair(socket.AF_UNIX)
+    with a, b:
+        failed((a, b), "not a TCP socket", hidden=())
+
+
+def test_closed_sockets_are_named_and_nothing_raises():
+    with pair() as (server, client):
+        connect(server, client)
+    failed((server, client), "already closed", "with")
+
+
+def test_the_checker_itself_never_raises():
+    checker = framework.get(ID).checker
+    odd = [object(), (object(), object()), ("a",), (socket, socket), float("nan"), b"",
+           (1j, None)]
+    for answer in odd:
+        assert not checker(answer).passed
+    with pair() as (server, client):
+        connect(server, client)
+        server_fd = server.fileno()
+        assert checker((server, client)).passed
+        assert server.fileno() == server_fd
+
+
+# --- hints ---------------------------------------------------------------------------
+
+def test_hints_guide_without_the_solution():
+    item = framework.get(ID)
+    assert len(item.hints) >= 2
+    for n in range(1, len(item.hints) + 1):
+        text = hint(ID, n)
+        assert "127.0.0.1" not in text and '("' not in text
