@@ -4,7 +4,7 @@ Read-only: it asks the OS (through psutil) for its listening TCP sockets and bou
 sockets and opens nothing. A socket is *exposed* when it listens beyond loopback: on
 0.0.0.0 or :: (every interface) or on a non-loopback address.
 
-Introduced in notebooks/03-bind-address.ipynb.
+Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def audit() -> Audit:
     >>> mine[0].protocol, mine[0].exposed
     ('tcp', False)
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     import psutil
 
@@ -173,7 +173,7 @@ def listening_sockets() -> list[Listening]:
     """This machine's listening TCP sockets and bound UDP sockets, exposed ones first
     (:func:`audit`'s sockets).
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     return list(audit().sockets)
 
@@ -187,7 +187,7 @@ def exposure_report(rows, could_not_see=()) -> str:
     1 of 1 listening sockets can be reached from other machines:
       tcp  0.0.0.0:8000   an unknown process, on every interface
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     exposed = [r for r in rows if r.exposed]
     lines = [f"{len(exposed)} of {len(rows)} listening sockets can be reached from "
@@ -213,7 +213,7 @@ def exposure_report(rows, could_not_see=()) -> str:
 def format_audit(result: Audit) -> str:
     """The text form of :func:`audit` (``loopedu audit``): a table, then the report.
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     lines = [f"{'proto':<6}{'address':<40}{'port':>6}  {'exposed':<8}process"]
     for row in result.sockets:

@@ -142,7 +142,7 @@ def port_shadowing_demo(timeout: float = 1.0) -> Shadowing:
     >>> [c.second_bind for c in port_shadowing_demo().cases]
     ['ok', 'EADDRINUSE']
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     run = isolated_call("loopedu.bind_demos:shadowing_here", timeout=timeout)
     cases, exposures = run.result

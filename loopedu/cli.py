@@ -28,6 +28,7 @@ import sys
 import tempfile
 import traceback
 from datetime import datetime, timezone
+from fnmatch import fnmatch
 from pathlib import Path
 
 from .release import Outcome, OutputError
@@ -59,7 +60,8 @@ def course_root(start: Path | None = None) -> Path:
 
 
 #: What ``loopedu lab --reference`` hides from the file browser besides JupyterLab's own
-#: defaults: the lessons' jupytext sources (``notebooks/NN-slug.py``).
+#: defaults: the lessons' jupytext sources (``notebooks/NN-slug.py``), and those of the
+#: other notebooks found beside them (:func:`_paired_sources`).
 HIDDEN_SOURCES = "[0-9][0-9]-*.py"
 _JUPYTER_HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~"]  # if unknown
 
@@ -72,6 +74,17 @@ def _default_hide_globs() -> list[str]:
         return list(ContentsManager.class_traits()["hide_globs"].default())
     except Exception:  # not importable here: the defaults of jupyter_server 2
         return list(_JUPYTER_HIDE_GLOBS)
+
+
+def _paired_sources(root: Path) -> list[str]:
+    """The names of the jupytext sources beside the notebooks of ``root/notebooks`` that
+    :data:`HIDDEN_SOURCES` does not already match (``popular-claims.py``)."""
+    folder = root / "notebooks"
+    if not folder.is_dir():
+        return []
+    return sorted(p.with_suffix(".py").name for p in folder.glob("*.ipynb")
+                  if p.with_suffix(".py").is_file()
+                  and not fnmatch(p.with_suffix(".py").name, HIDDEN_SOURCES))
 
 
 def lab_command(extra: list[str], root: Path, is_root: bool,
@@ -94,7 +107,8 @@ def lab_command(extra: list[str], root: Path, is_root: bool,
         cmd.append("--allow-root")
     if reference:  # a list option given once per item; the learner's own add to it
         cmd += [f"--ContentsManager.hide_globs={pattern}"
-                for pattern in [*_default_hide_globs(), HIDDEN_SOURCES]]
+                for pattern in [*_default_hide_globs(), HIDDEN_SOURCES,
+                                *_paired_sources(root)]]
     cmd.append(f"--ServerApp.root_dir={root}")
     return cmd + list(extra)
 

@@ -46,7 +46,8 @@ def is_lab_safe(address: str) -> bool:
 #: What the errors the experiments meet mean, in one line each (shown beside results).
 EXPLAIN_ERRNO = {
     "EADDRNOTAVAIL": "no interface on this machine owns that address, so it cannot be bound",
-    "EAFNOSUPPORT": "this kernel or Python has no IPv6 at all (compiled out)",
+    "EAFNOSUPPORT": "this kernel or Python has no IPv6 at all (compiled out, or the "
+                    "kernel was booted with ipv6.disable=1)",
     "ECONNREFUSED": "the address answered, but nothing listens on that port there",
     "ENETUNREACH": "no route: for loopback, usually `lo` is down (a fresh network namespace)",
     "EADDRINUSE": "another socket already holds that address and port",

@@ -90,7 +90,7 @@ def this_machine(caps: Capabilities | None = None) -> str:
     >>> this_machine(caps)
     'Linux, as an ordinary user, IPv6 off'
 
-    Introduced in notebooks/00-start-here.ipynb.
+    Introduced in notebooks/01-loopback-range.ipynb.
     """
     caps = caps or capabilities()
     who = "as root" if caps.root else "as an ordinary user"

@@ -34,7 +34,8 @@ __all__ = ["IPv6Status", "ipv6_status", "DualStackDefault", "platform_dual_stack
 class IPv6Status:
     """Can this machine use ::1? ``errno`` is None when ::1 binds and answers,
     ``EADDRNOTAVAIL`` where IPv6 is disabled (``disable_ipv6=1``, common in containers),
-    ``EAFNOSUPPORT`` where it is compiled out."""
+    ``EAFNOSUPPORT`` where it is compiled out or the kernel was booted with
+    ``ipv6.disable=1``."""
 
     available: bool
     errno: str | None

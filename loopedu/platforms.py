@@ -54,6 +54,11 @@ DUAL_STACK_DEFAULTS = {
                 "source": "Microsoft Learn, 'Dual-Stack Sockets for IPv6 Winsock "
                           "Applications' (learn.microsoft.com/en-us/windows/win32/winsock/"
                           "dual-stack-sockets)"},
+    "FreeBSD": {"v6only": True,
+                "text": "the sysctl net.inet6.ip6.v6only defaults to 1: a socket on :: takes "
+                        "IPv6 only unless IPV6_V6ONLY is set to 0 (NetBSD likewise)",
+                "source": "FreeBSD and NetBSD kernel source sys/netinet6/in6_proto.c "
+                          "('int ip6_v6only = 1;'), ip6(4)"},
     "OpenBSD": {"v6only": True,
                 "text": "no IPv4-mapped addresses at all: IPV6_V6ONLY is read-only and "
                         "always 1, so a server needs one socket per family",
@@ -73,7 +78,7 @@ def hosts_file_path() -> str:
     """Where this OS keeps its hosts file
     (Windows: ``%SystemRoot%\\System32\\drivers\\etc\\hosts``).
 
-    Introduced in notebooks/00-start-here.ipynb.
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     if sys.platform == "win32":
         root = os.environ.get("SystemRoot", r"C:\Windows")
@@ -145,7 +150,7 @@ def markdown_table(headers, rows) -> str:
     |---|---|
     | Linux | answers |
 
-    Introduced in notebooks/01-loopback-range.ipynb.
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     def cell(value) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")

@@ -258,7 +258,7 @@ def counters_bar(result) -> CourseFigure:
     >>> [float(p.get_height()) for p in fig.axes[0].containers[0]]
     [1.0]
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     from .measure import MB
 
@@ -295,58 +295,7 @@ def counters_bar(result) -> CourseFigure:
         f"Bar chart: {result.megabytes:g} MB moved over 127.0.0.1; {lo_text}{other_text}."))
 
 
-# ---- lesson 05: the 128 bits of ::1, and RTT over 127.0.0.1 versus ::1 ----
-
-def ipv6_bits(text: str = "::1") -> CourseFigure:
-    """The 128 bits of an IPv6 address as an 8 x 16 grid, one row per 16-bit group, the
-    group's hex written at the end of its row; 1 bits filled and marked "1".
-
-    Bit ``k`` (1 to 128, left to right) has gid ``"bit-<k>"``, so the figure can be
-    checked through its data.
-
-    >>> fig = ipv6_bits("::1")
-    >>> fig.alt_text
-    'Grid of the 128 bits of ::1 in 8 groups of 16: 127 zeros and a single 1, the last bit.'
-
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
-    """
-    from . import ipv6
-
-    rows = ipv6.bit_rows(text)
-    canonical = ipv6.compress(text)
-    fig = new_figure(10.0, 4.6)
-    ax = fig.add_subplot()
-    one, zero = OKABE_ITO["vermillion"], "#FFFFFF"
-    for group, hexed, bits in rows:
-        y = 8 - group
-        for col, bit in enumerate(bits):
-            k = 16 * (group - 1) + col + 1
-            face = one if bit == "1" else zero
-            ax.add_patch(Rectangle((col, y), 1, 1, facecolor=face, edgecolor="#555555",
-                                   linewidth=0.5, gid=f"bit-{k}"))
-            ax.text(col + 0.5, y + 0.5, bit, ha="center", va="center", fontsize=7,
-                    color=text_colour_on(face))
-        ax.text(16.3, y + 0.5, hexed, ha="left", va="center", fontsize=9, family="monospace")
-    ax.set_xlim(0, 18)
-    ax.set_ylim(0, 8)
-    ax.set_aspect("equal")
-    ax.set_xticks([c + 0.5 for c in range(16)], [str(c + 1) for c in range(16)], fontsize=7)
-    ax.set_yticks([8 - g + 0.5 for g in range(1, 9)], [f"group {g}" for g in range(1, 9)],
-                  fontsize=8)
-    ax.set_xlabel("bit within the 16-bit group (1 = most significant); right: the group in hex")
-    ax.set_title(f"{canonical}: 128 bits, 8 groups of 16 (RFC 4291 section 2.2)")
-    ax.legend(handles=[Patch(facecolor=one, edgecolor="#555555", label="bit = 1"),
-                       Patch(facecolor=zero, edgecolor="#555555", label="bit = 0")],
-              loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-    ones = [16 * (g - 1) + i + 1 for g, _, bits in rows for i, b in enumerate(bits) if b == "1"]
-    if len(ones) == 1:
-        where = "the last bit" if ones[0] == 128 else f"bit {ones[0]}"
-        summary = f"{128 - len(ones)} zeros and a single 1, {where}"
-    else:
-        summary = f"{len(ones)} ones and {128 - len(ones)} zeros"
-    return set_alt_text(fig, f"Grid of the 128 bits of {canonical} in 8 groups of 16: "
-                             f"{summary}.")
-
+# ---- round trips: Unix socket versus TCP, 127.0.0.1 versus ::1 ----
 
 def rtt_comparison(result) -> CourseFigure:
     """Round-trip times from :func:`loopedu.measure.compare_rtt` (an
@@ -362,7 +311,7 @@ def rtt_comparison(result) -> CourseFigure:
     >>> fig.rtt_summary
     {'127.0.0.1': (21.0, 28.2)}
 
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    Round trips are introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     runs = result.results
     fig = new_figure(8.0, 4.5)

@@ -6,11 +6,11 @@ Introduced in notebooks/00-start-here.ipynb.
 writes into DIR, by default ``$LOOPEDU_WORKSPACE`` or else ``~/loopedu-workspace``:
 
 - ``notebooks/NN-*.ipynb``: every lesson, outputs and execution counts cleared and
-  solution blocks (example predictions) replaced by a placeholder;
+  solution blocks (example predictions) replaced by a placeholder; the other notebooks
+  of ``notebooks/`` (reference pages such as ``popular-claims.ipynb``) the same way;
 - ``exercises/*.ipynb``: the student version of every exercise notebook;
 - the other files of the course's ``notebooks/`` (a glossary, figures), but not the
-  jupytext ``.py`` sources, ``__pycache__``, checkpoints, hidden files, or notebooks
-  that are not lessons.
+  jupytext ``.py`` sources, ``__pycache__``, checkpoints or hidden files.
 
 The layout is the course's, so links between lessons and exercises keep working. The
 notebooks are built by :func:`loopedu.exercises.student.student_text` and written by
@@ -55,7 +55,7 @@ DEFAULT_NAME = "loopedu-workspace"
 LESSON_GLOB = "[0-9][0-9]-*.ipynb"
 SOURCE_GLOB = "[0-9][0-9]-*.py"  # a lesson's jupytext source
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints"}
-_SKIPPED_ENDINGS = (".pyc", ".pyo", "~", ".ipynb")  # notebooks: lessons only
+_SKIPPED_ENDINGS = (".pyc", ".pyo", "~", ".ipynb")  # notebooks are built, not copied
 
 
 class WorkspaceError(ValueError):
@@ -81,6 +81,13 @@ def default_workspace() -> Path:
 
 def _lessons(course: Path) -> list[Path]:
     return sorted(p for p in (course / "notebooks").glob(LESSON_GLOB) if p.is_file())
+
+
+def _pages(course: Path) -> list[Path]:
+    """The notebooks of ``notebooks/`` that are not lessons: reference pages."""
+    return sorted(p for p in (course / "notebooks").glob("*.ipynb")
+                  if p.is_file() and not fnmatch(p.name, LESSON_GLOB)
+                  and not p.name.startswith("."))
 
 
 def _exercises(course: Path) -> list[Path]:
@@ -110,7 +117,7 @@ def _other_files(course: Path) -> list[Path]:
 def learner_files(course: str | os.PathLike) -> list[tuple[str, str | bytes]]:
     """Every file of a workspace made from ``course``: ``(name, content)`` pairs, the
     name relative to the workspace (``notebooks/00-start-here.ipynb``); lessons first,
-    then exercises, then the other files of ``notebooks/``. Reads only.
+    then reference pages, exercises, and the other files of ``notebooks/``. Reads only.
 
     Raises :class:`WorkspaceError` when ``course`` holds no lesson, and
     :class:`loopedu.exercises.student.StudentBuildError` for a notebook whose solution
@@ -126,7 +133,7 @@ def learner_files(course: str | os.PathLike) -> list[tuple[str, str | bytes]]:
         raise WorkspaceError(f"{course} holds no lessons (notebooks/NN-*.ipynb); pass the "
                              "folder you cloned the course into")
     files: list[tuple[str, str | bytes]] = []
-    for path in lessons + _exercises(course):
+    for path in lessons + _pages(course) + _exercises(course):
         files.append((path.relative_to(course).as_posix(), student_text(path)))
     for path in _other_files(course):
         try:

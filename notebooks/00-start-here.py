@@ -65,9 +65,12 @@
 #   ([bind, listen, connect](glossary.md#bind)). The sockets here speak
 #   **[TCP](glossary.md#tcp)**, which delivers a stream of bytes in order.
 # - **[Loopback](glossary.md#loopback)** is traffic a machine sends to itself. The
-#   address `127.0.0.1` always means *this machine*: packets to it never leave it (RFC
-#   1122 §3.2.1.3). They go through `lo`, the [loopback interface](glossary.md#lo): an
-#   [interface](glossary.md#interface) is where a machine sends and receives packets,
+#   address `127.0.0.1` always means *this machine*: RFC 1122 §3.2.1.3, the rule book
+#   for Internet hosts, forbids sending packets for it out onto a network, so they stay
+#   inside (a rule hosts follow, not a law of physics: see
+#   [Popular claims, checked](popular-claims.ipynb)). They go through `lo`, the
+#   [loopback interface](glossary.md#lo): an [interface](glossary.md#interface) is
+#   where a machine sends and receives packets,
 #   and most interfaces are a network card, but `lo` is pure software.
 #
 # Which port should the server bind? Ask for port **0**. It is not a real port but a
@@ -259,7 +262,8 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
     print(f"after {(time.perf_counter() - start) * 1000:.1f} ms")
 reveal("00.closed-port", outcome,
        why="On loopback the kernel itself receives the SYN, finds no socket listening on "
-           "that port, and answers with a reset (RST) at once.")
+           "that port, and answers with a reset (RST) at once (Linux and macOS; Windows "
+           "retries for about 2 s before it reports the refusal).")
 
 # %% [markdown]
 # **Refused, at once.** On loopback there is no network to lose a packet in: the kernel
@@ -338,8 +342,9 @@ print(doctor.format_report(report))
 #   address and port. Bind port 0 and the kernel picks a free port.
 # - 127.0.0.1 is loopback: this machine, and nothing else. A Jupyter notebook already
 #   depends on it: the kernel listens on 127.0.0.1, on five ephemeral ports.
-# - Connecting to a loopback port where nothing listens fails at once with
-#   `ECONNREFUSED`: the kernel answers the SYN with a reset.
+# - Connecting to a loopback port where nothing listens fails with `ECONNREFUSED`: the
+#   kernel answers the SYN with a reset (at once on Linux and macOS; after about 2 s on
+#   Windows).
 # - The course measures your machine first (`loopedu doctor`), runs everything it can
 #   live, and explains the rest.
 #

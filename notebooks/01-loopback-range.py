@@ -80,9 +80,11 @@ for prefixlen in (8, 16, 32):
 # ## What the registry says about 127/8
 #
 # IANA, which coordinates the Internet's numbers, keeps the *IPv4 Special-Purpose Address
-# Registry* (RFC 6890): every block with a [special purpose](glossary.md#special-purpose),
-# the RFC that defines it, and five flags. The course ships the registry as a data file
-# with its source and retrieval date (`loopedu/data/`).
+# Registry*: every block with a [special purpose](glossary.md#special-purpose), the RFC
+# that defines it, and five flags. (RFC 5736 created the IPv4 registry and RFC 4773 the
+# IPv6 one; RFC 6890 replaced both in 2013 and added the flag columns.) The course
+# ships the registry as a data file with its source and retrieval date
+# (`loopedu/data/`).
 #
 # Think first: may a packet *from* 127.0.0.1 ever be sent to another machine? May a
 # router (a machine that passes packets on between networks) forward one?
@@ -97,12 +99,14 @@ for flag in ("source", "destination", "forwardable", "globally_reachable",
 
 # %% [markdown]
 # All four flags about the network are **False**: 127/8 is not valid as a source or a
-# destination of a packet on a network, must not be forwarded, and is reachable from
-# nowhere else. RFC 1122 §3.2.1.3(g) says it plainly: addresses of the form
+# destination of a packet on a network, is not to be forwarded (RFC 1812 §5.3.7: a
+# router SHOULD NOT forward it, and that check MUST be on by default), and is reachable
+# from nowhere else. RFC 1122 §3.2.1.3(g) says it plainly: addresses of the form
 # `{127, <any>}` are "internal host loopback" and "MUST NOT appear outside a host".
 # *Reserved-by-Protocol* is True: the block's meaning is fixed by the IP specification
-# itself. (The registry footnotes these flags: the values are those of the loopback
-# *function*; RFC 8190 renamed the "Global" column to "Globally Reachable".)
+# itself. The registry adds footnote [1] to the False flags: "Several protocols have been
+# granted exceptions to this rule. For examples, see RFC 8029 and RFC 5884" (the end of
+# this lesson says which). RFC 8190 renamed the "Global" column to "Globally Reachable".
 #
 # ## The whole IPv4 map
 #
@@ -309,7 +313,7 @@ with socket.socket() as s:
 # |---|---|---|
 # | Sep 1981 | Network 127 listed as "Reserved" (the first and last network of each class were) | RFC 790, Assigned Numbers; IANA dates 127/8 to 1981-09 |
 # | Nov 1981 | Bill Joy writes the BSD loopback driver, on network 254 | SCCS history of `if_loop.c` |
-# | Dec 1981 | "LONET->127": the driver moves to network 127, host part 0 | SCCS history of `if_loop.c` |
+# | Dec 1981 | "LONET->127": the driver moves to network 127, host part 0; committed as user "root", so who made the change is not recorded | SCCS history of `if_loop.c` |
 # | May 1983 | Sam Leffler: "local host can't be zero, that's a broadcast": 127.0.0.1 | SCCS history of `if_loop.c`; shipped in 4.2BSD (Aug 1983) |
 # | 1986 | The function "loopback" first assigned to 127 in an RFC | RFC 990 |
 # | 1989 | `{127, <any>}` MUST NOT appear outside a host | RFC 1122 §3.2.1.3(g) |
@@ -335,7 +339,7 @@ with socket.socket() as s:
 # - 127.0.0.0/8 is 2^24 = 16,777,216 addresses, 1/256 of IPv4, all loopback; IPv6 has one
 #   loopback address, ::1.
 # - The IANA special-purpose registry marks 127/8 as never a valid source or destination
-#   on a network, never forwarded, never globally reachable.
+#   on a network, not forwardable, not globally reachable.
 # - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
 #   macOS only on 127.0.0.1 unless you add an alias, and binding any address this
 #   machine lacks fails with EADDRNOTAVAIL.
@@ -345,14 +349,15 @@ with socket.socket() as s:
 #
 # ## Sources
 #
-# - IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890, RFC 8190):
+# - IANA IPv4 and IPv6 Special-Purpose Address Registries (created by RFC 5736 and
+#   RFC 4773, replaced by RFC 6890, column renamed by RFC 8190):
 #   https://www.iana.org/assignments/iana-ipv4-special-registry/ and
 #   https://www.iana.org/assignments/iana-ipv6-special-registry/ (copies and dates in
 #   `loopedu/data/SOURCES.md`).
 # - RFC 790 (1981) Assigned Numbers; RFC 990 (1986); RFC 1122 §3.2.1.3; RFC 3330;
 #   RFC 5735 §3; RFC 6890; RFC 4291 §2.5.3 (::1) and §2.5.5.2 (IPv4-mapped);
 #   RFC 5737 (TEST-NET-3, 203.0.113.0/24).
-# - Berkeley SCCS history of `sys/netinet/if_loop.c` (4.2BSD), in the CSRG archive of
+# - Berkeley SCCS history of `sys/net/if_loop.c` (4.2BSD), in the CSRG archive of
 #   the BSD sources (the delta comments quoted above).
 # - draft-schoen-intarea-unicast-127-05 (2024, individual draft, not adopted).
 # - RFC 8029 (MPLS LSP Ping), RFC 5884 (BFD for MPLS LSPs).

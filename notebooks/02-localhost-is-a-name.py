@@ -87,7 +87,9 @@ print("hosts file:", platforms.hosts_file_path())
 # that is, by Windows's own DNS client, without asking a server.
 #
 # RFC 6761 §6.3 says resolvers SHOULD answer localhost names themselves, with loopback;
-# Chrome (2015), Firefox (2020) and curl (7.78.0, 2021) do so.
+# Chrome (2015), Firefox (2020) and curl (7.78.0, 2021; `*.localhost` too since 7.85.0,
+# 2022) do so. Browsers also treat `http://localhost` as a secure context, by the W3C
+# Secure Contexts rule "Is origin potentially trustworthy?".
 
 # %% [markdown]
 # ## Your own resolver, beside the model
@@ -152,6 +154,11 @@ print("this machine's /etc/host.conf: multi", "on" if multi else "off")
 #   then every matching line answers. glibc's built-in default is off; Debian and Ubuntu
 #   ship `multi on`; the environment variable `RESOLV_MULTI=on|off` overrides the file
 #   (host.conf(5)). Your setting is printed above.
+#
+# Both rules are glibc's. musl, the C library of Alpine Linux and many container images,
+# has no host.conf: its hosts lookup always answers from every matching line, skips a
+# `::1` line for an `AF_INET` query (so never 127.0.0.1 twice) and compares names with
+# their case (musl `src/network/lookup_name.c`, `name_from_hosts`).
 #
 # 🔮 **Predict:** with your machine's setting, how many addresses does an `AF_INET` lookup
 # of `localhost` return from these two lines?
@@ -233,6 +240,10 @@ Markdown(platforms.markdown_table(
 # With `multi on`, `AF_UNSPEC` gets both addresses, and glibc sorts them with the default
 # policy table of RFC 3484 (gai.conf(5)): `::1` has precedence 50, IPv4 (as
 # `::ffff:0:0/96`) 10, so **::1 comes first even though the file lists 127.0.0.1 first**.
+# RFC 6724 (2012) replaced RFC 3484 and raised IPv4 to precedence 35 (§2.1); musl sorts
+# with that table (`defpolicy` in `lookup_name.c`) and so does Windows (`netsh interface
+# ipv6 show prefixpolicies` prints it), while glibc kept 3484's. ::1, at 50, comes first
+# under both.
 # Node.js 17 met this when it stopped reordering results to IPv4-first (nodejs/node
 # issues 40537 and 40702). `socket.create_connection((name, port))` is the other kind of
 # client: it tries *each* address getaddrinfo returned, in order, until one connects.
@@ -415,8 +426,11 @@ print(f"TCP takes {speed.ratio('tcp 127.0.0.1', 'unix socket'):.1f}× the Unix s
 #   `_nss_files_gethostbyname4_r`: the first match unless `HCONF_FLAG_MULTI`),
 #   `resolv/res_hconf.c` (`multi`, `RESOLV_MULTI`), `sysdeps/posix/getaddrinfo.c`
 #   (`rfc3484_sort`).
-# - RFC 6761 §6.3 (localhost names); curl 7.78.0 release notes; RFC 3484 §6 and
-#   RFC 6724 (address selection); RFC 8305 §5 (Happy Eyeballs v2, the 250 ms delay).
+# - RFC 6761 §6.3 (localhost names); curl 7.78.0 and 7.85.0 release notes (curl pull
+#   request 7039); W3C Secure Contexts, "Is origin potentially trustworthy?"; RFC 3484
+#   §6 and RFC 6724 §2.1 (address selection, the policy tables); RFC 8305 §5 (Happy
+#   Eyeballs v2, the 250 ms delay).
+# - musl `src/network/lookup_name.c` (`name_from_hosts`, `defpolicy`).
 # - Microsoft, the default Windows hosts file since Windows 7 ("localhost name
 #   resolution is handled within DNS itself"), KB 972034:
 #   https://support.microsoft.com/help/972034

@@ -192,8 +192,12 @@ reveal("03.phone-reaches", reached,
 # everything else on that network.
 #
 # RFC 1122 §3.2.1.3 says loopback addresses "MUST NOT appear outside a host": a rule every
-# host's network stack follows, not a physical limit (a packet addressed to 127.0.0.1
-# *can* be put on a wire; a correctly configured host drops it).
+# host's network stack follows, not a physical limit. A packet addressed to 127.0.0.1
+# *can* be put on a wire; a host with Linux's default `route_localnet=0` drops it as a
+# "martian", and one with `route_localnet=1` accepts it, which is how services bound to
+# 127.0.0.1 on Kubernetes nodes became reachable from their neighbours (CVE-2020-8558;
+# kernel ip-sysctl documentation). [Popular claims, checked](popular-claims.ipynb) has
+# the details and sources.
 #
 # So to test a site from your phone: **bind 0.0.0.0 briefly** (Flask `--host 0.0.0.0`,
 # Django `runserver 0.0.0.0:8000`, Vite `--host`), open the laptop's Wi-Fi address on the

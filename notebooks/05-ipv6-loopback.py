@@ -341,13 +341,13 @@ if off.ran:
 #   `::` is the unspecified address; `fe80::/10` is link-local, not loopback.
 # - A socket on `::` with IPV6_V6ONLY off also takes IPv4 clients, seen as
 #   `::ffff:127.0.0.1` (also written `::ffff:7f00:1`), and holds the IPv4 side of its
-#   port (EADDRINUSE for 0.0.0.0 there). Linux defaults to off, Windows to on; OpenBSD
-#   has no mapped addresses.
+#   port (EADDRINUSE for 0.0.0.0 there). Linux defaults to off; Windows, FreeBSD and
+#   NetBSD to on; OpenBSD has no mapped addresses.
 # - "Is this client local?" must unwrap mapped addresses first: `ipaddress` says
 #   `::ffff:127.0.0.1` is not loopback on releases without the gh-117566 fix.
 # - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL but a dual-stack socket on `::`
-#   still serves IPv4; with IPv6 compiled out, the `AF_INET6` socket itself fails with
-#   EAFNOSUPPORT.
+#   still serves IPv4; with IPv6 compiled out or booted with `ipv6.disable=1`, the
+#   `AF_INET6` socket itself fails with EAFNOSUPPORT.
 #
 # ## Sources
 #
@@ -359,7 +359,9 @@ if off.ran:
 #   /proc/sys/net/ipv6/bindv6only, 0), bind(2) (EADDRNOTAVAIL), socket(2) (EAFNOSUPPORT).
 # - Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock Applications":
 #   https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets
-# - OpenBSD ip6(4) and inet6(4) (no IPv4-mapped addresses; IPV6_V6ONLY always on).
+# - OpenBSD ip6(4) and inet6(4) (no IPv4-mapped addresses; IPV6_V6ONLY always on);
+#   FreeBSD and NetBSD `sys/netinet6/in6_proto.c` (`ip6_v6only = 1`, the default of
+#   the sysctl `net.inet6.ip6.v6only`).
 # - CPython issue gh-117566 (`is_loopback` of IPv4-mapped addresses; fixed in 3.13,
 #   backported to 3.12 in gh-118391, reported in 3.11.11 with the gh-122792 security
 #   backport):

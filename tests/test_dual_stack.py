@@ -96,7 +96,7 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
         assert experiments.locality_check_demo().bind == "EAFNOSUPPORT"
         off = ipv6_off_demo()
     assert (r.ipv6.available, r.ipv6.errno) == (False, "EAFNOSUPPORT")
-    assert r.ipv6.explain == "this kernel or Python has no IPv6 at all (compiled out)"
+    assert "no IPv6 at all" in r.ipv6.explain and "ipv6.disable=1" in r.ipv6.explain
     assert {c.bind for c in r.cases} == {"EAFNOSUPPORT"}
     assert "EAFNOSUPPORT" in experiments.format_dual_stack(r)
     # socket(2): no AF_INET6 socket at all, so neither ::1 nor :: can be bound

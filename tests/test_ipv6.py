@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from loopedu import ipv6, plots, widgets
+from loopedu import ipv6, widgets
 from loopedu.ipv6 import compress, expand, explain, parse
 
 
@@ -157,16 +157,6 @@ def test_bits_of_loopback():
     assert "".join(bits for _, _, bits in rows) == f"{1:0128b}"
     grid = ipv6.format_bits("::1").splitlines()
     assert len(grid) == 8 and grid[-1].startswith("group 8  0001  0000 0000 0000 0001")
-
-
-def test_bits_figure_has_one_filled_cell_for_loopback():
-    fig = plots.ipv6_bits("::1")
-    cells = {p.get_gid(): p.get_facecolor() for p in fig.axes[0].patches
-             if (p.get_gid() or "").startswith("bit-")}
-    assert len(cells) == 128
-    white = (1.0, 1.0, 1.0, 1.0)
-    assert [k for k, c in cells.items() if tuple(c) != white] == ["bit-128"]
-    assert "single 1" in fig.alt_text
 
 
 def test_widget_expands_compresses_and_reports_errors():

@@ -25,7 +25,8 @@ LAYERS = [
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
      "loopedu.audit", "loopedu.kernel_link", "loopedu.release"},
     # what gathers and shows them
-    {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets"},
+    {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets",
+     "loopedu.claims"},
     # the front ends
     {"loopedu.exercises", "loopedu.workspace", "loopedu.cli"},
 ]
@@ -160,7 +161,7 @@ def test_public_functions_name_a_lesson_that_exists():
     import inspect
     import re
 
-    lesson = re.compile(r"notebooks/(\d\d-[a-z0-9-]+)\.ipynb")
+    lesson = re.compile(r"notebooks/((?:\d\d-)?[a-z0-9-]+)\.ipynb")
     existing = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
     unlinked, dangling = [], []
     for name in sorted(MODULES):
@@ -177,3 +178,44 @@ def test_public_functions_name_a_lesson_that_exists():
             dangling += [f"{name}.{attr}: {n}" for n in found if n not in existing]
     assert unlinked == [], "say which lesson introduces these"
     assert dangling == [], "these name lessons that do not exist"
+
+
+def _calls(source: str) -> set[tuple[str, str]]:
+    """(owner, function) for each call in ``source``: ``("", f)`` for ``f(...)``,
+    ``("m", f)`` for ``m.f(...)``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                found.add(("", node.func.id))
+            elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                found.add((node.func.value.id, node.func.attr))
+    return found
+
+
+def test_the_lesson_named_is_the_first_that_calls_it():
+    """Lessons get split and renumbered; the lesson a docstring names must still be the
+    first one that calls the function (bare, or through a loopedu module's name)."""
+    import importlib
+    import inspect
+    import re
+
+    lesson = re.compile(r"notebooks/((?:\d\d-)?[a-z0-9-]+)\.ipynb")
+    calls = {p.stem: _calls(p.read_text(encoding="utf-8"))
+             for p in sorted((ROOT / "notebooks").glob("*.py"))}
+    wrong = []
+    for name in sorted(MODULES):
+        if group_of(name) in STANDALONE or name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        owners = {"", *name.split(".")}
+        for attr in getattr(module, "__all__", []):
+            obj = getattr(module, attr)
+            if not inspect.isfunction(obj) or obj.__module__ != name:
+                continue
+            named = lesson.findall(" ".join((obj.__doc__ or "").split()))
+            callers = [stem for stem, found in calls.items()
+                       if any((owner, attr) in found for owner in owners)]
+            if named and callers and callers[0] not in named:
+                wrong.append(f"{name}.{attr}: names {named}, first called in {callers[0]}")
+    assert wrong == [], "update 'Introduced in' to the first lesson that calls these"

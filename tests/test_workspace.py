@@ -46,8 +46,8 @@ def write_nb(path: Path, nb) -> None:
 @pytest.fixture
 def course(tmp_path) -> Path:
     """A small course: two lessons (one with an example prediction between solution
-    markers, both executed), an exercise with a solution, their jupytext sources, a
-    glossary, a figure, and the debris of running them."""
+    markers, both executed), a reference page, an exercise with a solution, their
+    jupytext sources, a glossary, a figure, and the debris of running them."""
     root = tmp_path / "course"
     write_nb(root / "notebooks" / "00-start-here.ipynb", notebook(
         nbformat.v4.new_markdown_cell("Exercises: [here](../exercises/00-start-here-"
@@ -57,11 +57,12 @@ def course(tmp_path) -> Path:
         nbformat.v4.new_markdown_cell(f"<!-- ### BEGIN SOLUTION -->\n{SECRET}\n"
                                       "<!-- ### END SOLUTION -->")))
     write_nb(root / "notebooks" / "01-range.ipynb", notebook(executed("print(1)", 7)))
+    write_nb(root / "notebooks" / "claims.ipynb", notebook(executed("print('page')", 2)))
     write_nb(root / "exercises" / "00-start-here-exercises.ipynb", notebook(
         executed(f"answer = None\n### BEGIN SOLUTION\nanswer = {SECRET!r}\n"
                  "### END SOLUTION\ncheck('00.kernel', answer)", 3)))
     for source in ("notebooks/00-start-here.py", "notebooks/01-range.py",
-                   "exercises/00-start-here-exercises.py"):
+                   "notebooks/claims.py", "exercises/00-start-here-exercises.py"):
         (root / source).write_text(f"# %%\nprint({SECRET!r})\n")
     (root / "notebooks" / "glossary.md").write_text("# Glossary\n\nloopback: lo\n")
     (root / "notebooks" / "figures").mkdir()
@@ -105,7 +106,8 @@ def test_the_workspace_holds_lessons_exercises_and_files_without_solutions(cours
     ws = tmp_path / "ws"
     update_workspace(course, ws)
     assert files_in(ws) == {MANIFEST, "notebooks/00-start-here.ipynb",
-                            "notebooks/01-range.ipynb", "notebooks/glossary.md",
+                            "notebooks/01-range.ipynb", "notebooks/claims.ipynb",
+                            "notebooks/glossary.md",
                             "notebooks/figures/loop.png",
                             "exercises/00-start-here-exercises.ipynb"}
     for name in files_in(ws):
@@ -119,6 +121,7 @@ def test_the_workspace_holds_lessons_exercises_and_files_without_solutions(cours
 
 
 @pytest.mark.parametrize("name", ["notebooks/00-start-here.ipynb", "notebooks/01-range.ipynb",
+                                  "notebooks/claims.ipynb",
                                   "exercises/00-start-here-exercises.ipynb"])
 def test_no_outputs_and_no_execution_counts(course, tmp_path, name):
     update_workspace(course, tmp_path / "ws")
@@ -142,10 +145,11 @@ def test_files_have_the_usual_permissions(course, tmp_path, umask, file_mode, fo
 
 
 def test_the_real_course_smoke(tmp_path):
-    """Every lesson and exercise of this repository, whatever they are called now."""
+    """Every lesson, reference page and exercise of this repository, whatever they are
+    called now."""
     update = update_workspace(ROOT, tmp_path / "ws")
     wanted = {p.relative_to(ROOT).as_posix() for p in
-              [*ROOT.glob("notebooks/[0-9][0-9]-*.ipynb"), *ROOT.glob("exercises/*.ipynb")]}
+              [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("exercises/*.ipynb")]}
     names = files_in(tmp_path / "ws")
     assert wanted <= names and wanted == {n for n in names if n.endswith(".ipynb")}
     assert not [n for n in names if n.endswith(".py")]
@@ -166,7 +170,7 @@ def test_a_second_run_with_nothing_new_reports_nothing_changed(course, tmp_path,
     code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
     assert code == 0
     assert out.splitlines() == [f"workspace {ws} (from {course})",
-                                "nothing changed: 5 files up to date"]
+                                "nothing changed: 6 files up to date"]
 
 
 def test_an_edited_lesson_is_kept_and_the_new_version_goes_beside_it(course, tmp_path,
@@ -181,7 +185,7 @@ def test_an_edited_lesson_is_kept_and_the_new_version_goes_beside_it(course, tmp
 
     code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
     assert code == 0
-    assert "nothing changed: 5 files up to date; 1 file you changed, kept as it is" in out
+    assert "nothing changed: 6 files up to date; 1 file you changed, kept as it is" in out
     assert mine.read_bytes() == edited and not (mine.with_suffix(".updated.ipynb")).exists()
 
     upstream = course / "notebooks" / "00-start-here.ipynb"
@@ -192,14 +196,14 @@ def test_an_edited_lesson_is_kept_and_the_new_version_goes_beside_it(course, tmp
     assert code == 0
     assert ("kept      notebooks/00-start-here.ipynb: you changed it, so it stays as it is; "
             "the new version is notebooks/00-start-here.updated.ipynb") in out.splitlines()
-    assert out.splitlines()[-1] == ("1 new version beside your edits, 4 unchanged; "
+    assert out.splitlines()[-1] == ("1 new version beside your edits, 5 unchanged; "
                                     "1 file you changed, kept as it is")
     assert mine.read_bytes() == edited
     beside = (ws / "notebooks" / "00-start-here.updated.ipynb").read_text()
     assert "A new section" in beside and SECRET not in beside
 
     code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
-    assert out.splitlines()[1:] == ["nothing changed: 5 files up to date; 1 file you "
+    assert out.splitlines()[1:] == ["nothing changed: 6 files up to date; 1 file you "
                                     "changed, kept as it is"]
 
 
@@ -210,7 +214,7 @@ def test_a_new_lesson_is_added_and_nothing_else_is_touched(course, tmp_path, cap
     code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
     assert code == 0
     assert out.splitlines()[1:] == ["created   notebooks/02-new.ipynb",
-                                    "1 created, 5 unchanged"]
+                                    "1 created, 6 unchanged"]
 
 
 def test_json_output(course, tmp_path, capsys):
@@ -218,7 +222,7 @@ def test_json_output(course, tmp_path, capsys):
                        "--json")
     data = json.loads(out)
     assert code == 0 and data["workspace"] == str(tmp_path / "ws")
-    assert data["summary"]["created"] == 5
+    assert data["summary"]["created"] == 6
     assert {f["name"] for f in data["files"]} == files_in(tmp_path / "ws") - {MANIFEST}
 
 

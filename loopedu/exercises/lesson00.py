@@ -68,7 +68,7 @@ def _kernel_wrong(value: str) -> str | None:
               "Run `import ipykernel, json` and then "
               "`json.load(open(ipykernel.get_connection_file()))` in a cell, and read "
               "the \"ip\" field.",
-              "Traffic to that address never leaves this machine: it goes through a "
+              "Traffic to that address stays on this machine: it goes through a "
               "virtual interface, not a network card. Which one?",
           ])
 def _kernel_transport(answer):

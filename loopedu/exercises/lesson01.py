@@ -110,7 +110,9 @@ def _registry_flags(answer):
                                "a network it is not.",
                 "source": "A packet with a 127/8 source address must never be sent "
                           "onto a network (RFC 1122 3.2.1.3).",
-                "forwardable": "RFC 1812 5.3.7: a router must not forward it."},
+                "forwardable": "RFC 1812 section 5.3.7: a router SHOULD NOT forward a "
+                               "packet to 127/8 except over a loopback interface, and that "
+                               "check MUST be on by default."},
         right="Only Reserved-by-Protocol: the IP specification itself fixes 127/8's "
               "meaning, and none of it may travel between hosts.")
 
@@ -119,8 +121,9 @@ def _registry_flags(answer):
 HISTORY_WRONG = {
     "a": "RFC 1122 says 127/8 MUST NOT appear outside a host; it made no choice of .1, and "
          "Postel's registry had reserved 127 in 1981.",
-    "b": "Joy wrote the driver in 1981, first on network 254 and then 127 with host part 0; "
-         "someone else changed it later.",
+    "b": "Joy wrote the driver in 1981, on network 254. The move to network 127 (host part "
+         "0) in December 1981 was committed as user \"root\", so who made it is not "
+         "recorded; the .1 came later.",
     "d": "RFC 990 named the function in 1986, three years after 4.2BSD shipped with "
          "127.0.0.1.",
 }

@@ -267,4 +267,5 @@ def _ipv6_off(answer):
                 "interface, so disabling IPv6 does not stop that bind (observed on Linux)."},
         right="Right: disable_ipv6=1 removes ::1 (EADDRNOTAVAIL) but not the IPv6 socket "
               "API, so a dual-stack socket on :: still serves IPv4; a kernel without IPv6 "
-              "refuses the AF_INET6 socket itself (EAFNOSUPPORT).")
+              "(compiled out, or booted with ipv6.disable=1) refuses the AF_INET6 socket "
+              "itself (EAFNOSUPPORT).")

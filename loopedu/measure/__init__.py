@@ -5,7 +5,7 @@
 - :mod:`loopedu.measure.latency` round trips over TCP, UDP and Unix sockets (lessons 02
   and 04).
 
-Introduced in notebooks/03-bind-address.ipynb.
+Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
 from .counters import (MB, Counters, counter_experiment, format_counters, interface_counters,

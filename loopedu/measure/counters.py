@@ -3,7 +3,7 @@
 :func:`counter_experiment` moves N megabytes over 127.0.0.1 and reads every interface's
 counters before and after (psutil): only the loopback interface counts them.
 
-Introduced in notebooks/03-bind-address.ipynb.
+Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ MB = 1_000_000  # megabyte as the counters' plots use it: 10**6 bytes
 def interface_counters() -> dict:
     """Bytes sent and received so far, per interface: ``{nic: {"sent", "recv"}}``.
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     import psutil
 
@@ -34,7 +34,7 @@ def loopback_interface() -> str | None:
     """The name of the interface holding 127.0.0.1 (``lo`` on Linux, ``lo0`` on macOS,
     ``Loopback Pseudo-Interface 1`` on Windows), or None.
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     import psutil
 
@@ -118,7 +118,7 @@ def counter_experiment(megabytes: float = 10) -> Counters:
     >>> r.bytes_moved
     1000000
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     if megabytes <= 0:
         raise ValueError("megabytes must be positive")
@@ -141,7 +141,7 @@ def counter_experiment(megabytes: float = 10) -> Counters:
 def format_counters(result: Counters) -> str:
     """The text form of :func:`counter_experiment` (``loopedu experiment counters``).
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     lines = [f"moved {result.bytes_moved / MB:.1f} MB over 127.0.0.1 in "
              f"{result.seconds * 1000:.0f} ms; counters grew by (MB):",

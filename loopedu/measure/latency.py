@@ -105,7 +105,7 @@ def compare_rtt(cases: dict, count: int = 200, size: int = 32, warmup: int = 100
     >>> sorted(r.results), r.results["tcp"].size
     (['tcp', 'udp'], 32)
 
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    Introduced in notebooks/02-localhost-is-a-name.ipynb (through unix_vs_tcp).
     """
     for transport, address in cases.values():
         _check(count, size, transport, address)
@@ -154,7 +154,7 @@ def rtt(count: int = 1000, transport: str = "tcp", address: str = "127.0.0.1",
     >>> len(r.samples_us), r.median_us <= r.p99_us
     (50, True)
 
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    Introduced in notebooks/02-localhost-is-a-name.ipynb (through unix_vs_tcp).
     """
     comparison = compare_rtt({transport: (transport, address)}, count, size, warmup)
     if transport in comparison.errors:
@@ -168,7 +168,7 @@ def loopback_rtt(n: int = 200, size: int = 32, warmup: int = 200,
     """TCP round trips over each loopback address (lesson 05's 127.0.0.1 against ::1),
     interleaved; an address that cannot be bound (::1 with IPv6 off) is in ``errors``.
 
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    Round trips are introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     return compare_rtt({a: ("tcp", a) for a in addresses}, n, size, warmup)
 
@@ -194,7 +194,7 @@ def format_rtt(result: RttComparison) -> str:
     2 round trips of 32 bytes each, interleaved:
       ::1             could not run: EADDRNOTAVAIL
 
-    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    Round trips are introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
     lines = [f"{result.count} round trips of {result.size} bytes each, interleaved:"]
     for label, r in result.results.items():

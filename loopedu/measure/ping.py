@@ -1,7 +1,7 @@
 """Ping from Python: ICMP echo to 127.0.0.1 or ::1, the way the system ``ping`` does, and
 "ping 127.0.0.1 proves the stack works" failing once ``lo`` is down.
 
-Introduced in notebooks/03-bind-address.ipynb.
+Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def ping(address: str = "127.0.0.1", count: int = 3, timeout: float = 1.0,
     Tries each of ``methods`` (see :data:`PING_METHODS`) until one can send; returns a
     :class:`Ping` (``method`` None where this user may use none of them).
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     if not is_lab_safe(address):
         raise ValueError(f"ping() only pings loopback or lab addresses, not {address}")
@@ -166,7 +166,7 @@ def format_ping(result: Ping) -> str:
     >>> format_ping(Ping("::1", tried={"raw": "EPERM"}))
     '::1: could not ping (raw: EPERM)'
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     addr = result.address
     if result.method is None:
@@ -194,7 +194,7 @@ def ping_with_lo_down(count: int = 1, timeout: float = 0.5) -> dict:
     >>> ping_with_lo_down()["lo down"][0].error
     'ENETUNREACH'
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/04-loopback-interface.ipynb.
     """
     out = {}
     with namespace("ping", lo_up=False) as ns:

@@ -181,7 +181,8 @@ def capabilities(refresh: bool = False) -> Capabilities:
     >>> capabilities() is capabilities()   # measured once, then remembered
     True
 
-    Introduced in notebooks/00-start-here.ipynb.
+    Shown by the report in notebooks/00-start-here.ipynb; first called in
+    notebooks/02-localhost-is-a-name.ipynb.
     """
     with _lock:
         if refresh or not _measured:

@@ -34,7 +34,7 @@ from .holders import (NAME_PREFIX, Namespace, NamespaceUnavailable, hosts_prefix
 from .tools import ROOT, find_tool, run
 
 __all__ = ["namespace", "namespaces", "Isolated", "isolated_call", "mirror_host",
-           "private_mount", "private_hosts",
+           "private_mount", "private_hosts", "host_sysctl",
            "call_with_hosts", "reap_stale", "NamespaceUnavailable", "Namespace"]
 
 _PURPOSE = re.compile(r"[a-z0-9]+")
@@ -78,7 +78,15 @@ _MIRRORED = ("net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ip
              "net.ipv6.conf.lo.disable_ipv6", "net.ipv6.bindv6only")
 
 
-def _host_sysctl(key: str) -> str | None:
+def host_sysctl(key: str) -> str | None:
+    """This machine's value of the sysctl ``key`` (``net.ipv4.conf.all.route_localnet``),
+    None where there is no such setting (not Linux, or no such key).
+
+    >>> host_sysctl("no.such.setting") is None
+    True
+
+    Introduced in notebooks/popular-claims.ipynb.
+    """
     try:
         return Path("/proc/sys", *key.split(".")).read_text().strip()
     except OSError:
@@ -92,7 +100,7 @@ def mirror_host(ns: Namespace) -> None:
     Introduced in notebooks/03-bind-address.ipynb.
     """
     for key in _MIRRORED:
-        value = _host_sysctl(key)
+        value = host_sysctl(key)
         if value is not None:
             ns.set_sysctl(key, value)
 

@@ -27,7 +27,7 @@ FOLDERS = ("notebooks", "exercises")
 def sources(argv: list[str]) -> list[Path]:
     if argv:
         return [Path(a).resolve() for a in argv]
-    return sorted(p for f in FOLDERS for p in (ROOT / f).glob("[0-9][0-9]-*.py"))
+    return sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.py"))
 
 
 def execute(py: Path, timeout: int = 120, save: bool = True) -> float:

@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Popular claims, checked
+#
+# Most of us arrive with a popular account of loopback, picked up from blog posts, answers
+# on forums and colleagues. Some of it is true, some is true only under conditions, and
+# some is false. This page gives each claim its verdict, what the primary sources show,
+# the lesson that shows it live, and the sources themselves. It is a reference page, not
+# a lesson: read it after the lessons, or whenever a claim sounds too tidy.
+#
+# The verdicts:
+#
+# - **true**: the claim holds, as stated;
+# - **true with conditions**: it holds by default or on some systems, and the conditions
+#   are named;
+# - **false**: the sources say otherwise.
+#
+# The table comes from `loopedu.claims`, where the course keeps the claims and where
+# tests keep corrected statements from creeping back into the lessons.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from IPython.display import Markdown
+
+from loopedu import claims, doctor
+
+Markdown(claims.claims_table())
+
+# %% [markdown]
+# ## What does your machine do?
+#
+# Some of these claims can be tested on one machine in about a second, using loopback
+# only. First one plain check by hand. On Linux every setting of the kernel's network
+# stack is a file under `/proc/sys`; `route_localnet` decides whether packets addressed
+# to 127/8 that arrive from a network are accepted (1) or dropped as "martian" (0, the
+# default; the kernel's `Documentation/networking/ip-sysctl.rst`):
+
+# %%
+from pathlib import Path
+
+setting = Path("/proc/sys/net/ipv4/conf/all/route_localnet")
+if setting.exists():
+    print("route_localnet (all interfaces):", setting.read_text().strip())
+else:
+    print("No /proc/sys here: route_localnet is a Linux setting.")
+
+# %% [markdown]
+# `claims.check_here()` makes that check for every interface and tests seven more claims
+# the same way: it binds and connects on loopback, reads settings, and asks this Python.
+# Each row shows what the sources lead us to expect on your platform beside what your
+# machine did. Your numbers and addresses will differ from the reference run's, which
+# was made on the machine named on the first line.
+
+# %%
+print("this machine:", doctor.this_machine())
+Markdown(claims.observations_table(claims.check_here()))
+
+# %% [markdown]
+# A "–" means the sources expect nothing in particular of one machine: how `localhost`
+# resolves depends on the hosts file, and what `ipaddress` says depends on the exact
+# Python release. A "**no**" is worth a closer look: either your machine is configured
+# differently (a Kubernetes node, for example, may have `route_localnet=1`), or it does
+# something the course has no source for. Either way, the row says what happened.
+#
+# ## Sources
+#
+# Each row of the table names its sources. The lessons quote them where they show the
+# claim live:
+#
+# - [00 start here](00-start-here.ipynb): a refused connection on loopback;
+# - [01 the loopback range](01-loopback-range.ipynb): 127/8 on each platform, the
+#   registry, the history;
+# - [02 localhost is a name](02-localhost-is-a-name.ipynb): resolution, host.conf's
+#   `multi`, the databases;
+# - [03 127.0.0.1 versus 0.0.0.0](03-bind-address.ipynb): who can connect, connecting
+#   to 0.0.0.0, RFC 1122's rule;
+# - [04 lo, an interface like any other](04-loopback-interface.ipynb): counters, ping,
+#   lo down;
+# - [05 IPv6 ::1](05-ipv6-loopback.ipynb): ::1's scope, mapped addresses;
+# - the [glossary](glossary.md) for the terms.

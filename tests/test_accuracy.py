@@ -1,0 +1,110 @@
+"""Corrections that must not come undone. A network engineer's review (issue 10) found
+statements that the primary sources contradict; each was corrected in the lessons, the
+exercises' messages, the glossary and the docstrings. Here each wrong wording is kept
+out of everything a learner reads, and each correction is required where it belongs.
+
+The wrong wordings may appear only where the course quotes popular claims on purpose:
+loopedu/claims.py, the page built from it, and this file.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QUOTES_CLAIMS = {"loopedu/claims.py", "notebooks/popular-claims.py"}
+
+
+def learner_text() -> dict[str, str]:
+    """Every file a learner or instructor reads, by path: lesson and exercise sources,
+    the package (docstrings and checker messages), the glossary and the guides."""
+    paths = [*ROOT.glob("notebooks/*.py"), *ROOT.glob("notebooks/*.md"),
+             *ROOT.glob("exercises/*.py"), *ROOT.glob("loopedu/**/*.py"),
+             ROOT / "README.md", *ROOT.glob("instructors/*.md")]
+    texts = {}
+    for path in paths:
+        name = path.relative_to(ROOT).as_posix()
+        if name not in QUOTES_CLAIMS:
+            # one line per sentence fragment: jupytext comments and wrapped strings joined
+            raw = path.read_text(encoding="utf-8")
+            texts[name] = re.sub(r'"\s*\n\s*"|\n#\s*', " ", raw)
+    return texts
+
+
+#: (wrong wording, what the sources say instead)
+WRONG = [
+    (r"sys/netinet/if_loop\.c", "the CSRG path is sys/net/if_loop.c"),
+    (r"(created by|Registry\*? \()RFC 6890", "RFC 5736 (IPv4) and RFC 4773 (IPv6) created "
+     "the registries; RFC 6890 replaced both"),
+    (r"values are those of the loopback", "footnote [1]: 'Several protocols have been "
+     "granted exceptions to this rule. For examples, see RFC 8029 and RFC 5884'"),
+    (r"smallest scope", "RFC 4291 2.5.3: ::1 is treated as having link-local scope"),
+    (r"1812.{0,40}\bmust not forward", "RFC 1812 5.3.7 says SHOULD NOT, with a check "
+     "that MUST default to on"),
+    (r"until (Python )?3\.13", "gh-117566 was backported: the answer depends on the patch "
+     "release"),
+    (r"WHATWG", "the localhost rule is in W3C Secure Contexts"),
+    (r"curl \(2022\)|curl \(7\.78\.0, 2022\)", "curl 7.78.0 is from 2021 (PR 7039); "
+     "7.85.0 (2022) added *.localhost"),
+    (r"cannot appear on a wire|never leaves? (the host|this machine|it\b)",
+     "RFC 1122 is a rule hosts follow, not a physical limit (route_localnet, "
+     "CVE-2020-8558)"),
+    (r"(?i)multicast.{0,60}?never.{0,30}?public Internet",
+     "multicast is forwardable and crosses networks (AMT, RFC 7450)"),
+    (r"MySQL and PostgreSQL clients, localhost means", "libpq's host=localhost is TCP"),
+    (r"glibc answers every matching hosts line", "only with multi on in /etc/host.conf"),
+    (r"(?i)windows.{0,40}?reads? (the|its) hosts file first",
+     "since Windows 7 localhost is answered by the DNS client (KB 972034)"),
+    (r"Joy.{0,60}?(then|and then) 127", "the move to 127 was committed as 'root'"),
+    (r"(?i)a hosts file cannot express a zone", "true of glibc only: older macOS shipped "
+     "fe80::1%lo0 localhost"),
+]
+
+
+@pytest.mark.parametrize("pattern, correction", WRONG, ids=[w[0][:30] for w in WRONG])
+def test_a_corrected_statement_does_not_come_back(pattern, correction):
+    found = [f"{name}: ...{m.group(0)}..." for name, text in learner_text().items()
+             for m in re.finditer(pattern, text)]
+    assert found == [], f"the sources say: {correction}"
+
+
+#: (file, wording the correction needs there)
+REQUIRED = [
+    ("notebooks/00-start-here.py", r"Windows[^.]{0,80}2 (s|seconds)"),
+    ("notebooks/00-start-here.py", r"not a law of physics|not a physical limit"),
+    ("notebooks/01-loopback-range.py", r"RFC 5736"),
+    ("notebooks/01-loopback-range.py", r"RFC 4773"),
+    ("notebooks/01-loopback-range.py", r"granted exceptions to this rule"),
+    ("notebooks/01-loopback-range.py", r"sys/net/if_loop\.c"),
+    ("notebooks/01-loopback-range.py", r"committed as user \"root\""),
+    ("notebooks/01-loopback-range.py", r"SHOULD NOT forward"),
+    ("notebooks/02-localhost-is-a-name.py", r"multi on"),
+    ("notebooks/02-localhost-is-a-name.py", r"musl"),
+    ("notebooks/02-localhost-is-a-name.py", r"RFC 6724"),
+    ("notebooks/02-localhost-is-a-name.py", r"972034"),
+    ("notebooks/02-localhost-is-a-name.py", r"7\.85\.0"),
+    ("notebooks/02-localhost-is-a-name.py", r"Secure Contexts"),
+    ("notebooks/02-localhost-is-a-name.py", r"libpq, `localhost` is TCP"),
+    ("notebooks/03-bind-address.py", r"route_localnet"),
+    ("notebooks/03-bind-address.py", r"CVE-2020-8558"),
+    ("notebooks/03-bind-address.py", r"Engine 28"),
+    ("notebooks/03-bind-address.py", r"ip_route_output_key_hash_rcu"),
+    ("notebooks/03-bind-address.py", r"WSAEADDRNOTAVAIL"),
+    ("notebooks/05-ipv6-loopback.py", r"ipv6\.disable=1"),
+    ("notebooks/05-ipv6-loopback.py", r"FreeBSD"),
+    ("notebooks/05-ipv6-loopback.py", r"gh-118391"),
+    ("loopedu/exercises/lesson01.py", r"SHOULD NOT forward"),
+    ("loopedu/exercises/lesson03.py", r"Windows retries"),
+]
+
+
+@pytest.mark.parametrize("name, pattern", REQUIRED, ids=[f"{n}:{p[:20]}" for n, p in REQUIRED])
+def test_a_correction_is_where_it_belongs(name, pattern):
+    assert re.search(pattern, learner_text()[name]), f"{name} lost: {pattern}"
+
+
+def test_every_lesson_links_the_claims_page_or_is_linked_from_it():
+    page = (ROOT / "notebooks" / "popular-claims.py").read_text(encoding="utf-8")
+    for lesson in sorted(ROOT.glob("notebooks/[0-9][0-9]-*.ipynb")):
+        assert f"]({lesson.name})" in page, f"the claims page does not link {lesson.name}"
