@@ -56,7 +56,7 @@ CLAIMS = (
           "CVE-2020-8558), when a DNAT rule or a forwarder (ssh -L/-R, a proxy, Docker's "
           "port publishing) hands traffic to it, and when a web page in the host's own "
           "browser is steered at it (DNS rebinding).",
-          "03-bind-address",
+          "08-when-loopback-leaks",
           ("RFC 1122 §3.2.1.3(g)", "RFC 1812 §5.3.7",
            "Linux Documentation/networking/ip-sysctl.rst (route_localnet)",
            "Kubernetes CVE-2020-8558 (kubernetes/kubernetes#92315)",
@@ -67,7 +67,7 @@ CLAIMS = (
           "RFC 1122 is a rule hosts follow, not a physical limit: anyone can put a packet "
           "addressed to 127.0.0.1 on a wire, MPLS LSP Ping and BFD do it on purpose, and "
           "Linux accepts such packets on an interface with route_localnet=1.",
-          "03-bind-address",
+          "08-when-loopback-leaks",
           ("RFC 1122 §3.2.1.3(g)", "RFC 8029 (MPLS LSP Ping)", "RFC 5884 (BFD for MPLS)",
            "Linux Documentation/networking/ip-sysctl.rst (route_localnet)")),
     Claim("never-see-loopback",
@@ -75,7 +75,7 @@ CLAIMS = (
           "false",
           "True of the wire, not of the host: lo counts every loopback byte, and a capture "
           "on lo (tcpdump -i lo, an AF_PACKET socket) sees every loopback packet.",
-          "04-loopback-interface",
+          "07-measuring-loopback",
           ("packet(7) (AF_PACKET)", "tcpdump(1) (-i lo)",
            "psutil net_io_counters(pernic=True)")),
     Claim("rfc776",

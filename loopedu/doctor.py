@@ -23,7 +23,10 @@ LESSONS = (("00", "start-here", "start here"),
            ("02", "localhost-is-a-name", "localhost is a name"),
            ("03", "bind-address", "127.0.0.1 versus 0.0.0.0"),
            ("04", "loopback-interface", "lo, an interface like any other"),
-           ("05", "ipv6-loopback", "IPv6 ::1"))
+           ("05", "ipv6-loopback", "IPv6 ::1"),
+           ("06", "loopback-at-work", "loopback at work"),
+           ("07", "measuring-loopback", "measuring loopback"),
+           ("08", "when-loopback-leaks", "when loopback leaks"))
 
 #: The report's capabilities under the names ``loopedu doctor --json`` has always used.
 _KEYS = {"ipv6_loopback": "ipv6_loopback", "whole_127_range": "whole_127_range",
@@ -154,7 +157,39 @@ def lesson_plan(caps: Capabilities) -> list[LessonPlan]:
                  if caps.ipv6_loopback else
                  plan(5, "partly live", f"IPv6 is off here ({caps.ipv6_loopback.reason}); "
                                         "the lesson shows what that breaks"))
+    plans.append(_plan_06(plan, netns))
+    capture = caps.root or netns
+    plans.append(plan(7, "live", "a capture on lo "
+                                 + ("as root" if caps.root else _how(netns))
+                                 + ", round trips, throughput and the Nagle stall")
+                 if capture else
+                 plan(7, "partly live", "round trips, throughput and the Nagle stall live; "
+                                        "the capture on lo is a recording, because it needs "
+                                        f"root or namespaces ({netns.reason})"))
+    plans.append(plan(8, "live", f"route_localnet and a DNAT in two namespaces {_how(netns)}, "
+                                 "DNS rebinding against your own loopback servers")
+                 if netns else
+                 plan(8, "partly live", "DNS rebinding and 0.0.0.0 live; route_localnet is a "
+                                        f"recording, because {netns.reason}"))
     return plans
+
+
+def _plan_06(plan, netns) -> LessonPlan:
+    """Lesson 06 on this machine: the container demo needs namespaces, the database
+    demo a PostgreSQL server."""
+    from . import postgres
+
+    try:
+        postgres.find_server()
+        pg = ""
+    except postgres.PostgresUnavailable as exc:
+        pg = f"PostgreSQL is a recording ({exc.reason})"
+    container = "" if netns else f"the container demo is a recording ({netns.reason})"
+    missing = "; ".join(m for m in (container, pg) if m)
+    if not missing:
+        return plan(6, "live", f"a dev server, a container {_how(netns)}, a tunnel and a "
+                               "throwaway PostgreSQL server")
+    return plan(6, "partly live", f"a dev server and a tunnel live; {missing}")
 
 
 def report(refresh: bool = False) -> Report:

@@ -1,10 +1,11 @@
 """Tiny experiment servers: ephemeral port, context-managed, always joined.
 
-Every listener the course opens goes through :func:`listener` or :func:`echo_server`:
-they bind port 0 (the kernel picks a free ephemeral port, so 30 students on one
-JupyterHub never collide), read the port back, serve from a daemon thread, and on
-leaving the ``with`` block close every socket and join the thread, even after an
-exception or a KeyboardInterrupt. A listener remembers which clients it accepted, as
+Every listener the course opens goes through :func:`listener`, :func:`echo_server` or
+:func:`bound_socket`: they bind port 0 (the kernel picks a free ephemeral port, so 30
+students on one JupyterHub never collide), read the port back, serve from a daemon
+thread (or, for :mod:`loopedu.measure`, a child process), and on leaving the ``with``
+block close every socket and join the thread, even after an exception or a
+KeyboardInterrupt. Every echo, in a thread or a process, is :func:`echo_loop`. A listener remembers which clients it accepted, as
 the server saw them, and for how long it was open: a listener beyond loopback is an
 :class:`Exposure` the lessons report.
 
@@ -18,6 +19,8 @@ import os
 import selectors
 import shutil
 import socket
+import struct
+import sys
 import tempfile
 import threading
 import time
@@ -30,7 +33,8 @@ from .connections import (EXPLAIN_ERRNO, Attempt, Kind, Outcome, connect, connec
                           errno_name, family_of, same_endpoint)
 
 __all__ = ["Listener", "listener", "Exposure", "Probe", "probe", "EchoServer",
-           "echo_server", "connect", "connect_outcome", "errno_name", "family_of",
+           "echo_server", "echo_loop", "bound_socket", "check_transport", "fd_io",
+           "set_receive_timeout", "connect", "connect_outcome", "errno_name", "family_of",
            "EXPLAIN_ERRNO", "Outcome", "Kind", "Attempt"]
 
 #: accept() errors that mean "out of resources": retrying at once would spin at 100% CPU.
@@ -256,48 +260,12 @@ class EchoServer:
 
 
 _TRANSPORTS = ("tcp", "udp", "unix")
+_ECHO_BUFFER = 65536
 
 
-def _echo_loop(sel: selectors.BaseSelector, stop: threading.Event, transport: str) -> None:
-    while not stop.is_set():
-        for key, _ in sel.select(timeout=0.05):
-            sock = key.fileobj
-            try:
-                if key.data == "listen":
-                    conn, _ = sock.accept()
-                    conn.settimeout(5)
-                    if transport == "tcp":
-                        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    sel.register(conn, selectors.EVENT_READ, "conn")
-                elif key.data == "udp":
-                    data, peer = sock.recvfrom(65536)
-                    sock.sendto(data, peer)
-                else:
-                    data = sock.recv(65536)
-                    if data:
-                        sock.sendall(data)
-                    else:
-                        sel.unregister(sock)
-                        sock.close()
-            except OSError as exc:
-                if key.data == "conn":
-                    sel.unregister(sock)
-                    sock.close()
-                elif exc.errno in _RESOURCE_ERRORS:
-                    stop.wait(_BACKOFF_SECONDS)
-
-
-@contextmanager
-def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
-                folder: str | None = None) -> Iterator[EchoServer]:
-    """An echo server: TCP or UDP on ``host`` at an ephemeral port, or a Unix-domain
-    stream socket in a fresh private folder (``folder``: where to make it). Everything
-    is closed, joined and removed on exit.
-
-    >>> with echo_server("udp") as srv, srv.client() as c:
-    ...     _ = c.send(b"ping")
-    ...     c.recv(16)
-    b'ping'
+def check_transport(transport: str) -> None:
+    """Raise ValueError unless ``transport`` is ``"tcp"``, ``"udp"`` or ``"unix"``, and
+    OSError where this Python has no Unix-domain sockets.
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
@@ -306,9 +274,23 @@ def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
                          f"not {transport!r}")
     if transport == "unix" and not hasattr(socket, "AF_UNIX"):
         raise OSError("this Python has no Unix-domain sockets (AF_UNIX)")
-    stop = threading.Event()
+
+
+@contextmanager
+def bound_socket(transport: str = "tcp", host: str = "127.0.0.1",
+                 folder: str | None = None) -> Iterator[tuple[socket.socket, object]]:
+    """A server socket and its address: TCP (listening) or UDP on ``host`` at an
+    ephemeral port, or a listening Unix-domain stream socket in a fresh private folder
+    (inside ``folder`` if given). Closed, and the folder removed, on exit.
+
+    >>> with bound_socket("udp") as (sock, address):
+    ...     address[0], address[1] > 0
+    ('127.0.0.1', True)
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    check_transport(transport)
     with ExitStack() as stack:
-        sel = stack.enter_context(selectors.DefaultSelector())
         if transport == "unix":
             tmp = tempfile.mkdtemp(prefix="loopedu-unix-", dir=folder)
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
@@ -322,18 +304,192 @@ def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
             address = tuple(sock.getsockname()[:2])
         if transport != "udp":
             sock.listen(16)
-        sock.setblocking(False)
-        sel.register(sock, selectors.EVENT_READ, "udp" if transport == "udp" else "listen")
+        yield sock, address
 
-        def close_connections() -> None:
-            for key in list(sel.get_map().values()):
-                if key.data == "conn":
-                    key.fileobj.close()
 
-        stack.callback(close_connections)
-        thread = threading.Thread(target=_echo_loop, args=(sel, stop, transport),
-                                  name="loopedu-echo", daemon=True)
+def set_receive_timeout(sock: socket.socket, seconds: float) -> bool:
+    """Let the kernel end a blocking receive on ``sock`` after ``seconds`` without data
+    (``SO_RCVTIMEO``, socket(7)): the call then raises BlockingIOError. Unlike Python's
+    ``settimeout``, which makes every call wait in ``poll()`` first, it adds no system
+    call. False where the option cannot be set.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    sock.settimeout(None)
+    if sys.platform == "win32":
+        value = struct.pack("I", int(seconds * 1000))
+    else:
+        value = struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    except OSError:
+        return False
+    return True
+
+
+def fd_io(sock: socket.socket) -> tuple:
+    """``(read, write, handle)`` for the cheapest blocking calls on ``sock``:
+    ``read(handle, n)`` gives up to ``n`` bytes (b"" at the end), ``write(handle, data)``
+    the number of bytes written. Where a socket is a file descriptor (POSIX) they are
+    ``os.read`` and ``os.write`` on it, the two leanest calls Python has (no keyword
+    parsing, no timeout logic); elsewhere the socket's own ``recv`` and ``send``.
+
+    >>> a, b = socket.socketpair()
+    >>> read, write, handle = fd_io(b)
+    >>> a.sendall(b"ping"); read(handle, 16)
+    b'ping'
+    >>> a.close(); b.close()
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    if os.name == "posix":
+        return os.read, os.write, sock.fileno()
+    return socket.socket.recv, socket.socket.send, sock
+
+
+def echo_loop(sock: socket.socket, transport: str, idle: tuple | None = None,
+              buffer_size: int = _ECHO_BUFFER) -> int:
+    """Send back what arrives on ``sock`` until the peer ends: the end of a stream
+    (``"tcp"``, ``"unix"``; a reset counts as an end) or an empty datagram (``"udp"``).
+    This is the one echo of the course, in :func:`echo_server`'s threads and in the
+    child processes of :mod:`loopedu.measure`: blocking calls with no Python timeout
+    (see :func:`fd_io`), so each message costs one receive and one send, nothing more;
+    it reads ``buffer_size`` bytes at most at a time. ``idle``: ``(seconds, stop)``,
+    the kernel wakes the loop after ``seconds`` without data and it ends if ``stop()``
+    is true. Returns how many messages it echoed.
+
+    >>> a, b = socket.socketpair()
+    >>> a.sendall(b"ping"); a.shutdown(socket.SHUT_WR)
+    >>> echo_loop(b, "unix"), a.recv(16)
+    (1, b'ping')
+    >>> a.close(); b.close()
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    count = 0
+    if idle is None:
+        sock.settimeout(None)
+    elif not set_receive_timeout(sock, idle[0]):
+        idle = None
+    datagram = transport == "udp"
+    buffer = bytearray(buffer_size if datagram else 0)
+    view = memoryview(buffer)
+    read, write, handle = fd_io(sock)
+    while True:
+        try:
+            if datagram:
+                size, peer = sock.recvfrom_into(buffer)
+                if not size:
+                    return count
+                sock.sendto(view[:size], peer)
+            else:
+                data = read(handle, buffer_size)
+                if not data:
+                    return count
+                sent = write(handle, data)
+                if sent != len(data):   # a write cut short (a signal): send the rest
+                    sock.sendall(memoryview(data)[sent:])
+        except BlockingIOError:  # idle: the kernel's receive timeout expired
+            if idle is None or idle[1]():
+                return count
+            continue
+        except OSError:          # reset by the peer, or shut down by the server's owner
+            return count
+        count += 1
+
+
+def _accept_loop(sock: socket.socket, stop: threading.Event, transport: str,
+                 serve) -> None:
+    with selectors.DefaultSelector() as sel:
+        sel.register(sock, selectors.EVENT_READ)
+        while not stop.is_set():
+            if not sel.select(timeout=0.05):
+                continue
+            try:
+                conn, _ = sock.accept()
+            except OSError as exc:
+                if exc.errno in _RESOURCE_ERRORS:  # wait for a free descriptor
+                    stop.wait(_BACKOFF_SECONDS)
+                continue
+            if transport == "tcp":
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            serve(conn)
+
+
+@contextmanager
+def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
+                folder: str | None = None) -> Iterator[EchoServer]:
+    """An echo server: TCP or UDP on ``host`` at an ephemeral port, or a Unix-domain
+    stream socket in a fresh private folder (``folder``: where to make it), each
+    connection served by :func:`echo_loop` in a thread of its own (an empty datagram
+    ends a UDP server early). Everything is closed, joined and removed on exit.
+
+    >>> with echo_server("udp") as srv, srv.client() as c:
+    ...     _ = c.send(b"ping")
+    ...     c.recv(16)
+    b'ping'
+
+    Introduced in notebooks/06-loopback-at-work.ipynb (it answered the round trips of
+    notebooks/02-localhost-is-a-name.ipynb before).
+    """
+    stop = threading.Event()
+    threads: list = []
+    connections: list = []
+    lock = threading.Lock()
+
+    def run(target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name="loopedu-echo",
+                                  daemon=True)
+        threads.append(thread)
         thread.start()
-        stack.callback(thread.join, 5)
-        stack.callback(stop.set)
-        yield EchoServer(transport, address)
+
+    def serve(conn: socket.socket) -> None:
+        with lock:
+            if stop.is_set():
+                conn.close()
+                return
+            connections.append(conn)
+            run(_echo_then_end, conn, transport)
+
+    with bound_socket(transport, host, folder) as (sock, address):
+        server = EchoServer(transport, address)
+        try:
+            if transport == "udp":
+                run(echo_loop, sock, transport)
+            else:
+                sock.setblocking(False)   # a connection gone before accept() never blocks
+                run(_accept_loop, sock, stop, transport, serve)
+            yield server
+        finally:
+            with lock:
+                stop.set()
+            if transport == "udp":
+                _wake_udp(server)
+            elif threads:
+                threads[0].join(5)  # the accept loop: no connection comes after this
+            for conn in connections:
+                try:   # wakes its echo_loop at once: its receive returns the end
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            for thread in threads:
+                thread.join(5)
+            for conn in connections:
+                conn.close()
+
+
+def _echo_then_end(conn: socket.socket, transport: str) -> None:
+    echo_loop(conn, transport)
+    try:   # the client sees the end of the stream; the owner closes the socket
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def _wake_udp(server: EchoServer) -> None:
+    """An empty datagram: how a UDP :func:`echo_loop` is told to end."""
+    try:
+        with socket.socket(server.family, socket.SOCK_DGRAM) as waker:
+            waker.sendto(b"", server.address)
+    except OSError:
+        pass

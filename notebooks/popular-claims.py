@@ -89,4 +89,10 @@ Markdown(claims.observations_table(claims.check_here()))
 # - [04 lo, an interface like any other](04-loopback-interface.ipynb): counters, ping,
 #   lo down;
 # - [05 IPv6 ::1](05-ipv6-loopback.ipynb): ::1's scope, mapped addresses;
+# - [06 loopback at work](06-loopback-at-work.ipynb): default binds, a container's own
+#   loopback, tunnels, PostgreSQL's `localhost`;
+# - [07 measuring loopback](07-measuring-loopback.ipynb): the packets of a loopback
+#   connection, captured on lo;
+# - [08 when loopback leaks](08-when-loopback-leaks.ipynb): route_localnet and
+#   CVE-2020-8558 in two namespaces, DNS rebinding, 0.0.0.0 in browsers;
 # - the [glossary](glossary.md) for the terms.

@@ -23,7 +23,9 @@ LAYERS = [
     # experiments and tools, one topic each
     {"loopedu.loopback_range", "loopedu.reachability", "loopedu.lan", "loopedu.bind_demos",
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
-     "loopedu.audit", "loopedu.kernel_link", "loopedu.release"},
+     "loopedu.audit", "loopedu.kernel_link", "loopedu.release", "loopedu.capture",
+     "loopedu.forwarder", "loopedu.containers", "loopedu.dev_servers", "loopedu.postgres",
+     "loopedu.martians", "loopedu.rebinding"},
     # what gathers and shows them
     {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets",
      "loopedu.claims"},

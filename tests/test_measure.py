@@ -163,3 +163,149 @@ def test_unix_vs_tcp_compares_both_interleaved():
         r.results["tcp 127.0.0.1"].median_us / r.results["unix socket"].median_us)
     text = measure.format_rtt(r)
     assert "unix socket" in text and "median" in text and "p99" in text
+
+
+# ---- round trips, lesson 07: the echo in a child process, pinned, nothing left ----
+
+def _listening() -> set:
+    import psutil
+
+    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}
+
+
+@pytest.fixture
+def nothing_left_behind():
+    """No child process and no listening socket outlive the test's measurement."""
+    import psutil
+
+    me = psutil.Process()
+    children, listening = {p.pid for p in me.children(recursive=True)}, _listening()
+    yield
+    assert {p.pid for p in me.children(recursive=True)} == children
+    assert _listening() == listening
+
+
+@pytest.fixture(params=["forked", "sandbox child"])
+def far_end(request, monkeypatch):
+    """Both ways a child process is started: forked (Linux) and a fresh interpreter
+    through loopedu.sandbox.children (everywhere else)."""
+    from loopedu.measure import placement
+
+    if request.param == "forked" and not placement.FORK:
+        pytest.skip("no fork here")
+    monkeypatch.setattr(placement, "FORK", request.param == "forked")
+    return request.param
+
+
+@pytest.mark.parametrize("echo", ["process", "thread"])
+def test_rtt_samples_are_plausible(echo, far_end, nothing_left_behind):
+    r = measure.rtt(count=300, warmup=10, echo=echo)
+    assert r.echo == echo and len(r.samples_us) == 300 and r.samples == r.samples_us
+    assert all(s > 0 for s in r.samples) and r.median_us <= r.p99_us
+    assert r.placement == measure.Placement()   # not pinned unless asked
+
+
+def test_udp_round_trips_in_a_child_count_every_message(far_end, nothing_left_behind):
+    r = measure.rtt(count=100, transport="udp", warmup=5)
+    assert len(r.samples) + r.lost == 100 and r.echo == "process"
+
+
+def test_unix_round_trips_leave_no_socket_file(tmp_path, far_end, nothing_left_behind):
+    r = measure.rtt(count=50, transport="unix", warmup=5, folder=str(tmp_path))
+    assert (r.transport, len(r.samples)) == ("unix", 50)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity"),
+                    reason="no CPU pinning here")
+def test_rtt_reports_its_cpu_placement_and_gives_the_cpus_back():
+    import os
+
+    before = os.sched_getaffinity(0)
+    same = measure.rtt(count=50, warmup=5, cpus="same").placement
+    assert same.requested == "same" and same.same_cpu and same.client[0] in before
+    cpu = sorted(before)[0]
+    chosen = measure.compare_rtt({"tcp": ("tcp", "127.0.0.1")}, count=20, warmup=0,
+                                 cpus=(cpu, cpu))
+    assert chosen.placement.client == chosen.placement.server == (cpu,)
+    assert chosen.results["tcp"].placement == chosen.placement
+    assert "placement: client on CPU" in measure.format_rtt(chosen)
+    assert os.sched_getaffinity(0) == before
+
+
+def test_a_case_whose_server_cannot_bind_is_reported_and_the_rest_run(far_end,
+                                                                      nothing_left_behind):
+    # 198.18.0.1 (RFC 2544 benchmarking) is lab-safe but on no interface here: the
+    # child's bind fails, and its errno comes back by name
+    r = measure.compare_rtt({"ok": ("tcp", "127.0.0.1"), "nowhere": ("tcp", "198.18.0.1")},
+                            count=20, warmup=0)
+    assert list(r.results) == ["ok"] and r.errors == {"nowhere": "EADDRNOTAVAIL"}
+
+
+@pytest.mark.parametrize("error", [RuntimeError("a cell failed"), KeyboardInterrupt()])
+def test_nothing_is_left_after_an_error_in_the_middle(monkeypatch, tmp_path, error, far_end,
+                                                      nothing_left_behind):
+    from loopedu.measure import latency
+
+    def fails(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(latency, "_stream_trips", fails)
+    monkeypatch.setattr(latency, "_datagram_trips", fails)
+    for transport in ("tcp", "udp", "unix"):
+        with pytest.raises(type(error)):
+            measure.rtt(count=10, transport=transport, folder=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rtt_shows_no_progress_bar_outside_a_kernel(monkeypatch):
+    from loopedu.measure import latency
+    from loopedu.measure.throughput import ProgressBar
+
+    bars = []
+
+    class Recorded(ProgressBar):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+    monkeypatch.setattr(latency, "ProgressBar", Recorded)
+    measure.rtt(count=20, warmup=0, progress=True)
+    assert len(bars) == 1 and bars[0].shown is False
+
+
+def test_rtt_refuses_a_bad_echo_or_placement():
+    with pytest.raises(ValueError, match="echo must be 'process' or 'thread'"):
+        measure.rtt(count=5, echo="fork")
+    with pytest.raises(ValueError, match="cpus must be"):
+        measure.rtt(count=5, cpus=(0,))
+
+
+def test_an_echo_child_ends_when_its_parent_lets_go(far_end, nothing_left_behind):
+    from loopedu.measure.placement import echo_process
+
+    with echo_process("tcp") as tcp, echo_process("udp", size=32) as udp:
+        assert tcp.transport == "tcp" and tcp.address[0] == "127.0.0.1"
+        with udp.client() as c:
+            c.send(b"ping")
+            assert c.recv(32) == b"ping"
+    # no client ever came to tcp, and udp got no empty datagram: both still ended
+
+
+def test_a_forked_echo_keeps_only_its_own_socket():
+    import psutil
+
+    from loopedu.measure import placement
+
+    if not placement.FORK:
+        pytest.skip("no fork here")
+    unrelated = socket.socket()   # a descriptor of this process the child must not hold
+    with unrelated, placement.echo_process("tcp", cpus=()) as srv:
+        (child,) = psutil.Process().children()
+        kept = child.net_connections(kind="all")
+        assert [c.status for c in kept] == [psutil.CONN_LISTEN]
+        assert child.num_fds() <= 4   # stdin, stdout, stderr and the listening socket
+        with srv.client() as c:
+            c.sendall(b"ping")
+            assert c.recv(16) == b"ping"

@@ -155,3 +155,89 @@ def test_probe_ipv6_matches_a_direct_bind():
         expected = None
     got = probe_loopback("::1").connect
     assert (str(got) if got else None) == expected
+
+
+# ---- the one echo loop: in echo_server's threads and in measure's child processes ----
+
+def test_echo_loop_echoes_a_stream_until_its_end():
+    from loopedu.servers import echo_loop
+
+    a, b = socket.socketpair()
+    with a, b:
+        data = os.urandom(200_000)   # more than one read, more than the buffer
+        sender = threading.Thread(target=lambda: (a.sendall(data), a.shutdown(socket.SHUT_WR)))
+        sender.start()
+        got = bytearray()
+        echoed = threading.Thread(target=lambda: got.extend(_read_all(a)))
+        echoed.start()
+        count = echo_loop(b, "unix", buffer_size=4096)
+        b.shutdown(socket.SHUT_WR)
+        sender.join(5)
+        echoed.join(5)
+    assert bytes(got) == data and count >= len(data) // 4096
+
+
+def _read_all(sock) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_echo_loop_ends_a_udp_echo_on_an_empty_datagram():
+    from loopedu.servers import bound_socket, echo_loop
+
+    with bound_socket("udp") as (sock, address), \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(2)
+        client.connect(address)
+        client.send(b"one")
+        client.send(b"two")
+        client.send(b"")
+        assert echo_loop(sock, "udp") == 2
+        assert (client.recv(16), client.recv(16)) == (b"one", b"two")
+
+
+def test_echo_loop_wakes_when_idle_and_asks_whether_to_stop():
+    from loopedu.servers import echo_loop
+
+    asked = []
+    a, b = socket.socketpair()
+    with a, b:
+        assert echo_loop(b, "unix", idle=(0.05, lambda: asked.append(1) or len(asked) == 2)) == 0
+    assert asked == [1, 1]
+
+
+def test_fd_io_reads_and_writes_the_socket():
+    from loopedu.servers import fd_io
+
+    a, b = socket.socketpair()
+    with a, b:
+        read, write, handle = fd_io(a)
+        assert write(handle, b"hello") == 5 and b.recv(16) == b"hello"
+        b.sendall(b"back")
+        assert read(handle, 16) == b"back"
+
+
+def test_bound_socket_makes_and_removes_a_private_folder(tmp_path):
+    from loopedu.servers import bound_socket
+
+    with bound_socket("unix", folder=str(tmp_path)) as (sock, path):
+        assert os.path.dirname(os.path.dirname(path)) == str(tmp_path) and os.path.exists(path)
+    assert list(tmp_path.iterdir()) == [] and sock.fileno() == -1
+    with pytest.raises(ValueError, match="transport must be one of"):
+        with bound_socket("sctp"):
+            pass
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp", "unix"])
+def test_echo_server_stops_with_clients_still_connected(transport):
+    before = threading.active_count()
+    with echo_server(transport) as srv:
+        clients = [srv.client() for _ in range(3)]
+        for c in clients:
+            c.send(b"ping")
+            assert c.recv(16) == b"ping"
+    assert threading.active_count() == before   # every echo thread was woken and joined
+    for c in clients:
+        c.close()

@@ -1,10 +1,17 @@
-"""Round-trip times over loopback: TCP, UDP and Unix-domain sockets, one echo server
-(:func:`loopedu.servers.echo_server`) and one statistics helper (:mod:`loopedu.stats`)
+"""Round-trip times over loopback: TCP, UDP and Unix-domain sockets, one echo
+(:func:`loopedu.servers.echo_loop`) and one statistics helper (:mod:`loopedu.stats`)
 behind every figure.
 
 A round trip is one small message sent and the same bytes read back, timed with
-``time.perf_counter``. Untimed warm-up exchanges come first; comparisons interleave
-their cases, so every case sees the same machine load. Numbers vary from run to run and
+``time.perf_counter_ns``. The echo runs in a child process of its own (``echo=
+"process"``, the default), so the client's Python and the server's never wait for each
+other's GIL; ``echo="thread"`` runs it in a thread of this process instead, to show what
+that costs. The timed loop is tight, on both sides: blocking sockets with no Python
+timeout (which would add a ``poll()`` to every call), and the leanest calls Python has,
+``os.write`` and ``os.read`` on the socket's descriptor (:func:`loopedu.servers.fd_io`).
+Untimed warm-up exchanges come first; comparisons interleave their cases in blocks, so
+every case sees the same machine load. ``cpus`` pins both ends (see
+:func:`loopedu.measure.placement.plan_placement`). Numbers vary from run to run and
 machine to machine: the ratios are the lesson.
 
 Introduced in notebooks/02-localhost-is-a-name.ipynb.
@@ -18,23 +25,41 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from ..connections import errno_name, is_lab_safe
-from ..servers import echo_server
+from ..servers import check_transport, echo_server, fd_io, set_receive_timeout
 from ..stats import Summary
+from .placement import Placement, echo_processes, pinned, plan_placement
+from .throughput import ProgressBar
 
 __all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "loopback_rtt", "unix_vs_tcp",
            "format_rtt"]
+
+_ECHOES = ("process", "thread")
+#: Round trips timed in one go between two looks at the progress bar (one case), and
+#: per case and turn when several cases are interleaved.
+_BLOCK, _INTERLEAVED_BLOCK = 1000, 10
+#: A UDP reply that has not come after this long is counted as lost.
+_UDP_WAIT = 1.0
 
 
 @dataclass(frozen=True)
 class Rtt:
     """Round trips of one transport to one address: every sample in microseconds,
-    and how many UDP messages got no answer (``lost``)."""
+    how many UDP messages got no answer (``lost``), where both ends ran
+    (``placement``, a :class:`~loopedu.measure.placement.Placement`) and whether the
+    echo was a child process or a thread (``echo``)."""
 
     transport: str
     address: str
     size: int
     samples_us: tuple
     lost: int = 0
+    placement: Placement | None = None
+    echo: str = "process"
+
+    @property
+    def samples(self) -> tuple:
+        """The samples in microseconds (the same as ``samples_us``)."""
+        return self.samples_us
 
     @property
     def summary(self) -> Summary:
@@ -54,28 +79,58 @@ class Rtt:
         return self.summary.p99
 
 
-def _exchange(client: socket.socket, payload: bytes, stream: bool) -> float | None:
-    """One round trip in microseconds (None: a UDP message got no answer)."""
-    start = time.perf_counter()
-    client.sendall(payload)
-    if not stream:
-        try:
-            client.recv(len(payload) + 1)
-        except (socket.timeout, TimeoutError):
-            return None
-        return (time.perf_counter() - start) * 1e6
-    got = 0
-    while got < len(payload):
-        chunk = client.recv(len(payload) - got)
-        if not chunk:
+def _stream_trips(sock: socket.socket, payload: bytes, count: int, out: list) -> None:
+    """``count`` timed round trips on a stream socket, appended to ``out`` (ns). Only
+    the two system calls lie between the two clock readings; a 32-byte write into an
+    idle connection is never cut short, and an echo that comes in pieces is completed
+    (and timed) after the check."""
+    clock = time.perf_counter_ns
+    read, write, handle = fd_io(sock)
+    size = len(payload)
+    for _ in range(count):
+        start = clock()
+        sent = write(handle, payload)
+        got = read(handle, size)
+        end = clock()
+        if sent != size or len(got) != size:
+            end = _rest(read, write, handle, payload, sent, size - len(got), clock)
+        out.append(end - start)
+
+
+def _rest(read, write, handle, payload: bytes, sent: int, missing: int, clock) -> int:
+    """Finish a round trip that came in pieces; the clock reading at its end."""
+    if sent != len(payload):
+        raise ConnectionError("a round trip's message was cut short")
+    while missing:
+        more = read(handle, missing)
+        if not more:
             raise ConnectionError("the echo server closed the connection")
-        got += len(chunk)
-    return (time.perf_counter() - start) * 1e6
+        missing -= len(more)
+    return clock()
+
+
+def _datagram_trips(sock: socket.socket, payload: bytes, count: int, out: list) -> int:
+    """``count`` timed UDP round trips appended to ``out`` (ns); returns how many got
+    no answer within the kernel's receive timeout."""
+    clock = time.perf_counter_ns
+    read, write, handle = fd_io(sock)
+    size, lost = len(payload), 0
+    for _ in range(count):
+        start = clock()
+        write(handle, payload)
+        try:
+            read(handle, size)
+        except BlockingIOError:   # SO_RCVTIMEO expired: no answer
+            lost += 1
+            continue
+        out.append(clock() - start)
+    return lost
 
 
 def _check(count: int, size: int, transport: str, address: str) -> None:
     if count < 1 or size < 1:
         raise ValueError("count and size must be at least 1")
+    check_transport(transport)
     if transport != "unix" and not is_lab_safe(address):
         raise ValueError(f"{address} is not a loopback address: round trips are measured "
                          "over loopback only")
@@ -90,73 +145,146 @@ class RttComparison:
     size: int
     results: dict
     errors: dict
+    placement: Placement | None = None
 
     def ratio(self, slower: str, faster: str) -> float:
         """Median of ``slower`` over median of ``faster``."""
         return self.results[slower].median_us / self.results[faster].median_us
 
 
-def compare_rtt(cases: dict, count: int = 200, size: int = 32, warmup: int = 100
-                ) -> RttComparison:
+class _Case:
+    """One case's connected client, its message and what it measured."""
+
+    def __init__(self, sock: socket.socket, transport: str, size: int):
+        self.sock, self.stream = sock, transport != "udp"
+        self.payload = b"x" * size
+        self.samples: list = []
+        self.lost = 0
+        if self.stream:
+            sock.settimeout(None)       # blocking, no poll() before each call
+        else:
+            set_receive_timeout(sock, _UDP_WAIT)
+
+    def run(self, count: int, keep: bool = True) -> None:
+        out = self.samples if keep else []
+        if self.stream:
+            _stream_trips(self.sock, self.payload, count, out)
+        else:
+            lost = _datagram_trips(self.sock, self.payload, count, out)
+            self.lost += lost if keep else 0
+
+    def end(self) -> None:
+        """Tell the echo we are done: the end of the stream, or an empty datagram."""
+        try:
+            if not self.stream:
+                self.sock.send(b"")
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def _servers(stack: ExitStack, cases: dict, echo: str, placement: Placement,
+             folder: str | None, size: int, errors: dict) -> dict:
+    """Start every case's echo server (the children all at once); label -> EchoServer.
+    A case whose server cannot bind goes to ``errors``."""
+    if echo == "process":
+        started = stack.enter_context(echo_processes(cases, placement.server, folder,
+                                                     size))
+    else:
+        started = {}
+        for label, (transport, address) in cases.items():
+            try:
+                started[label] = stack.enter_context(echo_server(transport, address,
+                                                                 folder))
+            except OSError as exc:
+                started[label] = exc
+    errors.update({label: errno_name(s) for label, s in started.items()
+                   if isinstance(s, OSError)})
+    return {label: s for label, s in started.items() if not isinstance(s, OSError)}
+
+
+def compare_rtt(cases: dict, count: int = 200, size: int = 32, warmup: int = 100, *,
+                cpus=None, echo: str = "process", progress: bool | None = None,
+                folder: str | None = None) -> RttComparison:
     """Measure each case (label -> ``(transport, address)``) with its own echo server
     and connection, ``count`` timed round trips of ``size`` bytes, interleaved.
+    ``cpus``: None, ``"same"``, ``"different"`` or ``(client_cpu, server_cpu)``;
+    ``echo``: ``"process"`` or ``"thread"``; ``progress``: None shows a bar in Jupyter
+    for a run of 2 s or more, False never; ``folder``: where Unix sockets are made.
 
     >>> r = compare_rtt({"tcp": ("tcp", "127.0.0.1"), "udp": ("udp", "127.0.0.1")}, count=20)
     >>> sorted(r.results), r.results["tcp"].size
     (['tcp', 'udp'], 32)
 
-    Introduced in notebooks/02-localhost-is-a-name.ipynb (through unix_vs_tcp).
+    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
+    notebooks/02-localhost-is-a-name.ipynb, through unix_vs_tcp).
     """
     for transport, address in cases.values():
         _check(count, size, transport, address)
-    payload = b"x" * size
-    samples: dict = {}
-    lost: dict = {}
+    if echo not in _ECHOES:
+        raise ValueError(f"echo must be 'process' or 'thread', not {echo!r}")
+    placement = plan_placement(cpus)
     errors: dict = {}
+    measured: dict = {}
     with ExitStack() as stack:
-        clients = {}
-        for label, (transport, address) in cases.items():
+        servers = _servers(stack, cases, echo, placement, folder, size, errors)
+        for label, server in servers.items():
             try:
-                server = stack.enter_context(echo_server(transport, address))
-                stream = transport != "udp"
-                client = server.client(timeout=5.0 if stream else 1.0)
-                clients[label] = (stack.enter_context(client), stream)
+                sock = server.client(timeout=5.0)
             except OSError as exc:
                 errors[label] = errno_name(exc)
-        order = list(clients)
-        for label in order:
-            samples[label], lost[label] = [], 0
-        for i in range(warmup + count):
-            for label in (order if i % 2 == 0 else order[::-1]):
-                client, stream = clients[label]
-                took = _exchange(client, payload, stream)
-                if i < warmup:
-                    continue
-                if took is None:
-                    lost[label] += 1
-                else:
-                    samples[label].append(took)
-    results = {label: Rtt(cases[label][0], cases[label][1], size, tuple(samples[label]),
-                          lost[label])
-               for label in order if samples[label]}
+                continue
+            measured[label] = _Case(sock, server.transport, size)
+            stack.callback(measured[label].end)
+        _interleave(list(measured.values()), count, warmup, placement, progress)
+    order = [label for label in cases if label in measured]
+    results = {label: Rtt(cases[label][0], cases[label][1], size,
+                          tuple(ns / 1000 for ns in measured[label].samples),
+                          measured[label].lost, placement, echo)
+               for label in order if measured[label].samples}
     errors.update({label: "every message was lost" for label in order
-                   if not samples[label]})
-    return RttComparison(count, size, results, errors)
+                   if not measured[label].samples})
+    return RttComparison(count, size, results, errors, placement)
+
+
+def _interleave(cases: list, count: int, warmup: int, placement: Placement,
+                progress: bool | None) -> None:
+    """Warm up, then time ``count`` round trips per case, in blocks, turn by turn (the
+    order reversed every other turn)."""
+    if not cases:
+        return
+    block = _BLOCK if len(cases) == 1 else _INTERLEAVED_BLOCK
+    with pinned(placement.client), ProgressBar("round trips", None, progress) as bar:
+        for case in cases:
+            if warmup:
+                case.run(warmup, keep=False)
+        done = 0
+        while done < count:
+            n = min(block, count - done)
+            for case in cases if (done // block) % 2 == 0 else cases[::-1]:
+                case.run(n)
+            done += n
+            bar.update(done / count)
 
 
 def rtt(count: int = 1000, transport: str = "tcp", address: str = "127.0.0.1",
-        size: int = 32, warmup: int = 100) -> Rtt:
+        size: int = 32, warmup: int = 100, *, cpus=None, echo: str = "process",
+        progress: bool | None = None, folder: str | None = None) -> Rtt:
     """Round-trip times of ``count`` exchanges of ``size`` bytes over ``transport``
     (``"tcp"``, ``"udp"`` or ``"unix"``) to an echo server on ``address`` (ignored for
-    ``"unix"``, whose socket file lives in a private folder).
+    ``"unix"``, whose socket file lives in a private folder). ``cpus``, ``echo``,
+    ``progress`` and ``folder`` as for :func:`compare_rtt`; the result's ``placement``
+    says where both ends ran.
 
     >>> r = rtt(count=50)
-    >>> len(r.samples_us), r.median_us <= r.p99_us
-    (50, True)
+    >>> len(r.samples_us), r.median_us <= r.p99_us, r.echo
+    (50, True, 'process')
 
-    Introduced in notebooks/02-localhost-is-a-name.ipynb (through unix_vs_tcp).
+    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
+    notebooks/02-localhost-is-a-name.ipynb, through unix_vs_tcp).
     """
-    comparison = compare_rtt({transport: (transport, address)}, count, size, warmup)
+    comparison = compare_rtt({transport: (transport, address)}, count, size, warmup,
+                             cpus=cpus, echo=echo, progress=progress, folder=folder)
     if transport in comparison.errors:
         raise OSError(f"no round trips over {transport} to {address}: "
                       f"{comparison.errors[transport]}")
@@ -194,7 +322,8 @@ def format_rtt(result: RttComparison) -> str:
     2 round trips of 32 bytes each, interleaved:
       ::1             could not run: EADDRNOTAVAIL
 
-    Round trips are introduced in notebooks/02-localhost-is-a-name.ipynb.
+    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
+    notebooks/02-localhost-is-a-name.ipynb).
     """
     lines = [f"{result.count} round trips of {result.size} bytes each, interleaved:"]
     for label, r in result.results.items():
@@ -204,4 +333,6 @@ def format_rtt(result: RttComparison) -> str:
                      f"p90 {s.p90:.1f} us, p99 {s.p99:.1f} us{lost}")
     for label, error in result.errors.items():
         lines.append(f"  {label:<15} could not run: {error}")
+    if result.placement is not None and result.placement.requested is not None:
+        lines.append(f"  placement: {result.placement}")
     return "\n".join(lines)

@@ -201,6 +201,8 @@ def ping_with_lo_down(count: int = 1, timeout: float = 0.5) -> dict:
         for state in ("down", "up"):
             if state == "up":
                 ns.ip("link", "set", "lo", "up")
-            out[f"lo {state}"] = [ns.call("loopedu.measure.ping:ping", addr, count=count,
-                                          timeout=timeout) for addr in ("127.0.0.1", "::1")]
+            # ping's own timeout goes positionally: ns.call's ``timeout`` is the child's
+            out[f"lo {state}"] = [ns.call("loopedu.measure.ping:ping", addr, count, timeout,
+                                          timeout=count * (timeout + 1) + 30)
+                                  for addr in ("127.0.0.1", "::1")]
     return out

@@ -1,0 +1,85 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Exercises 08 · When loopback leaks
+#
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
+# Answer before you look back at the lesson's outputs.
+
+# %%
+from loopedu.exercises import check, hint
+
+# %% [markdown]
+# ## 1. A neighbour routes 127.0.0.1 to you
+#
+# Hosts C and S share a LAN. S runs a service bound to 127.0.0.1, port P. C adds the
+# route "127.0.0.1 via S" and connects to 127.0.0.1:P. What does C get in each case:
+# `"connected"`, `"refused"` or `"timeout"`?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {
+    "S has route_localnet=0 (the default)": None,
+    "S has route_localnet=1": None,
+    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": None,
+}
+### BEGIN SOLUTION
+answer = {
+    "S has route_localnet=0 (the default)": "timeout",
+    "S has route_localnet=1": "connected",
+    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": "timeout",
+}
+### END SOLUTION
+check("08.route-localnet", answer)
+
+# %% [markdown]
+# ## 2. Fix a request handler that trusts every Host header
+#
+# A local service listens on 127.0.0.1. Write `is_allowed(host_header, port)`: it gets
+# the request's Host header (a string, perhaps empty) and the server's own port, and
+# returns `True` only for requests that name this machine's loopback with this port.
+# The check starts a live server on 127.0.0.1 that calls your function for every
+# request, and sends it a battery of requests, rebound names included.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def is_allowed(host_header, port):
+    return True  # trusts everyone: fix me
+### BEGIN SOLUTION
+def is_allowed(host_header, port):
+    name, _, given = host_header.strip().rpartition(":")
+    return (name.lower() in ("localhost", "127.0.0.1", "[::1]")
+            and given == str(port))
+### END SOLUTION
+check("08.fix-host", is_allowed)
+
+# %% [markdown]
+# ## 3. Which setups expose the service?
+#
+# In which of these setups can something other than the machine's own programs reach
+# the service? Give a list of letters.
+
+# %%
+from loopedu.exercises.lesson08 import SETUPS
+
+for letter, setup in SETUPS.items():
+    print(f"({letter}) {setup}")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = None  # replace None with a list of letters
+### BEGIN SOLUTION
+answer = ["b", "c", "d"]
+### END SOLUTION
+check("08.exposes", answer)

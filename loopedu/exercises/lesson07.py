@@ -1,0 +1,214 @@
+"""Exercises of lesson 07, "measuring loopback".
+
+Introduced in notebooks/07-measuring-loopback.ipynb
+(exercises/07-measuring-loopback-exercises.ipynb).
+
+The answer keys are facts with their sources: RFC 9293 §3.5 (the three-way handshake),
+RFC 896 (Nagle's algorithm), RFC 1122 §4.2.3.2 (delayed ACK) and the Linux kernel's
+TCP_DELACK_MIN (include/net/tcp.h, HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7), and
+the percentiles of a fixed sample computed by the tests with the standard library.
+tests/test_exercises_lesson07.py checks the packet key against a live capture on lo and
+the Nagle key against a live stall.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .framework import exercise
+from .helpers import expect_mapping
+
+# ---- 07.packets ----------------------------------------------------------------------------
+
+#: "07.packets": a client opens a fresh TCP connection to 127.0.0.1 and sends one small
+#: request. What does a capture on lo show before the first byte of data?
+PACKETS_KEY = {"packets before the first data": 3, "flags of the first": "SYN",
+               "flags of the second": "SYN-ACK", "flags of the third": "ACK",
+               "a network card also sees them": False}
+
+_FLAG_SPELLINGS = {"synack": "SYN-ACK", "syn ack": "SYN-ACK", "syn, ack": "SYN-ACK",
+                   "syn+ack": "SYN-ACK", "syn/ack": "SYN-ACK", "[s.]": "SYN-ACK",
+                   "[s]": "SYN", "[.]": "ACK"}
+
+_PACKETS_COMMON = {
+    ("packets before the first data", 0): "TCP opens a connection before any data, even "
+                                          "on loopback.",
+    ("packets before the first data", 1): "A SYN alone opens nothing: the server must "
+                                          "answer and the client confirm.",
+    ("packets before the first data", 2): "The client still has to acknowledge the "
+                                          "server's answer.",
+    ("flags of the second", "ACK"): "The server's answer both acknowledges the client's "
+                                    "SYN and sends its own.",
+    ("a network card also sees them", True): "Lesson 04's counters: loopback packets are "
+                                             "handed straight back up the stack.",
+}
+
+
+def _flags_or_value(value):
+    if isinstance(value, str):
+        text = " ".join(value.split()).casefold()
+        return _FLAG_SPELLINGS.get(text, text.upper().replace(" ", "-"))
+    return value
+
+
+def _packets_read(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().casefold() in ("true", "false", "yes", "no"):
+        return value.strip().casefold() in ("true", "yes")
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return _flags_or_value(value)
+
+
+@exercise("07.packets", lesson=7, title="What does lo show before the first byte of data?",
+          hints=["Look at the capture the lesson printed: the first lines, before the one "
+                 "with a payload.",
+                 "RFC 9293 §3.5 calls it the three-way handshake."])
+def _packets(answer):
+    return expect_mapping(answer, PACKETS_KEY, coerce=_packets_read, normalize=lambda v: v,
+                          common=_PACKETS_COMMON, noun="answer",
+                          right="Right: SYN, SYN-ACK, ACK, all on lo and nowhere else. "
+                                "Loopback skips the wire, not TCP.")
+
+
+# ---- 07.histogram ----------------------------------------------------------------------------
+
+def histogram_samples() -> tuple:
+    """The round trips of "07.histogram" in microseconds: 1,000 made-up but typical
+    loopback samples (a tight body and a slow tail), the same on every machine."""
+    rng = random.Random(2026)
+    samples = [round(rng.gauss(20, 2.5), 1) for _ in range(950)]
+    samples += [round(rng.uniform(80, 320), 1) for _ in range(50)]
+    rng.shuffle(samples)
+    return tuple(samples)
+
+
+#: The choices of "07.histogram" (microseconds).
+MEDIAN_OPTIONS = {"a": "about 10 µs", "b": "about 20 µs", "c": "about 30 µs",
+                  "d": "about 100 µs"}
+P99_OPTIONS = {"a": "about 25 µs", "b": "about 60 µs", "c": "about 120 µs",
+               "d": "about 275 µs"}
+TYPICAL_OPTIONS = {"a": "the mean", "b": "the median", "c": "the maximum"}
+HISTOGRAM_KEY = {"median": "b", "p99": "d", "typical round trip": "b"}
+
+_HISTOGRAM_COMMON = {
+    ("median", "c"): "30 µs is nearer the mean: the slow tail pulls the mean up, not the "
+                     "median.",
+    ("median", "a"): "Half the samples lie above the median; the tall bars are not that "
+                     "far left.",
+    ("p99", "a"): "p99 is the value 99 in 100 samples stay under: it lives in the tail.",
+    ("p99", "b"): "Count the tail: about one sample in twenty is slow, so p99 is deep in it.",
+    ("typical round trip", "a"): "The mean is pulled up by the few slow samples; half the "
+                                 "samples are faster than a different number.",
+    ("typical round trip", "c"): "The maximum is one unlucky sample: a scheduler delay, "
+                                 "not the typical case.",
+}
+
+
+def _letter(value) -> str:
+    return " ".join(str(value).split()).casefold().strip("() .:")
+
+
+@exercise("07.histogram", lesson=7, title="Read a round-trip histogram",
+          hints=["The median has half the samples on each side; p99 has 99 in 100 below "
+                 "it.",
+                 "About 5 of every 100 samples are in the slow tail: where does the 99th "
+                 "in 100 fall?"])
+def _histogram(answer):
+    return expect_mapping(answer, HISTOGRAM_KEY, coerce=_letter, normalize=lambda v: v,
+                          common=_HISTOGRAM_COMMON, noun="answer",
+                          right="Right: a median near 20 µs, a p99 out in the tail, and "
+                                "the median (with p99 beside it) says more than the mean.")
+
+
+# ---- 07.why-numbers ---------------------------------------------------------------------------
+
+#: "07.why-numbers": true or false, on Linux loopback?
+WHY_NUMBERS_KEY = {
+    "smaller writes mean more system calls per byte, so lower throughput": True,
+    "loopback throughput is limited by the network card's speed": False,
+    "a Unix-domain socket skips TCP's headers, checksums and acknowledgements": True,
+    "where the scheduler puts client and server (one core or two) changes the round trip":
+        True,
+}
+
+_WHY_COMMON = {
+    ("smaller writes mean more system calls per byte, so lower throughput", False):
+        "Each send() has a fixed cost however few bytes it carries: look at the buffer-"
+        "size chart.",
+    ("loopback throughput is limited by the network card's speed", True):
+        "No network card is involved (lesson 04): the limit is the CPU copying bytes.",
+    ("a Unix-domain socket skips TCP's headers, checksums and acknowledgements", False):
+        "unix(7): a Unix-domain socket passes data between processes inside the kernel, "
+        "with no IP or TCP at all.",
+    ("where the scheduler puts client and server (one core or two) changes the round trip",
+     False): "Compare the lesson's same-core and two-core round trips.",
+}
+
+
+@exercise("07.why-numbers", lesson=7, title="Why do loopback numbers differ?",
+          hints=["Each statement matches one of the lesson's experiments: buffer sizes, "
+                 "transports, CPU placement.",
+                 "Loopback has no wire: every cost is the CPU's."])
+def _why_numbers(answer):
+    return expect_mapping(answer, WHY_NUMBERS_KEY, noun="answer",
+                          common=_WHY_COMMON,
+                          right="Right: on loopback the CPU is the network. System calls, "
+                                "protocol work and where the two processes run set the "
+                                "numbers.")
+
+
+# ---- 07.nagle ----------------------------------------------------------------------------------
+
+#: "07.nagle": a client writes a 10-byte header, then a 100-byte body, then waits for the
+#: reply; on Linux every request takes about 40 ms. What is happening, what fixes it?
+NAGLE_KEY = {
+    "the client's kernel holds back the body until": "ack",
+    "the server's kernel delays that ACK, hoping to send it with data": True,
+    "TCP_NODELAY on the client fixes it": True,
+    "sending header and body in one write fixes it": True,
+    "a bigger receive buffer on the server fixes it": False,
+}
+
+_NAGLE_COMMON = {
+    ("the client's kernel holds back the body until", "timeout"):
+        "Nagle's algorithm waits for something specific: what would tell the client its "
+        "first small segment arrived?",
+    ("the client's kernel holds back the body until", "full"):
+        "It does not wait for a full segment alone: an acknowledgement releases it too.",
+    ("a bigger receive buffer on the server fixes it", True):
+        "The buffer is nearly empty: the bytes are waiting in the client, not the server.",
+    ("sending header and body in one write fixes it", False):
+        "With one write there is no second small segment for Nagle to hold back.",
+}
+
+
+def _nagle_read(value):
+    if isinstance(value, bool):
+        return value
+    text = " ".join(str(value).split()).casefold().strip(".")
+    if text in ("true", "yes"):
+        return True
+    if text in ("false", "no"):
+        return False
+    if "ack" in text:
+        return "ack"
+    if "time" in text:
+        return "timeout"
+    if "full" in text or "mss" in text:
+        return "full"
+    return text
+
+
+@exercise("07.nagle", lesson=7, title="Explain a 40 ms stall",
+          hints=["Two small writes, then a read: the lesson's break-it-on-purpose cell.",
+                 "RFC 896: a small segment waits while earlier data is unacknowledged; "
+                 "RFC 1122 §4.2.3.2: a receiver may delay an ACK."])
+def _nagle(answer):
+    return expect_mapping(answer, NAGLE_KEY, coerce=_nagle_read, normalize=lambda v: v,
+                          common=_NAGLE_COMMON, noun="answer",
+                          right="Right: Nagle holds the body until the header is "
+                                "acknowledged, the server delays that ACK (40 ms minimum on "
+                                "Linux), and either TCP_NODELAY or a single write ends the "
+                                "wait.")

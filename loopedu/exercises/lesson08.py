@@ -1,0 +1,139 @@
+"""Exercises of lesson 08, "when loopback leaks".
+
+Introduced in notebooks/08-when-loopback-leaks.ipynb
+(exercises/08-when-loopback-leaks-exercises.ipynb).
+
+The answer keys are facts with their sources: Linux Documentation/networking/
+ip-sysctl.rst (route_localnet), RFC 1812 §5.3.7 and RFC 1122 §3.2.1.3 (martians),
+Kubernetes CVE-2020-8558 (kubernetes/kubernetes#92315: kube-proxy's route_localnet=1 and
+the KUBE-FIREWALL drop rule of the fix), Project Zero issue 1447 (DNS rebinding), Docker's
+"Packet filtering and firewalls" (published ports and ufw) and moby/moby#45610, and
+sshd_config(5) (GatewayPorts). tests/test_exercises_lesson08.py checks the route_localnet
+key against two real namespaces and the Host check against a live server.
+"""
+
+from __future__ import annotations
+
+from .framework import Feedback, exercise
+from .helpers import expect_mapping, expect_set
+
+# ---- 08.route-localnet -----------------------------------------------------------------------
+
+#: "08.route-localnet": host C routes 127.0.0.1 via its neighbour S on the same LAN and
+#: connects to 127.0.0.1:P, where S runs a service bound to 127.0.0.1. What does C get?
+ROUTE_LOCALNET_KEY = {
+    "S has route_localnet=0 (the default)": "timeout",
+    "S has route_localnet=1": "connected",
+    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": "timeout",
+}
+
+_TIMEOUT_WORDS = {"timeout", "timed out", "times out", "time out", "etimedout", "dropped",
+                  "drop", "no answer", "silence"}
+_CONNECTED_WORDS = {"connected", "connects", "connect", "ok", "reached", "works", "yes",
+                    "served", "accepted"}
+_REFUSED_WORDS = {"refused", "econnrefused", "connection refused", "reset", "rst"}
+
+
+def _outcome(value) -> str:
+    text = " ".join(str(value).split()).casefold().strip(".!")
+    if text in _TIMEOUT_WORDS:
+        return "timeout"
+    if text in _CONNECTED_WORDS:
+        return "connected"
+    if text in _REFUSED_WORDS:
+        return "refused"
+    return text
+
+
+_ROUTE_COMMON = {
+    ("S has route_localnet=0 (the default)", "refused"):
+        "A refusal is an answer (a reset). S's kernel does not answer a martian at all: "
+        "it drops it silently (RFC 1122 §3.2.1.3).",
+    ("S has route_localnet=0 (the default)", "connected"):
+        "By default Linux treats 127/8 arriving on a network interface as a martian.",
+    ("S has route_localnet=1", "timeout"):
+        "ip-sysctl.rst: route_localnet makes 127/8 routable on that interface, and the "
+        "listener on 127.0.0.1 matches the packet's destination.",
+    ("S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8", "connected"):
+        "That rule is the one Kubernetes added after CVE-2020-8558: what does it do to a "
+        "packet for 127.0.0.1 from 198.18.x.y?",
+    ("S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8", "refused"):
+        "DROP sends nothing back; REJECT would.",
+}
+
+
+@exercise("08.route-localnet", lesson=8,
+          title="A neighbour routes 127.0.0.1 to you: what does it get?",
+          hints=["Which answers are silence, which are a reset, which are a connection?",
+                 "The lesson's two namespaces ran exactly these three cases."])
+def _route_localnet(answer):
+    return expect_mapping(answer, ROUTE_LOCALNET_KEY, coerce=_outcome, normalize=lambda v: v,
+                          common=_ROUTE_COMMON, noun="answer",
+                          right="Right: martians are dropped silently by default; "
+                                "route_localnet=1 lets the neighbour in (CVE-2020-8558), "
+                                "and the KUBE-FIREWALL rule drops it again.")
+
+
+# ---- 08.exposes ----------------------------------------------------------------------------
+
+#: "08.exposes": which of these setups let something other than this machine's own
+#: programs reach the service?
+SETUPS = {
+    "a": "A service on 127.0.0.1 on a laptop with Linux's default settings.",
+    "b": "A service on 127.0.0.1 on a Kubernetes node whose kube-proxy set route_localnet=1 "
+         "(before the CVE-2020-8558 fix), with other machines on the node's network.",
+    "c": "A service on 127.0.0.1 that serves any Host header, on the laptop you browse the "
+         "web with.",
+    "d": "docker run -p 8080:80 on a host whose ufw firewall denies port 8080.",
+    "e": "docker run -p 127.0.0.1:8080:80 on Docker Engine 28 or later.",
+    "f": "ssh -R 8080:127.0.0.1:3000 server, where the server's sshd keeps GatewayPorts no.",
+}
+EXPOSES_KEY = frozenset({"b", "c", "d"})
+
+_EXPOSES_COMMON = {
+    "a": "With the defaults, packets for 127/8 from other machines are martians, and "
+         "nothing else forwards to it.",
+    "e": "Engine 28 added rules that drop packets from other hosts to the container's "
+         "address (moby/moby#45610).",
+    "f": "sshd_config(5): with GatewayPorts no, the forwarded port binds the server's "
+         "loopback only.",
+}
+
+
+def _letter(value) -> str:
+    return " ".join(str(value).split()).casefold().strip("() .:")
+
+
+@exercise("08.exposes", lesson=8, title="Which setups expose a loopback service?",
+          hints=["Three ways in: a neighbour's route with route_localnet, a browser steered "
+                 "by DNS, and a port published through the NAT table.",
+                 "Docker's published ports are DNAT rules, which ufw's filter rules do not "
+                 "see (Docker documentation, Packet filtering and firewalls)."])
+def _exposes(answer):
+    return expect_set(answer, sorted(EXPOSES_KEY), coerce=_letter, normalize=lambda v: v,
+                      common=_EXPOSES_COMMON,
+                      right="Right: route_localnet with a neighbour, DNS rebinding through "
+                            "your own browser, and Docker's NAT rules that bypass ufw. "
+                            "Binding 127.0.0.1 is a good start, not the whole defence.")
+
+
+# ---- 08.fix-host ---------------------------------------------------------------------------
+
+@exercise("08.fix-host", lesson=8,
+          title="Fix a request handler that trusts every Host header",
+          hints=["Allow only the names of this machine's loopback (localhost, 127.0.0.1, "
+                 "[::1]) with the server's own port; compare names without regard to case.",
+                 "A substring test lets localhost.attacker.example in: split the port off "
+                 "and compare the whole name."])
+def _fix_host(answer):
+    if not callable(answer):
+        return Feedback(False, "Give your function itself, `is_allowed` (no parentheses): "
+                        "the check runs a live server that calls it for each request.")
+    from ..rebinding import check_host_validation
+
+    result = check_host_validation(answer)
+    if result.passed:
+        return Feedback(True, f"Right: a live server with your check served the "
+                              f"{len(result.served)} loopback requests and refused the "
+                              f"{len(result.refused)} others, rebound names included.")
+    return Feedback(False, result.message)

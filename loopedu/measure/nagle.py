@@ -1,0 +1,286 @@
+"""The Nagle stall: a request written in two small pieces waits for a delayed ACK.
+
+Write-write-read: a client sends a request as two small writes, a header and then a
+body, and waits for the reply. Nagle's algorithm (RFC 896; RFC 1122 section 4.2.3.4)
+holds the second small segment back until the first is acknowledged. The server cannot
+answer before the body arrives, and it delays its ACK (RFC 1122 section 4.2.3.2: at most
+0.5 s) hoping to send it with a reply. Each waits for the other until the server's
+delayed-ACK timer fires: on Linux at least ``TCP_DELACK_MIN``, ``HZ/25`` jiffies = 40 ms
+(include/net/tcp.h), a little more with the timer's tick. A round trip that takes tens of
+microseconds over loopback takes about 40 ms.
+
+Two fixes: ``TCP_NODELAY`` on the client (tcp(7)) turns Nagle off; or ONE write of both
+parts (``sendmsg``, i.e. writev, or one joined buffer) leaves nothing to hold back.
+:func:`compare_nagle` measures all three cases.
+
+Linux starts each connection in "quickack" mode, acknowledging at once, and leaves it
+when the server starts answering (interactive "pingpong" mode), so a few untimed warm-up
+rounds on the same connection come first. Other systems: the delayed-ACK timer differs
+by OS. Windows documents 200 ms (the TcpDelAckTicks registry value, default 2 x 100 ms;
+Microsoft KB 328890 on TcpAckFrequency); macOS's was not measured for this course.
+
+Introduced in notebooks/07-measuring-loopback.ipynb.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import struct
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..addresses import is_loopback
+from ..connections import family_of
+from ..stats import Summary
+
+__all__ = ["NAGLE_CASES", "NagleRun", "NagleComparison", "nagle_stall", "compare_nagle",
+           "format_nagle"]
+
+#: The three cases :func:`compare_nagle` measures: label -> (writes, TCP_NODELAY).
+NAGLE_CASES = {
+    "two writes, Nagle on": (2, False),
+    "two writes, TCP_NODELAY": (2, True),
+    "one write, Nagle on": (1, False),
+}
+
+_HEADER = struct.Struct("!4sI")  # a magic word and the body's length
+_MAGIC = b"NGL1"
+_REPLY = b"done\r\n"
+
+
+def _label(writes: int, nodelay: bool) -> str:
+    return f"{'one write' if writes == 1 else 'two writes'}, " \
+           f"{'TCP_NODELAY' if nodelay else 'Nagle on'}"
+
+
+@dataclass(frozen=True)
+class NagleRun:
+    """One case of the write-write-read experiment: every timed round in milliseconds
+    (after ``warmup`` untimed rounds on the same connection), and the settings: how
+    many writes a request took, whether the client set TCP_NODELAY, request bytes.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    label: str
+    writes: int
+    nodelay: bool
+    rounds_ms: tuple
+    warmup: int
+    header_bytes: int
+    body_bytes: int
+
+    @property
+    def summary(self) -> Summary:
+        """Median, p90, p99, minimum and maximum of the rounds."""
+        return Summary.of(self.rounds_ms)
+
+    @property
+    def median_ms(self) -> float:
+        """The median round, in milliseconds."""
+        return self.summary.median
+
+
+@dataclass(frozen=True)
+class NagleComparison:
+    """The cases of :data:`NAGLE_CASES` measured side by side (label -> :class:`NagleRun`).
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    runs: dict
+    rounds: int
+    warmup: int
+
+    def median_ms(self, label: str) -> float:
+        """The median round of one case, in milliseconds."""
+        return self.runs[label].median_ms
+
+    @property
+    def stall_ms(self) -> float:
+        """How much longer the Nagle case's median round took than the fastest case's."""
+        medians = [run.median_ms for run in self.runs.values()]
+        return self.median_ms("two writes, Nagle on") - min(medians)
+
+
+def _serve(sel: selectors.BaseSelector, stop: threading.Event) -> None:
+    """Answer each complete request (header, then its body) with one short reply."""
+    pending: dict = {}
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.05):
+            sock = key.fileobj
+            try:
+                if key.data == "listen":
+                    conn, _ = sock.accept()
+                    conn.settimeout(5)
+                    sel.register(conn, selectors.EVENT_READ, "conn")
+                    pending[conn] = b""
+                    continue
+                data = sock.recv(65536)
+                if not data:
+                    raise ConnectionError("the client closed the connection")
+                buffer = pending[sock] + data
+                while len(buffer) >= _HEADER.size:
+                    magic, length = _HEADER.unpack_from(buffer)
+                    if magic != _MAGIC:
+                        raise ConnectionError("not a request of this experiment")
+                    if len(buffer) < _HEADER.size + length:
+                        break  # wait for the rest of the body
+                    buffer = buffer[_HEADER.size + length:]
+                    sock.sendall(_REPLY)
+                pending[sock] = buffer
+            except OSError:
+                if key.data == "conn":
+                    sel.unregister(sock)
+                    pending.pop(sock, None)
+                    sock.close()
+                else:  # accept failed (out of descriptors?): do not spin
+                    stop.wait(0.05)
+
+
+@contextmanager
+def _request_server(host: str) -> Iterator[tuple]:
+    """A server on (host, ephemeral port) that reads whole requests; everything is
+    closed and its thread joined on exit, whatever ends the block."""
+    stop = threading.Event()
+    with ExitStack() as stack:
+        sel = stack.enter_context(selectors.DefaultSelector())
+        sock = stack.enter_context(socket.socket(family_of(host), socket.SOCK_STREAM))
+        sock.bind((host, 0))
+        sock.listen(8)
+        sock.setblocking(False)
+        sel.register(sock, selectors.EVENT_READ, "listen")
+
+        def close_connections() -> None:
+            for key in list(sel.get_map().values()):
+                if key.data == "conn":
+                    key.fileobj.close()
+
+        stack.callback(close_connections)
+        thread = threading.Thread(target=_serve, args=(sel, stop), daemon=True,
+                                  name="loopedu-nagle-server")
+        thread.start()
+        stack.callback(thread.join, 5)
+        stack.callback(stop.set)
+        yield tuple(sock.getsockname()[:2])
+
+
+def _client(address: tuple, nodelay: bool, stack: ExitStack) -> socket.socket:
+    sock = stack.enter_context(socket.socket(family_of(address[0]), socket.SOCK_STREAM))
+    sock.settimeout(5)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(nodelay))
+    sock.connect(address)
+    return sock
+
+
+def _round(sock: socket.socket, header: bytes, body: bytes, writes: int) -> float:
+    """Send one request (in ``writes`` writes), read the reply; milliseconds."""
+    start = time.perf_counter()
+    if writes == 2:
+        sock.sendall(header)
+        sock.sendall(body)
+    elif hasattr(sock, "sendmsg"):  # one system call for both parts: writev
+        sent = sock.sendmsg([header, body])
+        if sent < len(header) + len(body):
+            sock.sendall((header + body)[sent:])
+    else:
+        sock.sendall(header + body)
+    reply = b""
+    while len(reply) < len(_REPLY):
+        chunk = sock.recv(len(_REPLY) - len(reply))
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        reply += chunk
+    return (time.perf_counter() - start) * 1000
+
+
+def _check(rounds: int, warmup: int, body_bytes: int, host: str) -> None:
+    if rounds < 1 or warmup < 0 or body_bytes < 1:
+        raise ValueError("need rounds >= 1, warmup >= 0 and body_bytes >= 1")
+    if not is_loopback(host):
+        raise ValueError(f"{host} is not a loopback address: the Nagle stall is measured "
+                         "over loopback only")
+
+
+def _measure(cases: dict, rounds: int, warmup: int, body_bytes: int, host: str) -> dict:
+    """Each case (label -> (writes, nodelay)) on its own connection to one server,
+    warmed up, then timed round by round, interleaved; label -> NagleRun."""
+    _check(rounds, warmup, body_bytes, host)
+    for writes, _ in cases.values():
+        if writes not in (1, 2):
+            raise ValueError(f"a request takes 1 or 2 writes, not {writes!r}")
+    header, body = _HEADER.pack(_MAGIC, body_bytes), b"x" * body_bytes
+    with _request_server(host) as address, ExitStack() as stack:
+        clients = {label: _client(address, nodelay, stack)
+                   for label, (_, nodelay) in cases.items()}
+        for label, (writes, _) in cases.items():
+            for _ in range(warmup):
+                _round(clients[label], header, body, writes)
+        samples: dict = {label: [] for label in cases}
+        order = list(cases)
+        for i in range(rounds):
+            for label in (order if i % 2 == 0 else order[::-1]):
+                samples[label].append(_round(clients[label], header, body, cases[label][0]))
+    return {label: NagleRun(label, writes, nodelay, tuple(samples[label]), warmup,
+                            len(header), body_bytes)
+            for label, (writes, nodelay) in cases.items()}
+
+
+def nagle_stall(rounds: int = 5, nodelay: bool = False, *, writes: int = 2, warmup: int = 3,
+                body_bytes: int = 32, host: str = "127.0.0.1") -> NagleRun:
+    """Time ``rounds`` write-write-read requests over one loopback connection (after
+    ``warmup`` untimed ones): header and body in two writes (``writes=1``: one), with
+    Nagle on (``nodelay=True``: TCP_NODELAY). On Linux, with Nagle on and two writes,
+    each round takes about 40 ms (the server's delayed ACK); otherwise microseconds.
+
+    >>> r = nagle_stall(rounds=3, nodelay=True)
+    >>> len(r.rounds_ms), r.label
+    (3, 'two writes, TCP_NODELAY')
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    label = _label(writes, nodelay)
+    return _measure({label: (writes, nodelay)}, rounds, warmup, body_bytes, host)[label]
+
+
+def compare_nagle(rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
+                  host: str = "127.0.0.1") -> NagleComparison:
+    """The three cases of :data:`NAGLE_CASES` (two writes with Nagle on, two writes with
+    TCP_NODELAY, one write with Nagle on), each on its own connection to one server,
+    rounds interleaved. About ``(warmup + rounds) * 40`` ms on Linux.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    runs = _measure(NAGLE_CASES, rounds, warmup, body_bytes, host)
+    return NagleComparison(runs, rounds, warmup)
+
+
+def format_nagle(result: NagleComparison | NagleRun) -> str:
+    """One line per case: the median round and the range of the rounds.
+
+    >>> run = NagleRun("two writes, Nagle on", 2, False, (44.0, 43.9, 44.1), 3, 8, 32)
+    >>> print(format_nagle(run))
+    write-write-read over loopback, 3 timed rounds after 3 warm-up rounds (8 + 32 bytes):
+      two writes, Nagle on      median  44.000 ms  (43.900 to 44.100)
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    runs = list(result.runs.values()) if isinstance(result, NagleComparison) else [result]
+    first = runs[0]
+    lines = [f"write-write-read over loopback, {len(first.rounds_ms)} timed rounds after "
+             f"{first.warmup} warm-up rounds ({first.header_bytes} + {first.body_bytes} "
+             "bytes):"]
+    for run in runs:
+        s = run.summary
+        lines.append(f"  {run.label:<25} median {s.median:>7.3f} ms  "
+                     f"({s.minimum:.3f} to {s.maximum:.3f})")
+    if isinstance(result, NagleComparison) and result.stall_ms >= 10:
+        lines.append(f"the two small writes waited about {result.stall_ms:.0f} ms per round "
+                     "for the server's delayed ACK (Linux: at least 40 ms)")
+    elif isinstance(result, NagleComparison):
+        lines.append("no stall here: this system acknowledged the first write at once")
+    return "\n".join(lines)

@@ -1,0 +1,479 @@
+"""Where a measurement runs: the far end in a child process of its own, and both ends
+on chosen CPUs.
+
+- :func:`echo_processes` the echo side of a round trip as a child process running
+  :func:`loopedu.servers.echo_loop` (the course's one echo), so that the client's Python
+  and the server's never take turns on one GIL: forked on Linux (see :data:`FORK`),
+  a :mod:`loopedu.sandbox.children` child elsewhere;
+- :func:`sink_process` the receiving side of a throughput run, also a child;
+- :class:`Placement`, :func:`plan_placement`, :func:`pinned` CPU placement with
+  ``os.sched_setaffinity`` where the system has it (Linux): both ends on one CPU, or on
+  two. Where it cannot be done, the Placement says why instead of raising.
+
+Introduced in notebooks/07-measuring-loopback.ipynb.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import mmap
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import sys
+import time
+import warnings
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..sandbox import children
+from ..servers import EchoServer, bound_socket, echo_loop, errno_name
+
+__all__ = ["Placement", "plan_placement", "pinned", "echo_process", "echo_processes",
+           "echo_child", "Sink", "sink_process", "sink_child", "page_buffer", "COUNT",
+           "FORK"]
+
+#: How the receiving child reports the bytes it read: one unsigned 64-bit integer.
+COUNT = struct.Struct("!Q")
+_PLACEMENTS = ("same", "different")
+
+
+# ---- CPU placement ----
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the two ends of a measurement ran: the CPUs the measuring process
+    (``client``) and the child (``server``) were pinned to, empty when the scheduler
+    chose; ``requested`` is what was asked (None, ``"same"``, ``"different"`` or a pair
+    of CPU numbers) and ``note`` says why a request could not be met.
+
+    >>> print(Placement("different", (1,), (0,)))
+    client on CPU 1, server on CPU 0 (two CPUs)
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    requested: object = None
+    client: tuple = ()
+    server: tuple = ()
+    note: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """True when both ends were pinned to CPUs."""
+        return bool(self.client and self.server)
+
+    @property
+    def same_cpu(self) -> bool:
+        """True when both ends were pinned to the same single CPU."""
+        return self.pinned and self.client == self.server and len(self.client) == 1
+
+    def __str__(self) -> str:
+        if not self.pinned:
+            return f"not pinned: {self.note}" if self.note else \
+                "not pinned: the scheduler placed both ends"
+        client, server = (",".join(map(str, c)) for c in (self.client, self.server))
+        text = (f"client on CPU {client}, server on CPU {server} "
+                f"({'one CPU' if self.same_cpu else 'two CPUs'})")
+        return f"{text}; {self.note}" if self.note else text
+
+
+def plan_placement(cpus=None) -> Placement:
+    """The :class:`Placement` for ``cpus``: None (no pinning), ``"same"`` (both ends on
+    one CPU), ``"different"`` (client and server on two CPUs) or a pair
+    ``(client_cpu, server_cpu)``. Asking for what this machine cannot do (no
+    ``os.sched_setaffinity``, a single CPU) gives a Placement whose ``note`` says so.
+
+    >>> plan_placement(None).pinned
+    False
+    >>> p = plan_placement("same")
+    >>> p.same_cpu or not p.pinned
+    True
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    if cpus is None:
+        return Placement()
+    explicit = not isinstance(cpus, str)
+    if explicit:
+        pair = tuple(cpus)
+        if len(pair) != 2 or not all(isinstance(c, int) for c in pair):
+            raise ValueError(f"cpus must be None, 'same', 'different' or a pair of CPU "
+                             f"numbers (client, server), not {cpus!r}")
+        requested = pair
+    elif cpus not in _PLACEMENTS:
+        raise ValueError(f"cpus must be None, 'same', 'different' or a pair of CPU "
+                         f"numbers (client, server), not {cpus!r}")
+    else:
+        requested = cpus
+    if not hasattr(os, "sched_setaffinity"):
+        return Placement(requested, note=f"{sys.platform} has no os.sched_setaffinity "
+                         "(Linux has), so the scheduler placed both ends")
+    allowed = sorted(os.sched_getaffinity(0))
+    if explicit:
+        missing = [c for c in pair if c not in allowed]
+        if missing:
+            raise ValueError(f"CPU {missing[0]} is not available to this process "
+                             f"(available: {', '.join(map(str, allowed))})")
+        return Placement(requested, (pair[0],), (pair[1],))
+    last = allowed[-1]   # away from CPU 0, which often takes more interrupts
+    if cpus == "same":
+        return Placement(requested, (last,), (last,))
+    if len(allowed) < 2:
+        return Placement(requested, (last,), (last,),
+                         note=f"only CPU {last} is available to this process: "
+                              "both ends share it")
+    return Placement(requested, (last,), (allowed[-2],))
+
+
+@contextmanager
+def pinned(cpus: tuple) -> Iterator[bool]:
+    """Run the calling thread on ``cpus`` inside the block, then restore its CPUs; an
+    empty ``cpus`` changes nothing. Yields whether the pinning took effect.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        yield False
+        return
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def _pin_self(cpus: tuple) -> None:
+    if cpus and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, cpus)
+        except OSError:
+            pass
+
+
+# ---- the far end's work, the same in a forked child and in a sandbox child ----
+
+def _accept(sock: socket.socket, parent_gone, also: tuple = ()) -> socket.socket | None:
+    """The first connection, or None once the parent is gone or shut ``sock`` down
+    (``also``: more files whose readiness means the parent is done)."""
+    sock.setblocking(False)   # a connection gone before accept() must not block it
+    while True:
+        try:
+            ready = select.select([sock, *also], [], [], 0.5)[0]
+        except (OSError, ValueError):   # no select() on pipes (Windows): just wait
+            ready, also = [sock], ()
+            sock.setblocking(True)
+        if sock in ready:
+            try:
+                conn = sock.accept()[0]
+            except BlockingIOError:
+                continue
+            except OSError:   # the parent shut the listening socket down
+                return None
+            conn.setblocking(True)
+            return conn
+        if ready or parent_gone():
+            return None
+
+
+def _echo_work(sock: socket.socket, transport: str, size: int, parent_gone,
+               also: tuple = ()) -> int:
+    """Echo one connection (or UDP datagrams until an empty one) with the course's one
+    echo, :func:`loopedu.servers.echo_loop`."""
+    if transport == "udp":   # no end of stream: wake every 0.5 s to see the parent
+        return echo_loop(sock, transport, (0.5, parent_gone), size)
+    conn = _accept(sock, parent_gone, also)
+    if conn is None:
+        return 0
+    with conn:
+        if transport == "tcp":
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return echo_loop(conn, transport, None, size)
+
+
+@contextmanager
+def page_buffer(size: int, fill: bool = False) -> Iterator[memoryview]:
+    """``size`` bytes of page-aligned memory of their own (an anonymous mmap, as iperf3
+    uses) for a hot loop to send from or receive into; ``fill`` writes a byte pattern
+    first, so that every page is real memory (an untouched page reads as the kernel's
+    one shared zero page, which would flatter a sender).
+
+    >>> with page_buffer(5, fill=True) as view:
+    ...     bytes(view)
+    b'\\x00\\x01\\x02\\x03\\x04'
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    region = mmap.mmap(-1, size)
+    view = memoryview(region)
+    try:
+        if fill:
+            view[:] = (bytes(range(256)) * -(-size // 256))[:size]
+        yield view
+    finally:
+        view.release()
+        region.close()
+
+
+def _sink_work(sock: socket.socket, size: int, parent_gone, also: tuple = ()) -> int:
+    """Read one connection to its end with ``recv_into`` of ``size`` bytes into one
+    preallocated buffer, answer with the count (:data:`COUNT`), return it."""
+    conn = _accept(sock, parent_gone, also)
+    if conn is None:
+        return 0
+    with conn, page_buffer(size) as view:
+        receive, got = conn.recv_into, 0
+        while n := receive(view):
+            got += n
+        conn.sendall(COUNT.pack(got))
+    return got
+
+
+# ---- a forked child (Linux) ----
+
+#: Linux starts the far end with fork(): a child in a millisecond instead of a fresh
+#: interpreter's 0.3 s, and a faster echo: on one CPU a forked echo answered about
+#: 0.4 us sooner (of 7 us) than the same loop in a separately started interpreter,
+#: likely because both ends then run the interpreter's code at the same addresses and
+#: share the CPU's branch predictions. Elsewhere (no fork; macOS, where forking a
+#: process with threads is unsafe) a fresh interpreter via :mod:`loopedu.sandbox.children`.
+FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _child_main(keep: socket.socket, cpus: tuple, work, args: tuple) -> None:
+    """In the forked child: keep only ``keep`` (and stdio), run ``work``, exit. No
+    garbage collection and no lock is taken, so the threads this process had cannot
+    leave the child stuck."""
+    status = 1
+    try:
+        gc.disable()
+        fd = keep.fileno()
+        try:   # the highest descriptor open: SC_OPEN_MAX may be a billion
+            highest = max(map(int, os.listdir("/proc/self/fd")))
+        except (OSError, ValueError):
+            highest = 65535
+        os.closerange(3, fd)
+        os.closerange(fd + 1, highest + 1)
+        _pin_self(cpus)
+        work(*args)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _reap(pid: int, grace: float) -> None:
+    """Wait up to ``grace`` seconds for the child to exit by itself, then kill it."""
+    deadline = time.monotonic() + grace
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.001)
+
+
+@contextmanager
+def _forked(sock: socket.socket, cpus: tuple, work, *args, reuse: bool = False
+            ) -> Iterator[int]:
+    """Run ``work(*args)`` in a forked child that keeps only ``sock``; on leaving, shut
+    ``sock`` down (which ends the child's wait for a connection or a datagram) unless
+    it is to be ``reuse``d and no error is on its way, then reap the child."""
+    parent = os.getpid()
+    with warnings.catch_warnings():   # "multi-threaded process": see _child_main
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        _child_main(sock, cpus, work, args + (lambda: os.getppid() != parent,))
+    ok = False
+    try:
+        yield pid
+        ok = True
+    finally:
+        if not (ok and reuse):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        _reap(pid, 1.0)
+
+
+# ---- a sandbox child (elsewhere) ----
+
+def _parent_done() -> bool:
+    """True once the parent closed our stdin or wrote to it: time to stop."""
+    try:
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
+def _bound_here(channel, transport: str, host: str, cpus: tuple, folder, stack):
+    _pin_self(tuple(cpus))
+    try:
+        sock, address = stack.enter_context(bound_socket(transport, host, folder))
+    except OSError as exc:
+        channel.send(errno_name(exc))
+        return None
+    channel.send(EchoServer(transport, address))
+    return sock
+
+
+def echo_child(channel, transport: str = "tcp", host: str = "127.0.0.1",
+               cpus: tuple = (), folder: str | None = None, size: int = 65536) -> int:
+    """The sandbox child of :func:`echo_processes` where fork is not used: bind, send
+    the :class:`EchoServer` (or the errno name of a failed bind), echo one connection
+    (or UDP until an empty datagram), return how many messages it echoed.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    with ExitStack() as stack:
+        sock = _bound_here(channel, transport, host, cpus, folder, stack)
+        return 0 if sock is None else _echo_work(sock, transport, size, _parent_done,
+                                                 (sys.stdin,))
+
+
+def sink_child(channel, transport: str = "tcp", host: str = "127.0.0.1",
+               cpus: tuple = (), folder: str | None = None) -> int:
+    """The sandbox child of :func:`sink_process` where fork is not used: bind, send the
+    address (or the errno name of a failed bind); then for each buffer size the parent
+    sends, read one connection (see ``_sink_work``). Returns the bytes read in all.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    total = 0
+    with ExitStack() as stack:
+        sock = _bound_here(channel, transport, host, cpus, folder, stack)
+        while sock is not None and (size := channel.receive()) is not None:
+            total += _sink_work(sock, size, _parent_done, (sys.stdin,))
+    return total
+
+
+def _started(child: children.Child) -> EchoServer:
+    """The child's address, or the OSError its bind met."""
+    reply = child.receive(timeout=30)
+    if isinstance(reply, str):
+        raise OSError(getattr(errno, reply, None), f"the child could not bind: {reply}")
+    return reply
+
+
+@contextmanager
+def _sandboxed(func: str, specs: dict, cpus: tuple, folder: str | None,
+               *more) -> Iterator[dict]:
+    """One sandbox child per spec (label -> (transport, host)), started all at once;
+    yields label -> (child, EchoServer or the OSError its bind met)."""
+    with ExitStack() as folders, ExitStack() as stack:   # folders go after the children
+        started = {label: stack.enter_context(children.start(
+            [], f"loopedu.measure.placement:{func}", transport, host, tuple(cpus), folder,
+            *more)) for label, (transport, host) in specs.items()}
+        where = {}
+        for label, child in started.items():
+            try:
+                where[label] = (child, _started(child))
+            except OSError as exc:
+                where[label] = (child, exc)
+                continue
+            if specs[label][0] == "unix":   # a killed child leaves its socket folder
+                folders.callback(shutil.rmtree, os.path.dirname(where[label][1].address),
+                                 ignore_errors=True)
+        yield where
+
+
+# ---- the parent's side ----
+
+@contextmanager
+def echo_processes(specs: dict, cpus: tuple = (), folder: str | None = None,
+                   size: int = 65536) -> Iterator[dict]:
+    """One echo server in a child process per spec (label -> ``(transport, host)``),
+    pinned to ``cpus`` (if any), reading ``size`` bytes at most at a time (best: the
+    message size of the round trips): yields label -> its
+    :class:`~loopedu.servers.EchoServer`, or the OSError its bind met. One client may
+    connect to each. Close the clients before the block ends (for UDP, send an empty
+    datagram first); the children are stopped and reaped whatever ends the block.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    if not FORK:
+        with _sandboxed("echo_child", specs, cpus, folder, size) as where:
+            yield {label: server for label, (_, server) in where.items()}
+        return
+    with ExitStack() as stack:
+        servers = {}
+        for label, (transport, host) in specs.items():
+            try:
+                sock, address = stack.enter_context(bound_socket(transport, host, folder))
+            except OSError as exc:
+                servers[label] = exc
+                continue
+            stack.enter_context(_forked(sock, cpus, _echo_work, sock, transport, size))
+            servers[label] = EchoServer(transport, address)
+        yield servers
+
+
+@contextmanager
+def echo_process(transport: str = "tcp", host: str = "127.0.0.1", cpus: tuple = (),
+                 folder: str | None = None, size: int = 65536) -> Iterator[EchoServer]:
+    """One echo server in a child process (see :func:`echo_processes`); raises the
+    OSError its bind met.
+
+    >>> with echo_process("tcp") as srv:
+    ...     with srv.client() as c:
+    ...         c.sendall(b"ping")
+    ...         c.recv(16)
+    b'ping'
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    with echo_processes({0: (transport, host)}, cpus, folder, size) as servers:
+        if isinstance(servers[0], OSError):
+            raise servers[0]
+        yield servers[0]
+
+
+class Sink:
+    """Where a receiving child listens (``server``); :meth:`receiver` readies a child
+    for one connection read ``size`` bytes at a time. Made by :func:`sink_process`.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    def __init__(self, server: EchoServer, sock=None, child=None, cpus: tuple = ()):
+        self.server, self._sock, self._child, self._cpus = server, sock, child, cpus
+
+    @contextmanager
+    def receiver(self, size: int) -> Iterator[None]:
+        """A child reading the next connection with ``recv_into`` of ``size`` bytes."""
+        if self._child is not None:
+            self._child.send(size)
+            yield
+            return
+        with _forked(self._sock, self._cpus, _sink_work, self._sock, size, reuse=True):
+            yield
+
+
+@contextmanager
+def sink_process(transport: str = "tcp", host: str = "127.0.0.1", cpus: tuple = (),
+                 folder: str | None = None) -> Iterator[Sink]:
+    """A receiving side in a child process pinned to ``cpus`` (if any): yields a
+    :class:`Sink`; raises the OSError its bind met.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    if not FORK:
+        with _sandboxed("sink_child", {0: (transport, host)}, cpus, folder) as where:
+            child, server = where[0]
+            if isinstance(server, OSError):
+                raise server
+            yield Sink(server, child=child)
+        return
+    with bound_socket(transport, host, folder) as (sock, address):
+        yield Sink(EchoServer(transport, address), sock, cpus=cpus)
