@@ -5,9 +5,12 @@
     loopedu workspace [DIR] [--json]   write or update your workspace (--from COURSE)
     loopedu doctor [--json]            what this machine allows, lesson by lesson
     loopedu progress [--json]          the exercises you have passed
+    loopedu progress --export FILE     them as a file for your instructor (--learner NAME)
+    loopedu class-report FILES_OR_DIR  instructors: who passed what (--chart, --csv, --json)
     loopedu student SRC... -o DIR      student versions of exercise notebooks
     loopedu audit [--json]             listening sockets, and which the network can reach
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
+    loopedu handout NB... -o DIR       instructors: offline HTML handouts (--pdf, --solutions)
 
 A known user error (a missing source, an output folder that cannot be written, ...) is
 one line on stderr and exit status 2. Anything else is a bug in loopedu: it says so in
@@ -168,11 +171,69 @@ def _doctor(args) -> int:
 def _progress(args) -> int:
     from .exercises import progress, progress_report
 
+    if args.export is not None:
+        return _export_progress(args)
+    if args.learner is not None or args.force:
+        raise CliError("--learner and --force belong to `loopedu progress --export FILE`")
     if args.json:
         print(json.dumps(progress().to_dict(), indent=2))
     else:
         print(progress_report())
     return 0
+
+
+def _export_progress(args) -> int:
+    from .class_progress import ExportError, export_progress, read_export
+
+    try:
+        path = export_progress(args.export, args.learner, args.force)
+        export = read_export(path)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    n = len(export.passed)
+    print(f"Wrote {n} passed exercise{'' if n == 1 else 's'} of {export.learner} to {path}; "
+          "hand this file to your instructor.")
+    return 0
+
+
+def _class_report(args) -> int:
+    from . import class_progress as cp
+    from .release import atomic_write_text
+
+    try:
+        loaded = cp.load_exports(args.paths)
+    except cp.ExportError as exc:
+        raise CliError(str(exc)) from None
+    for note in loaded.skipped:
+        print(f"loopedu class-report: skipped {note}", file=sys.stderr)
+    if not loaded.exports:
+        raise CliError(f"no progress exports found in {' '.join(args.paths)}; learners "
+                       "write them with `loopedu progress --export FILE`")
+    report = cp.class_report(loaded)
+    try:
+        if args.csv:
+            atomic_write_text(args.csv, cp.report_csv(report))
+        if args.chart:
+            fig = cp.class_chart(report)
+            kind = Path(args.chart).suffix.lstrip(".").lower() or "png"
+            fig.savefig(args.chart, dpi=100, metadata=fig.savefig_metadata.get(kind))
+    except OSError as exc:
+        raise CliError(f"cannot write {exc.filename or args.csv or args.chart} "
+                       f"({exc.strerror or exc})") from None
+    print(json.dumps(report.to_dict(), indent=2) if args.json
+          else cp.format_class_report(report))
+    return 0
+
+
+def _add_class_report(sub) -> None:
+    rep = sub.add_parser("class-report", help="instructors: who passed what, from the "
+                         "files of `loopedu progress --export`")
+    rep.add_argument("paths", nargs="+", metavar="FILES_OR_DIR",
+                     help="export files, or folders searched for *.json")
+    rep.add_argument("--chart", metavar="OUT.png", help="also draw the pass rates")
+    rep.add_argument("--csv", metavar="OUT.csv", help="also write the matrix as CSV")
+    rep.add_argument("--json", action="store_true", help="print JSON")
+    rep.set_defaults(func=_class_report)
 
 
 def _student(args) -> int:
@@ -223,6 +284,32 @@ def _experiment(args) -> int:
     return 0
 
 
+def _handout(args) -> int:
+    from .handout import HandoutError, build_handouts
+
+    try:
+        written = build_handouts(args.notebooks, args.output, pdf=args.pdf,
+                                 solutions=args.solutions)
+    except HandoutError as exc:
+        raise CliError(str(exc)) from None
+    for path in written:
+        print(path)
+    return 0
+
+
+def _add_handout(sub) -> None:
+    han = sub.add_parser("handout", help="instructors: lessons as HTML (and PDF) handouts "
+                         "that read offline, figures and outputs included")
+    han.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb")
+    han.add_argument("-o", "--output", required=True, metavar="DIR",
+                     help="folder for the handouts (made if needed)")
+    han.add_argument("--pdf", action="store_true",
+                     help="also print each to PDF with headless Chromium")
+    han.add_argument("--solutions", action="store_true",
+                     help="include the solution blocks (default: left out)")
+    han.set_defaults(func=_handout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="loopedu", description="A hands-on course on the loopback interface.")
@@ -252,7 +339,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     prog = sub.add_parser("progress", help="the exercises you have passed")
     prog.add_argument("--json", action="store_true", help="print JSON")
+    prog.add_argument("--export", metavar="FILE",
+                      help="write your passed exercises to FILE (JSON) for your instructor")
+    prog.add_argument("--learner", metavar="NAME",
+                      help="with --export: your name (default: your user name)")
+    prog.add_argument("--force", action="store_true",
+                      help="with --export: replace FILE if it exists")
     prog.set_defaults(func=_progress)
+
+    _add_class_report(sub)
 
     stu = sub.add_parser("student", help="write student versions of exercise notebooks")
     stu.add_argument("sources", nargs="+", metavar="SRC.ipynb")
@@ -274,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--fallback", action="store_true",
                      help="lan only: the loopback stand-in, for machines without namespaces")
     exp.set_defaults(func=_experiment)
+    _add_handout(sub)
     return parser
 
 

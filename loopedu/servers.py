@@ -5,9 +5,9 @@ Every listener the course opens goes through :func:`listener`, :func:`echo_serve
 students on one JupyterHub never collide), read the port back, serve from a daemon
 thread (or, for :mod:`loopedu.measure`, a child process), and on leaving the ``with``
 block close every socket and join the thread, even after an exception or a
-KeyboardInterrupt. Every echo, in a thread or a process, is :func:`echo_loop`. A listener remembers which clients it accepted, as
-the server saw them, and for how long it was open: a listener beyond loopback is an
-:class:`Exposure` the lessons report.
+KeyboardInterrupt. Every echo, in a thread or a process, is :func:`echo_loop`. A
+listener remembers which clients it accepted, as the server saw them, and for how long
+it was open: a listener beyond loopback is an :class:`Exposure` the lessons report.
 
 Introduced in notebooks/01-loopback-range.ipynb.
 """
@@ -316,10 +316,8 @@ def set_receive_timeout(sock: socket.socket, seconds: float) -> bool:
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     sock.settimeout(None)
-    if sys.platform == "win32":
-        value = struct.pack("I", int(seconds * 1000))
-    else:
-        value = struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000))
+    value = (struct.pack("I", int(seconds * 1000)) if sys.platform == "win32" else
+             struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)))
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
     except OSError:
@@ -333,12 +331,6 @@ def fd_io(sock: socket.socket) -> tuple:
     the number of bytes written. Where a socket is a file descriptor (POSIX) they are
     ``os.read`` and ``os.write`` on it, the two leanest calls Python has (no keyword
     parsing, no timeout logic); elsewhere the socket's own ``recv`` and ``send``.
-
-    >>> a, b = socket.socketpair()
-    >>> read, write, handle = fd_io(b)
-    >>> a.sendall(b"ping"); read(handle, 16)
-    b'ping'
-    >>> a.close(); b.close()
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -464,7 +456,7 @@ def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
             with lock:
                 stop.set()
             if transport == "udp":
-                _wake_udp(server)
+                _wake_udp(server, sock)
             elif threads:
                 threads[0].join(5)  # the accept loop: no connection comes after this
             for conn in connections:
@@ -486,10 +478,14 @@ def _echo_then_end(conn: socket.socket, transport: str) -> None:
         pass
 
 
-def _wake_udp(server: EchoServer) -> None:
-    """An empty datagram: how a UDP :func:`echo_loop` is told to end."""
+def _wake_udp(server: EchoServer, sock: socket.socket) -> None:
+    """An empty datagram ends a UDP :func:`echo_loop`; a shutdown also wakes it (Linux)."""
     try:
         with socket.socket(server.family, socket.SOCK_DGRAM) as waker:
             waker.sendto(b"", server.address)
     except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:   # ENOTCONN for an unconnected socket, after waking it
         pass

@@ -30,7 +30,8 @@ LAYERS = [
     {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets",
      "loopedu.claims"},
     # the front ends
-    {"loopedu.exercises", "loopedu.workspace", "loopedu.cli"},
+    {"loopedu.exercises", "loopedu.workspace", "loopedu.cli", "loopedu.class_progress",
+     "loopedu.handout"},
 ]
 STANDALONE = {"loopedu.bootstrap"}  # runs before anything is installed: stdlib only
 

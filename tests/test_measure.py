@@ -167,35 +167,6 @@ def test_unix_vs_tcp_compares_both_interleaved():
 
 # ---- round trips, lesson 07: the echo in a child process, pinned, nothing left ----
 
-def _listening() -> set:
-    import psutil
-
-    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN}
-
-
-@pytest.fixture
-def nothing_left_behind():
-    """No child process and no listening socket outlive the test's measurement."""
-    import psutil
-
-    me = psutil.Process()
-    children, listening = {p.pid for p in me.children(recursive=True)}, _listening()
-    yield
-    assert {p.pid for p in me.children(recursive=True)} == children
-    assert _listening() == listening
-
-
-@pytest.fixture(params=["forked", "sandbox child"])
-def far_end(request, monkeypatch):
-    """Both ways a child process is started: forked (Linux) and a fresh interpreter
-    through loopedu.sandbox.children (everywhere else)."""
-    from loopedu.measure import placement
-
-    if request.param == "forked" and not placement.FORK:
-        pytest.skip("no fork here")
-    monkeypatch.setattr(placement, "FORK", request.param == "forked")
-    return request.param
 
 
 @pytest.mark.parametrize("echo", ["process", "thread"])

@@ -6,41 +6,14 @@ only inside a kernel. Real but short runs; speed itself is the benchmark's busin
 import importlib
 import os
 
-import psutil
 import pytest
 
 from loopedu import measure
-from loopedu.measure import placement
 from loopedu.measure.placement import plan_placement
 from loopedu.measure.throughput import ProgressBar, in_kernel
 
 # the module, not the function loopedu.measure.throughput of the same name
 throughput_module = importlib.import_module("loopedu.measure.throughput")
-
-
-def _listening() -> set:
-    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN}
-
-
-@pytest.fixture
-def nothing_left_behind():
-    """No child process and no listening socket outlive the test's measurement."""
-    me = psutil.Process()
-    children, listening = {p.pid for p in me.children(recursive=True)}, _listening()
-    yield
-    assert {p.pid for p in me.children(recursive=True)} == children
-    assert _listening() == listening
-
-
-@pytest.fixture(params=["forked", "sandbox child"])
-def far_end(request, monkeypatch):
-    """Both ways the receiving child is started: forked (Linux) and a fresh interpreter
-    through loopedu.sandbox.children (everywhere else)."""
-    if request.param == "forked" and not placement.FORK:
-        pytest.skip("no fork here")
-    monkeypatch.setattr(placement, "FORK", request.param == "forked")
-    return request.param
 
 
 def test_throughput_is_plausible(far_end, nothing_left_behind):
