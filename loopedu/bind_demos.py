@@ -144,7 +144,9 @@ def port_shadowing_demo(timeout: float = 1.0) -> Shadowing:
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
-    run = isolated_call("loopedu.bind_demos:shadowing_here", timeout=timeout)
+    # the connect timeout goes to the experiment; the child's own deadline is longer (a
+    # child in a namespace starts Python first, slow on a busy classroom server)
+    run = isolated_call("loopedu.bind_demos:shadowing_here", timeout, timeout=60 + 4 * timeout)
     cases, exposures = run.result
     return Shadowing(cases, run.isolated, run.reason, () if run.isolated else exposures)
 

@@ -176,8 +176,9 @@ def lan_lab(binds=LAN_BINDS, timeout: float = 2.0) -> LanResult:
         attempts = {}
         for who, ns in (("laptop", net.laptop), ("phone", net.phone)):
             mine = [p for p in plans if p[0] == who]
-            got = ns.call("loopedu.lan:connect_all",
-                          [(target, ports[bind]) for _, bind, target in mine], timeout=timeout)
+            got = ns.call("loopedu.lan:connect_all",  # connect timeout, then the child's
+                          [(target, ports[bind]) for _, bind, target in mine], timeout,
+                          timeout=60 + timeout * len(mine))
             attempts.update(zip(mine, got))
         sent = {}  # bind -> the connected attempts, in the order their clients are sent
         for plan in plans:

@@ -116,8 +116,11 @@ def reachability_matrix(binds=DEFAULT_BINDS, targets=DEFAULT_TARGETS, timeout: f
     Introduced in notebooks/03-bind-address.ipynb.
     """
     _check_targets(targets)
-    run = isolated_call("loopedu.reachability:measure_here", list(binds), list(targets),
-                        timeout=timeout, v6only=v6only)
+    binds, targets = list(binds), list(targets)
+    # the connect timeout goes to the experiment, positionally; the child's own deadline
+    # covers starting Python in a namespace on a busy machine and every connect
+    run = isolated_call("loopedu.reachability:measure_here", binds, targets, timeout,
+                        timeout=60 + timeout * len(binds) * len(targets), v6only=v6only)
     rows, exposures = run.result
     return Matrix(rows, run.isolated, run.reason, () if run.isolated else exposures)
 
