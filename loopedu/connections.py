@@ -19,7 +19,8 @@ from enum import Enum
 from .addresses import is_loopback
 
 __all__ = ["EXPLAIN_ERRNO", "Kind", "Outcome", "Attempt", "connect", "connect_outcome",
-           "family_of", "errno_name", "same_endpoint", "is_lab_safe", "LAB_NETWORKS"]
+           "family_of", "errno_name", "same_endpoint", "is_lab_safe", "lab_socket",
+           "LAB_NETWORKS"]
 
 #: Where experiments may send traffic besides loopback: the benchmarking ranges (RFC 2544
 #: and RFC 5180), used only inside network namespaces the course makes itself.
@@ -146,6 +147,18 @@ class Attempt:
     local: tuple | None = None
 
 
+def lab_socket(host: str) -> socket.socket:
+    """A TCP socket of the right family for connecting to ``host``; ValueError when
+    ``host`` is neither loopback nor a lab address, OSError when the family is missing.
+
+    Introduced in notebooks/01-loopback-range.ipynb (through connect).
+    """
+    if not is_lab_safe(host):
+        raise ValueError(f"{host} is neither loopback nor a lab address: experiments only "
+                         "connect to this machine and to the namespaces the course makes")
+    return socket.socket(family_of(host), socket.SOCK_STREAM)
+
+
 def connect(host: str, port: int, timeout: float = 1.0, source: str | None = None) -> Attempt:
     """Try one TCP connection to (host, port) and close it; never raises for a network
     outcome. With ``source`` the client binds that address first. Only addresses
@@ -160,11 +173,8 @@ def connect(host: str, port: int, timeout: float = 1.0, source: str | None = Non
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
-    if not is_lab_safe(host):
-        raise ValueError(f"{host} is neither loopback nor a lab address: experiments only "
-                         "connect to this machine and to the namespaces the course makes")
     try:
-        sock = socket.socket(family_of(host), socket.SOCK_STREAM)
+        sock = lab_socket(host)
     except OSError as exc:
         return Attempt(Outcome.of_error(exc))
     with sock:
