@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .release import MANIFEST, atomic_write_text
+from .release import atomic_write_text
 
 __all__ = ["ClassReport", "ExerciseStanding", "ExportError", "LearnerExport",
            "LoadedExports", "class_chart", "class_report", "export_data", "export_progress",
@@ -59,16 +59,9 @@ def _learner_name() -> str:
 
 def _workspace_version() -> str | None:
     """The course version the learner's workspace records, if it records one."""
-    try:
-        from .workspace import default_workspace
+    from .workspace import workspace_version
 
-        data = json.loads((default_workspace() / MANIFEST).read_text(encoding="utf-8"))
-    except Exception:  # no workspace, or no readable manifest: nothing recorded
-        return None
-    for key in ("course_version", "workspace_version", "version", "loopedu_version"):
-        if isinstance(data, dict) and isinstance(data.get(key), (str, int)):
-            return str(data[key])
-    return None
+    return workspace_version()
 
 
 def export_data(learner: str | None = None,
@@ -399,11 +392,27 @@ def format_class_report(report: ClassReport, most_missed: int = 5) -> str:
     missed = report.most_missed[:most_missed]
     lines += ["", "Most missed: " + (", ".join(f"{row.id} ({row.rate:.0%})" for row in missed)
                                      if missed else "none: everyone passed everything")]
+    lines += _version_lines(report)
     for note in report.skipped:
         lines.append(f"skipped {note}")
     for note in report.replaced:
         lines.append(f"replaced {note}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _version_lines(report: ClassReport) -> list[str]:
+    """Which course version each learner's workspace was last updated from: one line
+    when all agree, else one per version with its learners (newest export each)."""
+    by_version: dict[str, list[str]] = {}
+    for name in report.learners:
+        version = report.versions.get(name, (None, None))[1]
+        by_version.setdefault(version or "not recorded", []).append(name)
+    if len(by_version) <= 1:
+        return [f"Workspace version: {version} (every learner)" for version in by_version]
+    lines = ["Workspace versions (a learner on an older one has not pulled the course):"]
+    for version, names in sorted(by_version.items(), key=lambda item: -len(item[1])):
+        lines.append(f"  {version}: {len(names)} ({', '.join(names)})")
+    return lines
 
 
 def report_csv(report: ClassReport) -> str:

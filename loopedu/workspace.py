@@ -35,23 +35,35 @@ do, before anything is written):
 
 Anywhere else is fine: a course without ``.git`` (from a zip file, say) accepts a
 workspace in any subfolder but those two.
+
+Every run records which version of the course the workspace was last brought up to date
+from in ``.loopedu-workspace.json`` (:func:`course_version`: the course's loopedu
+version, and its git commit when the course is a git checkout, as on a hub after
+nbgitpuller); :func:`workspace_version` reads it back, and ``loopedu progress
+--export`` puts it in the learner's export so an instructor sees who has not pulled.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from fnmatch import fnmatch
 from pathlib import Path
 
-from .release import MANIFEST, FileResult, Outcome, write_files, written_before
+from .release import (MANIFEST, FileResult, OutputError, Outcome, atomic_write_text,
+                      write_files, written_before)
 
-__all__ = ["WorkspaceError", "WorkspaceUpdate", "check_workspace", "default_workspace",
-           "learner_files", "update_workspace"]
+__all__ = ["WorkspaceError", "WorkspaceUpdate", "check_workspace", "course_version",
+           "default_workspace", "learner_files", "update_workspace", "workspace_version"]
 
 ENV = "LOOPEDU_WORKSPACE"
 DEFAULT_NAME = "loopedu-workspace"
+INFO = ".loopedu-workspace.json"  # which course version the workspace was made from
+_VERSION_LINE = re.compile(r'^__version__\s*=\s*["\']([^"\']+)["\']', re.MULTILINE)
 LESSON_GLOB = "[0-9][0-9]-*.ipynb"
 SOURCE_GLOB = "[0-9][0-9]-*.py"  # a lesson's jupytext source
 _SKIPPED_FOLDERS = {"__pycache__", ".ipynb_checkpoints"}
@@ -204,7 +216,7 @@ def check_workspace(workspace: str | os.PathLike, course: str | os.PathLike,
     if top == ws:
         raise WorkspaceError(f"{ws} is a git checkout: a pull would clash with your edits; "
                              f"{_elsewhere()}")
-    if not _git_ignores(top, [ws / MANIFEST, *(ws / name for name in names)]):
+    if not _git_ignores(top, [ws / MANIFEST, ws / INFO, *(ws / name for name in names)]):
         where = ws.relative_to(top).as_posix()
         raise WorkspaceError(
             f"{ws} is inside the git checkout {top}, which does not ignore it: a pull would "
@@ -225,6 +237,7 @@ class WorkspaceUpdate:
     course: Path
     files: tuple[FileResult, ...]
     retired: tuple[str, ...] = ()
+    version: str | None = None
 
     def name(self, path: Path) -> str:
         """``path`` relative to the workspace, as written in reports."""
@@ -270,7 +283,8 @@ class WorkspaceUpdate:
     def report(self) -> str:
         """The workspace, a line per file this run wrote, the files the course no longer
         has (kept: they are the learner's), and the summary."""
-        lines = [f"workspace {self.path} (from {self.course})"]
+        made = f"{self.course}, version {self.version}" if self.version else self.course
+        lines = [f"workspace {self.path} (from {made})"]
         lines += [self.line(r) for r in self.changed]
         lines += [f"retired   {name}: no longer in the course (a lesson renamed or "
                   "removed); kept for you, delete it when you like" for name in self.retired]
@@ -279,7 +293,7 @@ class WorkspaceUpdate:
     def to_dict(self) -> dict:
         """The update as JSON-ready data."""
         return {"workspace": str(self.path), "course": str(self.course),
-                "summary": self.counts(),
+                "version": self.version, "summary": self.counts(),
                 "files": [{"name": self.name(r.path), "outcome": r.outcome.value,
                            "new_version": self.name(r.new_version) if r.new_version
                            else None, "wrote": r.wrote} for r in self.files],
@@ -319,4 +333,70 @@ def update_workspace(course: str | os.PathLike,
                                               for r in results if r.new_version}
     retired = sorted(name for name in written_before(ws) - current
                      if (ws / name).exists() and ".updated" not in name)
-    return WorkspaceUpdate(ws, course.resolve(), results, tuple(retired))
+    version = course_version(course)
+    info = {"format": 1, "about": "The course version this workspace was last brought up "
+                                  "to date from; loopedu progress --export reports it.",
+            "course_version": version, "course": str(course.resolve()),
+            "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    try:
+        atomic_write_text(ws / INFO, json.dumps(info, indent=1) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write {ws / INFO} ({exc.strerror or exc}); the lessons "
+                          "were written, check the folder's permissions and run again"
+                          ) from None
+    return WorkspaceUpdate(ws, course.resolve(), results, tuple(retired), version)
+
+
+def course_version(course: str | os.PathLike) -> str:
+    """The version of the course checkout ``course``: the ``__version__`` its
+    ``loopedu/__init__.py`` writes (else this loopedu's), with ``+g`` and the commit's
+    first 12 hex digits when ``course`` is a git checkout whose HEAD git can read.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     Path(folder, "loopedu").mkdir()
+        ...     _ = Path(folder, "loopedu", "__init__.py").write_text('__version__ = "9.1"')
+        ...     course_version(folder)
+        '9.1'
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    course = Path(course)
+    try:
+        found = _VERSION_LINE.search((course / "loopedu" / "__init__.py").read_text())
+    except (OSError, UnicodeDecodeError):
+        found = None
+    if found is None:
+        from . import __version__ as version
+    else:
+        version = found.group(1)
+    if _git_top(course.resolve()) is None:
+        return version
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        done = subprocess.run(["git", "-C", str(course), "rev-parse", "--verify", "-q",
+                               "HEAD"], capture_output=True, text=True, env=env, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return version
+    commit = done.stdout.strip()
+    if done.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        return version
+    return f"{version}+g{commit[:12]}"
+
+
+def workspace_version(workspace: str | os.PathLike | None = None) -> str | None:
+    """The course version ``workspace`` (default: :func:`default_workspace`) was last
+    brought up to date from, as :func:`course_version` gave it; ``None`` when it records
+    none (no workspace, or one made before loopedu recorded versions).
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    try:
+        ws = Path(workspace) if workspace is not None else default_workspace()
+        data = json.loads((ws / INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError, WorkspaceError):
+        return None
+    version = data.get("course_version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) and version.strip() else None

@@ -194,3 +194,38 @@ def test_class_report_cli_outputs_and_exit_codes(class_folder, tmp_path, capsys)
     empty.mkdir()
     assert cli.main(["class-report", str(empty)]) == 2
     assert "no progress exports found" in capsys.readouterr().err
+
+
+def test_the_export_carries_the_workspace_version_and_the_report_groups_by_it(
+        tmp_path, monkeypatch, capsys):
+    """Two learners on one course version, one on another: the report says who has not
+    pulled, and each export names its learner's workspace version."""
+    from loopedu.workspace import update_workspace
+
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    (course / "notebooks" / "00-a.ipynb").write_text(
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (course / "loopedu").mkdir()
+    for name, version in (("ada", "1.0"), ("bob", "1.1"), ("cy", "1.1")):
+        (course / "loopedu" / "__init__.py").write_text(f'__version__ = "{version}"\n')
+        ws = tmp_path / "ws" / name
+        update_workspace(course, ws)
+        monkeypatch.setenv("LOOPEDU_WORKSPACE", str(ws))
+        work_as(name, tmp_path, monkeypatch)
+        out = tmp_path / "collected" / f"{name}.json"
+        assert cli.main(["progress", "--export", str(out), "--learner", name]) == 0
+        assert json.loads(out.read_text())["workspace_version"] == version
+    capsys.readouterr()
+    assert cli.main(["class-report", str(tmp_path / "collected")]) == 0
+    text = capsys.readouterr().out
+    assert "  1.1: 2 (bob, cy)" in text and "  1.0: 1 (ada)" in text
+    assert "has not pulled" in text
+    data = class_report(load_exports(tmp_path / "collected")).to_dict()
+    assert {row["learner"]: row["workspace_version"] for row in data["learners"]} == {
+        "ada": "1.0", "bob": "1.1", "cy": "1.1"}
+    # one version for all: one line
+    monkeypatch.delenv("LOOPEDU_WORKSPACE")
+    one = class_report([e for e in load_exports(tmp_path / "collected").exports
+                        if e.learner != "ada"])
+    assert "Workspace version: 1.1 (every learner)" in format_class_report(one)

@@ -14,10 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from loopedu import cli
+from loopedu import __version__, cli
 from loopedu.release import MANIFEST
-from loopedu.workspace import (WorkspaceError, check_workspace, default_workspace,
-                               update_workspace)
+from loopedu.workspace import (INFO, WorkspaceError, check_workspace, default_workspace,
+                               update_workspace, workspace_version)
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "the kernel answers on 127.0.0.1, port 41234"  # a line of every solution
@@ -105,7 +105,7 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_the_workspace_holds_lessons_exercises_and_files_without_solutions(course, tmp_path):
     ws = tmp_path / "ws"
     update_workspace(course, ws)
-    assert files_in(ws) == {MANIFEST, "notebooks/00-start-here.ipynb",
+    assert files_in(ws) == {MANIFEST, INFO, "notebooks/00-start-here.ipynb",
                             "notebooks/01-range.ipynb", "notebooks/claims.ipynb",
                             "notebooks/glossary.md",
                             "notebooks/figures/loop.png",
@@ -153,7 +153,8 @@ def test_the_real_course_smoke(tmp_path):
     names = files_in(tmp_path / "ws")
     assert wanted <= names and wanted == {n for n in names if n.endswith(".ipynb")}
     assert not [n for n in names if n.endswith(".py")]
-    assert len(update.changed) == len(update.files) == len(names) - 1  # less the manifest
+    # less the manifest and the version record
+    assert len(update.changed) == len(update.files) == len(names) - 2
     for name in wanted:
         text = (tmp_path / "ws" / name).read_text()
         assert "SOLUTION" not in text, name
@@ -169,7 +170,8 @@ def test_a_second_run_with_nothing_new_reports_nothing_changed(course, tmp_path,
     assert run(capsys, "workspace", str(ws), "--from", str(course))[0] == 0
     code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
     assert code == 0
-    assert out.splitlines() == [f"workspace {ws} (from {course})",
+    # the fixture's course says no version: the installed loopedu's stands in
+    assert out.splitlines() == [f"workspace {ws} (from {course}, version {__version__})",
                                 "nothing changed: 6 files up to date"]
 
 
@@ -223,7 +225,7 @@ def test_json_output(course, tmp_path, capsys):
     data = json.loads(out)
     assert code == 0 and data["workspace"] == str(tmp_path / "ws")
     assert data["summary"]["created"] == 6
-    assert {f["name"] for f in data["files"]} == files_in(tmp_path / "ws") - {MANIFEST}
+    assert {f["name"] for f in data["files"]} == files_in(tmp_path / "ws") - {MANIFEST, INFO}
 
 
 # --- where it goes ----------------------------------------------------------------------
@@ -362,3 +364,48 @@ def test_a_lesson_that_left_the_course_is_kept_and_named(tmp_path):
     assert (ws / "notebooks" / "04-ipv6-loopback.ipynb").exists()   # nothing is deleted
     assert "retired   notebooks/04-ipv6-loopback.ipynb: no longer in the course" in again.report()
     assert again.to_dict()["retired"] == ["notebooks/04-ipv6-loopback.ipynb"]
+
+
+# --- which version of the course it holds --------------------------------------------
+
+@needs_git
+def test_the_workspace_records_the_course_version_and_commit_it_came_from(course, tmp_path,
+                                                                            capsys):
+    (course / "loopedu").mkdir()
+    (course / "loopedu" / "__init__.py").write_text('"""x"""\n__version__ = "3.4.5"\n')
+    ws = tmp_path / "ws"
+    assert update_workspace(course, ws).version == "3.4.5"  # not a git checkout yet
+    assert workspace_version(ws) == "3.4.5"
+    git("init", "-q", cwd=course)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A", cwd=course)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "one",
+        cwd=course)
+
+    def head() -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=course, env=env, text=True,
+                              capture_output=True, check=True).stdout.strip()
+
+    first = head()
+    code, out, _ = run(capsys, "workspace", str(ws), "--from", str(course))
+    assert code == 0 and f"version 3.4.5+g{first[:12]})" in out.splitlines()[0]
+    assert workspace_version(ws) == f"3.4.5+g{first[:12]}"
+    (course / "loopedu" / "__init__.py").write_text('__version__ = "3.5.0"\n')
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "two",
+        cwd=course)
+    assert head() != first
+    update_workspace(course, ws)
+    assert workspace_version(ws) == f"3.5.0+g{head()[:12]}"
+    info = json.loads((ws / INFO).read_text())
+    assert info["course"] == str(course.resolve()) and info["updated_at"].endswith("+00:00")
+
+
+def test_a_workspace_without_a_readable_record_has_no_version(course, tmp_path, home):
+    assert workspace_version(tmp_path / "nowhere") is None
+    assert workspace_version() is None  # the default workspace does not exist yet
+    ws = tmp_path / "ws"
+    update_workspace(course, ws)
+    assert workspace_version(ws)  # the installed loopedu's version: the course has none
+    for broken in ("{not json", "[1, 2]", '{"course_version": 7}', '{"course_version": ""}'):
+        (ws / INFO).write_text(broken)
+        assert workspace_version(ws) is None, broken

@@ -12,11 +12,17 @@ temporary directory, with its own HOME, LOOPEDU_HOME and a workspace made by
 of the lessons (predictions left as ``...``, which the course notes as skipped), one
 after another, each in a fresh kernel with the notebook's folder as working directory,
 in one worker process per learner (this file in ``--one-learner`` mode). All learners
-start together and share the one loopback.
+start together and share the one loopback. The kernels talk TCP on 127.0.0.1 as usual,
+at ports from a block of the learner's own below the ephemeral range
+(:func:`kernel_port_blocks` says why).
 
 A learner passes when no cell raised (an error output not tagged ``raises-exception``).
 Per learner it prints the wall time and the peak memory: the largest sum of RSS over the
 worker's process tree (worker, kernels and whatever they started), sampled every 0.2 s.
+
+While they run it looks at every established TCP connection every 0.4 s: one whose two
+ends are processes of two different learners is cross-talk, and counts as a failure (it
+prints how many distinct connections between classroom processes it saw).
 
 Afterwards it checks that nothing is left: no process of the classroom still running
 (a process belongs to the classroom when it was seen in a worker's tree or its
@@ -51,6 +57,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[2]
 CELL_TIMEOUT = 600
 SAMPLE_S = 0.2
+CROSSTALK_EVERY = 2  # look at every connection every second sample (0.4 s)
 MIB = 1024 * 1024
 
 
@@ -60,33 +67,95 @@ def all_lessons() -> list[str]:
 
 # --------------------------------------------------------------------------- one learner
 
-#: jupyter_client picks a kernel's five TCP ports by binding port 0 and closing it; when
-#: dozens of kernels start in the same second on one loopback, two can pick the same port
-#: and one kernel dies before its first reply. A learner would restart it; so does this.
-KERNEL_RACE = "Kernel died before replying to kernel_info"
+#: Ports each learner's kernels may use, in a block of their own below the ephemeral
+#: range (see kernel_port_blocks); 9 lessons x 5 channels fit with room for taken ones.
+PORTS_PER_LEARNER = 60
+CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 
 
-def _execute(client_class, nb, path: Path) -> None:
-    """Execute ``nb`` in a fresh kernel; start the kernel again once if it died at start."""
-    for attempt in (1, 2):
+def ephemeral_range() -> tuple[int, int]:
+    """Linux's ip_local_port_range: where bind(port 0) and connect() pick ports."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999  # the kernel's default
+
+
+def kernel_port_blocks(n: int) -> list[int]:
+    """The first port of each learner's block: just below the ephemeral range.
+
+    jupyter_client picks a kernel's five TCP ports by binding port 0 on 127.0.0.1 and
+    closing the socket; the kernel binds them again a second or more later. With thirty
+    learners starting kernels and running port-0 experiments on one loopback, another
+    socket can take such a port in between and the kernel dies with "Address already in
+    use" (3 of 30 learners in a run here; nteract/papermill#511, jupyter/jupyter_client
+    #487). A Jupyter server starts such a kernel again on new ports by itself
+    (restarter.py, ``random_ports_until_alive``); nbclient does not. So the benchmark
+    gives each learner's kernels ports from a private block outside the ephemeral range:
+    no port-0 socket of any lesson can take them, and no two learners share one. The
+    kernels still talk TCP on 127.0.0.1, as lesson 00 shows.
+    """
+    low, _ = ephemeral_range()
+    first = low - n * PORTS_PER_LEARNER
+    if first < 1024:
+        raise SystemExit(f"{n} learners need {n * PORTS_PER_LEARNER} kernel ports below "
+                         f"the ephemeral range (starts at {low}); use fewer learners")
+    return [first + i * PORTS_PER_LEARNER for i in range(n)]
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
         try:
-            client_class(nb, timeout=CELL_TIMEOUT, startup_timeout=CELL_TIMEOUT,
-                         kernel_name="python3",
-                         resources={"metadata": {"path": str(path.parent)}}).execute()
-            return
-        except RuntimeError as exc:
-            if KERNEL_RACE not in str(exc) or attempt == 2:
-                raise
-            print(f"{path.name}: {KERNEL_RACE}; starting it again", file=sys.stderr)
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
-def run_learner(folder: Path, lessons: list[str]) -> int:
+class PortBlock:
+    """Hands out the ports of one learner's block in turn, skipping any in use."""
+
+    def __init__(self, first: int):
+        self.ports = range(first, first + PORTS_PER_LEARNER)
+        self.next = 0
+
+    def take(self, count: int) -> list[int]:
+        chosen: list[int] = []
+        for _ in range(len(self.ports)):
+            port = self.ports[self.next % len(self.ports)]
+            self.next += 1
+            if _free(port):
+                chosen.append(port)
+                if len(chosen) == count:
+                    return chosen
+        raise RuntimeError(f"fewer than {count} free ports in {self.ports}")
+
+
+def _execute(client_class, nb, path: Path, ports: list[int]) -> None:
+    """Execute ``nb`` in a fresh kernel on 127.0.0.1 at ``ports`` (see
+    :func:`kernel_port_blocks`), the notebook's folder as working directory."""
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.cache_ports = False  # use these, not bind-0-and-close ones
+    for channel, port in zip(CHANNELS, ports):
+        setattr(config.KernelManager, channel, port)
+    client_class(nb, timeout=CELL_TIMEOUT, startup_timeout=CELL_TIMEOUT,
+                 kernel_name="python3", config=config,
+                 resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+def run_learner(folder: Path, lessons: list[str], first_port: int) -> int:
     """Execute the learner's workspace lessons one after another; write result.json."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebooks = folder / "workspace" / "notebooks"
+    block = PortBlock(first_port)
     results = []
     for code in lessons:
         (path,) = notebooks.glob(f"{code}-*.ipynb")
@@ -96,7 +165,7 @@ def run_learner(folder: Path, lessons: list[str]) -> int:
         start = time.perf_counter()
         error = None
         try:
-            _execute(NotebookClient, nb, path)
+            _execute(NotebookClient, nb, path, block.take(len(CHANNELS)))
         except CellExecutionError as exc:
             error = {"ename": exc.ename, "evalue": str(exc.evalue)[:300]}
         except Exception as exc:  # timeout, dead kernel, ...
@@ -177,9 +246,12 @@ class Classroom:
         self.seen: dict[int, psutil.Process] = {}   # every process of a worker's tree
         self.peak = [0] * n
         self.wall = [0.0] * n
+        self.pairs: set = set()                     # loopback connections seen, both ends ours
+        self.crosstalk: set[str] = set()            # ... whose ends are two learners'
 
     # -- sampling
-    def sample(self, alive: list[int]) -> None:
+    def sample(self, alive: list[int], connections: bool) -> None:
+        owner: dict[int, int] = {}                  # pid -> learner, in this sample
         for i in alive:
             try:
                 top = psutil.Process(self.workers[i].pid)
@@ -188,24 +260,51 @@ class Classroom:
                 continue
             total = 0
             for proc in tree:
+                owner[proc.pid] = i
                 self.seen.setdefault(proc.pid, proc)
                 try:
                     total += proc.memory_info().rss
                 except psutil.Error:
                     pass
             self.peak[i] = max(self.peak[i], total)
+        if connections:
+            self.check_crosstalk(owner)
+
+    def check_crosstalk(self, owner: dict[int, int]) -> None:
+        """Every established TCP connection on this machine's loopback whose two ends are
+        processes of the classroom must join two processes of one learner. (Connections
+        inside a learner's network namespaces are not visible here; those namespaces are
+        the learner's own by construction.)"""
+        try:
+            conns = psutil.net_connections(kind="inet")
+        except psutil.Error:
+            return
+        ends = {(c.laddr, c.raddr): c.pid for c in conns
+                if c.raddr and c.status == psutil.CONN_ESTABLISHED}
+        for (local, remote), pid in ends.items():
+            peer = ends.get((remote, local))
+            if pid not in owner or peer not in owner or (local, remote) > (remote, local):
+                continue  # not both ours; or the other end, counted once
+            self.pairs.add((local, remote, pid, peer))
+            if owner[pid] != owner[peer]:
+                self.crosstalk.add(f"learner {owner[pid] + 1:02d} pid {pid} "
+                                   f"{local.ip}:{local.port} <-> learner {owner[peer] + 1:02d}"
+                                   f" pid {peer} {remote.ip}:{remote.port}")
 
     def run(self) -> None:
         lessons = ",".join(self.lessons)
         start = time.perf_counter()
-        for folder in self.folders:
+        for folder, first_port in zip(self.folders, kernel_port_blocks(self.n)):
             self.workers.append(subprocess.Popen(
-                [sys.executable, __file__, "--one-learner", str(folder), "--lessons", lessons],
+                [sys.executable, __file__, "--one-learner", str(folder), "--lessons", lessons,
+                 "--first-port", str(first_port)],
                 env=learner_env(folder), cwd=folder / "home", start_new_session=True,
                 stdout=open(folder / "worker.log", "wb"), stderr=subprocess.STDOUT))
         alive = list(range(self.n))
+        rounds = 0
         while alive:
-            self.sample(alive)
+            self.sample(alive, connections=rounds % CROSSTALK_EVERY == 0)
+            rounds += 1
             for i in list(alive):
                 if self.workers[i].poll() is not None:
                     self.wall[i] = time.perf_counter() - start
@@ -313,6 +412,7 @@ def main() -> int:
     parser.add_argument("--lessons", default="",
                         help="comma-separated lesson numbers (default: all live lessons)")
     parser.add_argument("--one-learner", metavar="FOLDER", help=argparse.SUPPRESS)
+    parser.add_argument("--first-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     lessons = [c.strip().zfill(2) for c in args.lessons.split(",") if c.strip()] \
         or all_lessons()
@@ -320,7 +420,7 @@ def main() -> int:
     if unknown:
         parser.error(f"no such lesson: {', '.join(unknown)}")
     if args.one_learner:
-        return run_learner(Path(args.one_learner), lessons)
+        return run_learner(Path(args.one_learner), lessons, args.first_port)
 
     print(f"machine: {platform.node()} {platform.system()} {platform.release()} "
           f"{platform.machine()}, Python {platform.python_version()}")
@@ -341,6 +441,11 @@ def main() -> int:
             failures += not passed
             print(f"learner {i + 1:02d}  wall {room.wall[i]:6.1f} s  "
                   f"peak {room.peak[i] / MIB:4.0f} MiB  {text}", flush=True)
+        print(f"cross-talk: {len(room.crosstalk)} of {len(room.pairs)} sampled loopback "
+              "connections between two classroom processes joined two learners")
+        for line in sorted(room.crosstalk):
+            print(f"cross-talk: {line}")
+        failures += len(room.crosstalk)
         left = room.leftovers(*before)
         for line in left:
             print(line)
