@@ -132,8 +132,11 @@ def test_namespace_is_removed_when_the_block_raises():
 
 
 HOLDER = """
-import sys, time
+import signal, sys, time
 from loopedu import sandbox
+# Ctrl+C raises KeyboardInterrupt even where the suite was started in the background
+# by a shell, which starts it with SIGINT ignored (bash(1), "Signals")
+signal.signal(signal.SIGINT, signal.default_int_handler)
 with sandbox.namespaces("held", "also") as (a, b):
     print(a.pid, b.pid, flush=True)
     time.sleep(60)
