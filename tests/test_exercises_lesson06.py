@@ -3,9 +3,11 @@ solution, and the container and pg_hba keys agree with live runs of the real thi
 
 import pytest
 
+from loopedu.dev_servers import DEFAULT_BINDS
 from loopedu.exercises import check
 from loopedu.exercises.lesson06 import (CONTAINER_KEY, DEFAULTS_KEY, DEFAULTS_SERVICES,
-                                        PG_HBA_KEY, PG_TRANSPORT_KEY, TUNNEL_KEY)
+                                        PG_HBA_KEY, PG_TRANSPORT_KEY, TRANSPORT_REASONS,
+                                        TUNNEL_KEY)
 
 PUBLISHED = "on the host, to 127.0.0.1:8080 (the published port)"
 
@@ -21,6 +23,9 @@ PUBLISHED = "on the host, to 127.0.0.1:8080 (the published port)"
     ("06.pg-hba", dict(PG_HBA_KEY)),
     ("06.pg-transport", dict(PG_TRANSPORT_KEY)),
     ("06.pg-transport", {"transport": "Unix", "reason": "(B)"}),
+    ("06.pg-transport", {"transport": "unix socket", "reason": TRANSPORT_REASONS["b"]}),
+    ("06.pg-transport", {"transport": "unix socket",
+                         "reason": TRANSPORT_REASONS["b"].upper()}),
 ])
 def test_right_answers_pass(exercise_id, right):
     feedback = check(exercise_id, right)
@@ -46,6 +51,8 @@ def test_right_answers_pass(exercise_id, right):
     ("06.pg-transport", {"transport": "tcp 0.0.0.0", "reason": "b"}, "every interface"),
     ("06.pg-transport", {"transport": "unix socket", "reason": "c"}, "network card"),
     ("06.pg-transport", {"transport": "unix socket", "reason": "a"}, "encrypted"),
+    ("06.pg-transport", {"transport": "unix socket",
+                         "reason": TRANSPORT_REASONS["a"].upper()}, "encrypted"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -70,16 +77,16 @@ def test_every_default_service_is_asked_and_the_key_is_among_them():
     assert len(DEFAULTS_SERVICES) - len(DEFAULTS_KEY) >= 4
 
 
-def test_python_http_server_says_it_binds_every_interface():
-    """The key's first fact, asked of this machine's Python: `python -m http.server`'s
-    own help names its default bind."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "http.server", "--help"],
-                          capture_output=True, text=True, timeout=30)
-    assert "all interfaces" in done.stdout
-    assert "python -m http.server" in DEFAULTS_KEY
+def test_defaults_key_agrees_with_the_default_binds_table():
+    """The key is the services asked about whose entry in dev_servers.DEFAULT_BINDS (the
+    lesson's table) listens on every interface; the table's other tools (Vite, Memcached,
+    Node.js...) are not asked. tests/test_dev_servers.py checks the table itself."""
+    every = {entry.tool.split(" (")[0].split()[0].lower(): entry.all_interfaces
+             for entry in DEFAULT_BINDS}
+    table_name = {service: service.split()[0] for service in DEFAULTS_SERVICES}
+    assert len(set(table_name.values())) == len(DEFAULTS_SERVICES)
+    assert set(table_name.values()) <= set(every)
+    assert DEFAULTS_KEY == {service for service, name in table_name.items() if every[name]}
 
 
 def _word(exchange) -> str:

@@ -41,19 +41,13 @@ _DEFAULTS_COMMON = {
 }
 
 
-def _service_name(value) -> str:
-    return " ".join(str(value).split()).casefold()
-
-
 @exercise("06.defaults", lesson=6,
           title="Which services, started with their defaults, can the café Wi-Fi reach?",
           hints=["A service is reachable from other machines when it listens beyond "
                  "loopback: on 0.0.0.0, :: or a network address.",
                  "The lesson's table of default binds has a column for exactly this."])
 def _defaults(answer):
-    return expect_set(answer, sorted(DEFAULTS_KEY), coerce=_service_name,
-                      normalize=lambda v: v,
-                      common={k.casefold(): v for k, v in _DEFAULTS_COMMON.items()},
+    return expect_set(answer, sorted(DEFAULTS_KEY), common=_DEFAULTS_COMMON,
                       right="Right: http.server, MySQL and a Docker port published without "
                             "an address listen on every interface; the others start on "
                             "loopback.")
@@ -93,9 +87,11 @@ _CONTAINER_COMMON = {
 }
 
 
-def _outcome_word(value) -> str:
+def _canonical(value, words: dict[str, set[str]]) -> str:
+    """``value`` as text, squashed and lower-cased, mapped to the word of ``words`` whose
+    spellings include it (or left as it is)."""
     text = " ".join(str(value).split()).casefold().strip(".!")
-    for word, spellings in _CONTAINER_WORDS.items():
+    for word, spellings in words.items():
         if text in spellings:
             return word
     return text
@@ -108,7 +104,8 @@ def _outcome_word(value) -> str:
                  "A published port is a proxy (or a NAT rule) on the host that connects to "
                  "the container's address, not to its 127.0.0.1."])
 def _container(answer):
-    return expect_mapping(answer, CONTAINER_KEY, coerce=_outcome_word,
+    return expect_mapping(answer, CONTAINER_KEY,
+                          coerce=lambda v: _canonical(v, _CONTAINER_WORDS),
                           normalize=lambda v: v, common=_CONTAINER_COMMON, noun="answer",
                           right="Right: it works only inside the container. The published "
                                 "port's proxy accepts and then resets, because the server "
@@ -186,14 +183,6 @@ _PG_COMMON = {
 }
 
 
-def _pg_word(value) -> str:
-    text = " ".join(str(value).split()).casefold().strip(".!")
-    for word, spellings in _PG_WORDS.items():
-        if text in spellings:
-            return word
-    return text
-
-
 @exercise("06.pg-hba", lesson=6,
           title="local versus host rows: which connections does pg_hba.conf let in?",
           hints=["Which of these reach the server over a Unix-domain socket, and which "
@@ -201,8 +190,8 @@ def _pg_word(value) -> str:
                  "libpq: no host, or a host that begins with /, means a Unix-domain "
                  "socket."])
 def _pg_hba(answer):
-    return expect_mapping(answer, PG_HBA_KEY, coerce=_pg_word, normalize=lambda v: v,
-                          common=_PG_COMMON, noun="answer",
+    return expect_mapping(answer, PG_HBA_KEY, coerce=lambda v: _canonical(v, _PG_WORDS),
+                          normalize=lambda v: v, common=_PG_COMMON, noun="answer",
                           right="Right: the `local` row lets learner in over the socket, "
                                 "with no host or a folder; localhost and 127.0.0.1 are TCP "
                                 "and meet the `host` rows that reject.")
@@ -251,19 +240,15 @@ def _reason_letter(value) -> str:
     return text
 
 
-def _pg_transport_read(value) -> str:
-    text = str(value)
-    return _reason_letter(text) if len(text.strip("() .:")) == 1 or text in \
-        TRANSPORT_REASONS.values() else _transport_word(text)
-
-
 @exercise("06.pg-transport", lesson=6,
           title="Pick the transport for a database on the same host, and say why",
           hints=["Which transport has no port that any other machine could try?",
                  "Compare the two round trips the lesson measured, and what pg_hba.conf "
                  "can know about a client on each."])
 def _pg_transport(answer):
-    return expect_mapping(answer, PG_TRANSPORT_KEY, coerce=_pg_transport_read,
+    # each value read as an option's letter (from its text, any case) or a transport
+    return expect_mapping(answer, PG_TRANSPORT_KEY,
+                          coerce=lambda v: _transport_word(_reason_letter(v)),
                           normalize=lambda v: v, common=_PG_TRANSPORT_COMMON, noun="answer",
                           right="Right: a Unix-domain socket. No port to expose, file "
                                 "permissions and peer authentication decide who connects, "

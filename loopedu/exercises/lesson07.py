@@ -51,22 +51,12 @@ def _flags_or_value(value):
     return value
 
 
-def _packets_read(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().casefold() in ("true", "false", "yes", "no"):
-        return value.strip().casefold() in ("true", "yes")
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return _flags_or_value(value)
-
-
 @exercise("07.packets", lesson=7, title="What does lo show before the first byte of data?",
           hints=["Look at the capture the lesson printed: the first lines, before the one "
                  "with a payload.",
                  "RFC 9293 §3.5 calls it the three-way handshake."])
 def _packets(answer):
-    return expect_mapping(answer, PACKETS_KEY, coerce=_packets_read, normalize=lambda v: v,
+    return expect_mapping(answer, PACKETS_KEY, normalize=_flags_or_value,
                           common=_PACKETS_COMMON, noun="answer",
                           right="Right: SYN, SYN-ACK, ACK, all on lo and nowhere else. "
                                 "Loopback skips the wire, not TCP.")
@@ -184,14 +174,10 @@ _NAGLE_COMMON = {
 }
 
 
-def _nagle_read(value):
-    if isinstance(value, bool):
+def _nagle_word(value):
+    if not isinstance(value, str):
         return value
-    text = " ".join(str(value).split()).casefold().strip(".")
-    if text in ("true", "yes"):
-        return True
-    if text in ("false", "no"):
-        return False
+    text = " ".join(value.split()).casefold().strip(".")
     if "ack" in text:
         return "ack"
     if "time" in text:
@@ -206,7 +192,7 @@ def _nagle_read(value):
                  "RFC 896: a small segment waits while earlier data is unacknowledged; "
                  "RFC 1122 §4.2.3.2: a receiver may delay an ACK."])
 def _nagle(answer):
-    return expect_mapping(answer, NAGLE_KEY, coerce=_nagle_read, normalize=lambda v: v,
+    return expect_mapping(answer, NAGLE_KEY, normalize=_nagle_word,
                           common=_NAGLE_COMMON, noun="answer",
                           right="Right: Nagle holds the body until the header is "
                                 "acknowledged, the server delays that ACK (40 ms minimum on "
