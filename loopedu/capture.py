@@ -29,14 +29,14 @@ import socket
 import socketserver
 import struct
 import sys
-import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 from .addresses import is_loopback
-from .connections import errno_name, family_of
+from .connections import errno_name, family_of, hostport
+from .dev_servers import serving
 from .sandbox import ROOT, USER, ChildError, NamespaceUnavailable, capabilities, namespace
 
 __all__ = ["Segment", "Packet", "Capture", "CaptureUnavailable", "ON_LO", "IN_NAMESPACE",
@@ -221,10 +221,6 @@ class Capture:
                 "closing": len(packets) - closing}
 
 
-def _endpoint(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 def _first_line(payload: bytes) -> str:
     line = payload.split(b"\n", 1)[0].rstrip(b"\r").decode("latin-1")
     return line if _HTTP_LINE.fullmatch(line) else ""
@@ -240,8 +236,8 @@ def _packets(stamped: list) -> tuple:
     for stamp, s in stamped:
         theirs = isn.get((s.dst, s.dport))
         ack = (s.ack - theirs) % 2**32 if s.flags & _ACK and theirs is not None else 0
-        packets.append(Packet(round((stamp - start) / 1000, 1), _endpoint(s.src, s.sport),
-                              _endpoint(s.dst, s.dport), flag_text(s.flags),
+        packets.append(Packet(round((stamp - start) / 1000, 1), hostport(s.src, s.sport),
+                              hostport(s.dst, s.dport), flag_text(s.flags),
                               (s.seq - isn[(s.src, s.sport)]) % 2**32, ack, s.length,
                               _first_line(s.payload)))
     return tuple(packets)
@@ -278,14 +274,7 @@ class _Hello(http.server.BaseHTTPRequestHandler):
 def _http_server(host: str) -> Iterator[int]:
     """An HTTP server on (host, ephemeral port) in a thread; shut down and joined."""
     server = type("Server", (socketserver.TCPServer,), {"address_family": family_of(host)})
-    with ExitStack() as stack:
-        httpd = server((host, 0), _Hello)
-        stack.callback(httpd.server_close)
-        thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="loopedu-capture-http", daemon=True)
-        thread.start()
-        stack.callback(thread.join, 10)
-        stack.callback(httpd.shutdown)
+    with serving(server((host, 0), _Hello), "loopedu-capture-http", join_timeout=10) as httpd:
         yield httpd.server_address[1]
 
 
@@ -392,7 +381,7 @@ def capture_here(host: str = "127.0.0.1", path: str = "/", limit: int = 64,
         kept, copies = _drain(sock, port, stamped, limit, deadline)
     packets = _packets(kept)
     syn = next((p for p in packets if p.flags == "SYN"), None)
-    return Capture(packets, _endpoint(host, port), syn.src if syn else "",
+    return Capture(packets, hostport(host, port), syn.src if syn else "",
                    f"GET {path} HTTP/1.1", status, where, copies,
                    "kernel" if stamped else "python")
 

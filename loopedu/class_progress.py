@@ -57,13 +57,6 @@ def _learner_name() -> str:
         return "unknown"
 
 
-def _workspace_version() -> str | None:
-    """The course version the learner's workspace records, if it records one."""
-    from .workspace import workspace_version
-
-    return workspace_version()
-
-
 def export_data(learner: str | None = None,
                 home: str | os.PathLike | None = None) -> dict[str, Any]:
     """The export of the progress kept in ``home`` (default: the learner's own) as
@@ -80,13 +73,14 @@ def export_data(learner: str | None = None,
     Introduced in notebooks/00-start-here.ipynb.
     """
     from .exercises import progress
+    from .workspace import workspace_version
 
     mine = progress(home)
     name = (learner if learner is not None else _learner_name()).strip()
     if not name:
         raise ExportError("the learner name is empty; give one with --learner NAME")
     return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "learner": name,
-            "loopedu_version": __version__, "workspace_version": _workspace_version(),
+            "loopedu_version": __version__, "workspace_version": workspace_version(),
             "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "attempts_recorded": False,
             "passed": [{"id": row.id, "lesson": row.lesson,
@@ -317,6 +311,14 @@ class ClassReport:
                 "skipped": list(self.skipped), "replaced": list(self.replaced)}
 
 
+def _passed(export: LearnerExport) -> set[str]:
+    """The exercises ``export`` passed, by their current ids (an older loopedu may have
+    written an exercise under the id it had before a rename)."""
+    from .exercises.progress_summary import RENAMED
+
+    return {RENAMED.get(ident, ident) for ident in export.passed}
+
+
 def _course_order(exports: Iterable[LearnerExport]) -> list[tuple[str, int]]:
     """Every exercise of the installed catalog, then any other an export names."""
     from .exercises import catalog
@@ -326,7 +328,7 @@ def _course_order(exports: Iterable[LearnerExport]) -> list[tuple[str, int]]:
     seen = {ident for ident, _ in known}
     extra = {}
     for export in exports:
-        for ident in export.passed:
+        for ident in _passed(export):
             if ident not in seen:
                 extra[ident] = export.lessons.get(ident, 99)
     rank = {ident: i for i, (ident, _) in enumerate(known)}
@@ -339,14 +341,12 @@ def class_report(exports: LoadedExports | Iterable[LearnerExport]) -> ClassRepor
 
     Introduced in notebooks/00-start-here.ipynb.
     """
-    from .exercises.progress_summary import RENAMED
-
     loaded = exports if isinstance(exports, LoadedExports) else LoadedExports(tuple(exports))
     learners = tuple(e.learner for e in loaded.exports)
     order = _course_order(loaded.exports)
     matrix = {}
     for export in loaded.exports:
-        passed = {RENAMED.get(ident, ident) for ident in export.passed} | set(export.passed)
+        passed = _passed(export)
         matrix[export.learner] = {ident: ident in passed for ident, _ in order}
     standings = tuple(ExerciseStanding(ident, lesson,
                                        sum(matrix[n][ident] for n in learners), len(learners))

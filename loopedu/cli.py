@@ -183,13 +183,10 @@ def _progress(args) -> int:
 
 
 def _export_progress(args) -> int:
-    from .class_progress import ExportError, export_progress, read_export
+    from .class_progress import export_progress, read_export
 
-    try:
-        path = export_progress(args.export, args.learner, args.force)
-        export = read_export(path)
-    except ExportError as exc:
-        raise CliError(str(exc)) from None
+    path = export_progress(args.export, args.learner, args.force)
+    export = read_export(path)
     n = len(export.passed)
     print(f"Wrote {n} passed exercise{'' if n == 1 else 's'} of {export.learner} to {path}; "
           "hand this file to your instructor.")
@@ -200,10 +197,7 @@ def _class_report(args) -> int:
     from . import class_progress as cp
     from .release import atomic_write_text
 
-    try:
-        loaded = cp.load_exports(args.paths)
-    except cp.ExportError as exc:
-        raise CliError(str(exc)) from None
+    loaded = cp.load_exports(args.paths)
     for note in loaded.skipped:
         print(f"loopedu class-report: skipped {note}", file=sys.stderr)
     if not loaded.exports:
@@ -285,13 +279,10 @@ def _experiment(args) -> int:
 
 
 def _handout(args) -> int:
-    from .handout import HandoutError, build_handouts
+    from .handout import build_handouts
 
-    try:
-        written = build_handouts(args.notebooks, args.output, pdf=args.pdf,
-                                 solutions=args.solutions)
-    except HandoutError as exc:
-        raise CliError(str(exc)) from None
+    written = build_handouts(args.notebooks, args.output, pdf=args.pdf,
+                             solutions=args.solutions)
     for path in written:
         print(path)
     return 0
@@ -373,15 +364,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Errors of other modules whose message says what to do, by module (not imported here).
+_USER_ERRORS = (("loopedu.exercises.student", "StudentBuildError"),
+                ("loopedu.workspace", "WorkspaceError"),
+                ("loopedu.class_progress", "ExportError"),
+                ("loopedu.handout", "HandoutError"))
+
+
 def _is_user_error(exc: BaseException) -> bool:
     """Errors whose message tells the user what to do: one line, exit status 2."""
     known: list[type] = [CliError, OutputError]
-    student = sys.modules.get("loopedu.exercises.student")
-    if student is not None:  # loaded whenever one of its errors can have been raised
-        known.append(student.StudentBuildError)
-    workspace = sys.modules.get("loopedu.workspace")
-    if workspace is not None:
-        known.append(workspace.WorkspaceError)
+    for module, name in _USER_ERRORS:
+        loaded = sys.modules.get(module)
+        if loaded is not None:  # loaded whenever one of its errors can have been raised
+            known.append(getattr(loaded, name))
     return isinstance(exc, tuple(known))
 
 

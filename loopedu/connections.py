@@ -18,7 +18,8 @@ from enum import Enum
 
 from .addresses import is_loopback
 
-__all__ = ["EXPLAIN_ERRNO", "Kind", "Outcome", "Attempt", "connect", "connect_outcome",
+__all__ = ["EXPLAIN_ERRNO", "Kind", "Outcome", "Attempt", "check_listen_address", "connect",
+           "connect_outcome", "hostport",
            "family_of", "errno_name", "same_endpoint", "is_lab_safe", "lab_socket",
            "LAB_NETWORKS"]
 
@@ -145,6 +146,40 @@ class Attempt:
 
     outcome: Outcome
     local: tuple | None = None
+
+
+def check_listen_address(address: str, expose: bool, name: str = "host",
+                         what: str = "the server") -> None:
+    """ValueError unless ``address`` is an IP address (``name`` says which argument),
+    and a loopback one unless ``expose``: ``what`` would be reachable from the network.
+
+    >>> check_listen_address("0.0.0.0", expose=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: 0.0.0.0 is not a loopback address: the server would be reachable ...
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    bare = address.split("%")[0]
+    try:
+        ipaddress.ip_address(bare)
+    except ValueError:
+        raise ValueError(f"{name} must be an IP address such as 127.0.0.1, "
+                         f"not {address!r}") from None
+    if not expose and not is_loopback(bare):
+        raise ValueError(f"{address} is not a loopback address: {what} would be reachable "
+                         "from the network. Use 127.0.0.1 (or ::1), or pass expose=True "
+                         "if that is really what you want")
+
+
+def hostport(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets (RFC 3986 3.2.2).
+
+    >>> hostport("127.0.0.1", 8080), hostport("::1", 8080)
+    ('127.0.0.1:8080', '[::1]:8080')
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def lab_socket(host: str) -> socket.socket:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import ipaddress
 import socketserver
-import sys
 import tempfile
 import threading
 import urllib.error
@@ -30,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .addresses import is_loopback
-from .connections import Outcome, errno_name, family_of, is_lab_safe
+from .connections import (Outcome, check_listen_address, errno_name, family_of, hostport,
+                          is_lab_safe)
 
 __all__ = ["DevServer", "dev_server", "Fetched", "fetch", "DefaultBind", "DEFAULT_BINDS",
-           "INDEX_TEXT"]
+           "INDEX_TEXT", "NoLookupBind", "serving"]
 
 #: What the temporary folder's index.html says.
 INDEX_TEXT = "<!doctype html><title>loopedu</title><p>Hello from a dev server on loopback."
@@ -49,23 +47,48 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.server.log.append(format % args)
 
 
-class _Server(http.server.ThreadingHTTPServer):
+class NoLookupBind:
+    """Mix into an ``http.server`` server class: bind without the ``getfqdn`` (a DNS
+    query) that ``HTTPServer.server_bind`` makes, and keep a client that hung up early
+    off stderr.
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address):
+        pass
+
+
+@contextmanager
+def serving(server: socketserver.BaseServer, name: str,
+            join_timeout: float = 5) -> Iterator[socketserver.BaseServer]:
+    """Run ``server.serve_forever`` in a daemon thread called ``name``; on exit, whatever
+    ends the block, shut it down, join the thread and close the server.
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    with ExitStack() as stack:
+        stack.callback(server.server_close)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name=name, daemon=True)
+        thread.start()
+        stack.callback(thread.join, join_timeout)
+        stack.callback(server.shutdown)
+        yield server
+
+
+class _Server(NoLookupBind, http.server.ThreadingHTTPServer):
     daemon_threads = False   # server_close() joins the request threads
     block_on_close = True
 
     def __init__(self, address, handler, family):
         self.address_family = family
         self.log: list = []
-        self.errors: list = []
         super().__init__(address, handler)
-
-    def server_bind(self):
-        # HTTPServer.server_bind would look the address up with getfqdn (a DNS query)
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def handle_error(self, request, client_address):
-        self.errors.append(f"{client_address}: {sys.exc_info()[1]!r}")
 
 
 @dataclass
@@ -84,20 +107,7 @@ class DevServer:
     @property
     def url(self) -> str:
         """The server's base URL (``http://127.0.0.1:PORT/``)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
-
-
-def _check_host(host: str, expose: bool) -> None:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"host must be an IP address such as 127.0.0.1, "
-                         f"not {host!r}") from None
-    if not expose and not is_loopback(host):
-        raise ValueError(f"{host} is not a loopback address: the server would be "
-                         "reachable from the network. Use 127.0.0.1 (or ::1), or pass "
-                         "expose=True if that is really what you want")
+        return f"http://{hostport(self.host, self.port)}/"
 
 
 @contextmanager
@@ -114,7 +124,7 @@ def dev_server(directory: str | None = None, host: str = "127.0.0.1", *,
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    _check_host(host, expose)
+    check_listen_address(host, expose)
     with ExitStack() as stack:
         if directory is None:
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="loopedu-dev-"))
@@ -125,14 +135,9 @@ def dev_server(directory: str | None = None, host: str = "127.0.0.1", *,
             return _Handler(*args, directory=folder, **kwargs)
 
         server = _Server((host, 0), handler, family_of(host))
-        stack.callback(server.server_close)
-        dev = DevServer(host, server.server_address[1], folder, server.log)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name=f"loopedu-dev-server-{dev.port}", daemon=True)
-        thread.start()
-        stack.callback(thread.join, 5)
-        stack.callback(server.shutdown)
-        yield dev
+        port = server.server_address[1]
+        stack.enter_context(serving(server, f"loopedu-dev-server-{port}"))
+        yield DevServer(host, port, folder, server.log)
 
 
 @dataclass(frozen=True)

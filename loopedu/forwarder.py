@@ -28,7 +28,6 @@ Introduced in notebooks/06-loopback-at-work.ipynb.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import selectors
 import socket
@@ -40,9 +39,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterator
 
-from .addresses import is_loopback
-from .connections import Kind, Outcome, errno_name, family_of, is_lab_safe, lab_socket
-from .servers import Exposure
+from .connections import (Kind, Outcome, check_listen_address, errno_name, family_of,
+                          hostport, is_lab_safe, lab_socket)
+from .servers import _RESOURCE_ERRORS, Exposure
 
 __all__ = ["Ending", "Relayed", "Forwarder", "forward", "Exchange", "exchange",
            "ON_REFUSED"]
@@ -51,7 +50,6 @@ __all__ = ["Ending", "Relayed", "Forwarder", "forward", "Exchange", "exchange",
 ON_REFUSED = ("reset", "close")
 _CHUNK = 65536
 _HIGH_WATER = 256 * 1024  # stop reading a side while this much waits for the other
-_RESOURCE_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN, errno.EALREADY}
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends an RST
 
@@ -128,7 +126,7 @@ class Forwarder:
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __str__(self) -> str:
-        return f"{_hostport(self.listen, self.port)} -> {_hostport(*self.target)}"
+        return f"{hostport(self.listen, self.port)} -> {hostport(*self.target)}"
 
     @property
     def address(self) -> tuple:
@@ -168,10 +166,7 @@ class Forwarder:
 
     def exposure(self) -> Exposure | None:
         """How long this forwarder was reachable beyond loopback (None if never)."""
-        if is_loopback(self.listen):
-            return None
-        end = self.closed if self.closed is not None else time.monotonic()
-        return Exposure(self.listen, self.port, (end - self.opened) * 1000)
+        return Exposure.since(self.listen, self.port, self.opened, self.closed)
 
     # ---- the relay thread ----
 
@@ -295,10 +290,6 @@ class Forwarder:
             self._cond.notify_all()
 
 
-def _hostport(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 def _outcome(code: int) -> Outcome:
     """The outcome of a connect that failed with errno ``code``."""
     return Outcome.of_error(OSError(code, os.strerror(code)))
@@ -330,18 +321,6 @@ def _close(sel, sock: socket.socket, reset: bool = False) -> None:
     sock.close()
 
 
-def _check_listen(listen: str, expose: bool) -> None:
-    try:
-        ipaddress.ip_address(listen.split("%")[0])
-    except ValueError:
-        raise ValueError(f"listen must be an IP address such as 127.0.0.1, "
-                         f"not {listen!r}") from None
-    if not expose and not is_loopback(listen.split("%")[0]):
-        raise ValueError(f"{listen} is not a loopback address: a forwarder there would be "
-                         "reachable from the network. Listen on 127.0.0.1 (or ::1), or "
-                         "pass expose=True if that is really what you want")
-
-
 @contextmanager
 def forward(target_host: str, target_port: int, listen: str = "127.0.0.1", *,
             expose: bool = False, on_refused: str = "reset",
@@ -360,7 +339,7 @@ def forward(target_host: str, target_port: int, listen: str = "127.0.0.1", *,
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    _check_listen(listen, expose)
+    check_listen_address(listen, expose, name="listen", what="a forwarder there")
     if not is_lab_safe(target_host):
         raise ValueError(f"{target_host} is neither loopback nor a lab address: the "
                          "forwarder only relays to this machine and to the namespaces "

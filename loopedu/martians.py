@@ -56,7 +56,7 @@ from .servers import listener
 __all__ = ["SERVER", "CLIENT", "SERVER_LINK", "CLIENT_LINK", "PUBLIC_PORT", "LOG_LINE",
            "KUBE_FIREWALL", "LeakRow", "MartianEvidence", "LeakResult", "martian_link",
            "serve_loopback", "probe_loop", "route_localnet_details", "route_localnet_demo",
-           "dnat_details", "dnat_demo", "route_localnet_fallback", "RECORDED",
+           "dnat_demo", "route_localnet_fallback", "RECORDED",
            "RECORDED_LABEL", "RECORDED_EXPLANATION", "format_route_localnet", "format_dnat"]
 
 SERVER = "198.18.2.1"  # the server's and the client's addresses (RFC 2544 range)
@@ -314,10 +314,11 @@ def _not_run(demo: str, why: str) -> LeakResult:
     return LeakResult(demo, {}, (), "not run", why)
 
 
-def dnat_details(timeout: float = 1.0) -> LeakResult:
+def dnat_demo(timeout: float = 1.0) -> LeakResult:
     """A published port: an nft rule in the server (nat table, prerouting, ``tcp dport
     8080 dnat to 127.0.0.1:<port>``), the client connecting to 198.18.2.1:8080: times
-    out with ``route_localnet=0``, connects with 1. Where nft is missing or namespaces
+    out with ``route_localnet=0``, connects with 1, so on Linux with nft ``reached`` is
+    ``{"default": False, "route_localnet": True}``. Where nft is missing or namespaces
     cannot be made, an explained result (``mechanism == "not run"``) says why.
 
     Introduced in notebooks/08-when-loopback-leaks.ipynb.
@@ -349,15 +350,6 @@ def dnat_details(timeout: float = 1.0) -> LeakResult:
                       tuple(rows), mechanism,
                       f"measured here, in two network namespaces made as {mechanism}",
                       evidence)
-
-
-def dnat_demo(timeout: float = 1.0) -> LeakResult:
-    """:func:`dnat_details`: on Linux with nft, ``reached`` is ``{"default": False,
-    "route_localnet": True}``; otherwise an explained result.
-
-    Introduced in notebooks/08-when-loopback-leaks.ipynb.
-    """
-    return dnat_details(timeout)
 
 
 # ---- the recorded results, for machines without namespaces ----
@@ -487,7 +479,7 @@ def _evidence(ev: MartianEvidence) -> list[str]:
 
 
 def format_dnat(result: LeakResult) -> str:
-    """Text for the result of :func:`dnat_details` (live, recorded or not run).
+    """Text for the result of :func:`dnat_demo` (live, recorded or not run).
 
     Introduced in notebooks/08-when-loopback-leaks.ipynb.
     """

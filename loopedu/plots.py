@@ -318,7 +318,7 @@ def rtt_comparison(result) -> CourseFigure:
     runs = result.results
     fig = new_figure(8.0, 4.5)
     ax = fig.add_subplot()
-    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"]]
+    colours = SERIES[:3]
     labels = list(runs)
     summaries = {label: runs[label].summary for label in labels}
     if labels:
@@ -459,6 +459,8 @@ def throughput_by_buffer(results) -> CourseFigure:
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
+    from .measure.throughput import size_text
+
     lines: dict = {}
     for t in sorted(results, key=lambda t: t.buffer_size):
         lines.setdefault(t.transport, []).append((t.buffer_size, t.gbit_per_s))
@@ -473,8 +475,7 @@ def throughput_by_buffer(results) -> CourseFigure:
                         ha="center", fontsize=7)
     sizes = sorted({x for points in lines.values() for x, _ in points})
     ax.set_xscale("log", base=2)
-    ax.set_xticks(sizes, [f"{s // 1024} KiB" if s >= 1024 else f"{s} B" for s in sizes],
-                  fontsize=8)
+    ax.set_xticks(sizes, [size_text(s) for s in sizes], fontsize=8)
     ax.set_ylim(0, 1.15 * max((y for p in lines.values() for _, y in p), default=1.0))
     ax.set_xlabel("buffer size per write and read (bytes, log scale)")
     ax.set_ylabel("throughput (Gbit/s)")

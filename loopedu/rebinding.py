@@ -33,14 +33,12 @@ Introduced in notebooks/08-when-loopback-leaks.ipynb.
 from __future__ import annotations
 
 import http.server
-import socket
-import socketserver
 import threading
-from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
-from .connections import is_lab_safe
+from .connections import lab_socket
+from .dev_servers import NoLookupBind, serving
 
 __all__ = ["SECRET", "LOOPBACK_HOST_NAMES", "REFUSED_STATUS", "allowed_host",
            "HostRow", "HostHeaderRun", "host_header_experiment", "host_header_demo",
@@ -123,44 +121,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _Server(http.server.HTTPServer):
+class _Server(NoLookupBind, http.server.HTTPServer):
     def __init__(self, is_allowed: Callable, answer_timeout: float):
         self.is_allowed, self.answer_timeout, self.hung = is_allowed, answer_timeout, False
         self.seen: list = []  # (Host or None, client address, status, problem)
         super().__init__(("127.0.0.1", 0), _Handler)
 
-    def server_bind(self):
-        # HTTPServer.server_bind would look the address up with getfqdn (a DNS query)
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
 
-    def handle_error(self, request, client_address):
-        pass  # a client that hung up early: nothing for stderr
-
-
-@contextmanager
-def _host_server(is_allowed: Callable, answer_timeout: float = 1.0) -> Iterator[_Server]:
+def _host_server(is_allowed: Callable, answer_timeout: float = 1.0):
     """Serve SECRET on 127.0.0.1, port 0, to the Hosts ``is_allowed`` accepts; joined."""
-    with ExitStack() as stack:
-        server = _Server(is_allowed, answer_timeout)
-        stack.callback(server.server_close)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name=f"loopedu-rebinding-{server.server_port}", daemon=True)
-        thread.start()
-        stack.callback(thread.join, 5)
-        stack.callback(server.shutdown)
-        yield server
+    server = _Server(is_allowed, answer_timeout)
+    return serving(server, f"loopedu-rebinding-{server.server_port}")
 
 
 def _get(port: int, host: str | None, target: str = "127.0.0.1",
          timeout: float = 3.0) -> tuple:
     """GET / with exactly this Host (None: none): (status or None, body, peer address)."""
-    if not is_lab_safe(target):
-        raise ValueError(f"{target} is not loopback: experiments only talk to this machine")
     lines = ["GET / HTTP/1.1", *([] if host is None else [f"Host: {host}"]),
              "Connection: close", "", ""]
     try:
-        with socket.create_connection((target, port), timeout=timeout) as sock:
+        with lab_socket(target) as sock:  # ValueError beyond loopback and the lab
+            sock.settimeout(timeout)
+            sock.connect((target, port))
             sent_to = sock.getpeername()[0]
             sock.sendall("\r\n".join(lines).encode("latin-1"))
             chunks = []

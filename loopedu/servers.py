@@ -61,6 +61,16 @@ class Exposure:
         return (f"the listener on {self.address} was reachable from the network for "
                 f"{self.ms:.0f} ms on port {self.port}")
 
+    @classmethod
+    def since(cls, address: str, port: int, opened: float,
+              closed: float | None) -> Exposure | None:
+        """The exposure of a listener on ``address`` open from ``opened`` to ``closed``
+        (``time.monotonic()``; None: still open); None on a loopback address."""
+        if is_loopback(address.split("%")[0]):
+            return None
+        end = closed if closed is not None else time.monotonic()
+        return cls(address, port, (end - opened) * 1000)
+
 
 @dataclass
 class Listener:
@@ -115,10 +125,7 @@ class Listener:
 
     def exposure(self) -> Exposure | None:
         """How long this listener was reachable beyond loopback (None if it never was)."""
-        if is_loopback(self.host.split("%")[0]):
-            return None
-        end = self.closed if self.closed is not None else time.monotonic()
-        return Exposure(self.host, self.port, (end - self.opened) * 1000)
+        return Exposure.since(self.host, self.port, self.opened, self.closed)
 
     def _serve(self, sel: selectors.BaseSelector) -> None:
         with sel:

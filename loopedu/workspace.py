@@ -176,14 +176,19 @@ def _elsewhere() -> str:
     return f"choose a folder outside it, e.g. ~/{DEFAULT_NAME} (or set {ENV})"
 
 
+def _git_env() -> dict:
+    """This environment without GIT_* variables (a hook's GIT_DIR would point git at
+    another repository)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
 def _git_ignores(top: Path, paths: list[Path]) -> bool:
     """Whether git ignores every one of ``paths`` in the work tree at ``top``."""
     names = [p.relative_to(top).as_posix() for p in paths]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
         done = subprocess.run(["git", "-C", str(top), "check-ignore", "-z", "--stdin"],
                               input="\0".join(names) + "\0", capture_output=True,
-                              text=True, env=env, timeout=60)
+                              text=True, env=_git_env(), timeout=60)
     except (OSError, subprocess.SubprocessError) as exc:
         reason = f"git could not be run ({exc})"
     else:
@@ -374,10 +379,9 @@ def course_version(course: str | os.PathLike) -> str:
         version = found.group(1)
     if _git_top(course.resolve()) is None:
         return version
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
-        done = subprocess.run(["git", "-C", str(course), "rev-parse", "--verify", "-q",
-                               "HEAD"], capture_output=True, text=True, env=env, timeout=30)
+        done = subprocess.run(["git", "-C", str(course), "rev-parse", "--verify", "-q", "HEAD"],
+                              capture_output=True, text=True, env=_git_env(), timeout=30)
     except (OSError, subprocess.SubprocessError):
         return version
     commit = done.stdout.strip()

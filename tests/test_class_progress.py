@@ -229,3 +229,16 @@ def test_the_export_carries_the_workspace_version_and_the_report_groups_by_it(
     one = class_report([e for e in load_exports(tmp_path / "collected").exports
                         if e.learner != "ada"])
     assert "Workspace version: 1.1 (every learner)" in format_class_report(one)
+
+
+def test_an_exercise_passed_under_its_old_id_counts_under_its_new_one(tmp_path):
+    """An export written before 04.compress became 05.compress: one column, passed."""
+    data = {"format": "loopedu-progress", "version": 1, "learner": "ada",
+            "exported_at": "2025-03-02T10:00:00+00:00",
+            "passed": [{"id": "04.compress", "lesson": 4}]}
+    (tmp_path / "ada.json").write_text(json.dumps(data))
+    report = class_report(load_exports(tmp_path))
+    ids = [row.id for row in report.exercises]
+    assert "04.compress" not in ids and "05.compress" in ids
+    assert report.matrix["ada"]["05.compress"] is True
+    assert report.totals["ada"] == 1

@@ -35,6 +35,7 @@ from typing import Iterator
 
 from ..addresses import is_loopback
 from ..connections import family_of
+from ..servers import bound_socket
 from ..stats import Summary
 
 __all__ = ["NAGLE_CASES", "NagleRun", "NagleComparison", "nagle_stall", "compare_nagle",
@@ -149,9 +150,7 @@ def _request_server(host: str) -> Iterator[tuple]:
     stop = threading.Event()
     with ExitStack() as stack:
         sel = stack.enter_context(selectors.DefaultSelector())
-        sock = stack.enter_context(socket.socket(family_of(host), socket.SOCK_STREAM))
-        sock.bind((host, 0))
-        sock.listen(8)
+        sock, address = stack.enter_context(bound_socket("tcp", host))
         sock.setblocking(False)
         sel.register(sock, selectors.EVENT_READ, "listen")
 
@@ -166,7 +165,7 @@ def _request_server(host: str) -> Iterator[tuple]:
         thread.start()
         stack.callback(thread.join, 5)
         stack.callback(stop.set)
-        yield tuple(sock.getsockname()[:2])
+        yield address
 
 
 def _client(address: tuple, nodelay: bool, stack: ExitStack) -> socket.socket:

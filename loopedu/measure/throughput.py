@@ -31,7 +31,7 @@ from ..connections import is_lab_safe
 from .placement import COUNT, Placement, page_buffer, pinned, plan_placement, sink_process
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
-           "SWEEP_SIZES", "ProgressBar", "in_kernel"]
+           "SWEEP_SIZES", "ProgressBar", "in_kernel", "size_text"]
 
 _TRANSPORTS = ("tcp", "unix")
 #: The buffer sizes :func:`buffer_sweep` tries by default: 64 bytes to 256 KiB.
@@ -172,12 +172,19 @@ class Throughput:
         return self.seconds / self.writes * 1e6
 
     def __str__(self) -> str:
-        return (f"{self.transport} {self.address}, {_size(self.buffer_size)} writes: "
+        return (f"{self.transport} {self.address}, {size_text(self.buffer_size)} writes: "
                 f"{self.gbit_per_s:.2f} Gbit/s ({self.bytes / 1e9:.2f} GB in "
                 f"{self.seconds:.2f} s, {self.us_per_write:.2f} us per write)")
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
+    """A byte count as the course writes it: whole MiB or KiB, else bytes.
+
+    >>> size_text(128 * 1024), size_text(1 << 20), size_text(1536)
+    ('128 KiB', '1 MiB', '1536 B')
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
     for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
         if n >= scale and n % scale == 0:
             return f"{n // scale} {unit}"
@@ -304,6 +311,6 @@ def format_throughput(results) -> str:
     """
     lines = [f"{'buffer':<10}{'Gbit/s':>7}{'µs per write':>15}"]
     for t in results:
-        lines.append(f"{_size(t.buffer_size):<10}{t.gbit_per_s:>7.2f}"
+        lines.append(f"{size_text(t.buffer_size):<10}{t.gbit_per_s:>7.2f}"
                      f"{t.us_per_write:>15.2f}")
     return "\n".join(lines)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime
 import json
 import platform
-import socket
 from pathlib import Path
 
+from ..localhost import addresses_of
 from ..sandbox import is_root
 from .binaries import PostgresUnavailable, client_version
 from .client import connect_ways, query_rtt
@@ -91,11 +91,7 @@ def localhost_addresses() -> list:
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    try:
-        infos = socket.getaddrinfo("localhost", 5432, type=socket.SOCK_STREAM)
-    except OSError:
-        return []
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(addresses_of("localhost")))
 
 
 def demo(count: int = 500, search=None, ipv6: bool | None = None) -> dict:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..sandbox import capabilities, is_root
+from ..sandbox.tools import last_line, pid_alive
 from .binaries import (PostgresUnavailable, ServerBinaries, _run, find_server,
                        psycopg_module)
 
@@ -148,7 +149,7 @@ class Cluster:
         done = self._server(self.binaries.tool("initdb"), "-D", self.data, "-A", "trust",
                             "-U", SUPERUSER, "--no-sync", "-E", "UTF8", "--locale=C")
         if done.returncode != 0:
-            raise PostgresUnavailable(f"initdb failed: {_last(done)}", _FAILED)
+            raise PostgresUnavailable(f"initdb failed: {last_line(done)}", _FAILED)
         settings = {"listen_addresses": ",".join(self.listen),
                     "unix_socket_directories": str(self.folder),
                     "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
@@ -169,7 +170,7 @@ class Cluster:
             if done.returncode == 0:
                 break
             if "already in use" not in self.log():
-                raise PostgresUnavailable(f"the server did not start: {_last(done)}; its "
+                raise PostgresUnavailable(f"the server did not start: {last_line(done)}; its "
                                           f"log: {self.log().strip()[-600:]}", _FAILED)
         else:
             raise PostgresUnavailable("the server found no free port in 5 tries", _FAILED)
@@ -221,25 +222,10 @@ class Cluster:
 _FAILED = "The lesson shows the recorded output instead; the message above says why."
 
 
-def _last(done: subprocess.CompletedProcess) -> str:
-    lines = [ln for ln in (done.stderr or done.stdout or "").splitlines() if ln.strip()]
-    return lines[-1] if lines else f"exit status {done.returncode}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def _kill_leftovers(pid: int | None, data: str) -> None:
     """The backstop when ``pg_ctl stop`` did not end it (or the start was cut short):
     kill every process whose command line names the data directory, and its children."""
-    if (pid is not None and not _alive(pid)) or (pid is None and not os.path.isdir(data)):
+    if (pid is not None and not pid_alive(pid)) or (pid is None and not os.path.isdir(data)):
         return
     import psutil
     killed = []
@@ -267,7 +253,7 @@ def _reap_stale() -> None:
     for folder in Path(tempfile.gettempdir()).glob("loopedu-pg-*"):
         try:
             owner = folder / "owner"
-            if owner.stat().st_uid != os.getuid() or _alive(int(owner.read_text())):
+            if owner.stat().st_uid != os.getuid() or pid_alive(int(owner.read_text())):
                 continue
         except (OSError, ValueError):
             continue

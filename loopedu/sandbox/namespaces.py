@@ -31,7 +31,7 @@ from . import children
 from .capabilities import capabilities
 from .holders import (NAME_PREFIX, Namespace, NamespaceUnavailable, hosts_prefix, mount_prefix,
                       open_namespaces)
-from .tools import ROOT, find_tool, run
+from .tools import ROOT, find_tool, pid_alive, run
 
 __all__ = ["namespace", "namespaces", "Isolated", "isolated_call", "mirror_host",
            "private_mount", "private_hosts", "host_sysctl",
@@ -191,16 +191,6 @@ def call_with_hosts(hosts_text: str | bytes, func: str, *args, inside: Namespace
 _STALE = re.compile(re.escape(NAME_PREFIX) + r"[a-z0-9-]+-(?P<pid>\d+)-[0-9a-f]+")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_stale() -> list[str]:
     """Delete the ``loopedu-<purpose>-<pid>-<random>`` namespaces of ``ip netns list``
     whose process is gone (left by a killed run of an earlier version of the course,
@@ -215,7 +205,7 @@ def reap_stale() -> list[str]:
     for line in run([ip, "netns", "list"]).stdout.splitlines():
         name = line.split()[0] if line.strip() else ""
         match = _STALE.fullmatch(name)
-        if match and not _pid_alive(int(match["pid"])):
+        if match and not pid_alive(int(match["pid"])):
             run([ip, "netns", "delete", name])
             reaped.append(name)
     return reaped

@@ -41,6 +41,20 @@ def last_line(done: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else f"exit status {done.returncode}"
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts too).
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run(cmd: list, timeout: float = 20) -> subprocess.CompletedProcess:
     """Run a command, capturing its text output; never raises for a failing command
     (missing programs and timeouts come back as exit status 127 and 124).
