@@ -9,11 +9,13 @@ never vanish from CI silently.
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from loopedu.sandbox import capabilities
+from shared_checks import listening, skip_or_fail
 
 
 @pytest.fixture(scope="session")
@@ -46,10 +48,7 @@ def pytest_runtest_setup(item):
     for marker in item.iter_markers("needs"):
         reasons = missing(marker.args)
         if reasons:
-            message = "; ".join(reasons)
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"CI must run this test, but {message}", pytrace=False)
-            pytest.skip(message)
+            skip_or_fail("; ".join(reasons))
 
 
 @pytest.fixture(params=["in a namespace", "on this machine"])
@@ -62,7 +61,7 @@ def isolation(request):
     if request.param == "in a namespace":
         reasons = missing(["network_namespaces"])
         if reasons:
-            (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(reasons[0])
+            skip_or_fail(reasons[0])
         yield True
     else:
         with assume(network_namespaces=Capability(False, "namespaces switched off for "
@@ -70,14 +69,18 @@ def isolation(request):
             yield False
 
 
+# ---- servers in threads (tests/test_dev_servers.py, tests/test_rebinding.py) ----
+
+@pytest.fixture
+def no_threads_or_listeners_left():
+    """No thread and no listening socket a test starts survive it."""
+    threads, listeners = set(threading.enumerate()), listening()
+    yield
+    assert set(threading.enumerate()) == threads
+    assert listening() == listeners
+
+
 # ---- measurements (tests/test_measure.py, tests/test_measure_throughput.py) ----
-
-def _listening() -> set:
-    import psutil
-
-    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN}
-
 
 @pytest.fixture
 def nothing_left_behind():
@@ -85,10 +88,10 @@ def nothing_left_behind():
     import psutil
 
     me = psutil.Process()
-    children, listening = {p.pid for p in me.children(recursive=True)}, _listening()
+    children, listeners = {p.pid for p in me.children(recursive=True)}, listening()
     yield
     assert {p.pid for p in me.children(recursive=True)} == children
-    assert _listening() == listening
+    assert listening() == listeners
 
 
 @pytest.fixture(params=["forked", "sandbox child"])

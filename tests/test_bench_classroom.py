@@ -39,7 +39,9 @@ def test_six_learners_at_once_all_pass_and_leave_nothing():
     assert "nothing left: yes" in done.stdout
 
 
-def _bench():
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark module, loaded once for the tests of its parts."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_classroom", BENCH)
@@ -50,8 +52,7 @@ def _bench():
 
 @pytest.mark.skipif(not Path("/proc/sys/net/ipv4/ip_local_port_range").exists(),
                     reason="Linux: reads ip_local_port_range")
-def test_kernel_ports_are_private_blocks_below_the_ephemeral_range():
-    bench = _bench()
+def test_kernel_ports_are_private_blocks_below_the_ephemeral_range(bench):
     low, high = (int(x) for x in
                  Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
     firsts = bench.kernel_port_blocks(30)
@@ -62,10 +63,9 @@ def test_kernel_ports_are_private_blocks_below_the_ephemeral_range():
         bench.kernel_port_blocks(low)  # more learners than ports below the range
 
 
-def test_a_port_block_skips_a_port_in_use():
+def test_a_port_block_skips_a_port_in_use(bench):
     import socket
 
-    bench = _bench()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))  # an ephemeral port: a block of one learner's own
         port = taken.getsockname()[1]
@@ -75,10 +75,9 @@ def test_a_port_block_skips_a_port_in_use():
     assert all(port < p < port + bench.PORTS_PER_LEARNER for p in ports)
 
 
-def test_crosstalk_is_seen_between_two_learners_and_not_within_one():
+def test_crosstalk_is_seen_between_two_learners_and_not_within_one(bench):
     """Learner 0's process listens; a process of learner 1 connects to it (cross-talk),
     and so does another of learner 0's (not)."""
-    bench = _bench()
     server = subprocess.Popen(
         [sys.executable, "-c", "import socket, sys, time\n"
          "s = socket.create_server(('127.0.0.1', 0)); print(s.getsockname()[1], flush=True)\n"

@@ -18,7 +18,6 @@ import os
 import queue
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,6 +25,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from loopedu.handout import find_chromium
+from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "notebooks/01-loopback-range.ipynb"
@@ -37,23 +39,17 @@ KERNEL_START_MS = 60_000
 RUN_ALL_MS = 120_000  # generous: a 2-core machine running the rest of the suite too
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def chromium_or_skip() -> str:
     """The machine's Chromium; skip without it (and without Playwright), fail under CI."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _unavailable("Playwright is not installed (it is in the test extra: "
+        skip_or_fail("Playwright is not installed (it is in the test extra: "
                      "`python3 -m loopedu.bootstrap test` installs it)")
-    for candidate in (shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    _unavailable("no Chromium here (Debian/Ubuntu: apt-get install chromium)")
+    chromium = find_chromium()
+    if chromium is None:
+        skip_or_fail("no Chromium here (Debian/Ubuntu: apt-get install chromium)")
+    return chromium
 
 
 def artifacts_dir() -> Path:

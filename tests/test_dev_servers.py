@@ -3,33 +3,19 @@ table of default binds, each entry with its source."""
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import psutil
 import pytest
 
 from loopedu.dev_servers import DEFAULT_BINDS, INDEX_TEXT, dev_server, fetch
+from shared_checks import listening
 
 
-def _listening() -> set:
-    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN}
-
-
-@pytest.fixture
-def no_leaks():
-    threads, listening = set(threading.enumerate()), _listening()
-    yield
-    assert set(threading.enumerate()) == threads
-    assert _listening() == listening
-
-
-def test_serves_a_file_from_the_given_folder(tmp_path, no_leaks):
+def test_serves_a_file_from_the_given_folder(tmp_path, no_threads_or_listeners_left):
     (tmp_path / "notes.txt").write_text("loopback at work\n")
     with dev_server(str(tmp_path)) as srv:
         assert srv.url == f"http://127.0.0.1:{srv.port}/"
-        assert ("127.0.0.1", srv.port) in _listening()
+        assert ("127.0.0.1", srv.port) in listening()
         got = fetch(srv.url + "notes.txt")
         missing = fetch(srv.url + "nope.txt")
     assert (got.status, got.body) == (200, b"loopback at work\n")
@@ -38,7 +24,7 @@ def test_serves_a_file_from_the_given_folder(tmp_path, no_leaks):
     assert (tmp_path / "notes.txt").exists()                   # the learner's folder stays
 
 
-def test_the_default_folder_is_temporary(no_leaks):
+def test_the_default_folder_is_temporary(no_threads_or_listeners_left):
     with dev_server() as srv:
         got = fetch(srv.url, limit=20)
         folder = Path(srv.directory)
@@ -47,7 +33,7 @@ def test_the_default_folder_is_temporary(no_leaks):
     assert not folder.exists()
 
 
-def test_nothing_reaches_stderr(capfd, no_leaks):
+def test_nothing_reaches_stderr(capfd, no_threads_or_listeners_left):
     with dev_server() as srv:
         fetch(srv.url)
         fetch(srv.url + "missing")
@@ -55,7 +41,7 @@ def test_nothing_reaches_stderr(capfd, no_leaks):
     assert (out, err) == ("", "")
 
 
-def test_closed_afterwards(no_leaks):
+def test_closed_afterwards(no_threads_or_listeners_left):
     with dev_server() as srv:
         pass
     after = fetch(srv.url)
@@ -63,7 +49,7 @@ def test_closed_afterwards(no_leaks):
     assert str(after).endswith("no answer (refused)")
 
 
-def test_closed_after_an_exception_in_the_block(no_leaks):
+def test_closed_after_an_exception_in_the_block(no_threads_or_listeners_left):
     with pytest.raises(RuntimeError):
         with dev_server() as srv:
             assert fetch(srv.url).status == 200
@@ -72,20 +58,20 @@ def test_closed_after_an_exception_in_the_block(no_leaks):
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "198.18.0.1"])
-def test_refuses_to_listen_beyond_loopback_without_expose(host, no_leaks):
+def test_refuses_to_listen_beyond_loopback_without_expose(host, no_threads_or_listeners_left):
     with pytest.raises(ValueError, match="not a loopback address.*expose=True"):
         with dev_server(host=host):
             pass
 
 
-def test_host_must_be_an_address(no_leaks):
+def test_host_must_be_an_address(no_threads_or_listeners_left):
     with pytest.raises(ValueError, match="IP address"):
         with dev_server(host="localhost"):
             pass
 
 
 @pytest.mark.needs("ipv6_loopback")
-def test_ipv6_loopback(no_leaks):
+def test_ipv6_loopback(no_threads_or_listeners_left):
     with dev_server(host="::1") as srv:
         assert srv.url == f"http://[::1]:{srv.port}/"
         assert fetch(srv.url).status == 200

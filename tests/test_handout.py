@@ -1,7 +1,6 @@
 """`loopedu handout`: lessons as HTML files that read offline, and print to PDF."""
 
 import html
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -10,6 +9,7 @@ import pytest
 
 from loopedu import cli
 from loopedu.handout import OFFLINE_FLAGS, WIDGET_NOTE, find_chromium
+from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_01 = ROOT / "notebooks" / "01-loopback-range.ipynb"  # a figure and a widget
@@ -27,10 +27,7 @@ def chromium_or_skip() -> str:
     """Chromium's path; skip without it, but fail under CI=true."""
     found = find_chromium()
     if found is None:
-        reason = "no chromium (sudo apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("no chromium (sudo apt-get install chromium)")
     return found
 
 

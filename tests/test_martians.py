@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import psutil
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import containers, lan, martians, sandbox
 from loopedu.connections import is_lab_safe
@@ -30,8 +31,7 @@ HOST_KEYS = [f"net.ipv4.conf.{d}.{k}" for d in ("all", "default", "lo")
 def require_nft():
     """Skip without nft; under CI (which installs nftables) fail instead."""
     if sandbox.find_tool("nft") is None:
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
-            "nft is not installed (apt-get install nftables)")
+        skip_or_fail("nft is not installed (apt-get install nftables)")
 
 
 def _held(pid: int, ns: str) -> bool:

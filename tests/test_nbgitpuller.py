@@ -18,6 +18,7 @@ import pytest
 
 from loopedu import cli
 from loopedu.workspace import DEFAULT_NAME, learner_files
+from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "instructors" / "README.md"
@@ -30,10 +31,7 @@ def git_or_skip() -> str:
     """git's path; skip without it (under CI=true, fail: CI must run this test)."""
     git = shutil.which("git")
     if git is None:
-        reason = "git is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("git is not installed")
     return git
 
 

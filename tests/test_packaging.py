@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 import loopedu
 
@@ -145,9 +146,7 @@ def _build_backend_or_skip() -> None:
     if int(version.split(".")[0]) < 77:
         message = (f"setuptools {version} here, the test extra needs >=77: reinstall with "
                    "`python3 -m loopedu.bootstrap setup`")
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu.postgres import (HBA, HOW_TO_GET, LEARNER, SOCKET_FOLDER, PostgresUnavailable,
                               Way, connect_ways, demo, demo_or_recorded, find_server,
@@ -36,9 +37,7 @@ def server_or_skip() -> None:
         find_server()
         psycopg_module()
     except PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run this test, but {exc.reason}", pytrace=False)
-        pytest.skip(exc.reason)
+        skip_or_fail(exc.reason)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ learner's ``is_allowed`` in a live loopback server, and 0.0.0.0 reaching loopbac
 import socket
 import threading
 
-import psutil
 import pytest
 
 from loopedu import rebinding
@@ -17,20 +16,6 @@ from loopedu.rebinding import (BROWSER_STATUS, KERNEL_SOURCES, REFUSED_STATUS, S
 MUST_SERVE = {"localhost", "127.0.0.1", "::1", "upper case"}
 MUST_REFUSE = {"rebound name", "subdomain", "wildcard DNS", "other port", "no port",
                "trailing dot", "empty Host", "missing Host"}
-
-
-def _listening() -> set:
-    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
-            if c.status == psutil.CONN_LISTEN}
-
-
-@pytest.fixture
-def leaves_nothing_behind():
-    """No server thread and no listening socket survive the test."""
-    threads, listening = set(threading.enumerate()), _listening()
-    yield
-    assert set(threading.enumerate()) == threads
-    assert _listening() == listening
 
 
 @pytest.fixture
@@ -47,13 +32,13 @@ def destinations(monkeypatch):
     return seen
 
 
-def test_demo_returns_exactly_the_expected_mapping(leaves_nothing_behind, destinations):
+def test_demo_returns_exactly_the_expected_mapping(no_threads_or_listeners_left, destinations):
     assert host_header_demo() == {"unprotected": {"localhost": True, "rebound": True},
                                   "protected": {"localhost": True, "rebound": False}}
     assert destinations and set(destinations) == {"127.0.0.1"}
 
 
-def test_detailed_demo_rows_and_text(leaves_nothing_behind):
+def test_detailed_demo_rows_and_text(no_threads_or_listeners_left):
     run = host_header_experiment()
     got = [(r.server, r.host.split(":")[0], r.status, r.served) for r in run.rows]
     assert got == [("unprotected", "localhost", 200, True),
@@ -76,7 +61,7 @@ def test_the_rule_serves_loopback_names_and_refuses_rebound_ones():
         assert allowed_host(host, port) is False, host
 
 
-def test_reference_function_passes_the_battery(leaves_nothing_behind, destinations):
+def test_reference_function_passes_the_battery(no_threads_or_listeners_left, destinations):
     report = check_host_validation(allowed_host)
     assert report.passed and bool(report) and report.wrong == ()
     labels = {t.label: t for t in report.trials}
@@ -98,7 +83,7 @@ def _wrong_labels(report) -> set:
     return {t.label for t in report.wrong}
 
 
-def test_always_true_serves_every_rebound_name(leaves_nothing_behind):
+def test_always_true_serves_every_rebound_name(no_threads_or_listeners_left):
     report = check_host_validation(lambda host, port: True)
     assert not report.passed
     assert _wrong_labels(report) == MUST_REFUSE
@@ -106,7 +91,7 @@ def test_always_true_serves_every_rebound_name(leaves_nothing_behind):
     assert "served but must be refused" in reasons["rebound name"]
 
 
-def test_substring_check_lets_the_attackers_subdomain_in(leaves_nothing_behind):
+def test_substring_check_lets_the_attackers_subdomain_in(no_threads_or_listeners_left):
     report = check_host_validation(lambda host, port: "localhost" in host)
     wrong = _wrong_labels(report)
     assert {"subdomain", "other port", "no port", "trailing dot"} <= wrong
@@ -114,7 +99,7 @@ def test_substring_check_lets_the_attackers_subdomain_in(leaves_nothing_behind):
                                           if t.label == "subdomain")
 
 
-def test_ignoring_the_port_is_wrong(leaves_nothing_behind):
+def test_ignoring_the_port_is_wrong(no_threads_or_listeners_left):
     def no_port(host, port):
         return host.rsplit(":", 1)[0].lower() in {"localhost", "127.0.0.1", "[::1]"}
 
@@ -123,7 +108,7 @@ def test_ignoring_the_port_is_wrong(leaves_nothing_behind):
     assert all("must be refused" in t.reason for t in report.wrong)
 
 
-def test_case_sensitive_comparison_refuses_upper_case(leaves_nothing_behind):
+def test_case_sensitive_comparison_refuses_upper_case(no_threads_or_listeners_left):
     report = check_host_validation(
         lambda host, port: host in {f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"})
     assert _wrong_labels(report) == {"upper case"}
@@ -131,7 +116,7 @@ def test_case_sensitive_comparison_refuses_upper_case(leaves_nothing_behind):
     assert "case-insensitive" in report.message
 
 
-def test_a_function_that_raises_is_a_clear_failure(leaves_nothing_behind, destinations):
+def test_a_function_that_raises_is_a_clear_failure(no_threads_or_listeners_left, destinations):
     def broken(host, port):
         raise KeyError("oops")
 
@@ -142,13 +127,13 @@ def test_a_function_that_raises_is_a_clear_failure(leaves_nothing_behind, destin
     assert set(destinations) == {"127.0.0.1"}
 
 
-def test_a_function_that_returns_a_string_fails(leaves_nothing_behind):
+def test_a_function_that_returns_a_string_fails(no_threads_or_listeners_left):
     report = check_host_validation(lambda host, port: "yes")
     assert not report.passed and len(report.wrong) == len(report.trials)
     assert "not True or False" in report.message and "str" in report.message
 
 
-def test_truthy_non_bool_and_partial_raise(leaves_nothing_behind):
+def test_truthy_non_bool_and_partial_raise(no_threads_or_listeners_left):
     def picky(host, port):
         if not host:
             raise ValueError("no host")
@@ -161,7 +146,7 @@ def test_truthy_non_bool_and_partial_raise(leaves_nothing_behind):
     assert not check_host_validation(lambda host, port: 1).passed
 
 
-def test_a_function_that_hangs_is_reported_not_waited_for(leaves_nothing_behind):
+def test_a_function_that_hangs_is_reported_not_waited_for(no_threads_or_listeners_left):
     release = threading.Event()
 
     def slow(host, port):
@@ -180,12 +165,12 @@ def test_a_function_that_hangs_is_reported_not_waited_for(leaves_nothing_behind)
     assert "hung on an earlier request" in report.trials[-1].reason
 
 
-def test_something_not_callable_does_not_crash(leaves_nothing_behind):
+def test_something_not_callable_does_not_crash(no_threads_or_listeners_left):
     report = check_host_validation("localhost")
     assert not report.passed and "not callable" in report.message
 
 
-def test_zero_address_reaches_the_loopback_server(leaves_nothing_behind, destinations):
+def test_zero_address_reaches_the_loopback_server(no_threads_or_listeners_left, destinations):
     run = zero_address_demo()
     assert run.to_dict() == {"unprotected": True, "protected": False}
     assert {r.sent_to for r in run.rows} == {r.server_saw for r in run.rows} == {"127.0.0.1"}

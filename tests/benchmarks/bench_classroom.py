@@ -45,6 +45,7 @@ import os
 import platform
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -105,8 +106,6 @@ def kernel_port_blocks(n: int) -> list[int]:
 
 
 def _free(port: int) -> bool:
-    import socket
-
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -134,24 +133,24 @@ class PortBlock:
         raise RuntimeError(f"fewer than {count} free ports in {self.ports}")
 
 
-def _execute(client_class, nb, path: Path, ports: list[int]) -> None:
+def _execute(nb, path: Path, ports: list[int]) -> None:
     """Execute ``nb`` in a fresh kernel on 127.0.0.1 at ``ports`` (see
     :func:`kernel_port_blocks`), the notebook's folder as working directory."""
+    from nbclient import NotebookClient
     from traitlets.config import Config
 
     config = Config()
     config.KernelManager.cache_ports = False  # use these, not bind-0-and-close ones
     for channel, port in zip(CHANNELS, ports):
         setattr(config.KernelManager, channel, port)
-    client_class(nb, timeout=CELL_TIMEOUT, startup_timeout=CELL_TIMEOUT,
-                 kernel_name="python3", config=config,
-                 resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=CELL_TIMEOUT, startup_timeout=CELL_TIMEOUT,
+                   kernel_name="python3", config=config,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
 
 
 def run_learner(folder: Path, lessons: list[str], first_port: int) -> int:
     """Execute the learner's workspace lessons one after another; write result.json."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebooks = folder / "workspace" / "notebooks"
@@ -165,7 +164,7 @@ def run_learner(folder: Path, lessons: list[str], first_port: int) -> int:
         start = time.perf_counter()
         error = None
         try:
-            _execute(NotebookClient, nb, path, block.take(len(CHANNELS)))
+            _execute(nb, path, block.take(len(CHANNELS)))
         except CellExecutionError as exc:
             error = {"ename": exc.ename, "evalue": str(exc.evalue)[:300]}
         except Exception as exc:  # timeout, dead kernel, ...

@@ -1,0 +1,25 @@
+"""Checks several test files share (imported as ``from shared_checks import ...``, like
+notebook_text.py): skip where the machine lacks something, but fail under CI, and the
+listening sockets of this process."""
+
+import os
+from typing import NoReturn
+
+import pytest
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip the test for ``reason``; under CI (``CI=true``, which .ci/run sets) fail it
+    instead, so a check can never vanish from CI silently."""
+    __tracebackhide__ = True  # reported at the caller's line
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def listening() -> set:
+    """The local addresses this process listens on (TCP, IPv4 and IPv6)."""
+    import psutil
+
+    return {c.laddr for c in psutil.Process().net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}
