@@ -2,7 +2,8 @@
 SO_REUSEPORT, and connecting to 0.0.0.0.
 
 The shadowing demo listens on 0.0.0.0, so it runs in a network namespace of its own
-wherever one can be made (:func:`loopedu.sandbox.isolated_call`). Each connection is
+wherever one can be made (:func:`loopedu.sandbox.isolated_call`); elsewhere only with
+``expose=True`` (it says "not run" otherwise). Each connection is
 matched to the listener that accepted it by the client's own address and port.
 
 Introduced in notebooks/03-bind-address.ipynb.
@@ -16,10 +17,11 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from .connections import EXPLAIN_ERRNO, connect, errno_name, same_endpoint
+from .connections import EXPLAIN_ERRNO, Kind, connect, errno_name, same_endpoint
+from .listen_guard import Exposure, check_listen, may_listen
 from .reachability import measure_here
 from .sandbox import isolated_call
-from .servers import Exposure, listener
+from .servers import listener
 
 __all__ = ["BindClash", "eaddrinuse_demo", "ShadowCase", "Shadowing",
            "port_shadowing_demo", "connect_to_any_demo"]
@@ -62,7 +64,8 @@ class ShadowCase:
     """0.0.0.0:P, then 127.0.0.1:P, with one socket option (``SO_REUSEPORT`` or
     ``SO_REUSEADDR``) set on both: whether the second bind worked, and which listener
     accepted a connection to each target (``"0.0.0.0"``, ``"127.0.0.1"``, or the
-    connection's outcome when none did)."""
+    connection's outcome when none did). ``second_bind`` is ``"not run"`` (and the rest
+    empty) where the course would not listen on 0.0.0.0 here."""
 
     option: str
     available: bool
@@ -81,7 +84,8 @@ class Shadowing:
     exposures: tuple = ()
 
 
-def _bound(host: str, port: int, option: str) -> socket.socket:
+def _bound(host: str, port: int, option: str, expose: bool = False) -> socket.socket:
+    check_listen(host, expose, what="the shadowing demo's listener")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, getattr(socket, option), 1)
@@ -108,15 +112,18 @@ def _accepted_by(socks: dict, target: str, port: int, timeout: float) -> str:
     return "nobody"
 
 
-def shadowing_here(timeout: float = 1.0) -> tuple[tuple, tuple]:
+def shadowing_here(timeout: float = 1.0, expose: bool = False) -> tuple[tuple, tuple]:
     """Both cases on this process's network stack; returns (cases, exposures)."""
     cases, exposures = [], []
     for option in ("SO_REUSEPORT", "SO_REUSEADDR"):
         if not hasattr(socket, option):
             cases.append(ShadowCase(option, False))
             continue
+        if not may_listen("0.0.0.0", expose):
+            cases.append(ShadowCase(option, True, second_bind=Kind.NOT_RUN.value))
+            continue
         with ExitStack() as stack:
-            wild = stack.enter_context(_bound("0.0.0.0", 0, option))
+            wild = stack.enter_context(_bound("0.0.0.0", 0, option, expose))
             opened, port = time.monotonic(), wild.getsockname()[1]
             socks = {"0.0.0.0": wild}
             try:
@@ -126,18 +133,20 @@ def shadowing_here(timeout: float = 1.0) -> tuple[tuple, tuple]:
                 second = errno_name(exc)
             accepted = tuple((t, _accepted_by(socks, t, port, timeout))
                              for t in ("127.0.0.1", "127.0.0.2"))
-        exposures.append(Exposure("0.0.0.0", port, (time.monotonic() - opened) * 1000))
+        exposure = Exposure.since("0.0.0.0", port, opened, time.monotonic())
+        exposures += [exposure] if exposure else []
         cases.append(ShadowCase(option, True, port, second, accepted))
     return tuple(cases), tuple(exposures)
 
 
-def port_shadowing_demo(timeout: float = 1.0) -> Shadowing:
+def port_shadowing_demo(timeout: float = 1.0, *, expose: bool = False) -> Shadowing:
     """Break it on purpose: two listeners on one port, 0.0.0.0:P and 127.0.0.1:P.
 
     With SO_REUSEPORT both binds succeed and the more specific 127.0.0.1 listener takes
     the connections to 127.0.0.1 (the wildcard still gets 127.0.0.2): a program can
     shadow another's loopback traffic. With SO_REUSEADDR only, the second bind is
-    EADDRINUSE (Linux, socket(7)).
+    EADDRINUSE (Linux, socket(7)). Where no namespace can be made both cases are "not
+    run" unless ``expose=True`` (see :func:`loopedu.sandbox.isolated_call`).
 
     >>> [c.second_bind for c in port_shadowing_demo().cases]
     ['ok', 'EADDRINUSE']
@@ -146,7 +155,8 @@ def port_shadowing_demo(timeout: float = 1.0) -> Shadowing:
     """
     # the connect timeout goes to the experiment; the child's own deadline is longer (a
     # child in a namespace starts Python first, slow on a busy classroom server)
-    run = isolated_call("loopedu.bind_demos:shadowing_here", timeout, timeout=60 + 4 * timeout)
+    run = isolated_call("loopedu.bind_demos:shadowing_here", timeout, timeout=60 + 4 * timeout,
+                        expose=expose)
     cases, exposures = run.result
     return Shadowing(cases, run.isolated, run.reason, () if run.isolated else exposures)
 

@@ -36,7 +36,7 @@ from typing import Iterator
 
 from .addresses import is_loopback
 from .connections import errno_name, family_of, hostport
-from .dev_servers import serving
+from .dev_servers import NoLookupBind, serving
 from .sandbox import ROOT, USER, ChildError, NamespaceUnavailable, capabilities, namespace
 
 __all__ = ["Segment", "Packet", "Capture", "CaptureUnavailable", "ON_LO", "IN_NAMESPACE",
@@ -273,7 +273,8 @@ class _Hello(http.server.BaseHTTPRequestHandler):
 @contextmanager
 def _http_server(host: str) -> Iterator[int]:
     """An HTTP server on (host, ephemeral port) in a thread; shut down and joined."""
-    server = type("Server", (socketserver.TCPServer,), {"address_family": family_of(host)})
+    server = type("Server", (NoLookupBind, socketserver.TCPServer),
+                  {"address_family": family_of(host)})
     with serving(server((host, 0), _Hello), "loopedu-capture-http", join_timeout=10) as httpd:
         yield httpd.server_address[1]
 

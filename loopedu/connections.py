@@ -18,7 +18,7 @@ from enum import Enum
 
 from .addresses import is_loopback
 
-__all__ = ["EXPLAIN_ERRNO", "Kind", "Outcome", "Attempt", "check_listen_address", "connect",
+__all__ = ["EXPLAIN_ERRNO", "Kind", "Outcome", "Attempt", "connect",
            "connect_outcome", "hostport",
            "family_of", "errno_name", "same_endpoint", "is_lab_safe", "lab_socket",
            "LAB_NETWORKS"]
@@ -95,6 +95,7 @@ class Kind(Enum):
     FAILED = "failed"
     BIND_FAILED = "bind failed"
     OTHER_SOCKET = "connected to another socket"
+    NOT_RUN = "not run"   # the course would not listen there (loopedu.listen_guard)
 
 
 @dataclass(frozen=True)
@@ -146,29 +147,6 @@ class Attempt:
 
     outcome: Outcome
     local: tuple | None = None
-
-
-def check_listen_address(address: str, expose: bool, name: str = "host",
-                         what: str = "the server") -> None:
-    """ValueError unless ``address`` is an IP address (``name`` says which argument),
-    and a loopback one unless ``expose``: ``what`` would be reachable from the network.
-
-    >>> check_listen_address("0.0.0.0", expose=False)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ValueError: 0.0.0.0 is not a loopback address: the server would be reachable ...
-
-    Introduced in notebooks/06-loopback-at-work.ipynb.
-    """
-    bare = address.split("%")[0]
-    try:
-        ipaddress.ip_address(bare)
-    except ValueError:
-        raise ValueError(f"{name} must be an IP address such as 127.0.0.1, "
-                         f"not {address!r}") from None
-    if not expose and not is_loopback(bare):
-        raise ValueError(f"{address} is not a loopback address: {what} would be reachable "
-                         "from the network. Use 127.0.0.1 (or ::1), or pass expose=True "
-                         "if that is really what you want")
 
 
 def hostport(host: str, port: int) -> str:

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .connections import (Outcome, check_listen_address, errno_name, family_of, hostport,
+from .connections import (Outcome, errno_name, family_of, hostport,
                           is_lab_safe)
+from .listen_guard import check_listen
 
 __all__ = ["DevServer", "dev_server", "Fetched", "fetch", "DefaultBind", "DEFAULT_BINDS",
            "INDEX_TEXT", "NoLookupBind", "serving"]
@@ -48,14 +49,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class NoLookupBind:
-    """Mix into an ``http.server`` server class: bind without the ``getfqdn`` (a DNS
-    query) that ``HTTPServer.server_bind`` makes, and keep a client that hung up early
-    off stderr.
+    """Mix into a ``socketserver`` server class: bind through the course's listen guard
+    (:func:`loopedu.listen_guard.check_listen`; set ``expose`` to listen beyond loopback
+    on purpose) and without the ``getfqdn`` (a DNS query) that ``HTTPServer.server_bind``
+    makes, and keep a client that hung up early off stderr.
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
 
+    #: set True on a server that may listen beyond loopback on purpose (see
+    #: :func:`loopedu.listen_guard.check_listen`)
+    expose = False
+
     def server_bind(self):
+        check_listen(self.server_address[0], self.expose)
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
 
@@ -85,8 +92,8 @@ class _Server(NoLookupBind, http.server.ThreadingHTTPServer):
     daemon_threads = False   # server_close() joins the request threads
     block_on_close = True
 
-    def __init__(self, address, handler, family):
-        self.address_family = family
+    def __init__(self, address, handler, family, expose: bool = False):
+        self.address_family, self.expose = family, expose
         self.log: list = []
         super().__init__(address, handler)
 
@@ -124,7 +131,6 @@ def dev_server(directory: str | None = None, host: str = "127.0.0.1", *,
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    check_listen_address(host, expose)
     with ExitStack() as stack:
         if directory is None:
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="loopedu-dev-"))
@@ -134,7 +140,7 @@ def dev_server(directory: str | None = None, host: str = "127.0.0.1", *,
         def handler(*args, **kwargs):
             return _Handler(*args, directory=folder, **kwargs)
 
-        server = _Server((host, 0), handler, family_of(host))
+        server = _Server((host, 0), handler, family_of(host), expose)
         port = server.server_address[1]
         stack.enter_context(serving(server, f"loopedu-dev-server-{port}"))
         yield DevServer(host, port, folder, server.log)

@@ -4,8 +4,9 @@ IPv6 switched off.
 
 The experiments that listen on ``::`` run in a network namespace of their own wherever
 one can be made (:func:`loopedu.sandbox.isolated_call`), with this machine's IPv6
-settings, so nothing is reachable from the network while they run; :func:`ipv6_off_demo`
-makes a namespace with IPv6 disabled.
+settings, so nothing is reachable from the network while they run; elsewhere they say
+"not run" unless the learner passes ``expose=True``. :func:`ipv6_off_demo` makes a
+namespace with IPv6 disabled.
 
 Introduced in notebooks/05-ipv6-loopback.ipynb.
 """
@@ -18,7 +19,10 @@ import socket
 from dataclasses import dataclass, replace
 
 from .addresses import is_loopback
-from .connections import EXPLAIN_ERRNO, Outcome, errno_name
+from .connections import EXPLAIN_ERRNO, Kind, Outcome, errno_name
+from .listen_guard import may_listen
+
+NOT_RUN = Kind.NOT_RUN.value   # a case the course would not listen for here
 from .platforms import DUAL_STACK_DEFAULTS
 from .sandbox import (ChildError, NamespaceUnavailable, capabilities, isolated_call,
                       namespace)
@@ -108,7 +112,8 @@ def platform_dual_stack_default(system: str | None = None) -> DualStackDefault:
 class DualStackCase:
     """A listener on ``::`` with IPV6_V6ONLY ``v6only``: the IPv4 client to 127.0.0.1
     and the IPv6 client to ::1 (outcome, and the address the server saw), and what
-    binding 0.0.0.0 on the same port then gives. ``bind`` is ``"ok"`` or the errno."""
+    binding 0.0.0.0 on the same port then gives. ``bind`` is ``"ok"``, the errno, or
+    ``"not run"`` where the course would not listen on ``::`` here."""
 
     v6only: bool
     bind: str
@@ -145,12 +150,16 @@ def _second_bind(port: int) -> str:
             return errno_name(exc)
 
 
-def dual_stack_here(timeout: float = 1.0) -> tuple[tuple, tuple]:
-    """Both cases on this process's network stack; returns (cases, exposures)."""
+def dual_stack_here(timeout: float = 1.0, expose: bool = False) -> tuple[tuple, tuple]:
+    """Both cases on this process's network stack; returns (cases, exposures). Both
+    are ``"not run"`` where the course may not listen on ``::`` here."""
     cases, exposures = [], []
     for v6only in (False, True):
+        if not may_listen("::", expose):
+            cases.append(DualStackCase(v6only, NOT_RUN))
+            continue
         try:
-            with listener("::", v6only=v6only) as srv:
+            with listener("::", v6only=v6only, expose=expose) as srv:
                 v4, saw4 = srv.reach("127.0.0.1", timeout)
                 v6, saw6 = srv.reach("::1", timeout)
                 cases.append(DualStackCase(v6only, "ok", srv.port, v4, saw4 and saw4[0], v6,
@@ -158,11 +167,11 @@ def dual_stack_here(timeout: float = 1.0) -> tuple[tuple, tuple]:
         except OSError as exc:
             cases.append(DualStackCase(v6only, errno_name(exc)))
             continue
-        exposures.append(srv.exposure())
+        exposures += [e for e in [srv.exposure()] if e]
     return tuple(cases), tuple(exposures)
 
 
-def dual_stack(timeout: float = 1.0) -> DualStack:
+def dual_stack(timeout: float = 1.0, *, expose: bool = False) -> DualStack:
     """A listener on ``::`` with IPV6_V6ONLY off, then on; what clients get.
 
     For each case an IPv4 client connects to 127.0.0.1 and an IPv6 client to ::1 on
@@ -176,7 +185,7 @@ def dual_stack(timeout: float = 1.0) -> DualStack:
 
     Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
-    run = isolated_call("loopedu.dual_stack:dual_stack_here", timeout)
+    run = isolated_call("loopedu.dual_stack:dual_stack_here", timeout, expose=expose)
     cases, exposures = run.result
     return DualStack(ipv6_status(), platform_dual_stack_default(), cases, run.isolated,
                      run.reason, () if run.isolated else exposures)
@@ -203,6 +212,9 @@ def format_dual_stack(result: DualStack) -> str:
     lines = []
     for case in result.cases:
         name = f"v6only {'on' if case.v6only else 'off'}"
+        if case.bind == NOT_RUN:
+            lines.append(f"{name}: not run (it listens on ::, see below)")
+            continue
         if case.bind != "ok":
             lines.append(f"{name}: binding :: failed with {case.bind}: "
                          f"{EXPLAIN_ERRNO.get(case.bind, '')}")
@@ -234,11 +246,13 @@ class LocalityCheck:
     loopedu: bool | None = None
 
 
-def locality_here(timeout: float = 1.0) -> LocalityCheck:
+def locality_here(timeout: float = 1.0, expose: bool = False) -> LocalityCheck:
     """:func:`locality_check_demo` on this process's network stack."""
     python = platform.python_version()
+    if not may_listen("::", expose):
+        return LocalityCheck(NOT_RUN, python)
     try:
-        with listener("::", v6only=False) as srv:
+        with listener("::", v6only=False, expose=expose) as srv:
             _, saw = srv.reach("127.0.0.1", timeout)
     except OSError as exc:
         return LocalityCheck(errno_name(exc), python)
@@ -249,7 +263,7 @@ def locality_here(timeout: float = 1.0) -> LocalityCheck:
                          is_loopback(peer))
 
 
-def locality_check_demo(timeout: float = 1.0) -> LocalityCheck:
+def locality_check_demo(timeout: float = 1.0, *, expose: bool = False) -> LocalityCheck:
     """A real dual-stack server on ``::`` accepts a client from 127.0.0.1 and asks "is
     this client local?" two ways. Whether ``ipaddress`` unwraps the mapped address
     depends on the exact Python release (gh-117566, fixed in 3.13, backported to 3.12,
@@ -260,7 +274,7 @@ def locality_check_demo(timeout: float = 1.0) -> LocalityCheck:
 
     Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
-    return isolated_call("loopedu.dual_stack:locality_here", timeout).result
+    return isolated_call("loopedu.dual_stack:locality_here", timeout, expose=expose).result
 
 
 #: The switches that turn IPv6 off in a network namespace, as containers often do.
@@ -299,18 +313,20 @@ def _bind_loopback6() -> str:
             return errno_name(exc)
 
 
-def ipv6_off_here(timeout: float = 1.0) -> IPv6Off:
+def ipv6_off_here(timeout: float = 1.0, expose: bool = False) -> IPv6Off:
     """:func:`ipv6_off_demo`'s measurements on this process's network stack."""
     bound = _bind_loopback6()
+    if not may_listen("::", expose):
+        return IPv6Off(True, "here", bound, NOT_RUN)
     try:
-        with listener("::", v6only=False) as srv:
+        with listener("::", v6only=False, expose=expose) as srv:
             outcome, saw = srv.reach("127.0.0.1", timeout)
     except OSError as exc:
         return IPv6Off(True, "here", bound, errno_name(exc))
     return IPv6Off(True, "here", bound, "ok", outcome, saw[0] if saw else None)
 
 
-def ipv6_off_demo(timeout: float = 1.0) -> IPv6Off:
+def ipv6_off_demo(timeout: float = 1.0, *, expose: bool = False) -> IPv6Off:
     """What fails on a machine with IPv6 disabled, and what does not: binding ::1, and a
     socket on ``::`` (IPV6_V6ONLY off) taking an IPv4 client.
 
@@ -319,7 +335,8 @@ def ipv6_off_demo(timeout: float = 1.0) -> IPv6Off:
     isolated copy of this machine's settings. Observed on Linux: ::1 gives
     EADDRNOTAVAIL, while the socket on ``::`` still binds and still takes IPv4, seen
     as ``::ffff:127.0.0.1``. Never raises: ``ran`` is False where IPv6 is on and no
-    namespace can be made.
+    namespace can be made; where IPv6 is off here and no namespace can be made, the
+    socket on ``::`` is "not run" unless ``expose=True``.
 
     >>> r = ipv6_off_demo()   # Linux with network namespaces
     >>> r.bind_loopback, str(r.ipv4_client), r.server_saw
@@ -328,7 +345,7 @@ def ipv6_off_demo(timeout: float = 1.0) -> IPv6Off:
     Introduced in notebooks/05-ipv6-loopback.ipynb.
     """
     if not ipv6_status().available:
-        run = isolated_call("loopedu.dual_stack:ipv6_off_here", timeout)
+        run = isolated_call("loopedu.dual_stack:ipv6_off_here", timeout, expose=expose)
         return replace(run.result,
                        where=f"this machine, where IPv6 is already off ({run.reason})")
     can = capabilities().network_namespaces

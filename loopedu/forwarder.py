@@ -39,9 +39,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterator
 
-from .connections import (Kind, Outcome, check_listen_address, errno_name, family_of,
+from .connections import (Kind, Outcome, errno_name, family_of,
                           hostport, is_lab_safe, lab_socket)
-from .servers import _RESOURCE_ERRORS, Exposure
+from .listen_guard import Exposure, check_listen
+from .servers import _RESOURCE_ERRORS
 
 __all__ = ["Ending", "Relayed", "Forwarder", "forward", "Exchange", "exchange",
            "ON_REFUSED"]
@@ -339,7 +340,7 @@ def forward(target_host: str, target_port: int, listen: str = "127.0.0.1", *,
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    check_listen_address(listen, expose, name="listen", what="a forwarder there")
+    check_listen(listen, expose, what="a forwarder there", name="listen")
     if not is_lab_safe(target_host):
         raise ValueError(f"{target_host} is neither loopback nor a lab address: the "
                          "forwarder only relays to this machine and to the namespaces "

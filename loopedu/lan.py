@@ -244,11 +244,13 @@ class Fallback:
                 "exposures": [str(e) for e in self.exposures]}
 
 
-def lan_fallback(timeout: float = 1.0) -> Fallback:
+def lan_fallback(timeout: float = 1.0, *, expose: bool = False) -> Fallback:
     """The stand-in for :func:`lan_exposure` where namespaces cannot be made: 127.0.0.2
     plays the laptop's LAN address (an address of this machine other than the one the
     server bound), so only a server bound to 0.0.0.0 accepts it. On macOS, which has no
-    127.0.0.2, the bind or connection fails instead.
+    127.0.0.2, the bind or connection fails instead. Where no namespace can be made the
+    0.0.0.0 server runs only with ``expose=True`` (briefly, reported); otherwise its
+    row is "not run" (see :func:`loopedu.reachability.reachability_matrix`).
 
     >>> lan_fallback().reached
     {'127.0.0.1': False, '0.0.0.0': True}
@@ -256,7 +258,7 @@ def lan_fallback(timeout: float = 1.0) -> Fallback:
     Introduced in notebooks/03-bind-address.ipynb.
     """
     matrix = reachability_matrix(("127.0.0.1", "0.0.0.0"), ("127.0.0.1", "127.0.0.2"),
-                                 timeout=timeout)
+                                 timeout=timeout, expose=expose)
     reached = {r.bind: r.outcome.connected for r in matrix.rows if r.target == "127.0.0.2"}
     return Fallback(reached, matrix.rows, matrix.where, matrix.exposures)
 

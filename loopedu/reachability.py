@@ -4,8 +4,10 @@ One listener per bind address (port 0), one connection to each destination on th
 listener's port; each connection is matched to the listener by the client's own address
 and port, so a stray connection can never be mistaken for it. Listeners on 0.0.0.0 and
 ``::`` would be reachable from the network, so the matrix runs in a network namespace of
-its own (only ``lo``, this machine's IPv6 settings) wherever one can be made; elsewhere
-it runs here and says for how long each such listener was reachable, and on which port.
+its own (only ``lo``, this machine's IPv6 settings) wherever one can be made. Elsewhere it
+runs here with those rows "not run", unless the learner passes ``expose=True``: then they
+run here too, and the result says for how long each such listener was reachable, and on
+which port.
 
 Introduced in notebooks/03-bind-address.ipynb.
 """
@@ -16,6 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from .connections import Kind, Outcome, errno_name, is_lab_safe
+from .listen_guard import may_listen
 from .sandbox import isolated_call
 from .servers import listener
 
@@ -73,18 +76,23 @@ def _check_targets(targets) -> None:
                              "connect to loopback (and to the namespaces of the LAN lab)")
 
 
-def measure_here(binds, targets, timeout: float = 1.0, v6only: bool | None = None
-                 ) -> tuple[tuple, tuple]:
+def measure_here(binds, targets, timeout: float = 1.0, v6only: bool | None = None,
+                 expose: bool = False) -> tuple[tuple, tuple]:
     """Run the matrix on this process's own network stack; returns (rows, exposures).
+    A bind the course may not listen on here (:func:`loopedu.listen_guard.may_listen`)
+    gives "not run" rows and binds nothing.
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
     _check_targets(targets)
     rows, exposures = [], []
     for bind in binds:
+        if not may_listen(bind, expose):
+            rows += [Reach(bind, t, None, Outcome(Kind.NOT_RUN)) for t in targets]
+            continue
         with ExitStack() as stack:
             try:
-                srv = stack.enter_context(listener(bind, v6only=v6only))
+                srv = stack.enter_context(listener(bind, v6only=v6only, expose=expose))
             except OSError as exc:
                 failed = Outcome(Kind.BIND_FAILED, errno_name(exc))
                 rows += [Reach(bind, t, None, failed) for t in targets]
@@ -99,13 +107,15 @@ def measure_here(binds, targets, timeout: float = 1.0, v6only: bool | None = Non
 
 
 def reachability_matrix(binds=DEFAULT_BINDS, targets=DEFAULT_TARGETS, timeout: float = 1.0,
-                        v6only: bool | None = None) -> Matrix:
+                        v6only: bool | None = None, *, expose: bool = False) -> Matrix:
     """Bind a listener on each of ``binds``, connect to each of ``targets`` on its port.
 
     Outcomes: connected, refused, timeout, unreachable, ``bind failed: ERRNO``
     (``EADDRNOTAVAIL``: no interface has that address), ``failed: ERRNO``, and
     ``connected to another socket`` in the rare case where a different program listened
-    on the same port number in the other family. A client uses the target's family, so
+    on the same port number in the other family, and ``not run`` for a bind beyond
+    loopback on a machine without network namespaces, unless ``expose=True`` (see
+    :func:`loopedu.sandbox.isolated_call`). A client uses the target's family, so
     an IPv4 target reaches an IPv6 bind only through a dual-stack ``::`` (Linux default
     ``net.ipv6.bindv6only=0``; ``v6only=True`` turns it off, Windows' default).
 
@@ -120,28 +130,31 @@ def reachability_matrix(binds=DEFAULT_BINDS, targets=DEFAULT_TARGETS, timeout: f
     # the connect timeout goes to the experiment, positionally; the child's own deadline
     # covers starting Python in a namespace on a busy machine and every connect
     run = isolated_call("loopedu.reachability:measure_here", binds, targets, timeout,
-                        timeout=60 + timeout * len(binds) * len(targets), v6only=v6only)
+                        timeout=60 + timeout * len(binds) * len(targets), v6only=v6only,
+                        expose=expose)
     rows, exposures = run.result
     return Matrix(rows, run.isolated, run.reason, () if run.isolated else exposures)
 
 
 def reachability(binds=DEFAULT_BINDS, targets=DEFAULT_TARGETS, timeout: float = 1.0,
-                 v6only: bool | None = None) -> dict:
+                 v6only: bool | None = None, *, expose: bool = False) -> dict:
     """:func:`reachability_matrix` as ``{(bind, target): outcome in words}``.
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    return reachability_matrix(binds, targets, timeout, v6only).to_dict()
+    return reachability_matrix(binds, targets, timeout, v6only, expose=expose).to_dict()
 
 
 def reachability_details(binds=DEFAULT_BINDS, targets=DEFAULT_TARGETS,
-                         timeout: float = 1.0, v6only: bool | None = None) -> list[dict]:
+                         timeout: float = 1.0, v6only: bool | None = None, *,
+                         expose: bool = False) -> list[dict]:
     """:func:`reachability_matrix` as plain rows ``{"bind", "target", "port", "outcome",
     "server_saw"}`` (``loopedu experiment reachability --json``).
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    return [r.to_dict() for r in reachability_matrix(binds, targets, timeout, v6only).rows]
+    return [r.to_dict() for r in reachability_matrix(binds, targets, timeout, v6only,
+                                                      expose=expose).rows]
 
 
 def format_reachability(matrix) -> str:

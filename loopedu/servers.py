@@ -1,7 +1,8 @@
 """Tiny experiment servers: ephemeral port, context-managed, always joined.
 
 Every listener the course opens goes through :func:`listener`, :func:`echo_server` or
-:func:`bound_socket`: they bind port 0 (the kernel picks a free ephemeral port, so 30
+:func:`bound_socket`: they pass :func:`loopedu.listen_guard.check_listen` (loopback,
+the course's own namespaces, or ``expose=True``) before they bind, bind port 0 (the kernel picks a free ephemeral port, so 30
 students on one JupyterHub never collide), read the port back, serve from a daemon
 thread (or, for :mod:`loopedu.measure`, a child process), and on leaving the ``with``
 block close every socket and join the thread, even after an exception or a
@@ -28,11 +29,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .addresses import is_loopback
 from .connections import (EXPLAIN_ERRNO, Attempt, Kind, Outcome, connect, connect_outcome,
                           errno_name, family_of, same_endpoint)
+from .listen_guard import Exposure, check_listen
 
-__all__ = ["Listener", "listener", "Exposure", "Probe", "probe", "EchoServer",
+__all__ = ["Listener", "listener", "Probe", "probe", "EchoServer",
            "echo_server", "echo_loop", "bound_socket", "check_transport", "fd_io",
            "set_receive_timeout", "connect", "connect_outcome", "errno_name", "family_of",
            "EXPLAIN_ERRNO", "Outcome", "Kind", "Attempt"]
@@ -40,36 +41,6 @@ __all__ = ["Listener", "listener", "Exposure", "Probe", "probe", "EchoServer",
 #: accept() errors that mean "out of resources": retrying at once would spin at 100% CPU.
 _RESOURCE_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 _BACKOFF_SECONDS = 0.05
-
-
-@dataclass(frozen=True)
-class Exposure:
-    """A listener that other machines could have reached: bound beyond loopback (on
-    0.0.0.0, ``::`` or a network address) on a real interface, for ``ms`` milliseconds.
-
-    >>> print(Exposure("0.0.0.0", 41234, 3.2))
-    the listener on 0.0.0.0 was reachable from the network for 3 ms on port 41234
-
-    Introduced in notebooks/03-bind-address.ipynb.
-    """
-
-    address: str
-    port: int
-    ms: float
-
-    def __str__(self) -> str:
-        return (f"the listener on {self.address} was reachable from the network for "
-                f"{self.ms:.0f} ms on port {self.port}")
-
-    @classmethod
-    def since(cls, address: str, port: int, opened: float,
-              closed: float | None) -> Exposure | None:
-        """The exposure of a listener on ``address`` open from ``opened`` to ``closed``
-        (``time.monotonic()``; None: still open); None on a loopback address."""
-        if is_loopback(address.split("%")[0]):
-            return None
-        end = closed if closed is not None else time.monotonic()
-        return cls(address, port, (end - opened) * 1000)
 
 
 @dataclass
@@ -145,9 +116,12 @@ class Listener:
 
 @contextmanager
 def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
-             v6only: bool | None = None, backlog: int = 16) -> Iterator[Listener]:
+             v6only: bool | None = None, backlog: int = 16,
+             expose: bool = False) -> Iterator[Listener]:
     """Listen on ``host`` at an ephemeral port; close and join on exit.
 
+    Raises ValueError, binding nothing, for an address beyond loopback outside the
+    course's namespaces unless ``expose=True`` (:func:`loopedu.listen_guard.check_listen`).
     Raises OSError (for example ``EADDRNOTAVAIL`` for 127.0.0.2 on macOS, or for ::1
     where IPv6 is disabled) with the socket already closed.
 
@@ -158,6 +132,7 @@ def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
+    check_listen(host, expose)
     family = family_of(host)
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -214,7 +189,10 @@ class Probe:
 
 
 def probe(address: str, timeout: float = 1.0) -> Probe:
-    """Bind a listener on ``address`` (port 0) and connect to it.
+    """Bind a listener on ``address`` (port 0) and connect to it; never raises for a
+    network outcome. An address beyond loopback is refused with ValueError before
+    anything is bound (except inside the course's namespaces, where nothing beyond
+    them can reach it).
 
     On Linux a connection to 127.0.0.2 comes *from* 127.0.0.1: the route ``local
     127.0.0.0/8 dev lo src 127.0.0.1`` names the source (``ip route show table local``).
@@ -225,6 +203,7 @@ def probe(address: str, timeout: float = 1.0) -> Probe:
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """
+    check_listen(address, what="the probe's listener", name="address")
     try:
         with listener(address) as srv:
             outcome, saw = srv.reach(address, timeout=timeout)
@@ -285,10 +264,12 @@ def check_transport(transport: str) -> None:
 
 @contextmanager
 def bound_socket(transport: str = "tcp", host: str = "127.0.0.1",
-                 folder: str | None = None) -> Iterator[tuple[socket.socket, object]]:
+                 folder: str | None = None, *, expose: bool = False
+                 ) -> Iterator[tuple[socket.socket, object]]:
     """A server socket and its address: TCP (listening) or UDP on ``host`` at an
     ephemeral port, or a listening Unix-domain stream socket in a fresh private folder
-    (inside ``folder`` if given). Closed, and the folder removed, on exit.
+    (inside ``folder`` if given). Closed, and the folder removed, on exit. ``host``
+    passes :func:`loopedu.listen_guard.check_listen` first (``expose``: see there).
 
     >>> with bound_socket("udp") as (sock, address):
     ...     address[0], address[1] > 0
@@ -297,6 +278,8 @@ def bound_socket(transport: str = "tcp", host: str = "127.0.0.1",
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     check_transport(transport)
+    if transport != "unix":
+        check_listen(host, expose)
     with ExitStack() as stack:
         if transport == "unix":
             tmp = tempfile.mkdtemp(prefix="loopedu-unix-", dir=folder)
@@ -417,11 +400,13 @@ def _accept_loop(sock: socket.socket, stop: threading.Event, transport: str,
 
 @contextmanager
 def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
-                folder: str | None = None) -> Iterator[EchoServer]:
+                folder: str | None = None, *, expose: bool = False) -> Iterator[EchoServer]:
     """An echo server: TCP or UDP on ``host`` at an ephemeral port, or a Unix-domain
     stream socket in a fresh private folder (``folder``: where to make it), each
     connection served by :func:`echo_loop` in a thread of its own (an empty datagram
-    ends a UDP server early). Everything is closed, joined and removed on exit.
+    ends a UDP server early). Everything is closed, joined and removed on exit. Listens
+    beyond loopback only inside the course's namespaces or with ``expose=True``
+    (:func:`loopedu.listen_guard.check_listen`).
 
     >>> with echo_server("udp") as srv, srv.client() as c:
     ...     _ = c.send(b"ping")
@@ -450,7 +435,7 @@ def echo_server(transport: str = "tcp", host: str = "127.0.0.1",
             connections.append(conn)
             run(_echo_then_end, conn, transport)
 
-    with bound_socket(transport, host, folder) as (sock, address):
+    with bound_socket(transport, host, folder, expose=expose) as (sock, address):
         server = EchoServer(transport, address)
         try:
             if transport == "udp":

@@ -51,22 +51,35 @@ def pytest_runtest_setup(item):
             skip_or_fail("; ".join(reasons))
 
 
-@pytest.fixture(params=["in a namespace", "on this machine"])
+@pytest.fixture(params=["in a namespace", "exposed on a machine without namespaces"])
 def isolation(request):
-    """Run the test twice: with the machine's network namespaces (experiments that
-    listen on 0.0.0.0 then run isolated), and pretending there are none (they run on
-    this machine's own stack). Yields True for the first."""
-    from loopedu.sandbox import Capability, assume
+    """Run an experiment both ways a learner's machine can: with network namespaces
+    (experiments that listen on 0.0.0.0 then run isolated), and on a machine without
+    them where the learner passed ``expose=True`` (they run on that machine's own stack
+    and report the exposure). The second is played in a namespace without the course's
+    mark, so the test exposes nothing real. Yields ``run(func, **kwargs)``, which calls
+    the loopedu function ``func`` (``"loopedu.module:name"``) the chosen way, with
+    ``isolated`` (True for the first way) as an attribute."""
+    from loopedu.sandbox import children, namespace
 
+    reasons = missing(["network_namespaces"])
+    if reasons:
+        skip_or_fail(reasons[0])
     if request.param == "in a namespace":
-        reasons = missing(["network_namespaces"])
-        if reasons:
-            skip_or_fail(reasons[0])
-        yield True
-    else:
-        with assume(network_namespaces=Capability(False, "namespaces switched off for "
-                                                         "this test")):
-            yield False
+        def run(func, **kwargs):
+            return children.function(func)(**kwargs)
+        run.isolated = True
+        yield run
+        return
+    from netns_helpers import run_as_host_without_namespaces
+
+    with namespace("hostlike") as ns:
+        def run(func, **kwargs):
+            module, _, name = func.partition(":")
+            return run_as_host_without_namespaces(
+                ns, f"from {module} import {name}\nresult = {name}(expose=True, **{kwargs!r})")
+        run.isolated = False
+        yield run
 
 
 # ---- servers in threads (tests/test_dev_servers.py, tests/test_rebinding.py) ----

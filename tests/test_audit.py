@@ -20,21 +20,27 @@ def can_bind(address: str) -> bool:
         return False
 
 
+def open_own_sockets(stack: ExitStack, hosts, expose: bool = False) -> dict:
+    """TCP listeners and bound UDP sockets of this process on each of ``hosts``:
+    {(protocol, address): port}."""
+    found = {}
+    for host in hosts:
+        v6 = ":" in host
+        srv = stack.enter_context(listener(host, expose=expose))
+        found[("tcp6" if v6 else "tcp", host)] = srv.port
+        udp = stack.enter_context(socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
+                                                socket.SOCK_DGRAM))
+        udp.bind((host, 0))
+        found[("udp6" if v6 else "udp", host)] = udp.getsockname()[1]
+    return found
+
+
 @pytest.fixture
 def own_sockets():
-    """TCP listeners and bound UDP sockets of this process: {(protocol, address): port}."""
+    """Loopback listeners and bound UDP sockets of this process (the ones on every
+    interface are made in a namespace: test_wildcard_sockets_are_exposed)."""
     with ExitStack() as stack:
-        found = {}
-        hosts = ["127.0.0.1", "0.0.0.0"] + (["::1", "::"] if can_bind("::1") else [])
-        for host in hosts:
-            v6 = ":" in host
-            srv = stack.enter_context(listener(host))
-            found[("tcp6" if v6 else "tcp", host)] = srv.port
-            udp = stack.enter_context(socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,
-                                                    socket.SOCK_DGRAM))
-            udp.bind((host, 0))
-            found[("udp6" if v6 else "udp", host)] = udp.getsockname()[1]
-        yield found
+        yield open_own_sockets(stack, ["127.0.0.1"] + (["::1"] if can_bind("::1") else []))
 
 
 def mine(rows, own):
@@ -64,6 +70,53 @@ def test_per_process_fallback_when_the_system_wide_list_is_refused(own_sockets, 
     check_rows(result.sockets, own_sockets)
 
 
+#: Run behind a namespace without the course's mark: sockets on every interface (which
+#: reach nothing real there), audited system-wide, per process, and as a report.
+_WILDCARD = """
+import os, socket
+from contextlib import ExitStack
+import psutil
+from loopedu import audit
+from test_audit import can_bind, open_own_sockets
+with ExitStack() as stack:
+    hosts = ["127.0.0.1", "0.0.0.0"] + (["::1", "::"] if can_bind("::1") else [])
+    own = open_own_sockets(stack, hosts, expose=True)
+    wide = audit.audit()
+    real = psutil.net_connections
+    psutil.net_connections = lambda *a, **k: (_ for _ in ()).throw(psutil.AccessDenied())
+    narrow = audit.audit()
+    psutil.net_connections = real
+rows = [r for r in wide.sockets if r.pid == os.getpid()]
+result = (own, wide.sockets, narrow.method, narrow.sockets, os.getpid(),
+          psutil.Process().name(), audit.exposure_report(rows, ["the sockets of 2 processes"]),
+          [r for r in rows])
+"""
+
+
+@pytest.mark.needs("network_namespaces")
+def test_wildcard_sockets_are_exposed():
+    from loopedu.sandbox import namespace
+    from netns_helpers import run_as_host_without_namespaces
+
+    with namespace("audit") as ns:
+        own, wide, method, narrow, pid, name, text, rows = run_as_host_without_namespaces(
+            ns, _WILDCARD)
+    assert method == "per-process"
+    for sockets in (wide, narrow):
+        for (protocol, address), row in mine(sockets, own).items():
+            assert row is not None, (protocol, address)
+            assert row.exposed is (address in ("0.0.0.0", "::"))
+            assert (row.pid, row.process) == (pid, name)
+    exposed_lines = text.split("\n")[1:1 + sum(r.exposed for r in rows)]
+    assert text.startswith(f"{sum(r.exposed for r in rows)} of {len(rows)} listening")
+    for (protocol, address), port in own.items():
+        listed = any(f":{port}" in line and line.split()[0] == protocol for line in exposed_lines)
+        assert listed is (address in ("0.0.0.0", "::"))
+    local = sum(not r.exposed for r in rows)
+    assert f"\n{local} listen" in text and "on loopback only" in text
+    assert text.endswith("Not visible: the sockets of 2 processes.")
+
+
 def test_a_connected_udp_socket_is_not_listening(own_sockets):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         udp.connect(("127.0.0.1", own_sockets[("udp", "127.0.0.1")]))
@@ -84,27 +137,8 @@ def test_exposure_report_names_what_is_exposed(own_sockets):
     result = audit.audit()
     rows = [r for r in result.sockets if r.pid == os.getpid()]
     text = audit.exposure_report(rows, ["the sockets of 2 processes"])
-    exposed_lines = text.split("\n")[1:1 + sum(r.exposed for r in rows)]
-    assert text.startswith(f"{sum(r.exposed for r in rows)} of {len(rows)} listening")
+    assert text.startswith(f"0 of {len(rows)} listening")
     for (protocol, address), port in own_sockets.items():
-        listed = any(f":{port}" in line and line.split()[0] == protocol for line in exposed_lines)
-        assert listed is (address in ("0.0.0.0", "::"))
-    local = sum(not r.exposed for r in rows)
-    assert f"\n{local} listen" in text and "on loopback only" in text
+        assert f":{port}" not in text.split("\n")[0]
+    assert f"\n{len(rows)} listen" in text and "on loopback only" in text
     assert text.endswith("Not visible: the sockets of 2 processes.")
-
-
-def test_format_audit_has_a_row_per_socket(own_sockets):
-    result = audit.audit()
-    table = audit.format_audit(result).split("\n\n")[0].splitlines()
-    assert len(table) == 1 + len(result.sockets)
-
-
-def test_experiments_listening_sockets_is_the_audit():
-    from loopedu import experiments
-    from loopedu.servers import listener
-
-    with listener("0.0.0.0") as srv:
-        rows = [r for r in experiments.listening_sockets()
-                if r.port == srv.port and r.protocol.startswith("tcp")]
-    assert rows and rows[0].exposed is True and rows[0].address == "0.0.0.0"

@@ -34,11 +34,25 @@ def test_reachability_json_and_text(capsys):
     assert lines[6].startswith("(ran ")   # where it ran: a namespace, or this machine
 
 
+@pytest.mark.needs("network_namespaces")
 def test_audit_json_lists_our_own_listener(capsys):
-    with listener("0.0.0.0") as srv:
-        data = run_json(capsys, "audit", "--json")
-    row, = [r for r in data["sockets"] if r["port"] == srv.port and r["protocol"] == "tcp"]
-    assert row["exposed"] is True and row["process"]["pid"] == os.getpid()
+    """The listener on 0.0.0.0 lives where nothing real is exposed: a namespace without
+    the course's mark, where the course behaves as on a host (expose=True)."""
+    from netns_helpers import run_as_host_without_namespaces
+
+    with sandbox.namespace("audit") as ns:
+        pid, port, out = run_as_host_without_namespaces(ns, (
+            "import contextlib, io, os\n"
+            "from loopedu import cli\n"
+            "from loopedu.servers import listener\n"
+            "buffer = io.StringIO()\n"
+            "with listener('0.0.0.0', expose=True) as srv, contextlib.redirect_stdout(buffer):\n"
+            "    status = cli.main(['audit', '--json'])\n"
+            "assert status == 0\n"
+            "result = (os.getpid(), srv.port, buffer.getvalue())"))
+    data = json.loads(out)
+    row, = [r for r in data["sockets"] if r["port"] == port and r["protocol"] == "tcp"]
+    assert row["exposed"] is True and row["process"]["pid"] == pid
     assert cli.main(["audit"]) == 0
     assert "listening sockets can be reached" in capsys.readouterr().out
 

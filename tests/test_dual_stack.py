@@ -38,7 +38,7 @@ needs_linux_defaults = pytest.mark.skipif(not linux_defaults(),
 @needs_ipv6
 @needs_linux_defaults
 def test_dual_stack_on_linux_matches_ipv6_7(isolation):
-    r = experiments.dual_stack()
+    r = isolation("loopedu.dual_stack:dual_stack")
     off, on = r.case(v6only=False), r.case(v6only=True)
     assert str(off.ipv4_client) == "connected"
     assert off.server_saw_ipv4 == "::ffff:127.0.0.1"
@@ -50,8 +50,8 @@ def test_dual_stack_on_linux_matches_ipv6_7(isolation):
     assert str(off.ipv6_client) == str(on.ipv6_client) == "connected"
     assert off.server_saw_ipv6 == on.server_saw_ipv6 == "::1"
     assert r.default.new_socket_v6only is False
-    assert r.isolated == isolation
-    assert [e.address for e in r.exposures] == ([] if isolation else ["::", "::"])
+    assert r.isolated == isolation.isolated
+    assert [e.address for e in r.exposures] == ([] if isolation.isolated else ["::", "::"])
 
 
 @needs_ipv6
@@ -89,12 +89,14 @@ def _refuse_ipv6(monkeypatch, code):
     monkeypatch.setattr(socket, "socket", NoIPv6)
 
 
+@pytest.mark.filterwarnings("ignore::loopedu.listen_guard.ExposureWarning")
 def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
     _refuse_ipv6(monkeypatch, errno.EAFNOSUPPORT)
     with sandbox.assume(network_namespaces=NO_NETNS):   # the fake lives in this process
-        r = experiments.dual_stack()
-        assert experiments.locality_check_demo().bind == "EAFNOSUPPORT"
-        off = ipv6_off_demo()
+        # expose=True: the fake refuses every IPv6 socket, so nothing can be exposed
+        r = experiments.dual_stack(expose=True)
+        assert experiments.locality_check_demo(expose=True).bind == "EAFNOSUPPORT"
+        off = ipv6_off_demo(expose=True)
     assert (r.ipv6.available, r.ipv6.errno) == (False, "EAFNOSUPPORT")
     assert "no IPv6 at all" in r.ipv6.explain and "ipv6.disable=1" in r.ipv6.explain
     assert {c.bind for c in r.cases} == {"EAFNOSUPPORT"}
@@ -176,7 +178,7 @@ def test_rtt_both_families_and_figure():
 def test_rtt_refuses_non_loopback_and_leaks_no_thread():
     import threading
 
-    with pytest.raises(ValueError, match="not a loopback address"):
+    with pytest.raises(ValueError, match="not a loopback IP address"):
         experiments.loopback_rtt(addresses=("192.0.2.1",))
     experiments.loopback_rtt(n=3, warmup=0, addresses=("127.0.0.1",))
     assert not [t for t in threading.enumerate() if t.name == "loopedu-echo"]

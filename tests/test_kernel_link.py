@@ -22,10 +22,20 @@ def test_sockets_are_labelled_by_channel_and_loopback():
                                              "shell")]
 
 
+@pytest.mark.needs("network_namespaces")
 def test_a_socket_on_every_interface_is_not_loopback():
-    with listener("0.0.0.0") as srv:
-        rows = kernel_link.kernel_sockets(info={})
-    mine = [r for r in rows if r.local and r.local[1] == srv.port]
+    """The listener on 0.0.0.0 lives where nothing real is exposed: a namespace without
+    the course's mark, where the course behaves as on a host (expose=True)."""
+    from loopedu.sandbox import namespace
+    from netns_helpers import run_as_host_without_namespaces
+
+    with namespace("kernel") as ns:
+        port, rows = run_as_host_without_namespaces(ns, (
+            "from loopedu import kernel_link\n"
+            "from loopedu.servers import listener\n"
+            "with listener('0.0.0.0', expose=True) as srv:\n"
+            "    result = (srv.port, kernel_link.kernel_sockets(info={}))"))
+    mine = [r for r in rows if r.local and r.local[1] == port]
     assert len(mine) == 1 and mine[0].loopback is False and mine[0].channel == "other"
 
 

@@ -16,7 +16,8 @@ PACKAGE = ROOT / "loopedu"
 LAYERS = [
     # leaves: pure logic and data, the sockets every experiment uses
     {"loopedu", "loopedu.stats", "loopedu.addresses", "loopedu.ipv6", "loopedu.glibc",
-     "loopedu.platforms", "loopedu.connections", "loopedu.servers", "loopedu.hosts",
+     "loopedu.platforms", "loopedu.connections", "loopedu.listen_guard", "loopedu.servers",
+     "loopedu.hosts",
      "loopedu.data"},
     # the one layer that knows the machine
     {"loopedu.sandbox"},

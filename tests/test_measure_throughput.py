@@ -35,8 +35,9 @@ def test_throughput_over_a_unix_socket_in_a_private_folder(tmp_path, far_end,
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"address": "192.0.2.1"}, "not a loopback address"),
-    ({"address": "8.8.8.8"}, "not a loopback address"),
+    ({"address": "192.0.2.1"}, "not a loopback IP address"),
+    ({"address": "8.8.8.8"}, "not a loopback IP address"),
+    ({"address": "0.0.0.0"}, "not a loopback IP address"),
     ({"transport": "udp"}, "transport must be 'tcp' or 'unix'"),
     ({"buffer_size": 0}, "buffer_size must be"),
     ({"seconds": 0}, "seconds must be more than 0"),

@@ -63,8 +63,11 @@ def test_matrix_matches_plain_sockets():
     targets = ["127.0.0.1", "127.0.0.2"] + (["::1"] if IPV6 else [])
     expected = {(b, t): raw_outcome(b, t) for b in binds for t in targets}
     assert reachability(binds, targets) == expected
+    # without namespaces, the binds beyond loopback are not run here (nothing exposed)
     with sandbox.assume(network_namespaces=NO_NETNS):
-        assert reachability(binds, targets) == expected
+        here = reachability(binds, targets)
+    assert here == {(b, t): (o if b not in ("0.0.0.0", "::") else "not run")
+                    for (b, t), o in expected.items()}
 
 
 @needs_netns
@@ -74,10 +77,18 @@ def test_matrix_runs_isolated_where_namespaces_can_be_made():
     assert "namespace of its own" in experiments.format_reachability(matrix)
 
 
-def test_without_namespaces_the_wildcard_listeners_are_reported():
-    with sandbox.assume(network_namespaces=NO_NETNS):
-        matrix = reachability_matrix(["127.0.0.1", "0.0.0.0", "::"], ["127.0.0.1"])
-    assert not matrix.isolated and "namespaces switched off" in matrix.where
+@needs_netns
+def test_with_expose_and_no_namespaces_the_wildcard_listeners_are_reported():
+    """Played in a namespace without the course's mark: nothing real is exposed."""
+    from netns_helpers import run_as_host_without_namespaces
+
+    with sandbox.namespace("hostlike") as ns:
+        matrix = run_as_host_without_namespaces(ns, (
+            "from loopedu.reachability import reachability_matrix\n"
+            "result = reachability_matrix(['127.0.0.1', '0.0.0.0', '::'], ['127.0.0.1'], "
+            "expose=True)"))
+    assert not matrix.isolated and "no namespaces (test)" in matrix.where
+    assert "expose=True" in matrix.where
     exposed = [(e.address, e.port) for e in matrix.exposures]
     ports = {r.bind: r.port for r in matrix.rows}
     # ("::" still binds where IPv6 is disabled: only ::1 is gone, not the socket API)
@@ -96,8 +107,8 @@ def test_a_stray_connection_is_not_mistaken_for_the_client():
     from loopedu.connections import connect
     from loopedu.servers import listener
 
-    with listener("0.0.0.0") as srv:
-        stray = connect("127.0.0.2", srv.port)   # arrives first, from elsewhere
+    with listener("127.0.0.1") as srv:
+        stray = connect("127.0.0.1", srv.port)   # arrives first, another client
         outcome, saw = srv.reach("127.0.0.1")
     assert stray.outcome.connected and outcome.connected
     assert saw is not None and saw[1] != stray.local[1]
@@ -214,15 +225,15 @@ def test_eaddrinuse_demo():
 
 @pytest.mark.skipif(not LINUX, reason="port shadowing was observed on Linux (socket(7))")
 def test_port_shadowing_demo(isolation):
-    demo = experiments.port_shadowing_demo()
+    demo = isolation("loopedu.bind_demos:port_shadowing_demo")
     shadow, plain = demo.cases
     assert (shadow.option, plain.option) == ("SO_REUSEPORT", "SO_REUSEADDR")
     assert shadow.second_bind == "ok"
     assert dict(shadow.accepted_by) == {"127.0.0.1": "127.0.0.1", "127.0.0.2": "0.0.0.0"}
     assert plain.second_bind == "EADDRINUSE"
     assert dict(plain.accepted_by) == {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
-    assert demo.isolated == isolation
-    assert len(demo.exposures) == (0 if isolation else 2)
+    assert demo.isolated == isolation.isolated
+    assert len(demo.exposures) == (0 if isolation.isolated else 2)
 
 
 @pytest.mark.skipif(not LINUX, reason="connecting to 0.0.0.0 was observed on Linux")

@@ -2,13 +2,14 @@
 root and inside an unprivileged user namespace, private hosts files, children, and
 nothing left behind, even when the process that made them is killed."""
 
+import importlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,58 @@ def test_isolated_call_runs_here_without_namespaces():
     with sandbox.assume(network_namespaces=Capability(False, "no namespaces in this test")):
         run = sandbox.isolated_call("loopedu.measure.counters:interface_counters")
     assert not run.isolated and "no namespaces in this test" in run.reason
+    assert "loopback only" in run.reason and "expose=True" in run.reason
     assert len(run.result) >= 1
+
+
+def test_isolated_call_fallback_runs_only_loopedu_functions():
+    with sandbox.assume(network_namespaces=Capability(False, "no namespaces in this test")):
+        with pytest.raises(ValueError, match="loopedu functions"):
+            sandbox.isolated_call("os:getpid")
+
+
+def test_isolated_call_never_falls_back_after_capabilities_said_yes(monkeypatch):
+    """A namespace that fails to come up on a machine that makes them (a busy machine):
+    tried again, then a clear error; the experiment never runs on this machine."""
+    ns_module = importlib.import_module("loopedu.sandbox.namespaces")
+    tries = []
+
+    @contextmanager
+    def failing(purpose, lo_up=True):
+        tries.append(purpose)
+        raise sandbox.NamespaceUnavailable("holder gave no answer in 10 s")
+        yield
+
+    ran_here = []
+    monkeypatch.setattr(ns_module, "namespace", failing)
+    monkeypatch.setattr("loopedu.reachability.measure_here",
+                        lambda *a, **k: ran_here.append(a))
+    with sandbox.assume(network_namespaces=Capability(True, "test says yes", sandbox.ROOT)):
+        with pytest.raises(sandbox.NamespaceUnavailable,
+                           match="2 tries .* no answer in 10 s.* busy"):
+            sandbox.isolated_call("loopedu.reachability:measure_here", ["0.0.0.0"],
+                                  ["127.0.0.1"], expose=True)
+    assert tries == ["isolated", "isolated"] and ran_here == []
+
+
+@needs_netns
+def test_isolated_call_retries_a_namespace_that_failed_once(monkeypatch):
+    ns_module = importlib.import_module("loopedu.sandbox.namespaces")
+    real, tries = ns_module.namespace, []
+
+    @contextmanager
+    def flaky(purpose, lo_up=True):
+        tries.append(purpose)
+        if len(tries) == 1:
+            raise sandbox.NamespaceUnavailable("transient")
+        with real(purpose, lo_up) as ns:
+            yield ns
+
+    monkeypatch.setattr(ns_module, "namespace", flaky)
+    run = sandbox.isolated_call("loopedu.reachability:measure_here", ["0.0.0.0"],
+                                ["127.0.0.2"])
+    assert len(tries) == 2 and run.isolated
+    assert str(run.result[0][0].outcome) == "connected"
 
 
 @needs_netns

@@ -11,6 +11,7 @@ import pytest
 
 from loopedu.experiments import expected_reach, probe_addresses, probe_loopback
 from loopedu.servers import connect_outcome, echo_server, errno_name, listener
+from loopedu.listen_guard import Exposure
 
 
 def test_listener_binds_an_ephemeral_port_and_records_the_peer():
@@ -53,11 +54,17 @@ def test_exposure_only_beyond_loopback():
     with listener("127.0.0.1") as local:
         pass
     assert local.exposure() is None
-    with listener("0.0.0.0") as wide:
-        time.sleep(0.05)
-    exposure = wide.exposure()
-    assert (exposure.address, exposure.port) == ("0.0.0.0", wide.port)
-    assert 50 <= exposure.ms < 5000
+    # a listener beyond loopback is made where nothing can reach it: a namespace without
+    # the course's mark, where the guard behaves as on a real host (test_listen_guard.py)
+    assert Exposure.since("127.0.0.1", 1, 0.0, 1.0) is None
+    wide = Exposure.since("0.0.0.0", 41234, 10.0, 10.25)
+    assert (wide.address, wide.port, round(wide.ms)) == ("0.0.0.0", 41234, 250)
+
+
+def test_listener_beyond_loopback_needs_expose():
+    with pytest.raises(ValueError, match="pass expose=True"):
+        with listener("0.0.0.0"):
+            pass
 
 
 class _AcceptFails:
@@ -104,12 +111,28 @@ def test_closed_port_is_refused():
     assert connect_outcome("127.0.0.1", port) == "refused"
 
 
-def test_unbindable_address_raises_with_socket_closed():
-    # 192.0.2.1 (TEST-NET-1, RFC 5737) is on no interface of this machine
+def _macos_like(monkeypatch):
+    """Binding 127.0.0.2 fails as on macOS (lo0 has only 127.0.0.1); returns the list of
+    sockets that tried, to check each was closed."""
+    tried, real = [], socket.socket.bind
+
+    def bind(sock, address):
+        if address[0] == "127.0.0.2":
+            tried.append(sock)
+            raise OSError(errno.EADDRNOTAVAIL, "Can't assign requested address")
+        return real(sock, address)
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    return tried
+
+
+def test_unbindable_address_raises_with_socket_closed(monkeypatch):
+    tried = _macos_like(monkeypatch)
     with pytest.raises(OSError) as info:
-        with listener("192.0.2.1"):
+        with listener("127.0.0.2"):
             pass
     assert errno_name(info.value) == "EADDRNOTAVAIL"
+    assert len(tried) == 1 and tried[0].fileno() == -1
 
 
 def test_client_bind_failure_is_named():
@@ -124,15 +147,19 @@ def test_errno_name():
     assert errno_name(ValueError("x")) == "ValueError"
 
 
-def test_probe_reports_bind_failure_and_success():
+def test_probe_reports_bind_failure_and_success(monkeypatch):
     ok, = probe_addresses(["127.0.0.1"])
     assert (ok.address, ok.bind, str(ok.connect), ok.server_saw, ok.outcome) == \
         ("127.0.0.1", "ok", "connected", "127.0.0.1", "bind ok, connected")
-    bad = probe_loopback("192.0.2.1")  # TEST-NET-1: on no interface of this machine
-    assert (bad.bind, bad.connect, bad.outcome, bad.reached) == \
-        ("EADDRNOTAVAIL", None, "EADDRNOTAVAIL", False)
     with pytest.raises(ValueError, match="loopback addresses only"):
         probe_addresses(["192.0.2.1"])
+    # beyond loopback the probe refuses before it binds (a bind there would expose it)
+    with pytest.raises(ValueError, match="not a loopback address"):
+        probe_loopback("192.0.2.1")
+    _macos_like(monkeypatch)
+    bad = probe_loopback("127.0.0.2")  # a bind failure is data, as on macOS
+    assert (bad.bind, bad.connect, bad.outcome, bad.reached) == \
+        ("EADDRNOTAVAIL", None, "EADDRNOTAVAIL", False)
 
 
 def test_expected_reach_matches_this_linux_machine():

@@ -24,7 +24,8 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from ..connections import errno_name, is_lab_safe
+from ..connections import errno_name
+from ..listen_guard import may_listen
 from ..servers import check_transport, echo_server, fd_io, set_receive_timeout
 from ..stats import Summary
 from .placement import Placement, echo_processes, pinned, plan_placement
@@ -131,9 +132,9 @@ def _check(count: int, size: int, transport: str, address: str) -> None:
     if count < 1 or size < 1:
         raise ValueError("count and size must be at least 1")
     check_transport(transport)
-    if transport != "unix" and not is_lab_safe(address):
-        raise ValueError(f"{address} is not a loopback address: round trips are measured "
-                         "over loopback only")
+    if transport != "unix" and not may_listen(address):
+        raise ValueError(f"{address!r} is not a loopback IP address: round trips are "
+                         "measured over loopback only (127.0.0.1 or ::1)")
 
 
 @dataclass(frozen=True)

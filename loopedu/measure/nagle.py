@@ -33,7 +33,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..addresses import is_loopback
+from ..listen_guard import may_listen
 from ..connections import family_of
 from ..servers import bound_socket
 from ..stats import Summary
@@ -200,9 +200,9 @@ def _round(sock: socket.socket, header: bytes, body: bytes, writes: int) -> floa
 def _check(rounds: int, warmup: int, body_bytes: int, host: str) -> None:
     if rounds < 1 or warmup < 0 or body_bytes < 1:
         raise ValueError("need rounds >= 1, warmup >= 0 and body_bytes >= 1")
-    if not is_loopback(host):
-        raise ValueError(f"{host} is not a loopback address: the Nagle stall is measured "
-                         "over loopback only")
+    if not may_listen(host):
+        raise ValueError(f"{host!r} is not a loopback IP address: the Nagle stall is "
+                         "measured over loopback only (127.0.0.1 or ::1)")
 
 
 def _measure(cases: dict, rounds: int, warmup: int, body_bytes: int, host: str) -> dict:

@@ -27,7 +27,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from ..connections import is_lab_safe
+from ..listen_guard import may_listen
 from .placement import COUNT, Placement, page_buffer, pinned, plan_placement, sink_process
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
@@ -199,9 +199,9 @@ def _check(seconds: float, address: str, buffer_size: int, transport: str) -> No
     if not isinstance(buffer_size, int) or buffer_size < 1:
         raise ValueError(f"buffer_size must be a whole number of bytes, at least 1, not "
                          f"{buffer_size!r}")
-    if transport != "unix" and not is_lab_safe(address):
-        raise ValueError(f"{address} is not a loopback address: throughput is measured "
-                         "over loopback only")
+    if transport != "unix" and not may_listen(address):
+        raise ValueError(f"{address!r} is not a loopback IP address: throughput is "
+                         "measured over loopback only (127.0.0.1 or ::1)")
 
 
 def _send_for(sock: socket.socket, buffer_size: int, seconds: float,

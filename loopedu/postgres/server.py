@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..listen_guard import check_listen
 from ..sandbox import capabilities, is_root
 from ..sandbox.tools import last_line, pid_alive
 from .binaries import (PostgresUnavailable, ServerBinaries, _run, find_server,
@@ -66,7 +67,10 @@ def _server_account() -> tuple | None:
 
 def _free_port(addresses: tuple) -> int:
     """A port free on every address (bind port 0 on the first, then the same port on
-    the others); the server binds it a moment later, and a rare collision is retried."""
+    the others); the server binds it a moment later, and a rare collision is retried.
+    The addresses pass the course's listen guard first (the server will listen there)."""
+    for address in addresses:
+        check_listen(address, what="PostgreSQL")
     for _ in range(50):
         socks = []
         try:

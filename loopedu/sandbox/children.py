@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ChildError", "call", "start", "Child", "Channel", "encode", "decode",
-           "child_env"]
+           "child_env", "function"]
 
 _PACKAGE = "loopedu."
 
@@ -125,10 +125,28 @@ def child_env() -> dict:
     return env
 
 
-def _request(func: str, args: tuple, kwargs: dict, channel: bool) -> bytes:
-    if not func.startswith(_PACKAGE) or ":" not in func:
+def _check_name(func: str) -> None:
+    if not isinstance(func, str) or not func.startswith(_PACKAGE) or ":" not in func:
         raise ValueError(f"children run loopedu functions ('loopedu.module:name'), "
                          f"not {func!r}")
+
+
+def function(func: str):
+    """The loopedu function ``func`` names (``"loopedu.module:name"``), imported here;
+    ValueError for any other name, as for a child.
+
+    >>> function("loopedu.connections:family_of").__name__
+    'family_of'
+
+    Introduced in notebooks/03-bind-address.ipynb.
+    """
+    _check_name(func)
+    module, _, name = func.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _request(func: str, args: tuple, kwargs: dict, channel: bool) -> bytes:
+    _check_name(func)
     return (json.dumps({"func": func, "args": encode(list(args)), "kwargs": encode(kwargs),
                         "channel": channel}) + "\n").encode()
 

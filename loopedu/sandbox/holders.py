@@ -32,6 +32,7 @@ import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from ..listen_guard import NETNS_MARK, netns_identity
 from . import children
 from .tools import ROOT, USER, find_tool, last_line, run
 
@@ -89,20 +90,25 @@ def _hold(cmd: list[str], stack: ExitStack, timeout: float = 10) -> subprocess.P
 
 @dataclass(eq=False)
 class Namespace:
-    """One network namespace the course made (see :func:`open_namespaces`)."""
+    """One network namespace the course made (see :func:`open_namespaces`); ``identity``
+    is the namespace's ``net:[INODE]``, the mark its programs carry."""
 
     name: str
     pid: int
     mechanism: str
+    identity: str
     _nsenter: str = field(repr=False, default="nsenter")
+    _env: str = field(repr=False, default="env")
     _ip: str | None = field(repr=False, default=None)
 
     def prefix(self) -> list[str]:
-        """The command prefix that runs a program inside this namespace."""
+        """The command prefix that runs a program inside this namespace, marked with
+        ``LOOPEDU_NETNS`` (:data:`loopedu.listen_guard.NETNS_MARK`) so the course's listen
+        guard knows it runs in a namespace the course made."""
         cmd = [self._nsenter, "--target", str(self.pid)]
         if self.mechanism == USER:
             cmd += ["--user", "--preserve-credentials"]
-        return cmd + ["--net", "--"]
+        return cmd + ["--net", "--", self._env, f"{NETNS_MARK}={self.identity}"]
 
     def run(self, *cmd: str, timeout: float = 20) -> subprocess.CompletedProcess:
         """Run a command inside; returns the completed process (never raises)."""
@@ -135,6 +141,14 @@ class Namespace:
         return children.start(self.prefix(), func, *args, **kwargs)
 
 
+def _identity(pid: int) -> str:
+    identity = netns_identity(pid)
+    if identity is None:
+        raise NamespaceUnavailable(f"the network namespace of process {pid} cannot be "
+                                   "read in /proc")
+    return identity
+
+
 def open_namespaces(purposes, mechanism: str, stack: ExitStack,
                     lo_up: bool = True) -> list[Namespace]:
     """Make one namespace per purpose, by ``mechanism`` (``ROOT`` or ``USER``), all in one
@@ -156,8 +170,10 @@ def open_namespaces(purposes, mechanism: str, stack: ExitStack,
             cmd = [nsenter, "--target", str(holders[0].pid), "--user",
                    "--preserve-credentials", "--", unshare, "--net", "--"]
         holders.append(_hold(cmd, stack))
+    env = _tool("env")
     made = [Namespace(f"{NAME_PREFIX}{purpose}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
-                      proc.pid, mechanism, nsenter) for purpose, proc in zip(purposes, holders)]
+                      proc.pid, mechanism, _identity(proc.pid), nsenter, env)
+            for purpose, proc in zip(purposes, holders)]
     if lo_up:
         for ns in made:
             ns.ip("link", "set", "lo", "up")

@@ -5,7 +5,8 @@ always removed.
   LAN, a loopback that is down, an isolated experiment);
 - :func:`isolated_call`: run an experiment in a namespace that has only ``lo`` and the
   same IPv6 settings as this machine, so that a listener on 0.0.0.0 or ``::`` is never
-  reachable from the network; where no namespace can be made, run it here;
+  reachable from the network; on a machine that makes no namespaces, run it here with
+  its listeners beyond loopback refused unless the learner passes ``expose=True``;
 - :func:`private_hosts` / :func:`call_with_hosts`: a child process with its own
   /etc/hosts (lesson 02), the real file untouched;
 - :func:`reap_stale`: delete ``loopedu-`` namespaces that earlier versions of the course
@@ -115,31 +116,54 @@ class Isolated:
     reason: str
 
 
-def isolated_call(func: str, *args, timeout: float = 60, **kwargs) -> Isolated:
-    """Run the loopedu function ``func`` (``"loopedu.module:name"``) in a fresh
-    namespace with only ``lo`` (this machine's IPv6 settings mirrored), or here where
-    namespaces cannot be made. Experiments that listen on 0.0.0.0 or ``::`` use it.
+#: How often :func:`isolated_call` tries to make its namespace before it gives up.
+ATTEMPTS = 2
 
-    >>> isolated_call("loopedu.servers:probe", "0.0.0.0").result.outcome
-    'bind ok, connected'
+
+def isolated_call(func: str, *args, expose: bool = False, timeout: float = 60,
+                  **kwargs) -> Isolated:
+    """Run the loopedu function ``func`` (``"loopedu.module:name"``) as
+    ``func(*args, **kwargs)`` in a fresh namespace with only ``lo`` (this machine's IPv6
+    settings mirrored). Experiments that listen on 0.0.0.0 or ``::`` use it; every
+    listener they open passes :func:`loopedu.listen_guard.check_listen`. ``expose=True``
+    is passed on to ``func`` (which must then take it); ``expose=False`` is not.
+
+    Where this machine makes no network namespaces (the doctor says why), it runs here
+    instead, on this machine's own network: its listeners beyond loopback are then
+    refused (the experiment marks those cases "not run") unless ``expose=True``, which
+    opens them briefly and reports it. Where the machine does make namespaces but one
+    fails to come up (a busy machine), it tries again, then raises
+    :class:`NamespaceUnavailable`: it never falls back to this machine's network.
+
+    >>> run = isolated_call("loopedu.reachability:measure_here", ["0.0.0.0"], ["127.0.0.2"])
+    >>> rows, exposures = run.result
+    >>> str(rows[0].outcome), exposures, run.isolated   # Linux with namespaces
+    ('connected', (), True)
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
+    target = children.function(func)
+    if expose:
+        kwargs["expose"] = True
     can = capabilities().network_namespaces
-    if can:
+    if not can:
+        where = (f"ran on this machine's own network, listeners beyond loopback opened on "
+                 f"purpose (expose=True), because {can.reason}" if expose else
+                 f"ran on this machine's own network, loopback only, because {can.reason}"
+                 "; expose=True would open the other listeners here briefly")
+        return Isolated(target(*args, **kwargs), False, where)
+    failures = []
+    for _ in range(ATTEMPTS):
         try:
             with namespace("isolated") as ns:
                 mirror_host(ns)
-                return Isolated(ns.call(func, *args, timeout=timeout, **kwargs), True,
-                                "ran in a network namespace of its own, with only lo")
+                result = ns.call(func, *args, timeout=timeout, **kwargs)
+            return Isolated(result, True, "ran in a network namespace of its own, with only lo")
         except NamespaceUnavailable as exc:
-            reason = str(exc)
-    else:
-        reason = can.reason
-    module, _, name = func.partition(":")
-    target = getattr(__import__(module, fromlist=[name]), name)
-    return Isolated(target(*args, **kwargs), False,
-                    f"ran on this machine's real interfaces, because {reason}")
+            failures.append(str(exc))
+    raise NamespaceUnavailable(
+        f"this machine makes network namespaces, but {ATTEMPTS} tries to make one just "
+        f"failed ({failures[-1]}); the machine may be busy: run the cell again in a moment")
 
 
 def private_mount(inside: Namespace | None = None) -> list[str]:
