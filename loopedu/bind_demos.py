@@ -99,13 +99,18 @@ def _bound(host: str, port: int, option: str, expose: bool = False) -> socket.so
 
 def _accepted_by(socks: dict, target: str, port: int, timeout: float) -> str:
     """Connect to (target, port); name the listener of ``socks`` that accepted it."""
+    for sock in socks.values():
+        sock.setblocking(False)  # a connection gone before accept() must not block it
     attempt = connect(target, port, timeout=timeout)
     if not attempt.outcome.connected:
         return str(attempt.outcome)
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         for sock in select.select(list(socks.values()), [], [], left)[0]:
-            conn, peer = sock.accept()
+            try:
+                conn, peer = sock.accept()
+            except (BlockingIOError, ConnectionError):  # reset, or taken, since select
+                continue
             conn.close()
             if same_endpoint(peer, attempt.local):
                 return next(name for name, s in socks.items() if s is sock)

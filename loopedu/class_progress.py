@@ -8,10 +8,15 @@ side is ``loopedu class-report``).
   workspace records one, the time of export and the exercises they have passed.
 - The instructor collects those files (on a hub, from the users' folders) and runs
   ``loopedu class-report FILES_OR_DIR...``: :func:`load_exports` reads them (a broken or
-  foreign JSON file is skipped with a reason, never fatal; one learner's newest export
-  wins), :func:`class_report` builds the learners x exercises table,
-  :func:`format_class_report` prints it and :func:`class_chart` draws the pass rate of
-  every exercise.
+  foreign JSON file is skipped with a reason, never fatal), :func:`class_report` builds
+  the learners x exercises table, :func:`format_class_report` prints it,
+  :func:`report_csv` writes it for a spreadsheet and :func:`class_chart` draws the pass
+  rate of every exercise.
+
+A row is a file, keyed by its place (its path inside the folder read); the name inside
+is what the learner declared, shown beside it: a file claiming another's name gets a row
+of its own and the report says the names clash. CSV cells a spreadsheet would read as a
+formula get a leading single quote (OWASP, "CSV Injection").
 
 The progress store records passes only, not failed attempts, so an export lists what
 was passed; an exercise not in it has not been passed (or not yet tried).
@@ -25,7 +30,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,8 @@ __all__ = ["ClassReport", "ExerciseStanding", "ExportError", "LearnerExport",
 FORMAT_NAME = "loopedu-progress"
 FORMAT_VERSION = 1
 PASSED_MARK, MISSED_MARK = "x", "."
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(ValueError):
@@ -122,9 +129,9 @@ def export_progress(path: str | os.PathLike, learner: str | None = None,
 
 @dataclass(frozen=True)
 class LearnerExport:
-    """One learner's export, read back: ``passed`` maps exercise id to the time it was
-    first passed (``None`` when unknown); ``lessons`` maps every id it names to its
-    lesson."""
+    """One export, read back: ``learner`` is the name declared in it, ``place`` where it
+    was found (a report's row key); ``passed`` maps exercise id to the time it was first
+    passed (``None`` when unknown); ``lessons`` maps every id it names to its lesson."""
 
     path: Path
     learner: str
@@ -133,6 +140,7 @@ class LearnerExport:
     workspace_version: str | None
     passed: Mapping[str, str | None]
     lessons: Mapping[str, int]
+    place: str = ""
 
 
 def _entries(data: dict, key: str, required: bool) -> list[tuple[str, int, Any]]:
@@ -173,7 +181,7 @@ def _validate(path: Path, data: Any) -> LearnerExport:
     return LearnerExport(path, learner.strip(), when,
                          *(str(v) if v is not None else None for v in versions),
                          {ident: t if isinstance(t, str) else None
-                          for ident, _, t in passed}, lessons)
+                          for ident, _, t in passed}, lessons, path.as_posix())
 
 
 def read_export(path: str | os.PathLike) -> LearnerExport:
@@ -199,59 +207,66 @@ def read_export(path: str | os.PathLike) -> LearnerExport:
 
 @dataclass(frozen=True)
 class LoadedExports:
-    """What :func:`load_exports` found: the newest export of each learner, the files
-    skipped (with why, one line each) and the older exports that were replaced."""
+    """What :func:`load_exports` found: every export, one per file, and the files
+    skipped (with why, one line each)."""
 
     exports: tuple[LearnerExport, ...]
     skipped: tuple[str, ...] = ()
-    replaced: tuple[str, ...] = ()
 
 
 def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
-def _json_files(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+def _json_files(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]
+                ) -> dict[Path, str]:
+    """Each file to read, once, with its place: its path inside the folder given, or
+    the path as given; a place two files would share becomes their whole paths."""
     if isinstance(paths_or_dir, (str, os.PathLike)):
         paths_or_dir = [paths_or_dir]
-    files: list[Path] = []
+    found: dict[Path, tuple[Path, str]] = {}  # by the file itself: given twice, read once
     for item in paths_or_dir:
         path = Path(item).expanduser()
         if path.is_dir():  # hidden files (a workspace manifest, checkpoints) are not exports
-            files += sorted(p for p in path.rglob("*.json")
-                            if p.is_file() and not _hidden(p, path))
+            files = [(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*.json"))
+                     if p.is_file() and not _hidden(p, path)]
         elif path.exists():
-            files.append(path)
+            files = [(path, path.as_posix())]
         else:
             raise ExportError(f"{path} does not exist; give export files or a folder "
                               "holding them")
-    return files
+        for file, place in files:
+            found.setdefault(file.resolve(), (file, place))
+    places = [place for _, place in found.values()]
+    return {file: place if places.count(place) == 1 else file.as_posix()
+            for file, place in found.values()}
+
+
+def _clashes(exports: Iterable[LearnerExport]) -> tuple[str, ...]:
+    """One line per learner name (in any case) that more than one file declares."""
+    by_name: dict[str, list[LearnerExport]] = {}
+    for export in exports:
+        by_name.setdefault(export.learner.casefold(), []).append(export)
+    return tuple(f'"{same[0].learner}" is declared by {len(same)} files: '
+                 + ", ".join(e.place for e in same) for same in by_name.values() if len(same) > 1)
 
 
 def load_exports(paths_or_dir: str | os.PathLike | Iterable[str | os.PathLike]
                  ) -> LoadedExports:
     """Read every export among the files given, or the ``*.json`` files of a folder
-    (searched recursively, hidden ones left out). A file that is not a valid export is
-    skipped with the reason; of one learner's exports, the newest is kept.
+    (searched recursively, hidden ones left out): one per file, with its place (see
+    the module docstring). A file that is not a valid export is skipped with the reason.
 
     Introduced in notebooks/00-start-here.ipynb.
     """
-    newest: dict[str, LearnerExport] = {}
-    skipped, replaced = [], []
-    for path in _json_files(paths_or_dir):
+    exports, skipped = [], []
+    for path, place in _json_files(paths_or_dir).items():
         try:
-            export = read_export(path)
+            exports.append(replace(read_export(path), place=place))
         except ExportError as exc:
             skipped.append(str(exc))
-            continue
-        old = newest.get(export.learner)
-        if old is not None:
-            keep, drop = (export, old) if export.exported_at > old.exported_at else (old, export)
-            replaced.append(f"{drop.path}: an older export of {drop.learner} than {keep.path}")
-            export = keep
-        newest[export.learner] = export
-    ordered = tuple(sorted(newest.values(), key=lambda e: e.learner.casefold()))
-    return LoadedExports(ordered, tuple(skipped), tuple(replaced))
+    ordered = tuple(sorted(exports, key=lambda e: (e.learner.casefold(), e.place)))
+    return LoadedExports(ordered, tuple(skipped))
 
 
 @dataclass(frozen=True)
@@ -271,23 +286,30 @@ class ExerciseStanding:
 
 @dataclass(frozen=True)
 class ClassReport:
-    """Learners x exercises: ``matrix[learner][exercise_id]`` is whether they passed it.
+    """Exports x exercises, a row per file keyed by its place: ``names[place]`` is the
+    learner name it declares, ``matrix[place][exercise_id]`` whether it passed that.
 
-    ``exercises`` are in course order; ``skipped`` and ``replaced`` come from
-    :class:`LoadedExports`.
+    ``exercises`` are in course order; ``skipped`` comes from :class:`LoadedExports`;
+    ``clashes`` has a line per learner name that more than one file declares.
     """
 
-    learners: tuple[str, ...]
+    places: tuple[str, ...]
+    names: Mapping[str, str]
     exercises: tuple[ExerciseStanding, ...]
     matrix: Mapping[str, Mapping[str, bool]]
     versions: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
     skipped: tuple[str, ...] = ()
-    replaced: tuple[str, ...] = ()
+    clashes: tuple[str, ...] = ()
+
+    @property
+    def learners(self) -> tuple[str, ...]:
+        """The declared learner names, row by row (a clashing name appears twice)."""
+        return tuple(self.names[place] for place in self.places)
 
     @property
     def totals(self) -> dict[str, int]:
-        """How many exercises each learner passed."""
-        return {name: sum(self.matrix[name].values()) for name in self.learners}
+        """How many exercises each row passed, by place."""
+        return {place: sum(self.matrix[place].values()) for place in self.places}
 
     @property
     def most_missed(self) -> tuple[ExerciseStanding, ...]:
@@ -299,16 +321,17 @@ class ClassReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as ``loopedu class-report --json`` prints it."""
-        return {"learners": [{"learner": name, "passed": self.totals[name],
-                              "loopedu_version": self.versions.get(name, (None, None))[0],
-                              "workspace_version": self.versions.get(name, (None, None))[1],
-                              "exercises": dict(self.matrix[name])}
-                             for name in self.learners],
+        return {"learners": [{"file": place, "learner": self.names[place],
+                              "passed": self.totals[place],
+                              "loopedu_version": self.versions.get(place, (None, None))[0],
+                              "workspace_version": self.versions.get(place, (None, None))[1],
+                              "exercises": dict(self.matrix[place])}
+                             for place in self.places],
                 "exercises": [{"id": row.id, "lesson": row.lesson, "passed": row.passed,
                                "learners": row.learners, "rate": row.rate}
                               for row in self.exercises],
                 "most_missed": [row.id for row in self.most_missed],
-                "skipped": list(self.skipped), "replaced": list(self.replaced)}
+                "skipped": list(self.skipped), "name_clashes": list(self.clashes)}
 
 
 def _passed(export: LearnerExport) -> set[str]:
@@ -342,17 +365,17 @@ def class_report(exports: LoadedExports | Iterable[LearnerExport]) -> ClassRepor
     Introduced in notebooks/00-start-here.ipynb.
     """
     loaded = exports if isinstance(exports, LoadedExports) else LoadedExports(tuple(exports))
-    learners = tuple(e.learner for e in loaded.exports)
-    order = _course_order(loaded.exports)
-    matrix = {}
-    for export in loaded.exports:
+    rows = loaded.exports
+    order = _course_order(rows)
+    matrix = {}  # by place, in row order
+    for export in rows:
         passed = _passed(export)
-        matrix[export.learner] = {ident: ident in passed for ident, _ in order}
-    standings = tuple(ExerciseStanding(ident, lesson,
-                                       sum(matrix[n][ident] for n in learners), len(learners))
-                      for ident, lesson in order)
-    versions = {e.learner: (e.loopedu_version, e.workspace_version) for e in loaded.exports}
-    return ClassReport(learners, standings, matrix, versions, loaded.skipped, loaded.replaced)
+        matrix[export.place] = {ident: ident in passed for ident, _ in order}
+    standings = tuple(ExerciseStanding(ident, lesson, sum(m[ident] for m in matrix.values()),
+                                       len(matrix)) for ident, lesson in order)
+    versions = {e.place: (e.loopedu_version, e.workspace_version) for e in rows}
+    return ClassReport(tuple(matrix), {e.place: e.learner for e in rows}, standings, matrix,
+                       versions, loaded.skipped, _clashes(rows))
 
 
 def _lesson_groups(report: ClassReport) -> list[tuple[int, list[ExerciseStanding]]]:
@@ -369,21 +392,23 @@ def format_class_report(report: ClassReport, most_missed: int = 5) -> str:
     Introduced in notebooks/00-start-here.ipynb.
     """
     groups = _lesson_groups(report)
-    width = max([len("learner"), *(len(n) for n in report.learners)])
+    width, where = (max([len(head), *map(len, column)]) for head, column
+                    in (("learner", report.learners), ("file", report.places)))
     cols = [max(2, len(rows)) for _, rows in groups]
-    head1 = ["learner".ljust(width)] + [f"{lesson:02d}".ljust(w)
-                                        for (lesson, _), w in zip(groups, cols)]
-    head2 = ["".ljust(width)] + ["".join(str(i % 10) for i in range(1, len(rows) + 1)).ljust(w)
-                                 for (_, rows), w in zip(groups, cols)]
-    lines = [f"Class progress: {len(report.learners)} learners, "
+    head1 = ["learner".ljust(width), "file".ljust(where)] + [
+        f"{lesson:02d}".ljust(w) for (lesson, _), w in zip(groups, cols)]
+    head2 = [" " * (width + 2 + where)] + [
+        "".join(str(i % 10) for i in range(1, len(rows) + 1)).ljust(w)
+        for (_, rows), w in zip(groups, cols)]
+    lines = [f"Class progress: {len(report.places)} learners, "
              f"{len(report.exercises)} exercises ({PASSED_MARK} passed, {MISSED_MARK} not)",
              "", "  ".join(head1 + ["passed"]), "  ".join(head2)]
     totals = report.totals
-    for name in report.learners:
-        cells = ["".join(PASSED_MARK if report.matrix[name][row.id] else MISSED_MARK
+    for place in report.places:
+        cells = ["".join(PASSED_MARK if report.matrix[place][row.id] else MISSED_MARK
                          for row in rows).ljust(w) for (_, rows), w in zip(groups, cols)]
-        lines.append("  ".join([name.ljust(width), *cells,
-                                f"{totals[name]}/{len(report.exercises)}"]))
+        lines.append("  ".join([report.names[place].ljust(width), place.ljust(where), *cells,
+                                f"{totals[place]}/{len(report.exercises)}"]))
     lines += ["", "Exercises (lesson, column: id, passed, rate):"]
     for lesson, rows in groups:
         for i, row in enumerate(rows, 1):
@@ -393,20 +418,21 @@ def format_class_report(report: ClassReport, most_missed: int = 5) -> str:
     lines += ["", "Most missed: " + (", ".join(f"{row.id} ({row.rate:.0%})" for row in missed)
                                      if missed else "none: everyone passed everything")]
     lines += _version_lines(report)
+    if report.clashes:
+        lines += ["", "Names clash (each file keeps its own row; ask who wrote which):"]
+        lines += [f"  {note}" for note in report.clashes]
     for note in report.skipped:
         lines.append(f"skipped {note}")
-    for note in report.replaced:
-        lines.append(f"replaced {note}")
     return "\n".join(line.rstrip() for line in lines)
 
 
 def _version_lines(report: ClassReport) -> list[str]:
     """Which course version each learner's workspace was last updated from: one line
-    when all agree, else one per version with its learners (newest export each)."""
+    when all agree, else one per version with its learners."""
     by_version: dict[str, list[str]] = {}
-    for name in report.learners:
-        version = report.versions.get(name, (None, None))[1]
-        by_version.setdefault(version or "not recorded", []).append(name)
+    for place in report.places:
+        version = report.versions.get(place, (None, None))[1]
+        by_version.setdefault(version or "not recorded", []).append(report.names[place])
     if len(by_version) <= 1:
         return [f"Workspace version: {version} (every learner)" for version in by_version]
     lines = ["Workspace versions (a learner on an older one has not pulled the course):"]
@@ -415,19 +441,27 @@ def _version_lines(report: ClassReport) -> list[str]:
     return lines
 
 
+def _cell(value: Any) -> Any:
+    """``value`` as a CSV cell: text a spreadsheet would run as a formula is quoted."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def report_csv(report: ClassReport) -> str:
-    """The matrix as CSV: one row per learner, a column per exercise (1 passed, 0 not),
-    then the learner's total; a last row of pass rates.
+    """The matrix as CSV: a row per export (declared name, file, a column per exercise:
+    1 passed, 0 not, then its total); a last row of pass rates. Text a spreadsheet
+    would read as a formula is neutralised (see the module docstring).
 
     Introduced in notebooks/00-start-here.ipynb.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["learner", *(row.id for row in report.exercises), "passed"])
-    for name in report.learners:
-        writer.writerow([name, *(int(report.matrix[name][row.id]) for row in report.exercises),
-                         report.totals[name]])
-    writer.writerow(["pass rate", *(f"{row.rate:.3f}" for row in report.exercises), ""])
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; a CR in a cell is quoted
+    rows = [["learner", "file", *(row.id for row in report.exercises), "passed"]]
+    for place in report.places:
+        rows.append([report.names[place], place,
+                     *(int(report.matrix[place][row.id]) for row in report.exercises),
+                     report.totals[place]])
+    rows.append(["pass rate", "", *(f"{row.rate:.3f}" for row in report.exercises), ""])
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return out.getvalue()
 
 

@@ -304,6 +304,13 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
+def _sandbox_flags() -> list[str]:
+    """``--no-sandbox`` as root only: Chromium refuses to run as root with its sandbox,
+    and anyone else keeps it (the page is the course's own, but a sandbox costs nothing)."""
+    geteuid = getattr(os, "geteuid", None)  # none on Windows, where the sandbox works
+    return ["--no-sandbox"] if geteuid is not None and geteuid() == 0 else []
+
+
 def print_pdf(html_file: Path, pdf_file: Path, chromium: str | None = None,
               timeout: float = 60) -> Path:
     """Print ``html_file`` to ``pdf_file`` with headless Chromium, offline.
@@ -314,7 +321,7 @@ def print_pdf(html_file: Path, pdf_file: Path, chromium: str | None = None,
     if chromium is None:
         raise HandoutError(f"--pdf needs Chromium and none was found; {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="loopedu-chromium-") as profile:
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+        cmd = [chromium, "--headless", *_sandbox_flags(), "--disable-gpu",
                "--no-pdf-header-footer", f"--user-data-dir={profile}", *OFFLINE_FLAGS,
                f"--print-to-pdf={pdf_file}", Path(html_file).resolve().as_uri()]
         try:

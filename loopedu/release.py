@@ -27,18 +27,22 @@ editor would create them, and a replaced file keeps its mode.
 from __future__ import annotations
 
 import enum
+import errno
 import hashlib
 import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 __all__ = ["MANIFEST", "FileResult", "Outcome", "OutputError", "written_before",
            "atomic_write_bytes",
-           "atomic_write_text", "beside_name", "check_output_folder", "write_files"]
+           "atomic_write_text", "beside_name", "check_output_folder", "locked",
+           "write_files"]
 
 MANIFEST = ".loopedu-manifest.json"
 FORMAT = 1
@@ -118,9 +122,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, whole.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, then
-    replace ``path`` with ``os.replace``; on any error the temporary file is removed,
-    the error raised and ``path`` is untouched. Creates missing folders. A new file
-    gets ``0o666`` less the umask; a replaced one keeps its mode (and, where this
+    replace ``path`` with ``os.replace``, and the folder is flushed too (POSIX), so the
+    new name survives a crash; on any error before the replace the temporary file is
+    removed, the error raised and ``path`` is untouched. Creates missing folders. A new
+    file gets ``0o666`` less the umask; a replaced one keeps its mode (and, where this
     process may, its owner).
 
     Introduced in notebooks/00-start-here.ipynb.
@@ -152,6 +157,110 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+    _sync_folder(path.parent)
+
+
+#: fsync() of a folder that the file system cannot flush that way: nothing to do.
+_NO_FOLDER_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries to disk, so that a rename in it is durable (POSIX;
+    Windows has no such call and needs none for ``os.replace``)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # a folder this user may write but not read: the rename stands unflushed
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_FOLDER_SYNC:
+            raise
+    finally:
+        os.close(fd)
+
+
+#: Lock errors that mean "another process holds it": wait and try again.
+_LOCK_BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK}
+#: Lock errors that mean "this file system has no locks": go on without one.
+_NO_LOCKS = {errno.ENOLCK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock on ``fd`` if it is free; False when another process holds it."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            os.lseek(fd, 0, os.SEEK_SET)  # msvcrt locks bytes from the file position
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in _LOCK_BUSY:
+            return False
+        raise
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    # POSIX: closing the descriptor releases the flock
+
+
+@contextmanager
+def locked(lock_file: str | os.PathLike, timeout: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing, never removed)
+    while the ``with`` block reads, changes and writes a file beside it: another
+    process, or another thread, taking the same lock waits until it is released.
+
+    ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows; the lock goes when the
+    block ends or the process dies. ``TimeoutError`` after ``timeout`` seconds of
+    waiting. On a file system without locks (ENOLCK) the block runs unlocked.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     with locked(Path(folder, ".notes.lock")):
+        ...         atomic_write_text(Path(folder, "notes.txt"), "mine\\n")
+        ...     sorted(p.name for p in Path(folder).iterdir())
+        ['.notes.lock', 'notes.txt']
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    path = Path(lock_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        deadline, pause = time.monotonic() + timeout, 0.001
+        try:
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"another process held the lock {path} for more "
+                                       f"than {timeout:g} s")
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            held = True
+        except OSError as exc:
+            if exc.errno not in _NO_LOCKS:
+                raise
+            held = False  # this file system cannot lock: the block runs unlocked
+        try:
+            yield
+        finally:
+            if held:
+                _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -1,6 +1,8 @@
 """Tests of loopedu.class_progress and its commands: learners export their progress,
 the instructor reports on the class from the files."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -90,9 +92,12 @@ def test_report_matrix_matches_what_each_learner_did(class_folder):
     report = class_report(load_exports(folder))
     assert report.learners == ("ada", "bob", "cy")
     assert [row.id for row in report.exercises] == catalog()
+    assert report.places == tuple(f"{name}/progress.json" for name in ("ada", "bob", "cy"))
     for name, passed in done.items():
-        assert {i for i, ok in report.matrix[name].items() if ok} == passed
-        assert report.totals[name] == len(passed)
+        place = f"{name}/progress.json"
+        assert report.names[place] == name
+        assert {i for i, ok in report.matrix[place].items() if ok} == passed
+        assert report.totals[place] == len(passed)
     counts = {row.id: row.passed for row in report.exercises}
     for ident in RIGHT:
         assert counts[ident] == sum(ident in p for p in done.values())
@@ -115,14 +120,16 @@ def test_text_table_and_csv(class_folder):
         by_lesson = {}
         for ident in catalog():
             by_lesson.setdefault(ident[:2], []).append("x" if ident in passed else ".")
-        assert line.split()[1:-1] == ["".join(cells) for cells in by_lesson.values()]
+        assert line.split()[1] == f"{name}/progress.json"  # the file, beside the name
+        assert line.split()[2:-1] == ["".join(cells) for cells in by_lesson.values()]
         assert line.endswith(f"{len(passed)}/{len(catalog())}")
-    assert "Most missed:" in text
+    assert "Most missed:" in text and "clash" not in text
     rows = report_csv(report).splitlines()
-    assert rows[0].split(",")[0] == "learner" and len(rows) == 1 + 3 + 1
+    assert rows[0].split(",")[:2] == ["learner", "file"] and len(rows) == 1 + 3 + 1
     bob = rows[2].split(",")
     header = rows[0].split(",")
-    assert bob[0] == "bob" and bob[header.index("00.kernel-transport")] == "1"
+    assert bob[:2] == ["bob", "bob/progress.json"]
+    assert bob[header.index("00.kernel-transport")] == "1"
     assert bob[header.index("01.loopback-size")] == "0"
 
 
@@ -157,18 +164,92 @@ def test_broken_and_foreign_json_are_skipped_with_their_names(class_folder, caps
     assert "Class progress: 3 learners" in out
 
 
-def test_newest_export_of_a_learner_wins(tmp_path):
-    def write(name, when, passed):
-        data = {"format": "loopedu-progress", "version": 1, "learner": "ada",
-                "exported_at": when, "passed": [{"id": i, "lesson": int(i[:2])}
-                                                for i in passed]}
-        (tmp_path / name).write_text(json.dumps(data))
+def write_export(path, learner, passed, when="2025-03-02T10:00:00+00:00"):
+    """An export file as `loopedu progress --export` writes it, or as anyone could."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"format": "loopedu-progress", "version": 1,
+                                "learner": learner, "exported_at": when,
+                                "passed": [{"id": i, "lesson": 9} for i in passed]}))
 
-    write("a-new.json", "2025-03-02T10:00:00+00:00", ["00.kernel-transport"])
-    write("b-old.json", "2025-03-01T10:00:00+00:00", [])
-    loaded = load_exports(tmp_path)
-    assert len(loaded.exports) == 1 and loaded.exports[0].path.name == "a-new.json"
-    assert "b-old.json" in loaded.replaced[0]
+
+def test_a_file_claiming_another_learners_name_gets_its_own_row(tmp_path, capsys):
+    """Rows are keyed by where each file is, not by the name written in it: a later
+    file that says it is alice's leaves Alice's row alone, and the report says that two
+    files declare the name."""
+    write_export(tmp_path / "alice" / "progress.json", "alice", ["00.kernel-transport"],
+                 when="2025-03-01T10:00:00+00:00")
+    write_export(tmp_path / "mallory" / "progress.json", "alice", [],
+                 when="2025-03-02T10:00:00+00:00")  # newer, and claims her name
+    write_export(tmp_path / "bob.json", "bob", [])
+    report = class_report(load_exports(tmp_path))
+    assert report.places == ("alice/progress.json", "mallory/progress.json", "bob.json")
+    assert report.learners == ("alice", "alice", "bob")
+    assert report.matrix["alice/progress.json"]["00.kernel-transport"] is True
+    assert report.matrix["mallory/progress.json"]["00.kernel-transport"] is False
+    standing = next(r for r in report.exercises if r.id == "00.kernel-transport")
+    assert (standing.passed, standing.learners) == (1, 3)
+    assert report.clashes == ('"alice" is declared by 2 files: alice/progress.json, '
+                              'mallory/progress.json',)
+    text = format_class_report(report)
+    assert "Names clash" in text and report.clashes[0] in text
+    rows = {line.split()[1]: line.split()[0] for line in text.splitlines()
+            if line.endswith(f"/{len(catalog())}")}
+    assert rows == {"alice/progress.json": "alice", "mallory/progress.json": "alice",
+                    "bob.json": "bob"}
+    assert cli.main(["class-report", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(r["file"], r["learner"], r["passed"]) for r in data["learners"]] == [
+        ("alice/progress.json", "alice", 1), ("mallory/progress.json", "alice", 0),
+        ("bob.json", "bob", 0)]
+    assert data["name_clashes"] == list(report.clashes)
+
+
+def test_names_clash_whatever_their_case(tmp_path):
+    write_export(tmp_path / "a.json", "Ada", [])
+    write_export(tmp_path / "b.json", "ada", [])
+    assert class_report(load_exports(tmp_path)).clashes == (
+        '"Ada" is declared by 2 files: a.json, b.json',)
+
+
+def test_one_file_given_twice_is_one_row_and_same_names_in_two_folders_stay_apart(
+        tmp_path):
+    write_export(tmp_path / "a" / "x.json", "ada", [])
+    write_export(tmp_path / "b" / "x.json", "bob", [])
+    loaded = load_exports([tmp_path / "a", tmp_path / "a" / "x.json", tmp_path / "b"])
+    assert [e.learner for e in loaded.exports] == ["ada", "bob"]
+    places = [e.place for e in loaded.exports]
+    assert places == [(tmp_path / "a" / "x.json").as_posix(),
+                      (tmp_path / "b" / "x.json").as_posix()]
+    assert class_report(loaded).clashes == ()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(tmp_path, start):
+    """OWASP, "CSV Injection": a learner name, a file name or an exercise id from an
+    export that starts like a formula gets a single quote in front in the CSV."""
+    formula = f"{start}HYPERLINK(\"http://evil.test\",\"x\")"
+    write_export(tmp_path / f"{start}cmd.json", f"x{formula}", ["09.x", formula])
+    table = list(csv.reader(io.StringIO(report_csv(class_report(load_exports(tmp_path))),
+                                        newline="")))
+    header, row = table[0], table[1]
+    assert len(table) == 3 and row[:2] == [f"x{formula}", f"'{start}cmd.json"]
+    assert "'" + formula in header and formula not in header
+    every_cell = [cell for line in table for cell in line]
+    assert not [c for c in every_cell if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert row[header.index("09.x")] == "1" and row[header.index("'" + formula)] == "1"
+
+
+def test_a_learner_name_starting_like_a_formula_or_hiding_one_after_a_cr(tmp_path):
+    """A name is read without surrounding space, so it is its first visible character
+    that counts; a carriage return inside a name stays inside its (quoted) cell rather
+    than starting a new line whose first cell is a formula."""
+    write_export(tmp_path / "a.json", "=1+1", [])
+    write_export(tmp_path / "b.json", "bo\r=cmd|' /C calc'!A0", [])
+    text = report_csv(class_report(load_exports(tmp_path)))
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row[:2] for row in table[1:3]] == [["'=1+1", "a.json"],
+                                               ["bo\r=cmd|' /C calc'!A0", "b.json"]]
+    assert len(table) == 4 and len(text.split("\r\n")) == 5  # header, 2 rows, rates, ""
 
 
 def test_a_newer_format_is_refused_by_name(tmp_path):
@@ -240,5 +321,5 @@ def test_an_exercise_passed_under_its_old_id_counts_under_its_new_one(tmp_path):
     report = class_report(load_exports(tmp_path))
     ids = [row.id for row in report.exercises]
     assert "04.compress" not in ids and "05.compress" in ids
-    assert report.matrix["ada"]["05.compress"] is True
-    assert report.totals["ada"] == 1
+    assert report.matrix["ada.json"]["05.compress"] is True
+    assert report.totals["ada.json"] == 1

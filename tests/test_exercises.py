@@ -502,6 +502,52 @@ def test_progress_round_trip(isolated, size_exercise):
     assert not next(r for r in progress().exercises if r.id == "00.predict-first").passed
 
 
+#: One learner's kernel passing exercises: waits for the go file, then records
+#: ``count`` passes named ``PREFIX.N`` in ``home`` and prints any problem it was told.
+RECORDER = """
+import sys, time
+from pathlib import Path
+from loopedu.exercises.progress_store import record_pass
+home, prefix, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+deadline = time.monotonic() + 60
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.001)
+for n in range(count):
+    problem = record_pass(f"{prefix}.{n}", home=home).problem
+    if problem:
+        print(problem)
+"""
+
+
+def test_passes_recorded_by_several_processes_at_once_are_all_kept(tmp_path):
+    """Several kernels of one learner pass exercises at the same moment: every pass of
+    every one of them is in the file afterwards (without the lock, a kernel's write
+    replaces a file another has just changed, and those passes are lost)."""
+    home, go = tmp_path / "home", tmp_path / "go"
+    kernels, count = 3, 25
+    env = {**os.environ, "LOOPEDU_HOME": str(home),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    children = [subprocess.Popen([sys.executable, "-c", RECORDER, str(home), f"9{k}",
+                                  str(count), str(go)], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for k in range(kernels)]
+    try:
+        go.touch()  # all start together
+        results = [child.communicate(timeout=120) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    for child, (out, err) in zip(children, results):
+        assert child.returncode == 0 and out == "", out + err
+    saved = set(progress_store.load(home).passed)
+    expected = {f"9{k}.{n}" for k in range(kernels) for n in range(count)}
+    assert len(expected - saved) == 0, f"lost {len(expected - saved)} passes"
+    assert saved == expected
+
+
 def test_progress_report_is_a_short_table(size_exercise):
     check(size_exercise, 2**24)
     report = progress_report()
@@ -528,7 +574,8 @@ def test_progress_write_is_atomic(isolated, size_exercise, monkeypatch):
         fb = check(size_exercise, 2**24)
     assert fb.passed and "could not be saved" in fb.note and "No space left" in fb.note
     assert (isolated / "progress.json").read_bytes() == before  # old file untouched
-    assert sorted(p.name for p in isolated.iterdir()) == ["progress.json"]  # no temp left
+    assert sorted(p.name for p in isolated.iterdir()) == [
+        progress_store.LOCK_NAME, "progress.json"]  # no temporary file left
     assert size_exercise in progress_store.load().passed  # remembered for the session
     check("00.kernel-transport", "127.0.0.1")  # the next save writes both
     saved = json.loads((isolated / "progress.json").read_text())["passed"]

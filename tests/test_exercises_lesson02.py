@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,6 +69,66 @@ def test_right_answers_pass():
     assert check("02.db-transport", dict(DB_KEY)).passed
     assert check("02.db-transport", {k: {"unix": "Unix socket", "tcp": "TCP/IP"}[v]
                                      for k, v in DB_KEY.items()}).passed
+
+
+def test_checking_a_client_sets_no_default_timeout_for_the_whole_kernel():
+    """While the learner's function runs, another thread of the kernel (a widget, a
+    server of a lesson) sees no default socket timeout, and its new sockets block as
+    usual: the check's time limit is its own, not the process's."""
+    seen, asked, answered, stop = [], threading.Event(), threading.Event(), threading.Event()
+
+    def observer():
+        while not stop.is_set():
+            if asked.wait(0.01):
+                asked.clear()
+                with socket.socket() as fresh:
+                    seen.append(("observer", socket.getdefaulttimeout(), fresh.gettimeout()))
+                answered.set()
+            seen.append(("poll", socket.getdefaulttimeout(), None))
+
+    def client(addresses, port):
+        asked.set()  # the observer looks now, while the check is running
+        assert answered.wait(10)
+        answered.clear()
+        seen.append(("learner", socket.getdefaulttimeout(), None))
+        return good_client(addresses, port)
+
+    thread = threading.Thread(target=observer)
+    thread.start()
+    try:
+        feedback = check("02.fix-client", client)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert feedback.passed, feedback.message
+    assert [who for who, *_ in seen].count("observer") >= 3  # once per call of client
+    assert {(timeout, fresh) for _, timeout, fresh in seen} == {(None, None)}
+    assert socket.getdefaulttimeout() is None
+
+
+def test_a_client_that_hangs_is_reported_and_what_it_returns_late_is_closed(monkeypatch):
+    from loopedu.exercises import lesson02
+
+    monkeypatch.setattr(lesson02, "CLIENT_TIME_LIMIT", 0.3)
+    release, made = threading.Event(), []
+
+    def hangs(addresses, port):
+        release.wait(10)  # a learner's recv() that never gets an answer, say
+        made.append(socket.socket())
+        return made[-1]
+
+    started = time.monotonic()
+    feedback = check("02.fix-client", hangs)
+    took = time.monotonic() - started
+    assert not feedback.passed
+    assert "had not returned after 0.3 s" in feedback.message, feedback.message
+    assert "restart the kernel" in feedback.message
+    assert took < 5, f"the check waited {took:.1f} s"
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "loopedu-02.fix-client":
+            thread.join(10)
+    assert len(made) == 1 and made[0].fileno() == -1  # closed by the check, not leaked
 
 
 def flip(key: dict, client: str) -> dict:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loopedu import cli
-from loopedu.handout import OFFLINE_FLAGS, WIDGET_NOTE, find_chromium
+from loopedu.handout import OFFLINE_FLAGS, WIDGET_NOTE, _sandbox_flags, find_chromium
 from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,11 +129,37 @@ def test_pdf_without_chromium_says_how_to_get_it(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("euid", [0, 1000])
+def test_chromium_keeps_its_sandbox_unless_run_as_root(tmp_path, monkeypatch, euid):
+    """The command line print_pdf gives Chromium: --no-sandbox only as root (Chromium
+    will not start as root with its sandbox); every other user keeps the sandbox."""
+    from loopedu import handout
+
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        pdf = next(a.split("=", 1)[1] for a in cmd if a.startswith("--print-to-pdf="))
+        Path(pdf).write_bytes(b"%PDF-1.4 stand-in")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(handout.os, "geteuid", lambda: euid, raising=False)
+    monkeypatch.setattr(handout.subprocess, "run", fake_run)
+    page = tmp_path / "page.html"
+    page.write_text("<!DOCTYPE html><title>t</title>")
+    out = handout.print_pdf(page, tmp_path / "page.pdf", chromium="chromium-stand-in")
+    assert out.read_bytes().startswith(b"%PDF")
+    (cmd,) = calls
+    assert cmd[:2] == ["chromium-stand-in", "--headless"]
+    assert ("--no-sandbox" in cmd) is (euid == 0)
+    assert set(OFFLINE_FLAGS) <= set(cmd) and cmd[-1] == page.resolve().as_uri()
+
+
 def test_chromium_renders_it_offline(built):
     chromium = chromium_or_skip()
     page = built / "01-loopback-range.html"
     done = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", *OFFLINE_FLAGS,
+        [chromium, "--headless", *_sandbox_flags(), "--disable-gpu", *OFFLINE_FLAGS,
          f"--user-data-dir={built / 'chromium-profile'}", "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-500:]

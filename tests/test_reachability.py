@@ -4,8 +4,12 @@ its own and on this machine's stack, and inside a namespace whose lo is down; th
 it-on-purpose demos."""
 
 import errno
+import select
 import socket
+import struct
 import sys
+import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -234,6 +238,49 @@ def test_port_shadowing_demo(isolation):
     assert dict(plain.accepted_by) == {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
     assert demo.isolated == isolation.isolated
     assert len(demo.exposures) == (0 if isolation.isolated else 2)
+
+
+def test_a_connection_gone_between_select_and_accept_does_not_hang_the_demo(monkeypatch):
+    """accept(2): a connection select() reported may be gone when accept() comes (reset
+    by its client, or taken by another thread), and a blocking accept() then waits for
+    the next connection, for ever. A client connects to one listener and resets
+    (SO_LINGER 0); BSD kernels drop such a connection from the queue, Linux keeps it,
+    so here another taker removes it between select and accept. The demo's own
+    connection, on the other listener, must still be found, within its timeout."""
+    from loopedu import bind_demos
+
+    gone, target = (socket.create_server(("127.0.0.1", 0)) for _ in range(2))
+    socks = {"gone": gone, "target": target}
+    calls = []
+
+    def select_then_lose_it(rlist, wlist, xlist, timeout):
+        ready = select.select(rlist, wlist, xlist, timeout)[0]
+        if not calls:  # the first time: what select saw on `gone` is taken before accept
+            while select.select([gone], [], [], 0)[0]:
+                gone.accept()[0].close()
+            ready = [gone, *(s for s in ready if s is not gone)]
+        calls.append(len(ready))
+        return ready, [], []
+
+    monkeypatch.setattr(bind_demos, "select", types.SimpleNamespace(select=select_then_lose_it))
+    resetting = socket.create_connection(gone.getsockname())
+    resetting.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    resetting.close()  # an RST, not a FIN
+    result = []
+    run = threading.Thread(target=lambda: result.append(
+        bind_demos._accepted_by(socks, "127.0.0.1", target.getsockname()[1], 2.0)))
+    try:
+        run.start()
+        run.join(10)
+        hung = run.is_alive()
+        if hung:  # release the blocked accept() so that nothing outlives the test
+            socket.create_connection(gone.getsockname()).close()
+            run.join(10)
+    finally:
+        gone.close()
+        target.close()
+    assert not hung, "accept() blocked on a connection that was gone"
+    assert result == ["target"] and calls
 
 
 @pytest.mark.skipif(not LINUX, reason="connecting to 0.0.0.0 was observed on Linux")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from loopedu import release
 from loopedu.release import (MANIFEST, FileResult, Outcome, OutputError, atomic_write_text,
-                             beside_name, write_files)
+                             beside_name, locked, write_files)
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 
@@ -178,3 +179,51 @@ def test_an_edited_file_with_nothing_new_gets_nothing_beside_it(tmp_path):
     assert "nothing new" in str(result) and result.current == tmp_path / "a.ipynb"
     assert listing(tmp_path) == [MANIFEST, "a.ipynb"]
     assert (tmp_path / "a.ipynb").read_text() == "my work\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Windows has no fsync of a folder")
+def test_the_folder_is_flushed_after_the_rename(tmp_path, monkeypatch):
+    """The new name is on disk, not only the new bytes: after os.replace, the folder
+    that holds the file is fsync'ed."""
+    events, real_fsync, real_replace = [], os.fsync, os.replace
+
+    def fsync(fd):
+        info = os.fstat(fd)
+        events.append(("fsync", stat.S_ISDIR(info.st_mode), info.st_ino))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace",))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(release.os, "fsync", fsync)
+    monkeypatch.setattr(release.os, "replace", replace)
+    atomic_write_text(tmp_path / "sub" / "a.txt", "a\n")
+    renamed = events.index(("replace",))
+    folder = (tmp_path / "sub").stat().st_ino
+    assert ("fsync", True, folder) in events[renamed:]
+    assert ("fsync", False) == events[0][:2]  # the file's bytes first, as before
+
+
+def test_a_lock_another_holder_keeps_is_waited_for_then_given_up(tmp_path):
+    lock = tmp_path / "data" / ".x.lock"
+    held, release_it = threading.Event(), threading.Event()
+
+    def holder():
+        with locked(lock):
+            held.set()
+            release_it.wait(30)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(TimeoutError, match=r"held the lock .*\.x\.lock"):
+            with locked(lock, timeout=0.2):
+                pass
+    finally:
+        release_it.set()
+        thread.join(10)
+    with locked(lock, timeout=5):  # free again
+        pass
+    assert lock.exists()  # a lock file is never removed (a waiter may hold it open)

@@ -14,7 +14,10 @@ the test runs ``psql`` where it is installed.
 from __future__ import annotations
 
 import socket
+import threading
+from typing import Any, Callable
 
+from ..platforms import expected_reach
 from ..servers import errno_name, listener
 from .framework import Feedback, exercise
 from .helpers import expect_mapping, expect_set, show
@@ -111,15 +114,84 @@ def _broken_hosts(answer):
               "them just do not resolve.")
 
 
-def _check_client(fn) -> Feedback:
+#: How long the learner's function may take for one list of addresses, in seconds:
+#: every address here answers or is refused at once, so only a hang takes this long.
+CLIENT_TIME_LIMIT = 10.0
+
+
+class _Hung(Exception):
+    """The learner's function did not return within its time limit."""
+
+
+def _call_with_deadline(fn: Callable, *args: Any, seconds: float) -> Any:
+    """``fn(*args)`` in a thread of its own: its result, or its exception raised here;
+    :class:`_Hung` when it has not returned after ``seconds``. Nothing process-wide (no
+    default socket timeout) changes. A thread that never returns cannot be stopped: it
+    is a daemon thread, and a socket it returns late is closed."""
+    returned, box, lock = threading.Event(), {"gave_up": False}, threading.Lock()
+
+    def run() -> None:
+        try:
+            value = fn(*args)
+        except BaseException as exc:  # handed over to the caller
+            value, box["error"] = None, exc
+        with lock:
+            if box["gave_up"] and isinstance(value, socket.socket):
+                value.close()  # the check gave up on it: nobody else will close it
+            box["value"] = value
+            returned.set()
+
+    threading.Thread(target=run, name="loopedu-02.fix-client", daemon=True).start()
+    returned.wait(seconds)
+    with lock:
+        if not returned.is_set():
+            box["gave_up"] = True
+            raise _Hung()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _client_cases() -> list[list[str]]:
+    """Lists whose first address fails at once here: ::1 (nothing listens there), and
+    127.0.0.2 where all of 127/8 is local (on macOS it is not, and a connection to it
+    can wait long before it fails)."""
+    cases = [["::1", "127.0.0.1"], ["127.0.0.1"]]
+    if expected_reach("127.0.0.2") == "bind ok, connected":
+        cases.append(["127.0.0.2", "127.0.0.1"])
+    return cases
+
+
+def _hung(addresses: list[str], listening: bool = True) -> Feedback:
+    where = ("a server listening on 127.0.0.1" if listening
+             else "nothing listening on any of them")
+    return Feedback(False, f"With addresses {addresses} and {where}, your function had "
+                           f"not returned after {CLIENT_TIME_LIMIT:g} s: on loopback each "
+                           "connect answers or fails at once, so it is waiting for "
+                           "something else (a loop that never ends, a recv, an accept). "
+                           "Connect, return the socket, and do nothing more; then restart "
+                           "the kernel to stop the call that is still waiting.")
+
+
+FIX_CLIENT_HINTS = ("Loop over the addresses; wrap each connect in try/except OSError.",
+                    "Remember the last error; if the loop ends without a connection, "
+                    "raise it.",
+                    "Close a socket whose connect failed before trying the next address.")
+
+
+@exercise("02.fix-client", lesson=2, hints=FIX_CLIENT_HINTS,
+          title="Fix a client that tries only the first address")
+def _fix_client(fn) -> Feedback:
     if not callable(fn):
         return Feedback(False, f"Expected a function connect_first_working(addresses, port), "
                                f"got {show(fn)}.")
     with listener("127.0.0.1") as srv:
         port = srv.port
-        for addresses in (["::1", "127.0.0.1"], ["127.0.0.1"], ["127.0.0.2", "127.0.0.1"]):
+        for addresses in _client_cases():
             try:
-                sock = fn(list(addresses), port)
+                sock = _call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT)
+            except _Hung:
+                return _hung(addresses)
             except OSError as exc:
                 return Feedback(False, f"With addresses {addresses} your function raised "
                                        f"{errno_name(exc)}: when one address fails, catch "
@@ -137,7 +209,9 @@ def _check_client(fn) -> Feedback:
                                        "server on 127.0.0.1 at the given port.")
     # nothing listens now: every address must fail, and the error must reach the caller
     try:
-        sock = fn(["::1", "127.0.0.1"], port)
+        sock = _call_with_deadline(fn, ["::1", "127.0.0.1"], port, seconds=CLIENT_TIME_LIMIT)
+    except _Hung:
+        return _hung(["::1", "127.0.0.1"], listening=False)
     except OSError:
         return Feedback(True, "Right: try each address in order, keep the first that "
                               "connects, and raise the last error if none does; that is "
@@ -146,23 +220,6 @@ def _check_client(fn) -> Feedback:
         sock.close()
     return Feedback(False, f"When no address answers, your function returned {show(sock)}; "
                            "raise the last error instead, so the caller knows it failed.")
-
-
-FIX_CLIENT_HINTS = ("Loop over the addresses; wrap each connect in try/except OSError.",
-                    "Remember the last error; if the loop ends without a connection, "
-                    "raise it.",
-                    "Close a socket whose connect failed before trying the next address.")
-
-
-@exercise("02.fix-client", lesson=2, hints=FIX_CLIENT_HINTS,
-          title="Fix a client that tries only the first address")
-def _fix_client(answer):
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(2.0)
-    try:
-        return _check_client(answer)
-    finally:
-        socket.setdefaulttimeout(previous)
 
 
 #: The clients of "02.db-transport": each one's command line on Linux, with no

@@ -9,10 +9,13 @@ folder, ``home``: every function takes it explicitly, and when it is left out it
 data folder (``$XDG_DATA_HOME/loopedu`` or ``~/.local/share/loopedu`` on Linux,
 ``~/Library/Application Support/loopedu`` on macOS, ``%APPDATA%\\loopedu`` on Windows).
 
-The file is written atomically (see :func:`loopedu.release.atomic_write_text`). Nothing
-here raises because of the file: an unwritable folder or an unreadable file is reported
-in words, passes are still remembered for this session, and a corrupt file is moved
-aside, never deleted.
+The file is written atomically (see :func:`loopedu.release.atomic_write_text`), and
+every change to it (read, change, write) holds the lock file ``.progress.json.lock``
+beside it (:func:`loopedu.release.locked`), so two kernels of one learner passing
+exercises at once keep both passes; reading takes no lock. Nothing here raises because
+of the file: an unwritable folder or an unreadable file is reported in words, passes
+are still remembered for this session, and a corrupt file is moved aside, never
+deleted.
 
 (This module is ``progress_store`` rather than ``progress`` so that the name
 ``loopedu.exercises.progress`` stays the function.)
@@ -28,11 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..release import atomic_write_text
+from ..release import atomic_write_text, locked
 
 __all__ = ["StoreStatus", "data_dir", "load", "record_pass", "store_path"]
 
 FILE_NAME = "progress.json"
+LOCK_NAME = ".progress.json.lock"
 FORMAT = 1
 
 # Passes of this session that could not be saved, by progress file: still shown by
@@ -208,19 +212,20 @@ def record_pass(exercise_id: str, when: str | None = None,
     key = str(path)
     notes = []
     try:
-        try:
-            passed = _read(path)
-        except _Corrupt as exc:
-            aside = _move_aside(path)
-            notes.append(f"Progress file {path} could not be understood ({exc}); it was "
-                         f"moved aside to {aside.name} and a new one started.")
-            passed = {}
-        pending = dict(_UNSAVED.get(key, {}))  # passes that could not be saved before
-        pending.setdefault(exercise_id, when)
-        new = {ident: t for ident, t in pending.items() if ident not in passed}
-        if new:
-            passed.update(new)
-            atomic_write_text(path, _dump(passed))
+        with locked(path.with_name(LOCK_NAME)):  # no other change between read and write
+            try:
+                passed = _read(path)
+            except _Corrupt as exc:
+                aside = _move_aside(path)
+                notes.append(f"Progress file {path} could not be understood ({exc}); it "
+                             f"was moved aside to {aside.name} and a new one started.")
+                passed = {}
+            pending = dict(_UNSAVED.get(key, {}))  # passes that could not be saved before
+            pending.setdefault(exercise_id, when)
+            new = {ident: t for ident, t in pending.items() if ident not in passed}
+            if new:
+                passed.update(new)
+                atomic_write_text(path, _dump(passed))
         _UNSAVED.pop(key, None)
         return StoreStatus(path, passed, " ".join(notes))
     except Exception as exc:
