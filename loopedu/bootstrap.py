@@ -21,8 +21,9 @@ the environment in use (see its header).
 
 Stopping: on POSIX each step replaces itself with the next (``os.execv``), so the
 process you started *is* JupyterLab (or pytest): stopping it (Ctrl+C, SIGTERM from an
-IDE or a process manager) stops JupyterLab, which shuts its kernels down. On Windows
-the launcher waits for its child and passes a stop on to it.
+IDE or a process manager, a hang-up when its terminal is closed) stops JupyterLab, which
+shuts its kernels down. On Windows the launcher waits for its child and passes a stop
+on to it.
 
 Introduced in README.md (Quick start). Written to run on any Python 3 far enough to say
 clearly that the course needs 3.10 or newer.
@@ -285,6 +286,7 @@ USAGE = """usage: python3 -m loopedu.bootstrap {lab,test,setup,pin} [ARGS...]
   test   set up, then run the unit tests and every notebook
   setup  set up only
   pin    write constraints.txt from the environment in use (instructors)
+  -h, --help  this message
 environment: LOOPEDU_VENV (default .venv), LOOPEDU_CONSTRAINTS (default constraints.txt;
   'none' for the latest releases, in .venv-latest)"""
 
@@ -292,6 +294,9 @@ environment: LOOPEDU_VENV (default .venv), LOOPEDU_CONSTRAINTS (default constrai
 def main(argv=None) -> int:
     """``lab``, ``test``, ``setup`` or ``pin``, plus arguments passed through."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["-h"], ["--help"], ["help"]):
+        print(USAGE)
+        return 0
     if not argv or argv[0] not in ("lab", "test", "setup", "pin"):
         print(USAGE, file=sys.stderr)
         return 2

@@ -1,6 +1,7 @@
 """The ``loopedu`` command: the course from a terminal.
 
     loopedu lab [JUPYTERLAB ARGS...]   your workspace, updated, in JupyterLab on 127.0.0.1
+                                       (--ip: another loopback address; no other)
     loopedu lab --reference [ARGS...]  open the course checkout itself (instructors)
     loopedu workspace [DIR] [--json]   write or update your workspace (--from COURSE)
     loopedu doctor [--json]            what this machine allows, lesson by lesson
@@ -12,11 +13,13 @@
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
     loopedu handout NB... -o DIR       instructors: offline HTML handouts (--pdf, --solutions)
 
-A known user error (a missing source, an output folder that cannot be written, ...) is
-one line on stderr and exit status 2. Anything else is a bug in loopedu: it says so in
-one line, writes the traceback to a log file (``logs/`` in the loopedu data folder, see
-``loopedu progress``; else a private temporary file) and names that file; with
-``LOOPEDU_DEBUG=1`` the traceback is printed too. Exit status 1.
+A known user error (a missing source, an output folder that cannot be written, ...), or
+an experiment that cannot run here, is one line on stderr and exit status 2. When the
+reader of the output goes away (``loopedu doctor | head -1``) the status is 1, silently.
+Anything else is a bug in loopedu: it says so in one line, writes the traceback to a log
+file (``logs/`` in the loopedu data folder, see ``loopedu progress``; else a private
+temporary file) and names that file; with ``LOOPEDU_DEBUG=1`` the traceback is printed
+too. Exit status 1.
 
 Introduced in notebooks/00-start-here.ipynb.
 """
@@ -31,12 +34,11 @@ import sys
 import tempfile
 import traceback
 from datetime import datetime, timezone
-from fnmatch import fnmatch
 from pathlib import Path
 
 from .release import Outcome, OutputError
 
-__all__ = ["main", "course_root", "lab_command", "CliError"]
+__all__ = ["main", "course_root", "CliError"]
 
 
 class CliError(Exception):
@@ -62,63 +64,14 @@ def course_root(start: Path | None = None) -> Path:
                    "run this from the folder you cloned the course into")
 
 
-#: What ``loopedu lab --reference`` hides from the file browser besides JupyterLab's own
-#: defaults: the lessons' jupytext sources (``notebooks/NN-slug.py``), and those of the
-#: other notebooks found beside them (:func:`_paired_sources`).
-HIDDEN_SOURCES = "[0-9][0-9]-*.py"
-_JUPYTER_HIDE_GLOBS = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~"]  # if unknown
-
-
-def _default_hide_globs() -> list[str]:
-    """jupyter_server's own ``ContentsManager.hide_globs``, from the installed version."""
-    try:
-        from jupyter_server.services.contents.manager import ContentsManager
-
-        return list(ContentsManager.class_traits()["hide_globs"].default())
-    except Exception:  # not importable here: the defaults of jupyter_server 2
-        return list(_JUPYTER_HIDE_GLOBS)
-
-
-def _paired_sources(root: Path) -> list[str]:
-    """The names of the jupytext sources beside the notebooks of ``root/notebooks`` that
-    :data:`HIDDEN_SOURCES` does not already match (``popular-claims.py``)."""
-    folder = root / "notebooks"
-    if not folder.is_dir():
-        return []
-    return sorted(p.with_suffix(".py").name for p in folder.glob("*.ipynb")
-                  if p.with_suffix(".py").is_file()
-                  and not fnmatch(p.with_suffix(".py").name, HIDDEN_SOURCES))
-
-
-def lab_command(extra: list[str], root: Path, is_root: bool,
-                reference: bool = False) -> list[str]:
-    """The JupyterLab command line ``loopedu lab`` runs, serving the folder ``root``
-    (the learner's workspace; the course checkout with ``reference``, where the
-    lessons' jupytext sources are hidden from the file browser).
-
-    It binds 127.0.0.1, so only programs on this machine can reach the server; the
-    learner's own arguments come last and win (``--ip`` included, at their own risk).
-
-    >>> lab_command([], Path("/c"), False)[-1]
-    '--ServerApp.root_dir=/c'
-
-    Introduced in notebooks/00-start-here.ipynb.
-    """
-    cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
-           "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb"]
-    if is_root:
-        cmd.append("--allow-root")
-    if reference:  # a list option given once per item; the learner's own add to it
-        cmd += [f"--ContentsManager.hide_globs={pattern}"
-                for pattern in [*_default_hide_globs(), HIDDEN_SOURCES,
-                                *_paired_sources(root)]]
-    cmd.append(f"--ServerApp.root_dir={root}")
-    return cmd + list(extra)
-
-
 def _lab(args) -> int:
+    from .lab import lab_command, listen_address
     from .sandbox import is_root as running_as_root
 
+    try:
+        address, _ = listen_address(args.jupyter_args)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     course = course_root()
     if args.reference:
         root = course
@@ -135,7 +88,7 @@ def _lab(args) -> int:
             if result.outcome is Outcome.KEPT_EDIT:
                 print(f"loopedu: {update.line(result)}", file=sys.stderr)
     is_root = running_as_root()
-    print("loopedu: JupyterLab listens on 127.0.0.1 only: programs on this machine can "
+    print(f"loopedu: JupyterLab listens on {address} only: programs on this machine can "
           "reach it, nothing on your network can (lessons 00 and 03 show why).", file=sys.stderr)
     if is_root:
         print("loopedu: running as root (a container or CI?), so --allow-root is passed.",
@@ -185,6 +138,10 @@ def _progress(args) -> int:
 def _export_progress(args) -> int:
     from .class_progress import export_progress, read_export
 
+    folder = Path(args.export).expanduser().parent
+    if not folder.is_dir():
+        raise CliError(f"the folder {folder} does not exist: make it first, or give a "
+                       "FILE in a folder that exists")
     path = export_progress(args.export, args.learner, args.force)
     export = read_export(path)
     n = len(export.passed)
@@ -275,6 +232,10 @@ def _experiment(args) -> int:
         data = [r.to_dict() for r in results]
         text = "\n".join(measure.format_ping(r) for r in results)
     print(json.dumps(data, indent=2) if args.json else text)
+    if args.name == "ping":
+        failures = dict.fromkeys(r.failure for r in results if r.failure)
+        if failures:
+            raise CliError("ping failed: " + "; ".join(failures))
     return 0
 
 
@@ -309,7 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", allow_abbrev=False,
                          help="update your workspace and open it in JupyterLab (bound to "
-                         "127.0.0.1); further arguments are passed on to JupyterLab")
+                         "127.0.0.1, or the loopback address --ip names; no other); further "
+                         "arguments are passed on to JupyterLab")
     lab.add_argument("--reference", action="store_true",
                      help="instructors: open the course checkout itself (solutions "
                      "included), the jupytext sources hidden")
@@ -354,13 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("experiment", help="run one of the experiments of lessons 03 and 04")
     exp.add_argument("name", choices=["reachability", "lan", "counters", "ping"],
                      help="reachability: bind x destination matrix; lan: laptop/phone "
-                     "namespaces (Linux, root); counters: interface bytes while 10 MB "
-                     "cross 127.0.0.1; ping: ICMP echo to 127.0.0.1 and ::1")
+                     "network namespaces (Linux: as root, or as any user where user "
+                     "namespaces are allowed; `loopedu doctor` says which); counters: "
+                     "interface bytes while 10 MB cross 127.0.0.1; ping: ICMP echo to "
+                     "127.0.0.1 and ::1 (exit status 2 when it fails)")
     exp.add_argument("--json", action="store_true", help="print JSON")
     exp.add_argument("--fallback", action="store_true",
                      help="lan only: the loopback stand-in, for machines without namespaces")
     exp.set_defaults(func=_experiment)
     _add_handout(sub)
+    for command in sub.choices.values():  # `loopedu doctor --bogus` shows doctor's usage
+        command.set_defaults(usage_of=command)
     return parser
 
 
@@ -446,8 +412,9 @@ def _report_bug(command: str, exc: BaseException) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``loopedu`` command; returns the exit status.
 
-    0 when all went well, 2 for a usage or user error (one line on stderr), 1 for a bug
-    (see the module docstring), 130 when interrupted.
+    0 when all went well, 2 for a usage or user error or a failed experiment (one line on
+    stderr), 1 for a bug or a closed output pipe (see the module docstring), 130 when
+    interrupted.
 
     Introduced in notebooks/00-start-here.ipynb.
     """
@@ -455,16 +422,22 @@ def main(argv: list[str] | None = None) -> int:
     # usage errors: argparse prints the usage and one line, and exits 2
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "lab":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.usage_of.error(f"unrecognized arguments: {' '.join(extra)}")
     args.jupyter_args = extra
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a reader that left is seen here, not at exit
+        return status
     except KeyboardInterrupt:
         print("loopedu: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `loopedu doctor | head`: the reader left, not an error
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:
+        # `loopedu doctor | head -1`: the reader left. The recipe of Python's signal
+        # documentation ("Note on SIGPIPE"): nothing more to write, and no second error
+        # when Python flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as exc:
         if _is_user_error(exc):
             print(f"loopedu {args.command}: error: {' '.join(str(exc).split())}",

@@ -3,17 +3,22 @@
 Tests that need a capability of the machine say so with ``@pytest.mark.needs("...")``
 (a field of :class:`loopedu.sandbox.Capabilities`: ``network_namespaces``,
 ``mount_namespaces``, ``user_namespaces``, ``ipv6_loopback``, ``whole_127_range``,
-or ``root``). Where the machine lacks it the test is skipped with the doctor's reason;
+or ``root``), or a tool a lesson needs, as the doctor measures it (a field of
+:class:`loopedu.doctor.Tools`: ``ping``, ``nft``, ``postgres``). Where the machine lacks
+it the test is skipped with the doctor's reason;
 under CI (``CI=true``, which .ci/run sets) it fails instead, so the strongest checks can
 never vanish from CI silently.
 """
 
+import dataclasses
+import functools
 import os
 import threading
 from pathlib import Path
 
 import pytest
 
+from loopedu import doctor
 from loopedu.sandbox import capabilities
 from shared_checks import listening, skip_or_fail
 
@@ -29,8 +34,18 @@ def pytest_configure(config):
                                        "has them (skipped elsewhere, failed under CI=true)")
 
 
+#: The tools a test may name in ``needs``, as the doctor measures them.
+TOOLS = {f.name for f in dataclasses.fields(doctor.Tools)}
+
+
+@functools.lru_cache(maxsize=None)
+def tools() -> doctor.Tools:
+    """The doctor's measurement of the tools lessons need (once per test process)."""
+    return doctor.tools()
+
+
 def missing(names) -> list[str]:
-    """The reasons for each capability in ``names`` this machine lacks."""
+    """The reasons for each capability (or tool) in ``names`` this machine lacks."""
     caps = capabilities()
     reasons = []
     for name in names:
@@ -38,7 +53,7 @@ def missing(names) -> list[str]:
             if not caps.root:
                 reasons.append("needs root")
             continue
-        cap = getattr(caps, name)
+        cap = getattr(tools() if name in TOOLS else caps, name)
         if not cap:
             reasons.append(f"{name}: {cap.reason}")
     return reasons

@@ -239,6 +239,14 @@ def test_usage_error_is_clear():
     assert done.returncode == 2 and "usage: python3 -m loopedu.bootstrap" in done.stderr
 
 
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_the_usage_on_stdout_and_exit_0(flag):
+    done = subprocess.run([sys.executable, "-m", "loopedu.bootstrap", flag], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: python3 -m loopedu.bootstrap {lab,test,setup,pin}")
+
+
 def test_bootstrap_runs_on_old_pythons_so_it_can_say_they_are_too_old():
     """Parses as Python 3.6, and nothing in it is evaluated that 3.6 lacks (annotations
     are evaluated when a function is defined, without the __future__ import)."""
@@ -399,8 +407,6 @@ def _wait_for_port(port: int, seconds: float) -> None:
             time.sleep(0.2)
 
 
-@POSIX
-@pytest.mark.slow
 def _cmdline(process) -> list:
     """A process's command line; [] for one that is gone or a zombie (a short-lived
     helper JupyterLab started)."""
@@ -412,6 +418,8 @@ def _cmdline(process) -> list:
         return []
 
 
+@POSIX
+@pytest.mark.slow
 def test_sigterm_to_the_lab_launcher_stops_jupyterlab_and_its_kernels(tmp_path):
     """The README's `python3 -m loopedu.bootstrap lab`, stopped as an IDE stops it."""
     import json
@@ -441,7 +449,7 @@ def test_sigterm_to_the_lab_launcher_stops_jupyterlab_and_its_kernels(tmp_path):
         url, _ = _read_url(proc, 90)
         port = int(url.rsplit(":", 1)[1])
         _wait_for_port(port, 30)  # the URL is logged just before the server accepts
-        assert "jupyterlab" in psutil.Process(proc.pid).cmdline()  # the launcher became it
+        assert "loopedu.lab" in psutil.Process(proc.pid).cmdline()  # the launcher became it
         request = urllib.request.Request(f"{url}/api/kernels", data=b"{}", method="POST",
                                          headers={"Authorization": f"token {token}"})
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -459,3 +467,94 @@ def test_sigterm_to_the_lab_launcher_stops_jupyterlab_and_its_kernels(tmp_path):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
     finally:
         _kill_all(proc, started)
+
+
+def _take_the_terminal() -> None:
+    """In the child: make its stdin, a pseudo-terminal, its controlling terminal (it
+    leads a new session), as a shell in a terminal window does."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _server_info(runtime: Path, pid: int, seconds: float) -> dict:
+    """The runtime file a Jupyter server writes once it listens (url, token, pid)."""
+    import json
+
+    path, deadline = runtime / f"jpserver-{pid}.json", time.monotonic() + seconds
+    while True:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):  # not there yet, or half written
+            assert time.monotonic() < deadline, f"the server never wrote {path}"
+            time.sleep(0.2)
+
+
+@POSIX
+@pytest.mark.slow
+def test_closing_the_terminal_of_loopedu_lab_stops_it_and_its_kernels(tmp_path):
+    """`loopedu lab` in a terminal window that is then closed: the kernel hangs the
+    terminal up (SIGHUP). JupyterLab stops as on SIGTERM: its kernels shut down and its
+    runtime files (jpserver-*.json, kernel-*.json) are removed."""
+    import json
+    import pty
+    import select
+    import threading
+    import urllib.request
+
+    import psutil
+
+    runtime, token = tmp_path / "rt", secrets.token_hex(16)
+    env = {**os.environ, "LOOPEDU_HOME": str(tmp_path / "h"),
+           "LOOPEDU_WORKSPACE": str(tmp_path / "ws"), "JUPYTER_RUNTIME_DIR": str(runtime),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+           "JUPYTER_DATA_DIR": str(tmp_path / "data"), "IPYTHONDIR": str(tmp_path / "ipy")}
+    master, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "loopedu.cli", "lab", "--no-browser", "--ServerApp.port=0",
+         f"--ServerApp.token={token}"], stdin=terminal, stdout=terminal, stderr=terminal,
+        cwd=tmp_path, env=env, start_new_session=True, preexec_fn=_take_the_terminal)
+    os.close(terminal)
+    reading = threading.Event()
+    reading.set()
+
+    def read_the_terminal():  # what the window shows; nobody looks
+        while reading.is_set():
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    return
+
+    reader = threading.Thread(target=read_the_terminal, daemon=True)
+    reader.start()
+    kernels = []
+    try:
+        info = _server_info(runtime, proc.pid, 90)  # the launcher became the server
+        request = urllib.request.Request(f"{info['url']}api/kernels", data=b"{}",
+                                         method="POST",
+                                         headers={"Authorization": f"token {token}"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=30) as response:
+            kernel_id = json.load(response)["id"]
+        deadline = time.monotonic() + 30
+        while not kernels or not (runtime / f"kernel-{kernel_id}.json").exists():
+            assert time.monotonic() < deadline, "no kernel process appeared"
+            kernels = [p.pid for p in psutil.Process(proc.pid).children(recursive=True)
+                       if "ipykernel_launcher" in " ".join(_cmdline(p))]
+            time.sleep(0.2)
+        reading.clear()
+        reader.join()
+        os.close(master)  # the window is closed: the terminal hangs up
+        master = None
+        assert proc.wait(timeout=30) == 0  # stopped, not killed by the hang-up
+        assert _wait_gone(kernels, 10) == []
+        left = sorted(p.name for p in runtime.iterdir()
+                      if p.name.startswith(("jpserver-", "kernel-")))
+        assert left == []
+    finally:
+        reading.clear()
+        if master is not None:
+            os.close(master)
+        _kill_all(proc, kernels)

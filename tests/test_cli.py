@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loopedu import cli
+from loopedu import cli, lab
 from loopedu.release import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,31 +42,34 @@ def test_unknown_command_is_one_usage_error():
     assert "invalid choice: 'fly'" in done.stderr
 
 
+@pytest.mark.parametrize("argv", [["doctor", "--bogus"], ["experiment", "ping", "-x"],
+                                  ["progress", "--nope"]])
+def test_a_bad_option_shows_the_usage_of_its_own_command(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: loopedu {argv[0]} [-h]")
+    assert err.rstrip().endswith(f"loopedu {argv[0]}: error: unrecognized arguments: "
+                                 f"{argv[-1]}")
+
+
+def test_experiment_help_says_lan_runs_without_root_where_the_doctor_does(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["experiment", "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    lan = text.split("lan: ")[1].split("; counters")[0]
+    # the doctor's two mechanisms for lesson 03's LAN: root, or a user namespace
+    assert "user namespace" in lan and "loopedu doctor" in lan, lan
+
+
 def test_student_with_missing_source_is_one_line(tmp_path):
     done = run("student", str(tmp_path / "nope.ipynb"), "-o", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "nope.ipynb" in lines[0]
-
-
-def test_lab_command_binds_loopback_and_passes_arguments_last():
-    cmd = cli.lab_command(["--no-browser", "--ServerApp.port=0"], Path("/c"), is_root=True)
-    assert "--ServerApp.ip=127.0.0.1" in cmd
-    assert "--allow-root" in cmd
-    assert cmd[-2:] == ["--no-browser", "--ServerApp.port=0"]
-    assert "--allow-root" not in cli.lab_command([], Path("/c"), is_root=False)
-
-
-def test_lab_command_reference_hides_the_jupytext_sources():
-    from jupyter_server.services.contents.manager import ContentsManager
-
-    defaults = ContentsManager.class_traits()["hide_globs"].default()
-    cmd = cli.lab_command(["--no-browser"], Path("/c"), is_root=False, reference=True)
-    hidden = [a.split("=", 1)[1] for a in cmd if a.startswith("--ContentsManager.hide_globs=")]
-    assert hidden == [*defaults, "[0-9][0-9]-*.py"]
-    assert cmd[-2:] == ["--ServerApp.root_dir=/c", "--no-browser"]
-    assert not any("hide_globs" in a for a in cli.lab_command([], Path("/c"), False))
 
 
 @pytest.fixture
@@ -76,6 +79,57 @@ def handed_over(monkeypatch):
     monkeypatch.setattr("loopedu.bootstrap.hand_over",
                         lambda cmd, cwd: seen.append((cmd, Path(cwd))) or 0)
     return seen
+
+
+def test_lab_command_binds_loopback_and_passes_arguments_last():
+    cmd = lab.lab_command(["--no-browser", "--ServerApp.port=0"], Path("/c"), is_root=True)
+    assert "--ServerApp.ip=127.0.0.1" in cmd
+    assert "--allow-root" in cmd
+    assert cmd[-2:] == ["--no-browser", "--ServerApp.port=0"]
+    assert "--allow-root" not in lab.lab_command([], Path("/c"), is_root=False)
+
+
+@pytest.mark.parametrize("given", [["--ip=::1"], ["--ip", "127.0.0.2"],
+                                   ["--ServerApp.ip=::1"], ["--LabApp.ip", "127.0.0.2"]])
+def test_lab_takes_another_loopback_address_once(given):
+    cmd = lab.lab_command([*given, "--no-browser"], Path("/c"), is_root=False)
+    address = given[-1].rpartition("=")[2]
+    # one address only: JupyterLab refuses two ("ip only accepts one value, got 2")
+    assert [a for a in cmd if "ip=" in a or a in given] == [f"--ServerApp.ip={address}"]
+    assert cmd[-1] == "--no-browser"
+
+
+@pytest.mark.parametrize("given", [["--ip=0.0.0.0"], ["--ip", "::"], ["--ServerApp.ip="],
+                                   ["--NotebookApp.ip=*"], ["--ip=localhost"], ["--ip"],
+                                   ["--KernelManager.ip=0.0.0.0"], ["--ip=192.0.2.7"]])
+def test_lab_refuses_to_listen_beyond_loopback_in_one_line(given, tmp_path, monkeypatch,
+                                                           capsys, handed_over):
+    monkeypatch.setenv("LOOPEDU_WORKSPACE", str(tmp_path / "ws"))
+    assert cli.main(["lab", *given, "--no-browser"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"loopedu lab: error: {given[0]}")
+    assert "not a loopback" in err and "ssh -N -L" in err  # and how to reach it instead
+    assert handed_over == [] and not (tmp_path / "ws").exists()  # refused before anything
+
+
+def test_lab_says_which_loopback_address_it_listens_on(tmp_path, monkeypatch, capsys,
+                                                       handed_over):
+    monkeypatch.setenv("LOOPEDU_WORKSPACE", str(tmp_path / "ws"))
+    assert cli.main(["lab", "--ip=127.0.0.2"]) == 0
+    assert "JupyterLab listens on 127.0.0.2 only" in capsys.readouterr().err
+    (cmd, _), = handed_over
+    assert "--ServerApp.ip=127.0.0.2" in cmd and "--ServerApp.ip=127.0.0.1" not in cmd
+
+
+def test_lab_command_reference_hides_the_jupytext_sources():
+    from jupyter_server.services.contents.manager import ContentsManager
+
+    defaults = ContentsManager.class_traits()["hide_globs"].default()
+    cmd = lab.lab_command(["--no-browser"], Path("/c"), is_root=False, reference=True)
+    hidden = [a.split("=", 1)[1] for a in cmd if a.startswith("--ContentsManager.hide_globs=")]
+    assert hidden == [*defaults, "[0-9][0-9]-*.py"]
+    assert cmd[-2:] == ["--ServerApp.root_dir=/c", "--no-browser"]
+    assert not any("hide_globs" in a for a in lab.lab_command([], Path("/c"), False))
 
 
 def test_lab_updates_the_workspace_and_opens_it(tmp_path, monkeypatch, capsys, handed_over):

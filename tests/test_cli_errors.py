@@ -89,6 +89,42 @@ def test_an_output_folder_of_another_user_is_a_user_error(tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_an_export_into_a_missing_folder_is_refused_in_one_line(capsys, tmp_path):
+    target = tmp_path / "nonexistent" / "dir" / "file.json"
+    code, out, err = run(capsys, "progress", "--export", str(target))
+    assert code == 2 and out == ""
+    line = one_line(err)
+    assert line.startswith("loopedu progress: error: the folder ")
+    assert f"{target.parent} does not exist" in line
+    assert not (tmp_path / "nonexistent").exists()   # no folder made behind the learner
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pipe whose reader is gone")
+@pytest.mark.parametrize("argv", [["doctor"], ["progress", "--json"]])
+def test_a_reader_that_left_is_exit_1_and_nothing_on_stderr(argv, home):
+    """`loopedu doctor | head -1` where head is gone before the first write: the recipe
+    of Python's signal documentation (Note on SIGPIPE): exit 1, no traceback, no
+    "Exception ignored" at exit, and stderr still open for what follows."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "loopedu.cli", *argv], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+                              env={**os.environ, "LOOPEDU_HOME": str(home)})
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell pipeline")
+def test_doctor_into_head_prints_its_first_line_and_no_error(home):
+    done = subprocess.run(f"{sys.executable} -m loopedu.cli doctor | head -1", shell=True,
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "LOOPEDU_HOME": str(home)})
+    assert done.stdout.startswith("platform ") and done.stdout.count("\n") == 1
+    assert done.stderr == ""
+
+
 # --- bugs ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("exc", [RuntimeError("boom"), ValueError("bad value inside"),

@@ -65,13 +65,31 @@ def test_counters_json(capsys):
     assert set(data) >= {"before", "after", "delta", "seconds"}
 
 
+@pytest.mark.needs("ping")
 def test_ping_json(capsys):
-    data = run_json(capsys, "experiment", "ping", "--json")
+    status = cli.main(["experiment", "ping", "--json"])
+    data = json.loads(capsys.readouterr().out)
     assert [r["address"] for r in data] == ["127.0.0.1", "::1"]
     v4 = data[0]
-    if v4["method"] is None:
-        pytest.skip(f"no way to ping here: {v4['tried']}")
     assert v4["sent"] == v4["replies"] == 3 and len(v4["rtts_ms"]) == 3
+    assert status == (0 if data[1]["replies"] else 2)  # ::1 fails where IPv6 is off
+
+
+def test_a_ping_that_cannot_run_exits_2_saying_why_in_one_line(capsys, monkeypatch):
+    from loopedu import measure
+
+    def refused(address, *args, **kwargs):  # what an ordinary user meets on many Linuxes
+        return measure.Ping(address, tried={
+            "datagram": "EACCES: unprivileged ICMP socket", "raw": "EPERM: raw ICMP socket",
+            "system": "no `ping` command is installed (on Debian/Ubuntu: ...)"})
+
+    monkeypatch.setattr(measure, "ping", refused)
+    assert cli.main(["experiment", "ping"]) == 2
+    out, err = capsys.readouterr()
+    assert out.count("could not ping") == 2   # the results are still shown
+    assert err.count("\n") == 1 and err.startswith("loopedu experiment: error: ping failed")
+    assert "EACCES" in err and "ping_group_range" in err and "iputils-ping" in err
+    assert err.count("cannot be sent") == 1   # one cause, said once for both addresses
 
 
 def test_lan_without_namespaces_is_one_line_naming_the_fallback(capsys):

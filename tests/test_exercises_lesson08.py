@@ -65,7 +65,7 @@ def test_every_setup_letter_is_asked():
     assert EXPOSES_KEY < set(SETUPS)
 
 
-@pytest.mark.needs("network_namespaces")
+@pytest.mark.needs("network_namespaces", "nft")  # a drop rule NOT RUN is no evidence
 def test_route_localnet_key_agrees_with_two_real_namespaces():
     from loopedu import martians
 

@@ -32,7 +32,7 @@ LAYERS = [
      "loopedu.claims"},
     # the front ends
     {"loopedu.exercises", "loopedu.workspace", "loopedu.cli", "loopedu.class_progress",
-     "loopedu.handout"},
+     "loopedu.handout", "loopedu.lab"},
 ]
 STANDALONE = {"loopedu.bootstrap"}  # runs before anything is installed: stdlib only
 

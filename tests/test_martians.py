@@ -11,13 +11,14 @@ from contextlib import contextmanager
 
 import psutil
 import pytest
-from shared_checks import skip_or_fail
 
 from loopedu import containers, lan, martians, sandbox
 from loopedu.connections import is_lab_safe
 from loopedu.sandbox import host_sysctl
 
 needs_netns = pytest.mark.needs("network_namespaces")
+#: nft as the doctor measures it: adding a table in a network namespace
+needs_nft = pytest.mark.needs("nft")
 FAST = 0.5  # a SYN over a veth pair answers in microseconds; a drop is a timeout
 
 #: FACTS §3 / ip-sysctl.rst: 127/8 arriving on a non-loopback interface is martian with
@@ -26,12 +27,6 @@ FAST = 0.5  # a SYN over a veth pair answers in microseconds; a drop is a timeou
 EXPECTED = {"default": False, "route_localnet": True}
 HOST_KEYS = [f"net.ipv4.conf.{d}.{k}" for d in ("all", "default", "lo")
              for k in ("route_localnet", "log_martians")]
-
-
-def require_nft():
-    """Skip without nft; under CI (which installs nftables) fail instead."""
-    if sandbox.find_tool("nft") is None:
-        skip_or_fail("nft is not installed (apt-get install nftables)")
 
 
 def _held(pid: int, ns: str) -> bool:
@@ -88,8 +83,8 @@ def check_evidence(ev, log_readable: bool):
 
 
 @needs_netns
+@needs_nft
 def test_route_localnet_lets_127_in_and_the_firewall_rule_blocks_it(watched):
-    require_nft()
     result = martians.route_localnet_details(timeout=FAST)
     check_route_localnet(result, nft=True)
     assert result.rows[0].port > 0
@@ -103,8 +98,8 @@ def test_route_localnet_lets_127_in_and_the_firewall_rule_blocks_it(watched):
 
 
 @needs_netns
+@needs_nft
 def test_dnat_to_127_needs_route_localnet(watched):
-    require_nft()
     result = martians.dnat_demo(timeout=FAST)
     assert result.demo == "dnat" and result.reached == EXPECTED
     default, on = result.rows
@@ -117,8 +112,8 @@ def test_dnat_to_127_needs_route_localnet(watched):
 
 @pytest.mark.needs("root", "user_namespaces")
 @pytest.mark.parametrize("demo", ["route_localnet", "dnat"])
+@needs_nft
 def test_both_demos_inside_a_forced_user_namespace(watched, demo):
-    require_nft()
     user = sandbox.Capability(True, "forced for this test", sandbox.USER)
     with sandbox.assume(network_namespaces=user):
         result = (martians.route_localnet_details if demo == "route_localnet"

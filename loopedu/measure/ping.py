@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from ..connections import errno_name, family_of, is_lab_safe
+from ..connections import EXPLAIN_ERRNO, errno_name, family_of, is_lab_safe
 from ..sandbox import find_tool, namespace
 
 __all__ = ["PING_METHODS", "Ping", "ping", "format_ping", "ping_with_lo_down"]
@@ -29,6 +29,11 @@ PING_METHODS = {
     "system": "the system `ping` command (setuid or with capabilities)",
 }
 
+#: What to do where no method may send ICMP echo (icmp(7), ping_group_range; systemd
+#: sets that range to every group by default).
+HOW_TO_ALLOW = ("to allow it, an administrator lets every group use ICMP datagram sockets "
+                "with `sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`, or "
+                "installs ping (Debian/Ubuntu: sudo apt install iputils-ping)")
 
 
 @dataclass
@@ -51,6 +56,29 @@ class Ping:
         return {"address": self.address, "method": self.method, "sent": self.sent,
                 "replies": self.replies, "rtts_ms": list(self.rtts_ms),
                 "error": self.error, "tried": dict(self.tried), "command": self.command}
+
+    @property
+    def failure(self) -> str:
+        """Why no reply came back, in one sentence with what to do; ``""`` when one did.
+
+        >>> Ping("::1", "raw", error="EADDRNOTAVAIL").failure
+        '::1: the echo request could not be sent, EADDRNOTAVAIL: no interface on this \
+machine owns that address, so it cannot be bound'
+
+        Introduced in notebooks/04-loopback-interface.ipynb.
+        """
+        if self.replies:
+            return ""
+        if self.method is None:
+            tried = [f"{method} socket {why.split(':')[0]}" if method != "system"
+                     else why.split(" (")[0] for method, why in self.tried.items()]
+            return f"ICMP echo cannot be sent as this user: {', '.join(tried)}; {HOW_TO_ALLOW}"
+        explain = EXPLAIN_ERRNO.get(self.error or "")
+        error = f"{self.error}: {explain}" if explain else self.error
+        if self.sent == 0 and error:
+            return f"{self.address}: the echo request could not be sent, {error}"
+        return (f"{self.address}: no reply to {self.sent} echo request"
+                f"{'' if self.sent == 1 else 's'}" + (f", {error}" if error else ""))
 
 
 def _checksum(data: bytes) -> int:

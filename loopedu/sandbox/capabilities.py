@@ -105,22 +105,72 @@ def _linux_only(what: str) -> Capability | None:
     return None
 
 
+def _setting(path: str) -> str | None:
+    """A kernel setting under /proc/sys, None where there is no such file."""
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return None
+
+
+def _refused(said: str) -> str:
+    """Why ``unshare --user`` failed (``said``: its last line), as one sentence that says
+    what to do. The kernel's own switches are read first; then the error: ENOSPC is the
+    user-namespace limit (user_namespaces(7)), EPERM a policy (a container's seccomp
+    filter, a hardened kernel), EINVAL a kernel built without them."""
+    limit = _setting("/proc/sys/user/max_user_namespaces")
+    instead = "; or run the course as root"
+    if limit == "0":
+        return ("user namespaces are switched off here: the limit user.max_user_namespaces "
+                "is 0. An administrator allows them with `sudo sysctl -w "
+                "user.max_user_namespaces=15000`" + instead)
+    if _setting("/proc/sys/kernel/unprivileged_userns_clone") == "0":
+        return ("this kernel gives user namespaces to root only: "
+                "kernel.unprivileged_userns_clone is 0. An administrator allows them with "
+                "`sudo sysctl -w kernel.unprivileged_userns_clone=1`" + instead)
+    if _setting("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
+        return ("AppArmor leaves an ordinary user powerless in a user namespace here: "
+                "kernel.apparmor_restrict_unprivileged_userns is 1. An administrator lifts "
+                "it with `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`"
+                + instead)
+    if "No space left on device" in said:
+        return (f"the limit on user namespaces is reached: unshare got ENOSPC, which the "
+                f"kernel gives when this user already has user.max_user_namespaces of them "
+                f"(here {limit}) or they are nested 32 deep. Close other containers or "
+                "sandboxes, or ask an administrator to raise user.max_user_namespaces"
+                + instead)
+    if "Operation not permitted" in said:
+        return ("user namespaces are not permitted to ordinary users here, as in most "
+                "containers and on some hardened kernels: unshare got EPERM. Ask the "
+                "administrator to allow unprivileged user namespaces" + instead)
+    if "Invalid argument" in said:
+        return "this kernel was built without user namespaces: unshare got EINVAL. Run " \
+               "the course as root"
+    return f"unshare --user failed here, saying: {said}. Run the course as root"
+
+
 def _user_namespaces() -> Capability:
     unshare = find_tool("unshare")
     if unshare is None:
-        return Capability(False, "the `unshare` command (util-linux) is not installed")
+        return Capability(False, "the `unshare` command is not installed: install "
+                                 "util-linux, or run the course as root")
     done = run([unshare, "--user", "--map-root-user", "--net", "true"], timeout=10)
     if done.returncode != 0:
-        return Capability(False, "this kernel or container refuses unprivileged user "
-                                 f"namespaces ({last_line(done)})")
+        return Capability(False, _refused(last_line(done)))
     return Capability(True, "unshare --user --map-root-user works")
+
+
+#: Why a namespace capability is missing for an ordinary user without user namespaces:
+#: the cause itself is said once, by the user_namespaces capability.
+_SEE_USERS = "and user namespaces are not available: see the user_namespaces line of " \
+             "`loopedu doctor`"
 
 
 def _network_namespaces(root: bool, users: Capability) -> Capability:
     mechanism = ROOT if root else USER
     if not root and not users:
-        return Capability(False, "network namespaces need root, or unprivileged user "
-                                 f"namespaces, and neither is available ({users.reason})")
+        return Capability(False, f"without root, network namespaces are made inside a "
+                                 f"user namespace, {_SEE_USERS}")
     try:
         with ExitStack() as stack:
             ns, = open_namespaces(["doctor"], mechanism, stack)
@@ -133,8 +183,8 @@ def _network_namespaces(root: bool, users: Capability) -> Capability:
 def _mount_namespaces(root: bool, users: Capability) -> Capability:
     mechanism = ROOT if root else USER
     if not root and not users:
-        return Capability(False, "a private /etc/hosts needs root, or unprivileged user "
-                                 f"namespaces, and neither is available ({users.reason})")
+        return Capability(False, f"without root, a private /etc/hosts is mounted inside "
+                                 f"a user namespace, {_SEE_USERS}")
     marker = f"127.0.0.1 loopedu-probe-{os.getpid()}\n"
     try:
         with tempfile.TemporaryDirectory(prefix="loopedu-doctor-") as tmp:
