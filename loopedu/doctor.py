@@ -224,6 +224,11 @@ def tools(caps: Capabilities | None = None) -> Tools:
     return Tools(_ping(), _nft(caps.network_namespaces), _postgres())
 
 
+#: What an experiment that listens beyond loopback does where no namespace can be made.
+_EXPOSE = ("not run unless you pass expose=True, which runs it briefly on your real "
+           "network interfaces")
+
+
 def _parts(caps: Capabilities, found: Tools) -> dict[int, list[Part]]:
     """Every lesson's experiments, each with what it lacks here (see :class:`Part`)."""
     have = {key: bool(getattr(caps, name)) for key, name in _KEYS.items()}
@@ -243,16 +248,18 @@ def _parts(caps: Capabilities, found: Tools) -> dict[int, list[Part]]:
             Part(f"the ::1-first trap with a private hosts file{_how(mountns)}",
                  need("mount_namespaces"), "shown with the resolver model"),
             Part("Unix-domain sockets", need("af_unix"), "explained")],
-        3: [Part("the reachability matrix" + ("" if netns else ", its 0.0.0.0 listeners "
-                                              "briefly on your real interfaces")),
+        3: [Part("the reachability matrix" + ("" if netns else " for the loopback binds")),
+            Part("its rows for 0.0.0.0 and ::", need("netns_lab"), _EXPOSE),
             Part(f"a virtual LAN of network namespaces{_how(netns)}", need("netns_lab"),
                  "explained")],
         4: [Part("interface counters"),
             Part("ping 127.0.0.1 and ::1", need("ping"), "not run"),
             Part(f"lo taken down in a namespace{_how(netns)}", need("netns_lab"),
-                 "explained")],
+                 "explained"),
+            Part("port shadowing on 0.0.0.0", need("netns_lab"), _EXPOSE)],
         5: [Part("dual-stack sockets on ::1 and ::", need("ipv6_loopback"),
-                 "explained: IPv6 is off here, and the lesson shows what that breaks")],
+                 "explained: IPv6 is off here, and the lesson shows what that breaks"),
+            Part("the experiments that listen on ::", need("netns_lab"), _EXPOSE)],
         6: [Part("a dev server"),
             Part(f"a container{_how(netns)}", need("netns_lab"), "a recording"),
             Part("a tunnel"),

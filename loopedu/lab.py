@@ -19,7 +19,7 @@ import sys
 from fnmatch import fnmatch
 from pathlib import Path
 
-from .connections import check_listen_address
+from .listen_guard import check_listen
 
 __all__ = ["HIDDEN_SOURCES", "DEFAULT_IP", "listen_address", "lab_command", "serve"]
 
@@ -65,7 +65,7 @@ def listen_address(extra: list[str]) -> tuple[str, list[str]]:
         if value is None:
             value = next(args, "")
         try:
-            check_listen_address(value, expose=False)
+            check_listen(value)
         except ValueError:
             raise ValueError(f"{option}={value}: {value or 'an empty address'} is not a "
                              "loopback IP address (use 127.0.0.1, ::1 or another 127.x "

@@ -55,7 +55,7 @@ def test_without_namespaces_lessons_02_and_03_say_why_once():
     assert plan["02"].mode == plan["03"].mode == "partly live"
     assert "see netns_lab above" in plan["03"].why
     assert "see mount_namespaces above" in plan["02"].why
-    assert "real interfaces" in plan["03"].why   # the matrix's listeners are exposed
+    assert "expose=True" in plan["03"].why   # the 0.0.0.0 rows run only on request
     text = doctor.format_report(rep)
     assert re.search(r"03 127\.0\.0\.1 versus 0\.0\.0\.0\s+partly live", text)
     assert "netns_lab           no: switched off for this test" in text
