@@ -5,13 +5,17 @@ nothing left behind, even when the process that made them is killed."""
 import importlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import types
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import psutil
 import pytest
 
 from loopedu import sandbox
@@ -179,6 +183,30 @@ def test_stale_named_namespace_of_a_dead_process_is_reaped():
         subprocess.run(["ip", "netns", "delete", stale], capture_output=True)
 
 
+def test_reap_stale_reports_only_the_namespaces_it_deleted(monkeypatch):
+    module = importlib.import_module("loopedu.sandbox.namespaces")  # the package's
+    # `namespaces` attribute is the function of that name
+    busy, gone = "loopedu-old-4001-bbbb", "loopedu-old-4002-aaaa"
+    tried = []
+
+    def fake_run(cmd, timeout=20):
+        if cmd[1:] == ["netns", "list"]:
+            return subprocess.CompletedProcess(cmd, 0, f"{busy} (id: 3)\n{gone}\nother\n", "")
+        tried.append(cmd[1:])
+        if cmd[-1] == busy:
+            return subprocess.CompletedProcess(
+                cmd, 1, "", f'Cannot remove namespace file "/run/netns/{busy}": '
+                            "Device or resource busy")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(module, "run", fake_run)
+    monkeypatch.setattr(module, "find_tool", lambda name: "/fake/ip")
+    monkeypatch.setattr(module, "pid_alive", lambda pid: False)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert module.reap_stale() == [gone]
+    assert tried == [["netns", "delete", busy], ["netns", "delete", gone]]
+
+
 def test_purpose_must_be_a_plain_word():
     with pytest.raises(ValueError, match="lower-case"):
         with sandbox.namespace("Bad-Name"):
@@ -324,6 +352,98 @@ def test_a_silent_child_times_out_instead_of_hanging():
     with pytest.raises(children.ChildError, match="no answer in 1 s"):
         children.call([], "loopedu.measure.latency:rtt", count=10**8, timeout=1)
     assert time.monotonic() - start < 20
+
+
+STAND_INS = "loopedu.sandbox.stand_ins:"
+NOISY_VALUE = {("a", 1): (Outcome(Kind.REFUSED), [b"\x00\xff", None])}
+
+
+@pytest.fixture(params=[
+    "no prefix", "a shell that execs",
+    pytest.param("in a namespace", marks=needs_netns),
+    pytest.param("with a private hosts file", marks=needs_mountns)])
+def prefix(request):
+    """A command prefix of each kind the course puts in front of a child."""
+    with ExitStack() as stack:
+        if request.param == "a shell that execs":
+            yield ["sh", "-c", 'exec "$@"', "sh"]
+        elif request.param == "in a namespace":
+            yield stack.enter_context(sandbox.namespace("noisy")).prefix()
+        elif request.param == "with a private hosts file":
+            yield stack.enter_context(sandbox.private_hosts("127.0.0.1 localhost\n"))
+        else:
+            yield []
+
+
+def test_what_a_function_prints_never_reaches_the_protocol(prefix):
+    # print, os.write(1, ...), a program that echoes, and a forged protocol line
+    assert children.call(prefix, STAND_INS + "noisy", NOISY_VALUE) == NOISY_VALUE
+    with children.start(prefix, STAND_INS + "noisy_service", NOISY_VALUE) as child:
+        assert child.receive(timeout=20) == NOISY_VALUE
+        child.send(["answer", 3])
+        assert child.result(timeout=20) == ["answer", 3]
+        printed = child._stderr_text()
+    for tag in ("before sending", "after sending", "after receiving"):
+        assert f"echo started by noisy_service {tag}" in printed   # kept, on stderr
+        assert f"os.write by noisy_service {tag}" in printed
+
+
+def test_the_command_line_runs_in_a_child():
+    assert children.call([], "loopedu.cli:main", ["doctor", "--json"]) == 0
+
+
+@pytest.mark.parametrize("line", [
+    "not JSON", "[1, 2]", '"a string"', '{"other": 1}', '{"result": 1, "error": "x"}',
+    '{"result": {"__enum__": "loopedu.connections:Kind"}}',          # no "value"
+    '{"message": {"__dataclass__": "loopedu.connections:Nothing", "fields": {}}}'])
+def test_a_line_that_is_not_the_protocol_is_a_child_error(line):
+    # a prefix that writes `line` to the protocol's stdout, then runs the child
+    garbled = ["sh", "-c", 'printf "%s\\n" "$1"; shift; exec "$@"', "sh", line]
+    with pytest.raises(children.ChildError, match=re.escape(repr(line))):
+        children.call(garbled, STAND_INS + "noisy", 1)
+    with children.start(garbled, STAND_INS + "noisy_service", 1) as child:
+        with pytest.raises(children.ChildError, match=re.escape(repr(line))):
+            child.receive(timeout=20)
+
+
+def test_a_child_that_cannot_start_leaves_nothing_behind(monkeypatch):
+    made = []
+
+    def recorded(*args, **kwargs):
+        made.append(tempfile.TemporaryFile(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(children, "tempfile", types.SimpleNamespace(TemporaryFile=recorded))
+    me = psutil.Process()
+    kids, fds = {p.pid for p in me.children()}, me.num_fds()
+    with pytest.raises(children.ChildError, match="could not start.*no-such-tool"):
+        children.start(["/nonexistent/no-such-tool"], STAND_INS + "noisy_service", 1)
+    # the child ends before reading a request too big for the pipe: the write fails
+    with pytest.raises(children.ChildError, match="gone before reading"):
+        children.start(["sh", "-c", "echo gone before reading >&2; exit 3", "sh"],
+                       STAND_INS + "noisy_service", "x" * 2**20)
+    with pytest.raises(ValueError, match="loopedu functions"):
+        children.start([], "os:system", "true")
+    assert len(made) == 2 and all(f.closed for f in made)
+    assert {p.pid for p in me.children()} == kids
+    assert me.num_fds() == fds
+
+
+def test_close_kills_a_service_that_ignores_its_closed_stdin():
+    me = psutil.Process()
+    before = {p.pid for p in me.children()}
+    child = children.start([], STAND_INS + "stubborn")
+    (proc,) = [p for p in me.children() if p.pid not in before]
+    try:
+        assert child.receive(timeout=20) == "ready"
+        started = time.monotonic()
+        child.close()
+        assert time.monotonic() - started < 10
+        assert not proc.is_running()
+    finally:
+        if proc.is_running():
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @needs_netns

@@ -6,6 +6,16 @@ request line (the function as ``"loopedu.module:name"``, its arguments), runs it
 answers with JSON lines. Results cross the process boundary with their types: frozen
 dataclasses, enums and tuples of the loopedu package come back as themselves.
 
+The child's stdout belongs to the protocol: before running the function, the child
+moves it to a private descriptor (not inherited by the programs it starts) and points
+descriptor 1 at stderr. Whatever the function prints, from Python, from C or from a
+program it starts, goes to stderr and can never be read as a protocol line. This needs
+nothing from the command prefix, which only has to pass stdin and stdout on (``nsenter
+... --``, ``sh -c '... exec "$@"'``). A line the parent cannot read raises
+:class:`ChildError` saying what it read. Stdin stays where it is: the parent's messages
+arrive there, and a service may watch it to notice the parent has gone (see
+:mod:`loopedu.measure.placement`); a function run in a child must not read it.
+
 A short call is :func:`call`. A service that talks while it runs (a server that reports
 its ports, then waits to be told how many clients to expect) is started with
 :func:`start`: its function receives a :class:`Channel` first, and the parent's
@@ -31,7 +41,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["ChildError", "call", "start", "Child", "Channel", "encode", "decode",
            "child_env", "function"]
@@ -155,6 +165,26 @@ def _command(prefix: list) -> list[str]:
     return [str(c) for c in prefix] + [sys.executable, "-m", "loopedu.sandbox.children"]
 
 
+_REPLIES = ("result", "message", "error")
+
+
+def _reply(func: str, line: bytes) -> dict:
+    """One protocol line from the child as ``{kind: decoded value}``, ``kind`` one of
+    ``_REPLIES``; :class:`ChildError`, quoting the line, for anything else."""
+    try:
+        data = json.loads(line)
+        if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in _REPLIES:
+            raise ValueError(f"not one of {{{', '.join(map(repr, _REPLIES))}: ...}}")
+        (kind, value), = data.items()
+        return {kind: value if kind == "error" else decode(value)}
+    except ChildError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, ImportError) as exc:
+        shown = line[:200].decode(errors="replace") + ("..." if len(line) > 200 else "")
+        raise ChildError(f"{func} sent a line that is not the protocol's "
+                         f"({type(exc).__name__}: {exc}): {shown!r}") from None
+
+
 def _failure(func: str, reply: dict | None, stderr: str, status: int | None) -> ChildError:
     if reply and "error" in reply:
         return ChildError(f"{func} failed in the child: {reply['error']}")
@@ -181,9 +211,11 @@ def call(prefix: list, func: str, *args, timeout: float = 60, **kwargs) -> Any:
             from None
     except OSError as exc:
         raise ChildError(f"{func} could not start: {exc}") from None
-    replies = [json.loads(line) for line in done.stdout.decode().splitlines()
-               if line.startswith("{")]
-    reply = replies[-1] if replies else None
+    replies = [_reply(func, line) for line in done.stdout.splitlines()]
+    if len(replies) > 1:
+        raise ChildError(f"{func} answered {len(replies)} lines instead of one: "
+                         f"{done.stdout[:200].decode(errors='replace')!r}")
+    reply = replies[0] if replies else None
     if done.returncode != 0 or not reply or "result" not in reply:
         raise _failure(func, reply, done.stderr.decode(errors="replace"), done.returncode)
     return decode(reply["result"])
@@ -194,13 +226,30 @@ class Child:
 
     def __init__(self, prefix: list, func: str, args: tuple, kwargs: dict):
         self.func = func
-        self._stderr = tempfile.TemporaryFile()
         self._buffer = b""
-        self._proc = subprocess.Popen(_command(prefix), stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=self._stderr,
-                                      env=child_env())
-        self._proc.stdin.write(_request(func, args, kwargs, True))
-        self._proc.stdin.flush()
+        request = _request(func, args, kwargs, True)
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(_command(prefix), stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._stderr,
+                                          env=child_env())
+        except OSError as exc:
+            self._stderr.close()
+            raise ChildError(f"{func} could not start: {exc}") from None
+        except BaseException:
+            self._stderr.close()
+            raise
+        try:
+            self._proc.stdin.write(request)
+            self._proc.stdin.flush()
+        except OSError:   # the child ended before reading its request: say why
+            self._stop()
+            failure = _failure(func, None, self._stderr_text(), self._proc.returncode)
+            self._release()
+            raise failure from None
+        except BaseException:
+            self.close()
+            raise
 
     def __enter__(self) -> "Child":
         return self
@@ -226,7 +275,7 @@ class Child:
                 raise _failure(self.func, None, self._stderr_text(), self._proc.returncode)
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
+        return _reply(self.func, line)
 
     def receive(self, timeout: float = 10) -> Any:
         """The child's next message; raises :class:`ChildError` after ``timeout``
@@ -249,6 +298,11 @@ class Child:
 
     def close(self) -> None:
         """Stop the child (if it still runs) and reap it."""
+        self._stop()
+        self._release()
+
+    def _stop(self) -> None:
+        """Close the child's stdin, give it 2 s to end by itself, then kill it; reap it."""
         try:
             self._proc.stdin.close()
         except OSError:
@@ -258,6 +312,8 @@ class Child:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait(timeout=10)
+
+    def _release(self) -> None:
         self._proc.stdout.close()
         self._stderr.close()
 
@@ -274,32 +330,49 @@ def start(prefix: list, func: str, *args, **kwargs) -> Child:
 # ---- the child side ----
 
 class Channel:
-    """What a child service talks through: :meth:`send` to the parent, :meth:`receive`
-    from it (one JSON line each)."""
+    """What a child service talks through: :meth:`send` to the parent (on the protocol's
+    private descriptor), :meth:`receive` from it (on stdin); one JSON line each."""
+
+    def __init__(self, writer: BinaryIO):
+        self._writer = writer
 
     def send(self, message: Any) -> None:
         """Send one message to the parent."""
-        print(json.dumps({"message": encode(message)}), flush=True)
+        self._say("message", encode(message))
 
     def receive(self) -> Any:
         """The parent's next message (None once the parent has closed the pipe)."""
         line = sys.stdin.readline()
         return decode(json.loads(line)) if line.strip() else None
 
+    def _say(self, kind: str, data: Any) -> None:
+        self._writer.write((json.dumps({kind: data}) + "\n").encode())
+        self._writer.flush()
+
+
+def _private_channel() -> Channel:
+    """Take stdout for the protocol: duplicate it to a descriptor that programs started
+    later do not inherit, then point descriptor 1 (and so ``sys.stdout``) at stderr."""
+    sys.stdout.flush()
+    channel = Channel(os.fdopen(os.dup(1), "wb"))
+    os.dup2(2, 1)
+    return channel
+
 
 def _main() -> int:
+    channel = _private_channel()
     request = json.loads(sys.stdin.readline())
     module, _, name = request["func"].partition(":")
     try:
         func = getattr(importlib.import_module(module), name)
         args = decode(request["args"])
         if request.get("channel"):
-            args.insert(0, Channel())
+            args.insert(0, channel)
         result = func(*args, **decode(request["kwargs"]))
-        print(json.dumps({"result": encode(result)}), flush=True)
+        channel._say("result", encode(result))
     except Exception as exc:
         traceback.print_exc()
-        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+        channel._say("error", f"{type(exc).__name__}: {exc}")
         return 1
     return 0
 

@@ -218,7 +218,8 @@ _STALE = re.compile(re.escape(NAME_PREFIX) + r"[a-z0-9-]+-(?P<pid>\d+)-[0-9a-f]+
 def reap_stale() -> list[str]:
     """Delete the ``loopedu-<purpose>-<pid>-<random>`` namespaces of ``ip netns list``
     whose process is gone (left by a killed run of an earlier version of the course,
-    which named its namespaces); return their names. Root only; others' are left alone.
+    which named its namespaces); return the names of those deleted (one that ``ip netns
+    delete`` failed to remove is not among them). Root only; others' are left alone.
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
@@ -230,6 +231,6 @@ def reap_stale() -> list[str]:
         name = line.split()[0] if line.strip() else ""
         match = _STALE.fullmatch(name)
         if match and not pid_alive(int(match["pid"])):
-            run([ip, "netns", "delete", name])
-            reaped.append(name)
+            if run([ip, "netns", "delete", name]).returncode == 0:
+                reaped.append(name)
     return reaped
