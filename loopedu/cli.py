@@ -36,32 +36,14 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .course import CourseNotFound, course_root
 from .release import Outcome, OutputError
 
-__all__ = ["main", "course_root", "CliError"]
+__all__ = ["main", "CliError"]
 
 
 class CliError(Exception):
     """An error the command reports as one line (exit status 2)."""
-
-
-def course_root(start: Path | None = None) -> Path:
-    """The folder holding ``notebooks/``: the checkout this package was installed from,
-    else the current folder or one of its parents.
-
-    >>> (course_root() / "notebooks").is_dir()
-    True
-
-    Introduced in notebooks/00-start-here.ipynb.
-    """
-    candidates = [Path(__file__).resolve().parent.parent]
-    here = (start or Path.cwd()).resolve()
-    candidates += [here, *here.parents]
-    for folder in candidates:
-        if (folder / "notebooks").is_dir() and (folder / "loopedu").is_dir():
-            return folder
-    raise CliError("cannot find the course (a folder with notebooks/ and loopedu/): "
-                   "run this from the folder you cloned the course into")
 
 
 def _lab(args) -> int:
@@ -339,7 +321,7 @@ _USER_ERRORS = (("loopedu.exercises.student", "StudentBuildError"),
 
 def _is_user_error(exc: BaseException) -> bool:
     """Errors whose message tells the user what to do: one line, exit status 2."""
-    known: list[type] = [CliError, OutputError]
+    known: list[type] = [CliError, CourseNotFound, OutputError]
     for module, name in _USER_ERRORS:
         loaded = sys.modules.get(module)
         if loaded is not None:  # loaded whenever one of its errors can have been raised

@@ -314,7 +314,7 @@ def update_workspace(course: str | os.PathLike,
     Example::
 
         >>> import tempfile
-        >>> from loopedu.cli import course_root
+        >>> from loopedu.course import course_root
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     first = update_workspace(course_root(), folder)
         ...     second = update_workspace(course_root(), folder)

@@ -5,6 +5,7 @@ inet_aton, or from the shipped files read directly; never from the code under te
 never from Python's ipaddress for what loopedu.addresses corrects in it."""
 
 import hashlib
+import importlib.util
 import ipaddress
 import platform
 import random
@@ -25,7 +26,12 @@ from loopedu.addresses import (classify, describe, is_loopback, mask_bits, parse
                                range_facts, slash8_map)
 from loopedu.addresses import report as report_module
 from loopedu.addresses.registries import _sources_rows
-from loopedu.data import refresh
+
+# the refresh tool is maintainer tooling, outside the package: tools/refresh_iana.py
+_TOOL = importlib.util.spec_from_file_location(
+    "refresh_iana", Path(__file__).resolve().parents[1] / "tools" / "refresh_iana.py")
+refresh = importlib.util.module_from_spec(_TOOL)
+_TOOL.loader.exec_module(refresh)
 
 ROOT = Path(loopedu.__file__).parent.parent
 DATA = ROOT / "loopedu" / "data"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loopedu import cli, lab
+from loopedu import cli, course, lab
 from loopedu.release import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def test_lab_with_a_workspace_in_the_course_is_one_line(tmp_path, monkeypatch, c
 
 
 def test_course_root_found_from_a_subfolder():
-    assert cli.course_root(ROOT / "notebooks") == ROOT
+    assert course.course_root(ROOT / "notebooks") == ROOT
 
 
 def _get(url: str, token: str):

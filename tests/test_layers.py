@@ -17,7 +17,7 @@ LAYERS = [
     # leaves: pure logic and data, the sockets every experiment uses
     {"loopedu", "loopedu.stats", "loopedu.addresses", "loopedu.ipv6", "loopedu.glibc",
      "loopedu.platforms", "loopedu.connections", "loopedu.listen_guard", "loopedu.servers",
-     "loopedu.hosts",
+     "loopedu.hosts", "loopedu.course",
      "loopedu.data"},
     # the one layer that knows the machine
     {"loopedu.sandbox"},

@@ -157,10 +157,11 @@ def wheel(tmp_path_factory) -> tuple[zipfile.ZipFile, str]:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
-    shutil.copytree(ROOT / "loopedu", src / "loopedu",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder in ("loopedu", "notebooks", "exercises", "instructors"):
+        shutil.copytree(ROOT / folder, src / folder,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
     init = src / "loopedu" / "__init__.py"
     version = "7.7.7.dev7"
     text, n = re.subn(r'^__version__ = ".*"$', f'__version__ = "{version}"',
@@ -210,3 +211,93 @@ def test_the_wheel_declares_dependencies_and_license(wheel):
     licence = next(n for n in zf.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
     text = zf.read(licence).decode()
     assert text.startswith("MIT License") and "Copyright (c) 2026 the loopedu authors" in text
+
+
+def test_the_wheel_carries_the_whole_course(wheel):
+    """Every lesson, exercise notebook, the glossary, the claims page and the instructor
+    guide, as package data; not the jupytext sources."""
+    zf, _ = wheel
+    names = set(zf.namelist())
+    expected = {f"loopedu/_course/{p.relative_to(ROOT).as_posix()}"
+                for pattern in ("notebooks/*.ipynb", "notebooks/*.md", "exercises/*.ipynb",
+                                "instructors/*.md") for p in ROOT.glob(pattern)}
+    assert len(expected) >= 21 and expected <= names
+    assert "loopedu/_course/notebooks/glossary.md" in names
+    assert "loopedu/_course/notebooks/popular-claims.ipynb" in names
+    assert not [n for n in names if n.startswith("loopedu/_course/") and n.endswith(".py")]
+
+
+def _venv_beside_this_one(where: Path) -> Path:
+    """A fresh virtual environment whose own site-packages gets nothing but what is
+    installed into it; the dependencies come from this environment's site-packages
+    through a path file (its .pth files, this checkout's editable install among them,
+    are not run). Returns its Python."""
+    import site
+    import venv
+
+    venv.EnvBuilder(with_pip=False).create(where)
+    python = where / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; "
+                              "print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    deps = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    Path(purelib, "deps-of-the-test.pth").write_text("\n".join(deps) + "\n")
+    return python
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_outside_a_clone_gives_the_whole_course(wheel, tmp_path):
+    """What `pip install loopedu` then `loopedu workspace` gives a learner who never
+    cloned anything: from an empty folder outside the repository, a workspace with every
+    lesson, and lesson 00 and an exercise notebook that run in a fresh kernel."""
+    zf, version = wheel
+    python = _venv_beside_this_one(tmp_path / "venv")
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                           "--no-deps", "--no-index", "-q", zf.filename],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    empty = tmp_path / "somewhere"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LOOPEDU_WORKSPACE")}
+    probe = subprocess.run([str(python), "-c", "import loopedu, loopedu.course as c; "
+                            "print(loopedu.__version__); print(c.course_root())"],
+                           cwd=empty, capture_output=True, text=True, env=env, timeout=60)
+    assert probe.returncode == 0, probe.stderr
+    got_version, course = probe.stdout.split()
+    assert got_version == version and "_course" in course and str(ROOT) not in course
+    workspace = tmp_path / "ws"
+    made = subprocess.run([str(python), "-m", "loopedu.cli", "workspace", str(workspace)],
+                          cwd=empty, capture_output=True, text=True, env=env, timeout=120)
+    assert made.returncode == 0, made.stdout + made.stderr
+    lessons = sorted(p.name for p in (workspace / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert lessons == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    assert (workspace / "notebooks" / "glossary.md").is_file()
+    run = subprocess.run([str(python), "-c", _RUN_TWO_NOTEBOOKS, str(workspace)],
+                         cwd=empty, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.stdout.split()[-2:] == ["ran", "2"]
+
+
+#: Run in the fresh environment: lesson 00 and exercise 01 of the workspace, in kernels
+#: of that environment's Python (ipykernel's own kernel spec), no cell may fail.
+_RUN_TWO_NOTEBOOKS = """
+import sys
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+ws = Path(sys.argv[1])
+ran = 0
+for path in (ws / "notebooks" / "00-start-here.ipynb",
+             ws / "exercises" / "01-loopback-range-exercises.ipynb"):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import loopedu; print(loopedu.__file__)"))
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert not errors, [(e.ename, e.evalue) for e in errors]
+    used = nb.cells[-1].outputs[0]["text"].strip()
+    assert used.startswith(sys.prefix), (used, sys.prefix)   # the wheel's, in this venv
+    ran += 1
+print("ran", ran)
+"""

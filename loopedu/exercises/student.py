@@ -269,7 +269,7 @@ def build_student_versions(sources: str | os.PathLike | Iterable[str | os.PathLi
     Example::
 
         >>> import tempfile
-        >>> from loopedu.cli import course_root
+        >>> from loopedu.course import course_root
         >>> source = course_root() / "exercises" / "01-loopback-range-exercises.ipynb"
         >>> with tempfile.TemporaryDirectory() as out:
         ...     print(*build_student_versions(source, out))      # doctest: +ELLIPSIS

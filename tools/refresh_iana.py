@@ -1,7 +1,8 @@
-"""Download fresh copies of the IANA special-purpose address registries.
+"""Maintainer tooling, not part of the installed package: download fresh copies of the
+IANA special-purpose address registries into the checkout's loopedu/data/.
 
-    python -m loopedu.data.refresh            # download, check, rewrite the files
-    python -m loopedu.data.refresh --dry-run  # download and check, write nothing
+    python tools/refresh_iana.py            # download, check, rewrite the files
+    python tools/refresh_iana.py --dry-run  # download and check, write nothing
 
 Fetches the IPv4 and IPv6 registry CSVs (and their XML versions, for the registry's
 "Last Updated" date) from iana.org with the standard library, parses them with the parser
@@ -23,9 +24,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from loopedu import addresses
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's loopedu
+from loopedu import addresses  # noqa: E402
 
-DATA_DIR = Path(__file__).resolve().parent
+#: The checkout's data folder (never an installed package's: it writes only here).
+DATA_DIR = Path(__file__).resolve().parents[1] / "loopedu" / "data"
 USER_AGENT = "loopedu-refresh (https://www.iana.org/assignments/ registry refresh)"
 _BEGIN, _END = addresses.SOURCES_BEGIN, addresses.SOURCES_END
 
