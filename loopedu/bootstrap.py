@@ -32,6 +32,7 @@ clearly that the course needs 3.10 or newer.
 import hashlib
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -46,10 +47,63 @@ CONSTRAINTS = "constraints.txt"
 UNPINNED = "none"
 UNPINNED_NOTE = "unpinned: the pinned versions could not be installed"
 PROJECT = "loopedu"
+#: The extras each command installs besides the course: a learner's ``lab`` gets no test
+#: tools; ``test`` adds them and the browser test's Playwright.
+EXTRAS = {"lab": (), "setup": (), "test": ("test", "browser")}
+#: What the README's test command gives pytest before the learner's own arguments: the
+#: notebooks (nbval, lax, outputs normalised), one worker per core (a notebook's cells
+#: kept together), and no cache in the checkout.
+TEST_ARGS = ["-p", "no:cacheprovider", "-n", "auto", "--dist", "loadfile", "--nbval-lax",
+             "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg"]
+#: pip's words for a package index it could not reach.
+_NETWORK = ("NewConnectionError", "Failed to establish a new connection",
+            "Temporary failure in name resolution", "Name or service not known",
+            "Network is unreachable", "No route to host", "Max retries exceeded",
+            "ConnectTimeoutError", "ReadTimeoutError", "ProxyError", "SSLError",
+            "Could not fetch URL", "Connection refused", "Connection reset")
 
 
 class BootstrapError(Exception):
     """Set-up failed; the message says what to do."""
+
+
+class PipFailed(BootstrapError):
+    """pip exited with an error; ``output`` is what it printed."""
+
+    def __init__(self, message: str, output: str = ""):
+        super().__init__(message)
+        self.output = output
+
+
+def pip_failure(output: str, python_version: str):
+    """Why pip failed, from what it printed: ``("network", sentence)`` when it could not
+    reach the package index, ``("pins", sentence)`` when a pinned version cannot be
+    installed on this Python or platform, else ``("other", pip's last error line)``.
+
+    >>> pip_failure("ERROR: Ignored the following versions that require a different "
+    ...             "python version: 4.1.3 Requires-Python >=3.11.5\\nERROR: No matching "
+    ...             "distribution found for soupsieve==4.1.3", "3.11.2")[1]
+    'the pinned soupsieve==4.1.3 requires Python >=3.11.5, and this is Python 3.11.2'
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    if any(word in line for line in lines for word in _NETWORK):
+        return ("network", "pip could not reach the package index (a network problem: "
+                "no connection, a proxy, or a firewall)")
+    missing = re.search(r"No matching distribution found for (\S+)", output)
+    if missing:
+        pin = missing.group(1)
+        version = pin.partition("==")[2]
+        needs = re.search(r"require a different python version:.*?\b" + re.escape(version)
+                          + r" Requires-Python ([^;\n]+)", output) if version else None
+        if needs:
+            return ("pins", "the pinned {} requires Python {}, and this is Python {}".format(
+                pin, needs.group(1).strip(), python_version))
+        return ("pins", "the pinned {} has no release for Python {} on this platform".format(
+            pin, python_version))
+    if "ResolutionImpossible" in output or "conflicting dependencies" in output:
+        return ("pins", "the pinned versions conflict on Python {}".format(python_version))
+    errors = [line for line in lines if line.startswith("ERROR")]
+    return ("other", (errors or lines or ["pip printed nothing"])[-1])
 
 
 def constraints_file():
@@ -86,6 +140,10 @@ def venv_python(env: Path) -> Path:
     return env / "bin" / "python"
 
 
+def _extras_spec(extras) -> str:
+    return "{}[{}]".format(ROOT, ",".join(extras)) if extras else str(ROOT)
+
+
 def wanted_stamp(constraints=None) -> str:
     """What the environment must have been installed from: the project file, the
     constraints (their text, or none), the checkout's place and the interpreter's
@@ -104,10 +162,12 @@ def _say(text: str) -> None:
 
 
 def _run(cmd: list, what: str) -> None:
+    """Run pip quietly; on failure raise :class:`PipFailed` with what it printed."""
     _say(what)
-    if subprocess.call([str(c) for c in cmd]) != 0:
-        raise BootstrapError("{} failed (see pip's message above); fix that and run the "
-                             "same command again: it resumes where it stopped".format(what))
+    done = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True)
+    if done.returncode != 0:
+        raise PipFailed("{} failed".format(what), done.stdout or "")
 
 
 def _create_venv(env: Path) -> None:
@@ -135,32 +195,68 @@ def _create_venv(env: Path) -> None:
         ) from exc
 
 
-def _install(python: Path, constraints) -> str:
-    """pip-install the course; return what to remember about it ("" or a note)."""
-    what = ("installing the course and its dependencies, {} (the first time takes a few "
-            "minutes)")
+def _failed(exc: PipFailed, what: str) -> BootstrapError:
+    """The one-line error for a pip run that failed for a reason other than the pins."""
+    kind, why = pip_failure(exc.output, platform.python_version())
+    tail = "\n".join(exc.output.strip().splitlines()[-15:])
+    if tail:
+        print(tail, file=sys.stderr)
+    if kind == "network":
+        return BootstrapError("{}: {}. Check the connection (or set HTTPS_PROXY) and run "
+                              "the same command again: it resumes where it "
+                              "stopped".format(what, why))
+    return BootstrapError("{}: {} (pip's last lines are above); fix that and run the same "
+                          "command again: it resumes where it stopped".format(what, why))
+
+
+def _install(python: Path, constraints, extras=()) -> str:
+    """pip-install the course (with ``extras``); return what to remember about it ("" or
+    a note). A pinned install that fails because a pin does not fit this Python falls
+    back to the latest releases and says why in one sentence; a network failure stops."""
+    what = ("installing the course{} and its dependencies, {} (the first time takes a few "
+            "minutes)").format(" with its test tools" if extras else "", "{}")
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    target = ["-e", "{}[test]".format(ROOT)]
+    target = ["-e", _extras_spec(extras)]
     latest = what.format("the latest releases")
     if constraints is None:
-        _run(pip + target, latest)
+        try:
+            _run(pip + target, latest)
+        except PipFailed as exc:
+            raise _failed(exc, "installing the course") from None
         return ""
     try:
         _run(pip + ["-c", constraints] + target,
              what.format("the versions CI tested ({})".format(constraints.name)))
         return ""
-    except BootstrapError:
-        pass
-    _say("the versions pinned in {} could not be installed with Python {} (see pip's "
-         "message above); installing the latest releases instead. If the course then "
-         "misbehaves, use the Python version named at the top of {}".format(
-             constraints, platform.python_version(), constraints.name))
-    _run(pip + target, latest)
+    except PipFailed as exc:
+        kind, why = pip_failure(exc.output, platform.python_version())
+        if kind != "pins":
+            raise _failed(exc, "installing the course") from None
+    _say("{}: installing the latest releases instead (they may differ from the versions "
+         "CI tested, named in {})".format(why, constraints.name))
+    try:
+        _run(pip + target, latest)
+    except PipFailed as exc:
+        raise _failed(exc, "installing the course") from None
     return UNPINNED_NOTE
 
 
-def ensure_environment() -> Path:
-    """Create and fill the virtual environment if needed; return its Python."""
+def _recorded(stamp: Path) -> tuple:
+    """What the stamp says was installed: (digest, extras, note)."""
+    try:
+        lines = [line.strip() for line in stamp.read_text().splitlines()]
+    except OSError:
+        return "", frozenset(), ""
+    extras = next((line[len("extras:"):] for line in lines if line.startswith("extras:")), "")
+    note = next((line for line in lines[1:] if line == UNPINNED_NOTE), "")
+    return (lines[0] if lines else "",
+            frozenset(e for e in extras.strip().split(",") if e), note)
+
+
+def ensure_environment(extras=()) -> Path:
+    """Create and fill the virtual environment if needed, with the course and
+    ``extras`` (see :data:`EXTRAS`); return its Python. An environment that already has
+    them (from this same pyproject.toml, constraints and Python) is used at once."""
     if sys.version_info < MIN_PYTHON:
         raise BootstrapError(
             "the course needs Python {} or newer; this is {}: run the command with a "
@@ -178,17 +274,17 @@ def ensure_environment() -> Path:
         _create_venv(env)
     stamp = env / STAMP
     wanted = wanted_stamp(constraints)
-    try:
-        recorded = stamp.read_text().split("\n")
-    except OSError:
-        recorded = [""]
-    if recorded[0].strip() == wanted:
-        if len(recorded) > 1 and recorded[1].strip() == UNPINNED_NOTE:
+    digest, installed, note = _recorded(stamp)
+    if digest == wanted and set(extras) <= installed:
+        if note:
             _say("note: {} has the latest releases, not the pinned versions (they could "
                  "not be installed)".format(env))
         return python
-    note = _install(python, constraints)
-    stamp.write_text(wanted + "\n" + (note + "\n" if note else ""))
+    if digest == wanted:
+        extras = sorted(set(extras) | installed)   # keep what an earlier run installed
+    note = _install(python, constraints, tuple(extras))
+    stamp.write_text(wanted + "\n" + ("extras:" + ",".join(extras) + "\n" if extras else "")
+                     + (note + "\n" if note else ""))
     return python
 
 
@@ -268,12 +364,16 @@ def pin(python: Path, target: Path) -> int:
         "# installs with `pip install -c constraints.txt`, so every machine of a class",
         "# gets these. Made by `python3 -m loopedu.bootstrap pin`: `pip freeze --all` of",
         "# the environment that passed `python3 -m loopedu.bootstrap test`, less loopedu",
-        "# and pip.",
-        "# Tested with Python {} on {} ({}), {}.".format(
+        "# and pip. Made with the oldest Python the course supports, so that every",
+        "# supported Python can install them (tests/test_packaging.py resolves them with",
+        "# each Python it finds, Debian's own 3.11.2 included); packages only that Python",
+        "# needs (tomli, exceptiongroup) are simply not installed on newer ones.",
+        "# Frozen with Python {} on {} ({}), {}.".format(
             version, platform.system(), platform.machine(),
             datetime.now(timezone.utc).strftime("%Y-%m-%d")),
-        "# To regenerate: LOOPEDU_CONSTRAINTS=none python3 -m loopedu.bootstrap test",
-        "# (the latest releases, in .venv-latest); when it passes,",
+        "# To regenerate: with the oldest supported python3,",
+        "# LOOPEDU_CONSTRAINTS=none python3 -m loopedu.bootstrap test (the latest",
+        "# releases, in .venv-latest); when it passes,",
         "# LOOPEDU_CONSTRAINTS=none python3 -m loopedu.bootstrap pin",
     ]
     target.write_text("\n".join(header + sorted(pins, key=_pin_name)) + "\n")
@@ -308,7 +408,7 @@ def main(argv=None) -> int:
                 raise BootstrapError("there is no environment in {} to pin: run `python3 -m "
                                      "loopedu.bootstrap test` first".format(venv_dir()))
             return pin(python, ROOT / CONSTRAINTS)
-        python = ensure_environment()
+        python = ensure_environment(EXTRAS[command])
     except BootstrapError as exc:
         print("loopedu: error: {}".format(exc), file=sys.stderr)
         return 1
@@ -317,7 +417,7 @@ def main(argv=None) -> int:
     if command == "lab":
         cmd = [python, "-m", "loopedu.cli", "lab"] + rest
     else:
-        cmd = [python, "-m", "pytest"] + rest
+        cmd = [python, "-m", "pytest"] + TEST_ARGS + rest
     try:
         return hand_over(cmd, ROOT)
     except BootstrapError as exc:

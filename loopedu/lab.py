@@ -13,6 +13,7 @@ Introduced in notebooks/00-start-here.ipynb.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
@@ -131,14 +132,35 @@ def _hang_up(signum, frame) -> None:
     signal.raise_signal(signal.SIGTERM)
 
 
+def course_path(path: str) -> str:
+    """``path`` (a ``PATH`` value) with the folder of this Python's programs first: the
+    ``loopedu`` command and the course's own ``python``, for the terminals JupyterLab
+    opens (they inherit its environment).
+
+    >>> course_path("/usr/bin").split(os.pathsep)[0] == os.path.dirname(sys.executable)
+    True
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    here = os.path.dirname(sys.executable)
+    rest = [p for p in path.split(os.pathsep) if p and p != here]
+    return os.pathsep.join([here, *rest])
+
+
 def serve(argv: list[str] | None = None) -> int:
     """Run JupyterLab here with ``argv`` (default: this command's arguments) until it
     stops; a hang-up stops it like SIGTERM does: kernels shut down, runtime files gone.
+    Its terminals find ``loopedu`` and the course's ``python`` (:func:`course_path`).
 
     Introduced in notebooks/00-start-here.ipynb.
     """
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, _hang_up)
+    os.environ["PATH"] = course_path(os.environ.get("PATH", ""))
+    # jsonschema checks the "iri" format with rfc3987-syntax when it can import it, and
+    # that module compiles an Earley grammar on import (about 2 s, every start). No schema
+    # JupyterLab validates uses that format, so the server starts without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from jupyterlab.labapp import LabApp
 
     LabApp.launch_instance(argv)

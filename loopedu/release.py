@@ -317,6 +317,15 @@ def _read_manifest(out: Path) -> dict[str, str]:
         return {}
 
 
+def recorded(out_dir: str | os.PathLike) -> dict[str, str]:
+    """What loopedu recorded writing into ``out_dir`` on earlier runs: name (relative
+    path) -> the SHA-256 of the content it wrote; empty without a manifest.
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    return _read_manifest(Path(out_dir))
+
+
 def written_before(out_dir: str | os.PathLike) -> set[str]:
     """The names (relative paths) loopedu recorded writing into ``out_dir`` on earlier
     runs; empty without a manifest.

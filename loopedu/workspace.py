@@ -45,6 +45,7 @@ nbgitpuller); :func:`workspace_version` reads it back, and ``loopedu progress
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -54,10 +55,11 @@ from datetime import datetime, timezone
 from fnmatch import fnmatch
 from pathlib import Path
 
-from .release import (MANIFEST, FileResult, OutputError, Outcome, atomic_write_text,
-                      write_files, written_before)
+from .release import (MANIFEST, UPDATED_TAG, FileResult, OutputError, Outcome,
+                      atomic_write_text, recorded, write_files, written_before)
 
-__all__ = ["WorkspaceError", "WorkspaceUpdate", "check_workspace", "course_version",
+__all__ = ["WorkspaceError", "WorkspaceUpdate", "check_workspace", "course_digest",
+           "course_version",
            "default_workspace", "learner_files", "update_workspace", "workspace_version"]
 
 ENV = "LOOPEDU_WORKSPACE"
@@ -330,6 +332,10 @@ def update_workspace(course: str | os.PathLike,
         raise WorkspaceError(f"{course} is not a folder; pass the folder you cloned the "
                              "course into")
     ws = Path(workspace).expanduser() if workspace is not None else default_workspace()
+    digest, version = course_digest(course), course_version(course)
+    unchanged = _unchanged_since_last_run(ws, course, digest, version)
+    if unchanged is not None:
+        return unchanged
     files = learner_files(course)
     check_workspace(ws, course, [name for name, _ in files])
     ws = ws.resolve()
@@ -338,10 +344,10 @@ def update_workspace(course: str | os.PathLike,
                                               for r in results if r.new_version}
     retired = sorted(name for name in written_before(ws) - current
                      if (ws / name).exists() and ".updated" not in name)
-    version = course_version(course)
     info = {"format": 1, "about": "The course version this workspace was last brought up "
                                   "to date from; loopedu progress --export reports it.",
             "course_version": version, "course": str(course.resolve()),
+            "course_digest": digest,
             "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     try:
         atomic_write_text(ws / INFO, json.dumps(info, indent=1) + "\n")
@@ -350,6 +356,64 @@ def update_workspace(course: str | os.PathLike,
                           "were written, check the folder's permissions and run again"
                           ) from None
     return WorkspaceUpdate(ws, course.resolve(), results, tuple(retired), version)
+
+
+def course_digest(course: str | os.PathLike) -> str:
+    """A SHA-256 of everything a workspace is made from: each file of the course that
+    :func:`learner_files` reads (name and bytes), and the code that turns them into the
+    learner's versions. Reading it costs a few milliseconds; building the workspace
+    costs seconds.
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    from . import __version__
+
+    course = Path(course)
+    digest = hashlib.sha256(f"loopedu {__version__}\0".encode())
+    builder = Path(__file__).resolve().parent / "exercises" / "student.py"
+    for path in [builder, *_lessons(course), *_pages(course), *_exercises(course),
+                 *_other_files(course)]:
+        digest.update(path.name.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _unchanged_since_last_run(ws: Path, course: Path, digest: str,
+                              version: str) -> WorkspaceUpdate | None:
+    """The update of a workspace that is already what ``course`` makes: the last run
+    recorded the same :func:`course_digest` and course version, and every file it wrote
+    is still there (one the learner deleted is written again by a full run). None when a
+    full run is needed."""
+    try:
+        info = json.loads((ws / INFO).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    wrote = recorded(ws)
+    if (not isinstance(info, dict) or info.get("course_digest") != digest or not wrote
+            or info.get("course") != str(course.resolve())
+            or info.get("course_version") != version
+            or not all((ws / name).is_file() for name in wrote)):
+        return None
+    check_workspace(ws, course, sorted(wrote))
+    ws = ws.resolve()
+    results = []
+    for name in sorted(wrote):
+        if f".{UPDATED_TAG}" in Path(name).name:
+            continue   # the new version beside an edit: reported with the edit
+        path = ws / name
+        if hashlib.sha256(path.read_bytes()).hexdigest() == wrote[name]:
+            results.append(FileResult(path, Outcome.UNCHANGED))
+            continue
+        stem, suffix = Path(name).stem, Path(name).suffix
+        beside = sorted(n for n in wrote if Path(n).parent == Path(name).parent
+                        and Path(n).name.startswith(f"{stem}.{UPDATED_TAG}")
+                        and n.endswith(suffix))
+        results.append(FileResult(path, Outcome.KEPT_EDIT,
+                                  ws / beside[-1] if beside else None))
+    return WorkspaceUpdate(ws, course.resolve(), tuple(results), (), version)
 
 
 def course_version(course: str | os.PathLike) -> str:

@@ -136,12 +136,49 @@ def test_the_pinned_versions_are_installed_by_default(tmp_path, monkeypatch, no_
     env = tmp_path / "venv"
     fake_venv(env)
     monkeypatch.setenv("LOOPEDU_VENV", str(env))
-    bootstrap.ensure_environment()
+    bootstrap.ensure_environment(bootstrap.EXTRAS["lab"])
     (cmd,) = pip_calls
     assert cmd[cmd.index("-c") + 1] == str(ROOT / "constraints.txt")
-    assert cmd[-2:] == ["-e", f"{ROOT}[test]"]
+    assert cmd[-2:] == ["-e", str(ROOT)]   # a learner's lab: no test tools
     assert (env / bootstrap.STAMP).read_text() == (
         bootstrap.wanted_stamp(ROOT / "constraints.txt") + "\n")
+
+
+def test_the_test_tools_come_with_test_only_and_stay(tmp_path, monkeypatch, no_env_vars,
+                                                      pip_calls):
+    env = tmp_path / "venv"
+    fake_venv(env)
+    monkeypatch.setenv("LOOPEDU_VENV", str(env))
+    bootstrap.ensure_environment(bootstrap.EXTRAS["lab"])
+    bootstrap.ensure_environment(bootstrap.EXTRAS["test"])
+    assert [c[-1] for c in pip_calls] == [str(ROOT), f"{ROOT}[browser,test]"]
+    assert "extras:browser,test" in (env / bootstrap.STAMP).read_text()
+    bootstrap.ensure_environment(bootstrap.EXTRAS["lab"])   # has more than lab needs
+    bootstrap.ensure_environment(bootstrap.EXTRAS["test"])
+    assert len(pip_calls) == 2
+    assert bootstrap.EXTRAS["test"] == ("test", "browser")
+    assert {"pytest", "playwright"} == {"pytest", "playwright"} & _extra_names()
+
+
+def _extra_names() -> set:
+    from test_packaging import pyproject_extras
+
+    extras = pyproject_extras()
+    assert "playwright" not in {bootstrap._pin_name(s) for s in extras["test"]}
+    return {bootstrap._pin_name(s).split("[")[0].split(">")[0]
+            for name in bootstrap.EXTRAS["test"] for s in extras[name]}
+
+
+def test_the_test_command_adds_the_notebooks_and_the_workers(tmp_path, monkeypatch,
+                                                              no_env_vars):
+    ran = []
+    monkeypatch.setattr(bootstrap, "ensure_environment", lambda extras: Path("/py"))
+    monkeypatch.setattr(bootstrap, "hand_over", lambda cmd, cwd: ran.append(cmd) or 0)
+    assert bootstrap.main(["test", "tests/test_doctor.py", "-n", "0"]) == 0
+    (cmd,) = ran
+    assert cmd[:3] == [Path("/py"), "-m", "pytest"]
+    assert cmd[3:3 + len(bootstrap.TEST_ARGS)] == bootstrap.TEST_ARGS
+    assert "--nbval-lax" in cmd and cmd[-3:] == ["tests/test_doctor.py", "-n", "0"]
 
 
 def test_latest_releases_go_to_their_own_venv(monkeypatch, no_env_vars, pip_calls,
@@ -170,35 +207,78 @@ def test_another_constraints_file_or_a_missing_one(monkeypatch, no_env_vars, tmp
         bootstrap.constraints_file()
 
 
-def test_when_the_pins_cannot_be_installed_the_latest_are(tmp_path, monkeypatch,
-                                                          no_env_vars, capsys):
+#: What pip 24-26 print when a pin does not fit this Python (Debian 12's 3.11.2).
+PIP_PINS = """ERROR: Ignored the following versions that require a different python version: \
+4.1.2 Requires-Python >=3.11.5; 4.1.3 Requires-Python >=3.11.5
+ERROR: Could not find a version that satisfies the requirement soupsieve==4.1.3 (from versions: 2.5)
+ERROR: No matching distribution found for soupsieve==4.1.3
+"""
+PIP_NETWORK = """WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, \
+status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.\
+HTTPSConnection object>: Failed to establish a new connection: [Errno -3] Temporary failure in \
+name resolution')': /simple/jupyterlab/
+ERROR: Could not find a version that satisfies the requirement jupyterlab>=4.0 (from loopedu)
+ERROR: No matching distribution found for jupyterlab>=4.0
+"""
+
+
+def test_pip_failures_are_told_apart():
+    kind, why = bootstrap.pip_failure(PIP_PINS, "3.11.2")
+    assert (kind, why) == ("pins", "the pinned soupsieve==4.1.3 requires Python >=3.11.5, "
+                                   "and this is Python 3.11.2")
+    kind, why = bootstrap.pip_failure(PIP_NETWORK, "3.11.2")
+    assert kind == "network" and "could not reach the package index" in why
+    assert bootstrap.pip_failure("ERROR: No matching distribution found for foo==1.0",
+                                 "3.13.0") == \
+        ("pins", "the pinned foo==1.0 has no release for Python 3.13.0 on this platform")
+    assert bootstrap.pip_failure("x\nERROR: disk full\n", "3.11.2") == ("other",
+                                                                         "ERROR: disk full")
+
+
+def _pip_that_fails(calls, output, pinned_only=True):
+    def pip(cmd, what):
+        calls.append([str(c) for c in cmd])
+        if "-c" in calls[-1] or not pinned_only:
+            raise bootstrap.PipFailed("pip failed", output)
+    return pip
+
+
+def test_when_the_pins_do_not_fit_this_python_the_latest_are(tmp_path, monkeypatch,
+                                                             no_env_vars, capsys):
     env = tmp_path / "venv"
     fake_venv(env)
     monkeypatch.setenv("LOOPEDU_VENV", str(env))
     calls = []
-
-    def pip(cmd, what):
-        calls.append([str(c) for c in cmd])
-        if "-c" in calls[-1]:
-            raise bootstrap.BootstrapError("pip failed")
-
-    monkeypatch.setattr(bootstrap, "_run", pip)
+    monkeypatch.setattr(bootstrap, "_run", _pip_that_fails(calls, PIP_PINS))
     bootstrap.ensure_environment()
     assert ["-c" in cmd for cmd in calls] == [True, False]
     err = capsys.readouterr().err
-    assert "could not be installed with Python" in err and "latest releases instead" in err
+    assert "the pinned soupsieve==4.1.3 requires Python >=3.11.5" in err
+    assert "installing the latest releases instead" in err
     assert bootstrap.UNPINNED_NOTE in (env / bootstrap.STAMP).read_text()
     calls.clear()
     bootstrap.ensure_environment()  # remembered: starts at once, and says so
     assert calls == [] and "not the pinned versions" in capsys.readouterr().err
 
-    def always_fails(cmd, what):
-        raise bootstrap.BootstrapError("pip failed")
-
     (env / bootstrap.STAMP).unlink()
-    monkeypatch.setattr(bootstrap, "_run", always_fails)
-    with pytest.raises(bootstrap.BootstrapError):
+    monkeypatch.setattr(bootstrap, "_run", _pip_that_fails(calls, PIP_PINS, False))
+    with pytest.raises(bootstrap.BootstrapError, match="resumes where it stopped"):
         bootstrap.ensure_environment()
+
+
+def test_a_network_failure_says_so_and_does_not_fall_back(tmp_path, monkeypatch,
+                                                          no_env_vars, capsys):
+    env = tmp_path / "venv"
+    fake_venv(env)
+    monkeypatch.setenv("LOOPEDU_VENV", str(env))
+    calls = []
+    monkeypatch.setattr(bootstrap, "_run", _pip_that_fails(calls, PIP_NETWORK, False))
+    with pytest.raises(bootstrap.BootstrapError) as failed:
+        bootstrap.ensure_environment()
+    assert len(calls) == 1, "a network failure must not be retried unpinned"
+    assert "could not reach the package index" in str(failed.value)
+    assert "HTTPS_PROXY" in str(failed.value) and "\n" not in str(failed.value)
+    assert not (env / bootstrap.STAMP).exists()
 
 
 def test_the_constraints_pin_every_dependency_and_say_how_they_were_made():
@@ -230,7 +310,7 @@ def test_pin_writes_pip_freeze_less_the_project(tmp_path, monkeypatch, no_env_va
     text = (tmp_path / "constraints.txt").read_text()
     assert [l for l in text.splitlines() if not l.startswith("#")] == [
         "Alpha==2.0", "setuptools==80.0", "zeta==1.0"]
-    assert "Tested with Python 3." in text
+    assert "Frozen with Python 3." in text and "oldest Python the course supports" in text
 
 
 def test_usage_error_is_clear():

@@ -192,6 +192,34 @@ def _get(url: str, token: str):
             time.sleep(0.3)
 
 
+def _post(url: str, token: str):
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, data=b"{}", method="POST",
+                                     headers={"Authorization": f"token {token}",
+                                              "Content-Type": "application/json"})
+    with opener.open(request, timeout=30) as response:
+        return json.load(response)
+
+
+def _terminal_path(server_pid: int, name: str) -> str:
+    """The PATH of the shell behind JupyterLab terminal ``name`` (a child of the server,
+    started by terminado), waiting for it to appear."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        shells = [p for p in psutil.Process(server_pid).children(recursive=True)
+                  if p.name() in ("bash", "sh", "dash", "zsh")]
+        if shells:
+            return shells[0].environ().get("PATH", "")
+        time.sleep(0.2)
+    raise AssertionError(f"terminal {name} started no shell")
+
+
 @pytest.mark.parametrize("mode", ["workspace", "reference"])
 def test_lab_really_starts_on_loopback(tmp_path, mode):
     """Start `loopedu lab` on port 0, read the URL it prints, ask the server for lesson
@@ -206,7 +234,8 @@ def test_lab_really_starts_on_loopback(tmp_path, mode):
     (ws / "notebooks" / "mine.txt").write_text("a learner's own file\n")
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
                JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTER_DATA_DIR=str(tmp_path / "d"),
-               HOME=str(tmp_path / "home"), LOOPEDU_WORKSPACE=str(ws))
+               HOME=str(tmp_path / "home"), LOOPEDU_WORKSPACE=str(ws),
+               PATH="/usr/bin:/bin", SHELL="/bin/bash")   # the course's venv not on it
     extra = ["--reference"] if mode == "reference" else []
     proc = subprocess.Popen([sys.executable, "-m", "loopedu.cli", "lab", *extra,
                              "--no-browser", "--ServerApp.port=0", "--ServerApp.token=test"],
@@ -236,6 +265,14 @@ def test_lab_really_starts_on_loopback(tmp_path, mode):
             assert f"your workspace is {ws}" in text
             assert "mine.txt" in names  # served from the workspace
             assert not any(outputs)
+            # a terminal opened in this JupyterLab finds `loopedu` and the course's python
+            import shutil
+
+            terminal = _post(f"{url}/api/terminals", "test")["name"]
+            path = _terminal_path(proc.pid, terminal)
+            here = os.path.dirname(sys.executable)
+            assert path.split(os.pathsep)[0] == here, path
+            assert shutil.which("loopedu", path=path) == os.path.join(here, "loopedu")
         else:
             assert "mine.txt" not in names and not ws.joinpath(MANIFEST).exists()
             assert any(outputs)  # the reference lessons are committed executed

@@ -28,24 +28,41 @@ def requirement_name(spec: str) -> str:
     return re.split(r"[<>=!~ \[;]", spec.strip(), maxsplit=1)[0].lower()
 
 
-def pyproject_specs() -> tuple[list[str], list[str]]:
-    """The runtime dependencies and the test extra, as written in pyproject.toml."""
+def _pyproject() -> dict:
+    """The [project] table's dependency arrays: ``{"dependencies": [...], "optional":
+    {extra: [...]}}`` (Python 3.10 has no tomllib: the arrays are read by hand)."""
     text = (ROOT / "pyproject.toml").read_text()
     if sys.version_info >= (3, 11):
         import tomllib
 
         project = tomllib.loads(text)["project"]
-        return project["dependencies"], project["optional-dependencies"]["test"]
-    arrays = []  # Python 3.10 has no tomllib: read the two arrays by hand
-    for array in ("dependencies", "test"):
-        body = re.search(rf"^{array} = \[(.*?)^\]", text, flags=re.M | re.S).group(1)
-        arrays.append(re.findall(r'"([^"]+)"', body))
-    return arrays[0], arrays[1]
+        return {"dependencies": project["dependencies"],
+                "optional": project["optional-dependencies"]}
+
+    def array(name: str) -> list[str]:
+        body = re.search(rf"^{name} = \[[^\n]*\n(.*?)^\]", text, flags=re.M | re.S).group(1)
+        return re.findall(r'^\s*"([^"]+)"', body, flags=re.M)
+
+    optional = text.split("[project.optional-dependencies]", 1)[1].split("\n[", 1)[0]
+    extras = re.findall(r"^([a-z]+) = \[", optional, flags=re.M)
+    return {"dependencies": array("dependencies"), "optional": {e: array(e) for e in extras}}
+
+
+def pyproject_specs() -> tuple[list[str], list[str]]:
+    """The runtime dependencies and the test extra, as written in pyproject.toml."""
+    project = _pyproject()
+    return project["dependencies"], project["optional"]["test"]
+
+
+def pyproject_extras() -> dict[str, list[str]]:
+    """The optional dependencies of pyproject.toml, by extra."""
+    return _pyproject()["optional"]
 
 
 def pyproject_requirements() -> set[str]:
-    runtime, test = pyproject_specs()
-    return {requirement_name(s) for s in runtime + test}
+    project = _pyproject()
+    return {requirement_name(s) for s in
+            project["dependencies"] + [s for specs in project["optional"].values() for s in specs]}
 
 
 def environment_requirements(path: Path) -> set[str]:
@@ -60,17 +77,65 @@ def environment_requirements(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("env_file", ["environment.yml", ".binder/environment.yml"])
-def test_environment_files_name_the_same_dependencies_as_pyproject(env_file):
-    assert environment_requirements(ROOT / env_file) == pyproject_requirements()
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    assert environment_requirements(ROOT / "environment.yml") == pyproject_requirements()
+
+
+def test_binder_takes_its_packages_from_pip_at_the_tested_versions():
+    """Binder's conda environment is only Python and pip; postBuild installs the rest
+    pinned (so Binder runs the versions CI tested, not whatever conda-forge has)."""
+    assert environment_requirements(ROOT / ".binder" / "environment.yml") == set()
+    text = (ROOT / ".binder" / "postBuild").read_text()
+    (install,) = [line for line in text.splitlines() if line.startswith("pip install")]
+    assert "-c constraints.txt" in install and "--no-deps" not in install
+
+
+def _third_party_imports(folder: Path) -> set[str]:
+    """The top-level names of every module ``folder``'s Python files import (at the top
+    or inside functions) that are neither the standard library nor this project."""
+    import ast
+
+    own = {"loopedu"} | {p.stem for p in (ROOT / "tests").rglob("*.py")}
+    found = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.split(".")[0])
+    return {n for n in found if n not in sys.stdlib_module_names and n not in own
+            and n not in ("msvcrt", "winreg", "_winapi", "__future__")}
+
+
+def _distributions(names: set[str]) -> dict[str, set[str]]:
+    """Import name -> the distributions (lower case) that provide it, as installed."""
+    provided = metadata.packages_distributions()
+    return {n: {d.lower().replace("_", "-") for d in provided.get(n, [])} for n in names}
+
+
+def _declared(*groups: str) -> set[str]:
+    project = _pyproject()
+    specs = list(project["dependencies"]) if "runtime" in groups else []
+    specs += [s for g in groups if g != "runtime" for s in project["optional"][g]]
+    return {requirement_name(s).replace("_", "-") for s in specs}
 
 
 def test_what_the_package_imports_is_declared():
-    """nbformat (the student builder) is needed at run time; nbclient (the notebook
-    tools and tests) by the test extra."""
-    runtime, test = pyproject_specs()
-    assert "nbformat" in {requirement_name(s) for s in runtime}
-    assert "nbclient" in {requirement_name(s) for s in test}
+    """Every third-party module loopedu imports is a declared runtime dependency, not one
+    that merely comes along with another (numpy with matplotlib, jinja2 with nbconvert)."""
+    declared = _declared("runtime")
+    missing = {name: dists for name, dists in
+               _distributions(_third_party_imports(ROOT / "loopedu")).items()
+               if not dists & declared}
+    assert missing == {}, f"declare these in pyproject.toml dependencies: {missing}"
+
+
+def test_what_the_tests_import_is_declared():
+    declared = _declared("runtime", "test", "browser")
+    missing = {name: dists for name, dists in
+               _distributions(_third_party_imports(ROOT / "tests")).items()
+               if not dists & declared}
+    assert missing == {}, f"declare these in the test (or browser) extra: {missing}"
 
 
 def test_environment_yml_installs_the_course_itself():
@@ -100,7 +165,8 @@ def test_binder_postbuild_installs_the_course_and_builds_the_workspace(tmp_path)
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     lines = calls.read_text().splitlines()
-    assert lines[0].split() == ["pip", "install", "--no-deps", "-e", "."]
+    assert lines[0].split() == ["pip", "install", "--no-cache-dir", "-c", "constraints.txt",
+                                "-e", "."]
     assert lines[1].split()[:2] == ["loopedu", "workspace"]
 
 
@@ -301,3 +367,45 @@ for path in (ws / "notebooks" / "00-start-here.ipynb",
     ran += 1
 print("ran", ran)
 """
+
+
+# --- the pins install on every Python the README accepts -------------------------------
+
+def _pythons() -> dict[str, str]:
+    """Interpreters to resolve the pins with: this one, the system's own python3
+    (Debian 12: 3.11.2), and those pyenv keeps for the other supported versions."""
+    import glob
+
+    found = {"this Python": sys.executable}
+    if Path("/usr/bin/python3").is_file():
+        found["/usr/bin/python3"] = "/usr/bin/python3"
+    for minor in ("3.10", "3.12", "3.13"):
+        for path in sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{minor}.*/bin/python"))
+                           + glob.glob(f"/root/.pyenv/versions/{minor}.*/bin/python"))[:1]:
+            found[f"Python {minor}"] = path
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label", sorted(_pythons()))
+def test_the_pins_resolve_on_each_supported_python(label):
+    """pip resolves `-c constraints.txt .[test,browser]` for that interpreter (nothing is
+    installed: --dry-run), from wheels only, as a learner's machine without compilers
+    needs. A network failure skips (fails under CI) rather than blaming the pins."""
+    from loopedu import bootstrap
+
+    python = _pythons()[label]
+    version = subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    if tuple(map(int, version.split(".")[:2])) < bootstrap.MIN_PYTHON:
+        pytest.skip(f"{label} is {version}, older than the course supports")
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
+                           "--dry-run", "--ignore-installed", "--break-system-packages", "-q",
+                           "--only-binary", ":all:", "--disable-pip-version-check",
+                           "-c", str(ROOT / "constraints.txt"), f"{ROOT}[test,browser]"],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        kind, why = bootstrap.pip_failure(done.stdout + done.stderr, version)
+        if kind == "network":
+            skip_or_fail(why)
+        pytest.fail(f"Python {version}: {why}", pytrace=False)

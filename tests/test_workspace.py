@@ -409,3 +409,36 @@ def test_a_workspace_without_a_readable_record_has_no_version(course, tmp_path, 
     for broken in ("{not json", "[1, 2]", '{"course_version": 7}', '{"course_version": ""}'):
         (ws / INFO).write_text(broken)
         assert workspace_version(ws) is None, broken
+
+
+# --- starting again is instant -----------------------------------------------------------
+
+def test_a_rerun_with_nothing_new_builds_nothing(course, tmp_path):
+    """The second run reads digests only: it does not even import nbformat (whose
+    import and validation took seconds on every `loopedu lab`)."""
+    import sys
+
+    ws = tmp_path / "ws"
+    update_workspace(course, ws)
+    probe = ("import sys; from loopedu.workspace import update_workspace; "
+             f"u = update_workspace({str(course)!r}, {str(ws)!r}); "
+             "print(u.summary()); print('nbformat' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["nothing changed: 6 files up to date", "False"]
+
+
+def test_a_file_the_learner_deleted_comes_back_and_a_change_is_seen(course, tmp_path):
+    ws = tmp_path / "ws"
+    update_workspace(course, ws)
+    (ws / "notebooks" / "00-start-here.ipynb").unlink()
+    again = update_workspace(course, ws)
+    assert [again.name(r.path) for r in again.changed] == ["notebooks/00-start-here.ipynb"]
+    upstream = course / "notebooks" / "01-range.ipynb"
+    nb = nbformat.read(str(upstream), as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new section"))
+    nbformat.write(nb, str(upstream))
+    third = update_workspace(course, ws)
+    assert [third.name(r.path) for r in third.changed] == ["notebooks/01-range.ipynb"]
+    assert "A new section" in (ws / "notebooks" / "01-range.ipynb").read_text()
