@@ -80,6 +80,6 @@ for letter, setup in SETUPS.items():
 # NBVAL_CHECK_OUTPUT
 answer = None  # replace None with a list of letters
 ### BEGIN SOLUTION
-answer = ["b", "c", "d"]
+answer = ["b", "c", "d", "e", "f"]
 ### END SOLUTION
 check("08.exposes", answer)

@@ -50,8 +50,10 @@ EXPLAIN_ERRNO = {
     "EADDRNOTAVAIL": "no interface on this machine owns that address, so it cannot be bound",
     "EAFNOSUPPORT": "this kernel or Python has no IPv6 at all (compiled out, or the "
                     "kernel was booted with ipv6.disable=1)",
-    "ECONNREFUSED": "the address answered, but nothing listens on that port there",
-    "ENETUNREACH": "no route: for loopback, usually `lo` is down (a fresh network namespace)",
+    "ECONNREFUSED": "the address answered with a refusal: nothing listens on that port "
+                    "there, or a firewall REJECT rule refused it for the listener",
+    "ENETUNREACH": "no route: for loopback, a `lo` that was never brought up (a fresh "
+                   "network namespace)",
     "EADDRINUSE": "another socket already holds that address and port",
     "EACCES": "permission denied (ports below 1024 need privileges on most systems)",
     "ETIMEDOUT": "no answer in time: the packets were dropped somewhere",

@@ -262,13 +262,14 @@ DEFAULT_BINDS = (
         "MongoDB 3.6 and later",
         "https://www.mongodb.com/docs/manual/core/security-mongodb-configuration/"),
     DefaultBind(
-        "Memcached", "INADDR_ANY (every IPv4 interface)", True, "-l 127.0.0.1",
-        "memcached 1.6 (man page of 1.6.45); UDP off by default since 1.5.6",
-        "https://github.com/memcached/memcached/blob/master/doc/memcached.1",
-        "memcached(1): 'Listen on <addr>; default to INADDR_ANY.'"),
+        "Memcached", "every address getaddrinfo(NULL, AI_PASSIVE) gives: 0.0.0.0 and ::",
+        True, "-l 127.0.0.1", "memcached 1.6 (1.6.45); UDP off by default since 1.5.6",
+        "https://github.com/memcached/memcached/blob/master/memcached.c (server_socket)",
+        "memcached(1) says 'default to INADDR_ANY'; the code binds each passive "
+        "getaddrinfo result, so [::] too where IPv6 is on"),
     DefaultBind(
         "Elasticsearch", "_local_ (loopback addresses)", False,
-        "network.host (or http.host) in elasticsearch.yml", "Elasticsearch 7.x",
+        "network.host (or http.host) in elasticsearch.yml", "Elasticsearch 7.x only",
         "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/"
         "modules-network.html",
         "8.x security auto-configuration is reported to write http.host: 0.0.0.0 into "

@@ -4,7 +4,7 @@ exercises' messages, the glossary and the docstrings. Here each wrong wording is
 out of everything a learner reads, and each correction is required where it belongs.
 
 The wrong wordings may appear only where the course quotes popular claims on purpose:
-loopedu/claims.py, the page built from it, and this file.
+loopedu/claims/catalog.py, the page built from it, and this file.
 """
 
 import re
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-QUOTES_CLAIMS = {"loopedu/claims.py", "notebooks/popular-claims.py"}
+QUOTES_CLAIMS = {"loopedu/claims/catalog.py", "notebooks/popular-claims.py"}
 
 
 def learner_text() -> dict[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from loopedu import claims
+from loopedu.claims import here as claims_here
 from loopedu.measure import MB, Counters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,11 +26,50 @@ def test_every_claim_has_a_verdict_a_lesson_and_sources():
         assert c.claim.endswith((".", ".”")) and len(c.truth) > 40, c.key
 
 
+def _lesson_text(lesson: str) -> str:
+    import json
+
+    nb = json.loads((ROOT / "notebooks" / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    return "\n".join("".join(c["source"]) for c in nb["cells"])
+
+
+@pytest.mark.parametrize("key", [c.key for c in claims.CLAIMS])
+def test_the_lesson_named_shows_the_claim(key):
+    """"Shown in" is a promise: the lesson uses the claim's key term."""
+    c = claims.claim(key)
+    assert c.term and c.term in _lesson_text(c.lesson), (
+        f"{c.lesson} never says {c.term!r}: teach {key} there or name another lesson")
+
+
+def test_dated_claims_are_rechecked_within_a_year():
+    """Every claim that depends on versions or dates, and every browser row, says when
+    it was last checked; this test lists those older than a year, to be checked again
+    against their sources (then update as_of)."""
+    from datetime import date, timedelta
+
+    from loopedu.rebinding import BROWSER_STATUS
+
+    dated = {f"claim {c.key}": c.as_of for c in claims.CLAIMS if c.as_of}
+    dated.update({f"browser {b.browser}: {b.change[:40]}": b.as_of for b in BROWSER_STATUS})
+    assert len(dated) >= 3 + len(BROWSER_STATUS)
+    for what, when in dated.items():
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", when), (what, when)
+    stale = {what: when for what, when in dated.items()
+             if date.fromisoformat(when) < date.today() - timedelta(days=365)}
+    assert stale == {}, f"check these against their sources again: {stale}"
+
+
 def test_the_claims_the_course_promised_to_check_are_there():
     """Issue 10 names these; FACTS.md's "popular claim" column holds them too."""
     wanted = {"bound-127-unreachable": "true with conditions",
               "physically-impossible": "false", "never-see-loopback": "false",
-              "rfc776": "false", "every-os-127": "false"}
+              "rfc776": "false", "every-os-127": "false",
+              # the second review (issue 19)
+              "joy-leffler-1983": "partly true", "rfc1122-mandatory": "partly true",
+              "link-layer-intercept": "false", "container-own-loopback":
+              "true with conditions", "ssh-r-private": "false", "hosts-cached": "false",
+              "bind-lan-address": "false", "refused-nothing-listens": "true with conditions",
+              "lo-always-up": "false", "ping-proves-stack": "partly true"}
     assert {k: claims.claim(k).verdict for k in wanted} == wanted
 
 
@@ -59,9 +99,9 @@ def test_on_this_linux_machine_every_check_with_an_expectation_agrees():
 
 @linux_only
 @pytest.mark.parametrize("check, other_system", [
-    (claims._every_127, "Darwin"),           # Linux answers 127.0.0.2, macOS would not
-    (claims._zero_means_all, "Windows"),     # Linux connects to 0.0.0.0, Winsock refuses
-    (claims._refused, "Windows"),            # Linux refuses at once, Windows after ~2 s
+    (claims_here._every_127, "Darwin"),           # Linux answers 127.0.0.2, macOS would not
+    (claims_here._zero_means_all, "Windows"),     # Linux connects to 0.0.0.0, Winsock refuses
+    (claims_here._refused, "Windows"),            # Linux refuses at once, Windows after ~2 s
 ])
 def test_a_check_judged_against_another_platform_says_no(check, other_system):
     observation = check(other_system)
@@ -73,15 +113,15 @@ def test_a_check_judged_against_another_platform_says_no(check, other_system):
 def test_route_localnet_on_one_interface_is_reported_by_name(monkeypatch):
     values = {"net.ipv4.conf.all.route_localnet": "0",
               "net.ipv4.conf.default.route_localnet": "0"}
-    names = [name for _, name in claims.socket.if_nameindex()] or ["lo"]
+    names = [name for _, name in claims_here.socket.if_nameindex()] or ["lo"]
     values.update({f"net.ipv4.conf.{n}.route_localnet": "0" for n in names})
-    monkeypatch.setattr(claims, "host_sysctl", values.get)
-    assert claims._route_localnet("Linux").agrees is True
+    monkeypatch.setattr(claims_here, "host_sysctl", values.get)
+    assert claims_here._route_localnet("Linux").agrees is True
     values[f"net.ipv4.conf.{names[0]}.route_localnet"] = "1"
-    flagged = claims._route_localnet("Linux")
+    flagged = claims_here._route_localnet("Linux")
     assert flagged.agrees is False and names[0] in flagged.observed
-    monkeypatch.setattr(claims, "host_sysctl", lambda key: None)
-    assert claims._route_localnet("Linux").agrees is None
+    monkeypatch.setattr(claims_here, "host_sysctl", lambda key: None)
+    assert claims_here._route_localnet("Linux").agrees is None
 
 
 def _counters(lo_sent: int, lo_recv: int) -> Counters:
@@ -93,15 +133,15 @@ def _counters(lo_sent: int, lo_recv: int) -> Counters:
                                                 (MB + 900, 10, False), (0, 0, False)])
 def test_loopback_counters_that_did_not_grow_contradict_the_sources(monkeypatch, sent,
                                                                      recv, agrees):
-    monkeypatch.setattr(claims, "counter_experiment", lambda megabytes: _counters(sent, recv))
-    assert claims._never_see("Linux").agrees is agrees
+    monkeypatch.setattr(claims_here, "counter_experiment", lambda megabytes: _counters(sent, recv))
+    assert claims_here._never_see("Linux").agrees is agrees
 
 
 def test_no_loopback_counters_is_shown_not_judged(monkeypatch):
     note = "this OS reports no byte counters for its loopback interface"
-    monkeypatch.setattr(claims, "counter_experiment", lambda megabytes: Counters(
+    monkeypatch.setattr(claims_here, "counter_experiment", lambda megabytes: Counters(
         1, MB, 0.01, "Loopback Pseudo-Interface 1", {}, {}, {}, note))
-    observation = claims._never_see("Windows")
+    observation = claims_here._never_see("Windows")
     assert observation.agrees is None and observation.observed == note
 
 

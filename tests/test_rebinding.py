@@ -185,7 +185,11 @@ def test_requests_only_go_to_this_machine():
 
 def test_sources_are_cited():
     assert any("5106143060033536" in b.source for b in BROWSER_STATUS)
-    assert all(b.source.startswith("https://") and b.note for b in BROWSER_STATUS)
+    # Chrome's Local Network Access, on by default since 142 (chromestatus feature)
+    (lna,) = [b for b in BROWSER_STATUS if "5152728072060928" in b.source]
+    assert lna.browser == "Chrome" and "142" in lna.version and not lna.uncertain
+    assert all(b.source and b.still_reaches and b.as_of for b in BROWSER_STATUS)
+    assert all(b.note for b in BROWSER_STATUS if b.uncertain)
     assert {b.browser for b in BROWSER_STATUS} == {"Chrome", "Safari", "Firefox"}
     files = {k.file: k for k in KERNEL_SOURCES}
     assert "INADDR_LOOPBACK" in files["net/ipv4/route.c"].lines

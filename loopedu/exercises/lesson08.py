@@ -85,18 +85,18 @@ SETUPS = {
     "c": "A service on 127.0.0.1 that serves any Host header, on the laptop you browse the "
          "web with.",
     "d": "docker run -p 8080:80 on a host whose ufw firewall denies port 8080.",
-    "e": "docker run -p 127.0.0.1:8080:80 on Docker Engine 28 or later.",
+    "e": "docker run -p 127.0.0.1:8080:80 on Docker Engine 27, with other hosts on the same "
+         "LAN segment.",
     "f": "ssh -R 8080:127.0.0.1:3000 server, where the server's sshd keeps GatewayPorts no.",
+    "g": "A service on ::1 on a laptop with IPv6 on.",
 }
-EXPOSES_KEY = frozenset({"b", "c", "d"})
+EXPOSES_KEY = frozenset({"b", "c", "d", "e", "f"})
 
 _EXPOSES_COMMON = {
     "a": "With the defaults, packets for 127/8 from other machines are martians, and "
          "nothing else forwards to it.",
-    "e": "Engine 28 added rules that drop packets from other hosts to the container's "
-         "address (moby/moby#45610).",
-    "f": "sshd_config(5): with GatewayPorts no, the forwarded port binds the server's "
-         "loopback only.",
+    "g": "::1 is loopback too: with nothing forwarding to it, only this machine's own "
+         "programs reach it (IPv6 hosts drop ::1 from the network, RFC 4291 §2.5.3).",
 }
 
 
@@ -105,16 +105,23 @@ def _letter(value) -> str:
 
 
 @exercise("08.exposes", lesson=8, title="Which setups expose a loopback service?",
-          hints=["Three ways in: a neighbour's route with route_localnet, a browser steered "
-                 "by DNS, and a port published through the NAT table.",
-                 "Docker's published ports are DNAT rules, which ufw's filter rules do not "
-                 "see (Docker documentation, Packet filtering and firewalls)."])
+          hints=["Ways in: a neighbour's route with route_localnet, a browser steered by "
+                 "DNS, a port published through the NAT table, a container address routed "
+                 "from the LAN, and a tunnel that ends on another machine.",
+                 "Who can connect to the port sshd opens on the server's loopback with "
+                 "ssh -R? Every program, of every user, on the server (sshd_config(5), "
+                 "GatewayPorts)."])
 def _exposes(answer):
     return expect_set(answer, sorted(EXPOSES_KEY), coerce=_letter, normalize=lambda v: v,
                       common=_EXPOSES_COMMON,
-                      right="Right: route_localnet with a neighbour, DNS rebinding through "
-                            "your own browser, and Docker's NAT rules that bypass ufw. "
-                            "Binding 127.0.0.1 is a good start, not the whole defence.")
+                      right="Right: route_localnet with a neighbour; DNS rebinding through "
+                            "your own browser (where it does not ask before a page reaches "
+                            "loopback: Chrome asks since 142); Docker's NAT rules that "
+                            "bypass ufw; Engine 27's published ports, reachable through the "
+                            "container's address (moby/moby#45610); and ssh -R, whose port "
+                            "on the server's loopback every program and user there can "
+                            "reach. Binding 127.0.0.1 is a good start, not the whole "
+                            "defence.")
 
 
 # ---- 08.fix-host ---------------------------------------------------------------------------
