@@ -19,19 +19,9 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import addresses
 from .connections import Kind
+from .palette import OKABE_ITO
 from .stats import Summary
 
-# Okabe-Ito palette.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
 GREY = "#999999"
 LIGHT_GREY = "#DDDDDD"
 NOT_SPECIAL = "#FFFFFF"

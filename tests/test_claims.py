@@ -47,7 +47,7 @@ def test_dated_claims_are_rechecked_within_a_year():
     against their sources (then update as_of)."""
     from datetime import date, timedelta
 
-    from loopedu.rebinding import BROWSER_STATUS
+    from loopedu.browsers import BROWSER_STATUS
 
     dated = {f"claim {c.key}": c.as_of for c in claims.CLAIMS if c.as_of}
     dated.update({f"browser {b.browser}: {b.change[:40]}": b.as_of for b in BROWSER_STATUS})

@@ -17,7 +17,7 @@ LAYERS = [
     # leaves: pure logic and data, the sockets every experiment uses
     {"loopedu", "loopedu.stats", "loopedu.addresses", "loopedu.ipv6", "loopedu.glibc",
      "loopedu.platforms", "loopedu.connections", "loopedu.listen_guard", "loopedu.servers",
-     "loopedu.hosts", "loopedu.course",
+     "loopedu.hosts", "loopedu.course", "loopedu.palette",
      "loopedu.data"},
     # the one layer that knows the machine
     {"loopedu.sandbox"},
@@ -26,9 +26,10 @@ LAYERS = [
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
      "loopedu.audit", "loopedu.kernel_link", "loopedu.release", "loopedu.capture",
      "loopedu.forwarder", "loopedu.containers", "loopedu.dev_servers", "loopedu.postgres",
-     "loopedu.martians", "loopedu.rebinding"},
+     "loopedu.martians", "loopedu.rebinding", "loopedu.browsers"},
     # what gathers and shows them
-    {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.widgets",
+    {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.drawings",
+     "loopedu.widgets",
      "loopedu.claims"},
     # the front ends
     {"loopedu.exercises", "loopedu.workspace", "loopedu.cli", "loopedu.class_progress",

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from loopedu import rebinding
-from loopedu.rebinding import (BROWSER_STATUS, KERNEL_SOURCES, REFUSED_STATUS, SECRET,
+from loopedu.browsers import BROWSER_STATUS
+from loopedu.rebinding import (KERNEL_SOURCES, REFUSED_STATUS, SECRET,
                                allowed_host, check_host_validation, format_host_header_run,
                                host_header_demo, host_header_experiment, zero_address_demo)
 
