@@ -51,7 +51,8 @@ EXPLAIN_ERRNO = {
     "EAFNOSUPPORT": "this kernel or Python has no IPv6 at all (compiled out, or the "
                     "kernel was booted with ipv6.disable=1)",
     "ECONNREFUSED": "the address answered, but nothing listens on that port there",
-    "ENETUNREACH": "no route: for loopback, usually `lo` is down (a fresh network namespace)",
+    "ENETUNREACH": "no route: for loopback, a network namespace whose `lo` was never up "
+                   "(a `lo` set down after being up keeps its routes: connections time out)",
     "EADDRINUSE": "another socket already holds that address and port",
     "EACCES": "permission denied (ports below 1024 need privileges on most systems)",
     "ETIMEDOUT": "no answer in time: the packets were dropped somewhere",
