@@ -21,10 +21,12 @@ the one layer that knows the machine
 
 experiments and tools, one topic each
 - ``loopedu.loopback_range`` (01), ``loopedu.localhost`` and ``loopedu.unix_sockets``
-  (02), ``loopedu.reachability``, ``loopedu.lan``, ``loopedu.bind_demos`` and
-  ``loopedu.audit`` (03), ``loopedu.dual_stack`` (04), ``loopedu.measure`` (counters,
-  ping, round trips), ``loopedu.kernel_link`` (00), ``loopedu.release`` (writing
-  generated files without losing a learner's edits)
+  (02), ``loopedu.reachability``, ``loopedu.lan``, ``loopedu.weak_host``,
+  ``loopedu.bind_demos`` and ``loopedu.audit`` (03), ``loopedu.lo_down`` and
+  ``loopedu.own_address`` (04), ``loopedu.dual_stack`` (05), ``loopedu.containers`` and
+  ``loopedu.pods`` (06), ``loopedu.measure`` (counters, ping, round trips),
+  ``loopedu.kernel_link`` (00), ``loopedu.release`` (writing generated files without
+  losing a learner's edits)
 
 what gathers and shows them
 - ``loopedu.experiments``  every live experiment's name in one place

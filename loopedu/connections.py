@@ -52,8 +52,8 @@ EXPLAIN_ERRNO = {
                     "kernel was booted with ipv6.disable=1)",
     "ECONNREFUSED": "the address answered with a refusal: nothing listens on that port "
                     "there, or a firewall REJECT rule refused it for the listener",
-    "ENETUNREACH": "no route: for loopback, a `lo` that was never brought up (a fresh "
-                   "network namespace)",
+    "ENETUNREACH": "no route: for loopback, a network namespace whose `lo` was never up "
+                   "(a `lo` set down after being up keeps its routes: connections time out)",
     "EADDRINUSE": "another socket already holds that address and port",
     "EACCES": "permission denied (ports below 1024 need privileges on most systems)",
     "ETIMEDOUT": "no answer in time: the packets were dropped somewhere",

@@ -1,12 +1,15 @@
-"""Every container has its own loopback: a "host" and a "container" in two network
-namespaces joined by a veth pair, showing why a server bound to 127.0.0.1 inside a
-container "works in the container" but gives "connection reset" through ``-p``.
+"""A container in its own network namespace has its own loopback: a "host" and a
+"container" in two network namespaces joined by a veth pair, showing why a server bound
+to 127.0.0.1 inside a container "works in the container" but gives "connection reset"
+through ``-p``.
 
 A network namespace is "logically another copy of the network stack, with its own
 routes, firewall rules, and network devices" (ip-netns(8)); network_namespaces(7) lists
 what it isolates: "network devices, IPv4 and IPv6 protocol stacks, IP routing tables,
-firewall rules, ... port numbers (sockets)". So each one, and every container, has its
-own ``lo`` and its own 127.0.0.1. In the container, one echo server listens on
+firewall rules, ... port numbers (sockets)". So each one, and every container that has
+its own, has its own ``lo`` and its own 127.0.0.1 (the containers of one pod share one,
+as do ``--network host`` and ``--network container:X``: :mod:`loopedu.pods`). In the
+container, one echo server listens on
 127.0.0.1 and one on 0.0.0.0 (port 0 each). Then:
 
 - inside the container, 127.0.0.1 reaches both: "it works in the container";

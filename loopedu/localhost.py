@@ -24,13 +24,17 @@ from .glibc.hostconf import HostConf
 from .glibc.machine import Machine
 from .hosts import parse
 from .platforms import hosts_file_path
-from .sandbox import NamespaceUnavailable, call_with_hosts, capabilities
+from .sandbox import NamespaceUnavailable, call_with_hosts, capabilities, children, private_hosts
 from .sandbox.children import ChildError
+from .sandbox.recordings import Provenance, load_recording, measured_or_recorded, save_recording
 from .servers import listener
 
 __all__ = ["nsswitch_hosts", "TRAP_HOSTS", "FAMILIES", "addresses_of", "multi_here",
            "addresses_with_multi", "ResolveTable", "resolve_table", "resolve_report",
-           "ResolverRow", "compare_with_resolver", "Trap", "trap_here", "localhost_trap"]
+           "ResolverRow", "compare_with_resolver", "Trap", "trap_here", "localhost_trap",
+           "EDIT_NAME", "EDIT_BEFORE", "EDIT_AFTER", "HOSTS_EDIT_RECORDING", "HostsEdit",
+           "resolve_twice", "hosts_edit_details", "recorded_hosts_edit", "hosts_edit_demo",
+           "record"]
 
 #: The hosts file of the trap: the localhost lines Debian's installer writes, IPv4 first.
 TRAP_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
@@ -333,3 +337,100 @@ def localhost_trap(hosts_text: str = TRAP_HOSTS, timeout: float = 1.0) -> Trap:
     with listener("127.0.0.1") as srv:
         trap = _connect_both_ways(resolved, srv.port, timeout, "model")
     return dataclasses.replace(trap, why_model=why, multi=machine.host_conf.multi)
+
+
+# ---- an edit of the hosts file is seen by the very next lookup ----
+
+#: The name the edit demo resolves, the hosts file it starts with, and the edited file.
+EDIT_NAME = "myapp.test"
+EDIT_BEFORE = f"127.0.0.1 {EDIT_NAME}\n"
+EDIT_AFTER = f"127.0.0.2 {EDIT_NAME}\n"
+#: The name of the recording (loopedu/data/hosts-edit-02-recorded.json).
+HOSTS_EDIT_RECORDING = "hosts-edit-02"
+
+
+@dataclass(frozen=True)
+class HostsEdit(Provenance):
+    """One process resolved ``name`` twice (``pids``: its process id at each lookup),
+    its hosts file edited in between: ``before`` and ``after`` are the answers
+    (AF_INET). ``mechanism`` is how the private hosts file was made (``"root"``,
+    ``"user namespace"``) or ``"recorded"``
+    (:class:`~loopedu.sandbox.recordings.Provenance`)."""
+
+    name: str
+    before: tuple
+    after: tuple
+    pids: tuple
+
+    @property
+    def seen(self) -> bool:
+        """True when the second lookup, in the same process, gave the edited answer."""
+        return len(set(self.pids)) == 1 and self.after != self.before
+
+
+def resolve_twice(channel, name: str) -> tuple:
+    """Run in a child with a private hosts file: resolve ``name`` (AF_INET), send
+    ``(pid, addresses)``, wait for the parent, resolve again and return ``(pid,
+    addresses)``.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    channel.send((os.getpid(), tuple(addresses_of(name, "AF_INET"))))
+    channel.receive()
+    return os.getpid(), tuple(addresses_of(name, "AF_INET"))
+
+
+def hosts_edit_details(before: str = EDIT_BEFORE, after: str = EDIT_AFTER,
+                       name: str = EDIT_NAME) -> HostsEdit:
+    """Does glibc cache what it read from /etc/hosts? One child process with a private
+    hosts file (``before``) resolves ``name``; the file is then rewritten in place
+    (``after``) and the same process resolves it again. glibc's files backend opens and
+    reads the file at each lookup (``nss/nss_files/files-hosts.c``), so the second
+    answer is the edited one, with no restart; caching needs a daemon such as nscd or
+    systemd-resolved. Raises :class:`loopedu.sandbox.NamespaceUnavailable` where a
+    private hosts file cannot be made (Linux, as root or in a user namespace).
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    with private_hosts(before) as prefix, \
+            children.start(prefix, "loopedu.localhost:resolve_twice", name) as child:
+        first_pid, first = child.receive(timeout=30)
+        prefix.hosts_file.write_text(after, encoding="utf-8")  # same file, new content
+        child.send("again")
+        second_pid, second = child.result(timeout=30)
+    mechanism = capabilities().mount_namespaces.mechanism
+    return HostsEdit(name, first, second, (first_pid, second_pid), mechanism=mechanism,
+                     where="measured here, in a child process with a private hosts file "
+                           f"(made as {mechanism})")
+
+
+def recorded_hosts_edit() -> HostsEdit:
+    """The result recorded on Linux with glibc (its ``where`` says where, when and how).
+
+    >>> recorded_hosts_edit().seen
+    True
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    return load_recording(HOSTS_EDIT_RECORDING)
+
+
+def hosts_edit_demo() -> HostsEdit:
+    """:func:`hosts_edit_details` where a private hosts file can be made; elsewhere
+    :func:`recorded_hosts_edit`, with ``why_recorded`` saying why. The real /etc/hosts
+    is never written.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    return measured_or_recorded(hosts_edit_details, HOSTS_EDIT_RECORDING)
+
+
+def record(path=None) -> dict:
+    """Run :func:`hosts_edit_details` here and save it as the recording (Linux, best as
+    root).
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    result = hosts_edit_details()
+    return save_recording(HOSTS_EDIT_RECORDING, result, "in a private mount namespace "
+                          f"made as {result.mechanism}", path)

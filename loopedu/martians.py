@@ -50,6 +50,7 @@ from typing import Iterator
 
 from .connections import Kind, Outcome, connect
 from .sandbox import Namespace, NamespaceUnavailable, find_tool, namespaces
+from .sandbox.holders import NFT_MISSING
 from .sandbox.tools import last_line, run
 from .servers import listener
 
@@ -227,14 +228,9 @@ def _martian_dst(ns: Namespace) -> int | None:
 
 def _nft(ns: Namespace, commands) -> str:
     """Run nft commands inside ``ns``; '' when done, otherwise why not."""
-    nft = find_tool("nft")
-    if nft is None:
-        return "not run: nft not installed (Debian: apt-get install nftables)"
-    for cmd in commands:
-        done = ns.run(nft, *cmd)
-        if done.returncode != 0:
-            return f"not run: `nft {' '.join(cmd)}` failed: {last_line(done)}"
-    return ""
+    if find_tool("nft") is None:
+        return NFT_MISSING
+    return ns.nft(*commands)
 
 
 def _probe(client, server, setting: str, target: str, port: int, timeout: float) -> LeakRow:
@@ -324,8 +320,7 @@ def dnat_demo(timeout: float = 1.0) -> LeakResult:
     Introduced in notebooks/08-when-loopback-leaks.ipynb.
     """
     if find_tool("nft") is None:
-        return _not_run("dnat", "not run: nft not installed (Debian: apt-get install "
-                                "nftables), so no DNAT rule could be made")
+        return _not_run("dnat", f"{NFT_MISSING}, so no DNAT rule could be made")
     try:
         with _lab() as (srv_ns, server, client, port):
             why = _nft(srv_ns, [

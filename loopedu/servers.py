@@ -117,8 +117,10 @@ class Listener:
 @contextmanager
 def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
              v6only: bool | None = None, backlog: int = 16,
-             expose: bool = False) -> Iterator[Listener]:
-    """Listen on ``host`` at an ephemeral port; close and join on exit.
+             expose: bool = False, device: str | None = None) -> Iterator[Listener]:
+    """Listen on ``host`` at an ephemeral port; close and join on exit. With ``device``
+    the socket is bound to that interface too (SO_BINDTODEVICE, socket(7); Linux only):
+    it accepts only connections that arrive over it.
 
     Raises ValueError, binding nothing, for an address beyond loopback outside the
     course's namespaces unless ``expose=True`` (:func:`loopedu.listen_guard.check_listen`).
@@ -138,6 +140,8 @@ def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
     try:
         if reuseport:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if device is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
         if family == socket.AF_INET6 and v6only is not None:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
         sock.bind((host, 0))

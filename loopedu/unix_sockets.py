@@ -7,34 +7,42 @@ Introduced in notebooks/02-localhost-is-a-name.ipynb.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
+import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 from .connections import errno_name
 from .sandbox import is_root
+from .sandbox.recordings import Provenance, load_recording, save_recording
 from .servers import echo_server
 
 __all__ = ["UnixAndTcp", "unix_and_tcp_server", "Attempt", "SocketFile",
-           "socket_file_permissions", "ORDINARY_UID"]
+           "socket_file_permissions", "ORDINARY_UID", "AbstractSocket",
+           "abstract_socket_permissions", "recorded_abstract_socket", "record",
+           "ABSTRACT_RECORDING"]
 
 #: The user an ordinary user's connection is tried as, when this process is root:
 #: ``nobody`` on Debian, Ubuntu and Fedora, a user who owns no files.
 ORDINARY_UID = 65534
 
-# What the child run as ORDINARY_UID does: connect to the path in argv[1], print the
-# outcome. Standard library only, so it needs nothing the ordinary user cannot read.
+# What the child run as ORDINARY_UID does: connect to the path in argv[1] (an abstract
+# name written "@name", as ss prints it), print the outcome. Standard library only, so
+# it needs nothing the ordinary user cannot read.
 _CONNECT = """\
 import errno, socket, sys
+path = sys.argv[1]
 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
     client.settimeout(2)
     try:
-        client.connect(sys.argv[1])
+        client.connect("\\0" + path[1:] if path.startswith("@") else path)
         print("connected")
     except OSError as exc:
         print(errno.errorcode.get(exc.errno, "OSError"))
@@ -180,3 +188,95 @@ def socket_file_permissions(ordinary_uid: int = ORDINARY_UID) -> SocketFile:
     kind = "socket" if stat.S_ISSOCK(made.st_mode) else "other"
     return SocketFile(kind, stat.filemode(made.st_mode), mode_before, root, me, ordinary,
                       tcp, why)
+
+
+# ---- abstract sockets: no file, so no permissions ----
+
+#: The name of the recording (loopedu/data/abstract-socket-02-recorded.json).
+ABSTRACT_RECORDING = "abstract-socket-02"
+
+
+@dataclass(frozen=True)
+class AbstractSocket(Provenance):
+    """Root's two listening Unix sockets, and what an ordinary user (``uid``) got from
+    connect(): ``abstract`` on the abstract one (``name``, written ``@...`` as ``ss -x``
+    prints it), ``file`` on a socket file of mode ``file_mode`` (``srw-------``); each
+    ``"connected"`` or an errno name. ``mechanism`` is ``"root"`` when measured here,
+    ``"recorded"`` otherwise (:class:`~loopedu.sandbox.recordings.Provenance`).
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+
+    name: str
+    file_mode: str
+    uid: int
+    abstract: str
+    file: str
+
+
+def _abstract_here(ordinary_uid: int) -> AbstractSocket:
+    """Measure it (root only): listen on both, connect as ``ordinary_uid`` to each."""
+    name = f"loopedu-abstract-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    with ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="loopedu-unix-"))
+        os.chmod(folder, 0o711)   # others may pass through: only the file's mode guards it
+        path = os.path.join(folder, "root-only.sock")
+        for address in ("\0" + name, path):
+            server = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+            server.bind(address)
+            server.listen(4)      # connect() completes on the backlog: nothing to accept
+        os.chmod(path, 0o600)
+        mode = stat.filemode(os.stat(path).st_mode)
+        abstract = _connect_as(ordinary_uid, "@" + name)
+        on_file = _connect_as(ordinary_uid, path)
+    return AbstractSocket("@" + name, mode, ordinary_uid, abstract, on_file, mechanism="root",
+                          where=f"measured here, as root, with a child process as uid "
+                                f"{ordinary_uid}")
+
+
+def recorded_abstract_socket() -> AbstractSocket:
+    """The result recorded on Linux (its ``where`` says where, when and how).
+
+    >>> r = recorded_abstract_socket()
+    >>> r.abstract, r.file
+    ('connected', 'EACCES')
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    return load_recording(ABSTRACT_RECORDING)
+
+
+def abstract_socket_permissions(ordinary_uid: int = ORDINARY_UID) -> AbstractSocket:
+    """An abstract Unix socket has no file, so no permissions guard it: "Socket
+    permissions have no meaning for abstract sockets" (unix(7)), and the abstract names
+    belong to the network namespace, so any process in it may connect. As root this
+    listens on an abstract socket and on a socket file of mode 0600, and a child run as
+    ``ordinary_uid`` connects to each: the abstract one accepts it, the file refuses it
+    (EACCES). Elsewhere (not root, or the child could not run) it returns
+    :func:`recorded_abstract_socket`, with ``why_recorded``.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    if not is_root():
+        why = ("this process is not root: showing it needs a socket owned by one user "
+               "and a connection from another, and only root can run a process as "
+               "another user")
+    else:
+        try:
+            return _abstract_here(ordinary_uid)
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = f"the ordinary user's side could not run: {exc}"
+    return dataclasses.replace(recorded_abstract_socket(), why_recorded=why)
+
+
+def record(path=None) -> dict:
+    """Measure :func:`abstract_socket_permissions` here (as root) and save it as the
+    recording.
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    if not is_root():
+        raise PermissionError("record() must run as root: it needs a user to switch to")
+    result = _abstract_here(ORDINARY_UID)
+    return save_recording(ABSTRACT_RECORDING, result, "as root, the connection from a "
+                          f"child process as uid {ORDINARY_UID}", path)

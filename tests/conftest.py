@@ -132,3 +132,52 @@ def far_end(request, monkeypatch):
         pytest.skip("no fork here")
     monkeypatch.setattr(placement, "FORK", request.param == "forked")
     return request.param
+
+
+# ---- namespaces (the live experiments of lessons 02-08) ----
+
+def _held(pid: int, identity: str) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net") == identity
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def namespaces_removed(monkeypatch):
+    """Record every network namespace the sandbox makes during the test (yields the
+    list of (holder pid, ``net:[INODE]``)); afterwards none of them may still exist, no
+    child process may be left, and this process must still be in its own namespace."""
+    import importlib
+
+    import psutil
+
+    module = importlib.import_module("loopedu.sandbox.namespaces")
+    made, real = [], module.open_namespaces
+
+    def recording(*args, **kwargs):
+        spaces = real(*args, **kwargs)
+        made.extend((ns.pid, ns.identity) for ns in spaces)
+        return spaces
+
+    monkeypatch.setattr(module, "open_namespaces", recording)
+    me = psutil.Process()
+    kids = {p.pid for p in me.children(recursive=True)}
+    own = os.readlink("/proc/self/ns/net")
+    yield made
+    assert {p.pid for p in me.children(recursive=True)} == kids, "a child process was left"
+    assert [m for m in made if _held(*m)] == [], "a namespace was left behind"
+    assert own not in {identity for _, identity in made}
+
+
+@pytest.fixture
+def fails_inside(monkeypatch):
+    """Make every child the sandbox runs inside a namespace fail (after the namespaces
+    were made), to show the experiment removes them even on error."""
+    from loopedu.sandbox import ChildError, Namespace
+
+    def fail(self, func, *args, **kwargs):
+        raise ChildError(f"{func} failed (made to fail by the test)")
+
+    monkeypatch.setattr(Namespace, "call", fail)
+    monkeypatch.setattr(Namespace, "start", fail)

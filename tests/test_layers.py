@@ -26,7 +26,8 @@ LAYERS = [
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
      "loopedu.audit", "loopedu.kernel_link", "loopedu.release", "loopedu.capture",
      "loopedu.forwarder", "loopedu.containers", "loopedu.dev_servers", "loopedu.postgres",
-     "loopedu.martians", "loopedu.rebinding", "loopedu.browsers"},
+     "loopedu.martians", "loopedu.rebinding", "loopedu.browsers", "loopedu.lo_down",
+     "loopedu.weak_host", "loopedu.pods", "loopedu.own_address"},
     # what gathers and shows them
     {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.drawings",
      "loopedu.widgets",

@@ -171,3 +171,34 @@ def test_hosts_sandbox_widget_answers_as_you_type():
     assert "AF_INET   -&gt; 127.0.0.1" in panel.value
     names.value = "LOCALHOST"
     assert "LOCALHOST\n  AF_UNSPEC -&gt; ::1" in panel.value
+
+
+# ---- glibc does not cache hosts-file answers (FACTS §7) ----
+
+@pytest.mark.needs("mount_namespaces")
+def test_an_edit_of_the_hosts_file_is_seen_by_the_same_process():
+    real = Path("/etc/hosts").read_bytes()
+    result = localhost.hosts_edit_details("127.0.0.5 edit.test\n", "127.0.0.6 edit.test\n",
+                                          "edit.test")
+    assert Path("/etc/hosts").read_bytes() == real       # the real file never written
+    assert (result.before, result.after) == (("127.0.0.5",), ("127.0.0.6",))
+    assert result.pids[0] == result.pids[1] > 0 and result.seen   # no restart
+    assert result.live and result.mechanism == sandbox.capabilities().mount_namespaces.mechanism
+
+
+@pytest.mark.needs("mount_namespaces")
+def test_the_private_hosts_file_is_edited_in_place_and_removed_after():
+    with sandbox.private_hosts("127.0.0.1 a.test\n") as prefix:
+        path = prefix.hosts_file
+        assert path.read_text() == "127.0.0.1 a.test\n" and str(path) in prefix
+    assert not path.exists()
+
+
+def test_without_a_private_mount_the_recording_stands_in_and_says_why():
+    with sandbox.assume(mount_namespaces=NO_MOUNT):
+        with pytest.raises(sandbox.NamespaceUnavailable, match="switched off"):
+            localhost.hosts_edit_details()
+        result = localhost.hosts_edit_demo()
+    assert not result.live and "switched off" in result.why_recorded
+    assert result.where.startswith("recorded on Linux ") and "glibc" in result.where
+    assert (result.before, result.after) == (("127.0.0.1",), ("127.0.0.2",)) and result.seen

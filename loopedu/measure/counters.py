@@ -13,6 +13,9 @@ import threading
 import time
 from dataclasses import dataclass
 
+from ..connections import family_of
+from ..listen_guard import check_listen
+
 __all__ = ["MB", "interface_counters", "loopback_interface", "Counters",
            "counter_experiment", "format_counters"]
 
@@ -55,11 +58,12 @@ def _receive(server: socket.socket, received: list) -> None:
             received[0] += len(data)
 
 
-def _move_bytes(total: int, chunk: int = 1 << 16) -> int:
-    """Send ``total`` bytes from a client to a receiver thread over 127.0.0.1; return
+def _move_bytes(total: int, chunk: int = 1 << 16, host: str = "127.0.0.1") -> int:
+    """Send ``total`` bytes from a client to a receiver thread over ``host``; return
     what the receiver got. Both sockets closed and the thread joined, whatever happens."""
     received = [0]
-    with socket.create_server(("127.0.0.1", 0)) as server:
+    check_listen(host, what="the receiver")
+    with socket.create_server((host, 0), family=family_of(host)) as server:
         server.settimeout(10)
         thread = threading.Thread(target=_receive, args=(server, received),
                                   name="loopedu-receiver", daemon=True)
@@ -84,7 +88,8 @@ def _move_bytes(total: int, chunk: int = 1 << 16) -> int:
 class Counters:
     """What :func:`counter_experiment` saw: ``before``, ``after`` and ``delta`` map each
     interface to ``{"sent", "recv"}`` in bytes; ``loopback`` names the loopback
-    interface (None if none was found); ``note`` says what this OS does not report."""
+    interface (None if none was found); ``note`` says what this OS does not report;
+    ``host`` is the address the bytes went to."""
 
     megabytes: float
     bytes_moved: int
@@ -94,6 +99,7 @@ class Counters:
     before: dict
     after: dict
     note: str = ""
+    host: str = "127.0.0.1"
 
     def grew(self, nic: str) -> int:
         """Bytes the interface counted, sent plus received."""
@@ -104,15 +110,18 @@ class Counters:
         """Plain data, ready for json.dumps."""
         return {"megabytes": self.megabytes, "bytes_moved": self.bytes_moved,
                 "seconds": self.seconds, "loopback": self.loopback, "before": self.before,
-                "after": self.after, "delta": self.delta, "note": self.note}
+                "after": self.after, "delta": self.delta, "note": self.note,
+                "host": self.host}
 
 
-def counter_experiment(megabytes: float = 10) -> Counters:
+def counter_experiment(megabytes: float = 10, host: str = "127.0.0.1") -> Counters:
     """Move ``megabytes`` MB (10**6 bytes) over 127.0.0.1 and read each interface's
     byte counters before and after. Loopback counts every byte twice, once sent and once
     received, so its growth is at least N MB in each column (plus TCP/IP headers and
     other programs' loopback traffic); real interfaces only show whatever else the
-    machine was doing.
+    machine was doing. ``host`` sends them to another address of this machine instead
+    (a listener there passes :func:`loopedu.listen_guard.check_listen`: inside the
+    course's namespaces, a lab address; see :mod:`loopedu.own_address`).
 
     >>> r = counter_experiment(1)
     >>> r.bytes_moved
@@ -125,7 +134,7 @@ def counter_experiment(megabytes: float = 10) -> Counters:
     loop = loopback_interface()
     before = interface_counters()
     start = time.perf_counter()
-    moved = _move_bytes(int(megabytes * MB))
+    moved = _move_bytes(int(megabytes * MB), host=host)
     seconds = time.perf_counter() - start
     after = interface_counters()
     delta = {nic: {k: after[nic][k] - before[nic][k] for k in ("sent", "recv")}
@@ -135,7 +144,7 @@ def counter_experiment(megabytes: float = 10) -> Counters:
         note = (f"this OS reports no byte counters for its loopback interface "
                 f"({loop or 'none found'}), as Windows does: only the real interfaces can "
                 "be checked, and they should stay still")
-    return Counters(megabytes, moved, seconds, loop, delta, before, after, note)
+    return Counters(megabytes, moved, seconds, loop, delta, before, after, note, host)
 
 
 def format_counters(result: Counters) -> str:
@@ -143,7 +152,7 @@ def format_counters(result: Counters) -> str:
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
-    lines = [f"moved {result.bytes_moved / MB:.1f} MB over 127.0.0.1 in "
+    lines = [f"moved {result.bytes_moved / MB:.1f} MB over {result.host} in "
              f"{result.seconds * 1000:.0f} ms; counters grew by (MB):",
              f"  {'interface':<28}{'sent':>10}{'received':>10}"]
     for nic in sorted(result.delta, key=lambda nic: (nic != result.loopback, nic)):

@@ -1,5 +1,6 @@
 """Ping from Python: ICMP echo to 127.0.0.1 or ::1, the way the system ``ping`` does, and
-"ping 127.0.0.1 proves the stack works" failing once ``lo`` is down.
+"ping 127.0.0.1 proves the stack works" failing once ``lo`` is down (in a namespace
+whose ``lo`` was never up; :mod:`loopedu.lo_down` has both cases).
 
 Introduced in notebooks/04-loopback-interface.ipynb.
 """
@@ -213,11 +214,14 @@ def format_ping(result: Ping) -> str:
 
 
 def ping_with_lo_down(count: int = 1, timeout: float = 0.5) -> dict:
-    """Ping 127.0.0.1 and ::1 inside a fresh namespace whose ``lo`` is down, then again
-    after ``ip link set lo up`` (Linux, as root or in a user namespace; raises
+    """Ping 127.0.0.1 and ::1 inside a fresh namespace whose ``lo`` was never up, then
+    again after ``ip link set lo up`` (Linux, as root or in a user namespace; raises
     :class:`loopedu.sandbox.NamespaceUnavailable` elsewhere).
 
-    Returns ``{"lo down": [Ping, Ping], "lo up": [Ping, Ping]}``.
+    Returns ``{"lo down": [Ping, Ping], "lo up": [Ping, Ping]}``. ENETUNREACH is the
+    never-up case only: such a namespace has no local table. A ``lo`` that was up and
+    is then set down keeps 127.0.0.1 and its local routes, and the ping just gets no
+    reply; :mod:`loopedu.lo_down` measures both cases.
 
     >>> ping_with_lo_down()["lo down"][0].error
     'ENETUNREACH'

@@ -6,7 +6,9 @@
   unprivileged user namespace, removed whatever ends the ``with`` block;
 - :func:`isolated_call` an experiment in a namespace with only ``lo``, or here;
 - :func:`private_hosts`, :func:`call_with_hosts` a child with its own /etc/hosts;
-- :mod:`loopedu.sandbox.children` running a loopedu function in a child process.
+- :mod:`loopedu.sandbox.children` running a loopedu function in a child process;
+- :mod:`loopedu.sandbox.recordings` results recorded on Linux, labelled with where,
+  when and how, for machines that cannot run an experiment.
 
 Nothing in this package imports the lessons' modules above it.
 

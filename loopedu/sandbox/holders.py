@@ -36,12 +36,14 @@ from ..listen_guard import NETNS_MARK, netns_identity
 from . import children
 from .tools import ROOT, USER, find_tool, last_line, run
 
-__all__ = ["NamespaceUnavailable", "Namespace", "open_namespaces", "NAME_PREFIX",
+__all__ = ["NamespaceUnavailable", "Namespace", "open_namespaces", "NAME_PREFIX", "NFT_MISSING",
            "mount_prefix", "hosts_prefix"]
 
 #: Every namespace the course makes is named ``loopedu-<purpose>-<pid>-<random>``.
 NAME_PREFIX = "loopedu-"
 _HOLD = ["sh", "-c", "echo ready && exec cat >/dev/null"]
+#: Why a firewall rule was not applied where nft is missing.
+NFT_MISSING = "not run: nft not installed (Debian: apt-get install nftables)"
 
 
 class NamespaceUnavailable(RuntimeError):
@@ -122,6 +124,22 @@ class Namespace:
         if done.returncode != 0:
             raise OSError(f"`ip {' '.join(args)}` in {self.name} failed: {last_line(done)}")
 
+    def veth(self, name: str, peer: "Namespace", peer_name: str, address: str,
+             peer_address: str, prefixlen: int = 24) -> None:
+        """Cable this namespace to ``peer``: a veth pair, ``name`` here with ``address``,
+        ``peer_name`` there with ``peer_address`` (both ``/prefixlen``), both up."""
+        self.ip("link", "add", name, "type", "veth", "peer", "name", peer_name,
+                "netns", str(peer.pid))
+        for ns, link, addr in ((self, name, address), (peer, peer_name, peer_address)):
+            ns.ip("addr", "add", f"{addr}/{prefixlen}", "dev", link)
+            ns.ip("link", "set", link, "up")
+
+    def read_sysctl(self, key: str) -> str | None:
+        """A network sysctl of this namespace (``net.ipv4.conf.lan0.rp_filter``), None
+        where there is no such setting."""
+        done = self.run("cat", "/proc/sys/" + key.replace(".", "/"))
+        return done.stdout.strip() if done.returncode == 0 else None
+
     def set_sysctl(self, key: str, value) -> None:
         """Set a network sysctl of this namespace only (``net.ipv4.conf.all.x``)."""
         if not key.startswith("net."):
@@ -130,6 +148,19 @@ class Namespace:
         done = self.run("sh", "-c", 'printf "%s\\n" "$1" > "$2"', "sh", str(value), path)
         if done.returncode != 0:
             raise OSError(f"setting {key}={value} in {self.name} failed: {last_line(done)}")
+
+    def nft(self, *commands) -> str:
+        """Apply nft commands (each a sequence of words, ``("add", "table", "inet",
+        "t")``) inside this namespace only, in order; ``""`` when all were applied,
+        otherwise why not (``"not run: ..."``), and the later ones are not tried."""
+        nft = find_tool("nft")
+        if nft is None:
+            return NFT_MISSING
+        for cmd in commands:
+            done = self.run(nft, *cmd)
+            if done.returncode != 0:
+                return f"not run: `nft {' '.join(cmd)}` failed: {last_line(done)}"
+        return ""
 
     def call(self, func: str, *args, timeout: float = 60, **kwargs):
         """Run the loopedu function ``func`` (``"loopedu.module:name"``) inside, in a

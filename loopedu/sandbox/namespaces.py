@@ -35,7 +35,7 @@ from .holders import (NAME_PREFIX, Namespace, NamespaceUnavailable, hosts_prefix
 from .tools import ROOT, find_tool, pid_alive, run
 
 __all__ = ["namespace", "namespaces", "Isolated", "isolated_call", "mirror_host",
-           "private_mount", "private_hosts", "host_sysctl",
+           "private_mount", "private_hosts", "HostsPrefix", "host_sysctl",
            "call_with_hosts", "reap_stale", "NamespaceUnavailable", "Namespace"]
 
 _PURPOSE = re.compile(r"[a-z0-9]+")
@@ -179,14 +179,24 @@ def private_mount(inside: Namespace | None = None) -> list[str]:
     return mount_prefix(can.mechanism, inside)
 
 
+class HostsPrefix(list):
+    """The command prefix :func:`private_hosts` yields (a list of words), with
+    ``hosts_file``: the private file the program sees as /etc/hosts. It is bind-mounted,
+    so an edit made in place (the same file rewritten, as ``Path.write_text`` does) is
+    seen by a program already running; a file put in its place by rename is not."""
+
+    hosts_file: Path
+
+
 @contextmanager
 def private_hosts(hosts_text: str | bytes, inside: Namespace | None = None
-                  ) -> Iterator[list[str]]:
+                  ) -> Iterator[HostsPrefix]:
     """A command prefix that runs a program whose /etc/hosts is ``hosts_text`` and whose
     nsswitch.conf says ``hosts: files`` (so nothing asks DNS); optionally inside the
     namespace ``inside``. The real /etc/hosts is never written. For example,
     ``prefix + ["getent", "hosts", "demo"]`` run with ``"127.0.0.1 demo\\n"`` prints
-    ``127.0.0.1 demo``.
+    ``127.0.0.1 demo``. The prefix's ``hosts_file`` is that private file
+    (:class:`HostsPrefix`).
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
     """
@@ -198,7 +208,9 @@ def private_hosts(hosts_text: str | bytes, inside: Namespace | None = None
         hosts, nss = Path(tmp, "hosts"), Path(tmp, "nsswitch.conf")
         hosts.write_bytes(data)
         nss.write_text("hosts: files\n", encoding="ascii")
-        yield hosts_prefix(str(hosts), str(nss), can.mechanism, inside)
+        prefix = HostsPrefix(hosts_prefix(str(hosts), str(nss), can.mechanism, inside))
+        prefix.hosts_file = hosts
+        yield prefix
 
 
 def call_with_hosts(hosts_text: str | bytes, func: str, *args, inside: Namespace | None = None,
