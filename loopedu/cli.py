@@ -5,9 +5,12 @@
     loopedu lab --reference [ARGS...]  open the course checkout itself (instructors)
     loopedu workspace [DIR] [--json]   write or update your workspace (--from COURSE)
     loopedu doctor [--json]            what this machine allows, lesson by lesson
-    loopedu progress [--json]          the exercises you have passed
-    loopedu progress --export FILE     them as a file for your instructor (--learner NAME)
-    loopedu class-report FILES_OR_DIR  instructors: who passed what (--chart, --csv, --json)
+    loopedu progress [--json]          your record: exercises passed, attempts, hints, predictions
+    loopedu progress --export FILE     all of it as a file for your instructor (--learner NAME)
+    loopedu class-report FILES_OR_DIR  instructors: who passed what, where learners struggle,
+                                       the class's predictions (--chart, --csv, --json,
+                                       --prediction ID --prediction-chart OUT.png)
+    loopedu class-report --watch DIR   instructors: the same, live, as records arrive
     loopedu student SRC... -o DIR      student versions of exercise notebooks
     loopedu audit [--json]             listening sockets, and which the network can reach
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
@@ -127,8 +130,14 @@ def _export_progress(args) -> int:
     path = export_progress(args.export, args.learner, args.force)
     export = read_export(path)
     n = len(export.passed)
-    print(f"Wrote {n} passed exercise{'' if n == 1 else 's'} of {export.learner} to {path}; "
-          "hand this file to your instructor.")
+    said = sum(1 for e in export.part("predictions").values() if e.get("value") is not None)
+    print(f"Wrote {n} passed exercise{'' if n == 1 else 's'} of {export.learner} to {path}, "
+          f"with {sum(int(e.get('failed') or 0) for e in export.part('attempts').values())} "
+          f"failed attempts, {len(export.part('hints'))} exercises with hints, "
+          f"{len(export.part('solutions'))} worked answers seen, {said} predictions, "
+          f"{len(export.part('reveals'))} reveals and "
+          f"{sum(1 for e in export.part('explanations').values() if e.get('text'))} "
+          "explanations; hand this file to your instructor.")
     return 0
 
 
@@ -136,6 +145,23 @@ def _class_report(args) -> int:
     from . import class_progress as cp
     from .release import atomic_write_text
 
+    if args.prediction_chart and not args.prediction:
+        raise CliError("--prediction-chart draws one prediction: add --prediction ID")
+    if args.watch:
+        if not args.every > 0:
+            raise CliError(f"--every takes a number of seconds above 0, not {args.every:g}")
+        if args.paths or args.csv or args.json or args.chart:
+            raise CliError("--watch DIR takes no other files, --csv, --json or --chart; "
+                           "--prediction ID and --prediction-chart OUT.png narrow it")
+        if not Path(args.watch).expanduser().is_dir():
+            raise CliError(f"{args.watch} is not a folder: --watch takes the folder the "
+                           "exports arrive in, or the folder of the learners' progress "
+                           "folders")
+        cp.watch(args.watch, args.prediction, args.prediction_chart, every=args.every)
+        print("loopedu class-report: stopped watching", file=sys.stderr)
+        return 0
+    if not args.paths:
+        raise CliError("give export files or folders (or --watch DIR)")
     loaded = cp.load_exports(args.paths)
     for note in loaded.skipped:
         print(f"loopedu class-report: skipped {note}", file=sys.stderr)
@@ -143,6 +169,13 @@ def _class_report(args) -> int:
         raise CliError(f"no progress exports found in {' '.join(args.paths)}; learners "
                        "write them with `loopedu progress --export FILE`")
     report = cp.class_report(loaded)
+    poll = None
+    if args.prediction:
+        poll = next((p for p in report.polls if p.id == args.prediction), None)
+        if poll is None:
+            known = ", ".join(p.id for p in report.polls) or "none yet"
+            raise CliError(f"no learner predicted or revealed {args.prediction}; the "
+                           f"predictions in these records: {known}")
     try:
         if args.csv:
             atomic_write_text(args.csv, cp.report_csv(report))
@@ -150,22 +183,41 @@ def _class_report(args) -> int:
             fig = cp.class_chart(report)
             kind = Path(args.chart).suffix.lstrip(".").lower() or "png"
             fig.savefig(args.chart, dpi=100, metadata=fig.savefig_metadata.get(kind))
+        if args.prediction_chart:
+            from .class_progress.watch import save_chart
+
+            save_chart(poll, args.prediction_chart)
     except OSError as exc:
         raise CliError(f"cannot write {exc.filename or args.csv or args.chart} "
                        f"({exc.strerror or exc})") from None
-    print(json.dumps(report.to_dict(), indent=2) if args.json
-          else cp.format_class_report(report))
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    elif poll is not None:
+        print("\n".join(cp.format_polls(report.polls, args.prediction)))
+    else:
+        print(cp.format_class_report(report))
     return 0
 
 
 def _add_class_report(sub) -> None:
-    rep = sub.add_parser("class-report", help="instructors: who passed what, from the "
-                         "files of `loopedu progress --export`")
-    rep.add_argument("paths", nargs="+", metavar="FILES_OR_DIR",
-                     help="export files, or folders searched for *.json")
+    rep = sub.add_parser("class-report", help="instructors: who passed what, where learners "
+                         "struggle and what the class predicted, from the files of `loopedu "
+                         "progress --export` or the learners' progress folders")
+    rep.add_argument("paths", nargs="*", metavar="FILES_OR_DIR",
+                     help="export files, or folders searched for *.json (a learner's "
+                     "progress.json in a folder of its own is read too)")
     rep.add_argument("--chart", metavar="OUT.png", help="also draw the pass rates")
     rep.add_argument("--csv", metavar="OUT.csv", help="also write the matrix as CSV")
-    rep.add_argument("--json", action="store_true", help="print JSON")
+    rep.add_argument("--json", action="store_true", help="print JSON (all of it)")
+    rep.add_argument("--prediction", metavar="ID",
+                     help="only the poll of this prediction (e.g. 07.nagle-stall)")
+    rep.add_argument("--prediction-chart", metavar="OUT.png",
+                     help="with --prediction: draw its poll for the projector")
+    rep.add_argument("--watch", metavar="DIR",
+                     help="a live view of DIR, redrawn as learners' records arrive or "
+                     "change, until Ctrl+C")
+    rep.add_argument("--every", type=float, default=2.0, metavar="SECONDS",
+                     help="with --watch: how often to look for changes (default 2)")
     rep.set_defaults(func=_class_report)
 
 
@@ -272,10 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--json", action="store_true", help="print JSON")
     doc.set_defaults(func=_doctor)
 
-    prog = sub.add_parser("progress", help="the exercises you have passed")
+    prog = sub.add_parser("progress", help="your record: the exercises you have passed, "
+                          "your attempts and hints, your predictions")
     prog.add_argument("--json", action="store_true", help="print JSON")
     prog.add_argument("--export", metavar="FILE",
-                      help="write your passed exercises to FILE (JSON) for your instructor")
+                      help="write your record to FILE (JSON) for your instructor")
     prog.add_argument("--learner", metavar="NAME",
                       help="with --export: your name (default: your user name)")
     prog.add_argument("--force", action="store_true",

@@ -23,3 +23,25 @@ def listening() -> set:
 
     return {c.laddr for c in psutil.Process().net_connections(kind="inet")
             if c.status == psutil.CONN_LISTEN}
+
+
+def run_together(code: str, argvs: list, env: dict, go) -> list:
+    """Start ``python -c code`` once per argument list of ``argvs`` (each gets ``go``,
+    a path, as its last argument: the file they wait for), release them at once by
+    creating ``go``, and return each one's (returncode, stdout, stderr). Every process
+    is gone when this returns, whatever happened."""
+    import subprocess
+    import sys
+
+    children = [subprocess.Popen([sys.executable, "-c", code, *map(str, argv), str(go)],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for argv in argvs]
+    try:
+        go.touch()  # all start together
+        results = [child.communicate(timeout=120) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    return [(child.returncode, out, err) for child, (out, err) in zip(children, results)]

@@ -5,8 +5,12 @@ Chromium (``executable_path``: Playwright's browser download is never used).
 Lesson 01 is opened, a prediction typed into its first prediction cell, the lesson run
 with "Restart Kernel and Run All Cells", then: the prediction is recorded (in the saved
 notebook), the address widget answers what is typed into it, a figure is shown and no
-cell shows an error. A screenshot is kept in ``$LOOPEDU_ARTIFACTS`` (default
-``tests/artifacts/``, git-ignored).
+cell shows an error. Then the learner's record, as a learner makes it: the reveal of the
+(wrong) prediction asks for an explanation, a new cell typed at the end explains it,
+asks for both hints of an exercise and its worked answer, and ``loopedu progress
+--export`` holds the prediction (with the machine's fingerprint), the reveal, the
+explanation, the hints and the worked answer seen. A screenshot is kept in
+``$LOOPEDU_ARTIFACTS`` (default ``tests/artifacts/``, git-ignored).
 
 Skipped where Chromium or Playwright is missing; under CI (``CI=true``) it fails instead.
 """
@@ -32,6 +36,7 @@ from shared_checks import skip_or_fail
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "notebooks/01-loopback-range.ipynb"
 PREDICTION_ID = "01.slash8-size"
+EXERCISE_ID = "01.loopback-size"  # two hints
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 ERROR_OUTPUTS = (f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
                  f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
@@ -65,10 +70,11 @@ class Lab:
         self.token = secrets.token_hex(16)
         self.home = tmp_path / "home"
         self.workspace = tmp_path / "workspace"
+        self.progress = tmp_path / "progress"
         self.home.mkdir()
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("LOOPEDU_", "JUPYTER", "XDG_"))}
-        env.update(HOME=str(self.home), LOOPEDU_HOME=str(tmp_path / "progress"),
+        env.update(HOME=str(self.home), LOOPEDU_HOME=str(self.progress),
                    LOOPEDU_WORKSPACE=str(self.workspace))
         loopedu = Path(sys.executable).with_name("loopedu")
         command = [str(loopedu)] if loopedu.exists() else [sys.executable, "-m", "loopedu"]
@@ -195,6 +201,14 @@ def test_lesson_01_in_a_real_browser(tmp_path):
                         time.sleep(0.5)
                     assert recorded in outputs_text(saved)
                     assert "No prediction recorded" not in first_prediction_output(saved)
+
+                    # 7. the ledger: the surprise asks for an explanation, and the
+                    # learner explains it, takes the hints and the worked answer
+                    expect(page.locator(f"{PANEL} .jp-OutputArea-output",
+                                        has_text=f"explain('{PREDICTION_ID}'")).to_have_count(1)
+                    record_explanation_hints_and_solution(page)
+                    exported = export_progress(lab, tmp_path)
+                    check_ledger(exported)
                 finally:  # kept on failure too; a failed screenshot must not hide why
                     try:
                         page.screenshot(path=str(screenshot))
@@ -205,6 +219,60 @@ def test_lesson_01_in_a_real_browser(tmp_path):
                 browser.close()
     finally:
         lab.stop()
+
+
+#: What the learner types into a new cell at the end of the lesson.
+LEDGER_CELL = (
+    "from loopedu.exercises import explain, hint, solution\n"
+    f'print(explain("{PREDICTION_ID}", "I counted the /8 blocks, not the addresses"))\n'
+    f'print(hint("{EXERCISE_ID}"))\n'
+    f'print(hint("{EXERCISE_ID}"))\n'
+    f'print(solution("{EXERCISE_ID}"))')
+
+
+def record_explanation_hints_and_solution(page) -> None:
+    """A new cell below the last one (select it, Escape, b, Enter), typed and run."""
+    from playwright.sync_api import expect
+
+    page.locator(f"{PANEL} .jp-Cell").last.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.insert_text(LEDGER_CELL)
+    page.keyboard.press("Shift+Enter")
+    out = page.locator(f"{PANEL} .jp-OutputArea-output",
+                       has_text=f"Worked answer for {EXERCISE_ID}")
+    expect(out).to_have_count(1, timeout=60_000)
+    text = out.inner_text()
+    assert f"Recorded your explanation for {PREDICTION_ID}" in text
+    assert "The course's explanation:" in text and "Hint 2 of 2" in text
+
+
+def export_progress(lab: "Lab", tmp_path: Path) -> dict:
+    """``loopedu progress --export`` in the learner's environment, read back."""
+    out = tmp_path / "export.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOOPEDU_", "XDG_"))}
+    env.update(HOME=str(lab.home), LOOPEDU_HOME=str(lab.progress))
+    done = subprocess.run([sys.executable, "-m", "loopedu.cli", "progress", "--export", str(out),
+                           "--learner", "browser"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text())
+
+
+def check_ledger(data: dict) -> None:
+    """The export holds what the learner did in the browser."""
+    predictions = {row["id"]: row for row in data["predictions"]}
+    assert predictions[PREDICTION_ID]["value"] == 256
+    assert {"platform", "root", "localhost"} <= set(predictions[PREDICTION_ID]["machine"])
+    reveals = {row["id"]: row for row in data["reveals"]}
+    assert reveals[PREDICTION_ID]["verdict"] == "surprise"
+    assert reveals[PREDICTION_ID]["source"] == "this machine"
+    assert [(r["id"], r["text"]) for r in data["explanations"]] == [
+        (PREDICTION_ID, "I counted the /8 blocks, not the addresses")]
+    hints = {row["id"]: [h["n"] for h in row["shown"]] for row in data["hints"]}
+    assert hints == {EXERCISE_ID: [1, 2]}
+    assert [row["id"] for row in data["solutions"]] == [EXERCISE_ID]
 
 
 def _cell_outputs(cell: dict) -> str:

@@ -26,6 +26,7 @@ PLAN = {"ada": {"00.kernel-transport", "01.loopback-size", "01.slash16-size"},
 @pytest.fixture(autouse=True)
 def _no_unsaved(monkeypatch):
     monkeypatch.setattr(progress_store, "_UNSAVED", {})
+    monkeypatch.setattr(progress_store, "_PENDING", {})
 
 
 def work_as(name, tmp_path, monkeypatch):
@@ -48,12 +49,14 @@ def class_folder(tmp_path, monkeypatch):
     for name in PLAN:
         done[name] = work_as(name, tmp_path, monkeypatch)
         out = tmp_path / "collected" / name / "progress.json"
+        out.parent.mkdir(parents=True)
         assert cli.main(["progress", "--export", str(out), "--learner", name]) == 0
     return tmp_path / "collected", done
 
 
 def test_export_holds_what_the_learner_passed(tmp_path, monkeypatch, capsys):
     passed = work_as("cy", tmp_path, monkeypatch)
+    (tmp_path / "cy.json").parent.mkdir(exist_ok=True)
     out = tmp_path / "cy.json"
     assert cli.main(["progress", "--export", str(out), "--learner", "cy"]) == 0
     assert "Wrote 2 passed exercises of cy" in capsys.readouterr().out
@@ -295,6 +298,7 @@ def test_the_export_carries_the_workspace_version_and_the_report_groups_by_it(
         monkeypatch.setenv("LOOPEDU_WORKSPACE", str(ws))
         work_as(name, tmp_path, monkeypatch)
         out = tmp_path / "collected" / f"{name}.json"
+        out.parent.mkdir(exist_ok=True)
         assert cli.main(["progress", "--export", str(out), "--learner", name]) == 0
         assert json.loads(out.read_text())["workspace_version"] == version
     capsys.readouterr()
@@ -323,3 +327,232 @@ def test_an_exercise_passed_under_its_old_id_counts_under_its_new_one(tmp_path):
     assert "04.compress" not in ids and "05.compress" in ids
     assert report.matrix["ada.json"]["05.compress"] is True
     assert report.totals["ada.json"] == 1
+
+
+# --- the learners' records: attempts, hints, worked answers and predictions -------------
+
+from loopedu.class_progress import (prediction_chart, prediction_polls, render_frame,
+                                    watch)
+from loopedu.exercises import explain, hint, predict, reveal, solution, within
+
+RECORDING = "recorded on Linux (Debian 12) as root, 2026-11-29"
+SIZE = "01.loopback-size"
+
+#: Six learners with known answers. "tries": the answers they give to SIZE in order
+#: (2**24 is right); "hints": how many hints they ask for; "solution": whether they then
+#: look at the worked answer; "stall": their prediction for 07.nagle-stall (within a
+#: factor of 2) and what their reveal shows; "matrix": their prediction and result for
+#: 03.matrix; "explains": an explanation of 07.nagle-stall.
+CLASS = {
+    "ada": {"tries": [256, 2**24], "stall": (40, 47.6), "hints": 0,
+            "matrix": ({"a": "refused", "b": "connected"}, {"a": "refused", "b": "not run"})},
+    "bob": {"tries": [2**24], "stall": (4, 44.0), "hints": 0, "explains": "Nagle waits",
+            "matrix": ({"a": "refused", "b": "refused"}, {"a": "refused", "b": "connected"})},
+    "cy": {"tries": [256, 16777214, 2**24], "stall": (40, "not run"), "hints": 1},
+    "dee": {"tries": [256, " 256"], "stall": (200, ("recording", 47.6)), "hints": 2,
+            "solution": True},
+    "eve": {"tries": [24, 2**24], "stall": (40, 44.0), "hints": 0},
+    "fay": {"tries": [], "stall": (None, 41), "hints": 0},
+}
+
+
+def learn_as(name, plan, tmp_path, monkeypatch):
+    """``name`` works through ``plan`` in a private LOOPEDU_HOME; returns that folder."""
+    home = tmp_path / "homes" / name
+    monkeypatch.setenv("LOOPEDU_HOME", str(home))
+    for answer in plan["tries"]:
+        check(SIZE, answer)
+    for n in range(1, plan["hints"] + 1):
+        hint(SIZE, n)
+    if plan.get("solution"):
+        assert solution(SIZE).shown
+    guess, shown = plan["stall"]
+    if guess is not None:
+        predict("07.nagle-stall", guess, tolerance=within(factor=2))
+    if isinstance(shown, tuple):
+        reveal("07.nagle-stall", shown[1], why="delayed ACK", recorded=RECORDING)
+    else:
+        reveal("07.nagle-stall", shown, why="delayed ACK")
+    if plan.get("explains"):
+        explain("07.nagle-stall", plan["explains"])
+    if "matrix" in plan:
+        predict("03.matrix", plan["matrix"][0])
+        reveal("03.matrix", plan["matrix"][1], why="a listener answers its own address")
+    return home
+
+
+@pytest.fixture
+def six_learners(tmp_path, monkeypatch):
+    """The class of CLASS: their progress folders (tmp_path/homes) and their exports
+    (tmp_path/exports, written by the CLI)."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name, plan in CLASS.items():
+        learn_as(name, plan, tmp_path, monkeypatch)
+        assert cli.main(["progress", "--export", str(exports / f"{name}.json"),
+                         "--learner", name]) == 0
+    return tmp_path / "homes", exports
+
+
+def standing(report, ident):
+    return next(row for row in report.exercises if row.id == ident)
+
+
+def check_six(report):
+    """What CLASS gives, worked out by hand from the plan above."""
+    assert report.learners == tuple(CLASS)
+    row = standing(report, SIZE)
+    assert (row.passed, row.learners, row.tried) == (4, 6, 5)
+    assert row.median_failed_before_pass == 1  # failed before passing: 1, 0, 2, 1
+    assert (row.hints_used, row.solutions_viewed) == (2, 1)
+    assert row.wrong_answers == (("256", 3), ("16777214", 1), ("24", 1))
+    stall = next(p for p in report.polls if p.id == "07.nagle-stall")
+    assert (stall.learners, stall.predicted, stall.revealed) == (6, 5, 6)
+    assert (stall.measured, stall.not_measured, stall.recording_only) == (4, 1, 1)
+    assert (stall.matched, stall.surprised, stall.explained) == (2, 2, 1)
+    item, = stall.items
+    assert item.predicted == (("4", 1), ("40", 3), ("200", 1))
+    assert item.measured == (("41", 1), ("44", 2), ("47.6", 1))
+    assert item.recorded == (("47.6", 1),)
+    assert stall.explanations == (("bob", "Nagle waits"),)
+    matrix = next(p for p in report.polls if p.id == "03.matrix")
+    by_item = {i.item: i for i in matrix.items}
+    assert by_item["a"].predicted == (("refused", 2),)
+    assert by_item["a"].measured == (("refused", 2),)
+    assert dict(by_item["b"].predicted) == {"connected": 1, "refused": 1}
+    assert by_item["b"].measured == (("connected", 1),)  # ada's "not run" is not counted
+
+
+def test_the_export_carries_the_whole_record_with_fingerprints(six_learners):
+    _, exports = six_learners
+    data = json.loads((exports / "dee.json").read_text())
+    assert data["attempts_recorded"] is True
+    attempts = {row["id"]: row for row in data["attempts"]}
+    assert attempts[SIZE]["failed"] == 2
+    assert [a["answer"] for a in attempts[SIZE]["recent"]] == ["256", '" 256"']
+    assert {row["id"]: [h["n"] for h in row["shown"]] for row in data["hints"]} == {SIZE: [1, 2]}
+    assert [row["id"] for row in data["solutions"]] == [SIZE]
+    prediction = next(row for row in data["predictions"] if row["id"] == "07.nagle-stall")
+    assert prediction["value"] == 200 and prediction["tolerance"]["kind"] == "factor"
+    assert {"platform", "root", "ipv6_loopback", "network_namespaces", "glibc_multi",
+            "localhost"} <= set(prediction["machine"])
+    shown = next(row for row in data["reveals"] if row["id"] == "07.nagle-stall")
+    assert shown["source"] == "recording" and shown["verdict"] == "surprise"
+    ada = json.loads((exports / "ada.json").read_text())
+    assert next(r for r in ada["passed"] if r["id"] == SIZE)["failed_before"] == 1
+    bob = json.loads((exports / "bob.json").read_text())
+    assert [(row["id"], row["text"]) for row in bob["explanations"]] == [
+        ("07.nagle-stall", "Nagle waits")]
+
+
+def test_a_class_of_six_gives_the_expected_distributions_and_attempt_counts(six_learners):
+    _, exports = six_learners
+    check_six(class_report(load_exports(exports)))
+
+
+def test_the_report_prints_and_jsons_all_of_it(six_learners, capsys, tmp_path):
+    _, exports = six_learners
+    capsys.readouterr()
+    assert cli.main(["class-report", str(exports)]) == 0
+    text = capsys.readouterr().out
+    line = next(l for l in text.splitlines() if f" {SIZE} " in l)
+    assert "4/6" in line and "tried 5" in line and "failed before pass 1" in line
+    assert "most common wrong answers: 256 (3 learners); 16777214 (1 learner)" in text
+    assert ("07.nagle-stall: 5 of 6 learners predicted; measured on 4 machines, 1 could "
+            "not run it, 1 saw a recording; 2 as predicted, 2 surprised, 1 explained") in text
+    assert "predicted  4 (1), 40 (3), 200 (1)" in text
+    assert cli.main(["class-report", str(exports), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = next(r for r in data["exercises"] if r["id"] == SIZE)
+    assert row["median_failed_before_pass"] == 1 and row["tried"] == 5
+    assert row["wrong_answers"][0] == {"answer": "256", "learners": 3}
+    poll = next(p for p in data["predictions"] if p["id"] == "07.nagle-stall")
+    assert poll["items"][0]["predicted"] == {"4": 1, "40": 3, "200": 1}
+    assert poll["explanations"] == [{"learner": "bob", "text": "Nagle waits"}]
+    chart = tmp_path / "poll.png"
+    assert cli.main(["class-report", str(exports), "--prediction", "07.nagle-stall",
+                     "--prediction-chart", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Predictions") and "Class progress" not in out
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    assert cli.main(["class-report", str(exports), "--prediction", "09.nothing"]) == 2
+    assert "07.nagle-stall" in capsys.readouterr().err
+    assert cli.main(["class-report", str(exports), "--prediction-chart", str(chart)]) == 2
+
+
+def test_the_prediction_chart_draws_the_counts(six_learners):
+    _, exports = six_learners
+    polls = {p.id: p for p in prediction_polls(load_exports(exports).exports)}
+    fig = prediction_chart(polls["07.nagle-stall"])
+    bars = {p.get_gid(): p.get_width() for ax in fig.axes for p in ax.patches
+            if p.get_gid()}
+    assert bars["predicted--40"] == 3 and bars["predicted--200"] == 1
+    assert bars["measured--44"] == 2 and bars["measured--40"] == 0
+    assert bars["recorded--47.6"] == 1
+    hatches = {p.get_gid().split("-")[0]: p.get_hatch() for p in fig.axes[0].patches}
+    assert len(set(hatches.values())) == 3  # told apart without colour
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Learners" and ax.get_ylabel()
+    assert fig.alt_text and "\n" not in fig.alt_text and "07.nagle-stall" in fig.alt_text
+    two = prediction_chart(polls["03.matrix"])
+    assert len(two.axes) == 2 and {a.get_ylabel() for a in two.axes} == {
+        "Answer: a", "Answer: b"}
+
+
+def test_the_class_view_renders_from_a_hub_folder_of_progress_folders(six_learners):
+    homes, _ = six_learners
+    frame = render_frame(homes)
+    check_six(frame.report)
+    assert frame.report.places == tuple(f"{name}/progress.json" for name in CLASS)
+    assert "07.nagle-stall: 5 of 6 learners predicted" in frame.text
+    only = render_frame(homes, "07.nagle-stall")
+    assert "03.matrix" not in only.text and "Class progress" not in only.text
+
+
+def test_home_folders_on_a_hub_read_as_learners_and_a_broken_one_is_skipped(
+        tmp_path, monkeypatch):
+    hub = tmp_path / "home"
+    monkeypatch.setenv("LOOPEDU_HOME", str(hub / "gus" / ".local" / "share" / "loopedu"))
+    check(SIZE, 2**24)
+    predict("07.nagle-stall", 40)
+    broken = hub / "hal" / ".local" / "share" / "loopedu" / "progress.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"passed": {"x": 5}}')
+    loaded = load_exports(hub)
+    assert [e.learner for e in loaded.exports] == ["gus"]
+    assert loaded.exports[0].place == "gus/.local/share/loopedu/progress.json"
+    assert SIZE in loaded.exports[0].passed
+    assert len(loaded.skipped) == 1 and "hal" in loaded.skipped[0]
+
+
+def test_watch_redraws_when_a_record_arrives_and_stops_on_ctrl_c(
+        six_learners, tmp_path, monkeypatch, capsys):
+    homes, _ = six_learners
+    frames, sleeps = [], []
+
+    def a_new_learner_arrives(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            learn_as("gil", {"tries": [1], "stall": (40, 47.6), "hints": 0}, tmp_path,
+                     monkeypatch)
+
+    chart = tmp_path / "live.png"
+    assert watch(homes, "07.nagle-stall", chart, every=0.5, frames=2, show=frames.append,
+                 sleep=a_new_learner_arrives) == 2
+    assert "6 of 6 learners" not in frames[0] and "5 of 6 learners predicted" in frames[0]
+    assert "6 of 7 learners predicted" in frames[1]
+    assert sleeps == [0.5] and chart.read_bytes()[:4] == b"\x89PNG"
+    # from the command line, until Ctrl+C
+    import time
+
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", interrupt)
+    capsys.readouterr()
+    assert cli.main(["class-report", "--watch", str(homes), "--prediction",
+                     "07.nagle-stall"]) == 0
+    out, err = capsys.readouterr()
+    assert "6 of 7 learners predicted" in out and "stopped watching" in err
+    assert cli.main(["class-report", "--watch", str(homes / "ada" / "progress.json")]) == 2
+    assert cli.main(["class-report", "--watch", str(homes), str(homes)]) == 2

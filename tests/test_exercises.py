@@ -15,6 +15,7 @@ from loopedu.exercises import (Feedback, catalog, check, exercise, expect_choice
                                expect_equal, expect_mapping, expect_set, hint, progress,
                                progress_report)
 from loopedu.exercises import framework, progress_store
+from shared_checks import run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -528,20 +529,9 @@ def test_passes_recorded_by_several_processes_at_once_are_all_kept(tmp_path):
     env = {**os.environ, "LOOPEDU_HOME": str(home),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                        os.environ.get("PYTHONPATH")]))}
-    children = [subprocess.Popen([sys.executable, "-c", RECORDER, str(home), f"9{k}",
-                                  str(count), str(go)], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
-                for k in range(kernels)]
-    try:
-        go.touch()  # all start together
-        results = [child.communicate(timeout=120) for child in children]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    for child, (out, err) in zip(children, results):
-        assert child.returncode == 0 and out == "", out + err
+    for code, out, err in run_together(RECORDER, [(home, f"9{k}", count)
+                                                  for k in range(kernels)], env, go):
+        assert code == 0 and out == "", out + err
     saved = set(progress_store.load(home).passed)
     expected = {f"9{k}.{n}" for k in range(kernels) for n in range(count)}
     assert len(expected - saved) == 0, f"lost {len(expected - saved)} passes"
@@ -557,9 +547,21 @@ def test_progress_report_is_a_short_table(size_exercise):
     assert repr(report) == str(report)
 
 
-def test_failing_answers_are_not_recorded(isolated, size_exercise):
+def test_failing_answers_are_recorded_as_attempts_not_passes(isolated, size_exercise):
     check(size_exercise, 1)
-    assert not (isolated / "progress.json").exists()
+    check(size_exercise, "  256 ")
+    assert size_exercise not in progress_store.load().passed
+    saved = json.loads((isolated / "progress.json").read_text())
+    assert saved["passed"] == {}
+    attempts = saved["attempts"][size_exercise]
+    assert attempts["failed"] == 2
+    assert [a["answer"] for a in attempts["recent"]] == ["1", '"  256 "']
+    assert all(a["at"].endswith("+00:00") for a in attempts["recent"])
+    check(size_exercise, 2**24)
+    saved = json.loads((isolated / "progress.json").read_text())
+    assert saved["passed"][size_exercise]["failed_before"] == 2
+    row = next(r for r in progress().exercises if r.id == size_exercise)
+    assert (row.failed, row.failed_before) == (2, 2)
 
 
 def test_progress_write_is_atomic(isolated, size_exercise, monkeypatch):
@@ -715,3 +717,149 @@ def test_a_pass_recorded_before_lessons_were_renumbered_still_counts(tmp_path):
     rows = {row.id: row for row in progress(tmp_path).exercises}
     assert all(rows[new].passed for new in RENAMED.values())
     assert not set(RENAMED) & set(rows)   # the old ids are gone from the catalog
+
+
+# --- attempts, hints and worked answers, recorded ----------------------------------------
+
+def test_no_answer_and_unknown_ids_are_not_attempts(isolated, size_exercise):
+    check(size_exercise, None)
+    check(size_exercise, ...)
+    check("99.no-such-exercise", 5)
+    assert not (isolated / "progress.json").exists()
+
+
+def test_an_unwritable_store_is_said_once_for_failed_attempts(tmp_path, monkeypatch,
+                                                              size_exercise):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOOPEDU_HOME", str(blocker / "home"))
+    monkeypatch.setattr(progress_store, "_PENDING", {})
+    monkeypatch.setattr(progress_store, "_TOLD", set())
+    first, second = check(size_exercise, 1), check(size_exercise, 2)
+    assert not first.passed and "could not be saved" in first.note
+    assert not second.passed and second.note == ""
+    assert progress_store.load().section("attempts")[size_exercise]["failed"] == 2
+
+
+def test_summaries_are_short_deterministic_and_never_raise():
+    from loopedu.exercises.framework import SUMMARY_LIMIT, summarize_answer
+
+    assert summarize_answer({"b": {3, 1}, "a": (True, None)}) == \
+        '{"a": [true, null], "b": [1, 3]}'
+    assert summarize_answer(print) == '"a builtin_function_or_method"'
+    for odd in ODD_ANSWERS:
+        text = summarize_answer(odd)
+        assert isinstance(text, str) and len(text) <= SUMMARY_LIMIT
+
+
+def test_hints_shown_are_recorded_with_their_number(isolated, size_exercise):
+    hint(size_exercise)
+    hint(size_exercise, 3)
+    hint(size_exercise, 3)
+    saved = json.loads((isolated / "progress.json").read_text())["hints"][size_exercise]
+    assert saved["total"] == 3 and [h["n"] for h in saved["shown"]] == [1, 3]
+    row = next(r for r in progress().exercises if r.id == size_exercise)
+    assert (row.hints_seen, row.hints_total) == (2, 3)
+
+
+def test_the_last_hint_points_to_the_worked_answer(size_exercise):
+    assert "solution(" not in hint(size_exercise, 2)
+    assert "solution('99.loopback-size') shows the worked answer" in hint(size_exercise, 3)
+
+
+@pytest.fixture
+def reference_course(tmp_path, monkeypatch, size_exercise):
+    """A course whose exercise notebook for lesson 99 checks 99.loopback-size."""
+    import nbformat
+
+    course = tmp_path / "course"
+    (course / "exercises").mkdir(parents=True)
+    cell = nbformat.v4.new_code_cell(
+        'answer = None\n### BEGIN SOLUTION\nanswer = 2 ** (32 - 8)\n### END SOLUTION\n'
+        'check("99.loopback-size", answer)')
+    cell.outputs = [nbformat.v4.new_output("execute_result", {
+        "text/plain": "Correct (99.loopback-size): Each free bit doubles: 2^24."})]
+    other = nbformat.v4.new_code_cell('answer = None\ncheck("99.other", answer)')
+    nb = nbformat.v4.new_notebook(cells=[other, cell])
+    nbformat.write(nb, course / "exercises" / "99-sizes-exercises.ipynb")
+    import loopedu.course
+
+    monkeypatch.setattr(loopedu.course, "course_root", lambda start=None: course)
+    return course
+
+
+def test_the_worked_answer_comes_only_after_the_last_hint(isolated, reference_course,
+                                                          size_exercise):
+    from loopedu.exercises import solution
+
+    early = solution(size_exercise)
+    assert not early.shown and "3 of 3 not seen yet" in str(early)
+    assert "hint('99.loopback-size')" in str(early) and "2 ** " not in str(early)
+    hint(size_exercise)
+    hint(size_exercise)
+    assert "1 of 3 not seen yet" in str(solution(size_exercise))
+    assert not (isolated / "progress.json").exists() or "solutions" not in json.loads(
+        (isolated / "progress.json").read_text())
+    hint(size_exercise)
+    shown = solution(size_exercise)
+    assert shown.shown and shown.code == "answer = 2 ** (32 - 8)\n"
+    assert shown.explanation == "Each free bit doubles: 2^24."
+    assert shown.source == "exercises/99-sizes-exercises.ipynb"
+    assert "Worked answer for 99.loopback-size" in str(shown)
+    assert "<pre><code>answer = 2 ** (32 - 8)</code></pre>" in shown._repr_html_()
+    solution(size_exercise)
+    saved = json.loads((isolated / "progress.json").read_text())["solutions"]
+    assert saved[size_exercise]["views"] == 2 and saved[size_exercise]["first_viewed"]
+    assert next(r for r in progress().exercises if r.id == size_exercise).solution_viewed
+
+
+def test_hints_seen_in_an_earlier_session_count_for_the_worked_answer(
+        isolated, reference_course, size_exercise, monkeypatch):
+    from loopedu.exercises import solution
+
+    for n in (1, 2, 3):
+        hint(size_exercise, n)
+    monkeypatch.setattr(framework, "_HINTS_SHOWN", {})  # a restarted kernel
+    assert solution(size_exercise).shown
+
+
+def test_without_the_reference_copy_it_says_so(isolated, size_exercise, monkeypatch,
+                                               tmp_path):
+    from loopedu.course import CourseNotFound
+    from loopedu.exercises import solution
+    import loopedu.course
+
+    for n in (1, 2, 3):
+        hint(size_exercise, n)
+
+    def nowhere(start=None):
+        raise CourseNotFound("cannot find the course's lessons")
+
+    monkeypatch.setattr(loopedu.course, "course_root", nowhere)
+    missing = solution(size_exercise)
+    assert not missing.shown and "not available here" in str(missing)
+    assert "cannot find the course's lessons" in str(missing)
+    (tmp_path / "student" / "exercises").mkdir(parents=True)
+    import nbformat
+
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'answer = None\ncheck("99.loopback-size", answer)')]),
+        tmp_path / "student" / "exercises" / "99-sizes-exercises.ipynb")
+    monkeypatch.setattr(loopedu.course, "course_root", lambda start=None: tmp_path / "student")
+    assert "no solution block" in str(solution(size_exercise))
+    assert "There is no exercise" in str(solution("99.nothing-like-it"))
+
+
+@pytest.mark.parametrize("ident", ["00.predict-first", "01.loopback-size", "05.compress",
+                                   "01.is-loopback"])
+def test_the_courses_own_worked_answers_pass_their_checks(ident):
+    """The code solution() shows, run on its own, is an answer check() passes, and the
+    explanation is what check() says for it."""
+    from loopedu.exercises.solutions import worked_answer
+
+    code, explanation, source = worked_answer(ident)
+    scope = {}
+    exec(code, scope)
+    feedback = check(ident, scope["answer"])
+    assert feedback.passed, feedback
+    assert feedback.message == explanation and source.startswith("exercises/")

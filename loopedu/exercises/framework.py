@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import html
 import importlib
+import json
 import pkgutil
 import re
 import warnings
@@ -26,7 +27,8 @@ from typing import Any, Callable
 
 from . import progress_store
 
-__all__ = ["Exercise", "Feedback", "Text", "catalog", "check", "exercise", "hint"]
+__all__ = ["Exercise", "Feedback", "Text", "catalog", "check", "exercise", "hint",
+           "hints_seen", "summarize_answer"]
 
 _ID_RE = re.compile(r"^(\d{2})\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 _LESSON_MODULE_RE = re.compile(r"^lesson(\d{2})$")
@@ -50,8 +52,20 @@ class Text(str):
         printer.text(str.__str__(self))
 
 
-@dataclass(frozen=True)
-class Feedback:
+class ShownAsText:
+    """For a result whose ``str()`` is what a notebook and the REPL should show: its
+    ``repr`` and IPython's text/plain are that text (a dataclass using it passes
+    ``repr=False``)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text/plain
+        printer.text(str(self))
+
+
+@dataclass(frozen=True, repr=False)
+class Feedback(ShownAsText):
     """The result of checking one answer.
 
     ``passed`` says whether the answer is right, ``message`` why (or a hint, never the
@@ -88,11 +102,6 @@ class Feedback:
         if self.note:
             text += f"\n{self.note}"
         return text
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text/plain
-        printer.text(str(self))
 
     def _repr_html_(self) -> str:
         # Green/red are backed by a symbol and the words "Correct"/"Not yet", so the
@@ -286,7 +295,10 @@ def check(exercise_id: str, answer: Any) -> Feedback:
 
     Never raises: an unknown id, a missing answer (``None`` or ``...``), an answer of
     the wrong kind and a checker that fails all come back as ``passed=False`` with a
-    message. A passed exercise is recorded in the progress file (see ``progress()``).
+    message. A passed exercise is recorded in the progress file (see ``progress()``),
+    and so is a failed attempt at a registered exercise (a short summary of the answer,
+    :func:`summarize_answer`, and the time); a file that cannot be written is said once,
+    in ``Feedback.note``.
 
     Example::
 
@@ -329,14 +341,60 @@ def _check(exercise_id: Any, answer: Any) -> Feedback:
         status = progress_store.record_pass(ex.id)
         if status.problem:
             feedback = replace(feedback, note=status.problem)
+    else:
+        note = progress_store.tell_once(progress_store.record_attempt(
+            ex.id, summarize_answer(answer)))
+        if note:
+            feedback = replace(feedback, note=note)
     return feedback
+
+
+#: The longest summary of an answer kept with a failed attempt, in characters.
+SUMMARY_LIMIT = 160
+
+
+def _summary_data(value: Any, depth: int = 0) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if depth < 4 and isinstance(value, dict):
+        return {str(k): _summary_data(v, depth + 1) for k, v in value.items()}
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return [_summary_data(v, depth + 1) for v in value]
+    if depth < 4 and isinstance(value, (set, frozenset)):
+        return sorted((_summary_data(v, depth + 1) for v in value), key=repr)
+    if callable(value):
+        return f"a {type(value).__name__}"
+    return f"a {type(value).__name__} object"
+
+
+def summarize_answer(answer: Any) -> str:
+    """A short, deterministic text of a learner's answer, as a failed attempt keeps it
+    (and the class report groups wrong answers by): compact JSON for plain data, sets
+    sorted, text cut at :data:`SUMMARY_LIMIT` characters; a function or another object
+    by its kind only. Never raises.
+
+    Example::
+
+        >>> summarize_answer({"b": {2, 1}, "a": "x"})
+        '{"a": "x", "b": [1, 2]}'
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    try:
+        text = json.dumps(_summary_data(answer), sort_keys=True, ensure_ascii=False,
+                          default=str)
+    except Exception:  # a value whose parts cannot even be listed or compared
+        text = f"a {type(answer).__name__} object"
+    return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 3] + "..."
 
 
 def hint(exercise_id: str, n: int | None = None) -> Text:
     """The next hint for ``exercise_id`` not yet shown, or hint number ``n`` (from 1).
 
     Hints guide; they never give the solution. After the last one it says there are
-    no more. Which hints were shown is remembered in memory for this session only.
+    no more, and that ``solution(exercise_id)`` shows the worked answer. "The next" counts
+    the hints shown in this session; every hint shown is also kept in the progress file
+    (which number, when), for the learner's record and the instructor's report.
 
     Example::
 
@@ -363,10 +421,28 @@ def _hint(exercise_id: Any, n: Any) -> str:
         shown = _HINTS_SHOWN.get(ex.id, 0)
         if shown >= total:
             return (f"No more hints for {ex.id}: you have seen all {total}. "
-                    f"hint({ex.id!r}, 1) shows the first again.")
+                    f"hint({ex.id!r}, 1) shows the first again; solution({ex.id!r}) "
+                    "shows the worked answer.")
         n = shown + 1
     elif isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= total:
         return (f"{ex.id} has {total} hint{'s' if total != 1 else ''}: ask for n from 1 "
                 f"to {total}, e.g. hint({ex.id!r}, 1).")
     _HINTS_SHOWN[ex.id] = max(_HINTS_SHOWN.get(ex.id, 0), n)
-    return f"Hint {n} of {total} for {ex.id}: {ex.hints[n - 1]}"
+    text = f"Hint {n} of {total} for {ex.id}: {ex.hints[n - 1]}"
+    if n == total:
+        text += (f"\n(That was the last hint: solution({ex.id!r}) shows the worked answer, "
+                 "if you want it.)")
+    note = progress_store.tell_once(progress_store.record_hint(ex.id, n, total))
+    return f"{text}\n{note}" if note else text
+
+
+def hints_seen(exercise_id: str) -> set[int]:
+    """The numbers of the hints of ``exercise_id`` shown so far: in this session, or in
+    any other (the progress file keeps them).
+
+    Introduced in notebooks/00-start-here.ipynb.
+    """
+    stored = progress_store.load().section("hints").get(exercise_id) or {}
+    seen = {item.get("n") for item in stored.get("shown", []) if isinstance(item, dict)}
+    return {n for n in seen if isinstance(n, int)} | set(
+        range(1, _HINTS_SHOWN.get(exercise_id, 0) + 1))
