@@ -28,8 +28,8 @@ PREDICT_FIRST_OPTIONS = {
 _NOT_AN_ANSWER = {
     "0.0.0.0": "0.0.0.0 is what a server binds to when it wants to listen on every "
                "interface, reachable from other machines, and a kernel has no reason to "
-               "be reachable from the network. (Connecting to 0.0.0.0 is another story: "
-               "Linux sends it to loopback, lesson 03.)",
+               "be reachable from the network. (Connecting to 0.0.0.0 is another story, "
+               "told in lesson 03.)",
     "localhost": "Close, but localhost is a name, and a name has to be looked up before "
                  "anything can connect (lesson 02). The connection file stores the "
                  "address itself: which one?",
