@@ -276,6 +276,17 @@ def test_an_echo_child_ends_when_its_parent_lets_go(nothing_left_behind):
     # no client ever came to tcp, and udp got no empty datagram: both still ended
 
 
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="no sessions here")
+def test_the_far_end_runs_in_a_session_of_its_own(nothing_left_behind):
+    # as a server started from its own terminal (and iperf3's in the benchmark) does:
+    # where Linux shares CPU time out by session, it gets a share of its own
+    with placement.echo_process("udp") as srv, placement.sink_process() as sink:
+        assert srv.transport == "udp" and sink.server.transport == "tcp"
+        children = psutil.Process().children()
+        assert len(children) == 2
+        assert all(os.getsid(c.pid) == c.pid != os.getsid(0) for c in children)
+
+
 def test_the_echo_child_holds_only_its_own_socket(nothing_left_behind):
     unrelated = socket.socket()   # a descriptor of this process the child must not hold
     with unrelated, placement.echo_process("tcp", cpus=()) as srv:

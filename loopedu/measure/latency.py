@@ -33,7 +33,7 @@ from ..connections import errno_name, is_lab_safe
 from ..servers import check_transport, echo_server, fd_io, set_receive_timeout
 from ..stats import Summary
 from .placement import (FAR_END_WAIT, FarEndGone, Placement, echo_processes, pinned,
-                        plan_placement)
+                        plan_placement, watching)
 from .throughput import ProgressBar
 
 __all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "loopback_rtt", "unix_vs_tcp",
@@ -197,20 +197,12 @@ class _Case:
 
     def run(self, count: int, keep: bool = True) -> None:
         out = self.samples if keep else []
-        try:
+        with watching(f"the {self.transport} echo server", FAR_END_WAIT):
             if self.stream:
                 _stream_trips(self.sock, self.payload, count, out)
                 return
             first, self.sent = self.sent, self.sent + count
             lost = _datagram_trips(self.sock, self.size, first, count, out)
-        except BlockingIOError:   # SO_RCVTIMEO expired on a stream: no answer
-            raise FarEndGone(f"the {self.transport} echo server did not answer for "
-                             f"{FAR_END_WAIT:g} s: it has stopped") from None
-        except FarEndGone:
-            raise
-        except ConnectionError as exc:   # reset, refused (UDP to a closed port), closed
-            why = errno_name(exc) if exc.errno else str(exc)
-            raise FarEndGone(f"the {self.transport} echo server is gone ({why})") from None
         self.lost += lost if keep else 0
 
     def end(self) -> None:

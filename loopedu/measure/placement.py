@@ -10,10 +10,11 @@ on chosen CPUs.
   two. Where it cannot be done, the Placement says why instead of raising.
 
 Every child is a fresh interpreter started by :mod:`loopedu.sandbox.children` (about
-0.3 s), never a ``fork()`` of this process: a Jupyter kernel has threads, and a forked
-copy of a process with threads can hang on a lock one of them held (Python 3.12 warns
-about it). Its echo answers as fast as a forked one did: against sockperf the median
-TCP round trip stayed within 1.05x either way (tests/benchmarks/bench_vs_tools.py).
+0.3 s), in a session of its own, never a ``fork()`` of this process: a Jupyter kernel
+has threads, and a forked copy of a process with threads can hang on a lock one of them
+held (Python 3.12 warns about it). Its echo answers as fast as a forked one did (the
+median TCP round trip against sockperf's, tests/benchmarks/bench_vs_tools.py, moved
+less than sockperf's own from one run to the next).
 
 Introduced in notebooks/07-measuring-loopback.ipynb.
 """
@@ -37,7 +38,7 @@ from ..servers import EchoServer, bound_socket, echo_loop, errno_name
 
 __all__ = ["Placement", "plan_placement", "pinned", "echo_process", "echo_processes",
            "echo_child", "Sink", "sink_process", "sink_child", "page_buffer", "COUNT",
-           "FarEndGone", "FAR_END_WAIT"]
+           "FarEndGone", "FAR_END_WAIT", "watching"]
 
 #: How the receiving child reports the bytes it read: one unsigned 64-bit integer.
 COUNT = struct.Struct("!Q")
@@ -54,6 +55,26 @@ class FarEndGone(ConnectionError):
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
+
+
+@contextmanager
+def watching(who: str, wait: float) -> Iterator[None]:
+    """Inside the block, what a stopped far end does to a blocking call becomes
+    :class:`FarEndGone` naming ``who``: the kernel's timeout (``SO_RCVTIMEO``,
+    ``SO_SNDTIMEO``, set to ``wait`` seconds) expiring, or a reset, refused or closed
+    connection.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    try:
+        yield
+    except BlockingIOError:
+        raise FarEndGone(f"{who} answered nothing for {wait:g} s: it has stopped") from None
+    except FarEndGone:
+        raise
+    except ConnectionError as exc:
+        why = errno_name(exc) if exc.errno else str(exc)
+        raise FarEndGone(f"{who} is gone ({why})") from None
 _PLACEMENTS = ("same", "different")
 
 
@@ -263,7 +284,22 @@ def _parent_done() -> bool:
         return False
 
 
+def _own_session() -> None:
+    """Leave the parent's session for one of this child's own, as a server started from
+    a terminal of its own runs (iperf3's and sockperf's, in the benchmark). Where Linux
+    shares CPU time out by session (autogroup, sched(7)), the far end then gets a share
+    of its own on a machine others keep busy, instead of a part of the measuring
+    process's: on a shared two-CPU machine, two-CPU throughput went from about 0.9x
+    iperf3's to parity (tests/benchmarks/bench_vs_tools.py)."""
+    if hasattr(os, "setsid"):
+        try:
+            os.setsid()
+        except OSError:   # already a session or group leader
+            pass
+
+
 def _bound_here(channel, transport: str, host: str, cpus: tuple, folder, stack):
+    _own_session()
     _pin_self(tuple(cpus))
     try:
         sock, address = stack.enter_context(bound_socket(transport, host, folder))

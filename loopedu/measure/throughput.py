@@ -30,10 +30,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-from ..connections import errno_name, is_lab_safe
+from ..connections import is_lab_safe
 from ..servers import set_receive_timeout
 from .placement import (COUNT, FAR_END_WAIT, FarEndGone, Placement, page_buffer, pinned,
-                        plan_placement, sink_process)
+                        plan_placement, sink_process, watching)
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
            "SWEEP_SIZES", "ProgressBar", "in_kernel", "size_text"]
@@ -234,26 +234,17 @@ def _run(sink, buffer_size: int, seconds: float, placement: Placement, bar: Prog
          before: float, share: float) -> Throughput:
     """One connection to the receiving child: send for ``seconds``, then read its count."""
     server = sink.server
-    try:
-        with sink.receiver(buffer_size), \
-                socket.socket(server.family, socket.SOCK_STREAM) as sock:
-            sock.settimeout(FAR_END_WAIT)
-            sock.connect(server.address)
-            set_receive_timeout(sock, FAR_END_WAIT, send=True)   # still blocking, with
-            # no poll() before each call: the kernel ends a call that waits too long
-            start = time.perf_counter()
-            sent = _send_for(sock, buffer_size, seconds, bar, before, share)
-            sock.shutdown(socket.SHUT_WR)
-            got = _count(sock)
-            elapsed = time.perf_counter() - start
-    except BlockingIOError:   # SO_SNDTIMEO or SO_RCVTIMEO expired
-        raise FarEndGone(f"the receiving child read nothing for {FAR_END_WAIT:g} s: it "
-                         "has stopped") from None
-    except ConnectionError as exc:   # reset, refused, closed
-        if isinstance(exc, FarEndGone):
-            raise
-        why = errno_name(exc) if exc.errno else str(exc)
-        raise FarEndGone(f"the receiving child is gone ({why})") from None
+    with watching("the receiving child", FAR_END_WAIT), sink.receiver(buffer_size), \
+            socket.socket(server.family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(FAR_END_WAIT)
+        sock.connect(server.address)
+        set_receive_timeout(sock, FAR_END_WAIT, send=True)   # still blocking, with no
+        # poll() before each call: the kernel ends a call that waits too long
+        start = time.perf_counter()
+        sent = _send_for(sock, buffer_size, seconds, bar, before, share)
+        sock.shutdown(socket.SHUT_WR)
+        got = _count(sock)
+        elapsed = time.perf_counter() - start
     if got != sent:
         raise ConnectionError(f"sent {sent} bytes but the receiver read {got}")
     address = server.address[0] if server.transport == "tcp" else "unix socket"
