@@ -301,11 +301,12 @@ def bound_socket(transport: str = "tcp", host: str = "127.0.0.1",
         yield sock, address
 
 
-def set_receive_timeout(sock: socket.socket, seconds: float) -> bool:
+def set_receive_timeout(sock: socket.socket, seconds: float, send: bool = False) -> bool:
     """Let the kernel end a blocking receive on ``sock`` after ``seconds`` without data
     (``SO_RCVTIMEO``, socket(7)): the call then raises BlockingIOError. Unlike Python's
     ``settimeout``, which makes every call wait in ``poll()`` first, it adds no system
-    call. False where the option cannot be set.
+    call. ``send=True``: a send that could hand nothing over for as long (the peer
+    stopped reading) ends too (``SO_SNDTIMEO``). False where an option cannot be set.
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -313,7 +314,8 @@ def set_receive_timeout(sock: socket.socket, seconds: float) -> bool:
     value = (struct.pack("I", int(seconds * 1000)) if sys.platform == "win32" else
              struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)))
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO)[:1 + send]:
+            sock.setsockopt(socket.SOL_SOCKET, option, value)
     except OSError:
         return False
     return True

@@ -122,18 +122,6 @@ def nothing_left_behind():
     assert listening() == listeners
 
 
-@pytest.fixture(params=["forked", "sandbox child"])
-def far_end(request, monkeypatch):
-    """Both ways a child process is started: forked (Linux) and a fresh interpreter
-    through loopedu.sandbox.children (everywhere else)."""
-    from loopedu.measure import placement
-
-    if request.param == "forked" and not placement.FORK:
-        pytest.skip("no fork here")
-    monkeypatch.setattr(placement, "FORK", request.param == "forked")
-    return request.param
-
-
 # ---- namespaces (the live experiments of lessons 02-08) ----
 
 def _held(pid: int, identity: str) -> bool:

@@ -5,29 +5,91 @@ only inside a kernel. Real but short runs; speed itself is the benchmark's busin
 
 import importlib
 import os
+import re
+import threading
+from contextlib import contextmanager, nullcontext
 
 import pytest
 
 from loopedu import measure
-from loopedu.measure.placement import plan_placement
-from loopedu.measure.throughput import ProgressBar, in_kernel
+from loopedu.measure.placement import COUNT, plan_placement
+from loopedu.measure.throughput import ProgressBar, Throughput, in_kernel
+from loopedu.servers import EchoServer, bound_socket
 
 # the module, not the function loopedu.measure.throughput of the same name
 throughput_module = importlib.import_module("loopedu.measure.throughput")
 
 
-def test_throughput_is_plausible(far_end, nothing_left_behind):
+def test_throughput_is_plausible(nothing_left_behind):
     t = measure.throughput(seconds=0.2, buffer_size=65536)
     assert (t.transport, t.address, t.buffer_size) == ("tcp", "127.0.0.1", 65536)
     assert t.bytes > 0 and t.bytes % t.buffer_size == 0   # whole buffers only
     assert t.seconds >= 0.2                               # it sent for as long as asked
-    assert t.gbit_per_s == pytest.approx(t.bytes * 8 / t.seconds / 1e9)
-    assert t.megabytes_per_s == pytest.approx(t.bytes / t.seconds / 1e6)
-    assert t.writes == -(-t.bytes // 65536)
     assert "Gbit/s" in str(t) and "64 KiB writes" in str(t)
 
 
-def test_throughput_over_a_unix_socket_in_a_private_folder(tmp_path, far_end,
+def test_the_figures_of_a_run():
+    # 10**9 bytes in 0.5 s, 64 KiB at a time: 16 Gbit/s, 2000 MB/s, 15259 writes
+    # (the last one partly filled), 0.5 s / 15259 = 32.77 us each
+    t = Throughput("tcp", "127.0.0.1", 65536, 10**9, 0.5)
+    assert (t.gbit_per_s, t.megabytes_per_s, t.writes) == (16.0, 2000.0, 15259)
+    assert t.us_per_write == pytest.approx(32.7675, abs=1e-4)
+    assert str(t) == ("tcp 127.0.0.1, 64 KiB writes: 16.00 Gbit/s (1.00 GB in 0.50 s, "
+                      "32.77 us per write)")
+
+
+class CountingSink:
+    """A receiver in a thread standing in for the child: it reads one connection to its
+    end, counting the bytes itself, and answers that count plus ``skew``."""
+
+    def __init__(self, sock, address, skew: int = 0):
+        self.server, self._sock, self.skew = EchoServer("tcp", address), sock, skew
+        self.counted: list = []
+
+    def _read(self) -> None:
+        conn, _ = self._sock.accept()
+        with conn:
+            got = 0
+            while data := conn.recv(1 << 20):
+                got += len(data)
+            self.counted.append(got)
+            conn.sendall(COUNT.pack(got + self.skew))
+
+    @contextmanager
+    def receiver(self, size: int):
+        thread = threading.Thread(target=self._read)
+        thread.start()
+        try:
+            yield
+        finally:
+            thread.join(10)
+
+
+@contextmanager
+def counting_sink(monkeypatch, skew: int = 0):
+    with bound_socket("tcp") as (sock, address):
+        sink = CountingSink(sock, address, skew)
+        monkeypatch.setattr(throughput_module, "sink_process",
+                            lambda *args: nullcontext(sink))
+        yield sink
+
+
+def test_the_bytes_reported_are_the_bytes_the_receiver_read(monkeypatch):
+    with counting_sink(monkeypatch) as sink:
+        results = measure.buffer_sweep((4096, 65536), seconds=0.05)
+    assert [t.bytes for t in results] == sink.counted and all(sink.counted)
+
+
+@pytest.mark.parametrize("skew", [-1, 1])
+def test_a_receiver_that_read_another_count_is_an_error(monkeypatch, skew):
+    with counting_sink(monkeypatch, skew) as sink, \
+            pytest.raises(ConnectionError, match="bytes but the receiver read") as caught:
+        measure.throughput(seconds=0.05)
+    figures = re.fullmatch(r"sent (\d+) bytes but the receiver read (\d+)", str(caught.value))
+    assert tuple(map(int, figures.groups())) == (sink.counted[0], sink.counted[0] + skew)
+
+
+def test_throughput_over_a_unix_socket_in_a_private_folder(tmp_path,
                                                            nothing_left_behind):
     t = measure.throughput(seconds=0.1, transport="unix", folder=str(tmp_path))
     assert (t.transport, t.address) == ("unix", "unix socket") and t.bytes > 0
@@ -48,10 +110,14 @@ def test_throughput_refuses_what_it_should(kwargs, message, nothing_left_behind)
         measure.throughput(**{"seconds": 0.1, **kwargs})
 
 
-def test_buffer_sweep_keeps_the_order_of_sizes(far_end, nothing_left_behind):
+def test_buffer_sweep_keeps_the_order_of_sizes(nothing_left_behind):
     results = measure.buffer_sweep((4096, 1024), seconds=0.05, cpus="same")
     assert [t.buffer_size for t in results] == [4096, 1024]
-    assert all(t.bytes > 0 and t.placement == results[0].placement for t in results)
+    assert all(t.bytes > 0 for t in results)
+    if hasattr(os, "sched_setaffinity"):   # both ends on this process's last CPU
+        last = (max(os.sched_getaffinity(0)),)
+        assert all((t.placement.client, t.placement.server) == (last, last)
+                   for t in results)
     text = measure.format_throughput(results)
     assert text.splitlines()[1].startswith("4 KiB") and "1 KiB" in text
     with pytest.raises(ValueError, match="at least one buffer size"):
@@ -59,7 +125,7 @@ def test_buffer_sweep_keeps_the_order_of_sizes(far_end, nothing_left_behind):
 
 
 @pytest.mark.parametrize("error", [RuntimeError("a cell failed"), KeyboardInterrupt()])
-def test_nothing_is_left_after_an_error(monkeypatch, tmp_path, error, far_end,
+def test_nothing_is_left_after_an_error(monkeypatch, tmp_path, error,
                                         nothing_left_behind):
     def fails(*args, **kwargs):
         raise error

@@ -35,3 +35,11 @@ def test_summary_and_bad_input():
         percentile([], 0.5)
     with pytest.raises(ValueError, match="between 0 and 1"):
         percentile([1], 90)
+
+
+def test_the_summary_of_0_to_100():
+    # 101 values 0..100: the q-quantile sits exactly on the value 100 q
+    s = Summary.of(range(100, -1, -1))
+    assert (s.count, s.minimum, s.median, s.p90, s.p99, s.maximum) == \
+        (101, 0.0, 50.0, 90.0, 99.0, 100.0)
+    assert percentile(range(101), 0.95) == 95.0 and percentile(range(101), 0.25) == 25.0

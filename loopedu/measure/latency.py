@@ -9,6 +9,11 @@ other's GIL; ``echo="thread"`` runs it in a thread of this process instead, to s
 that costs. The timed loop is tight, on both sides: blocking sockets with no Python
 timeout (which would add a ``poll()`` to every call), and the leanest calls Python has,
 ``os.write`` and ``os.read`` on the socket's descriptor (:func:`loopedu.servers.fd_io`).
+An echo that stops answering still cannot hang the caller: the kernel ends a read that
+waited too long (``SO_RCVTIMEO``, :func:`loopedu.servers.set_receive_timeout`, no extra
+system call) and the measurement raises :class:`~loopedu.measure.placement.FarEndGone`
+saying so. UDP messages carry a sequence number, so a late echo is never timed as the
+answer to a later message.
 Untimed warm-up exchanges come first; comparisons interleave their cases in blocks, so
 every case sees the same machine load. ``cpus`` pins both ends (see
 :func:`loopedu.measure.placement.plan_placement`). Numbers vary from run to run and
@@ -28,7 +33,8 @@ from ..connections import errno_name
 from ..listen_guard import may_listen
 from ..servers import check_transport, echo_server, fd_io, set_receive_timeout
 from ..stats import Summary
-from .placement import Placement, echo_processes, pinned, plan_placement
+from .placement import (FAR_END_WAIT, FarEndGone, Placement, echo_processes, pinned,
+                        plan_placement, watching)
 from .throughput import ProgressBar
 
 __all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "loopback_rtt", "unix_vs_tcp",
@@ -40,6 +46,10 @@ _ECHOES = ("process", "thread")
 _BLOCK, _INTERLEAVED_BLOCK = 1000, 10
 #: A UDP reply that has not come after this long is counted as lost.
 _UDP_WAIT = 1.0
+#: This many UDP messages lost in a row: the echo server is taken as gone.
+_UDP_GIVE_UP = 5
+#: Bytes of a UDP message that carry its sequence number (fewer in a shorter message).
+_NUMBER_BYTES = 8
 
 
 @dataclass(frozen=True)
@@ -105,26 +115,47 @@ def _rest(read, write, handle, payload: bytes, sent: int, missing: int, clock) -
     while missing:
         more = read(handle, missing)
         if not more:
-            raise ConnectionError("the echo server closed the connection")
+            raise ConnectionError("it closed the connection")
         missing -= len(more)
     return clock()
 
 
-def _datagram_trips(sock: socket.socket, payload: bytes, count: int, out: list) -> int:
-    """``count`` timed UDP round trips appended to ``out`` (ns); returns how many got
-    no answer within the kernel's receive timeout."""
+def _numbered(number: int, size: int) -> bytes:
+    """Message ``number`` of ``size`` bytes: the number first (big-endian, modulo what
+    the first ``min(size, 8)`` bytes hold), then padding."""
+    width = min(size, _NUMBER_BYTES)
+    return (number % (1 << 8 * width)).to_bytes(width, "big") + b"x" * (size - width)
+
+
+def _datagram_trips(sock: socket.socket, size: int, first: int, count: int,
+                    out: list) -> int:
+    """``count`` timed UDP round trips, messages numbered from ``first``, appended to
+    ``out`` (ns); returns how many got no answer of their own within the kernel's
+    receive timeout. A reply carrying another number (the late echo of an earlier,
+    already lost message) is read and dropped, never timed as this message's answer.
+    Raises :class:`FarEndGone` after :data:`_UDP_GIVE_UP` losses in a row."""
     clock = time.perf_counter_ns
     read, write, handle = fd_io(sock)
-    size, lost = len(payload), 0
-    for _ in range(count):
+    lost = in_a_row = 0
+    for number in range(first, first + count):
+        message = _numbered(number, size)
         start = clock()
-        write(handle, payload)
+        write(handle, message)
         try:
-            read(handle, size)
+            reply = read(handle, size)
+            end = clock()
+            while reply != message:    # a late echo of an earlier message: not ours
+                reply = read(handle, size)
+                end = clock()
         except BlockingIOError:   # SO_RCVTIMEO expired: no answer
             lost += 1
+            in_a_row += 1
+            if in_a_row >= _UDP_GIVE_UP:
+                raise FarEndGone(f"the udp echo server did not answer {in_a_row} messages "
+                                 f"in a row ({_UDP_WAIT:g} s each): it has stopped") from None
             continue
-        out.append(clock() - start)
+        in_a_row = 0
+        out.append(end - start)
     return lost
 
 
@@ -154,25 +185,26 @@ class RttComparison:
 
 
 class _Case:
-    """One case's connected client, its message and what it measured."""
+    """One case's connected client, its messages and what it measured."""
 
     def __init__(self, sock: socket.socket, transport: str, size: int):
-        self.sock, self.stream = sock, transport != "udp"
+        self.sock, self.transport, self.size = sock, transport, size
+        self.stream = transport != "udp"
         self.payload = b"x" * size
         self.samples: list = []
         self.lost = 0
-        if self.stream:
-            sock.settimeout(None)       # blocking, no poll() before each call
-        else:
-            set_receive_timeout(sock, _UDP_WAIT)
+        self.sent = 0    # UDP messages numbered so far
+        set_receive_timeout(sock, FAR_END_WAIT if self.stream else _UDP_WAIT)
 
     def run(self, count: int, keep: bool = True) -> None:
         out = self.samples if keep else []
-        if self.stream:
-            _stream_trips(self.sock, self.payload, count, out)
-        else:
-            lost = _datagram_trips(self.sock, self.payload, count, out)
-            self.lost += lost if keep else 0
+        with watching(f"the {self.transport} echo server", FAR_END_WAIT):
+            if self.stream:
+                _stream_trips(self.sock, self.payload, count, out)
+                return
+            first, self.sent = self.sent, self.sent + count
+            lost = _datagram_trips(self.sock, self.size, first, count, out)
+        self.lost += lost if keep else 0
 
     def end(self) -> None:
         """Tell the echo we are done: the end of the stream, or an empty datagram."""

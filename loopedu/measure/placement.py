@@ -3,12 +3,18 @@ on chosen CPUs.
 
 - :func:`echo_processes` the echo side of a round trip as a child process running
   :func:`loopedu.servers.echo_loop` (the course's one echo), so that the client's Python
-  and the server's never take turns on one GIL: forked on Linux (see :data:`FORK`),
-  a :mod:`loopedu.sandbox.children` child elsewhere;
+  and the server's never take turns on one GIL;
 - :func:`sink_process` the receiving side of a throughput run, also a child;
 - :class:`Placement`, :func:`plan_placement`, :func:`pinned` CPU placement with
   ``os.sched_setaffinity`` where the system has it (Linux): both ends on one CPU, or on
   two. Where it cannot be done, the Placement says why instead of raising.
+
+Every child is a fresh interpreter started by :mod:`loopedu.sandbox.children` (about
+0.3 s), in a session of its own, never a ``fork()`` of this process: a Jupyter kernel
+has threads, and a forked copy of a process with threads can hang on a lock one of them
+held (Python 3.12 warns about it). Its echo answers as fast as a forked one did (the
+median TCP round trip against sockperf's, tests/benchmarks/bench_vs_tools.py, moved
+less than sockperf's own from one run to the next).
 
 Introduced in notebooks/07-measuring-loopback.ipynb.
 """
@@ -16,17 +22,13 @@ Introduced in notebooks/07-measuring-loopback.ipynb.
 from __future__ import annotations
 
 import errno
-import gc
 import mmap
 import os
 import select
 import shutil
-import signal
 import socket
 import struct
 import sys
-import time
-import warnings
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -36,10 +38,43 @@ from ..servers import EchoServer, bound_socket, echo_loop, errno_name
 
 __all__ = ["Placement", "plan_placement", "pinned", "echo_process", "echo_processes",
            "echo_child", "Sink", "sink_process", "sink_child", "page_buffer", "COUNT",
-           "FORK"]
+           "FarEndGone", "FAR_END_WAIT", "watching"]
 
 #: How the receiving child reports the bytes it read: one unsigned 64-bit integer.
 COUNT = struct.Struct("!Q")
+#: Seconds a far end (an echo server, a receiving child) may stay silent before a
+#: measurement gives up on it: the kernel ends the waiting call (``SO_RCVTIMEO``,
+#: ``SO_SNDTIMEO``), which costs no system call while the far end answers.
+FAR_END_WAIT = 10.0
+
+
+class FarEndGone(ConnectionError):
+    """The far end of a measurement (the echo server of round trips, the receiving
+    child of a throughput run) stopped in the middle: its process ended, or it has
+    answered nothing for a while. The message says which.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+
+@contextmanager
+def watching(who: str, wait: float) -> Iterator[None]:
+    """Inside the block, what a stopped far end does to a blocking call becomes
+    :class:`FarEndGone` naming ``who``: the kernel's timeout (``SO_RCVTIMEO``,
+    ``SO_SNDTIMEO``, set to ``wait`` seconds) expiring, or a reset, refused or closed
+    connection.
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    try:
+        yield
+    except BlockingIOError:
+        raise FarEndGone(f"{who} answered nothing for {wait:g} s: it has stopped") from None
+    except FarEndGone:
+        raise
+    except ConnectionError as exc:
+        why = errno_name(exc) if exc.errno else str(exc)
+        raise FarEndGone(f"{who} is gone ({why})") from None
 _PLACEMENTS = ("same", "different")
 
 
@@ -161,7 +196,7 @@ def _pin_self(cpus: tuple) -> None:
             pass
 
 
-# ---- the far end's work, the same in a forked child and in a sandbox child ----
+# ---- the far end's work ----
 
 def _accept(sock: socket.socket, parent_gone, also: tuple = ()) -> socket.socket | None:
     """The first connection, or None once the parent is gone or shut ``sock`` down
@@ -239,75 +274,7 @@ def _sink_work(sock: socket.socket, size: int, parent_gone, also: tuple = ()) ->
     return got
 
 
-# ---- a forked child (Linux) ----
-
-#: Linux starts the far end with fork(): a child in a millisecond instead of a fresh
-#: interpreter's 0.3 s, and a faster echo: on one CPU a forked echo answered about
-#: 0.4 us sooner (of 7 us) than the same loop in a separately started interpreter,
-#: likely because both ends then run the interpreter's code at the same addresses and
-#: share the CPU's branch predictions. Elsewhere (no fork; macOS, where forking a
-#: process with threads is unsafe) a fresh interpreter via :mod:`loopedu.sandbox.children`.
-FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
-
-
-def _child_main(keep: socket.socket, cpus: tuple, work, args: tuple) -> None:
-    """In the forked child: keep only ``keep`` (and stdio), run ``work``, exit. No
-    garbage collection and no lock is taken, so the threads this process had cannot
-    leave the child stuck."""
-    status = 1
-    try:
-        gc.disable()
-        fd = keep.fileno()
-        try:   # the highest descriptor open: SC_OPEN_MAX may be a billion
-            highest = max(map(int, os.listdir("/proc/self/fd")))
-        except (OSError, ValueError):
-            highest = 65535
-        os.closerange(3, fd)
-        os.closerange(fd + 1, highest + 1)
-        _pin_self(cpus)
-        work(*args)
-        status = 0
-    finally:
-        os._exit(status)
-
-
-def _reap(pid: int, grace: float) -> None:
-    """Wait up to ``grace`` seconds for the child to exit by itself, then kill it."""
-    deadline = time.monotonic() + grace
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return
-        time.sleep(0.001)
-
-
-@contextmanager
-def _forked(sock: socket.socket, cpus: tuple, work, *args, reuse: bool = False
-            ) -> Iterator[int]:
-    """Run ``work(*args)`` in a forked child that keeps only ``sock``; on leaving, shut
-    ``sock`` down (which ends the child's wait for a connection or a datagram) unless
-    it is to be ``reuse``d and no error is on its way, then reap the child."""
-    parent = os.getpid()
-    with warnings.catch_warnings():   # "multi-threaded process": see _child_main
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:
-        _child_main(sock, cpus, work, args + (lambda: os.getppid() != parent,))
-    ok = False
-    try:
-        yield pid
-        ok = True
-    finally:
-        if not (ok and reuse):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        _reap(pid, 1.0)
-
-
-# ---- a sandbox child (elsewhere) ----
+# ---- the far end: a sandbox child ----
 
 def _parent_done() -> bool:
     """True once the parent closed our stdin or wrote to it: time to stop."""
@@ -317,7 +284,22 @@ def _parent_done() -> bool:
         return False
 
 
+def _own_session() -> None:
+    """Leave the parent's session for one of this child's own, as a server started from
+    a terminal of its own runs (iperf3's and sockperf's, in the benchmark). Where Linux
+    shares CPU time out by session (autogroup, sched(7)), the far end then gets a share
+    of its own on a machine others keep busy, instead of a part of the measuring
+    process's: on a shared two-CPU machine, two-CPU throughput went from about 0.9x
+    iperf3's to parity (tests/benchmarks/bench_vs_tools.py)."""
+    if hasattr(os, "setsid"):
+        try:
+            os.setsid()
+        except OSError:   # already a session or group leader
+            pass
+
+
 def _bound_here(channel, transport: str, host: str, cpus: tuple, folder, stack):
+    _own_session()
     _pin_self(tuple(cpus))
     try:
         sock, address = stack.enter_context(bound_socket(transport, host, folder))
@@ -330,9 +312,9 @@ def _bound_here(channel, transport: str, host: str, cpus: tuple, folder, stack):
 
 def echo_child(channel, transport: str = "tcp", host: str = "127.0.0.1",
                cpus: tuple = (), folder: str | None = None, size: int = 65536) -> int:
-    """The sandbox child of :func:`echo_processes` where fork is not used: bind, send
-    the :class:`EchoServer` (or the errno name of a failed bind), echo one connection
-    (or UDP until an empty datagram), return how many messages it echoed.
+    """The child of :func:`echo_processes`: bind, send the :class:`EchoServer` (or the
+    errno name of a failed bind), echo one connection (or UDP until an empty datagram),
+    return how many messages it echoed.
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -344,9 +326,9 @@ def echo_child(channel, transport: str = "tcp", host: str = "127.0.0.1",
 
 def sink_child(channel, transport: str = "tcp", host: str = "127.0.0.1",
                cpus: tuple = (), folder: str | None = None) -> int:
-    """The sandbox child of :func:`sink_process` where fork is not used: bind, send the
-    address (or the errno name of a failed bind); then for each buffer size the parent
-    sends, read one connection (see ``_sink_work``). Returns the bytes read in all.
+    """The child of :func:`sink_process`: bind, send the address (or the errno name of a
+    failed bind); then for each buffer size the parent sends, read one connection (see
+    ``_sink_work``). Returns the bytes read in all.
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -402,21 +384,8 @@ def echo_processes(specs: dict, cpus: tuple = (), folder: str | None = None,
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    if not FORK:
-        with _sandboxed("echo_child", specs, cpus, folder, size) as where:
-            yield {label: server for label, (_, server) in where.items()}
-        return
-    with ExitStack() as stack:
-        servers = {}
-        for label, (transport, host) in specs.items():
-            try:
-                sock, address = stack.enter_context(bound_socket(transport, host, folder))
-            except OSError as exc:
-                servers[label] = exc
-                continue
-            stack.enter_context(_forked(sock, cpus, _echo_work, sock, transport, size))
-            servers[label] = EchoServer(transport, address)
-        yield servers
+    with _sandboxed("echo_child", specs, cpus, folder, size) as where:
+        yield {label: server for label, (_, server) in where.items()}
 
 
 @contextmanager
@@ -440,24 +409,20 @@ def echo_process(transport: str = "tcp", host: str = "127.0.0.1", cpus: tuple = 
 
 
 class Sink:
-    """Where a receiving child listens (``server``); :meth:`receiver` readies a child
-    for one connection read ``size`` bytes at a time. Made by :func:`sink_process`.
+    """Where a receiving child listens (``server``); :meth:`receiver` readies it for
+    one connection read ``size`` bytes at a time. Made by :func:`sink_process`.
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
 
-    def __init__(self, server: EchoServer, sock=None, child=None, cpus: tuple = ()):
-        self.server, self._sock, self._child, self._cpus = server, sock, child, cpus
+    def __init__(self, server: EchoServer, child: children.Child):
+        self.server, self._child = server, child
 
     @contextmanager
     def receiver(self, size: int) -> Iterator[None]:
-        """A child reading the next connection with ``recv_into`` of ``size`` bytes."""
-        if self._child is not None:
-            self._child.send(size)
-            yield
-            return
-        with _forked(self._sock, self._cpus, _sink_work, self._sock, size, reuse=True):
-            yield
+        """The child reading the next connection with ``recv_into`` of ``size`` bytes."""
+        self._child.send(size)
+        yield
 
 
 @contextmanager
@@ -468,12 +433,8 @@ def sink_process(transport: str = "tcp", host: str = "127.0.0.1", cpus: tuple = 
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    if not FORK:
-        with _sandboxed("sink_child", {0: (transport, host)}, cpus, folder) as where:
-            child, server = where[0]
-            if isinstance(server, OSError):
-                raise server
-            yield Sink(server, child=child)
-        return
-    with bound_socket(transport, host, folder) as (sock, address):
-        yield Sink(EchoServer(transport, address), sock, cpus=cpus)
+    with _sandboxed("sink_child", {0: (transport, host)}, cpus, folder) as where:
+        child, server = where[0]
+        if isinstance(server, OSError):
+            raise server
+        yield Sink(server, child)

@@ -8,7 +8,10 @@ loops are plain: blocking sockets with no Python timeout (``settimeout`` would a
 with ``sendall``, and the receiver reading with ``recv_into`` into another of the same
 size (:func:`~loopedu.measure.placement.page_buffer`). The clock starts before the
 first byte is sent and stops when the receiver has read the last one and said how many
-it read, as iperf3's receiver figure does. :func:`buffer_sweep` repeats the run for
+it read, as iperf3's receiver figure does. A receiver that stops reading cannot hang the
+sender: the kernel ends a send or a read that waited too long (``SO_SNDTIMEO``,
+``SO_RCVTIMEO``: no extra system call) and the run raises
+:class:`~loopedu.measure.placement.FarEndGone`. :func:`buffer_sweep` repeats the run for
 several buffer sizes: every ``send`` and ``recv`` is a system call, so small buffers
 mean many calls per byte, and a lower throughput.
 
@@ -28,7 +31,9 @@ import time
 from dataclasses import dataclass
 
 from ..listen_guard import may_listen
-from .placement import COUNT, Placement, page_buffer, pinned, plan_placement, sink_process
+from ..servers import set_receive_timeout
+from .placement import (COUNT, FAR_END_WAIT, FarEndGone, Placement, page_buffer, pinned,
+                        plan_placement, sink_process, watching)
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
            "SWEEP_SIZES", "ProgressBar", "in_kernel", "size_text"]
@@ -229,24 +234,32 @@ def _run(sink, buffer_size: int, seconds: float, placement: Placement, bar: Prog
          before: float, share: float) -> Throughput:
     """One connection to the receiving child: send for ``seconds``, then read its count."""
     server = sink.server
-    with sink.receiver(buffer_size), socket.socket(server.family, socket.SOCK_STREAM) as sock:
+    with watching("the receiving child", FAR_END_WAIT), sink.receiver(buffer_size), \
+            socket.socket(server.family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(FAR_END_WAIT)
         sock.connect(server.address)
-        sock.settimeout(None)   # blocking, no poll() before each call
+        set_receive_timeout(sock, FAR_END_WAIT, send=True)   # still blocking, with no
+        # poll() before each call: the kernel ends a call that waits too long
         start = time.perf_counter()
         sent = _send_for(sock, buffer_size, seconds, bar, before, share)
         sock.shutdown(socket.SHUT_WR)
-        answer = b""
-        while len(answer) < COUNT.size:
-            chunk = sock.recv(COUNT.size - len(answer))
-            if not chunk:
-                raise ConnectionError("the receiver closed without saying what it read")
-            answer += chunk
+        got = _count(sock)
         elapsed = time.perf_counter() - start
-    (got,) = COUNT.unpack(answer)
     if got != sent:
         raise ConnectionError(f"sent {sent} bytes but the receiver read {got}")
     address = server.address[0] if server.transport == "tcp" else "unix socket"
     return Throughput(server.transport, address, buffer_size, got, elapsed, placement)
+
+
+def _count(sock: socket.socket) -> int:
+    """The receiver's count of the bytes it read (:data:`COUNT`)."""
+    answer = b""
+    while len(answer) < COUNT.size:
+        chunk = sock.recv(COUNT.size - len(answer))
+        if not chunk:
+            raise FarEndGone("the receiving child closed without saying what it read")
+        answer += chunk
+    return COUNT.unpack(answer)[0]
 
 
 def buffer_sweep(sizes=SWEEP_SIZES, seconds: float = 0.25, address: str = "127.0.0.1",

@@ -7,8 +7,10 @@ Run from the repository root:
 Installs iperf3 and sockperf with ``apt-get install -y iperf3 sockperf`` when they are
 missing and this runs as root (otherwise it says how to get them and exits with status
 0). Then, for each CPU placement ("same core": both ends pinned to one CPU; "two
-cores": client and server on two CPUs), it runs, in ``--repeats`` interleaved rounds
-(the order swapped every other round, so a busy machine slows both alike):
+cores": client and server on two CPUs), it runs ``--repeats`` rounds, each a sandwich:
+the tool, ours, the tool again, so that ours and the tool see the same machine load,
+and the tool's two runs show how much the machine alone moves a figure (other users,
+other virtual machines: the noise floor):
 
 - ``throughput(seconds, buffer_size=131072)`` against ``iperf3 -c 127.0.0.1 -t seconds
   -l 128K -J`` (server ``iperf3 -s -1``), both pinned with the same placement; iperf3's
@@ -20,8 +22,11 @@ cores": client and server on two CPUs), it runs, in ``--repeats`` interleaved ro
 
 Every server listens on a port the kernel picked (bind port 0, read it back, close) and
 is killed whatever ends the run. Prints per-round figures, medians, the ratios (ours
-over the tool's) and the issue's goals: throughput >= 0.95x iperf3 (0.9x at worst),
-median TCP round trip <= 1.2x sockperf's (1.25x at worst). Asserts nothing.
+over the tool's), the noise floor (the tool's second run over its first: the ratio of
+their medians, and the middle half of the rounds' ratios) and the goals: throughput
+>= 0.95x iperf3 (0.9x at worst), median TCP round trip <= 1.2x sockperf's (1.25x at
+worst). A ratio whose distance from 1 is within the noise floor's says only that the
+two are alike on this machine now. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -193,6 +198,12 @@ def verdict(ratio: float, kind: str) -> str:
     return f"{ratio:.3f}x (goal {word} {goal}x, at worst {worst}x): {state}"
 
 
+def quartiles(values) -> tuple[float, float]:
+    """The first and third quartiles: the middle half of ``values`` lies between."""
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
 def bench_placement(label: str, placement, args) -> dict:
     print(f"\n== {label}: {placement}")
     calibrate = rtt(count=2000, size=SIZE, progress=False, warmup=500,
@@ -201,49 +212,49 @@ def bench_placement(label: str, placement, args) -> dict:
     count = max(2000, int(args.seconds / (calibrate.median_us * 1e-6)))
     print(f"   round trips per run: {count:,} (about {args.seconds:g} s); "
           f"throughput runs: {args.seconds:g} s, {BUFFER // 1024} KiB writes")
-    print(f"   {'round':<7}{'ours Gbit/s':>12}{'iperf3':>9}{'ratio':>7}"
-          f"{'ours RTT us':>14}{'sockperf':>10}{'ratio':>7}{'p99 ours':>10}{'sockperf':>10}")
+    print(f"   {'round':<7}{'ours Gbit/s':>12}{'iperf3 x2':>15}{'ratio':>7}"
+          f"{'ours RTT us':>14}{'sockperf x2':>15}{'ratio':>7}{'p99 ours':>10}"
+          f"{'sockperf':>10}")
     rows = []
     with Servers() as servers:
         port = free_port()
         servers.start(on_cpus(["sockperf", "server", "--tcp", "-i", "127.0.0.1", "-p",
                                str(port)], placement.server), port)
         for i in range(args.repeats):
-            first_ours = i % 2 == 0
-            if first_ours:
-                tp_ours = ours_throughput(placement, args.seconds)
-                tp_tool = iperf3_round(servers, placement, args.seconds)
-                rt_ours = ours_rtt(placement, count)
-                rt_tool = sockperf_round(port, placement, args.seconds)
-            else:
-                tp_tool = iperf3_round(servers, placement, args.seconds)
-                tp_ours = ours_throughput(placement, args.seconds)
-                rt_tool = sockperf_round(port, placement, args.seconds)
-                rt_ours = ours_rtt(placement, count)
-            rows.append((tp_ours, tp_tool, rt_ours, rt_tool))
-            print(f"   {i + 1:<7}{tp_ours:>12.2f}{tp_tool:>9.2f}{tp_ours / tp_tool:>7.2f}"
-                  f"{rt_ours[0]:>14.2f}{rt_tool[0]:>10.2f}{rt_ours[0] / rt_tool[0]:>7.2f}"
-                  f"{rt_ours[1]:>10.1f}{rt_tool[1]:>10.1f}", flush=True)
-    med = {name: statistics.median(r[k] if k < 2 else r[k][0] for r in rows)
-           for k, name in enumerate(("tp_ours", "tp_tool", "rt_ours", "rt_tool"))}
-    ratios = {
-        "throughput": (med["tp_ours"] / med["tp_tool"],
-                       statistics.median(r[0] / r[1] for r in rows),
-                       max(r[0] for r in rows) / max(r[1] for r in rows)),
-        "rtt": (med["rt_ours"] / med["rt_tool"],
-                statistics.median(r[2][0] / r[3][0] for r in rows),
-                min(r[2][0] for r in rows) / min(r[3][0] for r in rows)),
-    }
-    print(f"   {'median':<7}{med['tp_ours']:>12.2f}{med['tp_tool']:>9.2f}"
-          f"{ratios['throughput'][0]:>7.2f}{med['rt_ours']:>14.2f}{med['rt_tool']:>10.2f}"
-          f"{ratios['rtt'][0]:>7.2f}")
+            tp = (iperf3_round(servers, placement, args.seconds),
+                  ours_throughput(placement, args.seconds),
+                  iperf3_round(servers, placement, args.seconds))
+            rt = (sockperf_round(port, placement, args.seconds),
+                  ours_rtt(placement, count),
+                  sockperf_round(port, placement, args.seconds))
+            rows.append((tp, rt))
+            tp_ratio = tp[1] / statistics.mean((tp[0], tp[2]))
+            rt_ratio = rt[1][0] / statistics.mean((rt[0][0], rt[2][0]))
+            print(f"   {i + 1:<7}{tp[1]:>12.2f}{tp[0]:>8.2f}{tp[2]:>7.2f}{tp_ratio:>7.2f}"
+                  f"{rt[1][0]:>14.2f}{rt[0][0]:>8.2f}{rt[2][0]:>7.2f}{rt_ratio:>7.2f}"
+                  f"{rt[1][1]:>10.1f}{statistics.mean((rt[0][1], rt[2][1])):>10.1f}",
+                  flush=True)
+    figures = {"throughput": [tp for tp, _ in rows], "rtt": [[r[0] for r in rt]
+                                                             for _, rt in rows]}
+    ratios = {}
     for kind, what in (("throughput", "throughput, ours / iperf3"),
                        ("rtt", "TCP round trip, ours / sockperf")):
-        of_medians, paired, best = ratios[kind]
-        print(f"   {what}: ratio of the medians {verdict(of_medians, kind)}")
-        print(f"   {'':<{len(what)}}  median of the rounds' ratios {paired:.3f}x, "
-              f"best round against best round {best:.3f}x")
-    return {kind: r[0] for kind, r in ratios.items()}
+        runs = figures[kind]
+        ours = statistics.median(r[1] for r in runs)
+        tool = statistics.median([r[0] for r in runs] + [r[2] for r in runs])
+        paired = [r[1] / statistics.mean((r[0], r[2])) for r in runs]
+        again = [r[2] / r[0] for r in runs]
+        ratios[kind] = ours / tool
+        unit = "Gbit/s" if kind == "throughput" else "us"
+        print(f"   {what}: medians {ours:.2f} and {tool:.2f} {unit}, ratio "
+              f"{verdict(ours / tool, kind)}")
+        print(f"   {'':<{len(what)}}  the rounds' ratios: median {statistics.median(paired):.3f}x, "
+              f"middle half {'x to '.join(f'{q:.3f}' for q in quartiles(paired))}x")
+        first, second = (statistics.median(r[k] for r in runs) for k in (0, 2))
+        print(f"   {'':<{len(what)}}  noise floor, the tool against itself: ratio of its "
+              f"medians {second / first:.3f}x, the rounds' ratios' middle half "
+              f"{'x to '.join(f'{q:.3f}' for q in quartiles(again))}x")
+    return ratios
 
 
 def tool_versions() -> str:
@@ -255,11 +266,15 @@ def tool_versions() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
-    parser.add_argument("--seconds", type=float, default=1.0,
-                        help="length of each throughput and round-trip run")
+    parser.add_argument("--repeats", type=int, default=9,
+                        help="rounds (tool, ours, tool) per placement")
+    parser.add_argument("--seconds", type=int, default=1,
+                        help="length of each throughput and round-trip run, whole seconds "
+                             "(iperf3 and sockperf take no fraction)")
     parser.add_argument("--placement", choices=[*PLACEMENTS, "both"], default="both")
     args = parser.parse_args(argv)
+    if args.seconds < 1 or args.repeats < 2:
+        parser.error("--seconds must be at least 1 and --repeats at least 2")
     if not ensure_tools():
         return 0
     # a SIGTERM unwinds like Ctrl-C, so every server is still killed
