@@ -290,3 +290,13 @@ def test_db_key_for_mysql_is_what_its_manual_says():
               "mysql -h localhost --protocol=TCP": "tcp"}
     assert {c: DB_KEY[c] for c in DB_CLIENTS if c.startswith("mysql")} == manual
     assert set(DB_KEY) == set(DB_CLIENTS)
+
+
+def test_a_function_with_a_mistake_in_it_is_told_so_not_a_crash_of_the_check():
+    def mistaken(addresses, port):
+        return addresses.first   # AttributeError: a bug, not a network error
+
+    fb = check("02.fix-client", mistaken)
+    assert not fb.passed and not fb.message.startswith("Could not check")
+    assert "your function raised AttributeError" in fb.message
+    assert "mistake in the function" in fb.message
