@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import sandbox
 from loopedu.sandbox import Namespace
@@ -244,8 +244,10 @@ NETNS_SETUPS = {
 
 @contextlib.contextmanager
 def network_namespace(kind: str):
+    """A namespace for the comparison, set up as NETNS_SETUPS[kind] says; tests that use
+    one are marked ``needs("network_namespaces")`` (this skip is for any that is not)."""
     if not sandbox.capabilities().network_namespaces:
-        pytest.skip(sandbox.capabilities().network_namespaces.reason)
+        skip_or_fail(sandbox.capabilities().network_namespaces.reason)
     with sandbox.namespace("hosts", lo_up=False) as ns:
         for step in NETNS_SETUPS[kind]:
             if step[0] == "sysctl":

@@ -12,6 +12,7 @@ import socket
 import sys
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import experiments, plots, sandbox
 from loopedu.dual_stack import ipv6_off_demo
@@ -154,7 +155,7 @@ def test_ipv6_off_demo_without_namespaces_says_why_and_binds_nothing_here():
 def test_locality_check_demo_reports_what_this_python_says():
     demo = experiments.locality_check_demo()
     if demo.server_saw is None:
-        pytest.skip("this platform's :: socket is IPv6-only")
+        skip_or_fail("this platform's :: socket is IPv6-only")
     assert demo.server_saw == "::ffff:127.0.0.1"
     assert demo.loopedu is True
     # gh-117566: the answer depends on the exact release, so ask this interpreter

@@ -24,11 +24,22 @@ from glibc_oracle import (
     random_hosts_file,
     run_child,
 )
+from shared_checks import skip_or_fail
 
 pytestmark = [pytest.mark.needs("mount_namespaces"), pytest.mark.slow]
+#: For the tests that also make a network namespace (the netns_* fixtures).
+needs_netns = pytest.mark.needs("network_namespaces")
+#: A parameter "where" the comparison runs: this machine's network, or a namespace.
+HERE = "here"
+
+
+def places(*names: str) -> list:
+    """Parameters for "where": each namespace one marked as needing network namespaces."""
+    return [pytest.param(n, marks=() if n == HERE else needs_netns) for n in names]
+
 
 if sys.platform == "linux" and platform.libc_ver()[0] != "glibc":
-    pytest.skip("needs glibc: the model is of glibc's getaddrinfo", allow_module_level=True)
+    skip_or_fail("needs glibc: the model is of glibc's getaddrinfo", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -49,19 +60,23 @@ def netns_lab():
         yield name
 
 
+@needs_netns
 @pytest.mark.parametrize("sample", ALL_SAMPLES)
 def test_same_answers_with_ipv6_disabled(sample, tmp_path, netns_v6off):
     assert_same(run_child([sample], tmp_path, netns=netns_v6off), "IPv6 disabled")
 
 
+@needs_netns
 def test_same_answers_with_lo_down(tmp_path, netns_lodown):
     assert_same(run_child(SORTING_SAMPLES, tmp_path, netns=netns_lodown), "lo down")
 
 
+@needs_netns
 def test_same_answers_in_lab_namespace(tmp_path, netns_lab):
     assert_same(run_child(SORTING_SAMPLES, tmp_path, netns=netns_lab), "lab namespace")
 
 
+@needs_netns
 def test_same_answers_with_reorder(tmp_path, netns_lab):
     results = run_child(SORTING_SAMPLES, tmp_path, netns=netns_lab,
                         env={"RESOLV_REORDER": "on"})
@@ -89,10 +104,10 @@ reload yes
 
 
 @pytest.mark.parametrize("conf", sorted(GAI_CONFS))
-@pytest.mark.parametrize("where", ["here", "lab"])
+@pytest.mark.parametrize("where", places(HERE, "lab"))
 def test_same_answers_with_gai_conf(conf, where, tmp_path, request):
     if not Path("/etc/gai.conf").exists():
-        pytest.skip("no /etc/gai.conf to bind-mount over")
+        skip_or_fail("no /etc/gai.conf to bind-mount over")
     path = tmp_path / "gai.conf"
     path.write_text(GAI_CONFS[conf])
     netns = request.getfixturevalue("netns_lab") if where == "lab" else None
@@ -101,7 +116,7 @@ def test_same_answers_with_gai_conf(conf, where, tmp_path, request):
     assert_same(results, f"gai.conf {conf}, {where}")
 
 
-@pytest.mark.parametrize("where", ["here", "lab", "v6off"])
+@pytest.mark.parametrize("where", places(HERE, "lab", "v6off"))
 def test_random_hosts_files(where, tmp_path, request):
     """40 generated files with overlapping names, mixed families, comments, NULs."""
     rng = random.Random(2024)
@@ -110,10 +125,11 @@ def test_random_hosts_files(where, tmp_path, request):
         path = tmp_path / f"random-{k:02d}.hosts"
         path.write_bytes(random_hosts_file(rng))
         paths.append(path)
-    netns = None if where == "here" else request.getfixturevalue(f"netns_{where}")
+    netns = None if where == HERE else request.getfixturevalue(f"netns_{where}")
     assert_same(run_child(paths, tmp_path, netns=netns, limit=200), f"random files, {where}")
 
 
+@needs_netns
 def test_network_namespace_is_deleted_even_when_the_test_fails():
     with pytest.raises(RuntimeError):
         with network_namespace("cleanup") as ns:
