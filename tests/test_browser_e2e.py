@@ -6,7 +6,8 @@ Lesson 01 is opened, a prediction typed into its first prediction cell, the less
 with "Restart Kernel and Run All Cells", then: the prediction is recorded (in the saved
 notebook), the address widget answers what is typed into it, a figure is shown and no
 cell shows an error. A screenshot is kept in ``$LOOPEDU_ARTIFACTS`` (default
-``tests/artifacts/``, git-ignored).
+``tests/artifacts/``, git-ignored; the test's own temporary folder where that one cannot
+be written, as when another user runs the tests of the same checkout).
 
 Skipped where Chromium or Playwright is missing; under CI (``CI=true``) it fails instead.
 """
@@ -52,10 +53,15 @@ def chromium_or_skip() -> str:
     return chromium
 
 
-def artifacts_dir() -> Path:
+def artifacts_dir(fallback: Path) -> Path:
+    """$LOOPEDU_ARTIFACTS, else tests/artifacts/; ``fallback`` (a folder of this test)
+    where that cannot be written, e.g. another user's checkout or folder."""
     folder = Path(os.environ.get("LOOPEDU_ARTIFACTS") or ROOT / "tests" / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return fallback
+    return folder if os.access(folder, os.W_OK | os.X_OK) else fallback
 
 
 class Lab:
@@ -123,13 +129,22 @@ def wait_until_run(page, timeout_ms: int) -> None:
         }""", arg=PANEL, timeout=timeout_ms, polling=500)
 
 
+def test_screenshots_go_to_a_folder_this_user_can_write(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOOPEDU_ARTIFACTS", str(blocker / "artifacts"))
+    assert artifacts_dir(tmp_path / "own") == tmp_path / "own"
+    monkeypatch.setenv("LOOPEDU_ARTIFACTS", str(tmp_path / "shots"))
+    assert artifacts_dir(tmp_path / "own") == tmp_path / "shots"
+
+
 @pytest.mark.slow
 def test_lesson_01_in_a_real_browser(tmp_path):
     chromium = chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
     lab = Lab(tmp_path)
-    screenshot = artifacts_dir() / "browser-e2e-01-loopback-range.png"
+    screenshot = artifacts_dir(tmp_path) / "browser-e2e-01-loopback-range.png"
     try:
         base = lab.base_url()
         saved = lab.workspace / LESSON

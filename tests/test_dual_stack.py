@@ -22,16 +22,12 @@ from netns_helpers import netns
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
 
 
-def has_ipv6_loopback() -> bool:
-    return experiments.ipv6_status().available
-
-
 def linux_defaults() -> bool:
     d = experiments.platform_dual_stack_default()
     return d.system == "Linux" and d.bindv6only == 0
 
 
-needs_ipv6 = pytest.mark.skipif(not has_ipv6_loopback(), reason="::1 is not usable here")
+needs_ipv6 = pytest.mark.needs("ipv6_loopback")
 needs_linux_defaults = pytest.mark.skipif(not linux_defaults(),
                                           reason="needs Linux with net.ipv6.bindv6only=0")
 

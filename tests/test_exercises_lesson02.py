@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import hosts, sandbox
 from loopedu.exercises import check, hint
@@ -253,10 +254,12 @@ def run_psql(*args):
     return done.stderr
 
 
-@pytest.mark.skipif(PSQL is None, reason="psql (libpq) is not installed here")
 def test_db_key_for_libpq_is_what_psql_does():
     """A TCP listener on 127.0.0.1 and a Unix socket file in a fresh folder, with the
     same port number: whichever one psql's connection reaches is its transport."""
+    if PSQL is None:
+        skip_or_fail("psql (libpq) is not installed here (Debian: apt-get install "
+                     "postgresql-client)")
     with tempfile.TemporaryDirectory() as folder, \
             counting_listener(socket.AF_INET, ("127.0.0.1", 0)) as (tcp, tcp_seen):
         port = str(tcp.getsockname()[1])

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from glibc_oracle import (
     ALL_SAMPLES,
+    GAI_CONFS,
     SORTING_SAMPLES,
     assert_same,
     network_namespace,
@@ -60,6 +61,12 @@ def netns_lab():
         yield name
 
 
+@pytest.fixture(scope="module")
+def netns_ula():
+    with network_namespace("ula") as name:
+        yield name
+
+
 @needs_netns
 @pytest.mark.parametrize("sample", ALL_SAMPLES)
 def test_same_answers_with_ipv6_disabled(sample, tmp_path, netns_v6off):
@@ -77,40 +84,26 @@ def test_same_answers_in_lab_namespace(tmp_path, netns_lab):
 
 
 @needs_netns
+def test_same_answers_with_ipv6_default_route(tmp_path, netns_ula):
+    assert_same(run_child(SORTING_SAMPLES, tmp_path, netns=netns_ula),
+                "ULA address, default routes for both families")
+
+
+@needs_netns
 def test_same_answers_with_reorder(tmp_path, netns_lab):
     results = run_child(SORTING_SAMPLES, tmp_path, netns=netns_lab,
                         env={"RESOLV_REORDER": "on"})
     assert_same(results, "RESOLV_REORDER=on")
 
 
-GAI_CONFS = {
-    "ipv4-first": "precedence ::ffff:0:0/96 100\n",
-    "tables": """# labels, precedences and IPv4 scopes all replaced
-label ::1/128 0
-label ::/0 1
-label 2001:db8::/32 9
-label ::ffff:0:0/96 4
-precedence ::1/128 50
-precedence ::/0 40
-precedence 2001:db8::/32 45
-precedence ::ffff:0:0/96 35
-precedence bogus 99
-scopev4 ::ffff:198.18.0.0/111 3
-scopev4 192.0.2.0/24 5
-scopev4 127.0.0.0/8 2
-reload yes
-""",
-}
-
-
 @pytest.mark.parametrize("conf", sorted(GAI_CONFS))
-@pytest.mark.parametrize("where", places(HERE, "lab"))
+@pytest.mark.parametrize("where", places(HERE, "lab", "ula"))
 def test_same_answers_with_gai_conf(conf, where, tmp_path, request):
     if not Path("/etc/gai.conf").exists():
         skip_or_fail("no /etc/gai.conf to bind-mount over")
     path = tmp_path / "gai.conf"
     path.write_text(GAI_CONFS[conf])
-    netns = request.getfixturevalue("netns_lab") if where == "lab" else None
+    netns = None if where == HERE else request.getfixturevalue(f"netns_{where}")
     results = run_child(SORTING_SAMPLES, tmp_path, netns=netns,
                         mounts=((str(path), "/etc/gai.conf"),))
     assert_same(results, f"gai.conf {conf}, {where}")

@@ -128,7 +128,7 @@ def test_socket_file_permissions_shows_both_outcomes_for_real():
             assert r.this_process.after == "EACCES"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+@pytest.mark.needs("root")
 def test_socket_file_permissions_says_why_when_no_ordinary_user_can_run(monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError("setuid refused here")
