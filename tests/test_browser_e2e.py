@@ -105,6 +105,14 @@ class Lab:
                 return m.group(1)
         pytest.fail("`loopedu lab` printed no URL:\n" + "".join(self.log[-40:]))
 
+    def tail(self, lines: int = 40) -> str:
+        """The last lines ``loopedu lab`` printed (shown when the test fails)."""
+        while True:
+            try:
+                self.log.append(self.lines.get_nowait())
+            except queue.Empty:
+                return "".join(self.log[-lines:])
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -219,6 +227,7 @@ def test_lesson_01_in_a_real_browser(tmp_path):
             finally:
                 browser.close()
     finally:
+        print("`loopedu lab` said, last lines:\n" + lab.tail())
         lab.stop()
 
 
