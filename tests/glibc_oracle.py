@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import sandbox
 from loopedu.sandbox import Namespace
@@ -57,6 +57,33 @@ if os.path.isdir("/run/nscd"):
     bind(spec["empty_dir"], "/run/nscd")  # never let a running nscd answer
 sys.path.insert(0, spec["repo"])
 from loopedu import hosts
+from loopedu.glibc.machine import Machine
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return None
+
+def machine_read(m):
+    """Everything the model's Machine read from this machine (see MachineAsRecorded)."""
+    m.ipv4_ifaddrs()
+    m.is_native(0)
+    in6ai = m._in6ai_table()
+    return {
+        "host_conf": read(os.environ.get("RESOLV_HOST_CONF", "/etc/host.conf")),
+        "environ": {k: v for k, v in os.environ.items()
+                    if k in ("RESOLV_MULTI", "RESOLV_REORDER")},
+        "gai_conf": read("/etc/gai.conf"),
+        "sockets": [[family, ok, err] for family, (ok, err) in m._sockets.items()],
+        "connects": [[sf, f, p.hex(), None if src is None else src.hex(), err]
+                     for (sf, f, p), (src, err) in m._connects.items()],
+        "in6ai": None if in6ai is None else [[k.hex(), a.flags, a.prefixlen, a.index]
+                                             for k, a in in6ai.items()],
+        "link_types": sorted(m._link_types.items()),
+        "ipv4_ifaddrs": sorted(m.ipv4_ifaddrs()),
+    }
 
 def ask(fn):
     try:
@@ -74,6 +101,7 @@ for sample in spec["samples"]:
     with open(sample["path"], "rb") as f:
         data = f.read()
     hf = hosts.parse(data)
+    machine = Machine()  # one per sample: what it reads does not change meanwhile
     queries = list(sample["queries"])
     seen = {tuple(q) for q in queries}
     names = list(hf.names())  # the model's names are more questions; glibc answers them
@@ -89,7 +117,7 @@ for sample in spec["samples"]:
         for fam in (0, socket.AF_INET, socket.AF_INET6):
             real = ask(lambda: [ai[4][0] for ai in
                                 socket.getaddrinfo(name, None, fam, socket.SOCK_STREAM)])
-            model = ask(lambda: hf.lookup(name, fam))
+            model = ask(lambda: hf.lookup(name, fam, machine=machine))
             rows.append([kind, q, fam, real, model])
     subprocess.run(["umount", "/etc/hosts"], check=True)
     lines = []
@@ -123,6 +151,7 @@ for sample in spec["samples"]:
             subprocess.run(["umount", "/etc/hosts"], check=True)
             lines.append([lineno, used])
     out.append({"sample": sample["name"], "rows": rows, "lines": lines,
+                "machine": machine_read(machine),
                 "entries": sorted({e.line for e in hf.entries}),
                 "skipped": sorted({p.line for p in hf.problems if p.skipped}),
                 "unreachable": sorted({p.line for p in hf.problems if p.kind == "unreachable"})})
@@ -239,13 +268,49 @@ NETNS_SETUPS = {
             ["addr", "add", "2001:db8:3::1/64", "dev", "veth1", "nodad"],
             ["addr", "add", "2001:db8:3::2/64", "dev", "veth1", "nodad", "home"],
             ["route", "add", "default", "via", "198.18.0.2", "dev", "veth0"]],
+    # like many machines: one interface with a unique local IPv6 address and default
+    # routes for both families, so IPv6 destinations (multicast too) have a source (the
+    # veth pair's other end has IPv6 off); a /16 whose neighbour /16 (198.19/16) sits
+    # inside the /15 around it
+    "ula": [["link", "set", "lo", "up"],
+            ["link", "add", "veth0", "type", "veth", "peer", "name", "veth1"],
+            ["sysctl", "net.ipv6.conf.veth1.disable_ipv6", "1"],
+            ["link", "set", "veth0", "up"],
+            ["link", "set", "veth1", "up"],
+            ["addr", "add", "198.18.0.1/16", "dev", "veth0"],
+            ["addr", "add", "fd00::2/64", "dev", "veth0", "nodad"],
+            ["route", "add", "default", "via", "198.18.0.2", "dev", "veth0"],
+            ["-6", "route", "add", "default", "via", "fd00::1", "dev", "veth0"]],
+}
+
+
+#: gai.conf files the comparison is also run with (bind-mounted over /etc/gai.conf).
+GAI_CONFS = {
+    "ipv4-first": "precedence ::ffff:0:0/96 100\n",
+    "tables": """# labels, precedences and IPv4 scopes all replaced
+label ::1/128 0
+label ::/0 1
+label 2001:db8::/32 9
+label ::ffff:0:0/96 4
+precedence ::1/128 50
+precedence ::/0 40
+precedence 2001:db8::/32 45
+precedence ::ffff:0:0/96 35
+precedence bogus 99
+scopev4 ::ffff:198.18.0.0/111 3
+scopev4 192.0.2.0/24 5
+scopev4 127.0.0.0/8 2
+reload yes
+""",
 }
 
 
 @contextlib.contextmanager
 def network_namespace(kind: str):
+    """A namespace for the comparison, set up as NETNS_SETUPS[kind] says; tests that use
+    one are marked ``needs("network_namespaces")`` (this skip is for any that is not)."""
     if not sandbox.capabilities().network_namespaces:
-        pytest.skip(sandbox.capabilities().network_namespaces.reason)
+        skip_or_fail(sandbox.capabilities().network_namespaces.reason)
     with sandbox.namespace("hosts", lo_up=False) as ns:
         for step in NETNS_SETUPS[kind]:
             if step[0] == "sysctl":

@@ -1,20 +1,33 @@
 """Checks several test files share (imported as ``from shared_checks import ...``, like
-notebook_text.py): skip where the machine lacks something, but fail under CI, and the
-listening sockets of this process."""
+notebook_text.py): skip where the machine lacks something, but fail under CI, the
+listening sockets of this process, and Python run as the user nobody."""
 
 import os
+import subprocess
+import sys
 from typing import NoReturn
 
 import pytest
 
 
-def skip_or_fail(reason: str) -> NoReturn:
+def skip_or_fail(reason: str, *, allow_module_level: bool = False) -> NoReturn:
     """Skip the test for ``reason``; under CI (``CI=true``, which .ci/run sets) fail it
-    instead, so a check can never vanish from CI silently."""
+    instead, so a check can never vanish from CI silently. ``allow_module_level`` skips
+    a whole test file from its top level (under CI that file then fails to load)."""
     __tracebackhide__ = True  # reported at the caller's line
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run this test, but {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=allow_module_level)
+
+
+def run_as_nobody(code: str, timeout: float = 120, cwd=None) -> subprocess.CompletedProcess:
+    """Python ``code`` run by this interpreter as the user nobody (``runuser``, so the
+    test must run as root); skipped (failed under CI) where nobody cannot run it here."""
+    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
+                          capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    if done.returncode != 0 and "Permission denied" in done.stderr:
+        skip_or_fail(f"nobody cannot run this Python here: {done.stderr.strip()[-200:]}")
+    return done
 
 
 def listening() -> set:

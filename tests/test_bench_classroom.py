@@ -63,6 +63,19 @@ def test_kernel_ports_are_private_blocks_below_the_ephemeral_range(bench):
         bench.kernel_port_blocks(low)  # more learners than ports below the range
 
 
+@pytest.mark.skipif(not Path("/proc/sys/net/ipv4/ip_local_port_range").exists(),
+                    reason="Linux: reads ip_local_port_range")
+def test_two_classrooms_on_one_machine_take_different_blocks(bench):
+    """Two users running the benchmark at once: their learners' blocks are placed at
+    random below the range, so two runs (here two seeds) do not share ports."""
+    import random
+
+    one = bench.kernel_port_blocks(6, random.Random(1))
+    two = bench.kernel_port_blocks(6, random.Random(2))
+    ports = [set(range(f, f + bench.PORTS_PER_LEARNER)) for f in one + two]
+    assert not set().union(*ports[:6]) & set().union(*ports[6:])
+
+
 def test_a_port_block_skips_a_port_in_use(bench):
     import socket
 

@@ -10,7 +10,9 @@ cell shows an error. Then the learner's record, as a learner makes it: the revea
 asks for both hints of an exercise and its worked answer, and ``loopedu progress
 --export`` holds the prediction (with the machine's fingerprint), the reveal, the
 explanation, the hints and the worked answer seen. A screenshot is kept in
-``$LOOPEDU_ARTIFACTS`` (default ``tests/artifacts/``, git-ignored).
+``$LOOPEDU_ARTIFACTS`` (default ``tests/artifacts/``, git-ignored; the test's own
+temporary folder where that one cannot be written, as when another user runs the tests
+of the same checkout).
 
 Skipped where Chromium or Playwright is missing; under CI (``CI=true``) it fails instead.
 """
@@ -57,10 +59,15 @@ def chromium_or_skip() -> str:
     return chromium
 
 
-def artifacts_dir() -> Path:
+def artifacts_dir(fallback: Path) -> Path:
+    """$LOOPEDU_ARTIFACTS, else tests/artifacts/; ``fallback`` (a folder of this test)
+    where that cannot be written, e.g. another user's checkout or folder."""
     folder = Path(os.environ.get("LOOPEDU_ARTIFACTS") or ROOT / "tests" / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return fallback
+    return folder if os.access(folder, os.W_OK | os.X_OK) else fallback
 
 
 class Lab:
@@ -105,6 +112,14 @@ class Lab:
                 return m.group(1)
         pytest.fail("`loopedu lab` printed no URL:\n" + "".join(self.log[-40:]))
 
+    def tail(self, lines: int = 40) -> str:
+        """The last lines ``loopedu lab`` printed (shown when the test fails)."""
+        while True:
+            try:
+                self.log.append(self.lines.get_nowait())
+            except queue.Empty:
+                return "".join(self.log[-lines:])
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -129,13 +144,22 @@ def wait_until_run(page, timeout_ms: int) -> None:
         }""", arg=PANEL, timeout=timeout_ms, polling=500)
 
 
+def test_screenshots_go_to_a_folder_this_user_can_write(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("LOOPEDU_ARTIFACTS", str(blocker / "artifacts"))
+    assert artifacts_dir(tmp_path / "own") == tmp_path / "own"
+    monkeypatch.setenv("LOOPEDU_ARTIFACTS", str(tmp_path / "shots"))
+    assert artifacts_dir(tmp_path / "own") == tmp_path / "shots"
+
+
 @pytest.mark.slow
 def test_lesson_01_in_a_real_browser(tmp_path):
     chromium = chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
     lab = Lab(tmp_path)
-    screenshot = artifacts_dir() / "browser-e2e-01-loopback-range.png"
+    screenshot = artifacts_dir(tmp_path) / "browser-e2e-01-loopback-range.png"
     try:
         base = lab.base_url()
         saved = lab.workspace / LESSON
@@ -218,6 +242,7 @@ def test_lesson_01_in_a_real_browser(tmp_path):
             finally:
                 browser.close()
     finally:
+        print("`loopedu lab` said, last lines:\n" + lab.tail())
         lab.stop()
 
 

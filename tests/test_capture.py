@@ -6,12 +6,12 @@ import json
 import os
 import socket
 import struct
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from shared_checks import run_as_nobody
 
 from loopedu import capture, sandbox
 from loopedu.capture import (IN_NAMESPACE, ON_LO, RECORDED, Capture, CaptureUnavailable,
@@ -226,10 +226,7 @@ def test_really_as_an_unprivileged_user():
     code = ("import json; from loopedu import capture; c = capture.capture_http_request(); "
             "print(json.dumps({'where': c.where, 'flags': [p.flags for p in c.packets], "
             "'http': [p.http for p in c.packets if p.http], 'copies': c.outgoing_copies}))")
-    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
-    if done.returncode != 0 and "Permission denied" in done.stderr:
-        pytest.skip(f"nobody cannot run this Python here: {done.stderr.strip()[-200:]}")
+    done = run_as_nobody(code, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["where"] == IN_NAMESPACE[USER]

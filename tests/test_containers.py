@@ -5,12 +5,11 @@ machines without namespaces, and nothing left behind."""
 import ipaddress
 import json
 import os
-import subprocess
-import sys
 from contextlib import contextmanager
 
 import psutil
 import pytest
+from shared_checks import run_as_nobody
 
 from loopedu import containers, lan, sandbox
 from loopedu.connections import Kind, is_lab_safe
@@ -112,10 +111,7 @@ def test_the_container_has_its_own_loopback(monkeypatch):
 def test_the_demo_runs_without_root_inside_a_user_namespace():
     code = ("import json; from loopedu import containers; "
             "print(json.dumps(containers.container_loopback_demo().to_dict()))")
-    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0 and "Permission denied" in done.stderr:
-        pytest.skip(f"nobody cannot run this Python here: {done.stderr.strip()[-200:]}")
+    done = run_as_nobody(code)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["mechanism"] == "user namespace"

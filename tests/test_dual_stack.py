@@ -12,6 +12,7 @@ import socket
 import sys
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import experiments, plots, sandbox
 from loopedu.dual_stack import ipv6_off_demo
@@ -21,16 +22,12 @@ from netns_helpers import netns
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
 
 
-def has_ipv6_loopback() -> bool:
-    return experiments.ipv6_status().available
-
-
 def linux_defaults() -> bool:
     d = experiments.platform_dual_stack_default()
     return d.system == "Linux" and d.bindv6only == 0
 
 
-needs_ipv6 = pytest.mark.skipif(not has_ipv6_loopback(), reason="::1 is not usable here")
+needs_ipv6 = pytest.mark.needs("ipv6_loopback")
 needs_linux_defaults = pytest.mark.skipif(not linux_defaults(),
                                           reason="needs Linux with net.ipv6.bindv6only=0")
 
@@ -154,7 +151,7 @@ def test_ipv6_off_demo_without_namespaces_says_why_and_binds_nothing_here():
 def test_locality_check_demo_reports_what_this_python_says():
     demo = experiments.locality_check_demo()
     if demo.server_saw is None:
-        pytest.skip("this platform's :: socket is IPv6-only")
+        skip_or_fail("this platform's :: socket is IPv6-only")
     assert demo.server_saw == "::ffff:127.0.0.1"
     assert demo.loopedu is True
     # gh-117566: the answer depends on the exact release, so ask this interpreter

@@ -5,8 +5,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -171,6 +174,20 @@ def test_expect_set_counts_without_naming_what_is_missing():
     assert fb.message.startswith("1 of 3 right; 2 missing.")
     assert "'0.0.0.0'" in fb.message and "wildcard" in fb.message
     assert "::1" not in fb.message and "127.0.0.2" not in fb.message
+
+
+def test_expect_set_refuses_a_superset_and_a_subset():
+    want = ["127.0.0.1", "::1", "127.0.0.2"]
+    assert expect_set(list(reversed(want)), want).passed
+    superset = expect_set(want + ["0.0.0.0"], want)
+    assert not superset.passed
+    assert superset.message == "3 of 3 right. Does not belong: '0.0.0.0'."
+    subset = expect_set(want[:2], want)
+    assert not subset.passed and subset.message == "2 of 3 right; 1 missing."
+    assert not expect_set([], want).passed and not expect_set(want[:1], want).passed
+    assert expect_set([], []).passed and not expect_set(["127.0.0.1"], []).passed
+    assert not expect_set([80, 443, 8080], [80, 443]).passed
+    assert not expect_set("80", [80, 443]).passed
 
 
 @pytest.mark.parametrize("answer", [{"a": 1}, 5, [[1], [2]], [{1}], RaisingEq(),
@@ -355,13 +372,140 @@ def test_check_accepts_bool_checkers_and_rejects_junk():
     assert "returned str" in check("99.junk", 1).message
 
 
+#: What ``check`` says when a checker raised instead of answering: a bug in the
+#: checker, never a message for a learner.
+COULD_NOT_CHECK = "Could not check"
+
+
 @pytest.mark.parametrize("answer", ODD_ANSWERS, ids=lambda a: type(a).__name__)
-def test_check_never_raises_on_any_registered_exercise(answer, size_exercise):
+def test_check_never_raises_on_any_registered_exercise(answer, size_exercise, capsys):
+    """Every registered checker answers any answer itself: ``check`` turning a
+    checker's exception into a message is the last line of defence, so the message
+    must never be the one it writes then."""
     for ident in catalog():
         fb = check(ident, answer)
         assert isinstance(fb, Feedback) and fb.exercise_id == ident
+        assert not fb.message.startswith(COULD_NOT_CHECK), (ident, fb.message)
         if not isinstance(answer, (bool, int, str)) or answer in ("", "   "):
             assert not fb.passed, (ident, answer)
+
+
+# --- every registered exercise, through check(), with its own reference answer ------
+
+#: A solution block of an exercise notebook followed at once by its check.
+SOLVED = re.compile(r"^### BEGIN SOLUTION\n(?P<code>.*?)^### END SOLUTION\n"
+                    r"check\(\"(?P<id>[0-9]{2}\.[a-z0-9-]+)\", (?P<name>\w+)\)",
+                    re.MULTILINE | re.DOTALL)
+
+
+def _connected_pair(stack: ExitStack, bind: bool = True):
+    """(server, client) as lesson 00's solution leaves them: the server bound to
+    127.0.0.1 on a port the kernel picked and listening, the client connected to it
+    (``bind=False``: two fresh sockets, nothing done)."""
+    server = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    client = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    if bind:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client.connect(server.getsockname())
+    return server, client
+
+
+def _first_address_only(addresses, port):
+    """02.fix-client's broken starting point: only the first address is tried."""
+    return socket.create_connection((addresses[0], port), timeout=2)
+
+
+#: Exercises whose solution cannot run in a test: it reads the running kernel, or is
+#: the learner's own sockets. (reference answer, a wrong one), each made when needed.
+NOT_FROM_A_NOTEBOOK = {
+    # the lesson reads the kernel's connection file: Jupyter's default "ip"
+    "00.kernel-transport": (lambda stack: "127.0.0.1", lambda stack: "0.0.0.0"),
+    "00.first-connection": (_connected_pair, lambda stack: _connected_pair(stack, False)),
+}
+
+
+def reference_answers() -> dict:
+    """Exercise id -> the answer its exercise notebook's solution computes, run here
+    (the solution blocks of exercises/*.py, each followed by its ``check``)."""
+    found = {}
+    for path in sorted((ROOT / "exercises").glob("*.py")):
+        for match in SOLVED.finditer(path.read_text(encoding="utf-8")):
+            if match["id"] in NOT_FROM_A_NOTEBOOK:
+                continue
+            scope = {"socket": socket}  # imported by an earlier cell of its notebook
+            exec(compile(match["code"], f"{path.name}:{match['id']}", "exec"), scope)
+            found[match["id"]] = scope[match["name"]]
+    return found
+
+
+REFERENCES = reference_answers()
+
+
+#: Wrong functions for the exercises whose answer is a function.
+WRONG_FUNCTIONS = {
+    "02.fix-client": _first_address_only,
+    "08.fix-host": lambda host_header, port: True,   # lets every Host header in
+}
+
+
+def one_wrong(ident: str, answer):
+    """A wrong answer one step away from a right one: one value of a dict changed, one
+    item of a list left out, another letter, one digit changed."""
+    if isinstance(answer, dict):
+        # a yes/no flipped; else one key given another key's different value
+        for key, value in answer.items():
+            if isinstance(value, bool):
+                return {**answer, key: not value}
+        for key, value in answer.items():
+            for other in answer.values():
+                if type(other) is type(value) and other != value:
+                    return {**answer, key: other}
+        key = next(iter(answer))
+        return {**answer, key: one_wrong(ident, answer[key])}
+    if isinstance(answer, bool):
+        return not answer
+    if isinstance(answer, int):
+        return answer + 1
+    if isinstance(answer, list):
+        return answer[:-1] if answer else ["192.0.2.1"]
+    if isinstance(answer, str):
+        if len(answer) == 1:
+            return "b" if answer == "a" else "a"
+        return answer[:-1] + ("1" if answer[-1] == "0" else "0")
+    return WRONG_FUNCTIONS[ident]
+
+
+def test_every_registered_exercise_has_a_reference_answer():
+    assert set(REFERENCES) | set(NOT_FROM_A_NOTEBOOK) == set(catalog())
+    assert not set(REFERENCES) & set(NOT_FROM_A_NOTEBOOK)
+
+
+@pytest.mark.parametrize("ident", sorted(set(REFERENCES) | set(NOT_FROM_A_NOTEBOOK)))
+def test_each_exercise_passes_its_reference_answer_and_fails_a_wrong_one(ident, capsys):
+    with ExitStack() as stack:
+        if ident in NOT_FROM_A_NOTEBOOK:
+            right, wrong = (make(stack) for make in NOT_FROM_A_NOTEBOOK[ident])
+        else:
+            right, wrong = REFERENCES[ident], one_wrong(ident, REFERENCES[ident])
+        good, bad = check(ident, right), check(ident, wrong)
+    assert good.passed and good.exercise_id == ident, good.message
+    assert not bad.passed and bad.exercise_id == ident, bad.message
+    for fb in (good, bad):
+        assert fb.message and not fb.message.startswith(COULD_NOT_CHECK), fb.message
+
+
+LIST_ANSWERS = sorted(ident for ident, answer in REFERENCES.items()
+                      if isinstance(answer, list) and answer)
+
+
+@pytest.mark.parametrize("ident", LIST_ANSWERS)
+def test_a_list_answer_with_one_item_too_many_fails(ident):
+    """A list answer with an item added that is not in it: a superset is not the set."""
+    right = REFERENCES[ident]
+    extra = right[0] + 1000 if isinstance(right[0], int) else "not-one-of-them"
+    bad = check(ident, right + [extra])
+    assert not bad.passed and not bad.message.startswith(COULD_NOT_CHECK), bad.message
 
 
 def test_check_never_raises_even_if_everything_breaks(monkeypatch):

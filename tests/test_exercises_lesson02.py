@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import hosts, sandbox
 from loopedu.exercises import check, hint
@@ -253,10 +254,12 @@ def run_psql(*args):
     return done.stderr
 
 
-@pytest.mark.skipif(PSQL is None, reason="psql (libpq) is not installed here")
 def test_db_key_for_libpq_is_what_psql_does():
     """A TCP listener on 127.0.0.1 and a Unix socket file in a fresh folder, with the
     same port number: whichever one psql's connection reaches is its transport."""
+    if PSQL is None:
+        skip_or_fail("psql (libpq) is not installed here (Debian: apt-get install "
+                     "postgresql-client)")
     with tempfile.TemporaryDirectory() as folder, \
             counting_listener(socket.AF_INET, ("127.0.0.1", 0)) as (tcp, tcp_seen):
         port = str(tcp.getsockname()[1])
@@ -290,3 +293,13 @@ def test_db_key_for_mysql_is_what_its_manual_says():
               "mysql -h localhost --protocol=TCP": "tcp"}
     assert {c: DB_KEY[c] for c in DB_CLIENTS if c.startswith("mysql")} == manual
     assert set(DB_KEY) == set(DB_CLIENTS)
+
+
+def test_a_function_with_a_mistake_in_it_is_told_so_not_a_crash_of_the_check():
+    def mistaken(addresses, port):
+        return addresses.first   # AttributeError: a bug, not a network error
+
+    fb = check("02.fix-client", mistaken)
+    assert not fb.passed and not fb.message.startswith("Could not check")
+    assert "your function raised AttributeError" in fb.message
+    assert "mistake in the function" in fb.message

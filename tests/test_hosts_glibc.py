@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from glibc_oracle import ALL_SAMPLES, SORTING_SAMPLES, assert_same, run_child
+from shared_checks import skip_or_fail
 
 pytestmark = [pytest.mark.needs("mount_namespaces"), pytest.mark.slow]
 
 if sys.platform == "linux" and platform.libc_ver()[0] != "glibc":
-    pytest.skip("needs glibc: the model is of glibc's getaddrinfo", allow_module_level=True)
+    skip_or_fail("needs glibc: the model is of glibc's getaddrinfo", allow_module_level=True)
 
 
 
@@ -46,7 +47,7 @@ def test_same_answers_without_multi(how, tmp_path):
     mounts, env = (), {}
     if how == "host.conf":
         if not Path("/etc/host.conf").exists():
-            pytest.skip("no /etc/host.conf to bind-mount over")
+            skip_or_fail("no /etc/host.conf to bind-mount over")
         path = tmp_path / "host.conf"
         path.write_text("# only the first matching line\nmulti off\n")
         mounts = ((str(path), "/etc/host.conf"),)

@@ -2,10 +2,9 @@
 port, and the same without root inside a user namespace."""
 
 import ipaddress
-import subprocess
-import sys
 
 import pytest
+from shared_checks import run_as_nobody
 
 from loopedu import experiments, lan, sandbox
 from loopedu.connections import is_lab_safe
@@ -43,10 +42,7 @@ def test_phone_reaches_only_the_wildcard_binds():
 def test_the_lab_runs_without_root_inside_a_user_namespace():
     code = ("import json; from loopedu import lan; r = lan.lan_lab(); "
             "print(json.dumps(r.to_dict()))")
-    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0 and "Permission denied" in done.stderr:
-        pytest.skip(f"nobody cannot run this Python here: {done.stderr.strip()[-200:]}")
+    done = run_as_nobody(code)
     assert done.returncode == 0, done.stderr
     import json
     data = json.loads(done.stdout)

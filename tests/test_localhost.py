@@ -1,6 +1,7 @@
 """Lesson 02's live pieces: nsswitch order, the ::1-first trap (live with a private hosts
 file, or with the model), Unix socket versus TCP."""
 
+import dataclasses
 import os
 import socket
 import sys
@@ -54,11 +55,22 @@ def test_private_hosts_file_reproduces_the_trap_and_leaves_etc_hosts_alone():
         ("connected", "127.0.0.1")
 
 
-def test_model_mode_without_a_private_mount():
+@pytest.fixture
+def resolver_without_the_trap(monkeypatch):
+    """This machine's own resolver answers localhost with 127.0.0.1 first (Debian's
+    default files, IPv6 off...), so localhost_trap has to reproduce the trap itself;
+    where the resolver really puts ::1 first, it would show that instead."""
+    real = localhost.trap_here
+
+    def here(timeout=1.0, mode="this machine"):
+        return dataclasses.replace(real(timeout, mode), resolved=("127.0.0.1",))
+
+    monkeypatch.setattr(localhost, "trap_here", here)
+
+
+def test_model_mode_without_a_private_mount(resolver_without_the_trap):
     with sandbox.assume(mount_namespaces=NO_MOUNT):
         result = localhost.localhost_trap("::1 localhost\n127.0.0.1 localhost\n")
-    if result.mode == "this machine":
-        pytest.skip("this machine's own resolver already puts ::1 first")
     assert result.mode == "model" and "switched off here" in result.why_model
     assert sorted(result.resolved) == ["127.0.0.1", "::1"]
     assert (result.create_connection, result.create_connection_used) == \
@@ -66,11 +78,9 @@ def test_model_mode_without_a_private_mount():
     assert [a for a, _ in result.attempts][-1] == "127.0.0.1"
 
 
-def test_the_trap_never_connects_beyond_loopback():
+def test_the_trap_never_connects_beyond_loopback(resolver_without_the_trap):
     with sandbox.assume(mount_namespaces=NO_MOUNT):
         result = localhost.localhost_trap("192.0.2.1 localhost\n")   # TEST-NET-1
-    if result.mode == "this machine":
-        pytest.skip("this machine's own resolver already puts ::1 first")
     assert result.attempts == (("192.0.2.1", "not tried: not a loopback address"),)
     assert result.first_only == "not tried: not a loopback address"
 
@@ -118,7 +128,7 @@ def test_socket_file_permissions_shows_both_outcomes_for_real():
             assert r.this_process.after == "EACCES"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+@pytest.mark.needs("root")
 def test_socket_file_permissions_says_why_when_no_ordinary_user_can_run(monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError("setuid refused here")

@@ -5,12 +5,11 @@ too; as root and inside a user namespace, nothing left behind, the host untouche
 import ipaddress
 import json
 import os
-import subprocess
-import sys
 from contextlib import contextmanager
 
 import psutil
 import pytest
+from shared_checks import run_as_nobody, skip_or_fail
 
 from loopedu import containers, lan, martians, sandbox
 from loopedu.connections import is_lab_safe
@@ -127,10 +126,7 @@ def test_both_demos_inside_a_forced_user_namespace(watched, demo):
 def test_without_root_the_kernel_log_is_explained():
     code = ("import json; from loopedu import martians; "
             "print(json.dumps(martians.route_localnet_details(timeout=0.5).to_dict()))")
-    done = subprocess.run(["runuser", "-u", "nobody", "--", sys.executable, "-c", code],
-                          capture_output=True, text=True, timeout=60)
-    if done.returncode != 0 and "Permission denied" in done.stderr:
-        pytest.skip(f"nobody cannot run this Python here: {done.stderr.strip()[-200:]}")
+    done = run_as_nobody(code, timeout=60)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["mechanism"] == "user namespace" and data["reached"] == EXPECTED

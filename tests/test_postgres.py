@@ -40,6 +40,14 @@ def server_or_skip() -> None:
         skip_or_fail(exc.reason)
 
 
+@pytest.fixture(autouse=True)
+def libpq_defaults(monkeypatch):
+    """libpq's own defaults: none of its environment variables (PGHOST, PGPORT, PGUSER...)
+    of whoever runs the tests, which would change where "no host" and the demo connect."""
+    for name in [n for n in os.environ if n.startswith("PG")]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def needs_server():
     server_or_skip()
@@ -134,8 +142,6 @@ def test_both_allowed_and_each_connection_says_which_address_it_used(cluster):
 
 
 def test_no_host_means_a_unix_socket_in_libpqs_own_folder(cluster):
-    if os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is set, so 'no host' means it")
     way = by_label(connect_ways(cluster))["no host"]
     assert way.transport == "unix socket" and not way.connected
     assert way.server_address.endswith(f"/.s.PGSQL.{cluster.port}")
@@ -243,7 +249,7 @@ def test_the_demo_as_an_ordinary_user(needs_server):
         from loopedu.sandbox.children import call
         runuser = find_tool("runuser")
         if runuser is None:
-            pytest.skip("runuser (util-linux) is not installed")
+            skip_or_fail("runuser (util-linux) is not installed")
         data = call([runuser, "-u", "nobody", "--"], "loopedu.postgres:demo", count=20,
                     ipv6=False, timeout=120)
         assert data["server"]["run_as"] == "nobody"

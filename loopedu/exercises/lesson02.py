@@ -173,6 +173,17 @@ def _hung(addresses: list[str], listening: bool = True) -> Feedback:
                            "the kernel to stop the call that is still waiting.")
 
 
+def _raised(addresses: list[str], exc: Exception) -> Feedback:
+    """The learner's function raised something other than a network error."""
+    text = str(exc)
+    text = text if len(text) <= 100 else text[:100] + "..."
+    return Feedback(False, f"With addresses {addresses} your function raised "
+                           f"{type(exc).__name__}" + (f" ({text})" if text else "")
+                           + ": that is not a network error but a mistake in the "
+                             "function; call it yourself with those addresses to see "
+                             "the line.")
+
+
 FIX_CLIENT_HINTS = ("Loop over the addresses; wrap each connect in try/except OSError.",
                     "Remember the last error; if the loop ends without a connection, "
                     "raise it.",
@@ -196,6 +207,8 @@ def _fix_client(fn) -> Feedback:
                 return Feedback(False, f"With addresses {addresses} your function raised "
                                        f"{errno_name(exc)}: when one address fails, catch "
                                        "the error and try the next one.")
+            except Exception as exc:
+                return _raised(list(addresses), exc)
             if not isinstance(sock, socket.socket):
                 return Feedback(False, f"With addresses {addresses} your function returned "
                                        f"{show(sock)}; return the connected socket.")
@@ -216,6 +229,8 @@ def _fix_client(fn) -> Feedback:
         return Feedback(True, "Right: try each address in order, keep the first that "
                               "connects, and raise the last error if none does; that is "
                               "what socket.create_connection does.")
+    except Exception as exc:
+        return _raised(["::1", "127.0.0.1"], exc)
     if isinstance(sock, socket.socket):
         sock.close()
     return Feedback(False, f"When no address answers, your function returned {show(sock)}; "

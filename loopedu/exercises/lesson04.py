@@ -175,7 +175,7 @@ def _names(answer) -> set[str]:
     items = answer.replace(",", " ").split() if isinstance(answer, str) else answer
     try:
         return {str(item).strip().casefold() for item in islice(iter(items), 50)}
-    except TypeError:
+    except Exception:  # not iterable, or an iteration or str() that fails: no names
         return set()
 
 

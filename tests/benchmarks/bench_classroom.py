@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -83,8 +84,10 @@ def ephemeral_range() -> tuple[int, int]:
         return 32768, 60999  # the kernel's default
 
 
-def kernel_port_blocks(n: int) -> list[int]:
-    """The first port of each learner's block: just below the ephemeral range.
+def kernel_port_blocks(n: int, rng: random.Random | None = None) -> list[int]:
+    """The first port of each learner's block: a run of blocks below the ephemeral
+    range, at a place chosen at random (``rng``) so that two classrooms on one machine
+    (two users running this at once) rarely pick the same ports.
 
     jupyter_client picks a kernel's five TCP ports by binding port 0 on 127.0.0.1 and
     closing the socket; the kernel binds them again a second or more later. With thirty
@@ -95,13 +98,16 @@ def kernel_port_blocks(n: int) -> list[int]:
     (restarter.py, ``random_ports_until_alive``); nbclient does not. So the benchmark
     gives each learner's kernels ports from a private block outside the ephemeral range:
     no port-0 socket of any lesson can take them, and no two learners share one. The
-    kernels still talk TCP on 127.0.0.1, as lesson 00 shows.
+    kernels still talk TCP on 127.0.0.1, as lesson 00 shows. A port that is in use
+    (another user's) is skipped when the ports are taken (:class:`PortBlock`).
     """
     low, _ = ephemeral_range()
-    first = low - n * PORTS_PER_LEARNER
-    if first < 1024:
+    room = (low - 1024) // PORTS_PER_LEARNER   # whole blocks between 1024 and the range
+    if n > room:
         raise SystemExit(f"{n} learners need {n * PORTS_PER_LEARNER} kernel ports below "
                          f"the ephemeral range (starts at {low}); use fewer learners")
+    start = (rng or random.SystemRandom()).randrange(room - n + 1)
+    first = 1024 + start * PORTS_PER_LEARNER
     return [first + i * PORTS_PER_LEARNER for i in range(n)]
 
 
