@@ -78,9 +78,9 @@ check("05.dual-stack", answer)
 # the lesson's table of defaults:
 
 # %%
-from loopedu import experiments
+from loopedu import dual_stack
 
-print(experiments.dual_stack_key(experiments.dual_stack()))
+print(dual_stack.dual_stack_key(dual_stack.dual_stack()))
 
 # %% [markdown]
 # ## 4. The broken locality check
@@ -110,7 +110,7 @@ check("05.locality-check", answer)
 # option (a)'s question and `loopedu.addresses.is_loopback`'s:
 
 # %%
-demo = experiments.locality_check_demo()
+demo = dual_stack.locality_check_demo()
 print(f"Python {demo.python}: the server saw {demo.server_saw}")
 print(f"  ipaddress.ip_address(host).is_loopback -> {demo.naive}")
 print(f"  loopedu.addresses.is_loopback(host)    -> {demo.loopedu}")

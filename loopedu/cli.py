@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .course import CourseNotFound, course_root
-from .release import Outcome, OutputError
+from .keep_edits import OutputError, WriteOutcome
 
 __all__ = ["main", "CliError"]
 
@@ -70,7 +70,7 @@ def _lab(args) -> int:
         print(f"loopedu: your workspace is {root}: edit freely, loopedu never overwrites "
               f"your changes\nloopedu: {update.summary()}", file=sys.stderr)
         for result in update.changed:
-            if result.outcome is Outcome.KEPT_EDIT:
+            if result.outcome is WriteOutcome.KEPT_EDIT:
                 print(f"loopedu: {update.line(result)}", file=sys.stderr)
     is_root = running_as_root()
     print(f"loopedu: JupyterLab listens on {address} only: programs on this machine can "
@@ -143,7 +143,7 @@ def _export_progress(args) -> int:
 
 def _class_report(args) -> int:
     from . import class_progress as cp
-    from .release import atomic_write_text
+    from .keep_edits import atomic_write_text
 
     if args.prediction_chart and not args.prediction:
         raise CliError("--prediction-chart draws one prediction: add --prediction ID")

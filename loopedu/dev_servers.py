@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .connections import (Outcome, errno_name, family_of, hostport,
-                          is_lab_safe)
+from .connections import Outcome, errno_name, family_of, hostport, is_lab_safe
 from .listen_guard import check_listen
 
 __all__ = ["DevServer", "dev_server", "Fetched", "fetch", "DefaultBind", "DEFAULT_BINDS",

@@ -12,8 +12,14 @@ from dataclasses import dataclass, field, fields
 
 from .localhost import addresses_of
 from .platforms import hosts_file_path
-from .sandbox import (Capabilities, Capability, NamespaceUnavailable, capabilities, find_tool,
-                      namespace)
+from .sandbox import (
+    Capabilities,
+    Capability,
+    NamespaceUnavailable,
+    capabilities,
+    find_tool,
+    namespace,
+)
 from .sandbox.tools import last_line
 
 __all__ = ["Report", "LessonPlan", "Part", "Tools", "LESSONS", "report", "tools",

@@ -21,12 +21,11 @@ from dataclasses import dataclass, replace
 from .addresses import is_loopback
 from .connections import EXPLAIN_ERRNO, Kind, Outcome, errno_name
 from .listen_guard import may_listen
+from .platforms import DUAL_STACK_DEFAULTS
+from .sandbox import ChildError, NamespaceUnavailable, capabilities, isolated_call, namespace
+from .servers import listener, probe
 
 NOT_RUN = Kind.NOT_RUN.value   # a case the course would not listen for here
-from .platforms import DUAL_STACK_DEFAULTS
-from .sandbox import (ChildError, NamespaceUnavailable, capabilities, isolated_call,
-                      namespace)
-from .servers import listener, probe
 
 __all__ = ["IPv6Status", "ipv6_status", "DualStackDefault", "platform_dual_stack_default",
            "DualStackCase", "DualStack", "dual_stack", "dual_stack_key", "format_dual_stack",

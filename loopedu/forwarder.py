@@ -39,8 +39,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterator
 
-from .connections import (Kind, Outcome, errno_name, family_of,
-                          hostport, is_lab_safe, lab_socket)
+from .connections import Kind, Outcome, errno_name, family_of, hostport, is_lab_safe, lab_socket
 from .listen_guard import Exposure, check_listen
 from .servers import _RESOURCE_ERRORS
 

@@ -212,8 +212,12 @@ def _prepare(nb, path: Path, solutions: bool):
     """The notebook as the handout shows it (a copy; ``nb`` is left as it was)."""
     import copy
 
-    from .exercises.student import (CODE_PLACEHOLDER, MARKDOWN_PLACEHOLDER,
-                                    StudentBuildError, strip_solutions)
+    from .exercises.student import (
+        CODE_PLACEHOLDER,
+        MARKDOWN_PLACEHOLDER,
+        StudentBuildError,
+        strip_solutions,
+    )
 
     nb = copy.deepcopy(nb)
     for index, cell in enumerate(nb.cells, 1):

@@ -37,7 +37,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from .connections import errno_name
-from .measure.ping import Ping, ping
+from .measure.icmp_echo import Ping, ping
 from .sandbox import find_tool, namespaces
 from .sandbox.recordings import Provenance, load_recording, measured_or_recorded, save_recording
 from .sandbox.tools import run
@@ -74,7 +74,7 @@ class LoState:
     ``bind_127`` is the bind of a listener on 127.0.0.1 (port 0); ``connect`` what a
     connect() to that listener gave (``"connected"``, ``"timeout"`` or an errno name
     such as ``"ENETUNREACH"``) after ``connect_ms``; ``ping`` a
-    :func:`loopedu.measure.ping` of 127.0.0.1; ``bind_v6`` and ``bind_other`` the binds
+    :func:`loopedu.measure.icmp_echo.ping` of 127.0.0.1; ``bind_v6`` and ``bind_other`` the binds
     of ``::1`` and of :data:`OTHER_ADDRESS` (``"ok"`` or an errno name).
 
     Introduced in notebooks/04-loopback-interface.ipynb.

@@ -7,18 +7,13 @@ Introduced in notebooks/01-loopback-range.ipynb.
 from __future__ import annotations
 
 from .addresses import is_loopback
-from .platforms import LOOPBACK_RANGE_BY_PLATFORM, expected_reach
 from .servers import Probe, probe
 
-__all__ = ["probe_addresses", "probe_loopback", "expected_reach",
-           "LOOPBACK_RANGE_BY_PLATFORM", "Probe"]
-
-#: Bind ``address`` (port 0), connect to it, report what happened (a :class:`Probe`).
-probe_loopback = probe
+__all__ = ["probe_addresses"]
 
 
 def probe_addresses(addresses, timeout: float = 1.0) -> list[Probe]:
-    """:func:`probe_loopback` each address, in order. Only loopback addresses are
+    """:func:`loopedu.servers.probe` each address, in order. Only loopback addresses are
     bound: nothing listens where the network could reach it.
 
     >>> [p.outcome for p in probe_addresses(["127.0.0.1"])]

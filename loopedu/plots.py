@@ -6,6 +6,8 @@ modules and only draw it.
 Shared style: the Okabe-Ito colour-blind-safe palette (Okabe and Ito, "Color Universal
 Design", 2008), labelled axes, a legend, and text inside cells so that no meaning rests
 on colour alone.
+
+Introduced in notebooks/01-loopback-range.ipynb.
 """
 
 from __future__ import annotations
@@ -449,7 +451,7 @@ def throughput_by_buffer(results) -> CourseFigure:
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    from .measure.throughput import size_text
+    from .measure.bulk_transfer import size_text
 
     lines: dict = {}
     for t in sorted(results, key=lambda t: t.buffer_size):

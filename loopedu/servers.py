@@ -2,8 +2,9 @@
 
 Every listener the course opens goes through :func:`listener`, :func:`echo_server` or
 :func:`bound_socket`: they pass :func:`loopedu.listen_guard.check_listen` (loopback,
-the course's own namespaces, or ``expose=True``) before they bind, bind port 0 (the kernel picks a free ephemeral port, so 30
-students on one JupyterHub never collide), read the port back, serve from a daemon
+the course's own namespaces, or ``expose=True``) before they bind, bind port 0 (the
+kernel picks a free ephemeral port, so 30 students on one JupyterHub never collide),
+read the port back, serve from a daemon
 thread (or, for :mod:`loopedu.measure`, a child process), and on leaving the ``with``
 block close every socket and join the thread, even after an exception or a
 KeyboardInterrupt. Every echo, in a thread or a process, is :func:`echo_loop`. A
@@ -29,14 +30,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .connections import (EXPLAIN_ERRNO, Attempt, Kind, Outcome, connect, connect_outcome,
-                          errno_name, family_of, same_endpoint)
+from .connections import (
+    Kind,
+    Outcome,
+    connect,
+    errno_name,
+    family_of,
+    same_endpoint,
+)
 from .listen_guard import Exposure, check_listen
 
-__all__ = ["Listener", "listener", "Probe", "probe", "EchoServer",
-           "echo_server", "echo_loop", "bound_socket", "check_transport", "fd_io",
-           "set_receive_timeout", "connect", "connect_outcome", "errno_name", "family_of",
-           "EXPLAIN_ERRNO", "Outcome", "Kind", "Attempt"]
+__all__ = ["Listener", "listener", "Probe", "probe", "EchoServer", "echo_server", "echo_loop",
+           "bound_socket", "check_transport", "fd_io", "set_receive_timeout"]
 
 #: accept() errors that mean "out of resources": retrying at once would spin at 100% CPU.
 _RESOURCE_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}

@@ -3,6 +3,8 @@
 ipywidgets is imported inside each function, so importing this module costs nothing.
 Callbacks write to the ``.value`` of an ``HTML`` widget (never ``with out: print``):
 nbval ignores widget comm messages, and a value is what a test can read back.
+
+Introduced in notebooks/01-loopback-range.ipynb.
 """
 
 from __future__ import annotations

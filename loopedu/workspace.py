@@ -14,7 +14,7 @@ writes into DIR, by default ``$LOOPEDU_WORKSPACE`` or else ``~/loopedu-workspace
 
 The layout is the course's, so links between lessons and exercises keep working. The
 notebooks are built by :func:`loopedu.exercises.student.student_text` and written by
-:func:`loopedu.release.write_files`: running again adds what is new and replaces what
+:func:`loopedu.keep_edits.write_files`: running again adds what is new and replaces what
 nobody changed, but never overwrites a file the learner changed; the new version goes
 beside it as ``NAME.updated.ipynb``. Nothing is ever deleted.
 
@@ -55,8 +55,17 @@ from datetime import datetime, timezone
 from fnmatch import fnmatch
 from pathlib import Path
 
-from .release import (MANIFEST, UPDATED_TAG, FileResult, OutputError, Outcome,
-                      atomic_write_text, recorded, write_files, written_before)
+from .keep_edits import (
+    MANIFEST,
+    UPDATED_TAG,
+    FileResult,
+    OutputError,
+    WriteOutcome,
+    atomic_write_text,
+    recorded,
+    write_files,
+    written_before,
+)
 
 __all__ = ["WorkspaceError", "WorkspaceUpdate", "check_workspace", "course_digest",
            "course_version",
@@ -234,7 +243,7 @@ def check_workspace(workspace: str | os.PathLike, course: str | os.PathLike,
 @dataclass(frozen=True)
 class WorkspaceUpdate:
     """What :func:`update_workspace` did: the workspace ``path``, the ``course`` it was
-    made from, and a :class:`loopedu.release.FileResult` per file (``wrote`` says which
+    made from, and a :class:`loopedu.keep_edits.FileResult` per file (``wrote`` says which
     ones this run wrote).
 
     Introduced in notebooks/00-start-here.ipynb.
@@ -259,16 +268,16 @@ class WorkspaceUpdate:
         """How many files were created, updated, got a new version beside the learner's
         edit, or were left as they were; and how many hold the learner's edits."""
         wrote = [r for r in self.files if r.wrote]
-        return {"created": sum(r.outcome is Outcome.CREATED for r in wrote),
-                "updated": sum(r.outcome is Outcome.UPDATED for r in wrote),
-                "new_version_beside_your_edit": sum(r.outcome is Outcome.KEPT_EDIT
+        return {"created": sum(r.outcome is WriteOutcome.CREATED for r in wrote),
+                "updated": sum(r.outcome is WriteOutcome.UPDATED for r in wrote),
+                "new_version_beside_your_edit": sum(r.outcome is WriteOutcome.KEPT_EDIT
                                                     for r in wrote),
                 "unchanged": len(self.files) - len(wrote),
-                "your_edits": sum(r.outcome is Outcome.KEPT_EDIT for r in self.files)}
+                "your_edits": sum(r.outcome is WriteOutcome.KEPT_EDIT for r in self.files)}
 
     def line(self, result: FileResult) -> str:
         """One line for a file this run wrote."""
-        if result.outcome is Outcome.KEPT_EDIT:
+        if result.outcome is WriteOutcome.KEPT_EDIT:
             return (f"kept      {self.name(result.path)}: you changed it, so it stays as it "
                     f"is; the new version is {self.name(result.current)}")
         return f"{result.outcome.value:<9} {self.name(result.path)}"
@@ -405,13 +414,13 @@ def _unchanged_since_last_run(ws: Path, course: Path, digest: str,
             continue   # the new version beside an edit: reported with the edit
         path = ws / name
         if hashlib.sha256(path.read_bytes()).hexdigest() == wrote[name]:
-            results.append(FileResult(path, Outcome.UNCHANGED))
+            results.append(FileResult(path, WriteOutcome.UNCHANGED))
             continue
         stem, suffix = Path(name).stem, Path(name).suffix
         beside = sorted(n for n in wrote if Path(n).parent == Path(name).parent
                         and Path(n).name.startswith(f"{stem}.{UPDATED_TAG}")
                         and n.endswith(suffix))
-        results.append(FileResult(path, Outcome.KEPT_EDIT,
+        results.append(FileResult(path, WriteOutcome.KEPT_EDIT,
                                   ws / beside[-1] if beside else None))
     return WorkspaceUpdate(ws, course.resolve(), tuple(results), (), version)
 

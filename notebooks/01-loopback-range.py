@@ -30,7 +30,7 @@
 # **Minutes:** 35 teaching + 15 exercises.
 
 # %%
-from loopedu import addresses, experiments, plots
+from loopedu import addresses, loopback_range, platforms, plots
 from loopedu.exercises import predict, reveal
 
 # %% [markdown]
@@ -244,7 +244,7 @@ reveal("01.binds-127-0-0-2", result, why=(
     "127.0.0.1), so there was nothing to bind or to reach."))
 
 # %% [markdown]
-# The course's `experiments.probe_addresses` repeats exactly those calls (bind port 0,
+# The course's `loopback_range.probe_addresses` repeats exactly those calls (bind port 0,
 # listen, connect, accept) for a list of addresses, beside what each platform is
 # documented to do:
 
@@ -252,12 +252,12 @@ reveal("01.binds-127-0-0-2", result, why=(
 import platform
 
 system = platform.system()
-results = experiments.probe_addresses(["127.0.0.1", "127.0.0.2", "127.1.2.3",
+results = loopback_range.probe_addresses(["127.0.0.1", "127.0.0.2", "127.1.2.3",
                                        "127.255.255.254"])
 print(f"{'address':<17}{'this machine did':<22}{'expected on ' + system:<24}server saw")
 for r in results:
     print(f"{r.address:<17}{r.outcome:<22}"
-          f"{experiments.expected_reach(r.address):<24}{r.server_saw or '-'}")
+          f"{platforms.expected_reach(r.address):<24}{r.server_saw or '-'}")
 
 # %% [markdown]
 # What the platforms do, with the source for each:

@@ -28,7 +28,7 @@
 # **Minutes:** 30 teaching + 15 exercises.
 
 # %%
-from loopedu import doctor, experiments, plots, sandbox
+from loopedu import bind_demos, doctor, lan, plots, reachability, sandbox
 from loopedu.exercises import predict, reveal
 
 caps = sandbox.capabilities()
@@ -105,8 +105,8 @@ prediction = {"127.0.0.1 -> 127.0.0.2": "connected", "0.0.0.0 -> 127.0.0.2": "co
 predict("03.matrix", prediction)
 
 # %%
-matrix = experiments.reachability_matrix()
-print(experiments.format_reachability(matrix))
+matrix = reachability.reachability_matrix()
+print(reachability.format_reachability(matrix))
 reveal("03.matrix", {f"{b} -> {t}": str(matrix.outcome(b, t))
                      for b, t in [("127.0.0.1", "127.0.0.2"), ("0.0.0.0", "127.0.0.2"),
                                   ("0.0.0.0", "::1"), ("::", "127.0.0.1")]},
@@ -166,16 +166,16 @@ predict("03.phone-reaches", prediction)
 
 # %%
 try:
-    lan = experiments.lan_exposure_details()
+    lab = lan.lan_exposure_details()
 except sandbox.NamespaceUnavailable as exc:
     print(f"The virtual LAN cannot run here: {exc}")
     print("Running the loopback stand-in instead.\n")
-    fallback = experiments.lan_fallback()
-    print(experiments.format_lan(fallback))
+    fallback = lan.lan_fallback()
+    print(lan.format_lan(fallback))
     reached = dict(fallback.reached)
 else:
-    print(experiments.format_lan(lan))
-    reached = lan.reached
+    print(lan.format_lan(lab))
+    reached = lab.reached
 reveal("03.phone-reaches", reached,
        why="the phone's packets arrive on the laptop's LAN interface, addressed to the "
            "LAN address; a socket bound to 127.0.0.1 or ::1 does not listen there, so the "
@@ -250,7 +250,7 @@ for bind in ("127.0.0.1", "::1", "127.0.0.53", "0.0.0.0", "::", "198.18.0.1"):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-clash = experiments.eaddrinuse_demo()
+clash = bind_demos.eaddrinuse_demo()
 print("second bind:", clash.second, "=", clash.explain)
 
 # %% [markdown]
@@ -265,7 +265,7 @@ print("second bind:", clash.second, "=", clash.explain)
 # connection? (And to `::`, with a server on ::1?)
 
 # %%
-for target, row in experiments.connect_to_any_demo().items():
+for target, row in bind_demos.connect_to_any_demo().items():
     print(f"connect to {target:<8} (listener on {row.bind:<9}): {str(row.outcome):<10}"
           f" server saw client {row.server_saw}")
 print("(reference run:", doctor.this_machine() + ")")

@@ -196,9 +196,9 @@ prediction = {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
 predict("04.shadowing", prediction)
 
 # %%
-from loopedu import experiments
+from loopedu import bind_demos
 
-shadow = experiments.port_shadowing_demo()
+shadow = bind_demos.port_shadowing_demo()
 for case in shadow.cases:
     if not case.available:
         print(f"{case.option}: this OS has no such option")

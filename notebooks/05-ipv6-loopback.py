@@ -38,7 +38,7 @@ import socket
 
 from IPython.display import Markdown
 
-from loopedu import addresses, doctor, experiments, ipv6, platforms
+from loopedu import addresses, doctor, dual_stack, ipv6, platforms
 from loopedu.dual_stack import ipv6_off_demo
 from loopedu.exercises import predict, reveal
 
@@ -231,15 +231,15 @@ reveal("05.server-sees", {"IPv4 client connects": True, "server sees": peer[0]},
            "section 2.5.5.2). Some tools print the same address as ::ffff:7f00:1.")
 
 # %% [markdown]
-# The same experiment at scale: `experiments.dual_stack()` runs a listener on `::` with
+# The same experiment at scale: `dual_stack.dual_stack()` runs a listener on `::` with
 # IPV6_V6ONLY off, then on; each time an IPv4 client connects to 127.0.0.1 and an IPv6
 # client to `::1`, and then another socket tries to bind 0.0.0.0 on the same port. Before
 # you run it: with V6ONLY off, will that 0.0.0.0 bind work? With V6ONLY on, will the IPv4
 # client still get through?
 
 # %%
-result = experiments.dual_stack()
-print(experiments.format_dual_stack(result))
+result = dual_stack.dual_stack()
+print(dual_stack.format_dual_stack(result))
 print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
       f"{result.default.new_socket_v6only} (net.ipv6.bindv6only = {result.default.bindv6only})")
 

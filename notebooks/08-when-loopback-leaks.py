@@ -160,9 +160,9 @@ reveal("08.rebinding", rebinding.host_header_demo(),
 # loopback services.
 
 # %%
-from loopedu import experiments
+from loopedu import bind_demos
 
-for target, reach in experiments.connect_to_any_demo().items():
+for target, reach in bind_demos.connect_to_any_demo().items():
     print(f"connect to {target:<8} -> {reach.outcome}, the server saw {reach.server_saw}")
 print()
 zero = rebinding.zero_address_demo()

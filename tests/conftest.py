@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from shared_checks import listening, skip_or_fail
 
 from loopedu import doctor
 from loopedu.sandbox import capabilities
-from shared_checks import listening, skip_or_fail
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,15 @@ import pytest
 
 import loopedu
 from loopedu import addresses
-from loopedu.addresses import (classify, describe, is_loopback, mask_bits, parse_address,
-                               range_facts, slash8_map)
+from loopedu.addresses import (
+    classify,
+    describe,
+    is_loopback,
+    mask_bits,
+    parse_address,
+    range_facts,
+    slash8_map,
+)
 from loopedu.addresses import report as report_module
 from loopedu.addresses.registries import _sources_rows
 
@@ -66,11 +73,13 @@ NEWEST = [
     ("IPv6", "100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780", "2025-04"),
     ("IPv6", "3fff::/20", "Documentation", "RFC 9637", "2024-07"),
     ("IPv6", "5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602", "2024-04"),
-    ("IPv6", "2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665", "2024-04"),
+    ("IPv6", "2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665",
+     "2024-04"),
     ("IPv4", "192.88.99.2/32", "6a44-relay anycast address", "RFC 6751", "2012-10"),
     ("IPv4", "0.0.0.0/8", '"This network"', "RFC 791, Section 3.2", "1981-09"),
     ("IPv4", "0.0.0.0/32", '"This host on this network"', "RFC 1122, Section 3.2.1.3", "1981-09"),
-    ("IPv4", "192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050, Section 2.2", "2013-02"),
+    ("IPv4", "192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050, Section 2.2",
+     "2013-02"),
 ]
 
 
@@ -130,7 +139,8 @@ def test_multi_line_quoted_cells_are_read_whole():
 def test_footnote_markers_on_blocks_and_flags():
     v4, v6 = entries("IPv4"), entries("IPv6")
     # "192.0.0.0/24 [2]": the marker is not part of the block.
-    assert [(n.marker, n.columns) for n in v4["192.0.0.0/24"].footnotes] == [(2, ("Address Block",))]
+    assert [(n.marker, n.columns) for n in v4["192.0.0.0/24"].footnotes] == [
+        (2, ("Address Block",))]
     assert "more specific reservation" in v4["192.0.0.0/24"].footnotes[0].text
     # "2002::/16 [3]" and "N/A [3]"
     assert v6["2002::/16"].footnotes[0].columns == ("Address Block", "Globally Reachable")
@@ -686,7 +696,8 @@ def test_refresh_rejects_a_page_that_is_not_the_registry():
 
 
 def test_updated_date():
-    assert refresh.updated_date(b"<registry><updated>2025-10-09</updated></registry>") == "2025-10-09"
+    xml = b"<registry><updated>2025-10-09</updated></registry>"
+    assert refresh.updated_date(xml) == "2025-10-09"
     assert refresh.updated_date(b"<registry/>") is None
 
 
@@ -713,8 +724,10 @@ def test_refresh_rewrites_files_and_metadata(data_copy):
         assert (data_copy / meta["file"]).read_bytes() == served[meta["csv_url"]]
     text = (data_copy / "SOURCES.md").read_text()
     rows = _sources_rows(text)
-    assert rows["IPv6"]["last_updated"] == "2026-01-02" and rows["IPv6"]["retrieved"] == "2026-02-03"
-    assert rows["IPv4"]["sha256"] == hashlib.sha256(served[addresses.REGISTRIES["IPv4"]["csv_url"]]).hexdigest()
+    assert rows["IPv6"]["last_updated"] == "2026-01-02"
+    assert rows["IPv6"]["retrieved"] == "2026-02-03"
+    served_v4 = served[addresses.REGISTRIES["IPv4"]["csv_url"]]
+    assert rows["IPv4"]["sha256"] == hashlib.sha256(served_v4).hexdigest()
     assert "## How to refresh" in text  # the prose around the table survives
 
 
@@ -727,7 +740,8 @@ def test_refresh_offline_prints_one_line_and_changes_nothing(data_copy, monkeypa
     monkeypatch.setattr(refresh.urllib.request, "urlopen", offline)
     assert refresh.main(["--data-dir", str(data_copy)]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot reach www.iana.org" in err and "nothing was changed" in err
+    assert err.count("\n") == 1 and "cannot reach www.iana.org" in err
+    assert "nothing was changed" in err
     assert {p.name: p.read_bytes() for p in data_copy.iterdir()} == before
 
 

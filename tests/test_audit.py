@@ -95,8 +95,9 @@ result = (own, wide.sockets, narrow.method, narrow.sockets, os.getpid(),
 
 @pytest.mark.needs("network_namespaces")
 def test_wildcard_sockets_are_exposed():
-    from loopedu.sandbox import namespace
     from netns_helpers import run_as_host_without_namespaces
+
+    from loopedu.sandbox import namespace
 
     with namespace("audit") as ns:
         own, wide, method, narrow, pid, name, text, rows = run_as_host_without_namespaces(

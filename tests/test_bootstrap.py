@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import bootstrap
 
@@ -308,7 +309,7 @@ def test_pin_writes_pip_freeze_less_the_project(tmp_path, monkeypatch, no_env_va
     monkeypatch.setenv("LOOPEDU_VENV", str(env))
     assert bootstrap.main(["pin"]) == 0
     text = (tmp_path / "constraints.txt").read_text()
-    assert [l for l in text.splitlines() if not l.startswith("#")] == [
+    assert [line for line in text.splitlines() if not line.startswith("#")] == [
         "Alpha==2.0", "setuptools==80.0", "zeta==1.0"]
     assert "Frozen with Python 3." in text and "oldest Python the course supports" in text
 
@@ -359,7 +360,7 @@ def _old_pythons() -> list[Path]:
                          ids=lambda p: p.parent.parent.name if p else "none")
 def test_an_old_python_is_told_what_to_do(python, tmp_path, no_env_vars):
     if python is None:
-        pytest.skip("no Python older than 3.10 on this machine")
+        skip_or_fail("no Python older than 3.10 on this machine")
     done = subprocess.run([str(python), "-m", "loopedu.bootstrap", "setup"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "LOOPEDU_VENV": str(tmp_path / "venv")})
@@ -459,7 +460,7 @@ def _read_url(proc: subprocess.Popen, seconds: float) -> tuple[str, str]:
     import threading
 
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+    threading.Thread(target=lambda: [lines.put(text) for text in proc.stdout], daemon=True).start()
     seen, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

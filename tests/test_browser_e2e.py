@@ -31,9 +31,9 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu.handout import find_chromium
-from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = "notebooks/01-loopback-range.ipynb"

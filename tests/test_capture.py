@@ -14,10 +14,19 @@ import pytest
 from shared_checks import run_as_nobody
 
 from loopedu import capture, sandbox
-from loopedu.capture import (IN_NAMESPACE, ON_LO, RECORDED, Capture, CaptureUnavailable,
-                             bpf_program, capture_http_request, flag_text, format_packets,
-                             parse_frame)
-from loopedu.sandbox import Capability, USER
+from loopedu.capture import (
+    IN_NAMESPACE,
+    ON_LO,
+    RECORDED,
+    Capture,
+    CaptureUnavailable,
+    bpf_program,
+    capture_http_request,
+    flag_text,
+    format_packets,
+    parse_frame,
+)
+from loopedu.sandbox import USER, Capability
 
 ROOT = Path(__file__).resolve().parents[1]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),

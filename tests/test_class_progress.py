@@ -8,10 +8,31 @@ import json
 import pytest
 
 from loopedu import cli
-from loopedu.class_progress import (ExportError, class_chart, class_report, export_progress,
-                                    format_class_report, load_exports, read_export,
-                                    report_csv)
-from loopedu.exercises import catalog, check, progress_store
+from loopedu.class_progress import (
+    ExportError,
+    class_chart,
+    class_report,
+    export_progress,
+    format_class_report,
+    load_exports,
+    prediction_chart,
+    prediction_polls,
+    read_export,
+    render_frame,
+    report_csv,
+    watch,
+)
+from loopedu.exercises import (
+    catalog,
+    check,
+    explain,
+    hint,
+    predict,
+    progress_store,
+    reveal,
+    solution,
+    within,
+)
 
 RIGHT = {"00.kernel-transport": "127.0.0.1", "01.loopback-size": 2 ** 24,
          "01.slash16-size": 2 ** 16}
@@ -331,9 +352,6 @@ def test_an_exercise_passed_under_its_old_id_counts_under_its_new_one(tmp_path):
 
 # --- the learners' records: attempts, hints, worked answers and predictions -------------
 
-from loopedu.class_progress import (prediction_chart, prediction_polls, render_frame,
-                                    watch)
-from loopedu.exercises import explain, hint, predict, reveal, solution, within
 
 RECORDING = "recorded on Linux (Debian 12) as root, 2026-11-29"
 SIZE = "01.loopback-size"
@@ -455,7 +473,7 @@ def test_the_report_prints_and_jsons_all_of_it(six_learners, capsys, tmp_path):
     capsys.readouterr()
     assert cli.main(["class-report", str(exports)]) == 0
     text = capsys.readouterr().out
-    line = next(l for l in text.splitlines() if f" {SIZE} " in l)
+    line = next(line for line in text.splitlines() if f" {SIZE} " in line)
     assert "4/6" in line and "tried 5" in line and "failed before pass 1" in line
     assert "most common wrong answers: 256 (3 learners); 16777214 (1 learner)" in text
     assert ("07.nagle-stall: 5 of 6 learners predicted; measured on 4 machines, 1 could "

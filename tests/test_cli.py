@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from loopedu import cli, course, lab
-from loopedu.release import MANIFEST
+from loopedu.keep_edits import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 

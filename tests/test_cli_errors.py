@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
-from loopedu import cli
 import loopedu.exercises as exercises
+from loopedu import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISE = ROOT / "exercises" / "00-start-here-exercises.ipynb"
@@ -70,12 +71,12 @@ def test_an_unwritable_output_folder_is_a_one_line_user_error(capsys, tmp_path):
 def test_an_output_folder_of_another_user_is_a_user_error(tmp_path):
     """As a user who may not write there (root may write anywhere, so run as nobody)."""
     if os.geteuid() != 0 or not Path("/usr/sbin/runuser").exists():
-        pytest.skip("needs root and runuser to act as nobody")
+        skip_or_fail("needs root and runuser to act as nobody")
     probe = subprocess.run(["/usr/sbin/runuser", "-u", "nobody", "--", sys.executable, "-c",
                             f"import os; os.listdir({str(ROOT)!r})"],
                            capture_output=True, text=True, timeout=60)
     if probe.returncode != 0:
-        pytest.skip(f"nobody cannot run this Python in this checkout: {probe.stderr[:200]}")
+        skip_or_fail(f"nobody cannot run this Python in this checkout: {probe.stderr[:200]}")
     os.chmod(tmp_path, 0o755)
     out = tmp_path / "root-only"
     out.mkdir(mode=0o755)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from loopedu import cli, lan, sandbox
-from loopedu.servers import listener
 
 ROOT = Path(__file__).resolve().parents[1]
 

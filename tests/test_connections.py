@@ -6,8 +6,15 @@ import socket
 
 import pytest
 
-from loopedu.connections import (Kind, Outcome, connect, connect_outcome, errno_name,
-                                 is_lab_safe, same_endpoint)
+from loopedu.connections import (
+    Kind,
+    Outcome,
+    connect,
+    connect_outcome,
+    errno_name,
+    is_lab_safe,
+    same_endpoint,
+)
 from loopedu.servers import listener
 
 

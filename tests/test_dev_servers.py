@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_checks import listening
 
 from loopedu.dev_servers import DEFAULT_BINDS, INDEX_TEXT, dev_server, fetch
-from shared_checks import listening
 
 
 def test_serves_a_file_from_the_given_folder(tmp_path, no_threads_or_listeners_left):

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from netns_helpers import netns, run_in
 
 from loopedu import cli, doctor, measure, sandbox
 from loopedu.sandbox import Capability
-from netns_helpers import netns, run_in
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the keys `loopedu doctor --json` has always printed (README, lesson 00)

@@ -4,9 +4,9 @@ the WCAG contrast for text, only colour-blind-safe colours, and a width that pri
 
 import re
 import xml.etree.ElementTree as ET
+from html import escape
 
 import pytest
-from html import escape
 
 from loopedu import drawings
 from loopedu.drawings.canvas import FILLS, LINES

@@ -12,18 +12,18 @@ import socket
 import sys
 
 import pytest
+from netns_helpers import netns
 from shared_checks import skip_or_fail
 
-from loopedu import experiments, plots, sandbox
+from loopedu import dual_stack, measure, platforms, plots, sandbox
 from loopedu.dual_stack import ipv6_off_demo
 from loopedu.exercises.lesson05 import DUAL_STACK_KEY
-from netns_helpers import netns
 
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
 
 
 def linux_defaults() -> bool:
-    d = experiments.platform_dual_stack_default()
+    d = dual_stack.platform_dual_stack_default()
     return d.system == "Linux" and d.bindv6only == 0
 
 
@@ -54,19 +54,19 @@ def test_dual_stack_on_linux_matches_ipv6_7(isolation):
 @needs_ipv6
 @needs_linux_defaults
 def test_exercise_key_is_what_linux_does():
-    assert experiments.dual_stack_key(experiments.dual_stack()) == DUAL_STACK_KEY
+    assert dual_stack.dual_stack_key(dual_stack.dual_stack()) == DUAL_STACK_KEY
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sysctl is Linux-only")
 def test_bindv6only_is_read_from_proc():
-    d = experiments.platform_dual_stack_default()
+    d = dual_stack.platform_dual_stack_default()
     with open("/proc/sys/net/ipv6/bindv6only") as f:
         assert d.bindv6only == int(f.read())
     assert d.new_socket_v6only is bool(d.bindv6only)
 
 
 def test_documented_defaults_name_their_sources():
-    d = experiments.DUAL_STACK_DEFAULTS
+    d = platforms.DUAL_STACK_DEFAULTS
     assert (d["Linux"]["v6only"], d["Windows"]["v6only"], d["OpenBSD"]["v6only"]) == \
         (False, True, True)
     assert "ipv6(7)" in d["Linux"]["source"]
@@ -91,18 +91,18 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
     _refuse_ipv6(monkeypatch, errno.EAFNOSUPPORT)
     with sandbox.assume(network_namespaces=NO_NETNS):   # the fake lives in this process
         # expose=True: the fake refuses every IPv6 socket, so nothing can be exposed
-        r = experiments.dual_stack(expose=True)
-        assert experiments.locality_check_demo(expose=True).bind == "EAFNOSUPPORT"
+        r = dual_stack.dual_stack(expose=True)
+        assert dual_stack.locality_check_demo(expose=True).bind == "EAFNOSUPPORT"
         off = ipv6_off_demo(expose=True)
     assert (r.ipv6.available, r.ipv6.errno) == (False, "EAFNOSUPPORT")
     assert "no IPv6 at all" in r.ipv6.explain and "ipv6.disable=1" in r.ipv6.explain
     assert {c.bind for c in r.cases} == {"EAFNOSUPPORT"}
-    assert "EAFNOSUPPORT" in experiments.format_dual_stack(r)
+    assert "EAFNOSUPPORT" in dual_stack.format_dual_stack(r)
     # socket(2): no AF_INET6 socket at all, so neither ::1 nor :: can be bound
     assert (off.ran, off.bind_loopback, off.dual_stack_bind) == \
         (True, "EAFNOSUPPORT", "EAFNOSUPPORT")
     assert off.ipv4_client is None and "already off" in off.where
-    rtt = experiments.loopback_rtt(n=5, warmup=0)
+    rtt = measure.loopback_rtt(n=5, warmup=0)
     assert rtt.errors == {"::1": "EAFNOSUPPORT"}
     assert rtt.results["127.0.0.1"].median_us > 0
     assert "not run: ::1 (EAFNOSUPPORT)" in plots.rtt_comparison(rtt).axes[0].get_title()
@@ -111,7 +111,7 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
 @pytest.mark.needs("network_namespaces")
 def test_ipv6_disabled_namespace_gives_eaddrnotavail_and_dual_stack_still_takes_ipv4():
     with netns(ipv6=False) as ns:
-        r = ns.call("loopedu.experiments:dual_stack")
+        r = ns.call("loopedu.dual_stack:dual_stack")
         here = ns.call("loopedu.dual_stack:ipv6_off_here")
         demo = ns.call("loopedu.dual_stack:ipv6_off_demo")
     assert r.ipv6.available is False and r.ipv6.errno == "EADDRNOTAVAIL"
@@ -136,7 +136,7 @@ def test_ipv6_off_demo_makes_a_namespace_with_ipv6_disabled():
     assert r.bind_loopback == "EADDRNOTAVAIL"      # ipv6(7), bind(2): no interface has ::1
     assert r.dual_stack_bind == "ok" and str(r.ipv4_client) == "connected"
     assert r.server_saw == "::ffff:127.0.0.1"
-    assert experiments.ipv6_status().available     # this machine's own IPv6 untouched
+    assert dual_stack.ipv6_status().available     # this machine's own IPv6 untouched
 
 
 @needs_ipv6
@@ -149,7 +149,7 @@ def test_ipv6_off_demo_without_namespaces_says_why_and_binds_nothing_here():
 
 @needs_ipv6
 def test_locality_check_demo_reports_what_this_python_says():
-    demo = experiments.locality_check_demo()
+    demo = dual_stack.locality_check_demo()
     if demo.server_saw is None:
         skip_or_fail("this platform's :: socket is IPv6-only")
     assert demo.server_saw == "::ffff:127.0.0.1"
@@ -161,7 +161,7 @@ def test_locality_check_demo_reports_what_this_python_says():
 
 @needs_ipv6
 def test_rtt_both_families_and_figure():
-    r = experiments.loopback_rtt(n=50, warmup=10)
+    r = measure.loopback_rtt(n=50, warmup=10)
     assert list(r.results) == ["127.0.0.1", "::1"]
     for rtt in r.results.values():
         assert len(rtt.samples_us) == 50
@@ -176,6 +176,6 @@ def test_rtt_refuses_non_loopback_and_leaks_no_thread():
     import threading
 
     with pytest.raises(ValueError, match="not a loopback IP address"):
-        experiments.loopback_rtt(addresses=("192.0.2.1",))
-    experiments.loopback_rtt(n=3, warmup=0, addresses=("127.0.0.1",))
+        measure.loopback_rtt(addresses=("192.0.2.1",))
+    measure.loopback_rtt(n=3, warmup=0, addresses=("127.0.0.1",))
     assert not [t for t in threading.enumerate() if t.name == "loopedu-echo"]

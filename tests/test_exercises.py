@@ -13,12 +13,23 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-
-from loopedu.exercises import (Feedback, catalog, check, exercise, expect_choice,
-                               expect_equal, expect_mapping, expect_set, hint, progress,
-                               progress_report)
-from loopedu.exercises import framework, progress_store
 from shared_checks import run_together
+
+from loopedu.exercises import (
+    Feedback,
+    catalog,
+    check,
+    exercise,
+    expect_choice,
+    expect_equal,
+    expect_mapping,
+    expect_set,
+    framework,
+    hint,
+    progress,
+    progress_report,
+    progress_store,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -686,7 +697,7 @@ def test_progress_report_is_a_short_table(size_exercise):
     check(size_exercise, 2**24)
     report = progress_report()
     assert report.startswith(f"Passed 1 of {len(catalog())} exercises.")
-    line = next(l for l in report.splitlines() if size_exercise in l)
+    line = next(line for line in report.splitlines() if size_exercise in line)
     assert line.split()[:3] == ["99", size_exercise, "yes"]
     assert repr(report) == str(report)
 
@@ -841,7 +852,7 @@ def test_progress_store_is_a_leaf():
         elif isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
     ours = {name for name in imported if name.startswith(".") or "loopedu" in name}
-    assert ours == {"..release"}, ours
+    assert ours == {"..keep_edits"}, ours
 
 
 def test_the_progress_file_of_a_test_is_a_temporary_one():
@@ -969,9 +980,9 @@ def test_hints_seen_in_an_earlier_session_count_for_the_worked_answer(
 
 def test_without_the_reference_copy_it_says_so(isolated, size_exercise, monkeypatch,
                                                tmp_path):
+    import loopedu.course
     from loopedu.course import CourseNotFound
     from loopedu.exercises import solution
-    import loopedu.course
 
     for n in (1, 2, 3):
         hint(size_exercise, n)

@@ -17,9 +17,16 @@ from shared_checks import skip_or_fail
 
 from loopedu import hosts, sandbox
 from loopedu.exercises import check, hint
-from loopedu.exercises.lesson02 import (BROKEN_HOSTS, BROKEN_KEY, DB_CLIENTS, DB_KEY,
-                                        PREDICT_HOSTS, PREDICT_KEY, PREDICT_MULTI,
-                                        PREDICT_QUERIES)
+from loopedu.exercises.lesson02 import (
+    BROKEN_HOSTS,
+    BROKEN_KEY,
+    DB_CLIENTS,
+    DB_KEY,
+    PREDICT_HOSTS,
+    PREDICT_KEY,
+    PREDICT_MULTI,
+    PREDICT_QUERIES,
+)
 from loopedu.glibc.hostconf import HostConf
 from loopedu.glibc.machine import Machine
 

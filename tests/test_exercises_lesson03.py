@@ -6,10 +6,17 @@ import sys
 
 import pytest
 
-from loopedu import audit, experiments
+from loopedu import audit, lan, reachability
 from loopedu.exercises import check
-from loopedu.exercises.lesson03 import (BIND_KEY, MATRIX_BINDS, MATRIX_KEY, MATRIX_TARGETS,
-                                        PHONE_KEY, SCENARIOS, matrix_key_name)
+from loopedu.exercises.lesson03 import (
+    BIND_KEY,
+    MATRIX_BINDS,
+    MATRIX_KEY,
+    MATRIX_TARGETS,
+    PHONE_KEY,
+    SCENARIOS,
+    matrix_key_name,
+)
 
 
 def with_(key, **changes):
@@ -108,7 +115,7 @@ def test_matrix_key_covers_the_ipv4_grid():
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="the key is Linux's behaviour (all of 127/8 on lo)")
 def test_matrix_key_agrees_with_a_live_run_on_linux():
-    live = experiments.reachability(MATRIX_BINDS, MATRIX_TARGETS)
+    live = reachability.reachability(MATRIX_BINDS, MATRIX_TARGETS)
     assert {matrix_key_name(b, t): o for (b, t), o in live.items()} == MATRIX_KEY
     assert check("03.predict-matrix",
                  {matrix_key_name(b, t): o for (b, t), o in live.items()}).passed
@@ -123,4 +130,4 @@ def test_bind_key_follows_the_lesson_rule():
 
 @pytest.mark.needs("network_namespaces")
 def test_phone_key_agrees_with_the_virtual_lan():
-    assert experiments.lan_exposure() == PHONE_KEY
+    assert lan.lan_exposure() == PHONE_KEY

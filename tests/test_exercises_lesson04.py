@@ -6,12 +6,18 @@ import re
 import sys
 
 import pytest
-
-from loopedu import audit, experiments, measure, sandbox
-from loopedu.exercises import check
-from loopedu.exercises.lesson04 import (AUDIT_ROWS, COUNTERS_KEY, EXPOSED_KEY, LO_DOWN_KEY,
-                                        SHADOW_KEY, format_audit_rows)
 from netns_helpers import netns, run_in
+
+from loopedu import audit, bind_demos, measure, sandbox
+from loopedu.exercises import check
+from loopedu.exercises.lesson04 import (
+    AUDIT_ROWS,
+    COUNTERS_KEY,
+    EXPOSED_KEY,
+    LO_DOWN_KEY,
+    SHADOW_KEY,
+    format_audit_rows,
+)
 
 LINUX = sys.platform.startswith("linux")
 
@@ -118,7 +124,7 @@ def test_lo_down_key_agrees_with_a_namespace_whose_lo_is_down():
 
 @pytest.mark.skipif(not LINUX, reason="socket(7) behaviour, observed on Linux")
 def test_shadow_key_agrees_with_a_live_run():
-    demo = experiments.port_shadowing_demo()
+    demo = bind_demos.port_shadowing_demo()
     reuseport, reuseaddr = demo.cases
     assert dict(reuseport.accepted_by) == {
         "127.0.0.1": SHADOW_KEY["SO_REUSEPORT on both: 127.0.0.1:P goes to"],

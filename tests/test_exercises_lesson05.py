@@ -13,12 +13,17 @@ import sys
 import types
 
 import pytest
+from netns_helpers import netns
 
 import loopedu
 from loopedu.exercises import check
-from loopedu.exercises.lesson05 import (COMPRESS_QUESTION, DUAL_STACK_KEY, EXPAND_QUESTION,
-                                        IPV6_OFF_KEY, LOCALITY_OPTIONS)
-from netns_helpers import netns
+from loopedu.exercises.lesson05 import (
+    COMPRESS_QUESTION,
+    DUAL_STACK_KEY,
+    EXPAND_QUESTION,
+    IPV6_OFF_KEY,
+    LOCALITY_OPTIONS,
+)
 
 COMPRESSED = "2001:db8:0:1::ab"
 EXPANDED = "2001:0db8:0000:0000:0000:ff00:0042:8329"

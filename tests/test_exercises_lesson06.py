@@ -5,9 +5,15 @@ import pytest
 
 from loopedu.dev_servers import DEFAULT_BINDS
 from loopedu.exercises import check
-from loopedu.exercises.lesson06 import (CONTAINER_KEY, DEFAULTS_KEY, DEFAULTS_SERVICES,
-                                        PG_HBA_KEY, PG_TRANSPORT_KEY, TRANSPORT_REASONS,
-                                        TUNNEL_KEY)
+from loopedu.exercises.lesson06 import (
+    CONTAINER_KEY,
+    DEFAULTS_KEY,
+    DEFAULTS_SERVICES,
+    PG_HBA_KEY,
+    PG_TRANSPORT_KEY,
+    TRANSPORT_REASONS,
+    TUNNEL_KEY,
+)
 
 PUBLISHED = "on the host, to 127.0.0.1:8080 (the published port)"
 

@@ -6,12 +6,18 @@ import re
 import statistics
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu.exercises import check
-from loopedu.exercises.lesson07 import (HISTOGRAM_KEY, MEDIAN_OPTIONS, NAGLE_KEY,
-                                        P99_OPTIONS, PACKETS_KEY, WHY_NUMBERS_KEY,
-                                        histogram_samples)
-from shared_checks import skip_or_fail
+from loopedu.exercises.lesson07 import (
+    HISTOGRAM_KEY,
+    MEDIAN_OPTIONS,
+    NAGLE_KEY,
+    P99_OPTIONS,
+    PACKETS_KEY,
+    WHY_NUMBERS_KEY,
+    histogram_samples,
+)
 
 UNTIL = "the client's kernel holds back the body until"
 

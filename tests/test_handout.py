@@ -6,10 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import cli
 from loopedu.handout import OFFLINE_FLAGS, WIDGET_NOTE, _sandbox_flags, find_chromium
-from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON_01 = ROOT / "notebooks" / "01-loopback-range.ipynb"  # a figure and a widget

@@ -26,8 +26,9 @@ def test_sockets_are_labelled_by_channel_and_loopback():
 def test_a_socket_on_every_interface_is_not_loopback():
     """The listener on 0.0.0.0 lives where nothing real is exposed: a namespace without
     the course's mark, where the course behaves as on a host (expose=True)."""
-    from loopedu.sandbox import namespace
     from netns_helpers import run_as_host_without_namespaces
+
+    from loopedu.sandbox import namespace
 
     with namespace("kernel") as ns:
         port, rows = run_as_host_without_namespaces(ns, (

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 from shared_checks import run_as_nobody
 
-from loopedu import experiments, lan, sandbox
+from loopedu import lan, sandbox
 from loopedu.connections import is_lab_safe
 
 needs_netns = pytest.mark.needs("network_namespaces")
@@ -31,7 +31,7 @@ def check_classic_four(result):
 
 @needs_netns
 def test_phone_reaches_only_the_wildcard_binds():
-    result = experiments.lan_exposure_details()
+    result = lan.lan_exposure_details()
     check_classic_four(result)
     assert result.mechanism == sandbox.capabilities().network_namespaces.mechanism
     data = result.to_dict()
@@ -62,7 +62,7 @@ def test_lab_unavailable_says_why():
     no = sandbox.Capability(False, "network namespaces are a Linux feature and this is darwin")
     with sandbox.assume(network_namespaces=no):
         with pytest.raises(sandbox.NamespaceUnavailable, match="Linux feature"):
-            experiments.lan_exposure()
+            lan.lan_exposure()
 
 
 def test_lab_addresses_are_benchmarking_ranges():

@@ -3,6 +3,7 @@ functions included), no module over 500 lines, and importing loopedu does nothin
 import."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,19 +18,19 @@ LAYERS = [
     # leaves: pure logic and data, the sockets every experiment uses
     {"loopedu", "loopedu.stats", "loopedu.addresses", "loopedu.ipv6", "loopedu.glibc",
      "loopedu.platforms", "loopedu.connections", "loopedu.listen_guard", "loopedu.servers",
-     "loopedu.hosts", "loopedu.course", "loopedu.palette",
+     "loopedu.hosts", "loopedu.course", "loopedu.palette", "loopedu.keep_edits",
      "loopedu.data"},
     # the one layer that knows the machine
     {"loopedu.sandbox"},
     # experiments and tools, one topic each
     {"loopedu.loopback_range", "loopedu.reachability", "loopedu.lan", "loopedu.bind_demos",
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
-     "loopedu.audit", "loopedu.kernel_link", "loopedu.release", "loopedu.capture",
+     "loopedu.audit", "loopedu.kernel_link", "loopedu.capture",
      "loopedu.forwarder", "loopedu.containers", "loopedu.dev_servers", "loopedu.postgres",
      "loopedu.martians", "loopedu.rebinding", "loopedu.browsers", "loopedu.lo_down",
      "loopedu.weak_host", "loopedu.pods", "loopedu.own_address"},
     # what gathers and shows them
-    {"loopedu.experiments", "loopedu.doctor", "loopedu.plots", "loopedu.drawings",
+    {"loopedu.doctor", "loopedu.plots", "loopedu.drawings",
      "loopedu.widgets",
      "loopedu.claims"},
     # the front ends
@@ -151,7 +152,7 @@ def test_importing_loopedu_has_no_side_effects():
     code = ("import sys, socket, threading, os; before = set(sys.modules); "
             "n = threading.active_count(); files = len(os.listdir('/proc/self/fd')) "
             "if os.path.isdir('/proc/self/fd') else 0; "
-            "import loopedu, loopedu.experiments, loopedu.sandbox, loopedu.doctor; "
+            "import loopedu, loopedu.reachability, loopedu.sandbox, loopedu.doctor; "
             "heavy = {'matplotlib', 'ipywidgets', 'psutil', 'IPython', 'nbformat'} "
             "& set(sys.modules); assert not heavy, heavy; "
             "assert threading.active_count() == n; "
@@ -225,3 +226,29 @@ def test_the_lesson_named_is_the_first_that_calls_it():
             if named and callers and callers[0] not in named:
                 wrong.append(f"{name}.{attr}: names {named}, first called in {callers[0]}")
     assert wrong == [], "update 'Introduced in' to the first lesson that calls these"
+
+
+# ---- the package map in loopedu/__init__.py ----
+
+MAP = re.findall(r"^- ``(loopedu\.[a-z0-9_.]+)``\s+(.*?)(?:\((\d\d)\))?$",
+                 (PACKAGE / "__init__.py").read_text(encoding="utf-8"), flags=re.M)
+
+
+def _introduced(name: str) -> str | None:
+    path = MODULES[name]
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    found = re.search(r"Introduced in notebooks/(\d\d)-", doc)
+    return found.group(1) if found else None
+
+
+def test_the_package_map_names_every_top_level_module_once():
+    named = [name for name, _, _ in MAP]
+    top = sorted({".".join(n.split(".")[:2]) for n in MODULES if n != "loopedu"})
+    assert len(named) == len(set(named))
+    assert sorted(named) == top, (sorted(set(top) - set(named)), sorted(set(named) - set(top)))
+
+
+@pytest.mark.parametrize("name, number", [(n, num) for n, _, num in MAP if num],
+                         ids=[n for n, _, num in MAP if num])
+def test_the_package_map_gives_each_module_the_lesson_its_docstring_names(name, number):
+    assert _introduced(name) == number, f"{name}: map says {number}, docstring {_introduced(name)}"

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from netns_helpers import netns, run_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +15,7 @@ NOTEBOOK = ROOT / "notebooks" / "05-ipv6-loopback.ipynb"
 @pytest.mark.needs("network_namespaces")
 def test_lesson05_passes_nbval_with_ipv6_disabled(tmp_path):
     with netns(ipv6=False) as ns:
-        assert ns.call("loopedu.experiments:ipv6_status").errno == "EADDRNOTAVAIL"
+        assert ns.call("loopedu.dual_stack:ipv6_status").errno == "EADDRNOTAVAIL"
         done = run_in(ns, "env", f"LOOPEDU_HOME={tmp_path}", sys.executable, "-m", "pytest",
                       "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
                       "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"),

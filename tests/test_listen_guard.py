@@ -14,12 +14,17 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from netns_helpers import run_as_host_without_namespaces, unmarked_prefix
 
 from loopedu import listen_guard
 from loopedu.connections import Kind
-from loopedu.listen_guard import (NETNS_MARK, ExposureWarning, check_listen,
-                                  in_course_namespace, may_listen)
-from netns_helpers import run_as_host_without_namespaces, unmarked_prefix
+from loopedu.listen_guard import (
+    NETNS_MARK,
+    ExposureWarning,
+    check_listen,
+    in_course_namespace,
+    may_listen,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1] / "loopedu"
 
@@ -61,8 +66,14 @@ def _enter(cm):
 
 def _listeners():
     from loopedu import dev_servers, forwarder, servers
-    from loopedu.measure import (buffer_sweep, compare_nagle, compare_rtt, nagle_stall, rtt,
-                                 throughput)
+    from loopedu.measure import (
+        buffer_sweep,
+        compare_nagle,
+        compare_rtt,
+        nagle_stall,
+        rtt,
+        throughput,
+    )
 
     return {
         "servers.listener": lambda a: _enter(servers.listener(a)),

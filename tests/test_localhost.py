@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from netns_helpers import netns
 
 from loopedu import localhost, sandbox, unix_sockets
-from netns_helpers import netns
 
 NO_MOUNT = sandbox.Capability(False, "a private mount namespace is switched off here")
 

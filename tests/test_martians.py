@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import psutil
 import pytest
-from shared_checks import run_as_nobody, skip_or_fail
+from shared_checks import run_as_nobody
 
 from loopedu import containers, lan, martians, sandbox
 from loopedu.connections import is_lab_safe

@@ -15,13 +15,13 @@ from contextlib import contextmanager
 
 import psutil
 import pytest
-
-from loopedu import measure, plots
-from loopedu.measure import latency, placement
-from loopedu.measure.ping import _checksum
-from loopedu.servers import EchoServer, bound_socket
 from netns_helpers import netns
 from shared_checks import skip_or_fail
+
+from loopedu import measure, plots
+from loopedu.measure import far_end, latency
+from loopedu.measure.icmp_echo import _checksum
+from loopedu.servers import EchoServer, bound_socket
 
 MB = 1_000_000
 
@@ -253,7 +253,7 @@ def test_nothing_is_left_after_an_error_in_the_middle(monkeypatch, tmp_path, err
 
 def test_rtt_shows_no_progress_bar_outside_a_kernel(monkeypatch):
     from loopedu.measure import latency
-    from loopedu.measure.throughput import ProgressBar
+    from loopedu.measure.bulk_transfer import ProgressBar
 
     bars = []
 
@@ -275,7 +275,7 @@ def test_rtt_refuses_a_bad_echo_or_placement():
 
 
 def test_an_echo_child_ends_when_its_parent_lets_go(nothing_left_behind):
-    from loopedu.measure.placement import echo_process
+    from loopedu.measure.far_end import echo_process
 
     with echo_process("tcp") as tcp, echo_process("udp", size=32) as udp:
         assert tcp.transport == "tcp" and tcp.address[0] == "127.0.0.1"
@@ -289,7 +289,7 @@ def test_an_echo_child_ends_when_its_parent_lets_go(nothing_left_behind):
 def test_the_far_end_runs_in_a_session_of_its_own(nothing_left_behind):
     # as a server started from its own terminal (and iperf3's in the benchmark) does:
     # where Linux shares CPU time out by session, it gets a share of its own
-    with placement.echo_process("udp") as srv, placement.sink_process() as sink:
+    with far_end.echo_process("udp") as srv, far_end.sink_process() as sink:
         assert srv.transport == "udp" and sink.server.transport == "tcp"
         children = psutil.Process().children()
         assert len(children) == 2
@@ -298,7 +298,7 @@ def test_the_far_end_runs_in_a_session_of_its_own(nothing_left_behind):
 
 def test_the_echo_child_holds_only_its_own_socket(nothing_left_behind):
     unrelated = socket.socket()   # a descriptor of this process the child must not hold
-    with unrelated, placement.echo_process("tcp", cpus=()) as srv:
+    with unrelated, far_end.echo_process("tcp", cpus=()) as srv:
         (child,) = psutil.Process().children()
         kept = child.net_connections(kind="all")
         assert [(c.status, c.laddr) for c in kept] == [(psutil.CONN_LISTEN, srv.address)]
@@ -329,7 +329,7 @@ def test_no_fork_while_this_process_has_threads(monkeypatch, tmp_path, nothing_l
         other.join()
     assert forks == []
     assert [str(w.message) for w in caught] == []
-    assert not hasattr(placement, "FORK")
+    assert not hasattr(far_end, "FORK")
 
 
 @contextmanager
@@ -394,7 +394,7 @@ def started(module, name: str, measuring: threading.Event, monkeypatch) -> None:
 @pytest.mark.parametrize("what", ["tcp", "udp", "unix", "throughput"])
 def test_a_far_end_that_dies_mid_measurement_ends_it(what, how, monkeypatch,
                                                      nothing_left_behind):
-    throughput_module = sys.modules["loopedu.measure.throughput"]
+    throughput_module = sys.modules["loopedu.measure.bulk_transfer"]
     wait = 1.0
     monkeypatch.setattr(latency, "FAR_END_WAIT", wait)
     monkeypatch.setattr(throughput_module, "FAR_END_WAIT", wait)
@@ -414,7 +414,7 @@ def test_a_far_end_that_dies_mid_measurement_ends_it(what, how, monkeypatch,
     # ended within the wait (plus UDP's five losses in a row, plus a loaded machine)
     assert ended - sent["at"] < wait + 10
     error = outcome.get("error")
-    assert isinstance(error, placement.FarEndGone), outcome
+    assert isinstance(error, far_end.FarEndGone), outcome
     expected = "has stopped" if how == signal.SIGSTOP else "is gone|has stopped"
     assert re.search(expected, str(error)), error
 

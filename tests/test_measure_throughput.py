@@ -12,12 +12,12 @@ from contextlib import contextmanager, nullcontext
 import pytest
 
 from loopedu import measure
-from loopedu.measure.placement import COUNT, plan_placement
-from loopedu.measure.throughput import ProgressBar, Throughput, in_kernel
+from loopedu.measure.bulk_transfer import ProgressBar, Throughput, in_kernel
+from loopedu.measure.cpus import plan_placement
+from loopedu.measure.far_end import COUNT
 from loopedu.servers import EchoServer, bound_socket
 
-# the module, not the function loopedu.measure.throughput of the same name
-throughput_module = importlib.import_module("loopedu.measure.throughput")
+throughput_module = importlib.import_module("loopedu.measure.bulk_transfer")
 
 
 def test_throughput_is_plausible(nothing_left_behind):

@@ -15,10 +15,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import cli
 from loopedu.workspace import DEFAULT_NAME, learner_files
-from shared_checks import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "instructors" / "README.md"

@@ -90,7 +90,8 @@ def test_axes_are_labelled(fig):
 
 def test_annotation_gives_the_size_of_127_8(fig):
     (note,) = [t for t in fig.axes[0].texts if "addresses" in t.get_text()]
-    assert "16,777,216" in note.get_text() and "2^24" in note.get_text() and "1/256" in note.get_text()
+    text = note.get_text()
+    assert "16,777,216" in text and "2^24" in text and "1/256" in text
 
 
 def test_alt_text_is_one_line_and_saved_as_metadata(fig):

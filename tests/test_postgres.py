@@ -20,10 +20,25 @@ import psutil
 import pytest
 from shared_checks import skip_or_fail
 
-from loopedu.postgres import (HBA, HOW_TO_GET, LEARNER, SOCKET_FOLDER, PostgresUnavailable,
-                              Way, connect_ways, demo, demo_or_recorded, find_server,
-                              format_demo, localhost_addresses, matching_rule,
-                              psycopg_module, query_rtt, recorded, throwaway_cluster)
+from loopedu.postgres import (
+    HBA,
+    HOW_TO_GET,
+    LEARNER,
+    SOCKET_FOLDER,
+    PostgresUnavailable,
+    Way,
+    connect_ways,
+    demo,
+    demo_or_recorded,
+    find_server,
+    format_demo,
+    localhost_addresses,
+    matching_rule,
+    psycopg_module,
+    query_rtt,
+    recorded,
+    throwaway_cluster,
+)
 from loopedu.postgres import server as server_module
 from loopedu.sandbox import find_tool, is_root
 

@@ -9,14 +9,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_checks import run_together
 
 from loopedu.connections import Kind, Outcome
-from loopedu.exercises import (NOT_MEASURED, Recording, explain, predict, progress_store,
-                               reveal, within)
-from loopedu.exercises import machine
+from loopedu.exercises import (
+    NOT_MEASURED,
+    Recording,
+    explain,
+    machine,
+    predict,
+    progress_store,
+    reveal,
+    within,
+)
 from loopedu.exercises.predictions import forget_predictions
 from loopedu.sandbox import Capability, assume
-from shared_checks import run_together
 
 ROOT = Path(__file__).resolve().parents[1]
 

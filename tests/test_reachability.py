@@ -13,11 +13,16 @@ import types
 from pathlib import Path
 
 import pytest
-
-from loopedu import experiments, plots, sandbox
-from loopedu.experiments import reachability, reachability_details, reachability_matrix
-from loopedu.platforms import PLATFORM_SOURCES
 from netns_helpers import netns
+
+from loopedu import bind_demos, lan, platforms, plots, sandbox
+from loopedu.platforms import PLATFORM_SOURCES
+from loopedu.reachability import (
+    format_reachability,
+    reachability,
+    reachability_details,
+    reachability_matrix,
+)
 
 needs_netns = pytest.mark.needs("network_namespaces")
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
@@ -78,7 +83,7 @@ def test_matrix_matches_plain_sockets():
 def test_matrix_runs_isolated_where_namespaces_can_be_made():
     matrix = reachability_matrix(["0.0.0.0"], ["127.0.0.1"])
     assert matrix.isolated and matrix.exposures == ()
-    assert "namespace of its own" in experiments.format_reachability(matrix)
+    assert "namespace of its own" in format_reachability(matrix)
 
 
 @needs_netns
@@ -100,7 +105,7 @@ def test_with_expose_and_no_namespaces_the_wildcard_listeners_are_reported():
     assert "0.0.0.0" in wild
     assert exposed == [(b, ports[b]) for b in wild]   # never the loopback one
     assert all(0 <= e.ms < 5000 for e in matrix.exposures)
-    text = experiments.format_reachability(matrix)
+    text = format_reachability(matrix)
     for address, port in exposed:
         assert f"listener on {address} was reachable from the network for" in text
         assert f"on port {port}" in text
@@ -190,7 +195,7 @@ def test_lo_down_makes_loopback_unreachable():
 
 def test_format_reachability_lays_out_the_matrix():
     result = reachability(["127.0.0.1", "198.18.255.254"], ["127.0.0.1", "127.0.0.2"])
-    header, *lines = experiments.format_reachability(result).splitlines()
+    header, *lines = format_reachability(result).splitlines()
     assert len(lines) == 2
     assert header.split()[-2:] == ["127.0.0.1", "127.0.0.2"]
     cells = [line.split(None, 1) for line in lines]
@@ -222,7 +227,7 @@ def test_heatmap_shows_each_outcome_as_word_and_colour():
 
 
 def test_eaddrinuse_demo():
-    demo = experiments.eaddrinuse_demo()
+    demo = bind_demos.eaddrinuse_demo()
     assert demo.second == "EADDRINUSE" and demo.port >= 1024
     assert demo.explain == "another socket already holds that address and port"
 
@@ -285,7 +290,7 @@ def test_a_connection_gone_between_select_and_accept_does_not_hang_the_demo(monk
 
 @pytest.mark.skipif(not LINUX, reason="connecting to 0.0.0.0 was observed on Linux")
 def test_connecting_to_the_any_address_reaches_loopback():
-    demo = experiments.connect_to_any_demo()
+    demo = bind_demos.connect_to_any_demo()
     row = demo["0.0.0.0"]
     assert (row.bind, str(row.outcome), row.server_saw) == ("127.0.0.1", "connected",
                                                             "127.0.0.1")
@@ -296,10 +301,10 @@ def test_connecting_to_the_any_address_reaches_loopback():
 
 @pytest.mark.skipif(not LINUX, reason="the fallback's 127.0.0.2 answers on Linux only")
 def test_lan_fallback_on_linux():
-    fallback = experiments.lan_fallback()
+    fallback = lan.lan_fallback()
     assert fallback.reached == {"127.0.0.1": False, "0.0.0.0": True}
     assert {str(r.outcome) for r in fallback.rows if r.target == "127.0.0.1"} == {"connected"}
-    text = experiments.format_lan(fallback)
+    text = lan.format_lan(fallback)
     assert "127.0.0.2 stands in" in text
     data = fallback.to_dict()
     assert set(data) >= {"reached", "details", "stand_in"}
@@ -308,7 +313,7 @@ def test_lan_fallback_on_linux():
 def test_platform_notes_cite_their_sources():
     import platform
 
-    notes = experiments.platform_notes()
+    notes = platforms.platform_notes()
     assert {"Linux", "Darwin", "Windows", "WSL2"} <= set(notes)
     cited = {s["name"] for n in notes.values() for s in n["sources"]}
     assert cited == set(PLATFORM_SOURCES)  # every source used, none invented

@@ -8,9 +8,17 @@ import pytest
 
 from loopedu import rebinding
 from loopedu.browsers import BROWSER_STATUS
-from loopedu.rebinding import (KERNEL_SOURCES, REFUSED_STATUS, SECRET,
-                               allowed_host, check_host_validation, format_host_header_run,
-                               host_header_demo, host_header_experiment, zero_address_demo)
+from loopedu.rebinding import (
+    KERNEL_SOURCES,
+    REFUSED_STATUS,
+    SECRET,
+    allowed_host,
+    check_host_validation,
+    format_host_header_run,
+    host_header_demo,
+    host_header_experiment,
+    zero_address_demo,
+)
 
 # The battery, by label, as the documented rule says (written out, not computed):
 # only localhost / 127.0.0.1 / [::1] with the server's own port, in any case.

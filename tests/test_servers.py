@@ -10,9 +10,11 @@ import time
 
 import pytest
 
-from loopedu.experiments import expected_reach, probe_addresses, probe_loopback
-from loopedu.servers import connect_outcome, echo_server, errno_name, listener
+from loopedu.connections import connect_outcome, errno_name
 from loopedu.listen_guard import Exposure
+from loopedu.loopback_range import probe_addresses
+from loopedu.platforms import expected_reach
+from loopedu.servers import echo_server, listener, probe
 
 
 def test_listener_binds_an_ephemeral_port_and_records_the_peer():
@@ -156,9 +158,9 @@ def test_probe_reports_bind_failure_and_success(monkeypatch):
         probe_addresses(["192.0.2.1"])
     # beyond loopback the probe refuses before it binds (a bind there would expose it)
     with pytest.raises(ValueError, match="not a loopback address"):
-        probe_loopback("192.0.2.1")
+        probe("192.0.2.1")
     _macos_like(monkeypatch)
-    bad = probe_loopback("127.0.0.2")  # a bind failure is data, as on macOS
+    bad = probe("127.0.0.2")  # a bind failure is data, as on macOS
     assert (bad.bind, bad.connect, bad.outcome, bad.reached) == \
         ("EADDRNOTAVAIL", None, "EADDRNOTAVAIL", False)
 
@@ -166,7 +168,7 @@ def test_probe_reports_bind_failure_and_success(monkeypatch):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the observation is of Linux")
 def test_expected_reach_matches_this_linux_machine():
     for address in ("127.0.0.1", "127.0.0.2", "127.255.255.254"):
-        assert probe_loopback(address).outcome == expected_reach(address)
+        assert probe(address).outcome == expected_reach(address)
     assert expected_reach("127.0.0.2", "Darwin") == "EADDRNOTAVAIL"
     assert expected_reach("127.0.0.1", "Darwin") == "bind ok, connected"
 
@@ -179,7 +181,7 @@ def test_probe_ipv6_matches_a_direct_bind():
         expected = "connected"
     except OSError:
         expected = None
-    got = probe_loopback("::1").connect
+    got = probe("::1").connect
     assert (str(got) if got else None) == expected
 
 

@@ -12,9 +12,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from loopedu.exercises.student import (StudentBuildError, build_student_versions,
-                                       strip_solutions, student_notebook)
-from loopedu.release import MANIFEST, Outcome
+from loopedu.exercises.student import (
+    StudentBuildError,
+    build_student_versions,
+    strip_solutions,
+    student_notebook,
+)
+from loopedu.keep_edits import MANIFEST, WriteOutcome
 
 
 def build(sources, out_dir) -> list[Path]:
@@ -135,7 +139,7 @@ def test_output_is_deterministic_and_idempotent(source, tmp_path):
     (again,) = build(first, tmp_path / "three")
     assert again.read_bytes() == first.read_bytes()
     (rebuilt,) = build_student_versions(source, tmp_path / "one")
-    assert rebuilt.outcome is Outcome.UNCHANGED
+    assert rebuilt.outcome is WriteOutcome.UNCHANGED
     assert rebuilt.path.read_bytes() == second.read_bytes()
     assert first.read_bytes().endswith(b"}\n")
 
@@ -182,14 +186,14 @@ def test_student_notebook_in_memory():
 def test_a_second_build_keeps_an_edited_student_version(source, tmp_path):
     out = tmp_path / "student"
     (first,) = build_student_versions(source, out)
-    assert first.outcome is Outcome.CREATED
+    assert first.outcome is WriteOutcome.CREATED
     mine = first.path.read_text().replace("# YOUR CODE HERE", "answer = 2 ** 24", 1)
     first.path.write_text(mine)
     nb = exercise_notebook()
     nb.cells[0].source += "\n\nA new sentence in the lesson."
     write(nb, source)
     (second,) = build_student_versions(source, out)
-    assert second.outcome is Outcome.KEPT_EDIT
+    assert second.outcome is WriteOutcome.KEPT_EDIT
     assert second.path.read_text() == mine  # the learner's work is untouched
     assert second.new_version == out / "99-lesson.updated.ipynb"
     assert "A new sentence" in second.new_version.read_text()
@@ -205,7 +209,7 @@ def test_a_second_build_updates_an_untouched_student_version(source, tmp_path):
     nb.cells[0].source += "\n\nA new sentence in the lesson."
     write(nb, source)
     (second,) = build_student_versions(source, out)
-    assert second.outcome is Outcome.UPDATED and second.new_version is None
+    assert second.outcome is WriteOutcome.UPDATED and second.new_version is None
     assert "A new sentence" in second.path.read_text()
 
 

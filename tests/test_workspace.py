@@ -15,9 +15,15 @@ import nbformat
 import pytest
 
 from loopedu import __version__, cli
-from loopedu.release import MANIFEST
-from loopedu.workspace import (INFO, WorkspaceError, check_workspace, default_workspace,
-                               update_workspace, workspace_version)
+from loopedu.keep_edits import MANIFEST
+from loopedu.workspace import (
+    INFO,
+    WorkspaceError,
+    check_workspace,
+    default_workspace,
+    update_workspace,
+    workspace_version,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "the kernel answers on 127.0.0.1, port 41234"  # a line of every solution

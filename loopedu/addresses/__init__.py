@@ -16,9 +16,22 @@ Introduced in notebooks/01-loopback-range.ipynb.
 
 from .parsing import Address, Network, is_loopback, parse_address
 from .ranges import RangeFacts, mask_bits, range_facts
-from .registries import (FOOTNOTE_EXPLANATIONS, FOOTNOTES, OTHER_BLOCKS, REGISTRIES,
-                         SOURCES_BEGIN, SOURCES_END, Footnote, OtherBlock, RegistryInfo,
-                         SpecialPurpose, classify, parse_registry_csv, registry, registry_info)
+from .registries import (
+                         FOOTNOTE_EXPLANATIONS,
+                         FOOTNOTES,
+                         OTHER_BLOCKS,
+                         REGISTRIES,
+                         SOURCES_BEGIN,
+                         SOURCES_END,
+                         Footnote,
+                         OtherBlock,
+                         RegistryInfo,
+                         SpecialPurpose,
+                         classify,
+                         parse_registry_csv,
+                         registry,
+                         registry_info,
+)
 from .report import describe
 from .slash8 import CATEGORIES, Slash8, category_of, slash8_map
 

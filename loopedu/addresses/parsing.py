@@ -91,10 +91,10 @@ def parse_address(text) -> Address:
     IPv4Address('127.0.0.1')
     >>> parse_address("[::1]")
     IPv6Address('::1')
-    >>> parse_address("127.0.0.1:8080")
+    >>> parse_address("127.0.0.1:8080")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: '127.0.0.1:8080' is an address with a port: drop the port ':8080' and pass 127.0.0.1 (ports go to bind/connect, not into the address)
+    ValueError: '127.0.0.1:8080' is an address with a port: drop the port ':8080' and ...
 
     Introduced in notebooks/01-loopback-range.ipynb.
     """

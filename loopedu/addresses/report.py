@@ -10,8 +10,14 @@ import ipaddress
 import platform
 
 from .parsing import Address, is_loopback, parse_address
-from .registries import (FOOTNOTE_EXPLANATIONS, OTHER_BLOCKS, OtherBlock, SpecialPurpose,
-                         classify, registry_info)
+from .registries import (
+    FOOTNOTE_EXPLANATIONS,
+    OTHER_BLOCKS,
+    OtherBlock,
+    SpecialPurpose,
+    classify,
+    registry_info,
+)
 
 __all__ = ["describe"]
 

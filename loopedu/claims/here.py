@@ -12,17 +12,15 @@ import platform
 import socket
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 from ..connections import connect
 from ..localhost import addresses_of, multi_here
-from ..loopback_range import expected_reach, probe_loopback
 from ..measure import MB, counter_experiment
-from ..platforms import markdown_table
-from .catalog import CLAIMS, claim
+from ..platforms import expected_reach, markdown_table
 from ..reachability import measure_here
 from ..sandbox import host_sysctl
-from ..servers import listener
+from ..servers import listener, probe
+from .catalog import claim
 
 __all__ = ["Observation", "check_here", "observations_table"]
 
@@ -44,7 +42,7 @@ class Observation:
 
 def _every_127(system: str) -> Observation:
     expected = expected_reach("127.0.0.2", system)
-    observed = probe_loopback("127.0.0.2").outcome
+    observed = probe("127.0.0.2").outcome
     return Observation("every-os-127", system, f"bind and connect 127.0.0.2: {expected}",
                        f"bind and connect 127.0.0.2: {observed}",
                        None if expected == "unknown" else observed == expected)
@@ -150,6 +148,7 @@ def check_here() -> list[Observation]:
     """Test, on this machine, the claims that can be tested in a moment (loopback only,
     about a second in all), each beside what the sources lead us to expect here.
 
+    >>> from loopedu.claims import CLAIMS
     >>> {o.key for o in check_here()} <= {c.key for c in CLAIMS}
     True
 

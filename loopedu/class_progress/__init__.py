@@ -23,11 +23,25 @@ side is ``loopedu class-report``).
   learners' records change (:mod:`~loopedu.class_progress.watch`).
 """
 
-from .exports import (ExportError, LearnerExport, LoadedExports, export_data,
-                      export_progress, load_exports, read_export, read_store)
+from .exports import (
+                      ExportError,
+                      LearnerExport,
+                      LoadedExports,
+                      export_data,
+                      export_progress,
+                      load_exports,
+                      read_export,
+                      read_store,
+)
 from .poll import ItemPoll, PredictionPoll, format_polls, prediction_chart, prediction_polls
-from .report import (ClassReport, ExerciseStanding, class_chart, class_report,
-                     format_class_report, report_csv)
+from .report import (
+                      ClassReport,
+                      ExerciseStanding,
+                      class_chart,
+                      class_report,
+                      format_class_report,
+                      report_csv,
+)
 from .watch import Frame, render_frame, watch
 
 __all__ = ["ClassReport", "ExerciseStanding", "ExportError", "Frame", "ItemPoll",

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..release import atomic_write_text
+from ..keep_edits import atomic_write_text
 
 __all__ = ["ExportError", "LearnerExport", "LoadedExports", "export_data",
            "export_progress", "load_exports", "read_export", "read_store"]

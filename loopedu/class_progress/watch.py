@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..release import atomic_write_bytes
+from ..keep_edits import atomic_write_bytes
 from .exports import ExportError, load_exports
 from .poll import format_polls, prediction_chart
 from .report import ClassReport, class_report, format_class_report

@@ -50,7 +50,7 @@ builder, is imported only by ``loopedu.exercises.student``).
 
 from .comparison import NOT_MEASURED, NotMeasured, Recording, Tolerance, within
 from .framework import Exercise, Feedback, Text, catalog, check, exercise, hint
-from .helpers import expect_choice, expect_equal, expect_mapping, expect_set
+from .answers import expect_choice, expect_equal, expect_mapping, expect_set
 from .predictions import explain, predict, reveal
 from .progress_summary import progress, progress_report
 from .solutions import solution

@@ -3,7 +3,7 @@
 Introduced in notebooks/00-start-here.ipynb.
 
 An exercise is a function that receives the learner's answer and returns a
-:class:`Feedback` (the ``expect_*`` helpers in :mod:`loopedu.exercises.helpers` build
+:class:`Feedback` (the ``expect_*`` helpers in :mod:`loopedu.exercises.answers` build
 one) or a plain ``bool``. It is registered with :func:`exercise`. Lesson modules named
 ``lessonNN.py`` in this package register their exercises when they are imported, and
 they are imported lazily: the first call to :func:`catalog`, :func:`check` or

@@ -15,7 +15,7 @@ import socket
 
 from ..addresses import is_loopback
 from .framework import Feedback, exercise
-from .helpers import expect_choice, expect_equal, show
+from .answers import expect_choice, expect_equal, show
 
 # The question of "00.predict-first", for the notebook to show.
 PREDICT_FIRST_OPTIONS = {

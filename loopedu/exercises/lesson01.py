@@ -10,7 +10,7 @@ against ``loopedu.addresses`` as well.
 from __future__ import annotations
 
 from .framework import exercise
-from .helpers import expect_choice, expect_equal, expect_mapping, expect_set
+from .answers import expect_choice, expect_equal, expect_mapping, expect_set
 
 #: Addresses of "01.is-loopback", with the key (True: loopback).
 IS_LOOPBACK_KEY = {

@@ -18,9 +18,10 @@ import threading
 from typing import Any, Callable
 
 from ..platforms import expected_reach
-from ..servers import errno_name, listener
+from ..connections import errno_name
+from ..servers import listener
 from .framework import Feedback, exercise
-from .helpers import expect_mapping, expect_set, show
+from .answers import expect_mapping, expect_set, show
 
 #: The hosts file of "02.predict-hosts" (Debian's shape: both loopback addresses).
 PREDICT_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"

@@ -4,7 +4,7 @@ Introduced in notebooks/03-bind-address.ipynb (exercises/03-bind-address-exercis
 
 The answer keys are facts with their sources (ip(7), ipv6(7), observed on Linux):
 tests/test_exercises_lesson03.py checks the matrix key against a live
-``loopedu.experiments.reachability()`` run and the phone key against the virtual LAN.
+``loopedu.reachability.reachability()`` run and the phone key against the virtual LAN.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import replace
 
 from .framework import Feedback, exercise
-from .helpers import expect_mapping
+from .answers import expect_mapping
 
 # ---- 03.predict-matrix ----------------------------------------------------------------
 

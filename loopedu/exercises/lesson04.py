@@ -16,7 +16,7 @@ from dataclasses import replace
 from itertools import islice
 
 from .framework import exercise
-from .helpers import expect_mapping, expect_set
+from .answers import expect_mapping, expect_set
 
 # ---- 04.counters -----------------------------------------------------------------------
 

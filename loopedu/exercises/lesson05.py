@@ -9,14 +9,14 @@ on Linux (IPv6 switched off). tests/test_exercises_lesson05.py checks the notati
 against ``ipaddress`` and ``socket.inet_ntop``, the locality key against an
 ``ipaddress`` without the fix, and the IPv6-off key against plain socket calls in a
 network namespace with IPv6 disabled; tests/test_dual_stack.py checks the dual-stack key
-against a live run of ``loopedu.experiments.dual_stack``.
+against a live run of ``loopedu.dual_stack.dual_stack``.
 """
 
 from __future__ import annotations
 
 from .. import ipv6
 from .framework import Feedback, exercise
-from .helpers import expect_choice, expect_equal, expect_mapping
+from .answers import expect_choice, expect_equal, expect_mapping
 
 #: The address of "05.compress", as a careless tool might print it. (The lesson works
 #: through 2001:0DB8:0000:0000:0001:0000:0000:0001, the tie rule; this one asks for the

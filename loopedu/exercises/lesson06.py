@@ -15,7 +15,7 @@ tests/test_exercises_lesson06.py checks the container and pg_hba keys against li
 from __future__ import annotations
 
 from .framework import exercise
-from .helpers import expect_mapping, expect_set
+from .answers import expect_mapping, expect_set
 
 # ---- 06.defaults -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 
 from .framework import exercise
-from .helpers import expect_mapping
+from .answers import expect_mapping
 
 # ---- 07.packets ----------------------------------------------------------------------------
 

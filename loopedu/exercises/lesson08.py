@@ -15,7 +15,7 @@ key against two real namespaces and the Host check against a live server.
 from __future__ import annotations
 
 from .framework import Feedback, exercise
-from .helpers import expect_mapping, expect_set
+from .answers import expect_mapping, expect_set
 
 # ---- 08.route-localnet -----------------------------------------------------------------------
 

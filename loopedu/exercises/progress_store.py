@@ -31,9 +31,9 @@ machine's fingerprint (:mod:`loopedu.exercises.machine`); a withdrawn prediction
 ``"value": null, "skipped": true``. Lists keep their most recent entries only
 (:data:`KEEP`), so the file stays small.
 
-The file is written atomically (see :func:`loopedu.release.atomic_write_text`), and
+The file is written atomically (see :func:`loopedu.keep_edits.atomic_write_text`), and
 every change to it (read, change, write) holds the lock file ``.progress.json.lock``
-beside it (:func:`loopedu.release.locked`), so two kernels of one learner recording at
+beside it (:func:`loopedu.keep_edits.locked`), so two kernels of one learner recording at
 once keep everything both recorded; reading takes no lock. Nothing here raises because
 of the file: an unwritable folder or an unreadable file is reported in words, what
 could not be saved is still remembered for this session (and written with the next
@@ -55,7 +55,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..release import atomic_write_text, locked
+from ..keep_edits import atomic_write_text, locked
 
 __all__ = ["SECTIONS", "StoreStatus", "data_dir", "load", "record", "record_attempt",
            "record_explanation", "record_hint", "record_pass", "record_prediction",

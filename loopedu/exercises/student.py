@@ -20,7 +20,7 @@ deterministic: building twice, or building from a student version, gives the sam
 
 Every source is read and checked before anything is written; a problem raises
 :class:`StudentBuildError` with a one-line message that says what to do. The files are
-written by :func:`loopedu.release.write_files`: building again replaces a student
+written by :func:`loopedu.keep_edits.write_files`: building again replaces a student
 version only if nobody changed it since; one a learner edited is kept, and the new
 version is written beside it.
 """
@@ -35,7 +35,7 @@ from typing import Any
 
 import nbformat
 
-from ..release import FileResult, OutputError, check_output_folder, write_files
+from ..keep_edits import FileResult, OutputError, check_output_folder, write_files
 
 __all__ = ["StudentBuildError", "build_student_versions", "student_notebook",
            "student_text"]
@@ -262,9 +262,9 @@ def build_student_versions(sources: str | os.PathLike | Iterable[str | os.PathLi
     first: a missing source, a non-notebook, unbalanced or nested markers (naming the
     cell and line), or an ``out_dir`` that is a source's own folder or would overwrite
     a source raise :class:`StudentBuildError` before anything is written. Returns a
-    :class:`loopedu.release.FileResult` per source, in the order of the sources
+    :class:`loopedu.keep_edits.FileResult` per source, in the order of the sources
     (``.current`` is the student version's path); a folder that cannot be written
-    raises :class:`loopedu.release.OutputError`.
+    raises :class:`loopedu.keep_edits.OutputError`.
 
     Example::
 

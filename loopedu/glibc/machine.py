@@ -21,11 +21,17 @@ from typing import Optional, Sequence
 
 from .hostconf import HostConf
 from .inet import AF_INET, AF_INET6, V4MAPPED_PREFIX
-from .netlink import (ARPHRD_SIT, ARPHRD_TUNNEL, ARPHRD_TUNNEL6, NO_INDEX, read_in6ai,
-                      read_link_types)
+from .netlink import (
+    ARPHRD_SIT,
+    ARPHRD_TUNNEL,
+    ARPHRD_TUNNEL6,
+    NO_INDEX,
+    read_in6ai,
+    read_link_types,
+)
 from .policy import Policy
 
-__all__ = ["Machine", "Probe"]
+__all__ = ["Machine", "SortResult"]
 
 _UNREAD = object()
 
@@ -53,14 +59,14 @@ def read_ipv4_ifaddrs() -> list[tuple[int, int]]:
 
 
 @dataclass
-class Probe:
+class SortResult:
     """What glibc's sort learns about one candidate (its ``struct sort_result``).
 
     ``got_source`` is False when the UDP connect failed (RFC 3484 rule 1: such
     addresses go last); ``flags``, ``prefixlen`` and ``index`` come from the interface
     address that is the source (deprecated/home flags, rules 3, 4, 7 and 9).
 
-    >>> Probe(socket.AF_INET, bytes(4)).got_source
+    >>> SortResult(socket.AF_INET, bytes(4)).got_source
     False
 
     Introduced in notebooks/02-localhost-is-a-name.ipynb.
@@ -211,7 +217,7 @@ class Machine:
                 return None, exc.errno or 0
         return source, 0
 
-    def probe(self, candidates: Sequence[tuple[int, bytes]]) -> list[Probe]:
+    def probe(self, candidates: Sequence[tuple[int, bytes]]) -> list[SortResult]:
         """Replay glibc's loop that finds each candidate's source address.
 
         One socket, reused; it is reopened as IPv6 when an IPv6 candidate follows IPv4
@@ -223,7 +229,7 @@ class Machine:
         Introduced in notebooks/02-localhost-is-a-name.ipynb.
         """
         in6ai = self._in6ai_table() if candidates else None
-        probes: list[Probe] = []
+        probes: list[SortResult] = []
         sock_family = 0
         sock_ok = False
         sock_errno = 0
@@ -231,7 +237,7 @@ class Machine:
             if i and candidates[i - 1] == (family, packed):
                 probes.append(dataclasses.replace(probes[-1]))  # glibc copies the result
                 continue
-            result = Probe(family, packed)
+            result = SortResult(family, packed)
             probes.append(result)
             if not sock_ok or (sock_family == AF_INET and family == AF_INET6):
                 sock_family = family

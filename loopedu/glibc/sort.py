@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable, Optional, Sequence
 
 from .inet import AF_INET, as16
-from .machine import Machine, Probe
+from .machine import Machine, SortResult
 from .netlink import IN6AI_DEPRECATED, IN6AI_HOMEADDRESS, NO_INDEX
 
 __all__ = ["sort_addresses", "reorder_ipv4"]
@@ -28,7 +28,7 @@ def _word(packed: bytes, offset: int) -> int:
     return int.from_bytes(packed[offset:offset + 4], "big")
 
 
-def _ipv4_common_bits(probe: Probe) -> int:
+def _ipv4_common_bits(probe: SortResult) -> int:
     """Rule 9 for IPv4: common leading bits, counted only inside the source's subnet."""
     dst, src = _word(probe.packed, 0), _word(probe.source, 0)
     # 0xffffffff << 32 is a no-op on x86 and arm, so prefixlen 0 means all ones.
@@ -54,7 +54,7 @@ def _merge_sort(items: list, cmp: Callable) -> list:
     return out + left[i:] + right[j:]
 
 
-def _rfc3484_compare(machine: Machine, probes: list[Probe]) -> Callable[[int, int], int]:
+def _rfc3484_compare(machine: Machine, probes: list[SortResult]) -> Callable[[int, int], int]:
     policy = machine.policy
     natives: dict[int, int] = {}
 

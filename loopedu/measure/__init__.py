@@ -2,27 +2,33 @@
 throughput.
 
 - :mod:`loopedu.measure.counters` only ``lo`` counts loopback traffic (lesson 03);
-- :mod:`loopedu.measure.ping` ICMP echo to 127.0.0.1 and ::1, and ``lo`` down (lesson 03);
+- :mod:`loopedu.measure.icmp_echo` ping: ICMP echo to 127.0.0.1 and ::1, and ``lo``
+  down (lesson 04);
 - :mod:`loopedu.measure.latency` round trips over TCP, UDP and Unix sockets (lessons 02,
   04 and 07);
-- :mod:`loopedu.measure.throughput` bytes per second over one connection, and against
-  the buffer size; the progress bar of a long run (lesson 07);
+- :mod:`loopedu.measure.bulk_transfer` throughput: bytes per second over one connection,
+  and against the buffer size; the progress bar of a long run (lesson 07);
 - :mod:`loopedu.measure.nagle` two small writes and a read: the 40 ms stall (lesson 07);
-- :mod:`loopedu.measure.placement` the far end in a child process, and CPU pinning
-  (lesson 07).
+- :mod:`loopedu.measure.far_end` the far end in a child process of its own,
+  :mod:`loopedu.measure.cpus` both ends on chosen CPUs, :mod:`loopedu.measure.buffers`
+  a page-aligned buffer (lesson 07).
 
 Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
-from .counters import (MB, Counters, counter_experiment, format_counters, interface_counters,
-                       loopback_interface)
-from .latency import (Rtt, RttComparison, compare_rtt, format_rtt, loopback_rtt, rtt,
-                      unix_vs_tcp)
-from .nagle import (NAGLE_CASES, NagleComparison, NagleRun, compare_nagle, format_nagle,
-                    nagle_stall)
-from .ping import PING_METHODS, Ping, format_ping, ping, ping_with_lo_down
-from .placement import Placement, plan_placement
-from .throughput import SWEEP_SIZES, Throughput, buffer_sweep, format_throughput, throughput
+from .bulk_transfer import SWEEP_SIZES, Throughput, buffer_sweep, format_throughput, throughput
+from .counters import (
+                       MB,
+                       Counters,
+                       counter_experiment,
+                       format_counters,
+                       interface_counters,
+                       loopback_interface,
+)
+from .cpus import Placement, plan_placement
+from .icmp_echo import PING_METHODS, Ping, format_ping, ping, ping_with_lo_down
+from .latency import Rtt, RttComparison, compare_rtt, format_rtt, loopback_rtt, rtt, unix_vs_tcp
+from .nagle import NAGLE_CASES, NagleComparison, NagleRun, compare_nagle, format_nagle, nagle_stall
 
 __all__ = ["MB", "Counters", "counter_experiment", "format_counters", "interface_counters",
            "loopback_interface", "Rtt", "RttComparison", "compare_rtt", "format_rtt",

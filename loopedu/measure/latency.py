@@ -11,12 +11,12 @@ timeout (which would add a ``poll()`` to every call), and the leanest calls Pyth
 ``os.write`` and ``os.read`` on the socket's descriptor (:func:`loopedu.servers.fd_io`).
 An echo that stops answering still cannot hang the caller: the kernel ends a read that
 waited too long (``SO_RCVTIMEO``, :func:`loopedu.servers.set_receive_timeout`, no extra
-system call) and the measurement raises :class:`~loopedu.measure.placement.FarEndGone`
+system call) and the measurement raises :class:`~loopedu.measure.far_end.FarEndGone`
 saying so. UDP messages carry a sequence number, so a late echo is never timed as the
 answer to a later message.
 Untimed warm-up exchanges come first; comparisons interleave their cases in blocks, so
 every case sees the same machine load. ``cpus`` pins both ends (see
-:func:`loopedu.measure.placement.plan_placement`). Numbers vary from run to run and
+:func:`loopedu.measure.cpus.plan_placement`). Numbers vary from run to run and
 machine to machine: the ratios are the lesson.
 
 Introduced in notebooks/02-localhost-is-a-name.ipynb.
@@ -33,9 +33,9 @@ from ..connections import errno_name
 from ..listen_guard import may_listen
 from ..servers import check_transport, echo_server, fd_io, set_receive_timeout
 from ..stats import Summary
-from .placement import (FAR_END_WAIT, FarEndGone, Placement, echo_processes, pinned,
-                        plan_placement, watching)
-from .throughput import ProgressBar
+from .bulk_transfer import ProgressBar
+from .cpus import Placement, pinned, plan_placement
+from .far_end import FAR_END_WAIT, FarEndGone, echo_processes, watching
 
 __all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "loopback_rtt", "unix_vs_tcp",
            "format_rtt"]
@@ -56,7 +56,7 @@ _NUMBER_BYTES = 8
 class Rtt:
     """Round trips of one transport to one address: every sample in microseconds,
     how many UDP messages got no answer (``lost``), where both ends ran
-    (``placement``, a :class:`~loopedu.measure.placement.Placement`) and whether the
+    (``placement``, a :class:`~loopedu.measure.cpus.Placement`) and whether the
     echo was a child process or a thread (``echo``)."""
 
     transport: str

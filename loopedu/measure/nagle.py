@@ -33,8 +33,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..listen_guard import may_listen
 from ..connections import family_of
+from ..listen_guard import may_listen
 from ..servers import bound_socket
 from ..stats import Summary
 

@@ -42,12 +42,36 @@ psycopg (3) is imported only when a connection is made.
 Introduced in notebooks/06-loopback-at-work.ipynb.
 """
 
-from .binaries import (HOW_TO_GET, PostgresUnavailable, ServerBinaries, candidate_dirs,
-                       client_version, find_server, psycopg_module)
-from .client import (SOCKET_FOLDER, QueryRtt, Way, connect_ways, matching_rule, query_rtt,
-                     try_connect)
-from .lesson import (MYSQL_LOCALHOST, RECORDED_FILE, SOURCES, demo, demo_or_recorded,
-                     format_demo, localhost_addresses, machine_label, record, recorded)
+from .binaries import (
+                       HOW_TO_GET,
+                       PostgresUnavailable,
+                       ServerBinaries,
+                       candidate_dirs,
+                       client_version,
+                       find_server,
+                       psycopg_module,
+)
+from .client import (
+                       SOCKET_FOLDER,
+                       QueryRtt,
+                       Way,
+                       connect_ways,
+                       matching_rule,
+                       query_rtt,
+                       try_connect,
+)
+from .lesson import (
+                       MYSQL_LOCALHOST,
+                       RECORDED_FILE,
+                       SOURCES,
+                       demo,
+                       demo_or_recorded,
+                       format_demo,
+                       localhost_addresses,
+                       machine_label,
+                       record,
+                       recorded,
+)
 from .server import HBA, LEARNER, SUPERUSER, Cluster, throwaway_cluster
 
 __all__ = ["Cluster", "HBA", "HOW_TO_GET", "LEARNER", "MYSQL_LOCALHOST",

@@ -22,8 +22,7 @@ from typing import Iterator
 from ..listen_guard import check_listen
 from ..sandbox import capabilities, is_root
 from ..sandbox.tools import last_line, pid_alive
-from .binaries import (PostgresUnavailable, ServerBinaries, _run, find_server,
-                       psycopg_module)
+from .binaries import PostgresUnavailable, ServerBinaries, _run, find_server, psycopg_module
 
 __all__ = ["HBA", "SUPERUSER", "LEARNER", "Cluster", "throwaway_cluster",
            "create_learner", "reload_hba"]

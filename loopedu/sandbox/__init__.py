@@ -18,8 +18,18 @@ Introduced in notebooks/00-start-here.ipynb.
 from .capabilities import ROOT, USER, Capabilities, Capability, assume, capabilities, is_root
 from .children import ChildError
 from .holders import Namespace, NamespaceUnavailable
-from .namespaces import (Isolated, call_with_hosts, host_sysctl, isolated_call, mirror_host,
-                         namespace, namespaces, private_hosts, private_mount, reap_stale)
+from .namespaces import (
+                         Isolated,
+                         call_with_hosts,
+                         host_sysctl,
+                         isolated_call,
+                         mirror_host,
+                         namespace,
+                         namespaces,
+                         private_hosts,
+                         private_mount,
+                         reap_stale,
+)
 from .tools import find_tool
 
 __all__ = ["Capabilities", "Capability", "ChildError", "Isolated", "Namespace",

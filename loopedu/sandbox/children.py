@@ -14,7 +14,7 @@ nothing from the command prefix, which only has to pass stdin and stdout on (``n
 ... --``, ``sh -c '... exec "$@"'``). A line the parent cannot read raises
 :class:`ChildError` saying what it read. Stdin stays where it is: the parent's messages
 arrive there, and a service may watch it to notice the parent has gone (see
-:mod:`loopedu.measure.placement`); a function run in a child must not read it.
+:mod:`loopedu.measure.far_end`); a function run in a child must not read it.
 
 A short call is :func:`call`. A service that talks while it runs (a server that reports
 its ports, then waits to be told how many clients to expect) is started with

@@ -30,8 +30,14 @@ from typing import Any, Iterator
 
 from . import children
 from .capabilities import capabilities
-from .holders import (NAME_PREFIX, Namespace, NamespaceUnavailable, hosts_prefix, mount_prefix,
-                      open_namespaces)
+from .holders import (
+    NAME_PREFIX,
+    Namespace,
+    NamespaceUnavailable,
+    hosts_prefix,
+    mount_prefix,
+    open_namespaces,
+)
 from .tools import ROOT, find_tool, pid_alive, run
 
 __all__ = ["namespace", "namespaces", "Isolated", "isolated_call", "mirror_host",

@@ -23,8 +23,7 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(TESTS.parent), str(TESTS)]
 
-from glibc_oracle import (GAI_CONFS, SAMPLES, SORTING_SAMPLES,  # noqa: E402
-                          network_namespace, run_child)
+from glibc_oracle import GAI_CONFS, SAMPLES, SORTING_SAMPLES, network_namespace, run_child  # noqa: E402
 
 #: The samples made to exercise the sort, and two real files with localhost on two lines.
 SAMPLES_RECORDED = [name for name in SORTING_SAMPLES

@@ -2,16 +2,16 @@
 connection carries from this process to a receiving child process.
 
 The sender is this process, the receiver a child of its own
-(:func:`loopedu.measure.placement.sink_process`), so the two never share a GIL. The hot
+(:func:`loopedu.measure.far_end.sink_process`), so the two never share a GIL. The hot
 loops are plain: blocking sockets with no Python timeout (``settimeout`` would add a
 ``poll()`` to every call), one preallocated page-aligned buffer sent again and again
 with ``sendall``, and the receiver reading with ``recv_into`` into another of the same
-size (:func:`~loopedu.measure.placement.page_buffer`). The clock starts before the
+size (:func:`~loopedu.measure.buffers.page_buffer`). The clock starts before the
 first byte is sent and stops when the receiver has read the last one and said how many
 it read, as iperf3's receiver figure does. A receiver that stops reading cannot hang the
 sender: the kernel ends a send or a read that waited too long (``SO_SNDTIMEO``,
 ``SO_RCVTIMEO``: no extra system call) and the run raises
-:class:`~loopedu.measure.placement.FarEndGone`. :func:`buffer_sweep` repeats the run for
+:class:`~loopedu.measure.far_end.FarEndGone`. :func:`buffer_sweep` repeats the run for
 several buffer sizes: every ``send`` and ``recv`` is a system call, so small buffers
 mean many calls per byte, and a lower throughput.
 
@@ -32,8 +32,9 @@ from dataclasses import dataclass
 
 from ..listen_guard import may_listen
 from ..servers import set_receive_timeout
-from .placement import (COUNT, FAR_END_WAIT, FarEndGone, Placement, page_buffer, pinned,
-                        plan_placement, sink_process, watching)
+from .buffers import page_buffer
+from .cpus import Placement, pinned, plan_placement
+from .far_end import COUNT, FAR_END_WAIT, FarEndGone, sink_process, watching
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
            "SWEEP_SIZES", "ProgressBar", "in_kernel", "size_text"]

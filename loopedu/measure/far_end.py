@@ -1,13 +1,10 @@
-"""Where a measurement runs: the far end in a child process of its own, and both ends
-on chosen CPUs.
+"""The far end of a measurement in a child process of its own.
 
 - :func:`echo_processes` the echo side of a round trip as a child process running
   :func:`loopedu.servers.echo_loop` (the course's one echo), so that the client's Python
   and the server's never take turns on one GIL;
 - :func:`sink_process` the receiving side of a throughput run, also a child;
-- :class:`Placement`, :func:`plan_placement`, :func:`pinned` CPU placement with
-  ``os.sched_setaffinity`` where the system has it (Linux): both ends on one CPU, or on
-  two. Where it cannot be done, the Placement says why instead of raising.
+- on the CPUs :mod:`loopedu.measure.cpus` chose.
 
 Every child is a fresh interpreter started by :mod:`loopedu.sandbox.children` (about
 0.3 s), in a session of its own, never a ``fork()`` of this process: a Jupyter kernel
@@ -22,7 +19,6 @@ Introduced in notebooks/07-measuring-loopback.ipynb.
 from __future__ import annotations
 
 import errno
-import mmap
 import os
 import select
 import shutil
@@ -30,18 +26,22 @@ import socket
 import struct
 import sys
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from typing import Iterator
 
+from ..connections import errno_name
 from ..sandbox import children
-from ..servers import EchoServer, bound_socket, echo_loop, errno_name
+from ..servers import EchoServer, bound_socket, echo_loop
+from .buffers import page_buffer
+from .cpus import _pin_self
 
-__all__ = ["Placement", "plan_placement", "pinned", "echo_process", "echo_processes",
-           "echo_child", "Sink", "sink_process", "sink_child", "page_buffer", "COUNT",
-           "FarEndGone", "FAR_END_WAIT", "watching"]
+__all__ = ["echo_process", "echo_processes", "echo_child", "Sink", "sink_process",
+           "sink_child", "COUNT", "FarEndGone", "FAR_END_WAIT", "watching"]
+
 
 #: How the receiving child reports the bytes it read: one unsigned 64-bit integer.
 COUNT = struct.Struct("!Q")
+
+
 #: Seconds a far end (an echo server, a receiving child) may stay silent before a
 #: measurement gives up on it: the kernel ends the waiting call (``SO_RCVTIMEO``,
 #: ``SO_SNDTIMEO``), which costs no system call while the far end answers.
@@ -75,128 +75,7 @@ def watching(who: str, wait: float) -> Iterator[None]:
     except ConnectionError as exc:
         why = errno_name(exc) if exc.errno else str(exc)
         raise FarEndGone(f"{who} is gone ({why})") from None
-_PLACEMENTS = ("same", "different")
 
-
-# ---- CPU placement ----
-
-@dataclass(frozen=True)
-class Placement:
-    """Where the two ends of a measurement ran: the CPUs the measuring process
-    (``client``) and the child (``server``) were pinned to, empty when the scheduler
-    chose; ``requested`` is what was asked (None, ``"same"``, ``"different"`` or a pair
-    of CPU numbers) and ``note`` says why a request could not be met.
-
-    >>> print(Placement("different", (1,), (0,)))
-    client on CPU 1, server on CPU 0 (two CPUs)
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-
-    requested: object = None
-    client: tuple = ()
-    server: tuple = ()
-    note: str = ""
-
-    @property
-    def pinned(self) -> bool:
-        """True when both ends were pinned to CPUs."""
-        return bool(self.client and self.server)
-
-    @property
-    def same_cpu(self) -> bool:
-        """True when both ends were pinned to the same single CPU."""
-        return self.pinned and self.client == self.server and len(self.client) == 1
-
-    def __str__(self) -> str:
-        if not self.pinned:
-            return f"not pinned: {self.note}" if self.note else \
-                "not pinned: the scheduler placed both ends"
-        client, server = (",".join(map(str, c)) for c in (self.client, self.server))
-        text = (f"client on CPU {client}, server on CPU {server} "
-                f"({'one CPU' if self.same_cpu else 'two CPUs'})")
-        return f"{text}; {self.note}" if self.note else text
-
-
-def plan_placement(cpus=None) -> Placement:
-    """The :class:`Placement` for ``cpus``: None (no pinning), ``"same"`` (both ends on
-    one CPU), ``"different"`` (client and server on two CPUs) or a pair
-    ``(client_cpu, server_cpu)``. Asking for what this machine cannot do (no
-    ``os.sched_setaffinity``, a single CPU) gives a Placement whose ``note`` says so.
-
-    >>> plan_placement(None).pinned
-    False
-    >>> p = plan_placement("same")
-    >>> p.same_cpu or not p.pinned
-    True
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    if cpus is None:
-        return Placement()
-    explicit = not isinstance(cpus, str)
-    if explicit:
-        pair = tuple(cpus)
-        if len(pair) != 2 or not all(isinstance(c, int) for c in pair):
-            raise ValueError(f"cpus must be None, 'same', 'different' or a pair of CPU "
-                             f"numbers (client, server), not {cpus!r}")
-        requested = pair
-    elif cpus not in _PLACEMENTS:
-        raise ValueError(f"cpus must be None, 'same', 'different' or a pair of CPU "
-                         f"numbers (client, server), not {cpus!r}")
-    else:
-        requested = cpus
-    if not hasattr(os, "sched_setaffinity"):
-        return Placement(requested, note=f"{sys.platform} has no os.sched_setaffinity "
-                         "(Linux has), so the scheduler placed both ends")
-    allowed = sorted(os.sched_getaffinity(0))
-    if explicit:
-        missing = [c for c in pair if c not in allowed]
-        if missing:
-            raise ValueError(f"CPU {missing[0]} is not available to this process "
-                             f"(available: {', '.join(map(str, allowed))})")
-        return Placement(requested, (pair[0],), (pair[1],))
-    last = allowed[-1]   # away from CPU 0, which often takes more interrupts
-    if cpus == "same":
-        return Placement(requested, (last,), (last,))
-    if len(allowed) < 2:
-        return Placement(requested, (last,), (last,),
-                         note=f"only CPU {last} is available to this process: "
-                              "both ends share it")
-    return Placement(requested, (last,), (allowed[-2],))
-
-
-@contextmanager
-def pinned(cpus: tuple) -> Iterator[bool]:
-    """Run the calling thread on ``cpus`` inside the block, then restore its CPUs; an
-    empty ``cpus`` changes nothing. Yields whether the pinning took effect.
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    if not cpus or not hasattr(os, "sched_setaffinity"):
-        yield False
-        return
-    before = os.sched_getaffinity(0)
-    try:
-        os.sched_setaffinity(0, cpus)
-    except OSError:
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        os.sched_setaffinity(0, before)
-
-
-def _pin_self(cpus: tuple) -> None:
-    if cpus and hasattr(os, "sched_setaffinity"):
-        try:
-            os.sched_setaffinity(0, cpus)
-        except OSError:
-            pass
-
-
-# ---- the far end's work ----
 
 def _accept(sock: socket.socket, parent_gone, also: tuple = ()) -> socket.socket | None:
     """The first connection, or None once the parent is gone or shut ``sock`` down
@@ -236,30 +115,6 @@ def _echo_work(sock: socket.socket, transport: str, size: int, parent_gone,
         return echo_loop(conn, transport, None, size)
 
 
-@contextmanager
-def page_buffer(size: int, fill: bool = False) -> Iterator[memoryview]:
-    """``size`` bytes of page-aligned memory of their own (an anonymous mmap, as iperf3
-    uses) for a hot loop to send from or receive into; ``fill`` writes a byte pattern
-    first, so that every page is real memory (an untouched page reads as the kernel's
-    one shared zero page, which would flatter a sender).
-
-    >>> with page_buffer(5, fill=True) as view:
-    ...     bytes(view)
-    b'\\x00\\x01\\x02\\x03\\x04'
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    region = mmap.mmap(-1, size)
-    view = memoryview(region)
-    try:
-        if fill:
-            view[:] = (bytes(range(256)) * -(-size // 256))[:size]
-        yield view
-    finally:
-        view.release()
-        region.close()
-
-
 def _sink_work(sock: socket.socket, size: int, parent_gone, also: tuple = ()) -> int:
     """Read one connection to its end with ``recv_into`` of ``size`` bytes into one
     preallocated buffer, answer with the count (:data:`COUNT`), return it."""
@@ -273,8 +128,6 @@ def _sink_work(sock: socket.socket, size: int, parent_gone, also: tuple = ()) ->
         conn.sendall(COUNT.pack(got))
     return got
 
-
-# ---- the far end: a sandbox child ----
 
 def _parent_done() -> bool:
     """True once the parent closed our stdin or wrote to it: time to stop."""
@@ -355,7 +208,7 @@ def _sandboxed(func: str, specs: dict, cpus: tuple, folder: str | None,
     yields label -> (child, EchoServer or the OSError its bind met)."""
     with ExitStack() as folders, ExitStack() as stack:   # folders go after the children
         started = {label: stack.enter_context(children.start(
-            [], f"loopedu.measure.placement:{func}", transport, host, tuple(cpus), folder,
+            [], f"loopedu.measure.far_end:{func}", transport, host, tuple(cpus), folder,
             *more)) for label, (transport, host) in specs.items()}
         where = {}
         for label, child in started.items():
@@ -369,8 +222,6 @@ def _sandboxed(func: str, specs: dict, cpus: tuple, folder: str | None,
                                  ignore_errors=True)
         yield where
 
-
-# ---- the parent's side ----
 
 @contextmanager
 def echo_processes(specs: dict, cpus: tuple = (), folder: str | None = None,
@@ -438,3 +289,4 @@ def sink_process(transport: str = "tcp", host: str = "127.0.0.1", cpus: tuple = 
         if isinstance(server, OSError):
             raise server
         yield Sink(server, child)
+

@@ -1,4 +1,5 @@
-"""Small reusable checks that exercises are built from.
+"""Reading a learner's answer and comparing it with the expected one: the ``expect_*``
+checks that exercises are built from.
 
 Introduced in notebooks/00-start-here.ipynb.
 

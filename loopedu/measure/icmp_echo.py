@@ -234,7 +234,7 @@ def ping_with_lo_down(count: int = 1, timeout: float = 0.5) -> dict:
             if state == "up":
                 ns.ip("link", "set", "lo", "up")
             # ping's own timeout goes positionally: ns.call's ``timeout`` is the child's
-            out[f"lo {state}"] = [ns.call("loopedu.measure.ping:ping", addr, count, timeout,
+            out[f"lo {state}"] = [ns.call("loopedu.measure.icmp_echo:ping", addr, count, timeout,
                                           timeout=count * (timeout + 1) + 30)
                                   for addr in ("127.0.0.1", "::1")]
     return out

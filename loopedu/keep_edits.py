@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["MANIFEST", "FileResult", "Outcome", "OutputError", "written_before",
+__all__ = ["MANIFEST", "FileResult", "WriteOutcome", "OutputError", "written_before",
            "atomic_write_bytes",
            "atomic_write_text", "beside_name", "check_output_folder", "locked",
            "write_files"]
@@ -55,7 +55,7 @@ class OutputError(Exception):
     what to do. Files written before it are recorded, so running again is safe."""
 
 
-class Outcome(enum.Enum):
+class WriteOutcome(enum.Enum):
     """What :func:`write_files` did with one file."""
 
     CREATED = "created"
@@ -74,15 +74,15 @@ class FileResult:
 
     Example::
 
-        >>> print(FileResult(Path("out", "a.ipynb"), Outcome.KEPT_EDIT,
+        >>> print(FileResult(Path("out", "a.ipynb"), WriteOutcome.KEPT_EDIT,
         ...                  Path("out", "a.updated.ipynb")))   # doctest: +ELLIPSIS
-        kept      out...a.ipynb (it differs from what loopedu wrote there); the new version is out...a.updated.ipynb
+        kept      out...a.ipynb (it differs from what loopedu wrote there); the new version is ...
 
     Introduced in notebooks/00-start-here.ipynb.
     """
 
     path: Path
-    outcome: Outcome
+    outcome: WriteOutcome
     new_version: Path | None = None
     wrote: bool = field(default=False, compare=False, repr=False)
 
@@ -93,9 +93,9 @@ class FileResult:
 
     def __str__(self) -> str:
         head = f"{self.outcome.value:<9} {self.path}"
-        if self.outcome is Outcome.KEPT_EDIT and self.new_version is None:
+        if self.outcome is WriteOutcome.KEPT_EDIT and self.new_version is None:
             head += " (it differs from what loopedu wrote there; nothing new to add)"
-        elif self.outcome is Outcome.KEPT_EDIT:
+        elif self.outcome is WriteOutcome.KEPT_EDIT:
             head += (f" (it differs from what loopedu wrote there); the new version is "
                      f"{self.new_version}")
         return head
@@ -362,27 +362,27 @@ def _current_digest(path: Path) -> str | None:
 def _place(out: Path, name: str, data: bytes, manifest: dict[str, str]) -> FileResult:
     digest = _sha256(data)
     if manifest.get(name) == digest and _current_digest(out / name) not in (None, digest):
-        return FileResult(out / name, Outcome.KEPT_EDIT)  # edited, and nothing is new
+        return FileResult(out / name, WriteOutcome.KEPT_EDIT)  # edited, and nothing is new
     for n in range(_MAX_BESIDE + 1):
         candidate = name if n == 0 else beside_name(name, n)
         path = out / candidate
         now = _current_digest(path)
         if now is None or (now and now == manifest.get(candidate) and now != digest):
-            outcome = Outcome.CREATED if now is None else Outcome.UPDATED
+            outcome = WriteOutcome.CREATED if now is None else WriteOutcome.UPDATED
             try:
                 atomic_write_bytes(path, data)
             except OSError as exc:
                 raise OutputError(f"cannot write {path} ({exc.strerror or exc}); choose an "
                                   "output folder you can write to") from exc
         elif now == digest:
-            outcome = Outcome.UNCHANGED
+            outcome = WriteOutcome.UNCHANGED
         else:
             continue  # the learner's file: keep it, try the next name beside it
         manifest[candidate] = digest
-        wrote = outcome is not Outcome.UNCHANGED
+        wrote = outcome is not WriteOutcome.UNCHANGED
         if n == 0:
             return FileResult(out / name, outcome, wrote=wrote)
-        return FileResult(out / name, Outcome.KEPT_EDIT, path, wrote=wrote)
+        return FileResult(out / name, WriteOutcome.KEPT_EDIT, path, wrote=wrote)
     raise OutputError(f"{out / name} and {_MAX_BESIDE} versions beside it were all changed "
                       "by hand; move some of them away and run again")
 

@@ -1,4 +1,4 @@
-"""Tests of loopedu.release: generated files written atomically, with the usual
+"""Tests of loopedu.keep_edits: generated files written atomically, with the usual
 permissions, and never over a learner's edit."""
 
 from __future__ import annotations
@@ -11,14 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from loopedu import release
-from loopedu.release import (MANIFEST, FileResult, Outcome, OutputError, atomic_write_text,
-                             beside_name, locked, write_files)
+from loopedu import keep_edits
+from loopedu.keep_edits import (
+    MANIFEST,
+    FileResult,
+    OutputError,
+    WriteOutcome,
+    atomic_write_text,
+    beside_name,
+    locked,
+    write_files,
+)
 
 POSIX = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 
 
-def outcomes(results: list[FileResult]) -> list[Outcome]:
+def outcomes(results: list[FileResult]) -> list[WriteOutcome]:
     return [r.outcome for r in results]
 
 
@@ -29,12 +37,12 @@ def listing(folder: Path) -> list[str]:
 def test_created_unchanged_updated(tmp_path):
     out = tmp_path / "out"
     assert outcomes(write_files(out, {"a.ipynb": "v1\n", "sub/b.txt": b"bytes"})) == [
-        Outcome.CREATED, Outcome.CREATED]
+        WriteOutcome.CREATED, WriteOutcome.CREATED]
     assert (out / "sub" / "b.txt").read_bytes() == b"bytes"
     assert outcomes(write_files(out, {"a.ipynb": "v1\n", "sub/b.txt": b"bytes"})) == [
-        Outcome.UNCHANGED, Outcome.UNCHANGED]
+        WriteOutcome.UNCHANGED, WriteOutcome.UNCHANGED]
     (result,) = write_files(out, {"a.ipynb": "v2\n"})
-    assert result == FileResult(out / "a.ipynb", Outcome.UPDATED)
+    assert result == FileResult(out / "a.ipynb", WriteOutcome.UPDATED)
     assert (out / "a.ipynb").read_text() == "v2\n"
     assert listing(out) == [MANIFEST, "a.ipynb", "sub/b.txt"]
 
@@ -44,14 +52,14 @@ def test_an_edited_file_is_kept_and_the_new_version_goes_beside_it(tmp_path):
     write_files(out, {"a.ipynb": "v1\n"})
     (out / "a.ipynb").write_text("my work\n")
     (kept,) = write_files(out, {"a.ipynb": "v2\n"})
-    assert kept.outcome is Outcome.KEPT_EDIT and kept.path == out / "a.ipynb"
+    assert kept.outcome is WriteOutcome.KEPT_EDIT and kept.path == out / "a.ipynb"
     assert kept.new_version == kept.current == out / "a.updated.ipynb"
     assert (out / "a.ipynb").read_text() == "my work\n"
     assert (out / "a.updated.ipynb").read_text() == "v2\n"
     assert str(kept).startswith("kept") and "a.updated.ipynb" in str(kept)
     # a newer version replaces the untouched file beside it, and still keeps the edit
     (again,) = write_files(out, {"a.ipynb": "v3\n"})
-    assert again.outcome is Outcome.KEPT_EDIT and again.new_version == out / "a.updated.ipynb"
+    assert again.outcome is WriteOutcome.KEPT_EDIT and again.new_version == out / "a.updated.ipynb"
     assert (out / "a.updated.ipynb").read_text() == "v3\n"
     # once the file beside it is edited too, the next one goes one further
     (out / "a.updated.ipynb").write_text("my work on v3\n")
@@ -68,10 +76,10 @@ def test_files_there_before_the_manifest_are_the_learners(tmp_path):
     (out / "same.ipynb").write_text("v1\n")
     (out / "other.ipynb").write_text("mine\n")
     results = write_files(out, {"same.ipynb": "v1\n", "other.ipynb": "v1\n"})
-    assert outcomes(results) == [Outcome.UNCHANGED, Outcome.KEPT_EDIT]
+    assert outcomes(results) == [WriteOutcome.UNCHANGED, WriteOutcome.KEPT_EDIT]
     assert (out / "other.ipynb").read_text() == "mine\n"
     # the identical one is now known as written: a new version may replace it
-    assert outcomes(write_files(out, {"same.ipynb": "v2\n"})) == [Outcome.UPDATED]
+    assert outcomes(write_files(out, {"same.ipynb": "v2\n"})) == [WriteOutcome.UPDATED]
 
 
 @pytest.mark.parametrize("manifest", ["{not json", "[]", '{"files": 3}', ""])
@@ -80,7 +88,7 @@ def test_an_unreadable_manifest_never_costs_an_edit(tmp_path, manifest):
     write_files(out, {"a.ipynb": "v1\n"})
     (out / MANIFEST).write_text(manifest)
     (result,) = write_files(out, {"a.ipynb": "v2\n"})
-    assert result.outcome is Outcome.KEPT_EDIT
+    assert result.outcome is WriteOutcome.KEPT_EDIT
     assert (out / "a.ipynb").read_text() == "v1\n"
     assert json.loads((out / MANIFEST).read_text())["files"]["a.updated.ipynb"]
 
@@ -89,7 +97,7 @@ def test_something_else_at_the_name_is_left_alone(tmp_path):
     out = tmp_path / "out"
     (out / "a.ipynb").mkdir(parents=True)
     (result,) = write_files(out, {"a.ipynb": "v1\n"})
-    assert result.outcome is Outcome.KEPT_EDIT and (out / "a.ipynb").is_dir()
+    assert result.outcome is WriteOutcome.KEPT_EDIT and (out / "a.ipynb").is_dir()
 
 
 def test_the_manifest_records_the_sha256_of_what_was_written(tmp_path):
@@ -119,7 +127,7 @@ def test_a_replaced_file_keeps_its_mode(tmp_path):
     os.chmod(tmp_path / "a.ipynb", 0o640)
     os.chmod(tmp_path / "run.sh", 0o755)
     assert outcomes(write_files(tmp_path, {"a.ipynb": "v2\n", "run.sh": "v2\n"})) == [
-        Outcome.UPDATED, Outcome.UPDATED]
+        WriteOutcome.UPDATED, WriteOutcome.UPDATED]
     assert stat.S_IMODE((tmp_path / "a.ipynb").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "run.sh").stat().st_mode) == 0o755
 
@@ -131,7 +139,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(release.os, "replace", broken_replace)
+    monkeypatch.setattr(keep_edits.os, "replace", broken_replace)
     with pytest.raises(OutputError, match="No space left on device") as info:
         write_files(tmp_path, {"a.ipynb": "v2\n"})
     assert "a.ipynb" in str(info.value) and "\n" not in str(info.value)
@@ -175,7 +183,7 @@ def test_an_edited_file_with_nothing_new_gets_nothing_beside_it(tmp_path):
     write_files(tmp_path, {"a.ipynb": "v1\n"})
     (tmp_path / "a.ipynb").write_text("my work\n")
     (result,) = write_files(tmp_path, {"a.ipynb": "v1\n"})
-    assert result == FileResult(tmp_path / "a.ipynb", Outcome.KEPT_EDIT)
+    assert result == FileResult(tmp_path / "a.ipynb", WriteOutcome.KEPT_EDIT)
     assert "nothing new" in str(result) and result.current == tmp_path / "a.ipynb"
     assert listing(tmp_path) == [MANIFEST, "a.ipynb"]
     assert (tmp_path / "a.ipynb").read_text() == "my work\n"
@@ -196,8 +204,8 @@ def test_the_folder_is_flushed_after_the_rename(tmp_path, monkeypatch):
         events.append(("replace",))
         real_replace(src, dst)
 
-    monkeypatch.setattr(release.os, "fsync", fsync)
-    monkeypatch.setattr(release.os, "replace", replace)
+    monkeypatch.setattr(keep_edits.os, "fsync", fsync)
+    monkeypatch.setattr(keep_edits.os, "replace", replace)
     atomic_write_text(tmp_path / "sub" / "a.txt", "a\n")
     renamed = events.index(("replace",))
     folder = (tmp_path / "sub").stat().st_ino
