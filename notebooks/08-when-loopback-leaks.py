@@ -172,19 +172,20 @@ for source in rebinding.KERNEL_SOURCES:
     print(source, end="\n\n")
 
 # %% [markdown]
-# The browsers' answer. The primary sources are the browsers' own announcements and
-# standards positions; where a release number or date rests only on press reports, the
-# last column says so (checked 2026-11; these change, so look again before you teach
-# them):
+# The browsers' answer, as of the date in each row. The primary sources are the browsers'
+# own announcements, status pages and policies; where a version or date is not confirmed
+# by one, the last column says so. These change: look again before you teach them.
 
 # %%
 from IPython.display import Markdown
 
-from loopedu import platforms
+from loopedu import browsers, platforms
 
-Markdown(platforms.markdown_table(["browser", "what changed", "when", "source", "not yet confirmed"],
-                                  [[b.browser, b.change, b.version, b.source, b.note]
-                                   for b in rebinding.BROWSER_STATUS]))
+Markdown(platforms.markdown_table(
+    ["browser", "what it does", "since", "a page still reaches loopback with", "source",
+     "checked", "not yet confirmed"],
+    [[b.browser, b.change, b.version, b.still_reaches, b.source, b.as_of,
+      b.note if b.uncertain else ""] for b in browsers.BROWSER_STATUS]))
 
 # %% [markdown]
 # ## Published ports and tunnels

@@ -25,6 +25,7 @@
 # - **true**: the claim holds, as stated;
 # - **true with conditions**: it holds by default or on some systems, and the conditions
 #   are named;
+# - **partly true**: part of it holds and part does not, and the truth says which;
 # - **false**: the sources say otherwise.
 #
 # The table comes from `loopedu.claims`, where the course keeps the claims and where
