@@ -20,7 +20,7 @@ def test_testing_only_the_exercises_leaves_the_learners_progress_alone(tmp_path)
            if k not in ("LOOPEDU_HOME", "XDG_DATA_HOME", "PYTEST_CURRENT_TEST")}
     env["HOME"] = str(home)
     notebook = "exercises/00-start-here-exercises.ipynb"
-    from loopedu.bootstrap import TEST_ARGS   # what the README's test command passes
+    from loopedu.bootstrap import TEST_ARGS  # what the README's test command passes
 
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", *TEST_ARGS, "-n", "0",
                            notebook], cwd=ROOT, env=env, capture_output=True, text=True,

@@ -19,7 +19,7 @@ points only to lessons that exist, and is committed executed and in sync.
   ```
   (`from loopedu.exercises import predict, reveal`). The learner's workspace strips the solution block, so learners see `...` and write their own; the reference keeps a plausible *example* prediction (a common misconception is best: the stored output then shows a surprise) so CI executes the comparison. In the experiment's cell (or right after), `reveal("03.phone-reaches", actual_value_in_the_same_shape, why="one or two sentences: why the machine did that")`. A skipped prediction is fine (predict notes it). Prediction ids: `NN.words-with-hyphens`, NN = the lesson.
 - Show the sockets: before any helper that repeats an experiment (loopedu.reachability/measure/lan/unix_sockets/localhost.localhost_trap…), show the plain standard-library calls the lesson is about (socket.socket, bind, listen, accept, connect, getaddrinfo; 5–15 lines) and what they printed; then use the helper at scale (the d2l way: the package never hides code the reader has not seen). Close every socket (use `with`).
-- Jargon defined at first use, and linked to the glossary: `[SYN](glossary.md#syn)` (the file is notebooks/glossary.md, anchors are its `<a id="...">` lines: ip-address loopback lo interface prefix-length special-purpose unspecified mapped dual-stack link-local localhost resolver hosts-file nsswitch dns socket bind port tcp syn unix-socket icmp reuseport errno econnrefused eaddrinuse eaddrnotavail enetunreach eafnosupport address-family kernel root network-namespace user-namespace veth sysctl firewall). Do not edit glossary.md; if you need a term it lacks, say so in your report (term + one-line definition + source).
+- Jargon defined at first use, and linked to the glossary: `[SYN](glossary.md#syn)` (the file is notebooks/glossary.md, anchors are its `<a id="...">` lines: ip-address loopback lo interface prefix-length special-purpose unspecified mapped dual-stack link-local localhost resolver hosts-file nsswitch nscd dns local-table weak-host socket bind port tcp syn unix-socket abstract-socket icmp reuseport errno econnrefused eaddrinuse eaddrnotavail enetunreach eafnosupport address-family kernel root network-namespace user-namespace veth sysctl route-localnet local-network-access pod firewall; and the others its `<a id>` lines name). Do not edit glossary.md; if you need a term it lacks, say so in your report (term + one-line definition + source).
 - Citations a novice does not need move to the lesson's Sources section; keep the one that settles a surprising claim inline, briefly. Every factual claim still has its primary source (RFC and section, man page, vendor doc, issue) in the lesson; read ../shared/FACTS.md (checked facts with primary sources) before writing, and never state a claim it does not support.
 - Dictionaries printed as if they were experiments become Markdown tables: `from IPython.display import Markdown; Markdown(platforms.loopback_range_table())` / `platforms.dual_stack_table()` / `platforms.markdown_table(headers, rows)`.
 - Reference outputs agree with the text: where an output depends on platform or privilege, print `doctor.this_machine()` in that cell ("Linux, as root, IPv6 on") or say in the text what the reference run was; numbers in prose come from outputs or sources, never typed and left stale (say "tens of microseconds" rather than "26 µs" unless computed); text never contradicts what a stored output shows.
@@ -95,7 +95,38 @@ def test_lesson_opens_with_title_objectives_prerequisites_minutes(path):
     for part in ("**Objectives.**", "**Prerequisites.**"):
         assert part in first.source, f"missing {part}"
     assert re.search(r"\*\*Minutes:\*\* \d+ teaching \+ \d+ exercises", first.source), \
-        "state **Minutes:** N teaching + M exercises"
+        "state **Minutes:** N teaching + M exercises (; Going further: G more)"
+
+
+def _minutes(path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "tools"))
+    from lesson_minutes import estimate
+
+    return estimate(path)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_the_main_path_fits_its_stated_minutes(path):
+    """At a learner's pace (tests/tools/lesson_minutes.py: 120 words a minute, 1.5 min a
+    code cell, 2.5 a prediction, 3 a widget) the main path takes no longer than the
+    teaching minutes stated, and the statement is not padded either."""
+    e = _minutes(path)
+    assert e.main <= e.stated_teaching, (
+        f"{path.name}: main path about {e.main} min, stated {e.stated_teaching}: move what a "
+        "first pass does not need into '## Going further'")
+    assert e.stated_teaching <= 1.5 * e.main + 5, f"{path.name}: {e.stated_teaching} stated"
+    if e.further:
+        assert e.stated_further is not None and e.further <= e.stated_further, (
+            f"{path.name}: Going further takes about {e.further} min: state it")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
+def test_the_main_path_speaks_in_short_sentences(path):
+    e = _minutes(path)
+    assert e.words_a_sentence <= 18, (
+        f"{path.name}: {e.words_a_sentence} words a sentence in the main path (aim for 15)")
 
 
 def objectives(path) -> list[str]:
