@@ -304,3 +304,17 @@ def test_out_dir_must_not_be_a_source_folder_or_overwrite_a_source(source, tmp_p
     afile = tmp_path / "a-file"
     afile.write_text("x")
     assert_refused(source, afile, "is a file, not a folder")
+
+
+def test_the_learners_copy_holds_no_test_markers():
+    """A learner's copy is not a test: no `# NBVAL_CHECK_OUTPUT` (nor other nbval marker)
+    survives in the workspace's lessons and exercises."""
+    from loopedu.exercises.student import student_text
+
+    root = Path(__file__).resolve().parents[1]
+    sources = sorted(root.glob("notebooks/[0-9][0-9]-*.ipynb")) + sorted(
+        root.glob("exercises/*.ipynb"))
+    marked = [p for p in sources if "NBVAL_CHECK_OUTPUT" in p.read_text(encoding="utf-8")]
+    assert marked, "the reference notebooks mark checked cells"
+    for path in marked:
+        assert "NBVAL_" not in student_text(path), path.name

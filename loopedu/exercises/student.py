@@ -160,6 +160,7 @@ def student_notebook(nb: Any, path: Path | str = "notebook") -> nbformat.Noteboo
         if with_ids:
             new["id"] = cell.get("id") or f"cell-{index}"
         if kind == "code":
+            new["source"] = _without_test_markers(source)
             new.update(execution_count=None, outputs=[])
         else:
             attachments = _attachments(cell, source, had)
@@ -169,6 +170,17 @@ def student_notebook(nb: Any, path: Path | str = "notebook") -> nbformat.Noteboo
     metadata = {key: nb.metadata[key] for key in KEPT_METADATA if key in nb.metadata}
     return nbformat.from_dict({"nbformat": nb.nbformat, "nbformat_minor": nb.nbformat_minor,
                                "metadata": metadata, "cells": cells})
+
+
+def _without_test_markers(source: str) -> str:
+    r"""``source`` without the lines that only tell the test suite what to do with a cell
+    (``# NBVAL_CHECK_OUTPUT`` and nbval's other markers): a learner's copy is not a test.
+
+    >>> _without_test_markers("# NBVAL_CHECK_OUTPUT\nprint(1)")
+    'print(1)'
+    """
+    return "\n".join(line for line in source.split("\n")
+                     if not line.strip().startswith("# NBVAL_"))
 
 
 def _expand(sources: Any) -> list[Path]:
