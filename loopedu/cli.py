@@ -244,13 +244,20 @@ def _experiment(args) -> int:
 
     if args.fallback and args.name != "lan":
         raise CliError("--fallback belongs to `loopedu experiment lan`")
+    if args.expose and args.name not in ("reachability", "lan"):
+        raise CliError("--expose belongs to `loopedu experiment reachability` and `lan "
+                       "--fallback`: the others listen on loopback only")
+    if args.expose:
+        print("loopedu: --expose: where no network namespace can be made, the listeners on "
+              "0.0.0.0 and :: open on this machine's real interfaces for a moment, and the "
+              "result says for how long", file=sys.stderr)
     if args.name == "reachability":
-        matrix = reachability.reachability_matrix()
+        matrix = reachability.reachability_matrix(expose=args.expose)
         data = [row.to_dict() for row in matrix.rows]
         text = reachability.format_reachability(matrix)
     elif args.name == "lan":
         if args.fallback:
-            result = lan.lan_fallback()
+            result = lan.lan_fallback(expose=args.expose)
         else:
             try:
                 result = lan.lan_exposure_details()
@@ -358,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--json", action="store_true", help="print JSON")
     exp.add_argument("--fallback", action="store_true",
                      help="lan only: the loopback stand-in, for machines without namespaces")
+    exp.add_argument("--expose", action="store_true",
+                     help="reachability and lan --fallback, on a machine without network "
+                     "namespaces: run the 0.0.0.0 and :: rows too, briefly on this machine's "
+                     "real interfaces (reported); without it they say 'not run'")
     exp.set_defaults(func=_experiment)
     _add_handout(sub)
     for command in sub.choices.values():  # `loopedu doctor --bogus` shows doctor's usage
