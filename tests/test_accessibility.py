@@ -15,11 +15,18 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
 
 
 def _figures(nb):
+    """The alt text of every figure stored in ``nb``: a plot's text/plain, a drawing's
+    caption (loopedu.drawings shows an SVG figure with its alt text as caption)."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "image/png" in data:
                 yield data.get("text/plain", "")
+            page = data.get("text/html", "")
+            page = page if isinstance(page, str) else "".join(page)
+            if '<figure class="loopedu-drawing"' in page:
+                caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", page, re.S)
+                yield re.sub(r"<[^>]+>", "", caption.group(1)).strip() if caption else ""
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

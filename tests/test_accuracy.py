@@ -59,6 +59,12 @@ WRONG = [
     (r"Joy.{0,60}?(then|and then) 127", "the move to 127 was committed as 'root'"),
     (r"(?i)a hosts file cannot express a zone", "true of glibc only: older macOS shipped "
      "fe80::1%lo0 localhost"),
+    (r"not in the course's sources", "macOS is dual stack by default: XNU "
+     "bsd/netinet6/in6_proto.c `int ip6_v6only = 0;`"),
+    (r"when only one network needs it", "Linux is a weak host (RFC 1122 3.3.4.2): one LAN "
+     "address does not keep other attached networks out"),
+    (r"(?i)with lo down the namespace has no route", "only a lo that was never up has no "
+     "route; one set down keeps 127.0.0.1/8 and its local route, and connect() times out"),
 ]
 
 
@@ -91,6 +97,22 @@ REQUIRED = [
     ("notebooks/03-bind-address.py", r"Engine 28"),
     ("notebooks/03-bind-address.py", r"ip_route_output_key_hash_rcu"),
     ("notebooks/03-bind-address.py", r"WSAEADDRNOTAVAIL"),
+    ("notebooks/03-bind-address.py", r"weak host model"),
+    ("notebooks/03-bind-address.py", r"RFC 1122 §3\.3\.4\.2"),
+    ("notebooks/03-bind-address.py", r"SO_BINDTODEVICE"),
+    ("notebooks/03-bind-address.py", r"CVE-2025-54388"),
+    ("notebooks/03-bind-address.py", r"moby/moby#41872"),
+    ("notebooks/03-bind-address.py", r"allow-direct-routing"),
+    ("notebooks/04-loopback-interface.py", r"never up"),
+    ("notebooks/04-loopback-interface.py", r"`connect\(\)` times out"),
+    ("notebooks/04-loopback-interface.py", r"icmp_echo_ignore_all"),
+    ("notebooks/04-loopback-interface.py", r"local 198\.18\.0\.1 dev lo"),
+    ("notebooks/04-loopback-interface.py", r"CONFIG_DEFAULT_BINDADDR"),
+    ("notebooks/05-ipv6-loopback.py", r"Link-Local scope"),
+    ("notebooks/05-ipv6-loopback.py", r"interface-local scope exists only for multicast"),
+    ("notebooks/05-ipv6-loopback.py", r"ip6_v6only = 0"),
+    ("loopedu/platforms.py", r"int ip6_v6only = 0;"),
+    ("loopedu/exercises/lesson04.py", r"network is unreachable"),
     ("notebooks/05-ipv6-loopback.py", r"ipv6\.disable=1"),
     ("notebooks/05-ipv6-loopback.py", r"FreeBSD"),
     ("notebooks/05-ipv6-loopback.py", r"gh-118391"),

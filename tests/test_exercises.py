@@ -422,6 +422,33 @@ def _connected_pair(stack: ExitStack, bind: bool = True):
     return server, client
 
 
+def _shared_port(stack: ExitStack, reuse: bool = True):
+    """(first, second) as 04.share-port's solution leaves them: both with SO_REUSEPORT,
+    listening on one 127.0.0.1 port (``reuse=False``: neither set it, so the second bind
+    failed and it is left unbound, as the learner's cell leaves it)."""
+    first = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    second = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    if reuse:
+        for sock in (first, second):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    first.bind(("127.0.0.1", 0))
+    first.listen()
+    if reuse:
+        second.bind(first.getsockname())
+        second.listen()
+    return first, second
+
+
+def _phone_answer(stack: ExitStack, right: bool = True):
+    """03.phone-reaches on this machine: its solution reads this machine's interfaces in
+    the question cell before it (``right=False``: loopback left out of "f")."""
+    from loopedu.exercises.lesson03 import phone_question
+
+    key = phone_question().key
+    addresses = sorted(key["f"] if right else key["f"] - {"127.0.0.1"})
+    return {**key, "f": addresses}
+
+
 def _first_address_only(addresses, port):
     """02.fix-client's broken starting point: only the first address is tried."""
     return socket.create_connection((addresses[0], port), timeout=2)
@@ -433,6 +460,8 @@ NOT_FROM_A_NOTEBOOK = {
     # the lesson reads the kernel's connection file: Jupyter's default "ip"
     "00.kernel-transport": (lambda stack: "127.0.0.1", lambda stack: "0.0.0.0"),
     "00.first-connection": (_connected_pair, lambda stack: _connected_pair(stack, False)),
+    "03.phone-reaches": (_phone_answer, lambda stack: _phone_answer(stack, False)),
+    "04.share-port": (_shared_port, lambda stack: _shared_port(stack, False)),
 }
 
 
