@@ -320,3 +320,13 @@ def test_the_worked_answer_of_the_first_connection_comes_from_the_lesson():
     with pair() as (server, client):
         exec(code, {"server": server, "client": client})
         assert check(ID, (server, client)).passed
+
+
+def test_a_kernel_on_ipc_is_said_to_have_no_tcp_port(monkeypatch):
+    from loopedu import kernel_link
+
+    monkeypatch.setattr(kernel_link, "connection_info",
+                        lambda: {"transport": "ipc", "ip": "kernel-1", "hb_port": 5})
+    with socket.socket() as client:
+        feedback = check("00.kernel-connect", client)
+    assert not feedback.passed and "'ipc', not TCP" in feedback.message

@@ -289,6 +289,11 @@ def _kernel_connect(answer):
     if info is None:
         return Feedback(False, "This check reads the running kernel's connection file, "
                                "and there is none here: run it in a Jupyter notebook.")
+    if info.get("transport", "tcp") != "tcp":
+        return Feedback(False, f"This kernel was started with transport "
+                               f"{info.get('transport')!r}, not TCP: its channels are not "
+                               "TCP ports, so there is nothing to connect to here. Lesson "
+                               "00's kernel-address cell shows the transport.")
     if not isinstance(answer, socket.socket):
         return Feedback(False, f"Pass your client socket itself (the one you connected), "
                                f"not {show(answer)}.")
