@@ -85,19 +85,19 @@ def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     assert "hint(" in feedback.message
 
 
-def test_wrong_matrix_cells_are_named_but_never_answered():
+def test_wrong_matrix_cells_are_named_but_never_answered(first_try):
     for cell, right in MATRIX_KEY.items():
         wrong = "refused" if right == "connected" else "connected"
-        message = check("03.predict-matrix", matrix_with(cell, wrong)).message
+        message = first_try("03.predict-matrix", matrix_with(cell, wrong)).message
         assert cell in message  # "Look again at: ..."
         for word in ("connected", "refused"):  # no outcome is ever given away
             assert word not in message, (cell, message)
 
 
-def test_wrong_bind_choices_never_name_the_right_address():
+def test_wrong_bind_choices_never_name_the_right_address(first_try):
     for scenario, right in BIND_KEY.items():
         wrong = "0.0.0.0" if right == "127.0.0.1" else "127.0.0.1"
-        message = check("03.choose-bind", {**BIND_KEY, scenario: wrong}).message
+        message = first_try("03.choose-bind", {**BIND_KEY, scenario: wrong}).message
         assert scenario in message
         assert right not in message, (scenario, message)
 

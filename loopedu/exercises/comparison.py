@@ -190,7 +190,7 @@ def within(*, factor: float | None = None, percent: float | None = None,
     >>> within(percent=10).words()
     'within 10%'
 
-    Introduced in notebooks/00-start-here.ipynb.
+    Introduced in notebooks/01-loopback-range.ipynb (the first numeric prediction).
     """
     given = {k: v for k, v in (("factor", factor), ("percent", percent),
                                ("absolute", absolute), ("magnitude", magnitude))
