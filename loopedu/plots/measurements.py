@@ -113,38 +113,60 @@ def rtt_bars(results) -> CourseFigure:
 
 def throughput_by_buffer(results) -> CourseFigure:
     """Throughput (Gbit/s) against the buffer size per write and read (log scale), one
-    line per transport, from :func:`loopedu.measure.buffer_sweep`'s
-    :class:`~loopedu.measure.Throughput` results. ``fig.throughput_points`` holds
-    ``{transport: [(buffer bytes, Gbit/s), ...]}``.
+    line per transport through each size's median run, from
+    :func:`loopedu.measure.buffer_sweep`'s :class:`~loopedu.measure.Throughput` runs:
+    a bar from the lowest to the highest run of each size and a small dot per run show
+    the spread. ``fig.throughput_points`` holds ``{transport: [(buffer bytes, median
+    Gbit/s), ...]}``, ``fig.throughput_spread`` ``{transport: [(buffer bytes, lowest,
+    highest), ...]}``.
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    from ..measure.bulk_transfer import size_text
+    from ..measure.bulk_transfer import size_text, sweep_points
 
+    points = sorted(sweep_points(results), key=lambda p: p.buffer_size)
     lines: dict = {}
-    for t in sorted(results, key=lambda t: t.buffer_size):
-        lines.setdefault(t.transport, []).append((t.buffer_size, t.gbit_per_s))
+    for p in points:
+        lines.setdefault(p.transport, []).append(p)
     fig = new_figure(8.0, 4.5)
     ax = fig.add_subplot()
-    for i, (name, points) in enumerate(lines.items()):
-        xs, ys = zip(*points)
-        ax.plot(xs, ys, marker="osD^"[i % 4], linestyle=STYLES[i % 4], color=SERIES[i % 6],
-                label=name)
-        for x, y in points:
-            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 6),
-                        ha="center", fontsize=7)
-    sizes = sorted({x for points in lines.values() for x, _ in points})
+    fig.throughput_points, fig.throughput_spread = {}, {}
+    runs = max((len(p.runs) for p in points), default=0)
+    for i, (name, line) in enumerate(lines.items()):
+        xs = [p.buffer_size for p in line]
+        ys = [p.median_gbit_per_s for p in line]
+        low = [y - p.lowest_gbit_per_s for y, p in zip(ys, line)]
+        high = [p.highest_gbit_per_s - y for y, p in zip(ys, line)]
+        colour = SERIES[i % 6]
+        ax.errorbar(xs, ys, yerr=[low, high], marker="osD^"[i % 4], linestyle=STYLES[i % 4],
+                    color=colour, capsize=4, label=f"{name}: median of {runs} runs"
+                    if runs > 1 else name)
+        for p in line:
+            ax.plot([p.buffer_size] * len(p.runs), p.gbit_per_s, linestyle="none",
+                    marker=".", markersize=4, alpha=0.5, color=colour)
+        for x, y in zip(xs, ys):
+            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(8, -3),
+                        fontsize=7)
+        fig.throughput_points[name] = list(zip(xs, ys))
+        fig.throughput_spread[name] = [(p.buffer_size, p.lowest_gbit_per_s,
+                                        p.highest_gbit_per_s) for p in line]
+    sizes = sorted({p.buffer_size for p in points})
     ax.set_xscale("log", base=2)
     ax.set_xticks(sizes, [size_text(s) for s in sizes], fontsize=8)
-    ax.set_ylim(0, 1.15 * max((y for p in lines.values() for _, y in p), default=1.0))
+    ax.set_ylim(0, 1.15 * max((p.highest_gbit_per_s for p in points), default=1.0))
     ax.set_xlabel("buffer size per write and read (bytes, log scale)")
     ax.set_ylabel("throughput (Gbit/s)")
-    ax.set_title("Small buffers mean many system calls per byte: lower throughput")
+    ax.set_title("Small buffers mean many system calls per byte"
+                 + ("\nline: median run; bar: lowest to highest; dots: each run"
+                    if runs > 1 else ""))
     if lines:
         ax.legend(frameon=False, title="transport")
-    fig.throughput_points = lines
-    described = "; ".join(f"{n} from {p[0][1]:.1f} Gbit/s with {p[0][0]}-byte buffers to "
-                          f"{p[-1][1]:.1f} Gbit/s with {p[-1][0]}-byte buffers"
-                          for n, p in lines.items()) or "no results"
-    return set_alt_text(fig, f"Line chart of loopback throughput against buffer size: "
-                        f"{described}.")
+    described = "; ".join(
+        f"{n} median from {p[0].median_gbit_per_s:.1f} Gbit/s with "
+        f"{size_text(p[0].buffer_size)} buffers to {p[-1].median_gbit_per_s:.1f} Gbit/s "
+        f"with {size_text(p[-1].buffer_size)}, highest median "
+        f"{max(q.median_gbit_per_s for q in p):.1f} Gbit/s at "
+        f"{size_text(max(p, key=lambda q: q.median_gbit_per_s).buffer_size)}"
+        for n, p in lines.items()) or "no results"
+    return set_alt_text(fig, f"Line chart of loopback throughput against buffer size, "
+                        f"{runs} run{'s' if runs != 1 else ''} a size: {described}.")
