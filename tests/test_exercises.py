@@ -520,9 +520,25 @@ REFERENCES = reference_answers()
 
 
 #: Wrong functions for the exercises whose answer is a function.
+def _tcp_both_ways(over, folder, port):
+    """06.pg-connect answered with TCP for the socket too."""
+    import psycopg
+
+    return psycopg.connect(host="127.0.0.1", port=port, user="learner", dbname="postgres")
+
+
+def _two_writes_nagle_on(sock, header, body):
+    """07.nodelay's starting point: two writes with Nagle on, so the stall stays."""
+    sock.sendall(header)
+    sock.sendall(body)
+    return sock.recv(64)
+
+
 WRONG_FUNCTIONS = {
     "02.fix-client": _first_address_only,
     "08.fix-host": lambda host_header, port: True,   # lets every Host header in
+    "06.pg-connect": _tcp_both_ways,
+    "07.nodelay": _two_writes_nagle_on,
 }
 
 
