@@ -74,17 +74,17 @@ def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     assert "hint(" in feedback.message
 
 
-def test_wrong_values_are_named_in_full_but_never_answered():
+def test_wrong_values_are_named_in_full_but_never_answered(first_try):
     for key, right in LO_DOWN_KEY.items():
         wrong = "ok" if right != "ok" else "ENETUNREACH"
-        message = check("04.lo-down", {**LO_DOWN_KEY, key: wrong}).message
+        message = first_try("04.lo-down", {**LO_DOWN_KEY, key: wrong}).message
         assert f"Look again at: {key!r}" in message, message   # never cut short
         assert not re.search(rf"\b{right}\b", message.replace(key, "")), message
 
 
-def test_shadowing_keys_are_named_in_full():
+def test_shadowing_keys_are_named_in_full(first_try):
     for key in SHADOW_KEY:
-        message = check("04.shadowing", {**SHADOW_KEY, key: "nobody"}).message
+        message = first_try("04.shadowing", {**SHADOW_KEY, key: "nobody"}).message
         assert f"Look again at: {key!r}" in message, message
 
 
