@@ -398,6 +398,49 @@ def test_the_hub_config_binds_loopback_only_and_runs_learners_as_jupyter_users(
         tmp_path, monkeypatch):
     """Load hub/jupyterhub_config.py as JupyterHub does, on a state folder of our own."""
     pytest.importorskip("jupyterhub")
+    from jupyterhub.spawner import LocalProcessSpawner
+
+    namespace = _hub_config(tmp_path, monkeypatch)
+    config = namespace["c"]
+    assert config.JupyterHub.bind_url == "http://127.0.0.1:8001"
+    assert config.JupyterHub.hub_ip == config.Spawner.ip == "127.0.0.1"
+    assert config.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8003"
+    assert issubclass(namespace["LearnerSpawner"], LocalProcessSpawner)
+    assert namespace["system_name"]("lhabc123-01") == "jupyter-lhabc123-01"
+    start = " ".join(config.Spawner.cmd)
+    assert start.index("gitpuller") < start.index("loopedu workspace --from")
+    assert config.Spawner.cmd[-1].endswith("jupyterhub-singleuser")
+    args = " ".join(config.Spawner.args)
+    assert "cull_idle_timeout" in args and "jupyter_lsp=False" in args
+
+
+# --------------------------------------------------------------------------- Kubernetes
+
+#: The `jupyterhub` chart's documented keys that hub/z2jh-values.yaml may set (its
+#: values.schema.yaml, the configuration reference of Zero to JupyterHub); below the
+#: free-form ones (lifecycleHooks: Kubernetes' own; extraFiles: files) anything goes.
+DOCUMENTED = {"singleuser.image.name", "singleuser.image.tag", "singleuser.defaultUrl",
+              "singleuser.memory.guarantee", "singleuser.memory.limit",
+              "singleuser.cpu.guarantee", "singleuser.cpu.limit",
+              "cull.enabled", "cull.timeout", "cull.every"}
+FREE_FORM = ("singleuser.lifecycleHooks.", "singleuser.extraFiles.")
+
+
+def _paths(tree: dict, prefix: str = "") -> list[str]:
+    found = []
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        found += _paths(value, path + ".") if isinstance(value, dict) else [path]
+    return found
+
+
+def _mib(size: str) -> int:
+    """KubeSpawner's byte sizes: K, M, G are powers of 1024."""
+    number, unit = re.fullmatch(r"(\d+)([KMG])", size).groups()
+    return int(number) * {"K": 1 / 1024, "M": 1, "G": 1024}[unit]
+
+
+def _hub_config(tmp_path, monkeypatch) -> dict:
     from traitlets.config import Config
 
     (tmp_path / "hub").mkdir()
@@ -407,18 +450,52 @@ def test_the_hub_config_binds_loopback_only_and_runs_learners_as_jupyter_users(
         "proxy_command": "configurable-http-proxy", "lean": True,
         "course_repo": "file:///x/course.git"}))
     monkeypatch.setenv("LOOPEDU_HUB_STATE", str(tmp_path))
-    config = Config()
-    namespace = {"get_config": lambda: config}
+    namespace = {"get_config": Config}
     exec(compile((ROOT / "hub" / "jupyterhub_config.py").read_text(), "config", "exec"),
          namespace)
-    assert config.JupyterHub.bind_url == "http://127.0.0.1:8001"
-    assert config.JupyterHub.hub_ip == config.Spawner.ip == "127.0.0.1"
-    assert config.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8003"
-    spawner = namespace["LearnerSpawner"]
-    assert namespace["system_name"]("lhabc123-01") == "jupyter-lhabc123-01"
-    assert issubclass(spawner, __import__("jupyterhub.spawner").spawner.LocalProcessSpawner)
-    start = " ".join(config.Spawner.cmd)
-    assert start.index("gitpuller") < start.index("loopedu workspace --from")
-    assert config.Spawner.cmd[-1].endswith("jupyterhub-singleuser")
-    args = " ".join(config.Spawner.args)
-    assert "cull_idle_timeout" in args and "jupyter_lsp=False" in args
+    return namespace
+
+
+def test_the_values_file_uses_the_chart_s_documented_keys():
+    yaml = pytest.importorskip("yaml")
+    values = yaml.safe_load(VALUES.read_text())
+    unknown = [p for p in _paths(values)
+               if p not in DOCUMENTED and not p.startswith(FREE_FORM)]
+    assert unknown == [], f"not keys of the jupyterhub chart: {unknown}"
+    hook = " ".join(values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"])
+    assert hook.index("gitpuller") < hook.index("loopedu workspace --from loopedu")
+    assert values["singleuser"]["defaultUrl"] == \
+        "/lab/tree/loopedu-workspace/notebooks/00-start-here.ipynb"
+    assert (ROOT / "notebooks" / "00-start-here.ipynb").is_file()
+
+
+def test_the_values_file_has_the_one_machine_hub_s_server_settings(tmp_path, monkeypatch):
+    yaml = pytest.importorskip("yaml")
+    pytest.importorskip("jupyterhub")
+    config = _hub_config(tmp_path, monkeypatch)
+    files = yaml.safe_load(VALUES.read_text())["singleuser"]["extraFiles"]
+    (server,) = [f["data"] for f in files.values()
+                 if f["mountPath"].endswith("jupyter_server_config.json")]
+    assert server["MappingKernelManager"]["cull_idle_timeout"] == config["CULL_IDLE_S"]
+    assert server["ServerApp"]["jpserver_extensions"] == \
+        dict.fromkeys(config["UNUSED_EXTENSIONS"], False)
+
+
+def test_the_sizing_table_follows_from_the_values_file():
+    """Each row of the guide's table: min((memory - 1 GiB) / guarantee, CPUs / CPU
+    guarantee), with the guarantees of the values file; the guide names them too."""
+    yaml = pytest.importorskip("yaml")
+    single = yaml.safe_load(VALUES.read_text())["singleuser"]
+    memory, cpu = _mib(single["memory"]["guarantee"]), float(single["cpu"]["guarantee"])
+    guide = GUIDE.read_text()
+    section = guide.split("## Sizing a hub", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) CPUs, (\d+) GiB \| (\d+) \|$", section, flags=re.M)
+    assert len(rows) >= 3, section
+    for cpus, gib, learners in rows:
+        expected = min((int(gib) * 1024 - 1024) // memory, int(int(cpus) / cpu))
+        assert int(learners) == expected, (cpus, gib, learners, expected)
+    later = guide.split("## The Zero to JupyterHub values file", 1)[1]
+    for key in ("memory", "cpu"):
+        for kind in ("guarantee", "limit"):
+            assert f"`{key}.{kind}: {single[key][kind]}`" in later, (key, kind)
+    assert _mib(single["memory"]["limit"]) > memory
