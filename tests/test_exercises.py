@@ -1238,3 +1238,13 @@ def test_a_superset_is_never_counted_as_all_right():
     fb = expect_set(["reserved_by_protocol", "destination"], ["reserved_by_protocol"])
     assert not fb.passed and "1 of 1 right" not in fb.message
     assert fb.message.startswith("1 of your 2 items is right; 1 does not belong")
+
+
+def test_a_new_progress_folder_is_private(tmp_path, monkeypatch):
+    """On a shared machine (a hub) another learner cannot read a learner's record."""
+    import stat as st
+
+    home = tmp_path / "home" / "loopedu"
+    monkeypatch.setenv("LOOPEDU_HOME", str(home))
+    assert check("01.loopback-size", 2 ** 24).passed
+    assert st.S_IMODE(home.stat().st_mode) & 0o077 == 0

@@ -5,6 +5,7 @@ import re
 import sys
 
 import pytest
+from shared_checks import skip_or_fail
 
 from loopedu import audit, lan, reachability, weak_host
 from loopedu.exercises import check
@@ -194,7 +195,7 @@ def test_phone_question_lists_the_addresses_ip_lists():
     import subprocess
 
     if not shutil.which("ip"):
-        pytest.skip("no ip command")
+        skip_or_fail("no ip command")
     shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "up"], capture_output=True,
                            text=True, check=True).stdout
     mine = {line.split()[3].split("/")[0] for line in shown.splitlines()}

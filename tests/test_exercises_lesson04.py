@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from netns_helpers import netns, run_in
+from shared_checks import skip_or_fail
 
 from loopedu import audit, bind_demos, measure, sandbox
 from loopedu.exercises import check
@@ -218,7 +219,7 @@ def test_the_lessons_shadowing_demo_still_shows_the_specific_bind_winning():
     demo = bind_demos.port_shadowing_demo()
     reuseport, reuseaddr = demo.cases
     if reuseport.second_bind == "not run":
-        pytest.skip(demo.where)
+        skip_or_fail(demo.where)
     assert dict(reuseport.accepted_by) == {"127.0.0.1": "127.0.0.1", "127.0.0.2": "0.0.0.0"}
     assert reuseaddr.second_bind == "EADDRINUSE"
 
@@ -289,7 +290,7 @@ def test_share_port_works_on_ipv6_loopback_too():
     from loopedu import sandbox
 
     if not sandbox.capabilities().ipv6_loopback:
-        pytest.skip("no ::1 here")
+        skip_or_fail("no ::1 here")
     with ExitStack() as stack:
         first, second = two_sockets(stack, socket.AF_INET6)
         share(first, second, host="::1")

@@ -104,7 +104,7 @@ def test_a_typo_is_not_one_of_the_allowed_answers(exercise_id, key, allowed):
     name = next(iter(key))
     feedback = check(exercise_id, {**key, name: "nonsense"})
     assert not feedback.passed
-    assert f"{name!r}: 'nonsense' is not one of the allowed answers ({allowed})" \
+    assert f"{name!r}: 'nonsense' is not one of the allowed values ({allowed})" \
         in feedback.message
 
 

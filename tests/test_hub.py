@@ -241,14 +241,14 @@ def test_b_cannot_reach_a_s_server_or_kernels(two_learners):
                         f"{[f'{hub.url}/user/{a.name}/api/kernels', f'{direct}/api/kernels']!r}\n"
                         + GET)
             seen = run(other, f"""
-                import json, os, uuid
+                import json, os, tempfile, uuid
                 import zmq
                 from jupyter_client.session import Session
                 results = {{"connection file": os.access({connection_file!r}, os.R_OK)}}
                 ctx = zmq.Context()
                 shell = ctx.socket(zmq.DEALER)
                 shell.connect("tcp://127.0.0.1:{connection['shell_port']}")
-                marker = "/tmp/from-b-" + uuid.uuid4().hex
+                marker = os.path.join(tempfile.gettempdir(), "from-b-" + uuid.uuid4().hex)
                 Session(key=b"not-the-key").send(shell, "execute_request", {{
                     "code": f"open({{marker!r}}, 'w').close()", "silent": False,
                     "store_history": False, "user_expressions": {{}},

@@ -19,8 +19,6 @@ against live runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from .answers import expect_mapping, expect_set
 from .framework import Feedback, exercise
 
@@ -28,20 +26,14 @@ from .framework import Feedback, exercise
 def expect_words(answer, expected: dict, words: dict[str, set[str]], canonical, *,
                  common: dict, right: str) -> Feedback:
     """:func:`~loopedu.exercises.answers.expect_mapping` for a dict whose values are
-    words (``"connected"``, ``"refused"``...): each value is read with ``canonical``
-    (spellings to the word), and a value that is none of ``words`` (a typo such as
-    ``"conected"``) is named first, with the allowed words.
+    words (``"connected"``, ``"refused"``...), each read with ``canonical`` (spellings to
+    the word); a value that is none of ``words`` (a typo such as ``"conected"``) is told
+    so, with the allowed words (``allowed=``).
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
-    if isinstance(answer, Mapping):
-        allowed = ", ".join(repr(w) for w in words)
-        for key, value in answer.items():
-            if isinstance(value, str) and canonical(value) not in words:
-                return Feedback(False, f"For {key!r}: {value!r} is not one of the allowed "
-                                f"answers ({allowed}).")
     return expect_mapping(answer, expected, coerce=canonical, normalize=lambda v: v,
-                          common=common, noun="answer", right=right)
+                          common=common, noun="answer", right=right, allowed=list(words))
 
 
 # ---- 06.defaults -------------------------------------------------------------------------
