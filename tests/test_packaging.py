@@ -416,3 +416,9 @@ def test_the_pins_resolve_on_each_supported_python(label):
         if kind == "network":
             skip_or_fail(why)
         pytest.fail(f"Python {version}: {why}", pytrace=False)
+
+
+def test_binder_image_has_the_postgresql_server_lesson_06_starts():
+    """The instructor guide promises lesson 06's throwaway server runs on Binder."""
+    lines = (ROOT / ".binder" / "apt.txt").read_text().splitlines()
+    assert "postgresql" in [x.strip() for x in lines if not x.startswith("#")]
