@@ -9,7 +9,7 @@ every module and its docstring).
 
 leaves: pure logic, data, and the sockets every experiment uses
 - ``loopedu.addresses``     127/8 math, parsing, the IANA special-purpose registries (01)
-- ``loopedu.ipv6``          IPv6 notation: expand, compress (RFC 5952), explain (05)
+- ``loopedu.ipv6``          IPv6 notation: expand, compress (RFC 5952), compression_steps (05)
 - ``loopedu.glibc``         a model of glibc's hosts-file lookup and sort (02)
 - ``loopedu.hosts``         the hosts-file parser and lookup, glibc's model's public face (02)
 - ``loopedu.platforms``     where Linux, macOS and Windows differ, with sources (01)

@@ -32,7 +32,7 @@ def _notation_text(text: str) -> str:
     try:
         return "\n".join([f"full form:      {ipv6.expand(text)}",
                           f"canonical form: {ipv6.compress(text)}   (RFC 5952)", "",
-                          *ipv6.explain(text)])
+                          *ipv6.compression_steps(text)])
     except (ValueError, TypeError) as exc:
         return f"Not a valid IPv6 address: {exc}"
 

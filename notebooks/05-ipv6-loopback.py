@@ -88,7 +88,7 @@ predict("05.canonical", prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 typed = "2001:0DB8:0000:0000:0001:0000:0000:0001"
-for step in ipv6.explain(typed):
+for step in ipv6.compression_steps(typed):
     print(step)
 
 # %%
