@@ -39,7 +39,7 @@ def test_right_answers_pass(exercise_id, right):
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, IIF_DROP: "refused"}, "reject would"),
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, CLOSED: "timeout"}, "answers at once"),
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, CLOSED: "timeot"},
-     "not one of the allowed answers ('timeout', 'connected', 'refused')"),
+     "not one of the allowed values ('timeout', 'connected', 'refused')"),
     ("08.exposes", ["a", "b", "c", "d", "e", "f"], "martians"),
     ("08.exposes", ["b", "c", "d", "e", "f", "g"], "::1 is loopback too"),
     ("08.exposes", ["b", "c", "d", "e"], "1 missing"),   # ssh -R left out: it exposes
