@@ -124,6 +124,10 @@ c.Spawner.environment = {
     # the course's repository is root's: git lets learners read it (safe.directory)
     "GIT_CONFIG_GLOBAL": str(STATE / "gitconfig"),
     "LOOPEDU_COURSE_REPO": HUB["course_repo"],
+    # each learner's kernels take ports from a block of its own (hub/kernel_ports.py)
+    "JUPYTER_CONFIG_PATH": str(Path(__file__).resolve().parent / "singleuser"),
+    "LOOPEDU_KERNEL_PORTS": lambda spawner: HUB.get("kernel_ports", {}).get(
+        spawner.user.name, ""),
 }
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.default_url = "/lab"

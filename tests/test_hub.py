@@ -82,6 +82,8 @@ def test_three_learners_take_lessons_through_the_hub_and_nothing_is_left():
         assert lessons[::2] == CI_LESSONS.split(","), lessons
     assert re.search(r"^cross-talk: 0 of [1-9]\d* sampled", done.stdout, re.M), done.stdout
     assert "port collisions: 0" in lines
+    assert re.search(r"^kernel ports outside their learner's block: 0 of [1-9]\d* kernels",
+                     done.stdout, re.M), done.stdout
     assert "nothing left: yes" in done.stdout
 
 
@@ -440,7 +442,7 @@ def _mib(size: str) -> int:
     return int(number) * {"K": 1 / 1024, "M": 1, "G": 1024}[unit]
 
 
-def _hub_config(tmp_path, monkeypatch) -> dict:
+def _hub_config(tmp_path, monkeypatch, **more) -> dict:
     from traitlets.config import Config
 
     (tmp_path / "hub").mkdir()
@@ -448,9 +450,9 @@ def _hub_config(tmp_path, monkeypatch) -> dict:
         "hub_names": ["lhabc123-01"], "system_prefix": "jupyter-", "venv": sys.prefix,
         "ports": {"public": 8001, "hub": 8002, "proxy_api": 8003}, "service_token": "t",
         "proxy_command": "configurable-http-proxy", "lean": True,
-        "course_repo": "file:///x/course.git"}))
+        "course_repo": "file:///x/course.git", **more}))
     monkeypatch.setenv("LOOPEDU_HUB_STATE", str(tmp_path))
-    namespace = {"get_config": Config}
+    namespace = {"get_config": Config, "__file__": str(ROOT / "hub" / "jupyterhub_config.py")}
     exec(compile((ROOT / "hub" / "jupyterhub_config.py").read_text(), "config", "exec"),
          namespace)
     return namespace
@@ -499,3 +501,96 @@ def test_the_sizing_table_follows_from_the_values_file():
         for kind in ("guarantee", "limit"):
             assert f"`{key}.{kind}: {single[key][kind]}`" in later, (key, kind)
     assert _mib(single["memory"]["limit"]) > memory
+
+
+# --------------------------------------------------------------------------- kernel ports
+
+def _kernel_ports():
+    pytest.importorskip("jupyter_client")
+    spec = importlib.util.spec_from_file_location("kernel_ports", ROOT / "hub" / "kernel_ports.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_block(size: int) -> range:
+    """``size`` ports below the ephemeral range that nothing holds now."""
+    import random
+    import socket
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) \
+        if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    rng = random.SystemRandom()
+    for _ in range(50):
+        first = rng.randrange(10_000, low - size)
+        block = range(first, first + size)
+        free = True
+        for port in block:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            return block
+    pytest.fail("no free block of ports below the ephemeral range")
+
+
+@pytest.mark.parametrize("spec", ["", "20000", "20010-20000", "80-90", "20000-70000", "a-b"])
+def test_a_kernel_port_block_that_is_not_first_last_is_refused(spec):
+    kernel_ports = _kernel_ports()
+    with pytest.raises(ValueError, match="FIRST-LAST"):
+        kernel_ports.parse(spec)
+    assert kernel_ports.parse("20000-20059") == range(20000, 20060)
+
+
+def test_kernels_take_the_block_s_ports_in_turn_skip_a_taken_one_and_fall_back(monkeypatch):
+    import socket
+
+    from jupyter_client.provisioning.local_provisioner import LocalPortCache
+
+    kernel_ports = _kernel_ports()
+    monkeypatch.setattr(LocalPortCache, "_instance", None)
+    block = _free_block(4)
+    cache = kernel_ports.install(f"{block[0]}-{block[-1]}")
+    assert LocalPortCache.instance() is cache          # what LocalProvisioner asks for
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", block[1]))            # another program holds this one
+        got = [cache.find_available_port("127.0.0.1") for _ in range(3)]
+        assert got == [block[0], block[2], block[3]]
+        fallback = cache.find_available_port("127.0.0.1")   # the block is used up
+    assert fallback not in block and fallback > 1023
+    cache.return_port(block[0])                        # a kernel shut down: usable again
+    assert cache.find_available_port("127.0.0.1") == block[0]
+
+
+def test_nothing_changes_without_a_block(monkeypatch):
+    from jupyter_client.provisioning.local_provisioner import LocalPortCache
+
+    kernel_ports = _kernel_ports()
+    monkeypatch.setattr(LocalPortCache, "_instance", None)
+    monkeypatch.delenv("LOOPEDU_KERNEL_PORTS", raising=False)
+    assert kernel_ports.install() is None
+    assert type(LocalPortCache.instance()) is LocalPortCache
+
+
+def test_each_learner_s_server_gets_its_block_and_the_config_that_applies_it(tmp_path,
+                                                                             monkeypatch):
+    pytest.importorskip("jupyterhub")
+    config = _hub_config(tmp_path, monkeypatch, kernel_ports={"lhabc123-01": "20000-20059"})
+    environment = config["c"].Spawner.environment
+    spawner = type("Spawner", (), {"user": type("User", (), {"name": "lhabc123-01"})})()
+    assert environment["LOOPEDU_KERNEL_PORTS"](spawner) == "20000-20059"
+    folder = Path(environment["JUPYTER_CONFIG_PATH"])
+    assert "kernel_ports.install()" in (folder / "jupyter_server_config.py").read_text()
+
+
+def test_learners_blocks_lie_below_the_ephemeral_range_and_never_overlap():
+    hubs = _load("hub")
+    bench = _load("bench_classroom")
+    firsts = bench.kernel_port_blocks(30)
+    low = bench.ephemeral_range()[0]
+    blocks = [range(f, f + hubs.PORTS_PER_LEARNER) for f in firsts]
+    assert all(1024 <= b[0] and b[-1] < low for b in blocks)
+    assert len({p for b in blocks for p in b}) == 30 * hubs.PORTS_PER_LEARNER

@@ -211,7 +211,8 @@ class KernelChannel:
                 return
             except TimeoutError:
                 if time.monotonic() > deadline:
-                    raise
+                    raise TimeoutError(f"the kernel did not answer kernel_info in "
+                                       f"{timeout:.0f} s") from None
 
     def execute(self, code: str, timeout: float = CELL_TIMEOUT) -> dict:
         msg_id = self._send("shell", "execute_request",
@@ -384,6 +385,41 @@ def sample(learners: list[Learner], tally, connections: bool) -> None:
         bench_classroom.Classroom.check_crosstalk(tally, owner)
 
 
+def kernel_ports(hub: hubs.Hub, learners: list[Learner], found: dict) -> None:
+    """Each running kernel's five ports, read from its connection file (root reads the
+    learners' runtime folders), into ``found``: connection file -> (learner, ports)."""
+    by_uid = {learner.uid: learner.name for learner in learners}
+    for proc in psutil.process_iter(["uids", "cmdline"]):
+        cmd, uids = proc.info["cmdline"] or [], proc.info["uids"]
+        if not uids or uids.real not in by_uid or "ipykernel_launcher" not in cmd \
+                or "-f" not in cmd[:-1] or cmd[cmd.index("-f") + 1] in found:
+            continue
+        path = cmd[cmd.index("-f") + 1]
+        try:
+            info = json.loads(Path(path).read_text())
+        except (OSError, ValueError):   # not written yet, or gone
+            continue
+        found[path] = (by_uid[uids.real], [info[k] for k in bench_classroom.CHANNELS])
+
+
+def outside_blocks(hub: hubs.Hub, found: dict) -> list[str]:
+    """The kernels whose ports are not all in their learner's block (hub/kernel_ports)."""
+    bad = []
+    for path, (name, ports) in sorted(found.items()):
+        low, high = map(int, hub.kernel_ports.get(name, "0-0").split("-"))
+        if not all(low <= port <= high for port in ports):
+            bad.append(f"{name}: ports {ports} not in {low}-{high} ({Path(path).name})")
+    return bad
+
+
+def _identity(pid: int) -> tuple[int, float]:
+    """A process as (pid, start time); (pid, 0.0) once it is gone."""
+    try:
+        return pid, psutil.Process(pid).create_time()
+    except psutil.Error:
+        return pid, 0.0
+
+
 def port_collisions(hub: hubs.Hub) -> list[str]:
     """Lines of the hub's log (the servers write there too) that show a port taken:
     a server that could not bind, a kernel restarted by its server."""
@@ -454,7 +490,8 @@ def main() -> int:
         return 2
     failures, wall = 0, 0.0
     learners: list[Learner] = []
-    seen_pids: set[int] = {hub.pid}
+    # (pid, start time): a pid the system gives to another program later is not ours
+    seen: set[tuple[int, float]] = {_identity(hub.pid)}
     try:
         passwords = hub.passwords()
         learners = [Learner(i, name, hub.uid(name)) for i, name in enumerate(hub.learners)]
@@ -465,11 +502,13 @@ def main() -> int:
         start = time.perf_counter()
         for thread in threads:
             thread.start()
-        rounds = 0
+        rounds, kernels = 0, {}
         while any(thread.is_alive() for thread in threads):
             sample(learners, tally, connections=rounds % 2 == 0)
+            kernel_ports(hub, learners, kernels)
             try:
-                seen_pids |= {c.pid for c in psutil.Process(hub.pid).children(recursive=True)}
+                seen |= {_identity(c.pid) for c in psutil.Process(hub.pid).children(
+                    recursive=True)}
             except psutil.Error:
                 pass
             rounds += 1
@@ -486,6 +525,12 @@ def main() -> int:
         for line in collisions:
             print(f"port collision: {line}")
         failures += len(collisions)
+        outside = outside_blocks(hub, kernels)
+        print(f"kernel ports outside their learner's block: {len(outside)} of "
+              f"{len(kernels)} kernels seen")
+        for line in outside:
+            print(f"kernel ports: {line}")
+        failures += len(outside)
     except KeyboardInterrupt:
         print("interrupted: removing the hub", file=sys.stderr)
         hubs.down(hub)
@@ -496,7 +541,7 @@ def main() -> int:
     left = hubs.down(hub)
     after = bench_classroom.listening() - listening_before
     left += [f"listening socket left: {laddr.ip}:{laddr.port} (pid {pid})"
-             for laddr, pid in after if pid in seen_pids]
+             for laddr, pid in after if pid and _identity(pid) in seen]
     for line in left:
         print(line)
     print(f"nothing left: {'no' if left else 'yes'} (users, homes, processes, namespace "

@@ -61,6 +61,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_classroom import PORTS_PER_LEARNER, kernel_port_blocks  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "hub" / "jupyterhub_config.py"
 SYSTEM_PREFIX = "jupyter-"
@@ -123,6 +126,7 @@ class Hub:
     pid: int = 0
     users: list[str] = field(default_factory=list)    # Unix users made, in order
     groups: list[str] = field(default_factory=list)   # groups made (not users' own)
+    kernel_ports: dict = field(default_factory=dict)  # learner -> "FIRST-LAST" ports
 
     @property
     def url(self) -> str:
@@ -141,6 +145,7 @@ class Hub:
                 "system_prefix": SYSTEM_PREFIX, "ports": self.ports, "venv": self.venv,
                 "service_token": self.service_token, "lean": self.lean, "pid": self.pid,
                 "users": self.users, "groups": self.groups, "course_repo": self.course_repo,
+                "kernel_ports": self.kernel_ports,
                 "proxy_command": shutil.which("configurable-http-proxy") or ""}
         path = self.state / "hub.json"
         tmp = path.with_suffix(".tmp")
@@ -157,7 +162,8 @@ class Hub:
             raise HubError(f"{folder} holds no hub made by this script ({exc})") from None
         hub = cls(data["id"], Path(data["dir"]), data["hub_names"], data["ports"],
                   data["venv"], data["service_token"], data.get("lean", True),
-                  data.get("pid", 0), data.get("users", []), data.get("groups", []))
+                  data.get("pid", 0), data.get("users", []), data.get("groups", []),
+                  data.get("kernel_ports", {}))
         return hub
 
     def passwords(self) -> dict[str, str]:
@@ -358,6 +364,8 @@ def up(learners: int, folder: Path | None = None, lean: bool = True,
         hub.state.mkdir(mode=0o700)
         hub.ports = {"public": free_port(), "hub": free_port(), "proxy_api": free_port()}
         hub.service_token = secrets.token_hex(32)
+        hub.kernel_ports = {name: f"{first}-{first + PORTS_PER_LEARNER - 1}" for name, first
+                            in zip(names, kernel_port_blocks(len(names)))}
         hub.save()
         commit = make_course_repo(hub)
         teachers = instructors_group(hub_id)
