@@ -107,10 +107,11 @@ for flag in flags:
 # is "internal host loopback" and "MUST NOT appear outside a host". *Reserved-by-Protocol*
 # is True: the IP specification itself fixes the block's meaning.
 #
-# The other column is AMT, Automatic Multicast Tunneling (RFC 7450). It carries
-# multicast across networks that do not route it. Multicast, `224.0.0.0/4`, is one
-# sender to many receivers. Unlike loopback it is forwardable: routers pass it between
-# networks, and it does cross the Internet.
+# The other column is AMT's block, Automatic Multicast Tunneling (RFC 7450 §7). Most
+# of the Internet does not route multicast (one sender to many receivers, `224.0.0.0/4`).
+# AMT relays tunnel it inside ordinary unicast packets, and these are their addresses.
+# So every flag is the opposite of loopback's: valid source and destination,
+# forwardable, reachable from anywhere.
 #
 # ## The whole IPv4 map
 #
@@ -317,8 +318,8 @@ if sys.platform.startswith("linux"):
 # - 127.0.0.0/8 is 2^24 = 16,777,216 addresses, 1/256 of IPv4, all loopback; IPv6 has one
 #   loopback address, ::1.
 # - The IANA special-purpose registry marks 127/8 as never a valid source or destination
-#   on a network, not forwardable, not globally reachable. Multicast, by contrast, is
-#   forwardable and crosses networks.
+#   on a network, not forwardable, not globally reachable. AMT's relay block
+#   (192.52.193.0/24), by contrast, is all four.
 # - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
 #   macOS only on 127.0.0.1 unless you add an alias. Binding an address this machine
 #   lacks fails with EADDRNOTAVAIL, unless `IP_FREEBIND` or `ip_nonlocal_bind` allow it.

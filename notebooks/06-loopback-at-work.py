@@ -179,9 +179,9 @@ drawings.container_loopbacks()
 #
 # ## A tunnel without SSH
 #
-# `ssh -L 5432:127.0.0.1:5432 db.example` makes your laptop listen on 127.0.0.1:5432. Each
-# connection travels inside the SSH connection to db.example. There `sshd` connects to
-# *its own* 127.0.0.1:5432 (ssh(1), `-L`). Both ends stay on loopback; only the encrypted
+# `ssh -L 8080:127.0.0.1:5432 server` makes your laptop listen on 127.0.0.1:8080. Each
+# connection travels inside the SSH connection to the server. There `sshd` connects to
+# *its own* 127.0.0.1:5432, a database that listens on loopback only (ssh(1), `-L`). Both ends stay on loopback; only the encrypted
 # SSH connection crosses the network. The top half of the drawing shows it.
 
 # %%

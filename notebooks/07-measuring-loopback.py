@@ -84,14 +84,15 @@ else:
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
             try:
-                frame = sniffer.recv(65535)
+                frame, where = sniffer.recvfrom(65535)
             except TimeoutError:
                 break
             # 14 bytes of Ethernet header, 20 of IPv4, then TCP's source and destination port
             if port in (frame[34:36], frame[36:38]):
-                frames.append(frame)
-    print(len(frames), "frames of that one connection seen on lo "
-          "(lo shows each packet twice: leaving and arriving)")
+                frames.append(where[2])   # the packet type: leaving or arriving
+    leaving = frames.count(socket.PACKET_OUTGOING)
+    print(len(frames), "frames of that one connection seen on lo:", leaving,
+          "packets, each seen twice (leaving, then arriving)")
 
 # %% [markdown]
 # The course's `capture.capture_http_request()` captures one HTTP request properly: one

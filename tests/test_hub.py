@@ -425,7 +425,7 @@ DOCUMENTED = {"singleuser.image.name", "singleuser.image.tag", "singleuser.defau
               "singleuser.memory.guarantee", "singleuser.memory.limit",
               "singleuser.cpu.guarantee", "singleuser.cpu.limit",
               "cull.enabled", "cull.timeout", "cull.every"}
-FREE_FORM = ("singleuser.lifecycleHooks.", "singleuser.extraFiles.")
+FREE_FORM = ("singleuser.lifecycleHooks.", "singleuser.extraFiles.", "singleuser.extraEnv.")
 
 
 def _paths(tree: dict, prefix: str = "") -> list[str]:
@@ -481,6 +481,9 @@ def test_the_values_file_has_the_one_machine_hub_s_server_settings(tmp_path, mon
     assert server["MappingKernelManager"]["cull_idle_timeout"] == config["CULL_IDLE_S"]
     assert server["ServerApp"]["jpserver_extensions"] == \
         dict.fromkeys(config["UNUSED_EXTENSIONS"], False)
+    environment = yaml.safe_load(VALUES.read_text())["singleuser"]["extraEnv"]
+    assert environment["MALLOC_ARENA_MAX"] == \
+        config["c"].Spawner.environment["MALLOC_ARENA_MAX"]
 
 
 def test_the_sizing_table_follows_from_the_values_file():

@@ -318,3 +318,20 @@ def test_the_learners_copy_holds_no_test_markers():
     assert marked, "the reference notebooks mark checked cells"
     for path in marked:
         assert "NBVAL_" not in student_text(path), path.name
+
+
+def test_a_blank_already_there_gets_no_second_marker():
+    """``prediction = ...`` is the blank; a '# YOUR CODE HERE' under it says it twice
+    (found reading a learner's workspace). Other solution blocks keep the marker."""
+    from loopedu.exercises.student import strip_solutions
+
+    cell = ("prediction = ...\n### BEGIN SOLUTION\nprediction = 256\n### END SOLUTION\n"
+            'predict("01.slash8-size", prediction)')
+    assert strip_solutions(cell, "# YOUR CODE HERE") == (
+        'prediction = ...\npredict("01.slash8-size", prediction)', True)
+    kept = "answer = None\n### BEGIN SOLUTION\nanswer = 1\n### END SOLUTION\ncheck(answer)"
+    assert strip_solutions(kept, "# YOUR CODE HERE")[0] == \
+        "answer = None\n# YOUR CODE HERE\ncheck(answer)"
+    text = "x = ...\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
+    assert strip_solutions(text, "_Write your answer here._")[0] == \
+        "x = ...\n_Write your answer here._"

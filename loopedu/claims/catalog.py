@@ -291,9 +291,11 @@ CLAIMS = (
     Claim("multicast-never-internet",
           "Multicast (224.0.0.0/4) never appears on the public Internet.",
           "false",
-          "Multicast is forwardable and crosses networks; the special-purpose registry "
-          "even lists a block for Automatic Multicast Tunneling, which carries it across "
-          "unicast-only networks.",
+          "224.0.0.0/4 is forwardable, and RFC 5771 assigns globally scoped blocks for "
+          "use between networks; where a network does not route multicast (most of the "
+          "public Internet), Automatic Multicast Tunneling carries it inside unicast, "
+          "from relays whose own block is in the special-purpose registry. Rare on the "
+          "public Internet, not absent.",
           "01-loopback-range", "224.0.0.0/4",
           ("RFC 5771", "RFC 7450 (AMT)", "IANA IPv4 Special-Purpose Address Registry")),
 )

@@ -12,7 +12,9 @@ An exercise notebook holds its solutions between two marker lines (nbgrader's)::
 
 The student version replaces each marked block, markers included, with one line at the
 marker's indentation: ``# YOUR CODE HERE`` in code (followed by ``pass`` when indented,
-so a function body stays valid Python) and ``_Write your answer here._`` in markdown.
+so a function body stays valid Python) and ``_Write your answer here._`` in markdown;
+no line at all when the line above already is the blank to fill in
+(``prediction = ...``).
 It also clears every output and execution count, cell metadata (but for the
 ``raises-exception`` and ``skip-execution`` tags), attachments not used by what is left,
 and notebook metadata but for ``kernelspec`` and ``language_info``. The output is
@@ -53,6 +55,10 @@ _MARKER_LINE = re.compile(
     r"(?:-->)?\s*$", re.IGNORECASE)
 
 
+# A blank the learner fills in already, just above a solution block: "prediction = ...".
+_ELLIPSIS_BLANK = re.compile(r"^[ \t]*[A-Za-z_]\w* = \.\.\.[ \t]*(#.*)?$")
+
+
 class StudentBuildError(ValueError):
     """A source cannot be turned into a student version; the message says why and
     what to do. Nothing has been written when it is raised."""
@@ -81,6 +87,9 @@ def strip_solutions(source: str, placeholder: str,
         >>> strip_solutions("a = None\\n### BEGIN SOLUTION\\na = 1\\n### END SOLUTION",
         ...                 "# YOUR CODE HERE")
         ('a = None\\n# YOUR CODE HERE', True)
+        >>> strip_solutions("p = ...\\n### BEGIN SOLUTION\\np = 3\\n### END SOLUTION\\nf(p)",
+        ...                 "# YOUR CODE HERE")
+        ('p = ...\\nf(p)', True)
 
     Introduced in notebooks/00-start-here.ipynb.
     """
@@ -105,6 +114,8 @@ def strip_solutions(source: str, placeholder: str,
                     f"opened on line {opened}; add '### END SOLUTION' before it")
             opened, found = number, True
             indent = marker.group("indent")
+            if placeholder == CODE_PLACEHOLDER and out and _ELLIPSIS_BLANK.match(out[-1]):
+                continue   # "prediction = ..." right above: that is where to write
             out.append(indent + placeholder)
             if indent and placeholder == CODE_PLACEHOLDER:
                 out.append(indent + "pass")
