@@ -116,7 +116,7 @@ feedback
 # takes one (`listen(2)`). Lesson 01 adds `accept()`. Stuck? `hint("00.first-connection")`.
 
 # %% [markdown]
-# ## A first surprise: this notebook uses loopback right now
+# ## A first surprise: where does this notebook's kernel listen?
 #
 # The word *kernel* has a second meaning in Jupyter. A **Jupyter kernel** is the Python
 # process that runs your cells. The page in your browser is served by another program,

@@ -18,8 +18,8 @@
 # - say where a program's question "what is `localhost`?" goes, and predict what
 #   getaddrinfo answers from a hosts file on your machine, including the lines it skips
 #   *(exercises 02.predict-hosts, 02.broken-hosts)*;
-# - reproduce the ::1-first trap (connection refused although the server runs) and fix
-#   the client that falls into it *(exercise 02.fix-client)*;
+# - reproduce a classic `localhost` bug, then fix the client that falls into it
+#   *(exercise 02.fix-client)*;
 # - tell which transport, a Unix-domain socket or TCP, a MySQL or PostgreSQL client uses
 #   for `localhost`, `127.0.0.1` and no host at all *(exercise 02.db-transport)*.
 #
@@ -148,9 +148,9 @@ explain("02.hosts-edit", explanation)
 # while to show.
 
 # %% [markdown]
-# ## 💥 Break it on purpose: the ::1-first trap
+# ## 💥 Break it on purpose: one name, two addresses
 #
-# The classic bug. The hosts file lists both loopback addresses, 127.0.0.1 first, as
+# The hosts file lists both loopback addresses, 127.0.0.1 first, as
 # Debian's installer writes them (`localhost.TRAP_HOSTS`):
 #
 # ```
@@ -212,8 +212,8 @@ explanation = "getaddrinfo reorders the answers: ::1 before 127.0.0.1"  # an exa
 explain("02.first-only", explanation)
 
 # %% [markdown]
-# With `multi on` and IPv6 on, **::1 comes first, even though the file lists 127.0.0.1
-# first.** getaddrinfo sorts its answers by a default policy table (gai.conf(5)), and
+# This is the **::1-first trap**. With `multi on` and IPv6 on, **::1 comes first, even
+# though the file lists 127.0.0.1 first.** getaddrinfo sorts its answers by a default policy table (gai.conf(5)), and
 # that table ranks `::1` above every IPv4 address. Nothing listens on `[::1]` at that
 # [port](glossary.md#port), so the [kernel](glossary.md#kernel) refuses at once:
 # [ECONNREFUSED](glossary.md#econnrefused), as in lesson 00. `create_connection` goes on

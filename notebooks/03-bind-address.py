@@ -130,8 +130,8 @@ drawings.bind_matrix()
 #
 # ## A virtual LAN: can the phone reach the laptop?
 #
-# A dev server prints `http://127.0.0.1:8000`. The page works on the laptop. The phone on
-# the same Wi-Fi gets *connection refused*. Why?
+# A dev server prints `http://127.0.0.1:8000`. The page works on the laptop. Will it
+# work on the phone on the same Wi-Fi, at the laptop's address?
 #
 # The course builds two machines inside this one, without touching a real network. Two
 # namespaces, "laptop" (198.18.0.1) and "phone" (198.18.0.2), are joined by a virtual

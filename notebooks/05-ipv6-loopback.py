@@ -18,8 +18,8 @@
 # - read and write `::1`, or any IPv6 address, in full and in the one canonical form
 #   RFC 5952 asks for, and say why IPv6 has one loopback address where IPv4 has a block
 #   *(exercises 05.expand, 05.compress)*;
-# - predict what a dual-stack socket on `::` does with an IPv4 client
-#   (`::ffff:127.0.0.1`), and why IPV6_V6ONLY and the platform's default matter
+# - predict what a dual-stack socket on `::` does with an IPv4 client, and why
+#   IPV6_V6ONLY and the platform's default matter
 #   *(exercise 05.dual-stack)*;
 # - spot an "is this client local?" check that mapped addresses break
 #   *(exercise 05.locality-check)*;
