@@ -14,7 +14,8 @@
     loopedu student SRC... -o DIR      student versions of exercise notebooks
     loopedu audit [--json]             listening sockets, and which the network can reach
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
-    loopedu handout NB... -o DIR       instructors: offline HTML handouts (--pdf, --solutions)
+    loopedu handout NB... -o DIR       instructors: handouts to print (--pdf, --paper,
+                                       --solutions, --exercises-only)
 
 A known user error (a missing source, an output folder that cannot be written, ...), or
 an experiment that cannot run here, is one line on stderr and exit status 2. When the
@@ -276,23 +277,37 @@ def _experiment(args) -> int:
 def _handout(args) -> int:
     from .handout import build_handouts
 
-    written = build_handouts(args.notebooks, args.output, pdf=args.pdf,
-                             solutions=args.solutions)
-    for path in written:
+    done = build_handouts(args.notebooks, args.output, pdf=args.pdf,
+                          solutions=args.solutions, paper=args.paper,
+                          exercises_only=args.exercises_only)
+    for path in done.written:
         print(path)
+    for note in done.notes:
+        print(note, file=sys.stderr)
     return 0
 
 
 def _add_handout(sub) -> None:
-    han = sub.add_parser("handout", help="instructors: lessons as HTML (and PDF) handouts "
-                         "that read offline, figures and outputs included")
-    han.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb")
+    from .handout.style import LETTER_TERRITORIES, PAPERS, default_paper
+
+    han = sub.add_parser("handout", help="instructors: lessons, exercises and the glossary "
+                         "as HTML (and PDF) handouts that read offline and print")
+    han.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb|PAGE.md",
+                     help="lessons, exercise notebooks, notebooks/glossary.md; several "
+                     "make one set: an index, a book of them all, links inside the set")
     han.add_argument("-o", "--output", required=True, metavar="DIR",
                      help="folder for the handouts (made if needed)")
     han.add_argument("--pdf", action="store_true",
-                     help="also print each to PDF with headless Chromium")
+                     help="also print each (and the book) to PDF with headless Chromium")
+    han.add_argument("--paper", choices=sorted(PAPERS), default=None,
+                     help="paper size (default: letter where the locale's country prints "
+                     f"on it, {', '.join(LETTER_TERRITORIES[:3])} and a few more; a4 "
+                     f"elsewhere; here: {default_paper()})")
     han.add_argument("--solutions", action="store_true",
-                     help="include the solution blocks (default: left out)")
+                     help="include the example answers (default: left out, with ruled "
+                     "lines to write on)")
+    han.add_argument("--exercises-only", action="store_true",
+                     help="one handout, exercises.html, of just the exercises")
     han.set_defaults(func=_handout)
 
 

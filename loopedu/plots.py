@@ -12,8 +12,6 @@ Introduced in notebooks/01-loopback-range.ipynb.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
@@ -21,6 +19,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from . import addresses
 from .connections import Kind
+from .course_figure import CourseFigure
 from .palette import OKABE_ITO
 from .stats import Summary
 
@@ -42,21 +41,6 @@ CATEGORY_COLOURS = {
     "other special": LIGHT_GREY,
 }
 PARTIAL_HATCH = "////"
-
-
-class CourseFigure(Figure):
-    """A ``matplotlib.figure.Figure`` that shows itself in Jupyter without pyplot: a PNG,
-    with its one-line alt text as the plain-text version of the output."""
-
-    alt_text = ""
-    savefig_metadata: dict = {}
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=100,
-                     metadata=self.savefig_metadata.get("png"))
-        return {"image/png": buffer.getvalue(),
-                "text/plain": self.alt_text or repr(self)}
 
 
 def new_figure(width: float = 10.0, height: float = 7.0) -> CourseFigure:
@@ -165,6 +149,11 @@ def ipv4_map(highlight: int = 127) -> CourseFigure:
               title="special-purpose block", title_fontsize=8, frameon=False)
     whole = sum(1 for r in rows if r.category and r.whole)
     partial = sum(1 for r in rows if r.category and not r.whole)
+    fig.data_table = (("category", "first octets", "/8s wholly special", "/8s partly special"),
+                      [(c, _octet_ranges([r.first_octet for r in rows if r.category == c]),
+                        sum(1 for r in rows if r.category == c and r.whole),
+                        sum(1 for r in rows if r.category == c and not r.whole))
+                       for c in present])
     fig.supxlabel("Sources: IANA IPv4 Special-Purpose Address Registry "
                   f"(last updated {addresses.registry_info('IPv4').last_updated}); "
                   "multicast from the IANA IPv4 Address Space registry (RFC 5771)", fontsize=7)
@@ -172,6 +161,17 @@ def ipv4_map(highlight: int = 127) -> CourseFigure:
         f"Grid of the 256 IPv4 /8 blocks, 16 per row; {chosen_row.network} ({what}) is outlined: "
         f"{facts.num_addresses:,} addresses, {facts.fraction_of_space} of the space; "
         f"{whole} /8s are wholly special-purpose and {partial} partly."))
+
+
+def _octet_ranges(octets: list[int]) -> str:
+    """``[0, 10, 224, 225, 226]`` as ``"0, 10, 224-226"``."""
+    runs: list[list[int]] = []
+    for octet in sorted(octets):
+        if runs and octet == runs[-1][-1] + 1:
+            runs[-1].append(octet)
+        else:
+            runs.append([octet])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 # ---- lesson 03: reachability matrix and interface counters ----
@@ -234,6 +234,8 @@ def reachability_heatmap(matrix) -> CourseFigure:
         f"{', '.join(t for t in targets if outcomes[(b, t)].connected) or 'none'}"
         for b in binds)
     total = sum(1 for o in outcomes.values() if o.connected)
+    fig.data_table = (("bind address", *targets),
+                      [(b, *(str(outcomes.get((b, t), "")) for t in targets)) for b in binds])
     return set_alt_text(fig, (
         f"Reachability matrix, {len(binds)} bind addresses by {len(targets)} destinations: "
         f"{total} of {len(outcomes)} pairs connected; {accepted}."))
@@ -278,6 +280,9 @@ def counters_bar(result) -> CourseFigure:
     ax.set_ylim(0, 1.2 * max([result.megabytes] + [p.get_height() for b in bars.values()
                                                     for p in b]))
     ax.legend(loc="center right", frameon=False)
+    fig.data_table = (("interface", "sent (MB)", "received (MB)"),
+                      [(n, f"{delta[n]['sent'] / MB:.2f}", f"{delta[n]['recv'] / MB:.2f}")
+                       for n in nics])
     others = [n for n in nics if n != loop]
     top_other = max(others, key=result.grew, default=None)
     lo_text = (f"{loop} counted {delta[loop]['sent'] / MB:.1f} MB sent and "
@@ -333,6 +338,8 @@ def rtt_comparison(result) -> CourseFigure:
         title += "; not run: " + ", ".join(f"{a} ({e})" for a, e in result.errors.items())
     ax.set_title(title)
     fig.rtt_summary = {a: (round(s.median, 1), round(s.p90, 1)) for a, s in summaries.items()}
+    fig.data_table = (("case", "median (µs)", "p90 (µs)"),
+                      [(a, f"{m:.1f}", f"{p:.1f}") for a, (m, p) in fig.rtt_summary.items()])
     described = "; ".join(f"{a} median {m:.1f} µs, p90 {p:.1f} µs"
                           for a, (m, p) in fig.rtt_summary.items()) or "no case could run"
     return set_alt_text(fig, f"Box plot of loopback round-trip times: {described}.")
@@ -395,6 +402,9 @@ def samples_histogram(samples, label: str = "round trips", bins: int = 40,
                 ax.axvline(value, color=colour, linestyle=line, linewidth=1.2,
                            label=f"{name}: {what} {value:.1f} µs")
         described.append(f"{name} median {s.median:.1f} µs, p99 {s.p99:.1f} µs")
+    fig.data_table = (("series", "samples", "median (µs)", "p99 (µs)"),
+                      [(k, len(series[k]), f"{s.median:.1f}", f"{s.p99:.1f}")
+                       for k, s in summaries.items()])
     ax.set_xlabel("round-trip time (µs)")
     ax.set_ylabel("round trips per bin")
     ax.set_title(f"{sum(map(len, series.values())):,} {label}: how often each time came")
@@ -425,6 +435,8 @@ def rtt_bars(results) -> CourseFigure:
     fig = new_figure(max(5.0, 1.6 * len(series) + 2), 4.5)
     ax = fig.add_subplot()
     fig.rtt_bars = {k: (r.median_us, r.p99_us) for k, r in series.items()}
+    fig.data_table = (("transport and address", "median (µs)", "p99 (µs)"),
+                      [(k, f"{m:.1f}", f"{p:.1f}") for k, (m, p) in fig.rtt_bars.items()])
     labels, values = list(fig.rtt_bars), list(fig.rtt_bars.values())
     bars = ax.bar(labels, [m for m, _ in values], 0.6, edgecolor="black",
                   color=[SERIES[i % 6] for i in range(len(labels))],
@@ -475,6 +487,9 @@ def throughput_by_buffer(results) -> CourseFigure:
     if lines:
         ax.legend(frameon=False, title="transport")
     fig.throughput_points = lines
+    fig.data_table = (("buffer size", *(f"{n} (Gbit/s)" for n in lines)),
+                      [(size_text(s), *(next((f"{y:.2f}" for x, y in p if x == s), "")
+                                        for p in lines.values())) for s in sizes])
     described = "; ".join(f"{n} from {p[0][1]:.1f} Gbit/s with {p[0][0]}-byte buffers to "
                           f"{p[-1][1]:.1f} Gbit/s with {p[-1][0]}-byte buffers"
                           for n, p in lines.items()) or "no results"

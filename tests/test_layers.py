@@ -30,7 +30,7 @@ LAYERS = [
      "loopedu.martians", "loopedu.rebinding", "loopedu.browsers", "loopedu.lo_down",
      "loopedu.weak_host", "loopedu.pods", "loopedu.own_address"},
     # what gathers and shows them
-    {"loopedu.doctor", "loopedu.plots", "loopedu.drawings",
+    {"loopedu.doctor", "loopedu.plots", "loopedu.course_figure", "loopedu.drawings",
      "loopedu.widgets",
      "loopedu.claims"},
     # the front ends

@@ -133,7 +133,12 @@ class Drawing:
     svg: str
 
     def _repr_html_(self) -> str:
-        return (f'<figure class="loopedu-drawing" style="margin:0.5em 0">{self.svg}'
+        # ids of its own: a page showing two drawings must not hold two id="t"
+        svg = self.svg.replace('aria-labelledby="t d"',
+                               f'aria-labelledby="{self.name}-title {self.name}-desc"', 1)
+        svg = svg.replace('<title id="t">', f'<title id="{self.name}-title">', 1)
+        svg = svg.replace('<desc id="d">', f'<desc id="{self.name}-desc">', 1)
+        return (f'<figure class="loopedu-drawing" style="margin:0.5em 0">{svg}'
                 f'<figcaption style="color:{TEXT};font-size:0.9em;max-width:720px">'
                 f'<strong>{html.escape(self.title)}.</strong> {html.escape(self.alt)}'
                 f'</figcaption></figure>')
