@@ -14,14 +14,15 @@
 # %% [markdown]
 # # Exercises 00 · Start here
 #
-# The lesson itself had you write your first connection (exercise 00.first-connection);
-# here are two more questions. Answer each by setting `answer`, then run the cell:
-# `check(...)` says at once whether you are right and, if not, gives a hint towards the
-# answer (never the answer). Run `hint("exercise id")` for more hints. Your passed
-# exercises are remembered on this machine (`loopedu progress` in a terminal).
+# The lesson had you write your first connection (exercise 00.first-connection); here are
+# three more. Answer each by setting `answer`, then run the cell: `check(...)` says at
+# once whether you are right and, if not, what to look at (never the answer).
+# `hint("exercise id")` gives the next hint; after the last one, `solution("exercise id")`
+# shows the worked answer. Your tries are remembered on this machine (`loopedu progress`
+# in a terminal).
 
 # %%
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
 # ## 1. Which address does this notebook use to talk to its kernel?
@@ -40,13 +41,40 @@ answer = kernel_link.connection_info()["ip"]
 check("00.kernel-transport", answer)
 
 # %% [markdown]
-# ## 2. How does each experiment in this course work?
+# ## 2. Connect to your own kernel
+#
+# The kernel's heartbeat channel is a server socket like the one you made in lesson 00:
+# the Jupyter server connects to it now and then to see that the kernel is alive. Connect
+# a client socket of your own to it: the address and the port are in the connection file,
+# `kernel_link.connection_info()`. The check looks at your socket while it is connected.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import socket
+
+from loopedu import kernel_link
+
+info = kernel_link.connection_info()  # the connection file, without its signing key
+with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+    try:
+        # ✍️ connect the client to the heartbeat channel: client.connect((___, ___))
+        ### BEGIN SOLUTION
+        client.connect((info["ip"], info["hb_port"]))
+        ### END SOLUTION
+    except Exception as err:  # shown here; the check below says what to change
+        print("💥", type(err).__name__, err)
+    feedback = check("00.kernel-connect", client)
+feedback
+
+# %% [markdown]
+# ## 3. A prediction turned out wrong
 #
 # Pick one letter.
 
 # %%
-from loopedu.exercises.lesson00 import PREDICT_FIRST_OPTIONS
+from loopedu.exercises.lesson00 import PREDICT_FIRST_OPTIONS, PREDICT_FIRST_SITUATION
 
+print(PREDICT_FIRST_SITUATION, "\n")
 for letter, text in PREDICT_FIRST_OPTIONS.items():
     print(f"({letter}) {text}")
 

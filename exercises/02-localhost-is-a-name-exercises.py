@@ -14,25 +14,27 @@
 # %% [markdown]
 # # Exercises 02 · localhost is a name
 #
-# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
-# Predict first; the sandbox of lesson 02 (`loopedu.widgets.hosts_sandbox()`) lets you
-# check yourself afterwards (it answers with your machine's /etc/host.conf, and says
-# which setting that is).
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint, and
+# after the last one `solution("id")` shows the worked answer. Predict first; the sandbox
+# of lesson 02 (`loopedu.widgets.hosts_sandbox()`) lets you check yourself afterwards
+# (it answers with your machine's /etc/host.conf, and says which setting that is).
 
 # %%
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, solution
 from loopedu.exercises.lesson02 import (BROKEN_HOSTS, DB_CLIENTS, PREDICT_HOSTS,
                                         PREDICT_QUERIES)
+from loopedu.localhost import multi_here
 
 # %% [markdown]
-# ## 1. What does getaddrinfo answer from this hosts file?
+# ## 1. What does getaddrinfo answer from this hosts file, on your machine?
 #
-# Assume glibc on Linux, `hosts: files` in nsswitch.conf, and an `/etc/host.conf` that
-# says `multi on`, as Debian and Ubuntu ship it (glibc's own default is off, and then
-# only the first matching line answers). The hosts file:
+# Take glibc on Linux, `hosts: files` in nsswitch.conf, and *your* machine's
+# `/etc/host.conf` (the cell prints its `multi` setting: on, as Debian and Ubuntu ship it,
+# or off, glibc's default). This is a new hosts file, with `::1` listed first:
 
 # %%
 print(PREDICT_HOSTS)
+print("this machine's /etc/host.conf: multi", "on" if multi_here() else "off")
 for query, (name, family) in PREDICT_QUERIES.items():
     print(f"{query!r}: getaddrinfo({name!r}, None, {family.name}, SOCK_STREAM)")
 
@@ -46,15 +48,17 @@ answer = {
     "localhost AF_INET": None,
     "localhost AF_INET6": None,
     "ip6-localhost AF_INET": None,
-    "IP6-LOCALHOST AF_INET6": None,
+    "LAPTOP AF_INET6": None,
     "localhost. AF_INET": None,
 }
 ### BEGIN SOLUTION
+from loopedu.localhost import multi_here  # multi on: both localhost lines answer
+
 answer = {
-    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"],
+    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"] if multi_here() else ["127.0.0.1"],
     "localhost AF_INET6": ["::1"],
     "ip6-localhost AF_INET": ["127.0.0.1"],
-    "IP6-LOCALHOST AF_INET6": ["::1"],
+    "LAPTOP AF_INET6": [],
     "localhost. AF_INET": [],
 }
 ### END SOLUTION
@@ -81,7 +85,7 @@ check("02.broken-hosts", answer)
 # ## 3. Fix a client that tries only the first address
 #
 # `localhost` resolved to `["::1", "127.0.0.1"]`, the server listens on 127.0.0.1 only,
-# and this client gives up after the first address:
+# and this client gives up after the first address (the lesson's trap):
 #
 # ```python
 # def connect_first_working(addresses, port):
@@ -92,8 +96,9 @@ check("02.broken-hosts", answer)
 # ```
 #
 # Write `connect_first_working(addresses, port)` so that it returns a socket connected to
-# the first address that accepts, and raises the last error if none does. (The check runs
-# it against a real server on 127.0.0.1 at an ephemeral port.)
+# the first address that accepts, and raises the last error if none does. The check runs
+# it against real servers at ephemeral ports: on 127.0.0.1, and, where this machine has
+# them, on 127.0.0.2 and on ::1. So connect to the addresses you are given.
 
 # %%
 import socket

@@ -50,17 +50,26 @@ answer = {"127.0.0.1 -> 127.0.0.1": "connected", "127.0.0.1 -> 127.0.0.2": "refu
 check("03.predict-matrix", answer)
 
 # %% [markdown]
-# ## 2. Can the phone reach the laptop?
+# ## 2. Your own machine: who reaches what?
 #
-# A laptop and a phone share a Wi-Fi network. The laptop runs four servers, bound to
-# 127.0.0.1, 0.0.0.0, ::1 and ::. The phone connects to the laptop's LAN address (IPv4
-# or IPv6, as fits each server). Which servers does it reach? (`True` or `False`.)
+# The lesson's laptop bound 127.0.0.1, 0.0.0.0, ::1 and `::`. Now take *your* machine,
+# and a server bound to one of its own network addresses. The cell below reads your
+# interfaces and asks the question about them (a machine with no network address gets
+# the lesson's laptop instead). Answer `True` or `False` for "a" to "e", and a list of
+# addresses for "f".
+
+# %%
+from loopedu.exercises.lesson03 import phone_question
+
+question = phone_question()
+print(question)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = {"127.0.0.1": None, "0.0.0.0": None, "::1": None, "::": None}
+answer = {"a": None, "b": None, "c": None, "d": None, "e": None, "f": None}
 ### BEGIN SOLUTION
-answer = {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}
+answer = {"a": True, "b": False, "c": False, "d": True, "e": True,
+          "f": list(question.addresses)}   # every address listed above
 ### END SOLUTION
 check("03.phone-reaches", answer)
 

@@ -21,9 +21,17 @@
 from loopedu.exercises import check, hint
 
 # %% [markdown]
-# ## 1. Which counters count loopback traffic?
+# ## 1. Which counters count traffic to your own address?
 #
-# A client sends 5 MB (5,000,000 bytes) over 127.0.0.1 to a server on the same machine.
+# The lesson sent 1 MB to 127.0.0.1. Now the client sends 5 MB (5,000,000 bytes) to this
+# machine's own *network* address, the one on its card:
+
+# %%
+from loopedu.exercises.lesson04 import counters_question
+
+print(counters_question())
+
+# %% [markdown]
 # By how many MB, at least, does each counter grow? (Ignore the few bytes of TCP/IP
 # headers and anything else the machine does meanwhile.)
 
@@ -38,17 +46,27 @@ answer = {"lo sent": 5, "lo received": 5, "network card sent": 0,
 check("04.counters", answer)
 
 # %% [markdown]
-# ## 2. `lo` is down
+# ## 2. `lo` is down: other addresses, and UDP
 #
-# In a fresh network namespace `lo` is down. What does each of these give: `"ok"`, or an
-# errno name such as `"ECONNREFUSED"`, `"ENETUNREACH"` or `"EADDRNOTAVAIL"`?
+# The lesson connected to 127.0.0.1 in two cases. Case **A**: a brand-new network
+# namespace, whose `lo` was never up. Case **B**: `lo` was up, then someone ran `ip link
+# set lo down`. Now other calls, on Linux:
+#
+# - `connect 127.0.0.2`: a TCP client (2 s timeout) connects to 127.0.0.2;
+# - `UDP to 127.0.0.1`: a UDP socket calls `sendto()` once, to 127.0.0.1;
+# - `connect ::1`: a TCP client connects to ::1.
+#
+# What does each give? `"ok"` (no error), `"timeout"`, or an errno name such as
+# `"ECONNREFUSED"`, `"ENETUNREACH"` or `"EADDRNOTAVAIL"`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = {"bind 127.0.0.1": None, "connect to 127.0.0.1": None, "bind ::1": None}
+answer = {"A: connect 127.0.0.2": None, "A: UDP to 127.0.0.1": None,
+          "B: connect 127.0.0.2": None, "B: UDP to 127.0.0.1": None, "B: connect ::1": None}
 ### BEGIN SOLUTION
-answer = {"bind 127.0.0.1": "ok", "connect to 127.0.0.1": "ENETUNREACH",
-          "bind ::1": "EADDRNOTAVAIL"}
+answer = {"A: connect 127.0.0.2": "ENETUNREACH", "A: UDP to 127.0.0.1": "ENETUNREACH",
+          "B: connect 127.0.0.2": "timeout", "B: UDP to 127.0.0.1": "ok",
+          "B: connect ::1": "EADDRNOTAVAIL"}
 ### END SOLUTION
 check("04.lo-down", answer)
 
@@ -73,20 +91,47 @@ answer = ["sshd", "mysqld", "python3", "node", "avahi-daemon"]
 check("04.read-audit", answer)
 
 # %% [markdown]
-# ## 4. Two programs, one port (Linux)
+# ## 4. Write it: two listeners on one port
 #
-# One program listens on 0.0.0.0, port P; another binds 127.0.0.1, port P. Which listener
-# gets each connection (`"127.0.0.1"` or `"0.0.0.0"`), and what does the second bind give
-# with SO_REUSEADDR only (`"ok"` or an errno name)?
+# Make two sockets listen on 127.0.0.1 on one and the same port. The checker connects to
+# that port over loopback several times and tells you which socket got the connections.
+# Stay on 127.0.0.1 (or ::1): a listener on 0.0.0.0 would be reachable from your network.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = {"SO_REUSEPORT on both: 127.0.0.1:P goes to": None,
-          "SO_REUSEPORT on both: 127.0.0.2:P goes to": None,
-          "SO_REUSEADDR only: the second bind gives": None}
+import socket
+
+with socket.socket() as first, socket.socket() as second:
+    try:
+        # ✍️ Your lines: set the option on both sockets, bind first to 127.0.0.1 port 0,
+        # bind second to first.getsockname(), and let both listen.
+        ### BEGIN SOLUTION
+        for sock in (first, second):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        first.bind(("127.0.0.1", 0))
+        first.listen()
+        second.bind(first.getsockname())
+        second.listen()
+        ### END SOLUTION
+    except Exception as err:  # shown here; the check below says what to change
+        print("💥", type(err).__name__, err)
+    feedback = check("04.share-port", (first, second))
+feedback
+
+# %% [markdown]
+# ## 5. Shadowing another address (Linux)
+#
+# Now one program listens on 0.0.0.0, port P, and another binds **127.0.0.2**, port P,
+# both with SO_REUSEPORT. Which listener gets a connection to 127.0.0.2:P, and to
+# 127.0.0.3:P (`"127.0.0.2"` or `"0.0.0.0"`)? And if the 0.0.0.0 listener had *not* set
+# SO_REUSEPORT, what would the second bind give (`"ok"` or an errno name)?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {"127.0.0.2 goes to": None, "127.0.0.3 goes to": None,
+          "first without it: bind": None}
 ### BEGIN SOLUTION
-answer = {"SO_REUSEPORT on both: 127.0.0.1:P goes to": "127.0.0.1",
-          "SO_REUSEPORT on both: 127.0.0.2:P goes to": "0.0.0.0",
-          "SO_REUSEADDR only: the second bind gives": "EADDRINUSE"}
+answer = {"127.0.0.2 goes to": "127.0.0.2", "127.0.0.3 goes to": "0.0.0.0",
+          "first without it: bind": "EADDRINUSE"}
 ### END SOLUTION
 check("04.shadowing", answer)

@@ -48,39 +48,43 @@ answer = "2001:0db8:0000:0000:0000:ff00:0042:8329"
 check("05.expand", answer)
 
 # %% [markdown]
-# ## 3. Predict dual stack (Linux)
+# ## 3. Dual stack by default, here and on Windows
 #
-# A server listens on `[::]`, port P, with IPV6_V6ONLY **off**, then again with it
-# **on**. For each key, predict: `"connected"` or `"refused"` for the IPv4 client
-# connecting to 127.0.0.1:P; the address the server sees (any spelling of it); `"ok"` or
-# the errno name (such as `"EADDRINUSE"`) for another socket binding 0.0.0.0:P while the
-# listener runs.
+# The lesson set IPV6_V6ONLY itself. This server does not: it makes an `AF_INET6` socket,
+# leaves the option as the system sets it, and binds `[::]`, port P. Predict:
+#
+# - `here: ...`: on **this machine**, does an IPv4 client to 127.0.0.1:P get
+#   `"connected"` or `"refused"`? And does another socket binding 0.0.0.0:P while the
+#   server runs get `"ok"` or an errno name (such as `"EADDRINUSE"`)?
+# - `Windows: ...`: the same code on Windows, and the IPv4 client?
+# - `V6ONLY 0: server sees`: whatever the platform, a server that *does* set V6ONLY to 0:
+#   what address does it see for that IPv4 client (any spelling)?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "off: IPv4 to 127.0.0.1": None,
-    "off: server sees": None,
-    "off: bind 0.0.0.0 same port": None,
-    "on: IPv4 to 127.0.0.1": None,
-    "on: bind 0.0.0.0 same port": None,
+    "here: IPv4 to 127.0.0.1": None,
+    "here: bind 0.0.0.0 same port": None,
+    "Windows: IPv4 to 127.0.0.1": None,
+    "V6ONLY 0: server sees": None,
 }
 ### BEGIN SOLUTION
-answer = {"off: IPv4 to 127.0.0.1": "connected", "off: server sees": "::ffff:127.0.0.1",
-          "off: bind 0.0.0.0 same port": "EADDRINUSE", "on: IPv4 to 127.0.0.1": "refused",
-          "on: bind 0.0.0.0 same port": "ok"}
+answer = {"here: IPv4 to 127.0.0.1": "connected",          # a Linux or macOS default
+          "here: bind 0.0.0.0 same port": "EADDRINUSE",
+          "Windows: IPv4 to 127.0.0.1": "refused", "V6ONLY 0: server sees": "::ffff:127.0.0.1"}
 ### END SOLUTION
 check("05.dual-stack", answer)
 
 # %% [markdown]
-# Now run it and compare with your prediction. On Linux it matches the key; elsewhere
-# the platform may differ (OpenBSD has no mapped addresses at all), which is the point of
-# the lesson's table of defaults:
+# This machine's default, as measured on a fresh socket (`new_socket_v6only`) and, on
+# Linux, in the sysctl `net.ipv6.bindv6only`:
 
 # %%
 from loopedu import dual_stack
 
-print(dual_stack.dual_stack_key(dual_stack.dual_stack()))
+here = dual_stack.platform_dual_stack_default()
+print(f"{here.system}: a new AF_INET6 socket starts with IPV6_V6ONLY = "
+      f"{here.new_socket_v6only} (net.ipv6.bindv6only = {here.bindv6only})")
 
 # %% [markdown]
 # ## 4. The broken locality check

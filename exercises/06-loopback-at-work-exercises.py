@@ -41,27 +41,30 @@ answer = ["python -m http.server", "mysql", "docker run -p 8080:80"]
 check("06.defaults", answer)
 
 # %% [markdown]
-# ## 2. A server on 127.0.0.1 inside a container
+# ## 2. Who shares a loopback?
 #
-# Inside a container a web server listens on 127.0.0.1, port 80. The container was
-# started with `docker run -p 127.0.0.1:8080:80`. What does each client get:
-# `"connected"`, `"refused"` or `"reset"` (the connect succeeds, then the connection is
-# closed at once)?
+# An app listens on 127.0.0.1, port 8080, in a Kubernetes pod beside a "sidecar"
+# container. The same app also runs in a container started with `--network host`. A third
+# container's server listens on **0.0.0.0**, port 80; it was started with
+# `docker run -p 127.0.0.1:8080:80`. What does each client get: `"connected"`,
+# `"refused"` or `"reset"` (the connect succeeds, then the connection is closed at once)?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "inside the container, to 127.0.0.1:80": None,
-    "on the host, to the host's own 127.0.0.1:80": None,
-    "on the host, to the container's address, port 80": None,
-    "on the host, to 127.0.0.1:8080 (the published port)": None,
+    "pod: the sidecar, to 127.0.0.1:8080": None,
+    "pod: a container outside the pod, to 127.0.0.1:8080": None,
+    "--network host: a program on the host, to 127.0.0.1:8080": None,
+    "-p 127.0.0.1:8080:80: the host, to 127.0.0.1:8080": None,
+    "-p 127.0.0.1:8080:80: the host, to its own 127.0.0.1:80": None,
 }
 ### BEGIN SOLUTION
 answer = {
-    "inside the container, to 127.0.0.1:80": "connected",
-    "on the host, to the host's own 127.0.0.1:80": "refused",
-    "on the host, to the container's address, port 80": "refused",
-    "on the host, to 127.0.0.1:8080 (the published port)": "reset",
+    "pod: the sidecar, to 127.0.0.1:8080": "connected",
+    "pod: a container outside the pod, to 127.0.0.1:8080": "refused",
+    "--network host: a program on the host, to 127.0.0.1:8080": "connected",
+    "-p 127.0.0.1:8080:80: the host, to 127.0.0.1:8080": "connected",
+    "-p 127.0.0.1:8080:80: the host, to its own 127.0.0.1:80": "refused",
 }
 ### END SOLUTION
 check("06.container", answer)
@@ -70,7 +73,8 @@ check("06.container", answer)
 # ## 3. Tunnels
 #
 # On your laptop you run `ssh -L 5432:127.0.0.1:5432 db.example`, with the default
-# settings of ssh and of the server's sshd. True or false?
+# settings of ssh and of the server's sshd. Then a colleague runs
+# `ssh -R 8080:127.0.0.1:3000 db.example` from theirs. True or false?
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -80,6 +84,8 @@ answer = {
     "PostgreSQL on db.example must listen on a non-loopback address": None,
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         None,
+    "with that -R, every user on db.example can reach the laptop's port 3000": None,
+    "adding -g to that -R opens db.example's port 8080 to other machines": None,
 }
 ### BEGIN SOLUTION
 answer = {
@@ -88,44 +94,88 @@ answer = {
     "PostgreSQL on db.example must listen on a non-loopback address": False,
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         True,
+    "with that -R, every user on db.example can reach the laptop's port 3000": True,
+    "adding -g to that -R opens db.example's port 8080 to other machines": False,
 }
 ### END SOLUTION
 check("06.tunnel", answer)
 
 # %% [markdown]
-# ## 4. `local` and `host` rows
+# ## 4. Your own connect lines
 #
-# A PostgreSQL server's `pg_hba.conf` holds these rows:
+# Write `connect(over, folder, port)` with `psycopg.connect(...)`. It returns the open
+# connection, as user `learner` to the database `postgres`. With `over="socket"` it goes
+# through the Unix-domain socket in `folder`; with `over="tcp"`, over TCP to 127.0.0.1.
+# The check starts a throwaway PostgreSQL server and calls it both ways. Without
+# PostgreSQL's server, it reads libpq's errors instead: they still name the socket or
+# the address each call tried.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import psycopg
+
+
+def connect(over, folder, port):
+    return None  # "socket": through the socket in folder; "tcp": to 127.0.0.1
+### BEGIN SOLUTION
+import psycopg
+
+
+def connect(over, folder, port):
+    host = folder if over == "socket" else "127.0.0.1"   # a folder means a Unix socket
+    return psycopg.connect(host=host, port=port, user="learner", dbname="postgres")
+### END SOLUTION
+check("06.pg-connect", connect)
+
+# %% [markdown]
+# ## 5. `local` and `host` rows, on your machine
+#
+# A PostgreSQL server listens on `localhost` (127.0.0.1, and ::1 where IPv6 works). Its
+# Unix-domain socket is in libpq's default folder, `/var/run/postgresql`, so "no host"
+# reaches it. Its `pg_hba.conf` holds these rows:
 #
 # ```
-# local   all   learner                  trust
-# host    all   learner   127.0.0.1/32   reject
+# local   all   learner                  reject
+# host    all   learner   127.0.0.1/32   trust
 # host    all   learner   ::1/128        reject
 # ```
 #
-# For each command, is `learner` `"let in"` or `"refused"`? (`/the/socket/folder` is
-# the folder that holds the server's Unix-domain socket.)
+# For each command, is `learner` `"let in"` or `"refused"`? One answer depends on your
+# machine: the next cell prints what it needs.
+
+# %%
+from loopedu import postgres, sandbox
+
+print("localhost resolves here to:", postgres.localhost_addresses())
+print("IPv6 loopback works here:", bool(sandbox.capabilities().ipv6_loopback))
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
     "psql -U learner (no host)": None,
-    "psql -U learner -h localhost": None,
+    "psql -U learner -h /var/run/postgresql": None,
     "psql -U learner -h 127.0.0.1": None,
-    "psql -U learner -h /the/socket/folder": None,
+    "psql -U learner -h ::1": None,
+    "psql -U learner -h localhost": None,
 }
 ### BEGIN SOLUTION
+# libpq tries localhost's addresses in order and stops at a refused login
+from loopedu import postgres, sandbox
+
+first = postgres.localhost_addresses()[0]
+via_ipv6 = first == "::1" and bool(sandbox.capabilities().ipv6_loopback)
 answer = {
-    "psql -U learner (no host)": "let in",
-    "psql -U learner -h localhost": "refused",
-    "psql -U learner -h 127.0.0.1": "refused",
-    "psql -U learner -h /the/socket/folder": "let in",
+    "psql -U learner (no host)": "refused",
+    "psql -U learner -h /var/run/postgresql": "refused",
+    "psql -U learner -h 127.0.0.1": "let in",
+    "psql -U learner -h ::1": "refused",
+    "psql -U learner -h localhost": "refused" if via_ipv6 else "let in",
 }
 ### END SOLUTION
 check("06.pg-hba", answer)
 
 # %% [markdown]
-# ## 5. Pick the transport
+# ## 6. Pick the transport
 #
 # A web application and its PostgreSQL database run on the same host. Which transport
 # should the application use (`"unix socket"`, `"tcp 127.0.0.1"` or `"tcp 0.0.0.0"`),

@@ -77,7 +77,8 @@ check("07.histogram", answer)
 answer = {
     "smaller writes mean more system calls per byte, so lower throughput": None,
     "loopback throughput is limited by the network card's speed": None,
-    "a Unix-domain socket skips TCP's headers, checksums and acknowledgements": None,
+    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": None,
+    "TCP over lo computes a checksum for every segment": None,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         None,
 }
@@ -85,7 +86,8 @@ answer = {
 answer = {
     "smaller writes mean more system calls per byte, so lower throughput": True,
     "loopback throughput is limited by the network card's speed": False,
-    "a Unix-domain socket skips TCP's headers, checksums and acknowledgements": True,
+    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": True,
+    "TCP over lo computes a checksum for every segment": False,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         True,
 }
@@ -118,3 +120,28 @@ answer = {
 }
 ### END SOLUTION
 check("07.nagle", answer)
+
+# %% [markdown]
+# ## 5. Your own request, without the stall
+#
+# Write the write-write-read request yourself. `ask(sock, header, body)` gets a connected
+# TCP socket. It sends the header, then the body, as **two** writes, then reads the reply
+# and returns it. Then take the stall away without joining the writes. The check runs a
+# server on 127.0.0.1, calls `ask` eight times on one connection, and times the last
+# five.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import socket
+
+
+def ask(sock, header, body):
+    return None  # write the header, write the body, read the reply; return it
+### BEGIN SOLUTION
+def ask(sock, header, body):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)   # Nagle off
+    sock.sendall(header)
+    sock.sendall(body)
+    return sock.recv(64)
+### END SOLUTION
+check("07.nodelay", ask)

@@ -21,24 +21,34 @@
 from loopedu.exercises import check, hint
 
 # %% [markdown]
-# ## 1. A neighbour routes 127.0.0.1 to you
+# ## 1. 127.0.0.1 from the network, three new ways
 #
-# Hosts C and S share a LAN. S runs a service bound to 127.0.0.1, port P. C adds the
-# route "127.0.0.1 via S" and connects to 127.0.0.1:P. What does C get in each case:
-# `"connected"`, `"refused"` or `"timeout"`?
+# Hosts C and S share a LAN; S's interface there is `eth0`. S runs a service bound to
+# 127.0.0.1, port P. C has prepared itself as in the lesson: 127.0.0.1/8 taken off its
+# own `lo`, a route "127.0.0.1 via S", and `route_localnet=1` on its own link, for S's
+# replies. The lesson tried the plain route, with and without `route_localnet`. What
+# does C get in each of these setups: `"connected"`, `"refused"` or `"timeout"`?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "S has route_localnet=0 (the default)": None,
-    "S has route_localnet=1": None,
-    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": None,
+    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
+    "S's address, port 8080": None,
+    "the same DNAT, with route_localnet=1": None,
+    "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
+    "connects to 127.0.0.1:P": None,
+    "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
+        None,
 }
 ### BEGIN SOLUTION
 answer = {
-    "S has route_localnet=0 (the default)": "timeout",
-    "S has route_localnet=1": "connected",
-    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": "timeout",
+    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
+    "S's address, port 8080": "timeout",
+    "the same DNAT, with route_localnet=1": "connected",
+    "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
+    "connects to 127.0.0.1:P": "timeout",
+    "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
+        "refused",
 }
 ### END SOLUTION
 check("08.route-localnet", answer)

@@ -9,7 +9,7 @@ every module and its docstring).
 
 leaves: pure logic, data, and the sockets every experiment uses
 - ``loopedu.addresses``     127/8 math, parsing, the IANA special-purpose registries (01)
-- ``loopedu.ipv6``          IPv6 notation: expand, compress (RFC 5952), explain (05)
+- ``loopedu.ipv6``          IPv6 notation: expand, compress (RFC 5952), compression_steps (05)
 - ``loopedu.glibc``         a model of glibc's hosts-file lookup and sort (02)
 - ``loopedu.hosts``         the hosts-file parser and lookup, glibc's model's public face (02)
 - ``loopedu.platforms``     where Linux, macOS and Windows differ, with sources (01)
@@ -52,8 +52,8 @@ experiments and tools, one topic each
 
 what gathers and shows them
 - ``loopedu.doctor``        the capability report and lesson plan (00)
-- ``loopedu.plots``         matplotlib figures (functions return a Figure) (01)
-- ``loopedu.course_figure`` how a figure shows itself: alt text, caption, data table (01)
+- ``loopedu.plots``         matplotlib figures (functions return a Figure), shown with
+  their alt text as caption and their data as a table (01)
 - ``loopedu.widgets``       ipywidgets front ends over pure functions (01)
 - ``loopedu.drawings``      drawings where a picture teaches, as SVG (02)
 - ``loopedu.claims``        popular claims, checked, with this machine's own answers

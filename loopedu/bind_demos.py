@@ -174,7 +174,8 @@ def connect_to_any_demo(timeout: float = 1.0) -> dict:
     >>> connect_to_any_demo()["0.0.0.0"].server_saw
     '127.0.0.1'
 
-    Introduced in notebooks/03-bind-address.ipynb.
+    Introduced in notebooks/08-when-loopback-leaks.ipynb (lesson 03,
+    notebooks/03-bind-address.ipynb, points to it under Going further).
     """
     rows = [*measure_here(["127.0.0.1"], ["0.0.0.0"], timeout)[0],
             *measure_here(["::1"], ["::"], timeout)[0]]

@@ -201,6 +201,16 @@ class Capture:
         """How many packets the one request took."""
         return len(self.packets)
 
+    @property
+    def live(self) -> bool:
+        """True when captured here; False for :data:`RECORDED` (its ``where`` then says
+        where and when it was recorded).
+
+        >>> RECORDED.live
+        False
+        """
+        return not self.where.startswith("recorded ")
+
     def with_flags(self, flags: str) -> tuple:
         """The packets whose flags are exactly ``flags`` (``"SYN-ACK"``)."""
         return tuple(p for p in self.packets if p.flags == flags)

@@ -245,13 +245,20 @@ def _experiment(args) -> int:
 
     if args.fallback and args.name != "lan":
         raise CliError("--fallback belongs to `loopedu experiment lan`")
+    if args.expose and args.name not in ("reachability", "lan"):
+        raise CliError("--expose belongs to `loopedu experiment reachability` and `lan "
+                       "--fallback`: the others listen on loopback only")
+    if args.expose:
+        print("loopedu: --expose: where no network namespace can be made, the listeners on "
+              "0.0.0.0 and :: open on this machine's real interfaces for a moment, and the "
+              "result says for how long", file=sys.stderr)
     if args.name == "reachability":
-        matrix = reachability.reachability_matrix()
+        matrix = reachability.reachability_matrix(expose=args.expose)
         data = [row.to_dict() for row in matrix.rows]
         text = reachability.format_reachability(matrix)
     elif args.name == "lan":
         if args.fallback:
-            result = lan.lan_fallback()
+            result = lan.lan_fallback(expose=args.expose)
         else:
             try:
                 result = lan.lan_exposure_details()
@@ -274,44 +281,9 @@ def _experiment(args) -> int:
     return 0
 
 
-def _handout(args) -> int:
-    from .handout import build_handouts
-
-    done = build_handouts(args.notebooks, args.output, pdf=args.pdf,
-                          solutions=args.solutions, paper=args.paper,
-                          exercises_only=args.exercises_only)
-    for path in done.written:
-        print(path)
-    for note in done.notes:
-        print(note, file=sys.stderr)
-    return 0
-
-
-def _add_handout(sub) -> None:
-    from .handout.style import LETTER_TERRITORIES, PAPERS, default_paper
-
-    han = sub.add_parser("handout", help="instructors: lessons, exercises and the glossary "
-                         "as HTML (and PDF) handouts that read offline and print")
-    han.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb|PAGE.md",
-                     help="lessons, exercise notebooks, notebooks/glossary.md; several "
-                     "make one set: an index, a book of them all, links inside the set")
-    han.add_argument("-o", "--output", required=True, metavar="DIR",
-                     help="folder for the handouts (made if needed)")
-    han.add_argument("--pdf", action="store_true",
-                     help="also print each (and the book) to PDF with headless Chromium")
-    han.add_argument("--paper", choices=sorted(PAPERS), default=None,
-                     help="paper size (default: letter where the locale's country prints "
-                     f"on it, {', '.join(LETTER_TERRITORIES[:3])} and a few more; a4 "
-                     f"elsewhere; here: {default_paper()})")
-    han.add_argument("--solutions", action="store_true",
-                     help="include the example answers (default: left out, with ruled "
-                     "lines to write on)")
-    han.add_argument("--exercises-only", action="store_true",
-                     help="one handout, exercises.html, of just the exercises")
-    han.set_defaults(func=_handout)
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from .handout.command import add_handout_command
+
     parser = argparse.ArgumentParser(
         prog="loopedu", description="A hands-on course on the loopback interface.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -373,8 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--json", action="store_true", help="print JSON")
     exp.add_argument("--fallback", action="store_true",
                      help="lan only: the loopback stand-in, for machines without namespaces")
+    exp.add_argument("--expose", action="store_true",
+                     help="reachability and lan --fallback, on a machine without network "
+                     "namespaces: run the 0.0.0.0 and :: rows too, briefly on this machine's "
+                     "real interfaces (reported); without it they say 'not run'")
     exp.set_defaults(func=_experiment)
-    _add_handout(sub)
+    add_handout_command(sub)
     for command in sub.choices.values():  # `loopedu doctor --bogus` shows doctor's usage
         command.set_defaults(usage_of=command)
     return parser

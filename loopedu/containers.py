@@ -27,6 +27,11 @@ host address go "to all host addresses (0.0.0.0 and [::])", that with a localhos
 address in ``-p`` "only the Docker host can access the published container port", and
 warns that in releases older than 28.0.0 hosts on the same L2 segment can still reach
 ports published to localhost (moby/moby#45610; Engine 28 added drops in the raw table).
+Even since then (as of 2026-12): Engine 28.0 to 28.3.2 lost those rules when firewalld
+reloaded (CVE-2025-54388, fixed in 28.3.3); the daemon options ``allow-direct-routing``
+and ``trusted_host_interfaces`` open direct routing again on purpose (moby/moby#49832);
+and a crafted packet to 127.0.0.1 sent to the host's MAC address can be DNAT-ed into the
+container (moby/moby#41872, open as far as checked).
 
 The namespaces use 198.18.1.0/24 (RFC 2544's benchmarking range, another /24 than the
 LAN lab's) and are made and removed by :mod:`loopedu.sandbox`, as root or inside an
@@ -166,6 +171,12 @@ class ContainerResult:
     where: str
     host: str = HOST
     container: str = CONTAINER
+
+    @property
+    def live(self) -> bool:
+        """True when measured here; False for the recording (``where`` says where and
+        when it was recorded)."""
+        return self.mechanism != "recorded"
 
     def to_dict(self) -> dict:
         """Plain data, ready for json.dumps."""

@@ -242,14 +242,17 @@ DEFAULT_BINDS = (
         "PostgreSQL", "localhost", False, "listen_addresses in postgresql.conf",
         "current documentation (PostgreSQL 17)",
         "https://www.postgresql.org/docs/current/runtime-config-connection.html"
-        "#GUC-LISTEN-ADDRESSES"),
+        "#GUC-LISTEN-ADDRESSES",
+        "clients (libpq) with no host use the Unix socket, except on Windows: TCP to "
+        "localhost"),
     DefaultBind(
         "MySQL", "* (every IPv4 and IPv6 interface)", True,
         "bind_address (bind-address in my.cnf)", "MySQL 8.0, 8.4 and 9.x",
         "https://dev.mysql.com/doc/refman/8.4/en/server-system-variables.html"
         "#sysvar_bind_address",
         "the upstream default; distribution packages may set bind-address in their "
-        "config files"),
+        "config files. Clients: localhost is the Unix socket on Unix, TCP 127.0.0.1 on "
+        "Windows unless shared memory or a named pipe is asked for (--protocol)"),
     DefaultBind(
         "Redis (with the shipped redis.conf)", "127.0.0.1 -::1", False,
         "bind in redis.conf", "redis.conf of Redis 6.2 and later",
@@ -283,6 +286,8 @@ DEFAULT_BINDS = (
         "-p 127.0.0.1:8080:80, or the daemon's \"ip\" setting",
         "Docker Engine (current documentation)",
         "https://docs.docker.com/engine/network/port-publishing/",
-        "before Engine 28.0.0 hosts on the same L2 segment could reach ports published "
-        "to localhost (moby/moby#45610)"),
+        "-p 127.0.0.1:... keeps LAN hosts out only since Engine 28.0.0 (moby/moby#45610), "
+        "not in 28.0 to 28.3.2 after a firewalld reload (CVE-2025-54388), nor with the "
+        "daemon's allow-direct-routing or trusted_host_interfaces (moby/moby#49832); a "
+        "crafted packet to 127.0.0.1 can be DNAT-ed in (moby/moby#41872), as of 2026-12"),
 )

@@ -191,7 +191,8 @@ def dual_stack(timeout: float = 1.0, *, expose: bool = False) -> DualStack:
 
 
 def dual_stack_key(result: DualStack) -> dict:
-    """The outcomes of :func:`dual_stack` in the words of exercise ``05.dual-stack``.
+    """The outcomes of :func:`dual_stack` in the words of the lesson's demo
+    (``loopedu.exercises.lesson05.DUAL_STACK_KEY``).
 
     Introduced in notebooks/05-ipv6-loopback.ipynb.
     """

@@ -7,8 +7,8 @@ spelling: lowercase, no leading zeros, the longest run of two or more zero group
 compressed (the first one on a tie), a single zero group never compressed; section 5
 recommends the dotted form for IPv4-mapped addresses (``::ffff:127.0.0.1``).
 
-:func:`expand`, :func:`compress` and :func:`explain` take what a learner types and
-raise ValueError saying exactly what is wrong with it (two ``::``, a group of five hex
+:func:`expand`, :func:`compress` and :func:`compression_steps` take what a learner
+types and raise ValueError saying exactly what is wrong with it (two ``::``, a group of five hex
 digits, a character that is not hex, too many groups), reusing the messages of
 :func:`loopedu.addresses.parse_address` for what is not IPv6 at all (empty text, a
 port, a CIDR block, a host name). Pure functions, standard library only.
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from .addresses import parse_address
 
-__all__ = ["Parsed", "parse", "expand", "compress", "explain", "bit_rows", "format_bits",
-           "zero_runs", "MAPPED_PREFIX"]
+__all__ = ["Parsed", "parse", "expand", "compress", "compression_steps", "bit_rows",
+           "format_bits", "zero_runs", "MAPPED_PREFIX"]
 
 #: IPv4-mapped addresses (RFC 4291 section 2.5.5.2): 80 zero bits, 16 one bits, IPv4.
 MAPPED_PREFIX = ipaddress.IPv6Network("::ffff:0:0/96")
@@ -263,12 +263,12 @@ def _canonical(parsed: Parsed, mixed: bool = True) -> str:
     return _with_zone(_hex_form(groups, _best_run(groups)), parsed)
 
 
-def explain(text) -> list[str]:
+def compression_steps(text) -> list[str]:
     """Step by step, from what was typed to the full form and to the canonical form.
 
     Each step is one line naming the rule it applies and its source.
 
-    >>> for step in explain("2001:0DB8:0000:0000:0001:0000:0000:0001"):
+    >>> for step in compression_steps("2001:0DB8:0000:0000:0001:0000:0000:0001"):
     ...     print(step)  # doctest: +NORMALIZE_WHITESPACE
     1. Read 8 groups: 2001 0DB8 0000 0000 0001 0000 0000 0001
     2. Full form: 8 groups of 4 hex digits (RFC 4291 section 2.2), lowercase (RFC 5952

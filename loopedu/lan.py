@@ -24,7 +24,7 @@ from .servers import listener
 
 __all__ = ["LAPTOP", "PHONE", "LAN_BINDS", "Lan", "lan", "LanAttempt", "LanResult",
            "lan_lab", "lan_exposure", "lan_exposure_details", "STAND_IN", "Fallback",
-           "lan_fallback",
+           "lan_fallback", "own_networks",
            "format_lan", "serve", "connect_all"]
 
 #: The laptop's and the phone's LAN addresses (RFC 2544 / RFC 5180 benchmarking ranges).
@@ -261,6 +261,33 @@ def lan_fallback(timeout: float = 1.0, *, expose: bool = False) -> Fallback:
                                  timeout=timeout, expose=expose)
     reached = {r.bind: r.outcome.connected for r in matrix.rows if r.target == "127.0.0.2"}
     return Fallback(reached, matrix.rows, matrix.where, matrix.exposures)
+
+
+def own_networks() -> tuple[tuple[str, str], ...]:
+    """This machine's own networks, as ``(interface, IPv4 address)`` pairs, read from
+    the operating system (psutil): every interface that is up, with an IPv4 address that
+    is neither loopback nor link-local (169.254/16), in the order the system lists them.
+    ``()`` on a machine with no such address (a container with only ``lo``). Read only.
+
+    Introduced in notebooks/03-bind-address.ipynb (exercise 03.phone-reaches).
+    """
+    import ipaddress
+    import socket
+
+    import psutil
+
+    stats = psutil.net_if_stats()
+    found = []
+    for nic, addrs in psutil.net_if_addrs().items():
+        if nic in stats and not stats[nic].isup:
+            continue
+        for a in addrs:
+            if a.family != socket.AF_INET:
+                continue
+            ip = ipaddress.ip_address(a.address)
+            if not (ip.is_loopback or ip.is_link_local or ip.is_unspecified):
+                found.append((nic, a.address))
+    return tuple(found)
 
 
 def format_lan(result) -> str:

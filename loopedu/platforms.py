@@ -38,6 +38,8 @@ PLATFORM_SOURCES = {
     "MicrosoftDocs/WSL#1337": "https://github.com/MicrosoftDocs/WSL/issues/1337",
     "Microsoft Learn: Dual-Stack Sockets for IPv6 Winsock Applications":
         "https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets",
+    "XNU bsd/netinet6/in6_proto.c":
+        "https://github.com/apple-oss-distributions/xnu/blob/main/bsd/netinet6/in6_proto.c",
 }
 
 #: Whether a socket on :: also accepts IPv4 by default, per platform, with the source.
@@ -48,6 +50,11 @@ DUAL_STACK_DEFAULTS = {
               "source": "ipv6(7) and IPV6_V6ONLY(2const): 'The default value for this flag "
                         "is defined by the contents of the file /proc/sys/net/ipv6/"
                         "bindv6only. The default value for that file is 0'"},
+    "Darwin": {"v6only": False,
+               "text": "the sysctl net.inet6.ip6.v6only defaults to 0, as on Linux: a "
+                       "socket on :: also accepts IPv4, seen as ::ffff:a.b.c.d",
+               "source": "Apple's XNU kernel source bsd/netinet6/in6_proto.c "
+                         "('int ip6_v6only = 0;')"},
     "Windows": {"v6only": True,
                 "text": "IPV6_V6ONLY is on by default (Windows Vista and later): set it to 0 "
                         "before bind() for a dual-stack socket",
@@ -64,6 +71,10 @@ DUAL_STACK_DEFAULTS = {
                         "always 1, so a server needs one socket per family",
                 "source": "OpenBSD ip6(4) and inet6(4)"},
 }
+
+
+#: How a table names a platform whose ``platform.system()`` name learners may not know.
+_SHOWN = {"Darwin": "macOS (Darwin)"}
 
 
 def this_platform() -> str:
@@ -124,8 +135,9 @@ def platform_notes() -> dict:
         "Darwin": ("lo0 carries only 127.0.0.1: binding 127.0.0.2 or 127.42.42.42 gives "
                    "EADDRNOTAVAIL until `sudo ifconfig lo0 alias 127.0.0.2`, so the "
                    "matrix shows 'bind failed' there",
-                   "not in the course's sources: the matrix's :: row shows it",
-                   ["iproute2mac#40", "norouter#2"]),
+                   "net.inet6.ip6.v6only=0 by default, as on Linux: a socket on :: "
+                   "also accepts IPv4",
+                   ["iproute2mac#40", "norouter#2", "XNU bsd/netinet6/in6_proto.c"]),
         "Windows": ("127.0.0.0/8 is treated as local: a connection to 127.0.0.2 with "
                     "nothing bound there is refused",
                     "IPV6_V6ONLY defaults to 1: a socket on :: does not accept IPv4",
@@ -181,6 +193,6 @@ def dual_stack_table() -> str:
     here = this_platform()
     return markdown_table(
         ["platform", "IPV6_V6ONLY by default", "what it means", "source"],
-        [[name + (" (this machine)" if name == here else ""),
+        [[_SHOWN.get(name, name) + (" (this machine)" if name == here else ""),
           "on" if entry["v6only"] else "off", entry["text"], entry["source"]]
          for name, entry in DUAL_STACK_DEFAULTS.items()])

@@ -253,9 +253,11 @@ def abstract_socket_permissions(ordinary_uid: int = ORDINARY_UID) -> AbstractSoc
     listens on an abstract socket and on a socket file of mode 0600, and a child run as
     ``ordinary_uid`` connects to each: the abstract one accepts it, the file refuses it
     (EACCES). Elsewhere (not root, or the child could not run) it returns
-    :func:`recorded_abstract_socket`, with ``why_recorded``.
+    :func:`recorded_abstract_socket`, with ``why_recorded``. Lesson 06 shows it beside
+    its advice to use a Unix socket for a database on the same host: the advice holds
+    for a socket *file*, whose permissions decide who connects.
 
-    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    Introduced in notebooks/06-loopback-at-work.ipynb.
     """
     if not is_root():
         why = ("this process is not root: showing it needs a socket owned by one user "

@@ -32,7 +32,7 @@ def _notation_text(text: str) -> str:
     try:
         return "\n".join([f"full form:      {ipv6.expand(text)}",
                           f"canonical form: {ipv6.compress(text)}   (RFC 5952)", "",
-                          *ipv6.explain(text)])
+                          *ipv6.compression_steps(text)])
     except (ValueError, TypeError) as exc:
         return f"Not a valid IPv6 address: {exc}"
 
@@ -95,8 +95,12 @@ def _pre_report(report, verb: str):
     return render
 
 
-def hosts_sandbox(text: str = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n",
-                  names: str = "localhost ip6-localhost"):
+#: The hosts text the sandbox starts with: one loopback line and a printer, so that it
+#: answers none of the questions lesson 02 and its exercises ask; the learner edits it.
+SANDBOX_HOSTS = "127.0.0.1    localhost\n192.0.2.10   printer.test printer\n"
+
+
+def hosts_sandbox(text: str = SANDBOX_HOSTS, names: str = "localhost printer"):
     """A hosts-file editor that answers like getaddrinfo as you type.
 
     A Textarea holds the hosts text (the real /etc/hosts is never read or written),

@@ -347,6 +347,7 @@ def update_workspace(course: str | os.PathLike,
         return unchanged
     files = learner_files(course)
     check_workspace(ws, course, [name for name, _ in files])
+    ws.mkdir(mode=0o700, parents=True, exist_ok=True)   # a learner's work: private when new
     ws = ws.resolve()
     results = tuple(write_files(ws, files))
     current = {name for name, _ in files} | {r.new_version.relative_to(ws).as_posix()

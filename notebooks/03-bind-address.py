@@ -16,46 +16,50 @@
 #
 # **Objectives.** After this lesson you can:
 # - say what the address given to `bind()` means: one address, loopback only, or every
-#   address of the machine *(exercise 03.predict-matrix)*;
+#   address of the machine *(exercises 03.predict-matrix, 03.phone-reaches)*;
 # - predict, then measure, which bind addresses answer which destinations on your
 #   machine *(exercise 03.predict-matrix)*;
-# - show with two virtual machines who on a LAN can reach a server bound to 127.0.0.1,
-#   0.0.0.0, ::1 and :: *(exercise 03.phone-reaches)*;
+# - say who can reach a server bound to 127.0.0.1, 0.0.0.0 or one LAN address, from the
+#   LAN and from another network (the weak host model) *(exercise 03.phone-reaches)*;
 # - choose the most restrictive bind that meets the need *(exercise 03.choose-bind)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (127.0.0.0/8, and what Linux and macOS do with it).
 #
-# **Minutes:** 30 teaching + 15 exercises.
-
-# %%
-from loopedu import bind_demos, doctor, lan, plots, reachability, sandbox
-from loopedu.exercises import predict, reveal
-
-caps = sandbox.capabilities()
-print("this machine:      ", doctor.this_machine())
-print("network namespaces:", caps.network_namespaces)
+# **Minutes:** 30 teaching + 15 exercises; Going further: 5 more.
 
 # %% [markdown]
-# The lines above come from the capability report of lesson 00. The virtual LAN below
-# needs Linux [network namespaces](glossary.md#network-namespace) (as root, or without
-# root inside a [user namespace](glossary.md#user-namespace)); where the machine has none,
-# the lesson says so and runs the closest experiment it can.
-#
 # ## What the address in `bind()` means
 #
-# A server [socket](glossary.md#socket) picks the local address it listens on with
-# [`bind()`](glossary.md#bind). Two special values come from the C headers: `INADDR_ANY`,
-# written **0.0.0.0** (the [unspecified address](glossary.md#unspecified)), and
-# `INADDR_LOOPBACK`, **127.0.0.1**. The Linux manual page `ip(7)` says what binding
-# `INADDR_ANY` does: "the socket will be bound to *all local interfaces*". IPv6 has the
-# same pair: `::` and `::1` (`ipv6(7)`).
+# A server [socket](glossary.md#socket) picks the address it listens on with
+# [`bind()`](glossary.md#bind). Two values are special. `INADDR_ANY` is written
+# **0.0.0.0** (the [unspecified address](glossary.md#unspecified)). `INADDR_LOOPBACK` is
+# **127.0.0.1**. The manual page `ip(7)` says a socket bound to `INADDR_ANY` is bound "to
+# *all local interfaces*". IPv6 has the same pair: `::` and `::1`.
 #
-# So 0.0.0.0 is not a place. As a bind address it means "whatever addresses this machine
-# has, now and later": 127.0.0.1, the Wi-Fi address, the VPN's, the Docker bridge's.
+# So 0.0.0.0 is not a place. In `bind()` it means every address this machine has, now and
+# later: 127.0.0.1, the Wi-Fi address, the VPN's, the Docker bridge's.
 #
-# Here are the plain socket calls. A server binds 127.0.0.1 (port 0: the kernel picks a
-# free [port](glossary.md#port)); a client connects to 127.0.0.1, then to 127.0.0.2, which
-# on Linux is an address of this machine too (lesson 01).
+# Now five servers listen, one per bind address: 127.0.0.1, 0.0.0.0, 127.42.42.42, ::1
+# and `::`. Clients connect to 127.0.0.1, 127.0.0.2, 127.42.42.42 and ::1. Which pairs
+# connect? Predict four of them.
+
+# %%
+from loopedu import bind_demos, doctor, drawings, lan, reachability, sandbox, weak_host
+from loopedu.exercises import NOT_MEASURED, explain, predict, reveal
+
+# 🔮 Your prediction: "connected" or "refused" for each pair (bind -> destination)?
+prediction = {"127.0.0.1 -> 127.0.0.2": ..., "0.0.0.0 -> 127.0.0.2": ...,
+              "0.0.0.0 -> ::1": ..., ":: -> 127.0.0.1": ...}
+### BEGIN SOLUTION
+prediction = {"127.0.0.1 -> 127.0.0.2": "connected", "0.0.0.0 -> 127.0.0.2": "connected",
+              "0.0.0.0 -> ::1": "connected", ":: -> 127.0.0.1": "refused"}
+### END SOLUTION
+predict("03.matrix", prediction)
+
+# %% [markdown]
+# First the plain socket calls for one row. A server binds 127.0.0.1 on port 0, so the
+# kernel picks a free [port](glossary.md#port). A client connects to 127.0.0.1, then to
+# 127.0.0.2. On Linux both addresses belong to this machine (lesson 01).
 
 # %%
 import errno
@@ -74,37 +78,20 @@ with socket.socket() as server:
 
 # %% [markdown]
 # [`ECONNREFUSED`](glossary.md#econnrefused) is the [errno](glossary.md#errno) name of
-# "connection refused": the destination is this machine, but no socket listens on *that
-# address* at that port, so the kernel answers the client's [SYN](glossary.md#syn) with a
-# reset (RST), and on Linux and macOS `connect()` fails at once. (Windows retries the SYN
-# after each reset, so there a refused loopback connection takes about 2 seconds: libuv
-# pull request 2896.) A socket bound to one address
-# accepts only connections addressed to it, even when both addresses sit on the same
-# `lo` interface.
+# "connection refused". The packet reached this machine, but no socket listens on *that
+# address* at that port. So the kernel answers the client's [SYN](glossary.md#syn) with a
+# reset, and `connect()` fails at once.
 #
-# ## The reachability matrix
-#
-# The course repeats those calls for five bind addresses and four destinations:
-#
-# - bind: 127.0.0.1, 0.0.0.0, 127.42.42.42, ::1, ::
-# - destination: 127.0.0.1, 127.0.0.2, 127.42.42.42, ::1
-#
-# A listener on 0.0.0.0 could be reached from your network while it runs, so where the
-# machine allows it the matrix runs in a network namespace of its own, with only a loopback
-# interface and this machine's IPv6 settings; elsewhere it says for how many milliseconds
-# such a listener was reachable, and on which port.
+# The course repeats those calls for every pair. A listener on 0.0.0.0 or `::` could be
+# reached from your network while it runs. So the matrix runs in a
+# [network namespace](glossary.md#network-namespace) of its own: a private network inside
+# this machine, with only a loopback interface. Linux makes them as root, or in a
+# [user namespace](glossary.md#user-namespace). Without namespaces, those two rows say
+# "not run". Call `reachability.reachability_matrix(expose=True)` to run them here anyway;
+# the output then says for how many milliseconds each such listener was reachable.
 
 # %%
-# 🔮 Your prediction: "connected" or "refused" for each pair (bind -> destination)?
-prediction = {"127.0.0.1 -> 127.0.0.2": ..., "0.0.0.0 -> 127.0.0.2": ...,
-              "0.0.0.0 -> ::1": ..., ":: -> 127.0.0.1": ...}
-### BEGIN SOLUTION
-prediction = {"127.0.0.1 -> 127.0.0.2": "connected", "0.0.0.0 -> 127.0.0.2": "connected",
-              "0.0.0.0 -> ::1": "connected", ":: -> 127.0.0.1": "refused"}
-### END SOLUTION
-predict("03.matrix", prediction)
-
-# %%
+print("this machine:", doctor.this_machine())
 matrix = reachability.reachability_matrix()
 print(reachability.format_reachability(matrix))
 reveal("03.matrix", {f"{b} -> {t}": str(matrix.outcome(b, t))
@@ -115,52 +102,48 @@ reveal("03.matrix", {f"{b} -> {t}": str(matrix.outcome(b, t))
            "stack on Linux (net.ipv6.bindv6only=0) and takes IPv4 too.")
 
 # %%
-fig = plots.reachability_heatmap(matrix)
-fig
+# ✍️ Your explanation, in one line: why did the surprising cells come out that way?
+explanation = ...
+### BEGIN SOLUTION
+explanation = ("127.0.0.2 is another address, so the 127.0.0.1 listener refuses it; "
+               "0.0.0.0 covers IPv4 only, and :: covers IPv4 too")
+### END SOLUTION
+explain("03.matrix", explanation)
 
 # %% [markdown]
-# Read the figure row by row (colour and word both give the outcome; the text under the
-# figure says the same in one sentence).
-#
-# - **A specific bind answers only its own address.** The 127.0.0.1 listener refuses
-#   127.0.0.2; the 127.42.42.42 listener refuses 127.0.0.1.
-# - **0.0.0.0 answers every IPv4 address the machine has.** On Linux that is the whole of
-#   127.0.0.0/8, so 127.0.0.2 and 127.42.42.42 connect too.
-# - **Families do not mix, except through `::`.** An IPv6 client never reaches an IPv4
-#   socket. A socket on `::` is [dual stack](glossary.md#dual-stack) on Linux: it also
-#   accepts IPv4, and sees the client as `::ffff:127.0.0.1` (lesson 05). Windows turns
-#   that off by default, so there the `::` row refuses IPv4.
-#
-# Where your machine differs from Linux, this table has the sources:
+# The drawing sums up the matrix. Follow each row from the listener to the destinations it
+# answers. Its caption says the same in words.
 
 # %%
-from IPython.display import Markdown
-
-from loopedu import platforms
-
-Markdown(platforms.markdown_table(
-    ["platform", "127/8 beyond 127.0.0.1", "dual stack on ::", "sources"],
-    [[name + (" (this machine)" if note["applies_here"] else ""), note["loopback_range"],
-      note["dual_stack"], ", ".join(s["name"] for s in note["sources"]) or "observed; ip(7)"]
-     for name, note in platforms.platform_notes().items()]))
+drawings.bind_matrix()
 
 # %% [markdown]
+# - **A specific bind answers only its own address.** The 127.0.0.1 listener refuses
+#   127.0.0.2.
+# - **0.0.0.0 answers every IPv4 address the machine has.** On Linux that is all of
+#   127.0.0.0/8.
+# - **Families do not mix, except through `::`.** A socket on `::` is
+#   [dual stack](glossary.md#dual-stack) on Linux: it also accepts IPv4 (lesson 05).
+#
+# Other systems differ. macOS answers only 127.0.0.1 in 127/8 (lesson 01). Windows turns
+# dual stack off by default, so there the `::` row refuses IPv4.
+#
 # ## A virtual LAN: can the phone reach the laptop?
 #
-# The story every web developer meets: a dev server prints `http://127.0.0.1:8000`, the
-# page works on the laptop, and the phone on the same Wi-Fi gets *connection refused*.
-# To show it without touching a real network, the course builds two machines inside this
-# one: two network namespaces, "laptop" (198.18.0.1, 2001:2::1) and "phone" (198.18.0.2,
-# 2001:2::2), joined by a virtual cable (a [veth pair](glossary.md#veth)). The addresses
-# come from the benchmarking ranges, which belong to no real network. The laptop runs a
-# server on each of 127.0.0.1, 0.0.0.0, ::1 and ::; the phone connects to the laptop's
-# LAN address.
+# A dev server prints `http://127.0.0.1:8000`. The page works on the laptop. The phone on
+# the same Wi-Fi gets *connection refused*. Why?
+#
+# The course builds two machines inside this one, without touching a real network. Two
+# namespaces, "laptop" (198.18.0.1) and "phone" (198.18.0.2), are joined by a virtual
+# cable (a [veth pair](glossary.md#veth)). These addresses belong to no real network (RFC
+# 2544). The laptop runs a server on each of 127.0.0.1, 0.0.0.0, ::1 and `::`. The phone
+# connects to the laptop's LAN address.
 
 # %%
 # 🔮 Your prediction: will the phone reach the server bound to each address? (True/False)
 prediction = {"127.0.0.1": ..., "0.0.0.0": ..., "::1": ..., "::": ...}
 ### BEGIN SOLUTION
-prediction = {"127.0.0.1": True, "0.0.0.0": True, "::1": False, "::": True}
+prediction = {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}  # an example
 ### END SOLUTION
 predict("03.phone-reaches", prediction)
 
@@ -168,11 +151,9 @@ predict("03.phone-reaches", prediction)
 try:
     lab = lan.lan_exposure_details()
 except sandbox.NamespaceUnavailable as exc:
-    print(f"The virtual LAN cannot run here: {exc}")
-    print("Running the loopback stand-in instead.\n")
-    fallback = lan.lan_fallback()
-    print(lan.format_lan(fallback))
-    reached = dict(fallback.reached)
+    print(f"Not run here: the virtual LAN needs network namespaces ({exc}).")
+    print(lan.format_lan(lan.lan_fallback()))   # a stand-in on this machine's loopback
+    reached = NOT_MEASURED
 else:
     print(lan.format_lan(lab))
     reached = lab.reached
@@ -182,69 +163,80 @@ reveal("03.phone-reaches", reached,
            "laptop's kernel answers with a reset. 0.0.0.0 and :: listen on every address.")
 
 # %% [markdown]
-# With the lab, the phone reaches the servers on **0.0.0.0 and ::** and is refused by
-# those on 127.0.0.1 and ::1, while the laptop itself reaches all four over its own
-# loopback. Without the lab, the stand-in plays the same scene on one machine: 127.0.0.2
-# stands for the laptop's Wi-Fi address (an address of this machine that is not the one
-# the server bound), and only the 0.0.0.0 server accepts it. On a real LAN the phone
-# connects to the laptop's Wi-Fi address (say 192.168.1.20): a server bound to 127.0.0.1
-# gives "connection refused", one bound to 0.0.0.0 serves the page, to the phone and to
-# everything else on that network.
+# The phone reaches only the servers on **0.0.0.0 and `::`**. On a real LAN the phone
+# connects to the laptop's Wi-Fi address, say 192.168.1.20. A server bound to 127.0.0.1
+# refuses it. One bound to 0.0.0.0 serves the page, to the phone and to everyone else on
+# that network.
 #
-# RFC 1122 §3.2.1.3 says loopback addresses "MUST NOT appear outside a host": a rule every
-# host's network stack follows, not a physical limit. A packet addressed to 127.0.0.1
-# *can* be put on a wire; a host with Linux's default `route_localnet=0` drops it as a
-# "martian", and one with `route_localnet=1` accepts it, which is how services bound to
-# 127.0.0.1 on Kubernetes nodes became reachable from their neighbours (CVE-2020-8558;
-# kernel ip-sysctl documentation). [Popular claims, checked](popular-claims.ipynb) has
-# the details and sources.
+# So, to test a site from your phone, **bind 0.0.0.0 briefly** (Flask `--host 0.0.0.0`,
+# Django `runserver 0.0.0.0:8000`, Vite `--host`). Open the laptop's Wi-Fi address on the
+# phone. **Switch back to 127.0.0.1** when you are done.
 #
-# So to test a site from your phone: **bind 0.0.0.0 briefly** (Flask `--host 0.0.0.0`,
-# Django `runserver 0.0.0.0:8000`, Vite `--host`), open the laptop's Wi-Fi address on the
-# phone, and **switch back to 127.0.0.1** when you are done.
+# ## One LAN address: does it keep other networks out?
+#
+# Binding the laptop's Wi-Fi address instead of 0.0.0.0 sounds tighter. But who can
+# reach it? Here the laptop is on two networks: lan0 with the phone, and lan1
+# with another machine, "other". "other" sends packets for 198.18.0.1 to the laptop, a
+# route any machine on lan1 can add for itself. The server binds 198.18.0.1, the lan0
+# address. The laptop filters strictly on reverse paths (`rp_filter=1`).
+
+# %%
+# 🔮 Your prediction: does "other", on lan1, reach the server bound to 198.18.0.1?
+# (True or False) And the phone, on lan0?
+prediction = {"phone": ..., "other": ...}
+### BEGIN SOLUTION
+prediction = {"phone": True, "other": False}  # an example prediction
+### END SOLUTION
+predict("03.weak-host", prediction)
+
+# %%
+result = weak_host.weak_host_demo()
+print(weak_host.format_weak_host(result))
+reveal("03.weak-host", result.reached[weak_host.SETUPS[0]],
+       recorded=None if result.live else result.where,
+       why="Linux is a weak host (RFC 1122 section 3.3.4.2): an address belongs to the "
+           "host, not to the interface it sits on, so a packet for 198.18.0.1 is accepted "
+           "from lan1 too; rp_filter checks the source, and the reply leaves by lan1.")
+
+# %%
+# ✍️ Your explanation, in one line: why does "other" get in?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "the address belongs to the whole host, so any interface may deliver it"
+### END SOLUTION
+explain("03.weak-host", explanation)
 
 # %% [markdown]
+# Linux follows the [weak host model](glossary.md#weak-host) (RFC 1122 §3.3.4.2): an
+# address belongs to the host, not to one interface. A bind picks the destination
+# address, not the network. Two things do restrict by interface, as the last lines show:
+#
+# - a [firewall](glossary.md#firewall) rule on the incoming interface (nft `iifname`);
+# - the socket option `SO_BINDTODEVICE` (socket(7)), which ties the socket to lan0.
+#
 # ## In production: the most restrictive bind that meets the need
 #
-# Production services often *do* listen on 0.0.0.0, and that is fine when something else
-# decides who may connect: a host [firewall](glossary.md#firewall), a cloud security
-# group, a load balancer, or a reverse proxy in front. The common pattern on one host: the
-# proxy (nginx, Caddy) binds 0.0.0.0:443 and faces the network; the application behind it
-# binds 127.0.0.1 and is reachable only through the proxy.
+# Production services often listen on 0.0.0.0. That is fine when something else decides
+# who may connect: a firewall, a cloud security group, a load balancer, a reverse proxy.
+# A common pattern: nginx binds 0.0.0.0:443 and faces the network. The application behind
+# it binds 127.0.0.1, reachable only through the proxy.
 #
 # Two places where 0.0.0.0 sneaks in:
 #
-# - **Docker.** `docker run -p 8080:80` publishes the port on 0.0.0.0 *and* `[::]`, and
-#   its NAT rules sit before ufw's, so `ufw deny 8080` does not stop it. `-p
-#   127.0.0.1:8080:80` binds the published port to loopback; before Docker Engine 28,
-#   other hosts on the same LAN could still reach the container's own address directly
-#   (moby/moby#45610), which Engine 28 blocks.
+# - **Docker.** `docker run -p 8080:80` publishes the port on 0.0.0.0 and `[::]`. Its NAT
+#   rules come before ufw's, so `ufw deny 8080` does not stop it. `-p 127.0.0.1:8080:80`
+#   is loopback only since Docker Engine 28, with conditions (see Going further).
 # - **Shared machines.** Loopback belongs to the *host*, not to a user. On a shared
-#   JupyterHub or a university server, every local user can connect to your 127.0.0.1
-#   listener: 127.0.0.1 keeps the network out, not your neighbours. Use authentication
-#   (Jupyter's token) or a [Unix socket](glossary.md#unix-socket) with file permissions
-#   (lesson 02).
+#   JupyterHub every local user can connect to your 127.0.0.1 listener. Use a token, or a
+#   [Unix socket](glossary.md#unix-socket) with file permissions (lesson 02).
 #
-# The rule, in one cell (`audit.is_exposed` says whether a bind is reachable from other
-# machines):
-
-# %%
-# NBVAL_CHECK_OUTPUT
-from loopedu import audit
-
-for bind in ("127.0.0.1", "::1", "127.0.0.53", "0.0.0.0", "::", "198.18.0.1"):
-    verdict = "network can reach it" if audit.is_exposed(bind) else "this host only"
-    print(f"bind {bind:<11} -> {verdict}")
+# **The rule.** Bind **127.0.0.1 (or ::1)** when every client runs on this host. Bind
+# **0.0.0.0 / `::`** only when other machines must connect, and something else guards it.
+# A single network address keeps the service off your other addresses, but not off your
+# other networks: filter by interface for that.
 
 # %% [markdown]
-# Choose **127.0.0.1 (or ::1)** whenever every client runs on the same host; a specific
-# network address when only one network needs it; **0.0.0.0 / ::** only when every
-# network may try, and something else (firewall, proxy, authentication) guards it.
-
-# %% [markdown]
-# ## 💥 Break it on purpose: EADDRINUSE, and connecting to 0.0.0.0
-#
-# ### Two sockets, one address and port
+# ## 💥 Break it on purpose: EADDRINUSE
 #
 # A server listens on 127.0.0.1, port P. A second socket tries to bind 127.0.0.1, port P.
 
@@ -254,69 +246,85 @@ clash = bind_demos.eaddrinuse_demo()
 print("second bind:", clash.second, "=", clash.explain)
 
 # %% [markdown]
-# **[EADDRINUSE](glossary.md#eaddrinuse)**: an address and port identify one listener;
-# the kernel refuses a second (`bind(2)`). It is what a learner meets when yesterday's dev
-# server still runs, and the reason the course always binds port 0 (on a shared machine,
-# fixed ports collide).
-#
-# ### Connecting to 0.0.0.0
-#
-# A server listens on 127.0.0.1. A client connects to 0.0.0.0 on the same port. Error, or
-# connection? (And to `::`, with a server on ::1?)
-
-# %%
-for target, row in bind_demos.connect_to_any_demo().items():
-    print(f"connect to {target:<8} (listener on {row.bind:<9}): {str(row.outcome):<10}"
-          f" server saw client {row.server_saw}")
-print("(reference run:", doctor.this_machine() + ")")
-
-# %% [markdown]
-# On Linux both **connect**, and the server sees the client as 127.0.0.1 (or ::1): the
-# kernel treats a destination of 0.0.0.0 as "this host" and delivers it over loopback.
-# The Linux source says so: `ip_route_output_key_hash_rcu()` in `net/ipv4/route.c` turns
-# an unspecified destination into the loopback address, and `tcp_v6_connect()` in
-# `net/ipv6/tcp_ipv6.c` notes "connect() to INADDR_ANY means loopback (BSD'ism)". The
-# "0.0.0.0 Day" report (Oligo Security, 2024) found macOS doing the same; Windows'
-# `connect()` refuses it with WSAEADDRNOTAVAIL (Microsoft Learn, `connect` function).
-# 0.0.0.0 means "all interfaces" only in `bind()`; RFC 1122 §3.2.1.3 allows it only as a
-# *source* while a host is still learning its address.
+# **[EADDRINUSE](glossary.md#eaddrinuse)**: an address and port identify one listener,
+# and the kernel refuses a second (`bind(2)`). You meet it when yesterday's dev server
+# still runs. It is also why the course always binds port 0: on a shared machine, fixed
+# ports collide.
 
 # %% [markdown]
 # ## Your turn
 #
 # [The exercises](../exercises/03-bind-address-exercises.ipynb): predict the matrix, say
-# which servers the phone reaches, and choose bind addresses for four scenarios.
+# who reaches servers on your own machine's addresses, and choose bind addresses for four
+# scenarios.
 #
 # ## Key points
 #
 # - In `bind()`, 0.0.0.0 (`INADDR_ANY`) and `::` mean every address of this machine;
 #   127.0.0.1 and ::1 mean loopback only; any other address means that address only.
 # - A listener answers only the destination addresses it bound: a 127.0.0.1 server
-#   refuses 127.0.0.2, a 0.0.0.0 server accepts all of 127/8 on Linux.
-# - A phone on the LAN reaches a laptop's server only if it binds 0.0.0.0, `::` or the
-#   laptop's LAN address; bind 0.0.0.0 briefly to test, then switch back.
-# - EADDRINUSE guards an address and port; connecting to 0.0.0.0 reaches loopback on
-#   Linux.
-# - Use the most restrictive bind that meets the need; Docker `-p` publishes on 0.0.0.0;
+#   refuses 127.0.0.2; a 0.0.0.0 server accepts all of 127/8 on Linux.
+# - A phone on the LAN reaches a laptop's server only on 0.0.0.0, `::` or the LAN
+#   address. Bind 0.0.0.0 briefly to test, then switch back.
+# - Linux is a weak host: a LAN address is reachable from any network that routes it to
+#   this host. A firewall rule or SO_BINDTODEVICE limits by interface.
+# - Use the most restrictive bind that meets the need. Docker `-p` publishes on 0.0.0.0;
 #   on a shared host every user can reach your 127.0.0.1.
+#
+# ## Going further
+#
+# **Docker's `-p 127.0.0.1:…`, as of December 2026.** Before Engine 28, hosts on the same
+# LAN could route to the container's own address (moby/moby#45610). Engine 28.0 to 28.3.2
+# lost the rules that block this whenever firewalld reloaded (CVE-2025-54388, fixed in
+# 28.3.3). The daemon options `allow-direct-routing` and `trusted_host_interfaces` allow
+# such routing again on purpose (moby/moby#49832). And moby/moby#41872 is still open: a
+# crafted packet to 127.0.0.1 at the host's MAC address can be forwarded into the
+# container. As far as checked: with Engine 28.3.3 or later, its defaults and neither
+# option, other hosts on the LAN cannot route to the container; #41872 is not settled.
+#
+# **Connecting to 0.0.0.0.** A server listens on 127.0.0.1; a client connects to 0.0.0.0
+# on the same port. Try it: `bind_demos.connect_to_any_demo()` (its listeners are on
+# loopback only). On Linux it connects, and the server sees 127.0.0.1: the kernel treats
+# a destination of 0.0.0.0 as "this host". In the Linux source, `ip_route_output_key_hash_rcu()`
+# in `net/ipv4/route.c` turns it into the loopback address, and `tcp_v6_connect()` says
+# "connect() to INADDR_ANY means loopback (BSD'ism)". macOS does the same ("0.0.0.0 Day",
+# Oligo Security, 2024). Windows refuses it with WSAEADDRNOTAVAIL. So 0.0.0.0 means "all
+# interfaces" only in `bind()`.
+#
+# **Windows and refused connections.** Windows retries the SYN after each reset, so a
+# refused loopback connection takes about 2 seconds there (libuv pull request 2896).
+#
+# **127.0.0.1 on a wire.** RFC 1122 §3.2.1.3 says loopback addresses "MUST NOT appear
+# outside a host": a rule hosts follow, not a physical limit. Linux drops such packets as
+# "martians" unless `route_localnet=1`. Kubernetes nodes set it, and their 127.0.0.1
+# services became reachable from neighbours (CVE-2020-8558). Lesson 08 shows it, and
+# [Popular claims, checked](popular-claims.ipynb) has the sources.
+#
+# **Your own numbers.** `plots.reachability_heatmap(matrix)` draws the matrix you
+# measured; `platforms.platform_notes()` gives each platform's differences with sources.
 #
 # ## Sources
 #
 # - Linux manual pages: `ip(7)` (INADDR_ANY, INADDR_LOOPBACK), `ipv6(7)` (in6addr_any,
-#   IPV6_V6ONLY, `net.ipv6.bindv6only`), `bind(2)`, `connect(2)`, `errno(3)`.
-# - RFC 1122 §3.2.1.3 (0.0.0.0 and 127/8); RFC 4291 §2.5.2 and §2.5.3 (`::` and ::1);
+#   IPV6_V6ONLY, `net.ipv6.bindv6only`), `socket(7)` (SO_BINDTODEVICE), `bind(2)`,
+#   `connect(2)`, `errno(3)`; Linux Documentation/networking/ip-sysctl.rst (`rp_filter`,
+#   `route_localnet`).
+# - RFC 1122 §3.2.1.3 (0.0.0.0 and 127/8) and §3.3.4.2 (the strong and weak host models);
+#   RFC 3704 (reverse path filtering); RFC 4291 §2.5.2 and §2.5.3 (`::` and ::1);
 #   RFC 3493 §5.3 (IPV6_V6ONLY); RFC 9293 §3.10.7.1 (a SYN to a closed port gets a reset);
 #   RFC 2544 and RFC 5180 (the lab's benchmarking ranges).
 # - Platform reports: iproute2mac issue 40, norouter issue 2, microsoft/WSL issue 11766,
 #   MicrosoftDocs/WSL issue 1337; Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock
 #   Applications".
-# - Docker: the `docker run --publish` reference
+# - Docker (checked December 2026): the `docker run --publish` reference
 #   (https://docs.docker.com/engine/reference/commandline/run/), docker/for-linux issue
-#   690, moby/moby issues 4737 and 45610, Docker Engine 28 release notes.
+#   690, moby/moby issues 4737, 45610 and 41872, moby/moby pull request 49832, Docker
+#   Engine 28 release notes, CVE-2025-54388 (GitHub advisory, fixed in Engine 28.3.3).
 # - "0.0.0.0 Day", Oligo Security, 2024; Linux `net/ipv4/route.c`
 #   (`ip_route_output_key_hash_rcu`) and `net/ipv6/tcp_ipv6.c` (`tcp_v6_connect`);
 #   Microsoft Learn, "connect function (winsock2.h)".
 # - libuv pull request 2896 (Windows retries a refused connection's SYN);
 #   Microsoft Learn, `SIO_TCP_INITIAL_RTO`.
+# - Kubernetes CVE-2020-8558 (kubernetes/kubernetes issue 92315).
 # - Observations on Debian 12 with Python 3.11, reproduced by this lesson's own
 #   experiments.

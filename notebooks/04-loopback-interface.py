@@ -17,37 +17,46 @@
 # **Objectives.** After this lesson you can:
 # - prove with interface counters that loopback traffic is counted by `lo` and by no
 #   network card *(exercise 04.counters)*;
-# - say what `ping 127.0.0.1` proves, and what happens to 127.0.0.1 and ::1 when `lo` is
-#   down *(exercise 04.lo-down)*;
+# - say what `ping 127.0.0.1` proves, and what happens when `lo` is down: never brought
+#   up, or set down later *(exercise 04.lo-down)*;
 # - audit your machine's listening sockets and say which ones other machines can reach
 #   *(exercise 04.read-audit)*;
-# - reproduce port shadowing with SO_REUSEPORT and say which listener gets a loopback
-#   connection *(exercise 04.shadowing)*.
+# - reproduce port sharing and shadowing with SO_REUSEPORT, in code, and say which
+#   listener gets a loopback connection *(exercises 04.share-port, 04.shadowing)*.
 #
 # **Prerequisites.** Lesson 03 (what `bind()` means).
 #
-# **Minutes:** 25 teaching + 15 exercises.
-
-# %%
-from loopedu import doctor, measure, plots, sandbox
-from loopedu.exercises import predict, reveal
-
-print("this machine:", doctor.this_machine())
+# **Minutes:** 31 teaching + 20 exercises; Going further: 3 more.
 
 # %% [markdown]
 # ## Where does loopback traffic go?
 #
 # Every [interface](glossary.md#interface) counts the bytes it sends and receives: the
 # wired card (`eth0`, `enp3s0`…), the Wi-Fi card, and the loopback interface
-# [`lo`](glossary.md#lo) (`lo0` on macOS). The plain way to see it: read the counters
-# (the `psutil` library asks the operating system), send a million bytes from a client to
-# a server over 127.0.0.1, read the counters again.
+# [`lo`](glossary.md#lo) (`lo0` on macOS). The experiment: read the counters, send a
+# million bytes from a client to a server over 127.0.0.1, read the counters again.
+
+# %%
+from loopedu import bind_demos, doctor, drawings, lo_down, own_address
+from loopedu.exercises import explain, predict, reveal
+
+# 🔮 Your prediction: does each counter grow by at least the 1 MB sent? (True or False)
+prediction = {"lo sent": ..., "lo received": ..., "any network card": ...}
+### BEGIN SOLUTION
+prediction = {"lo sent": True, "lo received": True, "any network card": False}
+### END SOLUTION
+predict("04.counters", prediction)
+
+# %% [markdown]
+# The plain calls: the `psutil` library reads the counters from the operating system.
 
 # %%
 import socket
 import threading
 
 import psutil
+
+MB = 1_000_000
 
 
 def receive(server, sizes):
@@ -63,107 +72,121 @@ with socket.create_server(("127.0.0.1", 0)) as server:
     reader = threading.Thread(target=receive, args=(server, sizes))
     reader.start()
     with socket.create_connection(server.getsockname()) as client:
-        client.sendall(b"x" * 1_000_000)
+        client.sendall(b"x" * MB)
     reader.join()
 after = psutil.net_io_counters(pernic=True)
-print("the server received", sum(sizes), "bytes")
-for nic in after:
-    print(f"{nic:<10} sent counter grew by "
-          f"{after[nic].bytes_sent - before[nic].bytes_sent:>9,} bytes")
-
-# %% [markdown]
-# The course's helper does the same with 10 MB and draws it.
-
-# %%
-# 🔮 Your prediction: does each counter grow by at least the 10 MB? (True or False)
-prediction = {"lo sent": ..., "lo received": ..., "any network card": ...}
-### BEGIN SOLUTION
-prediction = {"lo sent": True, "lo received": False, "any network card": True}
-### END SOLUTION
-predict("04.counters", prediction)
-
-# %%
-counters = measure.counter_experiment(10)
-print(measure.format_counters(counters))
-loop = counters.loopback
-others = [nic for nic in counters.delta if nic != loop]
+grew = {nic: (after[nic].bytes_sent - before[nic].bytes_sent,
+              after[nic].bytes_recv - before[nic].bytes_recv) for nic in after if nic in before}
+print("this machine:", doctor.this_machine(), "| the server received", sum(sizes), "bytes")
+for nic, (sent, received) in grew.items():
+    print(f"{nic:<10} sent +{sent:>9,}   received +{received:>9,} bytes")
+loop = next((nic for nic in grew if nic.startswith("lo")), None)
 reveal("04.counters",
-       {"lo sent": loop in counters.delta and counters.delta[loop]["sent"] >= 10 * measure.MB,
-        "lo received": loop in counters.delta
-        and counters.delta[loop]["recv"] >= 10 * measure.MB,
-        "any network card": any(counters.grew(nic) >= 10 * measure.MB for nic in others)},
+       {"lo sent": loop is not None and grew[loop][0] >= MB,
+        "lo received": loop is not None and grew[loop][1] >= MB,
+        "any network card": any(max(grew[nic]) >= MB for nic in grew if nic != loop)},
        why="the same kernel is both ends: lo counts each byte once sent and once "
-           "received; the packets go down the stack to lo, which hands them straight back "
-           "up, and no network card's driver ever sees them.")
-
-# %%
-plots.counters_bar(counters)
+           "received; no network card's driver ever sees the packets.")
 
 # %% [markdown]
-# The network cards grow only by whatever else the machine happened to do in those
-# milliseconds. (Windows reports no counters for its loopback pseudo-interface; there
-# only the real cards can be checked, and they should stay still.)
+# `lo` counts the million bytes twice, plus TCP/IP headers. The network cards grow only by
+# whatever else the machine did meanwhile. (Windows reports no counters for its loopback;
+# there only the real cards can be checked.) The drawing shows why; its caption says it
+# in words.
+
+# %%
+drawings.packet_path()
+
+# %% [markdown]
+# No link layer decides this. IP's routing decision does. The kernel keeps a routing table
+# named `local`; `ip route show table local` lists `local 127.0.0.0/8 dev lo`. A route of
+# that type sends the packet to `lo`, and `lo` hands it straight back up the stack.
 #
-# ## Ping, and a loopback that is down
+# The same route type covers this machine's *own* network addresses. Here a "laptop"
+# namespace has a network card `eth0` with 198.18.0.1. It sends 1 MB to itself, with
+# `eth0` up, then down, then deleted.
+
+# %%
+print(own_address.format_own_address(own_address.own_address_demo()))
+
+# %% [markdown]
+# `ip route get 198.18.0.1` says `local 198.18.0.1 dev lo`. The bytes go over `lo`, even
+# with `eth0` down and its cable out. Only deleting the card removes the address itself.
+#
+# ## Ping
 #
 # "`ping 127.0.0.1` proves your TCP/IP stack works" is a classic first test.
 # [Ping](glossary.md#icmp) sends an ICMP *echo request* and waits for the *echo reply*.
-# The course pings from Python the way the system `ping` does (an unprivileged ICMP
-# socket where the system allows it, a raw socket as root, else the `ping` command).
+# The course pings the way the system `ping` does.
 
 # %%
+from loopedu import measure
+
 for address in ("127.0.0.1", "::1"):
     print(measure.format_ping(measure.ping(address)))
 
 # %% [markdown]
-# Both usually answer within a fraction of a millisecond. (If ::1 does not, IPv6 is off
-# here: lesson 05. If neither can be pinged, this user may not open ICMP sockets, and the
-# line says which methods were tried.)
+# Both usually answer in a fraction of a millisecond. (If ::1 does not, IPv6 is off here:
+# lesson 05. If nothing can be pinged, the line says which methods were tried.)
+#
+# A reply proves IP, ICMP and `lo`, and nothing about the network card, the cable or the
+# Wi-Fi. It does not prove TCP either. And ping can fail while TCP works: with
+# `net.ipv4.icmp_echo_ignore_all=1`, or a firewall rule on `lo` that drops ICMP
+# (ip-sysctl.rst).
 #
 # ## 💥 Break it on purpose: take `lo` down
 #
-# Loopback is an interface like any other, and an interface can be *down*. A fresh
-# [network namespace](glossary.md#network-namespace) starts with `lo` down
-# (network_namespaces(7)); where the machine allows namespaces the course pings inside
-# one, then brings `lo` up and pings again.
+# `lo` is an interface like any other, and an interface can be *down*. There are two
+# cases. A brand-new [network namespace](glossary.md#network-namespace), as a container
+# starts, has a `lo` that was never up (network_namespaces(7)). Or `lo` was up, and
+# someone ran `ip link set lo down`. The course makes one namespace of each kind. In
+# each, a client connects to a server on 127.0.0.1 (waiting 2 s at most).
 
 # %%
-# 🔮 Your prediction: with lo down, what does ping 127.0.0.1 get?
-# ("replies", "timeout", or an errno name such as "ECONNREFUSED" or "ENETUNREACH")
-prediction = ...
+# 🔮 Your prediction: what does connect() to 127.0.0.1 get in each case?
+# ("connected", "timeout", or an errno name such as "ECONNREFUSED" or "ENETUNREACH")
+prediction = {"lo never up": ..., "lo up, then down": ...}
 ### BEGIN SOLUTION
-prediction = "timeout"
+prediction = {"lo never up": "ENETUNREACH", "lo up, then down": "ENETUNREACH"}  # an example
 ### END SOLUTION
 predict("04.lo-down", prediction)
 
 # %%
-try:
-    lo_test = measure.ping_with_lo_down()
-except sandbox.NamespaceUnavailable as exc:
-    print(f"Not run here: network namespaces are not available ({exc}).")
-    got = "not run"
-else:
-    for state, results in lo_test.items():
-        for result in results:
-            print(f"{state:<8}", measure.format_ping(result))
-    got = lo_test["lo down"][0].error
-reveal("04.lo-down", got,
-       why="with lo down the namespace has no route for 127/8, so the kernel refuses to "
-           "send at all: ENETUNREACH ('network is unreachable'); ::1 is not even assigned "
-           "until lo comes up (EADDRNOTAVAIL). Observed on Linux; where namespaces are "
-           "missing, that is what you would see.")
+down = lo_down.lo_down_demo()
+print(lo_down.format_lo_down(down))
+reveal("04.lo-down", {case: down.outcomes[case]["connect 127.0.0.1"]
+                      for case in (lo_down.NEVER_UP, lo_down.UP_THEN_DOWN)},
+       recorded=None if down.live else down.where,
+       why="never up, the namespace has no address and no local table: no route, so "
+           "ENETUNREACH at once. Set down, 127.0.0.1/8 and its local route stay: the SYN "
+           "is routed to lo, which drops it, and connect() waits until it gives up.")
+
+# %%
+# ✍️ Your explanation, in one line: why do the two cases differ?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "setting lo down keeps the route, so the SYN is sent and lost; never up has none"
+### END SOLUTION
+explain("04.lo-down", explanation)
 
 # %% [markdown]
-# [ENETUNREACH](glossary.md#enetunreach) means there is no route;
-# [EADDRNOTAVAIL](glossary.md#eaddrnotavail) that no interface holds the address. So a
-# working `ping 127.0.0.1` proves the stack *and* an up loopback interface, and nothing
-# about the network card, the cable or the Wi-Fi.
+# Read the `ip` lines of each case.
+#
+# - **Never up**: no address and no `local` table. So there is no route:
+#   [ENETUNREACH](glossary.md#enetunreach), "network is unreachable", at once. `bind()`
+#   still accepts 127.0.0.1, and even 198.51.100.7. With no local table the kernel cannot
+#   tell. So "bind ok" proves nothing here.
+# - **Up, then down**: 127.0.0.1/8 and `local 127.0.0.0/8 dev lo` stay. The kernel sends
+#   the SYN to `lo`, which drops it. Nothing answers, so `connect()` times out and ping
+#   gets no reply. This is what a real host or container does.
+# - **Both**: ::1 is gone. IPv6 removes its addresses from an interface that goes down, so
+#   binding ::1 gives [EADDRNOTAVAIL](glossary.md#eaddrnotavail).
 #
 # ## What is open on this machine?
 #
 # An *exposed* socket listens beyond loopback: on 0.0.0.0 or `::`, or on a network
 # address (lesson 03). `audit.audit()` asks the operating system for every listening TCP
-# socket and bound UDP socket (read-only: it opens nothing).
+# socket and bound UDP socket. It only reads; it opens nothing.
 
 # %%
 from loopedu import audit
@@ -171,33 +194,52 @@ from loopedu import audit
 print(audit.format_audit(audit.audit()))
 
 # %% [markdown]
-# This output is yours alone: no two machines agree, and a container sees only its own
-# sockets. Among the loopback-only rows you may find the Jupyter kernel running this
-# notebook (lesson 00). Anything marked `yes` can be tried by every machine on every
-# network you join, the café Wi-Fi included, unless a [firewall](glossary.md#firewall)
-# stops the packets. Databases are the classic case: PostgreSQL defaults to
-# `listen_addresses=localhost` and Redis to `bind 127.0.0.1 -::1`, but MySQL's upstream
-# default is `bind_address=*`, and `python -m http.server` listens on all interfaces.
-
-# %% [markdown]
+# This output is yours alone: a container sees only its own sockets. Anything marked
+# `yes` can be tried from every network you join, café Wi-Fi included, unless a
+# [firewall](glossary.md#firewall) stops the packets. Databases are the classic case.
+# PostgreSQL defaults to `listen_addresses=localhost`. MySQL's upstream default is
+# `bind_address=*`. Redis ships a `redis.conf` with `bind 127.0.0.1 -::1`. Without that
+# file, Redis's compiled-in default is every address (`CONFIG_DEFAULT_BINDADDR {"*",
+# "-::*"}` in `src/server.h`). Then only its protected mode turns away other machines,
+# until someone sets a password.
+#
 # ## 💥 Break it on purpose: port shadowing
 #
-# One program listens on 0.0.0.0, port P. Another binds 127.0.0.1, the *same* port, with
-# the socket option [SO_REUSEPORT](glossary.md#reuseport) set on both. Allowed? If so,
-# who gets a connection to 127.0.0.1:P? (The experiment listens on 0.0.0.0, so it runs
-# in a network namespace of its own where the machine allows it.)
+# The socket option [SO_REUSEPORT](glossary.md#reuseport) lets several sockets bind one
+# address and port. `socket(7)` sets two rules: every socket sharing the port sets the
+# option, and all belong to the same user. Here an ordinary service binds 127.0.0.1 without
+# it; a second socket sets it and tries the same address and port.
+
+# %%
+import errno
+
+with socket.socket() as service, socket.socket() as intruder:
+    service.bind(("127.0.0.1", 0))            # an ordinary service: no option set
+    service.listen()
+    if hasattr(socket, "SO_REUSEPORT"):       # Windows has no SO_REUSEPORT
+        intruder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        intruder.bind(service.getsockname())  # the same address and port
+        print("second bind: ok")
+    except OSError as err:
+        print("second bind:", errno.errorcode[err.errno])
+
+# %% [markdown]
+# [EADDRINUSE](glossary.md#eaddrinuse): a service that did not opt in cannot be shared.
+# Now both opt in. One listener binds 0.0.0.0, port P; another binds 127.0.0.1, the same
+# port. The 0.0.0.0 listener would be reachable from your network, so this runs in a
+# network namespace of its own. Without namespaces it says "not run", unless you call
+# `bind_demos.port_shadowing_demo(expose=True)`.
 
 # %%
 # 🔮 Your prediction: which listener accepts a connection to 127.0.0.1:P, and to 127.0.0.2:P?
 prediction = {"127.0.0.1": ..., "127.0.0.2": ...}
 ### BEGIN SOLUTION
-prediction = {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}
+prediction = {"127.0.0.1": "0.0.0.0", "127.0.0.2": "0.0.0.0"}  # an example prediction
 ### END SOLUTION
 predict("04.shadowing", prediction)
 
 # %%
-from loopedu import bind_demos
-
 shadow = bind_demos.port_shadowing_demo()
 for case in shadow.cases:
     if not case.available:
@@ -215,43 +257,66 @@ reveal("04.shadowing", dict(reuseport.accepted_by),
            "specific one that matches its destination: 127.0.0.1 beats 0.0.0.0 for "
            "127.0.0.1, while 127.0.0.2 still goes to the wildcard (observed on Linux).")
 
+# %%
+# ✍️ Your explanation, in one line: why does 127.0.0.1 go to the second listener?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "the kernel prefers the listener whose address matches the destination exactly"
+### END SOLUTION
+explain("04.shadowing", explanation)
+
 # %% [markdown]
-# So a second program can **shadow** the loopback traffic of a service bound to 0.0.0.0
-# and see what its clients send. `socket(7)` limits it: every socket sharing the port must
-# set SO_REUSEPORT, and later binders must have the same effective user ID as the first.
-# With SO_REUSEADDR alone the second bind fails with
-# [EADDRINUSE](glossary.md#eaddrinuse) on Linux. Other systems have other rules: on
-# Windows, SO_REUSEADDR lets a second socket bind a port another one holds ("socket
-# stealing"), which a server prevents with SO_EXCLUSIVEADDRUSE (Microsoft Learn, "Using
-# SO_REUSEADDR and SO_EXCLUSIVEADDRUSE"); the BSDs and macOS follow their own
-# SO_REUSEPORT rules. So their lines may differ from Linux's.
+# So a second program can **shadow** the loopback traffic of a service on 0.0.0.0, and
+# read what its clients send. It needs the service to set SO_REUSEPORT, and the same user.
+# With SO_REUSEADDR alone, the second bind fails on Linux.
 
 # %% [markdown]
 # ## Your turn
 #
 # [The exercises](../exercises/04-loopback-interface-exercises.ipynb): read the counters,
-# take `lo` down, read an audit, and share a port.
+# take `lo` down for other addresses and UDP, read an audit, share a port in your own
+# code, and shadow another address.
 #
 # ## Key points
 #
-# - Loopback traffic is counted only by `lo`, once sent and once received: it never
-#   reaches a network card.
-# - `lo` can be down: then 127.0.0.1 is unreachable (ENETUNREACH) and ::1 is not assigned
-#   (EADDRNOTAVAIL). `ping 127.0.0.1` proves the stack and `lo`, nothing more.
-# - An audit of listening sockets shows what every network you join can try; anything
-#   beyond loopback is exposed unless something else guards it.
-# - With SO_REUSEPORT a specific bind shadows a wildcard one for its own address.
+# - Loopback traffic is counted only by `lo`, once sent and once received. So is traffic
+#   to this machine's own network addresses: the `local` table routes both to `lo`.
+# - `ping 127.0.0.1` proves IP, ICMP and `lo`: not TCP, not the network card.
+# - `lo` never up (a new namespace): no route, ENETUNREACH at once. `lo` set down: the
+#   route stays, connections time out. ::1 is gone in both (EADDRNOTAVAIL).
+# - An audit of listening sockets shows what every network you join can try.
+# - With SO_REUSEPORT on every socket, a specific bind shadows a wildcard for its own
+#   address.
+#
+# ## Going further
+#
+# **Checking it yourself on Linux.** `ip route show table local`, `ip route get
+# 127.0.0.1` and `ip -s link show lo` show the route and the counters. `lo` reports one
+# counter as both sent and received (`loopback_get_stats64` in `drivers/net/loopback.c`).
+#
+# **Other systems share ports differently.** On Windows, SO_REUSEADDR lets a second socket
+# bind a port another one holds ("socket stealing"). A server prevents it with
+# SO_EXCLUSIVEADDRUSE (Microsoft Learn). The BSDs and macOS follow their own SO_REUSEPORT
+# rules, and do not spread connections over the sockets as Linux does.
+#
+# **Ping without root.** Linux lets an ordinary user open ICMP "ping sockets" when the
+# sysctl `net.ipv4.ping_group_range` includes the user's group (icmp(7)); otherwise the
+# course falls back to a raw socket as root, or to the `ping` command.
 #
 # ## Sources
 #
 # - Linux manual pages: `network_namespaces(7)`, `socket(7)` (SO_REUSEADDR,
 #   SO_REUSEPORT), `ip(7)`, `icmp(7)` (ping sockets, `net.ipv4.ping_group_range`),
-#   `ping(8)`, `errno(3)`.
+#   `ip-route(8)` (route types, `table local`), `ip-link(8)`, `ping(8)`, `errno(3)`.
+# - Linux Documentation/networking/ip-sysctl.rst (`icmp_echo_ignore_all`);
+#   `drivers/net/loopback.c`; `net/ipv4/route.c`; `net/ipv6/addrconf.c` (addresses removed
+#   when an interface goes down).
 # - RFC 792 (ICMP echo), RFC 4443 (ICMPv6 echo), RFC 1122 §3.2.1.3 (127/8 is internal
-#   host loopback).
+#   host loopback); RFC 5737 (198.51.100.0/24, the address only ever bound).
 # - psutil documentation, `net_io_counters(pernic=True)`.
 # - Microsoft Learn, "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE".
-# - PostgreSQL documentation, `listen_addresses`; the default `redis.conf`; MySQL
-#   Reference Manual, `bind_address`; Python documentation, `http.server`.
+# - PostgreSQL documentation, `listen_addresses`; MySQL Reference Manual, `bind_address`;
+#   Redis: the shipped `redis.conf` (`bind 127.0.0.1 -::1`, `protected-mode yes`) and
+#   `src/server.h` (`CONFIG_DEFAULT_BINDADDR`).
 # - Observations on Debian 12 with Python 3.11, reproduced by this lesson's own
 #   experiments.

@@ -29,7 +29,7 @@
 # **Prerequisites.** Lessons 01 (the loopback range) and 03 (what the address given to
 # `bind()` means). Hexadecimal helps; the lesson recaps what it needs.
 #
-# **Minutes:** 50 teaching + 25 exercises.
+# **Minutes:** 39 teaching + 25 exercises; Going further: 5 more.
 
 # %%
 import ipaddress
@@ -38,22 +38,22 @@ import socket
 
 from IPython.display import Markdown
 
-from loopedu import addresses, doctor, dual_stack, ipv6, platforms
+from loopedu import addresses, doctor, dual_stack, ipv6, platforms, sandbox
 from loopedu.dual_stack import ipv6_off_demo
-from loopedu.exercises import predict, reveal
+from loopedu.exercises import explain, predict, reveal
 
 print("this machine:      ", doctor.this_machine())
-print("IPv6 loopback here:", doctor.report().capabilities.ipv6_loopback)
+print("IPv6 loopback here:", sandbox.capabilities().ipv6_loopback)
 
 # %% [markdown]
-# The second line is lesson 00's capability check: the course binds `::1` and connects
-# to it. Many containers and some cloud images switch IPv6 off; this lesson runs there
-# too, and its last section is about exactly that.
+# The second line is lesson 00's check: the course binds `::1` and connects to it. Many
+# containers switch IPv6 off. This lesson runs there too, and its last section is about
+# exactly that.
 #
 # ## 128 bits, 8 groups
 #
-# An IPv6 [address](glossary.md#ip-address) is 128 bits, written as 8 groups of 16 bits,
-# each group as 4 hexadecimal digits, separated by colons (RFC 4291 §2.2). The
+# An IPv6 [address](glossary.md#ip-address) is 128 bits. It is written as 8 groups of 16
+# bits, each as 4 hexadecimal digits, separated by colons (RFC 4291 §2.2). The
 # [loopback](glossary.md#loopback) address `::1` is 127 zeros and a single 1.
 
 # %%
@@ -63,19 +63,17 @@ print(full, f"({len(full)} characters)")
 print(ipv6.format_bits("::1"))
 
 # %% [markdown]
-# Thirty-nine characters for one bit. Hence the shorthands of RFC 4291 §2.2: leading
-# zeros of a group may be dropped (`0001` → `1`), and **one** run of zero groups may be
-# replaced by `::`. Applied to the seven zero groups of loopback, that gives `::1`.
+# Thirty-nine characters for one bit. Hence two shorthands (RFC 4291 §2.2). Leading zeros
+# of a group may be dropped: `0001` becomes `1`. And **one** run of zero groups may be
+# replaced by `::`. For loopback's seven zero groups, that gives `::1`.
 #
 # ## One spelling: RFC 5952
 #
-# Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001` and
-# `0::1` are all `::1`. Comparing addresses, searching logs and writing tests need one
-# spelling, so RFC 5952 §4 fixes it:
+# Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001` and `0::1`
+# are all `::1`. Logs, tests and comparisons need one spelling, so RFC 5952 §4 fixes it:
 #
 # 1. leading zeros dropped, a zero group written `0` (§4.1);
-# 2. `::` replaces the **longest** run of zero groups, the **first** one on a tie
-#    (§4.2.1, §4.2.3), and never a single zero group (§4.2.2);
+# 2. `::` replaces the **longest** run of zero groups, never a single zero group (§4.2);
 # 3. hex digits in lowercase (§4.3).
 
 # %%
@@ -90,7 +88,7 @@ predict("05.canonical", prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 typed = "2001:0DB8:0000:0000:0001:0000:0000:0001"
-for step in ipv6.explain(typed):
+for step in ipv6.compression_steps(typed):
     print(step)
 
 # %%
@@ -98,68 +96,28 @@ reveal("05.canonical", ipv6.compress(typed),
        why="both runs are two groups long, and on a tie RFC 5952 section 4.2.3 compresses "
            "the first one; the other run stays written out as 0:0.")
 
-# %% [markdown]
-# The C library agrees. Here are more spellings, each turned into 16 bytes by
-# `socket.inet_pton` and back into text by `socket.inet_ntop`, beside the course's
-# `ipv6.compress`:
-
 # %%
-# NBVAL_CHECK_OUTPUT
-SAMPLES = ["0:0:0:0:0:0:0:1", "0000::0001", "2001:db8:0:1:1:1:1:1", "1:0:0:2:0:0:0:3",
-           "FE80:0000:0000:0000:0000:0000:0000:0001"]
-print(f"{'typed':<42}{'ipv6.compress':<24}inet_ntop")
-for text in SAMPLES:
-    ntop = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, text))
-    print(f"{text:<42}{ipv6.compress(text):<24}{ntop}")
+# ✍️ Your explanation, in one line: which rule decided it?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "on a tie between runs, RFC 5952 picks the first one"
+### END SOLUTION
+explain("05.canonical", explanation)
 
 # %% [markdown]
+# The C library agrees: `socket.inet_ntop` writes every address this way.
+#
 # One family of addresses has two spellings in the wild. An
 # [IPv4-mapped address](glossary.md#mapped) is `::ffff:` followed by the 32 bits of an
-# IPv4 address (`::ffff:0:0/96`, RFC 4291 §2.5.5.2). RFC 5952 §5 recommends writing
-# those last 32 bits dotted, `::ffff:127.0.0.1`; in hex they are `7f00:0001`
-# (`7f` = 127), so `::ffff:7f00:1` is the very same address. What does your Python print?
-
-# %%
-mapped = "::ffff:127.0.0.1"
-print("the 128 bits:                ", ipv6.expand(mapped))
-print("inet_ntop (the C library):   ",
-      socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, mapped)))
-print(f"ipaddress on Python {platform.python_version():<8} ", ipaddress.ip_address(mapped))
-
-# %% [markdown]
-# ## 💥 Break it on purpose: text that is not an address
+# IPv4 address (RFC 4291 §2.5.5.2). RFC 5952 §5 recommends the last 32 bits dotted:
+# `::ffff:127.0.0.1`. In hex they are `7f00:0001`, so `::ffff:7f00:1` is the same address.
 #
-# What is wrong with each of these? Guess, then run.
-
-# %%
-# NBVAL_CHECK_OUTPUT
-for text in ["1::2::3", "2001:db8::12345", "2001:db8::g", "1:2:3:4::5:6:7:8", "127.0.0.1"]:
-    try:
-        ipv6.expand(text)
-    except ValueError as err:
-        print(f"{text!r}:\n    {err}")
-
-# %% [markdown]
-# Two `::` are ambiguous (in `1::2::3`, how many zeros does each stand for?); a group is
-# 16 bits, so at most 4 hex digits; `g` is not hex; `::` always stands for at least one
-# zero group, so 8 written groups leave it no room. `127.0.0.1` is IPv4: as IPv6 it would
-# be written `::ffff:127.0.0.1`.
-#
-# Try your own, broken or not: the widget expands and compresses what you type, step by
-# step, and says what is wrong with text that is not an address.
-
-# %%
-from loopedu import widgets
-
-widgets.ipv6_notation()
-
-# %% [markdown]
 # ## One loopback address, not a block
 #
 # IPv4 reserves a whole /8 for loopback, 16,777,216 addresses (lesson 01). IPv6 reserves
-# exactly **one**: RFC 4291 §2.5.3 defines `::1` as the loopback address and says it
-# "must not be assigned to any physical interface". The IANA IPv6
-# [special-purpose](glossary.md#special-purpose) registry lists it as `::1/128`:
+# exactly **one**. RFC 4291 §2.5.3 defines `::1` and says it "must not be assigned to any
+# physical interface". The IANA IPv6 [special-purpose](glossary.md#special-purpose)
+# registry lists it as `::1/128`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -173,41 +131,38 @@ for text in ["::2", "::", "fe80::1"]:
     print(f"{text:<8} loopback={addresses.is_loopback(text)!s:<6} {block}")
 
 # %% [markdown]
-# `::2` is an ordinary address, not loopback. `::` is the
-# [unspecified address](glossary.md#unspecified): in `bind()` it means every address of
-# this machine, like 0.0.0.0. `fe80::1` is [link-local](glossary.md#link-local)
-# (RFC 4291 §2.5.6): it looks local, but it belongs to one link, and a program has to say
-# which one with a zone such as `%eth0`; it is not loopback. A program that needs several
-# loopback endpoints on IPv6 binds `::1` on several [ports](glossary.md#port), or uses
-# IPv4's 127/8.
+# `::2` is an ordinary address. `::` is the [unspecified address](glossary.md#unspecified):
+# in `bind()` it means every address, like 0.0.0.0. `fe80::1` is
+# [link-local](glossary.md#link-local) (RFC 4291 §2.5.6): it belongs to one link, named
+# with a zone such as `%eth0`.
+#
+# Every IPv6 address has a *scope*: how far it is meant to reach. RFC 4291 §2.5.3 says
+# `::1` "is treated as having Link-Local scope". That is the scope of `fe80::1` too. The
+# narrower interface-local scope exists only for multicast addresses (`ff01::/16`, §2.7).
+# So a program needing several loopback endpoints binds `::1` on several
+# [ports](glossary.md#port), or uses IPv4's 127/8.
 #
 # ## Dual stack: one socket, two families
 #
 # A [socket](glossary.md#socket) of [address family](glossary.md#address-family)
-# `AF_INET6` bound to `::` can also accept IPv4 connections, if its option
-# **IPV6_V6ONLY** is off (RFC 3493 §5.3): a [dual-stack](glossary.md#dual-stack) socket.
-# The default differs by platform:
+# `AF_INET6` can also accept IPv4 connections, if its option **IPV6_V6ONLY** is off (RFC
+# 3493 §5.3). Such a socket is [dual stack](glossary.md#dual-stack). The default differs
+# by platform:
 
 # %%
 Markdown(platforms.dual_stack_table())
 
 # %% [markdown]
-# Now the plain socket calls. The server makes an `AF_INET6` socket, turns IPV6_V6ONLY
-# off whatever the default, and binds `::` on port 0 (the kernel picks a free port); a
-# client connects over IPv4 to 127.0.0.1 on that port; `accept()` says who the server
-# thinks called.
-#
-# A listener on `::` is reachable from every network this machine is on, so this one
-# lives for a few milliseconds and is closed by its `with` block. The helper after it
-# runs the full experiment in a [network namespace](glossary.md#network-namespace) of its
-# own, with only `lo`, where the machine allows it.
+# Now the plain socket calls. The server makes an `AF_INET6` socket and turns IPV6_V6ONLY
+# off. It binds 127.0.0.1, written the IPv6 way, on port 0: loopback only, so nothing
+# else can reach it. A client connects over plain IPv4 to 127.0.0.1. What does `accept()`
+# say about the client?
 
 # %%
-# 🔮 Your prediction: does the IPv4 client get through (True or False), and what address
-# does accept() return for it?
-prediction = {"IPv4 client connects": ..., "server sees": ...}
+# 🔮 Your prediction: what address does accept() return for the IPv4 client?
+prediction = ...
 ### BEGIN SOLUTION
-prediction = {"IPv4 client connects": True, "server sees": "127.0.0.1"}  # an example
+prediction = "127.0.0.1"  # an example prediction
 ### END SOLUTION
 predict("05.server-sees", prediction)
 
@@ -215,7 +170,7 @@ predict("05.server-sees", prediction)
 # NBVAL_CHECK_OUTPUT
 with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as server:
     server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)  # dual stack
-    server.bind(("::", 0))                                         # every address
+    server.bind(("::ffff:127.0.0.1", 0))                           # 127.0.0.1, mapped
     server.listen()
     port = server.getsockname()[1]
     with socket.create_connection(("127.0.0.1", port), timeout=2):  # an IPv4 client
@@ -225,17 +180,28 @@ print("the IPv4 client connected to 127.0.0.1 port", port)
 print("accept() returned the peer", peer[0], "port", peer[1])
 
 # %%
-reveal("05.server-sees", {"IPv4 client connects": True, "server sees": peer[0]},
+reveal("05.server-sees", peer[0],
        why="the server's socket is AF_INET6, so the kernel must hand accept() an IPv6 "
            "address: it writes the client's 127.0.0.1 as an IPv4-mapped address (RFC 4291 "
            "section 2.5.5.2). Some tools print the same address as ::ffff:7f00:1.")
 
+# %%
+# ✍️ Your explanation, in one line: why not plain 127.0.0.1?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "an IPv6 socket can only report IPv6 addresses, so IPv4 ones come mapped"
+### END SOLUTION
+explain("05.server-sees", explanation)
+
 # %% [markdown]
-# The same experiment at scale: `dual_stack.dual_stack()` runs a listener on `::` with
-# IPV6_V6ONLY off, then on; each time an IPv4 client connects to 127.0.0.1 and an IPv6
-# client to `::1`, and then another socket tries to bind 0.0.0.0 on the same port. Before
-# you run it: with V6ONLY off, will that 0.0.0.0 bind work? With V6ONLY on, will the IPv4
-# client still get through?
+# Now the real thing, at scale: a listener on `::`, every address. `dual_stack.dual_stack()`
+# runs it with IPV6_V6ONLY off, then on. Each time an IPv4 client connects to 127.0.0.1,
+# an IPv6 client to `::1`, and another socket tries to bind 0.0.0.0 on the same port.
+#
+# A listener on `::` is reachable from your network, so this runs in a
+# [network namespace](glossary.md#network-namespace) of its own, with only `lo`. Without
+# namespaces it says "not run", unless you call `dual_stack.dual_stack(expose=True)`.
+# Before you run it: with V6ONLY off, will the 0.0.0.0 bind work?
 
 # %%
 result = dual_stack.dual_stack()
@@ -244,24 +210,22 @@ print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
       f"{result.default.new_socket_v6only} (net.ipv6.bindv6only = {result.default.bindv6only})")
 
 # %% [markdown]
-# With V6ONLY **off** the IPv4 client gets through and the server sees
-# `::ffff:127.0.0.1`, as above. The same socket also holds the IPv4 side of its port, so
-# binding 0.0.0.0 there fails with [EADDRINUSE](glossary.md#eaddrinuse): the classic
-# surprise of a server that opens `[::]` and then `0.0.0.0` on one port. With V6ONLY
-# **on** the IPv4 client is refused and the IPv4 side of the port is free: the ipv6(7)
-# man page says that with the flag set, "an IPv4 and an IPv6 application can bind to a
-# single port at the same time". That is why the platform default matters: the same
-# server code, with no `setsockopt`, takes IPv4 clients on Linux and refuses them on
-# Windows.
+# With V6ONLY **off**, the IPv4 client gets through, seen as `::ffff:127.0.0.1`. The
+# socket also holds the IPv4 side of its port. So binding 0.0.0.0 there fails with
+# [EADDRINUSE](glossary.md#eaddrinuse). It is the classic surprise of a server that opens
+# `[::]` and then `0.0.0.0` on one port. With V6ONLY **on**, the IPv4 client is refused,
+# and the IPv4 side of the port is free.
+#
+# That is why the platform default matters. The same server code, with no `setsockopt`,
+# takes IPv4 clients on Linux and macOS and refuses them on Windows.
 #
 # ## 💥 Break it on purpose: the locality check that mapped addresses break
 #
-# A common guard: "allow this admin page only for local clients", written as
-# `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server the peer of a
-# local IPv4 client is `::ffff:127.0.0.1`, as you just saw. Whether `ipaddress` looks
-# inside a mapped address depends on the exact Python release: CPython issue gh-117566
-# was fixed in 3.13 and backported to 3.12, and the fix is reported in 3.11.11 with a
-# security backport. So do not reason from the version number: ask the interpreter.
+# A common guard: "allow this admin page only for local clients". It is often written
+# `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server, a local IPv4
+# client's peer is `::ffff:127.0.0.1`, as you just saw. Does `ipaddress` look inside a
+# mapped address? That depends on the exact Python release (CPython issue gh-117566). So
+# do not reason from the version number: ask the interpreter.
 
 # %%
 # 🔮 Your prediction: on THIS Python, what does
@@ -284,26 +248,33 @@ reveal("05.naive-check", ip.is_loopback,
        "this Python lacks the gh-117566 fix: is_loopback is True for ::1 alone, so a "
        "local IPv4 client of a dual-stack server counts as remote.")
 
+# %%
+# ✍️ Your explanation, in one line: what decides the answer?
+explanation = ...
+### BEGIN SOLUTION
+explanation = "whether this Python release has the gh-117566 fix, not IPv6 itself"
+### END SOLUTION
+explain("05.naive-check", explanation)
+
 # %% [markdown]
-# On a Python without the fix, the naive check calls the server's own local clients
-# remote; turned around ("only remote clients may do this"), it lets them in. The second
-# line works on every release: look inside a mapped address first, `ip.ipv4_mapped or
-# ip`, then ask. `loopedu.addresses.is_loopback` does exactly that.
+# The fix is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11.
+# Without it, the naive check calls the server's own local clients remote. Turned around
+# ("only remote clients may do this"), it lets them in. The second line works on every
+# release: look inside a mapped address first, `ip.ipv4_mapped or ip`, then ask.
+# `loopedu.addresses.is_loopback` does exactly that.
 #
 # ## 💥 Break it on purpose: IPv6 switched off
 #
-# Containers often run with the [sysctl](glossary.md#sysctl)
-# `net.ipv6.conf.all.disable_ipv6=1`. Then `lo` has no `::1`, and binding it fails with
+# Containers often set the [sysctl](glossary.md#sysctl) `net.ipv6.conf.all.disable_ipv6=1`.
+# Then `lo` has no `::1`, and binding it fails with
 # [EADDRNOTAVAIL](glossary.md#eaddrnotavail): no interface has that address. A
-# [kernel](glossary.md#kernel) built without IPv6 (or booted with `ipv6.disable=1`)
-# fails one step earlier: creating the `AF_INET6` socket gives
+# [kernel](glossary.md#kernel) built without IPv6, or booted with `ipv6.disable=1`, fails
+# one step earlier. Creating the `AF_INET6` socket gives
 # [EAFNOSUPPORT](glossary.md#eafnosupport), "address family not supported".
 #
-# But what happens to a dual-stack socket on `::` when IPv6 is disabled? The next cell
-# makes a network namespace of its own with `disable_ipv6=1` (where this machine allows
-# it; on a machine whose IPv6 is already off, it uses this machine's settings) and tries
-# two things there: binding `::1`, and an IPv4 client against a socket on `::` with
-# IPV6_V6ONLY off.
+# And a dual-stack socket on `::`, with IPv6 disabled? The next cell makes a namespace
+# with `disable_ipv6=1` (where this machine allows it). There it binds `::1`, and lets an
+# IPv4 client try a socket on `::` with IPV6_V6ONLY off.
 
 # %%
 off = ipv6_off_demo()
@@ -315,15 +286,12 @@ if off.ran:
           f"server saw {off.server_saw}")
 
 # %% [markdown]
-# `::1` is gone, but the IPv6 socket API is not: `::` still binds, and the dual-stack
-# socket still takes IPv4 clients as `::ffff:127.0.0.1` (observed on Linux; if the cell
-# could not run here, those are the results it shows there). So a server on `[::]` keeps
-# serving IPv4 with IPv6 disabled, while anything that binds `::1` fails, including a
-# server told to bind `localhost` when the hosts file lists `::1` for it: Docker has
+# `::1` is gone, but the IPv6 socket API is not. `::` still binds, and the dual-stack
+# socket still takes IPv4 clients as `::ffff:127.0.0.1` (observed on Linux). So a server
+# on `[::]` keeps serving IPv4, while anything that binds `::1` fails. That includes a
+# server told to bind `localhost` when the hosts file lists `::1` for it. Docker has
 # written `::1 localhost` into containers' hosts files even with IPv6 disabled
-# (docker/for-linux#1374, moby#37616). A client that tries every address `getaddrinfo`
-# returns, as `socket.create_connection` does, falls back to 127.0.0.1; one that takes
-# only the first does not (lesson 02).
+# (docker/for-linux#1374).
 
 # %% [markdown]
 # ## Your turn
@@ -334,31 +302,59 @@ if off.ran:
 #
 # ## Key points
 #
-# - An IPv6 address is 128 bits in 8 groups of 16; `::1` is 127 zeros and a one.
-#   RFC 5952's canonical form: lowercase, no leading zeros, the longest run of two or
-#   more zero groups as `::` (the first on a tie).
-# - IPv6 has one loopback address, `::1/128`, never assigned to a physical interface.
-#   `::` is the unspecified address; `fe80::/10` is link-local, not loopback.
+# - An IPv6 address is 128 bits in 8 groups of 16; `::1` is 127 zeros and a one. RFC
+#   5952's canonical form: lowercase, no leading zeros, the longest run of two or more
+#   zero groups as `::`, the first on a tie.
+# - IPv6 has one loopback address, `::1/128`, of Link-Local scope, never assigned to a
+#   physical interface. `::` is unspecified; `fe80::/10` is link-local, not loopback.
 # - A socket on `::` with IPV6_V6ONLY off also takes IPv4 clients, seen as
-#   `::ffff:127.0.0.1` (also written `::ffff:7f00:1`), and holds the IPv4 side of its
-#   port (EADDRINUSE for 0.0.0.0 there). Linux defaults to off; Windows, FreeBSD and
-#   NetBSD to on; OpenBSD has no mapped addresses.
-# - "Is this client local?" must unwrap mapped addresses first: `ipaddress` says
-#   `::ffff:127.0.0.1` is not loopback on releases without the gh-117566 fix.
-# - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL but a dual-stack socket on `::`
-#   still serves IPv4; with IPv6 compiled out or booted with `ipv6.disable=1`, the
-#   `AF_INET6` socket itself fails with EAFNOSUPPORT.
+#   `::ffff:127.0.0.1`, and holds the IPv4 side of its port. Linux and macOS default to
+#   off; Windows, FreeBSD and NetBSD to on; OpenBSD has no mapped addresses.
+# - "Is this client local?" must unwrap mapped addresses first: without the gh-117566
+#   fix, `ipaddress` says `::ffff:127.0.0.1` is not loopback.
+# - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL, but a dual-stack socket on `::`
+#   still serves IPv4. With IPv6 compiled out, `socket(AF_INET6)` itself gives
+#   EAFNOSUPPORT.
+#
+# ## Going further
+#
+# **Try spellings yourself.** `widgets.ipv6_notation()` expands and compresses what you
+# type, step by step. `ipv6.expand()` says what is wrong with text that is not an address.
+# Try `1::2::3` (two `::` are ambiguous), `2001:db8::12345` (a group is at most 4 hex
+# digits), `2001:db8::g` (not hex) and `1:2:3:4::5:6:7:8` (`::` must stand for at least
+# one zero group). And `127.0.0.1` is IPv4: as IPv6 it is `::ffff:127.0.0.1`.
+#
+# **What does your Python print for a mapped address?** Try
+# `print(ipaddress.ip_address("::ffff:127.0.0.1"))`. Python 3.11 prints the hex form
+# `::ffff:7f00:1` (observed); `socket.inet_ntop` prints the dotted form RFC 5952 §5
+# recommends.
+#
+# **Scopes.** RFC 4007 defines zones and scopes: an address of Link-Local scope is unique
+# only on its link, so `fe80::1%eth0` names the link. For `::1` the zone is implicit:
+# this host.
+#
+# **The other systems' defaults.** FreeBSD and NetBSD set `ip6_v6only = 1` in
+# `sys/netinet6/in6_proto.c`; Apple's XNU sets `ip6_v6only = 0` in the same file, so
+# macOS is dual stack like Linux. OpenBSD has no IPv4-mapped addresses at all.
+#
+# **The hosts file with IPv6 off.** A client that tries every address `getaddrinfo`
+# returns, as `socket.create_connection` does, falls back to 127.0.0.1 when `::1` fails.
+# One that takes only the first does not (lesson 02; moby/moby#37616).
 #
 # ## Sources
 #
 # - RFC 4291, IP Version 6 Addressing Architecture: §2.2 (text representation), §2.5.3
-#   (loopback address), §2.5.5.2 (IPv4-mapped), §2.5.6 (link-local).
+#   (loopback address, Link-Local scope), §2.5.5.2 (IPv4-mapped), §2.5.6 (link-local),
+#   §2.7 (multicast scopes, interface-local); RFC 4007 (scoped address architecture).
 # - RFC 5952, A Recommendation for IPv6 Address Text Representation: §4.1–4.3, §5.
 # - RFC 3493, Basic Socket Interface Extensions for IPv6: §5.3 (IPV6_V6ONLY).
 # - Linux man pages ipv6(7) and IPV6_V6ONLY(2const) (default from
 #   /proc/sys/net/ipv6/bindv6only, 0), bind(2) (EADDRNOTAVAIL), socket(2) (EAFNOSUPPORT).
 # - Microsoft Learn, "Dual-Stack Sockets for IPv6 Winsock Applications":
 #   https://learn.microsoft.com/en-us/windows/win32/winsock/dual-stack-sockets
+# - Apple XNU `bsd/netinet6/in6_proto.c` (`int ip6_v6only = 0;`, the default of the
+#   sysctl `net.inet6.ip6.v6only`):
+#   https://github.com/apple-oss-distributions/xnu/blob/main/bsd/netinet6/in6_proto.c
 # - OpenBSD ip6(4) and inet6(4) (no IPv4-mapped addresses; IPV6_V6ONLY always on);
 #   FreeBSD and NetBSD `sys/netinet6/in6_proto.c` (`ip6_v6only = 1`, the default of
 #   the sysctl `net.inet6.ip6.v6only`).

@@ -15,40 +15,38 @@
 # # 06 · Loopback at work
 #
 # **Objectives.** After this lesson you can:
-# - read a tool's default bind address and say who can reach a dev server or database
-#   started with its defaults *(exercise 06.defaults)*;
-# - predict what the host sees of a server bound to 127.0.0.1 inside a container, and
-#   fix it *(exercise 06.container)*;
-# - forward a loopback port the way `ssh -L` does, and say what `-R` and
-#   `GatewayPorts` change *(exercise 06.tunnel)*;
-# - connect to PostgreSQL over its Unix-domain socket and over TCP, tell which
-#   `pg_hba.conf` row applies, and pick the transport for a database on the same host
-#   *(exercises 06.pg-hba, 06.pg-transport)*.
+# - read a tool's default bind address and say who can reach a server started with it
+#   *(exercise 06.defaults)*;
+# - say which containers share one loopback, and what a published port reaches
+#   *(exercise 06.container)*;
+# - forward a loopback port the way `ssh -L` does, and say who reaches an `ssh -R` port
+#   *(exercise 06.tunnel)*;
+# - connect to PostgreSQL over its Unix-domain socket and over TCP, and tell which
+#   `pg_hba.conf` row applies *(exercises 06.pg-connect, 06.pg-hba, 06.pg-transport)*.
 #
 # **Prerequisites.** Lessons 02 (localhost is a name; Unix-domain sockets) and 03 (what
 # `bind()` means, the virtual LAN).
 #
-# **Minutes:** 35 teaching + 20 exercises.
+# **Minutes:** 40 teaching + 25 exercises; Going further: 3 more.
 
 # %%
 from IPython.display import Markdown
 
-from loopedu import containers, dev_servers, doctor, forwarder, platforms, postgres, sandbox
-from loopedu.exercises import predict, reveal
+from loopedu import (containers, dev_servers, doctor, drawings, forwarder, platforms, pods,
+                     postgres, sandbox, unix_sockets)
+from loopedu.exercises import explain, predict, reveal
 
 print("this machine:", doctor.this_machine())
 print("network namespaces:", sandbox.capabilities().network_namespaces)
 
 # %% [markdown]
-# Loopback is where most software is born: a web app, its database, a cache and a queue
-# all on one laptop, talking over 127.0.0.1 with the same socket calls they will use
-# across a network later. This lesson runs the everyday pieces for real: a dev server,
-# a "container", a tunnel and a PostgreSQL server, and asks each time who can reach what.
+# A web app, its database and a cache often run on one laptop, over 127.0.0.1. This
+# lesson runs such pieces for real and asks each time: who can reach what?
 #
 # ## A dev server on loopback
 #
 # The plain calls: Python's own `http.server` on 127.0.0.1, port 0 (the kernel picks a
-# free [port](glossary.md#port)), served from a thread, fetched with `urllib`, shut down.
+# free [port](glossary.md#port)), fetched once with `urllib`.
 
 # %%
 import http.server
@@ -69,18 +67,9 @@ finally:
     thread.join()
 
 # %% [markdown]
-# (The request line it logged went to stderr, which Jupyter shows in red; that is the
-# server talking, not an error.) The course's `dev_server()` does the same quietly,
-# serving a small folder of its own:
-
-# %%
-with dev_servers.dev_server() as dev:
-    page = dev_servers.fetch(dev.url)
-print("the dev server answered", page.status, "with", page.body[:40])
-
-# %% [markdown]
-# Started from a terminal, `python -m http.server` does **not** bind 127.0.0.1. What does
-# it bind when you give no `--bind`?
+# (The red line is the server's log on stderr, not an error.) Here the code chose
+# 127.0.0.1. Started from a terminal, `python -m http.server` chooses for you. Which
+# addresses does it listen on when you give no `--bind`?
 
 # %%
 # 🔮 Your prediction: does `python -m http.server` listen on loopback only? (True or False)
@@ -103,37 +92,42 @@ reveal("06.http-server-default", "all interfaces" not in bind_help,
        why="its own help says the default is all interfaces: anyone on the same Wi-Fi "
            "can browse the folder you started it in. Give it `--bind 127.0.0.1`.")
 
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "Its default is every interface, so my whole network sees the folder"
+### END SOLUTION
+explain("06.http-server-default", explanation)
+
 # %% [markdown]
-# Every tool has such a default, and it is worth knowing before you start one in a café.
-# The ones marked **yes** listen on every interface unless you say otherwise; each row
-# names its source and the versions it applies to.
+# So `python -m http.server` does not bind 127.0.0.1. Every tool has such a default, and
+# it is worth knowing before you start one in a café. Rows marked **yes** listen on every
+# interface unless you say otherwise. The last column gives the versions and the caveats.
 
 # %%
 Markdown(platforms.markdown_table(
-    ["tool", "default bind", "every interface?", "to change it", "applies to"],
-    [[b.tool, b.default, "**yes**" if b.all_interfaces else "no", b.change, b.applies_to]
-     for b in dev_servers.DEFAULT_BINDS]))
+    ["tool", "default bind", "every interface?", "to change it", "applies to, caveats"],
+    [[b.tool, b.default, "**yes**" if b.all_interfaces else "no", b.change,
+      b.applies_to + (f"; {b.note}" if b.note else "")] for b in dev_servers.DEFAULT_BINDS]))
 
 # %% [markdown]
-# The sources, row by row, are listed at the end of the lesson. These are the projects'
-# own defaults; a distribution's package may ship a configuration file that changes
-# them, so the audit of lesson 04 (`loopedu audit`) is the way to see what actually
-# listens on your machine.
+# A distribution's package may change any of these: `loopedu audit` (lesson 04) shows
+# what really listens here.
 #
-# ## Every container has its own loopback
+# ## Containers: whose loopback?
 #
-# A [container](glossary.md#container) runs in its own
-# [network namespace](glossary.md#network-namespace), and a network namespace has its own
-# network devices, its own protocol stack and its own port numbers
-# (network_namespaces(7)): its own `lo`, its own 127.0.0.1. The classic trap: a web app
-# in a container binds 127.0.0.1 (its framework's default), works when tested inside,
-# and `docker run -p 127.0.0.1:8080:80` then gives "connection reset by peer".
+# A [container](glossary.md#container) usually runs in a
+# [network namespace](glossary.md#network-namespace) of its own. A network namespace has
+# its own network devices, routes and port numbers (network_namespaces(7)). The classic
+# question: a web app in a container binds 127.0.0.1, as many frameworks do by default.
+# Who can reach it?
 #
-# The course builds the situation with two namespaces, a "host" and a "container"
-# (198.18.1.1 and 198.18.1.2, joined by a [veth pair](glossary.md#veth)), starts two
-# servers in the container, one bound to 127.0.0.1 and one to 0.0.0.0, and connects from
-# both sides. A small forwarder on the host's 127.0.0.1 plays Docker's published port:
-# like `docker-proxy` it accepts, then connects to the container's address.
+# The course builds it with two namespaces: a "host" (198.18.1.1) and a "container"
+# (198.18.1.2), joined by a [veth pair](glossary.md#veth). The container runs one server
+# on 127.0.0.1 and one on 0.0.0.0. A small forwarder on the host's 127.0.0.1 plays
+# Docker's published port (`-p 127.0.0.1:8080:80`). Like `docker-proxy`, it accepts,
+# then connects to the container's address.
 
 # %%
 # 🔮 Your prediction: the server bound to 127.0.0.1 inside the container. Does each client
@@ -152,36 +146,50 @@ print(containers.format_containers(box))
 reveal("06.container", {route: box.reached[route]["127.0.0.1"] for route in containers.ROUTES},
        why="the container's 127.0.0.1 lives on the container's own lo: only its own "
            "processes reach it. The published port's proxy accepts on the host, cannot "
-           "reach the server through the container's address, and resets the client.")
+           "reach the server through the container's address, and resets the client.",
+       recorded=None if box.live else box.where)
+
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "The proxy connects to the container's address, where nothing listens"
+### END SOLUTION
+explain("06.container", explanation)
 
 # %% [markdown]
-# Only the server bound to 0.0.0.0 answered through the published port. The fix is to
-# bind 0.0.0.0 **inside** the container, whose network is private to it, and to choose
-# what the host exposes with `-p`: `-p 127.0.0.1:8080:80` for the host alone, `-p
-# 8080:80` for every interface (0.0.0.0 and `[::]`, Docker documentation "Port
-# publishing and mapping"). Before Docker Engine 28, even `-p 127.0.0.1:…` let machines
-# on the same LAN route to the container's address directly (moby/moby#45610); Engine 28
-# added rules that drop them.
+# Only the server bound to 0.0.0.0 answered through the published port. The fix: bind
+# 0.0.0.0 **inside** the container, whose network is its own. Then choose on the host
+# what `-p` exposes. `-p 127.0.0.1:8080:80` is for the host alone. `-p 8080:80` is every
+# interface, 0.0.0.0 and `[::]` (Docker, "Port publishing and mapping").
 #
-# Where namespaces are not available the lines above are a recording, labelled as such:
-# on Linux as root (or in a user namespace) you see your own machine's run.
+# A container has its own loopback only if it has its own namespace. The containers of
+# one Kubernetes or podman [pod](glossary.md#pod) share one namespace, so one `lo`. So
+# does a container run with `--network host` (the host's) or `--network container:X`
+# (X's). The course shows the shared case live: an "app" and a "sidecar" in one
+# namespace, as in a pod, and an "other" in a namespace of its own. The drawing puts
+# both cases side by side.
+
+# %%
+print(pods.format_pod(pods.pod_demo()))
+drawings.container_loopbacks()
+
+# %% [markdown]
+# The sidecar reached the app's server on 127.0.0.1; "other" found nothing there.
 #
 # ## A tunnel without SSH
 #
-# `ssh -L 5432:127.0.0.1:5432 db.example` makes your laptop listen on 127.0.0.1:5432 and
-# carry each connection through the SSH connection to db.example, where `sshd` connects
-# to *its own* 127.0.0.1:5432 (ssh(1), `-L`). Both ends stay on loopback; only the
-# encrypted SSH connection crosses the network:
-#
-# ```
-# laptop                                    db.example
-# psql ──> 127.0.0.1:5432 (ssh listens)     sshd ──> 127.0.0.1:5432 (PostgreSQL)
-#               └──────── SSH connection, port 22 ────────┘
-# ```
-#
-# That is [port forwarding](glossary.md#port-forwarding). Without SSH it is a relay:
-# accept a connection, open one to the target, copy bytes both ways. The plain calls for
-# one connection, against a small server of the course that answers each message:
+# `ssh -L 5432:127.0.0.1:5432 db.example` makes your laptop listen on 127.0.0.1:5432. Each
+# connection travels inside the SSH connection to db.example. There `sshd` connects to
+# *its own* 127.0.0.1:5432 (ssh(1), `-L`). Both ends stay on loopback; only the encrypted
+# SSH connection crosses the network. The top half of the drawing shows it.
+
+# %%
+drawings.ssh_tunnels()
+
+# %% [markdown]
+# That is [port forwarding](glossary.md#port-forwarding): accept a connection, open one to
+# the target, copy bytes both ways. The plain calls, for one message to an echo server:
 
 # %%
 import socket
@@ -200,29 +208,17 @@ with servers.echo_server("tcp", "127.0.0.1") as target:
             print(client.recv(1024))
 
 # %% [markdown]
-# The course's `forwarder.forward()` does this for every connection, both ways at once,
-# with a thread of its own. Here it forwards a loopback port to the dev server:
-
-# %%
-with dev_servers.dev_server() as dev, forwarder.forward("127.0.0.1", dev.port) as tunnel:
-    page = dev_servers.fetch(f"http://127.0.0.1:{tunnel.port}/")
-    tunnel.wait_for(1)
-print("through the forwarder:", page.status, page.body[:40])
-print(f"relayed {tunnel.bytes_to_target} bytes to the dev server and "
-      f"{tunnel.bytes_to_client} back")
-
-# %% [markdown]
-# The other direction, `ssh -R 8080:127.0.0.1:3000 server`, makes the *server* listen
-# on 8080 and carry connections back to your laptop's 127.0.0.1:3000. Who may connect to
-# a forwarded port is decided by `GatewayPorts`, `no` by default on both sides:
-# "ssh(1) binds local port forwardings to the loopback address" (`ssh_config(5)`, for
-# `-L`) and "sshd(8) binds remote port forwardings to the loopback address"
-# (`sshd_config(5)`, for `-R`). `ssh -g` or `GatewayPorts yes` opens the port to other
-# machines.
+# Now the bottom half of the drawing. `ssh -R 8080:127.0.0.1:3000 server` makes the
+# *server* listen on 8080, and carries each connection back to your laptop's
+# 127.0.0.1:3000. With `GatewayPorts no`, the default, sshd binds that port to the
+# server's loopback (sshd_config(5)). That keeps other machines out, not other programs:
+# every user on the server reaches your laptop's service through it. `ssh -g` does not
+# change that; it applies to local (`-L`) forwards only (ssh(1)).
 #
 # ## 💥 Break it on purpose: a tunnel to nowhere
 #
-# Point the forwarder at a port where nothing listens, then send a request through it.
+# The course's `forwarder.forward()` relays every connection, both ways at once. Point it
+# at a port where nothing listens, then send a request through it.
 
 # %%
 with socket.create_server(("127.0.0.1", 0)) as closed:
@@ -234,27 +230,43 @@ print("connect:", tried.connect, "- then:", tried.after)
 print("the forwarder:", tunnel.connections[0].upstream, "->", tunnel.connections[0].ended.value)
 
 # %% [markdown]
-# The connect succeeded, because the forwarder accepted it; then the forwarder's own
-# connection was [refused](glossary.md#econnrefused) and it closed the client's with a
-# reset ([RST](glossary.md#syn)): the client reads ECONNRESET, "connection reset by
-# peer". That is exactly the published-port trap above, and what a tunnel whose far end
-# has no server gives you. (`docker-proxy` closes the client's socket after logging
-# "Can't forward traffic to backend"; a close with the client's request still unread
-# sends a reset too: RFC 1122 §4.2.2.13, RFC 2525 §2.17, observed on Linux.)
+# The connect succeeded, because the forwarder accepted it. Then the forwarder's own
+# connection was [refused](glossary.md#econnrefused), and it reset the client's
+# ([RST](glossary.md#syn)). The client reads ECONNRESET, "connection reset by peer": the
+# published-port trap above.
 #
 # ## A real database: PostgreSQL
 #
-# [libpq](glossary.md#libpq), PostgreSQL's client library (what `psql` uses), reads
-# `host` like this (PostgreSQL documentation, "Parameter Key Words"): **no host**, or a
-# host that starts with `/`, means a [Unix-domain socket](glossary.md#unix-socket) in
-# that folder; anything else, `localhost` included, is a name or address to reach **over
-# TCP**. The server's `pg_hba.conf` then picks the first row that matches: `local` rows
-# match Unix-domain sockets, `host` rows TCP from the address range they name (PostgreSQL
-# documentation, "The pg_hba.conf File").
+# [libpq](glossary.md#libpq), PostgreSQL's client library, takes a `host`. A host that
+# starts with `/` is the folder of a [Unix-domain socket](glossary.md#unix-socket); an IP
+# address is reached over TCP. The server's `pg_hba.conf` then picks the first row that
+# matches. `local` rows match Unix-domain sockets; `host` rows match TCP from the
+# addresses they name.
 #
-# Where PostgreSQL's server is installed, the course starts a private throwaway server
-# (its own folder, its Unix socket in that folder, TCP on 127.0.0.1 and ::1 at a free
-# port; stopped and removed at the end) with this `pg_hba.conf` for the user `learner`:
+# The plain calls, with psycopg, against a private throwaway server. It keeps its socket
+# in its own folder and listens on 127.0.0.1 at a free port. `inet_server_addr()` is NULL
+# (`None`) over a Unix-domain socket.
+
+# %%
+import psycopg
+
+try:
+    with postgres.throwaway_cluster("both") as pg:
+        folder, port = str(pg.folder), pg.port
+        over_socket = psycopg.connect(host=folder, port=port, user="learner",
+                                      dbname="postgres")
+        over_tcp = psycopg.connect(host="127.0.0.1", port=port, user="learner",
+                                   dbname="postgres")
+        for name, conn in (("host=<socket folder>", over_socket),
+                           ("host=127.0.0.1", over_tcp)):
+            with conn:
+                (address,) = conn.execute("SELECT inet_server_addr()").fetchone()
+                print(f"{name:<21} the server's address: {address}")
+except postgres.PostgresUnavailable as exc:
+    print("Not run here:", exc.reason)
+
+# %% [markdown]
+# Now a server with other rows in `pg_hba.conf`, for the same user, `learner`:
 #
 # ```
 # local   all   learner                  trust
@@ -278,45 +290,98 @@ print(postgres.format_demo(pg))
 ways = {way["label"]: way["connected"] for way in pg["ways"]["socket only"]}
 reveal("06.pg-ways", {label: ways[label] for label in prediction},
        why="libpq makes host=localhost a TCP connection, so it meets the `host` rows, "
-           "like 127.0.0.1; only the Unix-domain socket matches the `local` row.")
+           "like 127.0.0.1; only the Unix-domain socket matches the `local` row.",
+       recorded=None if pg["live"] else pg["recorded"])
+
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "localhost is a name, so libpq uses TCP and a host row rejects it"
+### END SOLUTION
+explain("06.pg-ways", explanation)
 
 # %% [markdown]
-# Read the rows from the top. **No host** tried libpq's compiled-in socket folder
-# (`/var/run/postgresql` on Debian), where this private server has no socket: that row
-# shows what "no host" means, and `host=<socket folder>` is the same connection to our
-# server's own folder. `localhost` went to whatever the resolver returned for it on
-# this machine (lesson 02), and `pg_hba.conf` matched 127.0.0.1/32 or ::1/128 by the
-# address the connection came from: the same user, let in one way and refused the other.
-# With the second `pg_hba.conf` ("both") every way is let in, and the course times
-# `SELECT 1` over each transport: the Unix-domain socket's round trip is the shorter
-# one, because it skips TCP/IP entirely (unix(7)).
+# libpq's rule (PostgreSQL documentation, "Parameter Key Words"): **no host**, or a host
+# that starts with `/`, means a Unix-domain socket. Anything else, `localhost` included,
+# is a name or address to reach **over TCP**. (On Windows, no host means TCP to
+# localhost.) MySQL reads `localhost` differently: Going further.
 #
-# Without PostgreSQL's server the output above is a recording, and says so in its first
-# line. To run it live: `sudo apt-get install postgresql` (Debian, Ubuntu), `brew
-# install postgresql` (macOS), or the installer from postgresql.org (Windows).
+# Read the rows from the top. **No host** looked in libpq's default folder
+# (`/var/run/postgresql` on Debian). This private server keeps its socket elsewhere, so
+# "no host" found no file. A server installed the usual way keeps its socket in that
+# default folder, and "no host" reaches it. `localhost` went where this machine's
+# resolver sent it (lesson 02). With the second file ("both") every way is let in, and the course
+# times `SELECT 1`. The Unix-domain socket's round trip is shorter: it skips TCP/IP
+# entirely (unix(7)).
 #
-# MySQL reads the same word differently, as the last paragraph of the output says: for
-# MySQL's clients on Unix, `localhost` *means* the Unix socket file, and only
-# `127.0.0.1` or `--protocol=TCP` gives TCP (MySQL Reference Manual, "Connecting to the
-# MySQL Server Using Command Options").
+# Without PostgreSQL's server the output is a recording, and says so first.
+#
+# For a database on the same host, the socket is the better transport: no TCP port at
+# all, and the socket *file*'s permissions decide who connects. One kind of Unix socket
+# has no file: an [abstract socket](glossary.md#abstract-socket) (Linux). As root, the
+# course makes one and a mode `0600` socket file, then connects to each as another user;
+# without root it shows a recording, labelled.
+
+# %%
+abstract = unix_sockets.abstract_socket_permissions()
+print(abstract.where)
+print(f"socket file, mode {abstract.file_mode}: uid {abstract.uid} got {abstract.file}")
+print(f"abstract socket {abstract.name}: uid {abstract.uid} got {abstract.abstract}")
+
+# %% [markdown]
+# The file refused the other user (EACCES); the abstract socket let them in. "Socket
+# permissions have no meaning for abstract sockets" (unix(7)). Any process in the network
+# namespace may connect, so a service on one must check its clients itself.
 #
 # ## Your turn
 #
-# [The exercises](../exercises/06-loopback-at-work-exercises.ipynb): defaults, a
-# container, a tunnel, and two PostgreSQL questions.
+# [The exercises](../exercises/06-loopback-at-work-exercises.ipynb): defaults, shared
+# loopbacks, tunnels, your own PostgreSQL connect lines, `pg_hba.conf` on your machine.
 #
 # ## Key points
 #
 # - Know a tool's default bind before you start it: `python -m http.server`, MySQL's
 #   upstream default and `docker run -p 8080:80` listen on every interface.
-# - A container has its own 127.0.0.1. Inside a container bind 0.0.0.0, and choose on
-#   the host what `-p` exposes; a published port to a 127.0.0.1-bound server gives
-#   "connection reset".
-# - A tunnel (`ssh -L`, `-R`) keeps both ends on loopback; `GatewayPorts` decides
-#   whether other machines can use it.
+# - A container with its own network namespace has its own 127.0.0.1: bind 0.0.0.0 inside,
+#   and choose on the host what `-p` exposes. The containers of one pod (and
+#   `--network host`) share one loopback.
+# - A tunnel (`ssh -L`, `-R`) keeps both ends on loopback. An `ssh -R` port with
+#   `GatewayPorts no` is still open to every user on the server.
 # - For libpq, no host (or a folder) is a Unix-domain socket and `localhost` is TCP;
-#   `pg_hba.conf` `local` and `host` rows can treat them differently. On one host, the
-#   Unix-domain socket is the better transport.
+#   `local` and `host` rows can treat them differently. On one host, a socket file is the
+#   better transport; an abstract socket has no permissions.
+#
+# ## Going further
+#
+# **Docker's `-p 127.0.0.1:…`, and its conditions** (as of 2026-12). Before Engine 28,
+# machines on the same LAN could route to the container's own address
+# (moby/moby#45610). Engine 28 added rules that drop them. Engine 28.0 to 28.3.2 lost
+# those rules whenever firewalld reloaded (CVE-2025-54388, fixed in 28.3.3). The daemon
+# options `allow-direct-routing` and `trusted_host_interfaces` open direct routing again
+# on purpose (moby/moby#49832). And a crafted packet to 127.0.0.1, sent to the host's
+# MAC address, can be DNAT-ed into the container (moby/moby#41872, open as far as
+# checked). Settled: `-p 8080:80` is every interface. Not settled: that `-p
+# 127.0.0.1:…` is the host alone on every version and setup.
+#
+# **Three rows of the table need care.** Redis listens on loopback only through the
+# `redis.conf` it ships (`bind 127.0.0.1 -::1`). Its compiled-in default,
+# `CONFIG_DEFAULT_BINDADDR {"*", "-::*"}`, is every interface, guarded by "protected
+# mode" (Redis `src/server.h`). Memcached with no `-l` binds every address
+# `getaddrinfo(NULL, AI_PASSIVE)` gives, so `[::]` too (`memcached.c`). The
+# Elasticsearch row is 7.x only: 8.x writes `http.host: 0.0.0.0` into its configuration
+# on first start.
+#
+# **MySQL reads `localhost` differently.** On Unix, MySQL's clients take `localhost` to
+# mean the Unix socket file; only `127.0.0.1` or `--protocol=TCP` gives TCP. On Windows,
+# `localhost` is TCP unless the client asks for shared memory or a named pipe
+# (`--protocol=MEMORY` or `PIPE`), which the server must enable (MySQL Reference Manual,
+# "Connection Transport Protocols"). The last paragraph of the PostgreSQL output says it
+# too.
+#
+# **Why a reset, not a close.** `docker-proxy` closes the client's socket after it logs
+# "Can't forward traffic to backend". A close with the client's request still unread
+# sends a reset (RFC 1122 §4.2.2.13, RFC 2525 §2.17; observed on Linux).
 #
 # ## Sources
 #
@@ -325,16 +390,22 @@ reveal("06.pg-ways", {label: ways[label] for label in prediction},
 # - The default-bind table: each row's source, printed by
 #   `[(b.tool, b.source) for b in dev_servers.DEFAULT_BINDS]`: Flask quickstart, Django
 #   `runserver`, Vite server options, Jupyter Server configuration, PostgreSQL
-#   `listen_addresses`, MySQL `bind_address`, the `redis.conf` Redis ships, MongoDB
-#   security configuration, memcached(1), Elasticsearch network settings, Node.js
-#   `server.listen()`, Docker "Port publishing and mapping".
+#   `listen_addresses`, MySQL `bind_address`, the `redis.conf` Redis ships and
+#   `CONFIG_DEFAULT_BINDADDR` in Redis's `src/server.h`, MongoDB security configuration,
+#   memcached(1) and `memcached.c` (`server_socket`), Elasticsearch 7.17 network
+#   settings, Node.js `server.listen()`, Docker "Port publishing and mapping".
 # - Linux manual pages: `network_namespaces(7)`, `ip-netns(8)`, `veth(4)`, `tcp(7)`,
-#   `unix(7)`; RFC 1122 §4.2.2.13 and RFC 2525 §2.17 (reset on close with unread data).
-# - moby/moby#45610 and the Docker Engine 28 release notes (published ports and LAN
-#   hosts); moby/moby `cmd/docker-proxy` (what the proxy does when the backend refuses).
+#   `unix(7)` (abstract sockets); RFC 1122 §4.2.2.13 and RFC 2525 §2.17 (reset on close
+#   with unread data).
+# - Kubernetes documentation, "Pods" (containers of a Pod share the network namespace and
+#   reach each other on localhost); podman-pod-create(1) (`--share`); Docker run
+#   reference (`--network host`, `--network container:X`).
+# - moby/moby#45610, #49832, #41872; CVE-2025-54388 (GHSA, Docker Engine 28.3.3); the
+#   Docker Engine 28 release notes; moby/moby `cmd/docker-proxy`.
 # - OpenSSH manual pages: `ssh(1)` (`-L`, `-R`, `-g`), `ssh_config(5)` and
 #   `sshd_config(5)` (`GatewayPorts`).
-# - PostgreSQL documentation: "Parameter Key Words" (libpq `host`), "The pg_hba.conf
-#   File", `listen_addresses`.
+# - PostgreSQL documentation: "Parameter Key Words" (libpq `host`), "Specifying Multiple
+#   Hosts", "The pg_hba.conf File", `listen_addresses`, "System Information Functions"
+#   (`inet_server_addr`). psycopg 3 documentation, `psycopg.connect()`.
 # - MySQL Reference Manual: "Connecting to the MySQL Server Using Command Options",
 #   "Connection Transport Protocols".

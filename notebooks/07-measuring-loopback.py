@@ -18,38 +18,50 @@
 # - capture a loopback connection on `lo` and name its packets *(exercise 07.packets)*;
 # - measure round trips and read a histogram's median and p99
 #   *(exercise 07.histogram)*;
-# - explain how the transport, the buffer size and the CPU placement change loopback
-#   numbers *(exercise 07.why-numbers)*;
-# - explain and fix a 40 ms stall *(exercise 07.nagle)*.
+# - explain how the transport, the buffer size, the CPU placement and `lo` itself shape
+#   loopback numbers *(exercise 07.why-numbers)*;
+# - write a client that sends its request in two small writes, and explain and change
+#   what TCP does with it *(exercises 07.nagle, 07.nodelay)*.
 #
 # **Prerequisites.** Lesson 04 (lo counts loopback traffic) and lesson 06 (a Unix-domain
 # socket against TCP, for a database).
 #
-# **Minutes:** 35 teaching + 15 exercises.
+# **Minutes:** 35 teaching + 25 exercises; Going further: 2 more.
 
 # %%
 import os
 
+from IPython.display import display
+
 from loopedu import capture, doctor, measure, plots
-from loopedu.exercises import predict, reveal
+from loopedu.exercises import explain, predict, reveal, within
 
 print("this machine:", doctor.this_machine())
 print("CPUs this notebook may use:", len(os.sched_getaffinity(0))
       if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
 # %% [markdown]
-# Every number in this lesson is measured here, now, and differs from run to run and
-# machine to machine: read the ratios and the shapes, not the digits. The reference
-# outputs were made on a small Linux virtual machine with 2 CPUs.
+# Every number here is measured now, on this machine. It moves from run to run: read the
+# ratios and the shapes, not the digits.
 #
 # ## Seeing loopback traffic
 #
-# "You'd never see loopback traffic" is true of the wire: no cable and no network card
-# carry it (lesson 04's counters). It is not true of the host. The kernel builds real
-# packets, hands them to `lo`, and `lo` hands them back up; a
-# [packet capture](glossary.md#packet-capture) on `lo` sees every one. The plain calls
-# (Linux): an `AF_PACKET` socket bound to `lo` receives a copy of each frame (packet(7));
-# it needs root or CAP_NET_RAW.
+# "You'd never see loopback traffic" is true of the wire: no cable or card carries it
+# (lesson 04). On the host, the kernel builds real packets and hands them to `lo`, which
+# hands them back up. A [packet capture](glossary.md#packet-capture) on `lo` sees them.
+
+# %%
+# 🔮 Your prediction: how many packets does one HTTP request over a fresh connection
+# make on lo, from the first SYN to the last ACK?
+prediction = ...
+### BEGIN SOLUTION
+prediction = 2  # an example prediction: "a request and a response"
+### END SOLUTION
+predict("07.packet-count", prediction)
+
+# %% [markdown]
+# The plain calls (Linux): an `AF_PACKET` socket bound to `lo` receives a copy of each
+# frame (packet(7)); it needs root. Here it watches one connection open and close.
 
 # %%
 import socket
@@ -78,26 +90,14 @@ else:
             # 14 bytes of Ethernet header, 20 of IPv4, then TCP's source and destination port
             if port in (frame[34:36], frame[36:38]):
                 frames.append(frame)
-    print(len(frames), "frames of that one connection seen on lo, opened and closed "
+    print(len(frames), "frames of that one connection seen on lo "
           "(lo shows each packet twice: leaving and arriving)")
 
 # %% [markdown]
-# (The check of the port bytes assumes IPv4 without options; good enough here.) The
-# course's `capture.capture_http_request()` does it properly: a filter in the kernel keeps
-# only the one connection it makes, it keeps one copy of each packet, and decodes
-# Ethernet, IP and
-# [TCP](glossary.md#tcp). Without root it runs the whole experiment in a private
-# [network namespace](glossary.md#network-namespace), whose `lo` an ordinary user may
-# capture on; where neither works it shows a recording, labelled.
-
-# %%
-# 🔮 Your prediction: how many packets does one HTTP request over a fresh connection
-# make on lo, from the first SYN to the last ACK?
-prediction = ...
-### BEGIN SOLUTION
-prediction = 2  # an example prediction: "a request and a response"
-### END SOLUTION
-predict("07.packet-count", prediction)
+# The course's `capture.capture_http_request()` captures one HTTP request properly: one
+# copy of each packet, decoded down to [TCP](glossary.md#tcp). Without root it runs in a
+# private [network namespace](glossary.md#network-namespace); where neither works, it
+# shows a recording, labelled.
 
 # %%
 seen = capture.capture_or_recorded()
@@ -105,20 +105,27 @@ print(capture.format_packets(seen))
 reveal("07.packet-count", seen.count,
        why="TCP opens the connection with three packets (SYN, SYN-ACK, ACK), each side's "
            "data is acknowledged, and each side closes with a FIN that the other "
-           "acknowledges. Loopback skips the wire, not TCP.")
+           "acknowledges. Loopback skips the wire, not TCP.",
+       recorded=None if seen.live else seen.where)
+
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "TCP still opens, acknowledges and closes, even on loopback"  # an example
+### END SOLUTION
+explain("07.packet-count", explanation)
 
 # %% [markdown]
-# Read it top to bottom: the [three-way handshake](glossary.md#handshake), then the
-# request (`PSH-ACK` carrying `GET / HTTP/1.1`), an ACK, the response and its ACK, then
-# a FIN from each side. `seq` and `ack` count bytes from each side's first sequence
-# number (RFC 9293 §3.4). The times are microseconds from the first packet: the whole
-# conversation takes about a millisecond or less on loopback.
+# Read it top to bottom. First the [three-way handshake](glossary.md#handshake). Then the
+# request (`PSH-ACK` carrying `GET / HTTP/1.1`), an ACK, the response and its ACK. Last,
+# a FIN from each side. The whole conversation takes about a millisecond.
 #
 # ## Round trips
 #
 # A [round trip](glossary.md#round-trip) is one small message sent and its answer read
-# back. The plain calls: a server that answers each message (here a thread), a client
-# that times a thousand exchanges with `time.perf_counter_ns`.
+# back. The plain calls: a server thread that answers each message, and a client that
+# times a thousand exchanges with `time.perf_counter_ns`.
 
 # %%
 import statistics
@@ -134,7 +141,6 @@ with socket.create_server(("127.0.0.1", 0)) as server:
     thread = threading.Thread(target=answer)
     thread.start()
     with socket.create_connection(server.getsockname()) as client:
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         took = []
         for _ in range(1000):
             start = time.perf_counter_ns()
@@ -146,12 +152,11 @@ print(f"median {statistics.median(took):.1f} us, "
       f"p99 {statistics.quantiles(took, n=100)[98]:.1f} us over 1000 round trips")
 
 # %% [markdown]
-# Those two threads share one Python interpreter, which adds its own costs. The course's
-# `measure.rtt()` puts the answering side in a separate process, uses blocking sockets
-# with no timeout (a timeout makes Python call `poll()` before every `recv()`), and
-# reuses one buffer: what remains is mostly the kernel's work. Here it measures the three
-# transports side by side, interleaved so each sees the same machine load:
-# TCP and UDP over 127.0.0.1 and a [Unix-domain socket](glossary.md#unix-socket).
+# Those two threads share one Python interpreter, which costs time too. The course's
+# `measure.rtt()` runs the answering side in a process of its own. Its sockets block with
+# no Python timeout, which would add a `poll()` before every `recv()`; kernel timeouts
+# catch an answering side that stops. Here it measures TCP and UDP over 127.0.0.1 and a
+# [Unix-domain socket](glossary.md#unix-socket), interleaved.
 
 # %%
 # 🔮 Your prediction: which transport has the shortest median round trip here?
@@ -166,28 +171,32 @@ predict("07.fastest", prediction)
 transports = measure.compare_rtt({"tcp": ("tcp", "127.0.0.1"), "udp": ("udp", "127.0.0.1"),
                                   "unix": ("unix", "")}, count=3000)
 print(measure.format_rtt(transports))
+display(plots.rtt_histogram(transports))
 fastest = min(transports.results, key=lambda t: transports.results[t].median_us)
 reveal("07.fastest", fastest,
        why="a Unix-domain socket passes bytes from one process to the other inside the "
-           "kernel, with no IP, no TCP, no checksums and no acknowledgements (unix(7)). "
-           "UDP skips TCP's acknowledgements but still goes through IP and lo.")
+           "kernel, with no IP, no TCP headers and no acknowledgements (unix(7)). UDP "
+           "skips TCP's acknowledgements but still goes through IP and lo.")
 
 # %%
-plots.rtt_histogram(transports)
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "A Unix socket skips IP and TCP altogether"  # an example
+### END SOLUTION
+explain("07.fastest", explanation)
 
 # %% [markdown]
 # A round-trip histogram has a tall body and a long thin tail. The
 # [median](glossary.md#round-trip) (half the samples are faster) describes the typical
-# trip; p99 (99 in 100 are faster) describes the unlucky ones: the scheduler ran
-# something else first, an interrupt arrived, a cache was cold. The mean sits between
-# and describes neither, which is why the course reports medians and percentiles.
+# trip. The p99 (99 in 100 are faster) describes the unlucky ones. The scheduler or an
+# interrupt delayed them. The mean describes neither, so the course reports percentiles.
 #
 # ### Where the two ends run
 #
-# A round trip on loopback is two processes taking turns. If they share one CPU, each
-# hand-over is a switch on that CPU; on two CPUs, the sender must wake the other CPU,
-# which may be idle and asleep. `cpus="same"` and `cpus="different"` pin both ends with
-# `os.sched_setaffinity` (Linux; elsewhere the result says it could not).
+# A round trip on loopback is two processes taking turns. On one CPU, each hand-over is
+# a switch on that CPU. On two, the sender must wake the other CPU, which may be asleep.
+# `cpus="same"` and `cpus="different"` pin both ends (Linux `os.sched_setaffinity`).
 
 # %%
 placed = {where: measure.rtt(count=3000, cpus=where) for where in ("same", "different")}
@@ -196,68 +205,76 @@ for where, result in placed.items():
           f"({result.placement})")
 
 # %% [markdown]
-# On the reference machine the two placements differ clearly; which one wins depends on
-# the CPU and on the virtual machine's scheduler, and a ratio of two or more either way
-# is common. That is why a benchmark must say where its processes ran, and why the
-# course's comparisons pin both ends the same way.
+# Which placement wins depends on the CPU and the scheduler; a ratio of two or more,
+# either way, is common. So a benchmark must say where its processes ran.
 #
 # ## Throughput
 #
-# [Throughput](glossary.md#round-trip) is bytes per second through one connection:
-# `measure.throughput()` sends from this process to a receiving child process for a
-# fraction of a second and counts what arrived.
-
-# %%
-bulk = measure.throughput(seconds=0.5)
-print(f"{bulk.gbit_per_s:.1f} Gbit/s: {bulk.bytes:,} bytes in {bulk.seconds:.2f} s "
-      f"with {bulk.buffer_size // 1024} KiB per write")
-
-# %% [markdown]
-# That is faster than most network cards, and no card is involved: on loopback the CPU
-# copying bytes is the limit. So what happens when each `send()` carries less?
+# [Throughput](glossary.md#round-trip) is bytes per second through one connection.
+# `measure.buffer_sweep()` sends from this process to a receiving child process, with a
+# buffer of one size per `send()`. Each size runs five times for 0.1 s, in rounds, and
+# the table gives each size's median run.
 
 # %%
 # 🔮 Your prediction: with 1 KiB per write instead of 128 KiB, what fraction of the
-# throughput is left? (a number between 0 and 1)
+# throughput is left? (a number between 0 and 1; right within an order of magnitude)
 prediction = ...
 ### BEGIN SOLUTION
 prediction = 0.9  # an example prediction
 ### END SOLUTION
-predict("07.small-writes", prediction)
+predict("07.small-writes", prediction, tolerance=within(magnitude=1))
 
 # %%
-sweep = measure.buffer_sweep(seconds=0.2)
+import psutil
+
+sweep = measure.buffer_sweep()
 print(measure.format_throughput(sweep))
-by_size = {t.buffer_size: t for t in sweep}
-reveal("07.small-writes", round(by_size[1024].gbit_per_s / by_size[131072].gbit_per_s, 2),
+lo = psutil.net_if_stats().get("lo") or psutil.net_if_stats().get("lo0")   # Linux, macOS
+print("lo's MTU here:", f"{lo.mtu} bytes" if lo else "unknown")
+display(plots.throughput_by_buffer(sweep))
+median = {p.buffer_size: p.median_gbit_per_s for p in measure.sweep_points(sweep)}
+reveal("07.small-writes", round(median[1024] / median[131072], 2),
        why="every send() and recv() is a system call with a fixed cost, however few bytes "
            "it carries; small writes pay that cost far more often per byte.")
 
-# %%
-plots.throughput_by_buffer(sweep)
-
 # %% [markdown]
-# The "µs per write" column is the cost of one `send()` with its share of the
-# receiver's work: nearly constant for small buffers, so throughput grows with the
-# buffer until copying the bytes dominates.
+# The "µs per write" column is the cost of one `send()`. It barely grows for small
+# buffers, so throughput climbs with the buffer until copying the bytes dominates. Then
+# the curve flattens, and may dip.
 #
-# ## 💥 Break it on purpose: the 40 ms stall
+# How to read it on a small virtual machine: the dots are single runs, the bars their
+# spread. Other tenants, the scheduler and the CPU caches make one 0.1 s run differ from
+# the next, sometimes by half. A dip between two sizes whose bars overlap is noise: run
+# the cell again and it moves. The steep climb at small sizes stays.
 #
-# A client writes a small header, then a small body, then waits for the reply: the
-# "write, write, read" pattern. TCP has two habits that save packets
-# ([Nagle and delayed ACK](glossary.md#nagle)): the client's kernel holds a small
-# segment back while earlier data is unacknowledged (RFC 896), and the server's kernel
-# waits a little before acknowledging, hoping to send the ACK with data (RFC 1122
-# §4.2.3.2). Here they wait for each other.
+# Why is loopback so fast? The loopback device is not a wire. Its MTU is 64 KiB
+# (`drivers/net/loopback.c`). With segmentation offload (GSO/TSO), TCP hands it segments
+# that large, so a 128 KiB write crosses it in a few packets. It also offers checksum
+# offload (`NETIF_F_HW_CSUM`): TCP over `lo` computes no checksums, since no bit can flip
+# on the way. And it keeps one counter for both directions. Each packet counts once as
+# sent and once as received (`loopback_get_stats64`).
+#
+# ## 💥 Break it on purpose: two small writes
+#
+# A client writes a small header, then a small body, then waits for the reply. It is the
+# "write, write, read" pattern, and many protocols do it:
+#
+# ```python
+# client.sendall(header)   # write
+# client.sendall(body)     # write
+# reply = client.recv(64)  # read
+# ```
+#
+# `measure.compare_nagle()` times such requests over loopback, on one connection.
 
 # %%
-# 🔮 Your prediction: the median time of one write-write-read request, in milliseconds,
-# with the default settings (Nagle on)?
+# 🔮 Your prediction: the median time of one write-write-read request, in milliseconds?
+# (right within a factor of 2)
 prediction = ...
 ### BEGIN SOLUTION
 prediction = 0.05  # an example prediction: "loopback is fast"
 ### END SOLUTION
-predict("07.nagle-stall", prediction)
+predict("07.nagle-stall", prediction, tolerance=within(factor=2))
 
 # %%
 stall = measure.compare_nagle(rounds=5)
@@ -267,34 +284,54 @@ reveal("07.nagle-stall", round(stall.median_ms("two writes, Nagle on"), 1),
            "ACK (at least 40 ms on Linux: TCP_DELACK_MIN in include/net/tcp.h) because it "
            "has nothing to send until the body arrives.")
 
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "The body waits for an ACK that the server delays"  # an example
+### END SOLUTION
+explain("07.nagle-stall", explanation)
+
 # %% [markdown]
-# The fixes are the two other lines: `TCP_NODELAY` on the client (tcp(7)) turns Nagle
-# off, so the body leaves at once; or send header and body in **one** write, so there is
-# no second small segment to hold back. Other systems use other delayed-ACK timers
-# (Windows 200 ms by default), so the stall is longer there, not gone. Many libraries
-# set TCP_NODELAY for you; the course's echo server does too.
+# TCP has two habits that save packets ([Nagle and delayed ACK](glossary.md#nagle)).
+# The client's kernel holds a small segment back while earlier data is unacknowledged
+# (RFC 896). The server's kernel waits a little before it acknowledges, hoping to send
+# the ACK with data (RFC 1122 §4.2.3.2). Here they wait for each other, 40 ms on Linux.
 #
-# ## How faithful are these numbers?
-#
-# Python adds its own cost to every call. The course's benchmark
-# `tests/benchmarks/bench_vs_tools.py` measures, in one run and with the same CPU
-# placement, `measure.throughput()` against iperf3 and `measure.rtt()` against sockperf
-# (two C tools made for this). Run it on your machine to see how close the course gets.
+# The fixes are the other two lines. `TCP_NODELAY` on the client turns Nagle off, so the
+# body leaves at once (tcp(7)). Or send header and body in **one** write: no second small
+# segment is left to hold back. That is also why the round-trip cell above needed no
+# `TCP_NODELAY`: one write per round trip leaves nothing unacknowledged. On Windows the
+# delayed-ACK timer is 200 ms by default: the stall is longer there, not gone.
 #
 # ## Your turn
 #
-# [The exercises](../exercises/07-measuring-loopback-exercises.ipynb): the first packets
-# on lo, a histogram, why numbers differ, and a 40 ms stall.
+# [The exercises](../exercises/07-measuring-loopback-exercises.ipynb): packets on lo, a
+# histogram, why numbers differ, the stall, and your own client without it.
 #
 # ## Key points
 #
 # - Loopback traffic is real TCP/IP: a capture on `lo` shows the handshake, the data,
 #   the ACKs and the FINs. Only the wire is missing.
-# - Report round trips as a median and a tail percentile, with the CPU placement; on
-#   loopback the CPU and the scheduler set the numbers.
-# - A Unix-domain socket skips TCP/IP; bigger writes mean fewer system calls per byte.
-# - Write-write-read over TCP can stall 40 ms (Nagle plus delayed ACK): set TCP_NODELAY
-#   or send the request in one write.
+# - Report round trips as a median and a tail percentile, with the CPU placement. Repeat
+#   throughput runs and read the median and the spread.
+# - A Unix-domain socket skips IP and TCP. Bigger writes mean fewer system calls per
+#   byte. The loopback device has a 64 KiB MTU and computes no checksums.
+# - Write-write-read over TCP can stall for the delayed-ACK timer: set `TCP_NODELAY` or
+#   send the request in one write.
+#
+# ## Going further
+#
+# **How faithful are these numbers?** Python adds its own cost to every call. The
+# course's benchmark `tests/benchmarks/bench_vs_tools.py` measures, in one run and with
+# the same CPU placement, `measure.throughput()` against iperf3 and `measure.rtt()`
+# against sockperf, two C tools made for this. Run it on your machine to see how close
+# the course gets.
+#
+# **Reading the capture's numbers.** `seq` and `ack` count bytes from each side's first
+# sequence number (RFC 9293 §3.4). The times are the kernel's receive stamps, in
+# microseconds from the first packet. A capture on `lo` during a bulk transfer shows
+# segments of up to 64 KiB: GSO at work.
 #
 # ## Sources
 #
@@ -303,7 +340,9 @@ reveal("07.nagle-stall", round(stall.median_ms("two writes, Nagle on"), 1),
 #   `user_namespaces(7)`.
 # - RFC 9293 §3.4 and §3.5 (sequence numbers, the three-way handshake), RFC 896
 #   (Nagle's algorithm), RFC 1122 §4.2.3.2 (delayed ACK).
-# - Linux kernel source, `include/net/tcp.h` (`TCP_DELACK_MIN`, HZ/25 = 40 ms).
+# - Linux kernel source: `include/net/tcp.h` (`TCP_DELACK_MIN`, HZ/25 = 40 ms);
+#   `drivers/net/loopback.c` (`loopback_setup`: MTU 64 KiB, GSO/TSO, `NETIF_F_HW_CSUM`;
+#   `loopback_get_stats64`: one counter reported as both rx and tx).
 # - Microsoft KB 328890 (TcpAckFrequency, TcpDelAckTicks: Windows' delayed-ACK timer,
 #   200 ms by default).
 # - iperf3 (ESnet) and sockperf (Mellanox/NVIDIA) documentation, for the benchmark.

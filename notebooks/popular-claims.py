@@ -15,10 +15,10 @@
 # # Popular claims, checked
 #
 # Most of us arrive with a popular account of loopback, picked up from blog posts, answers
-# on forums and colleagues. Some of it is true, some is true only under conditions, and
-# some is false. This page gives each claim its verdict, what the primary sources show,
-# the lesson that shows it live, and the sources themselves. It is a reference page, not
-# a lesson: read it after the lessons, or whenever a claim sounds too tidy.
+# on forums and colleagues. Some of it is true, some is true only under conditions, some
+# is partly true, and some is false. This page is a quiz first: predict each verdict,
+# then read what the primary sources show, the lesson that shows it live, and the
+# sources themselves. Read it after the lessons, or whenever a claim sounds too tidy.
 #
 # The verdicts:
 #
@@ -28,15 +28,108 @@
 # - **partly true**: part of it holds and part does not, and the truth says which;
 # - **false**: the sources say otherwise.
 #
-# The table comes from `loopedu.claims`, where the course keeps the claims and where
-# tests keep corrected statements from creeping back into the lessons.
+# ## The quiz
+#
+# The claims, without their verdicts:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from IPython.display import Markdown
 
 from loopedu import claims, doctor
+from loopedu.exercises import SOURCES, explain, predict, reveal
 
+Markdown(claims.quiz_table())
+
+# %% [markdown]
+# 🔮 Predict each verdict: write `"true"`, `"conditions"` (true with conditions),
+# `"partly"` (partly true) or `"false"` for each key. Leave `...` where you have no idea.
+
+# %%
+# 🔮 Your prediction: the verdict of each claim
+prediction = {
+    "bound-127-unreachable": ...,
+    "physically-impossible": ...,
+    "link-layer-intercept": ...,
+    "never-see-loopback": ...,
+    "rfc776": ...,
+    "every-os-127": ...,
+    "bind-only-own-address": ...,
+    "joy-leffler-1983": ...,
+    "rfc1122-mandatory": ...,
+    "localhost-is-127": ...,
+    "glibc-every-line": ...,
+    "hosts-cached": ...,
+    "windows-hosts-localhost": ...,
+    "zero-means-all": ...,
+    "bind-lan-address": ...,
+    "docker-127-publish": ...,
+    "container-own-loopback": ...,
+    "ssh-r-private": ...,
+    "refused-instantly": ...,
+    "refused-nothing-listens": ...,
+    "ping-proves-network": ...,
+    "ping-proves-stack": ...,
+    "lo-always-up": ...,
+    "ipaddress-mapped": ...,
+    "ipv6-smallest-scope": ...,
+    "browsers-block-localhost": ...,
+    "multicast-never-internet": ...,
+}
+### BEGIN SOLUTION
+prediction = {  # an example: the popular account, as many people would answer
+    "bound-127-unreachable": "true",
+    "physically-impossible": "true",
+    "link-layer-intercept": "true",
+    "never-see-loopback": "true",
+    "rfc776": "true",
+    "every-os-127": "false",
+    "bind-only-own-address": "true",
+    "joy-leffler-1983": "true",
+    "rfc1122-mandatory": "true",
+    "localhost-is-127": "false",
+    "glibc-every-line": "true",
+    "hosts-cached": "true",
+    "windows-hosts-localhost": "true",
+    "zero-means-all": "true",
+    "bind-lan-address": "true",
+    "docker-127-publish": "true",
+    "container-own-loopback": "true",
+    "ssh-r-private": "true",
+    "refused-instantly": "true",
+    "refused-nothing-listens": "true",
+    "ping-proves-network": "true",
+    "ping-proves-stack": "true",
+    "lo-always-up": "true",
+    "ipaddress-mapped": "true",
+    "ipv6-smallest-scope": "true",
+    "browsers-block-localhost": "true",
+    "multicast-never-internet": "true",
+}
+### END SOLUTION
+predict("claims.verdicts", claims.read_verdicts(prediction))
+
+# %%
+reveal("claims.verdicts", claims.verdicts(), recorded=SOURCES,
+       why="each verdict is what the primary sources in the table below show; the lesson "
+           "named beside each claim shows it live on your machine.")
+
+# %%
+# ✍️ Which verdict surprised you most, and why do you think the claim is so popular?
+### BEGIN SOLUTION
+explain("claims.verdicts", "I thought lo is always up: it only looks that way because "
+        "every system brings it up at boot")
+### END SOLUTION
+
+# %% [markdown]
+# ## The verdicts, with their sources
+#
+# The table comes from `loopedu.claims`, where the course keeps the claims and where
+# tests keep corrected statements from creeping back into the lessons. Rows whose truth
+# depends on versions or dates say when they were last checked.
+
+# %%
+# NBVAL_CHECK_OUTPUT
 Markdown(claims.claims_table())
 
 # %% [markdown]

@@ -29,6 +29,32 @@ def loopedu_home() -> Path:
     return Path(os.environ["LOOPEDU_HOME"])
 
 
+@pytest.fixture(autouse=True)
+def _a_progress_file_of_its_own(tmp_path_factory, monkeypatch):
+    """Every test records its checks, hints and predictions in a progress file of its
+    own: what one test recorded never changes what another is told (after
+    ``framework.REPEATED_TRIES`` wrong tries at one exercise, feedback stops naming the
+    wrong keys). A test may still point LOOPEDU_HOME elsewhere."""
+    from loopedu.exercises import framework
+
+    monkeypatch.setenv("LOOPEDU_HOME", str(tmp_path_factory.mktemp("progress")))
+    monkeypatch.setattr(framework, "_HINTS_SHOWN", {})
+
+
+@pytest.fixture
+def first_try(tmp_path_factory, monkeypatch):
+    """``first_try(exercise_id, answer)``: ``check`` as a learner's first attempt, in a
+    fresh progress file each time, for a test that puts many wrong answers to one
+    exercise and wants the feedback a first try gets (keys named)."""
+    from loopedu.exercises import check
+
+    def run(exercise_id, answer):
+        monkeypatch.setenv("LOOPEDU_HOME", str(tmp_path_factory.mktemp("first-try")))
+        return check(exercise_id, answer)
+
+    return run
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "needs(*capabilities): runs only where the machine "
                                        "has them (skipped elsewhere, failed under CI=true)")

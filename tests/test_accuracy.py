@@ -59,6 +59,31 @@ WRONG = [
     (r"Joy.{0,60}?(then|and then) 127", "the move to 127 was committed as 'root'"),
     (r"(?i)a hosts file cannot express a zone", "true of glibc only: older macOS shipped "
      "fe80::1%lo0 localhost"),
+    (r"not in the course's sources", "macOS is dual stack by default: XNU "
+     "bsd/netinet6/in6_proto.c `int ip6_v6only = 0;`"),
+    (r"when only one network needs it", "Linux is a weak host (RFC 1122 3.3.4.2): one LAN "
+     "address does not keep other attached networks out"),
+    (r"(?i)with lo down the namespace has no route", "only a lo that was never up has no "
+     "route; one set down keeps 127.0.0.1/8 and its local route, and connect() times out"),
+    # the second review (issue 19)
+    (r"this machine, and nothing else", "a rule hosts follow: lesson 08 shows the ways in"),
+    (r"Redis'?s? default is `?bind 127", "that is the shipped redis.conf; the compiled-in "
+     "default is CONFIG_DEFAULT_BINDADDR {\"*\", \"-::*\"} with protected mode"),
+    (r"(?i)every container has its own (loopback|lo\b)", "only with its own network "
+     "namespace: a pod's containers, --network host and container:X share one"),
+    (r"the address is right, but nothing listens", "a firewall REJECT gives ECONNREFUSED "
+     "too; only DROP gives a timeout"),
+    (r"(?i)default-on (milestone )?[^.]{0,30}not confirmed", "Chrome 142 shipped Local "
+     "Network Access by default (chromestatus 5152728072060928)"),
+    (r"no 0\.0\.0\.0 block announced", "Firefox is rolling out its own local-network "
+     "permission (Mozilla support; policy LocalNetworkAccess)"),
+    (r"(?<!By default )a socket can bind only an address", "by default only: IP_FREEBIND, "
+     "IP_TRANSPARENT, ip_nonlocal_bind, and "
+     "a fresh namespace bind others (ip(7))"),
+    (r"its kernel only needs a route", "the client also removed 127.0.0.1/8 from its lo and "
+     "set route_localnet=1 to accept the replies"),
+    (r"(?i)tcp[^.]{0,60}computes? (the )?checksums? (on|over) (lo|loopback)",
+     "lo has checksum offload (NETIF_F_HW_CSUM): TCP over lo computes none"),
 ]
 
 
@@ -91,11 +116,48 @@ REQUIRED = [
     ("notebooks/03-bind-address.py", r"Engine 28"),
     ("notebooks/03-bind-address.py", r"ip_route_output_key_hash_rcu"),
     ("notebooks/03-bind-address.py", r"WSAEADDRNOTAVAIL"),
+    ("notebooks/03-bind-address.py", r"weak host model"),
+    ("notebooks/03-bind-address.py", r"RFC 1122 §3\.3\.4\.2"),
+    ("notebooks/03-bind-address.py", r"SO_BINDTODEVICE"),
+    ("notebooks/03-bind-address.py", r"CVE-2025-54388"),
+    ("notebooks/03-bind-address.py", r"moby/moby#41872"),
+    ("notebooks/03-bind-address.py", r"allow-direct-routing"),
+    ("notebooks/04-loopback-interface.py", r"never up"),
+    ("notebooks/04-loopback-interface.py", r"`connect\(\)` times out"),
+    ("notebooks/04-loopback-interface.py", r"icmp_echo_ignore_all"),
+    ("notebooks/04-loopback-interface.py", r"local 198\.18\.0\.1 dev lo"),
+    ("notebooks/04-loopback-interface.py", r"CONFIG_DEFAULT_BINDADDR"),
+    ("notebooks/05-ipv6-loopback.py", r"Link-Local scope"),
+    ("notebooks/05-ipv6-loopback.py", r"interface-local scope exists only for multicast"),
+    ("notebooks/05-ipv6-loopback.py", r"ip6_v6only = 0"),
+    ("loopedu/platforms.py", r"int ip6_v6only = 0;"),
+    ("loopedu/exercises/lesson04.py", r"network is unreachable"),
     ("notebooks/05-ipv6-loopback.py", r"ipv6\.disable=1"),
     ("notebooks/05-ipv6-loopback.py", r"FreeBSD"),
     ("notebooks/05-ipv6-loopback.py", r"gh-118391"),
     ("loopedu/exercises/lesson01.py", r"SHOULD NOT forward"),
     ("loopedu/exercises/lesson03.py", r"Windows retries"),
+    # the second review (issue 19)
+    ("notebooks/00-start-here.py", r"REJECT"),
+    ("notebooks/01-loopback-range.py", r"IP_FREEBIND"),
+    ("notebooks/01-loopback-range.py", r"LOHOST"),
+    ("notebooks/01-loopback-range.py", r"224\.0\.0\.0/4"),
+    ("notebooks/02-localhost-is-a-name.py", r"nscd"),
+    ("notebooks/02-localhost-is-a-name.py", r"CONFIG_DEFAULT_BINDADDR"),
+    ("notebooks/02-localhost-is-a-name.py", r"autoSelectFamily"),
+    ("notebooks/06-loopback-at-work.py", r"pod"),
+    ("notebooks/06-loopback-at-work.py", r"GatewayPorts"),
+    ("notebooks/06-loopback-at-work.py", r"-g"),
+    ("notebooks/06-loopback-at-work.py", r"CVE-2025-54388"),
+    ("notebooks/06-loopback-at-work.py", r"abstract"),
+    ("notebooks/07-measuring-loopback.py", r"loopback_get_stats64"),
+    ("notebooks/07-measuring-loopback.py", r"NETIF_F_HW_CSUM"),
+    ("notebooks/07-measuring-loopback.py", r"GSO"),
+    ("notebooks/08-when-loopback-leaks.py", r"Local Network Access"),
+    ("notebooks/08-when-loopback-leaks.py", r"Private Network Access"),
+    ("notebooks/08-when-loopback-leaks.py", r"moby/moby#41872|moby#41872"),
+    ("notebooks/08-when-loopback-leaks.py", r"weak host"),
+    ("loopedu/exercises/lesson08.py", r"GatewayPorts"),
 ]
 
 

@@ -202,7 +202,9 @@ def test_lesson_01_in_a_real_browser(tmp_path):
                     editor = cell.locator(".cm-content")
                     editor.click()
                     page.keyboard.press("Control+a")
+                    # the cell also imports what the lesson uses: keep that line
                     page.keyboard.insert_text(
+                        "from loopedu.exercises import explain, predict, reveal, within\n"
                         f'prediction = 256\npredict("{PREDICTION_ID}", prediction)')
                     expect(editor).to_contain_text("prediction = 256")
 
@@ -303,8 +305,12 @@ def check_ledger(data: dict) -> None:
     reveals = {row["id"]: row for row in data["reveals"]}
     assert reveals[PREDICTION_ID]["verdict"] == "surprise"
     assert reveals[PREDICTION_ID]["source"] == "this machine"
-    assert [(r["id"], r["text"]) for r in data["explanations"]] == [
+    # Run All also ran the lesson's other explain cells, left at ``...``: skips
+    # (text None) are recorded as skips, and only the learner's words as text
+    assert [(r["id"], r["text"]) for r in data["explanations"] if r["text"]] == [
         (PREDICTION_ID, "I counted the /8 blocks, not the addresses")]
+    assert all(r["text"] is None for r in data["explanations"]
+               if r["id"] != PREDICTION_ID)
     hints = {row["id"]: [h["n"] for h in row["shown"]] for row in data["hints"]}
     assert hints == {EXERCISE_ID: [1, 2]}
     assert [row["id"] for row in data["solutions"]] == [EXERCISE_ID]

@@ -134,3 +134,15 @@ def test_lan_json(capsys):
     data = run_json(capsys, "experiment", "lan", "--json")
     assert data["reached"] == {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}
     assert data["laptop"] == lan.LAPTOP
+
+
+def test_without_namespaces_the_matrix_says_not_run_unless_exposed(capsys):
+    from loopedu.sandbox import Capability, assume
+
+    with assume(network_namespaces=Capability(False, "no namespaces in this test")):
+        assert cli.main(["experiment", "reachability", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    wide = {r["outcome"] for r in rows if r["bind"] in ("0.0.0.0", "::")}
+    assert wide == {"not run"}
+    assert cli.main(["experiment", "counters", "--expose"]) == 2
+    assert "--expose belongs to" in capsys.readouterr().err

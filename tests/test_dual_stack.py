@@ -74,6 +74,18 @@ def test_documented_defaults_name_their_sources():
     assert "ip6(4)" in d["OpenBSD"]["source"]
 
 
+def test_macos_is_documented_dual_stack_from_its_kernel_source():
+    """XNU's bsd/netinet6/in6_proto.c has `int ip6_v6only = 0;` (issue 19 item 20): the
+    course says so, with that source, in the table and in lesson 03's platform notes."""
+    darwin = platforms.DUAL_STACK_DEFAULTS["Darwin"]
+    assert darwin["v6only"] is False
+    assert "int ip6_v6only = 0;" in darwin["source"] and "XNU" in darwin["source"]
+    note = platforms.platform_notes()["Darwin"]
+    assert "not in the course's sources" not in note["dual_stack"]
+    assert "XNU bsd/netinet6/in6_proto.c" in {s["name"] for s in note["sources"]}
+    assert "| macOS (Darwin)" in platforms.dual_stack_table()
+
+
 def _refuse_ipv6(monkeypatch, code):
     real = socket.socket
 

@@ -182,7 +182,8 @@ def test_expect_set_counts_without_naming_what_is_missing():
     fb = expect_set(["127.0.0.1", "0.0.0.0"], ["127.0.0.1", "::1", "127.0.0.2"],
                     common={"0.0.0.0": "0.0.0.0 is a wildcard, not an address."})
     assert not fb.passed
-    assert fb.message.startswith("1 of 3 right; 2 missing.")
+    assert fb.message.startswith("1 of your 2 items is right; 1 does not belong: "
+                                 "'0.0.0.0'; 2 missing.")
     assert "'0.0.0.0'" in fb.message and "wildcard" in fb.message
     assert "::1" not in fb.message and "127.0.0.2" not in fb.message
 
@@ -192,9 +193,11 @@ def test_expect_set_refuses_a_superset_and_a_subset():
     assert expect_set(list(reversed(want)), want).passed
     superset = expect_set(want + ["0.0.0.0"], want)
     assert not superset.passed
-    assert superset.message == "3 of 3 right. Does not belong: '0.0.0.0'."
+    assert superset.message == ("3 of your 4 items are right; 1 does not belong: "
+                                "'0.0.0.0'.")
     subset = expect_set(want[:2], want)
-    assert not subset.passed and subset.message == "2 of 3 right; 1 missing."
+    assert not subset.passed
+    assert subset.message == "All 2 of your items are right; 1 missing."
     assert not expect_set([], want).passed and not expect_set(want[:1], want).passed
     assert expect_set([], []).passed and not expect_set(["127.0.0.1"], []).passed
     assert not expect_set([80, 443, 8080], [80, 443]).passed
@@ -409,17 +412,74 @@ SOLVED = re.compile(r"^### BEGIN SOLUTION\n(?P<code>.*?)^### END SOLUTION\n"
                     re.MULTILINE | re.DOTALL)
 
 
-def _connected_pair(stack: ExitStack, bind: bool = True):
+def _connected_pair(stack: ExitStack, bind: bool = True, host: str = "127.0.0.1"):
     """(server, client) as lesson 00's solution leaves them: the server bound to
-    127.0.0.1 on a port the kernel picked and listening, the client connected to it
+    ``host`` on a port the kernel picked and listening, the client connected to it
     (``bind=False``: two fresh sockets, nothing done)."""
     server = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
     client = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
     if bind:
-        server.bind(("127.0.0.1", 0))
+        server.bind((host, 0))
         server.listen()
         client.connect(server.getsockname())
     return server, client
+
+
+def _shared_port(stack: ExitStack, reuse: bool = True):
+    """(first, second) as 04.share-port's solution leaves them: both with SO_REUSEPORT,
+    listening on one 127.0.0.1 port (``reuse=False``: neither set it, so the second bind
+    failed and it is left unbound, as the learner's cell leaves it)."""
+    first = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    second = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+    if reuse:
+        for sock in (first, second):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    first.bind(("127.0.0.1", 0))
+    first.listen()
+    if reuse:
+        second.bind(first.getsockname())
+        second.listen()
+    return first, second
+
+
+def _phone_answer(stack: ExitStack, right: bool = True):
+    """03.phone-reaches on this machine: its solution reads this machine's interfaces in
+    the question cell before it (``right=False``: loopback left out of "f")."""
+    from loopedu.exercises.lesson03 import phone_question
+
+    key = phone_question().key
+    addresses = sorted(key["f"] if right else key["f"] - {"127.0.0.1"})
+    return {**key, "f": addresses}
+
+
+def _kernel_client(stack: ExitStack, channel: str = "hb_port"):
+    """00.kernel-connect's answer: a client connected to a kernel's ``channel``. No
+    kernel runs here: listeners on 127.0.0.1 stand for its channels, one set for the
+    whole ``stack``, and its connection file names them."""
+    from unittest import mock
+
+    from loopedu import kernel_link
+
+    info = getattr(stack, "kernel_info", None)
+    if info is None:
+        info = stack.kernel_info = {"transport": "tcp", "ip": "127.0.0.1"}
+        for name in kernel_link.CHANNELS:
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+            info[name] = sock.getsockname()[1]
+        stack.enter_context(mock.patch.object(kernel_link, "connection_info",
+                                              lambda: info))
+    client = stack.enter_context(socket.socket())
+    client.connect(("127.0.0.1", info[channel]))
+    return client
+
+
+def _another_127() -> str:
+    """An address of 127/8 other than 127.0.0.1 where this machine has them, else it."""
+    from loopedu.sandbox import capabilities
+
+    return "127.3.2.1" if capabilities().whole_127_range else "127.0.0.1"
 
 
 def _first_address_only(addresses, port):
@@ -433,6 +493,12 @@ NOT_FROM_A_NOTEBOOK = {
     # the lesson reads the kernel's connection file: Jupyter's default "ip"
     "00.kernel-transport": (lambda stack: "127.0.0.1", lambda stack: "0.0.0.0"),
     "00.first-connection": (_connected_pair, lambda stack: _connected_pair(stack, False)),
+    "03.phone-reaches": (_phone_answer, lambda stack: _phone_answer(stack, False)),
+    "04.share-port": (_shared_port, lambda stack: _shared_port(stack, False)),
+    "00.kernel-connect": (_kernel_client, lambda stack: _kernel_client(stack, "shell_port")),
+    # lesson 01's own bind on another 127.x, where this machine has one
+    "01.bind-127": (lambda stack: _connected_pair(stack, host=_another_127()),
+                    lambda stack: _connected_pair(stack, False)),
 }
 
 
@@ -454,9 +520,25 @@ REFERENCES = reference_answers()
 
 
 #: Wrong functions for the exercises whose answer is a function.
+def _tcp_both_ways(over, folder, port):
+    """06.pg-connect answered with TCP for the socket too."""
+    import psycopg
+
+    return psycopg.connect(host="127.0.0.1", port=port, user="learner", dbname="postgres")
+
+
+def _two_writes_nagle_on(sock, header, body):
+    """07.nodelay's starting point: two writes with Nagle on, so the stall stays."""
+    sock.sendall(header)
+    sock.sendall(body)
+    return sock.recv(64)
+
+
 WRONG_FUNCTIONS = {
     "02.fix-client": _first_address_only,
     "08.fix-host": lambda host_header, port: True,   # lets every Host header in
+    "06.pg-connect": _tcp_both_ways,
+    "07.nodelay": _two_writes_nagle_on,
 }
 
 
@@ -1018,3 +1100,151 @@ def test_the_courses_own_worked_answers_pass_their_checks(ident):
     feedback = check(ident, scope["answer"])
     assert feedback.passed, feedback
     assert feedback.message == explanation and source.startswith("exercises/")
+
+
+# --- repeated wrong tries, typos, unknown keys (issue 21) ----------------------------
+
+@pytest.fixture
+def mapping_exercise():
+    """A lesson-99 exercise with keyed answers, three hints and no ``idea``."""
+    key = {"bound to 127.0.0.1, from the phone": "refused",
+           "bound to 0.0.0.0, from the phone": "connected",
+           "bound to 127.0.0.1, from this machine": "connected"}
+
+    @exercise("99.reach", title="Who reaches which server?",
+              hints=["A listener answers only the address it is bound to.",
+                     "0.0.0.0 in bind() means every address of this machine.",
+                     "The phone reaches this machine by its LAN address."])
+    def _(answer):
+        return expect_mapping(answer, key, noun="answer",
+                              allowed=("connected", "refused", "timeout"),
+                              common={("bound to 127.0.0.1, from the phone", "connected"):
+                                      "The phone is another machine."})
+
+    return "99.reach", key
+
+
+def test_after_repeated_wrong_tries_feedback_stops_naming_keys(mapping_exercise):
+    ident, key = mapping_exercise
+    wrong = {**key, "bound to 127.0.0.1, from the phone": "connected"}
+    for _ in range(framework.REPEATED_TRIES):
+        named = check(ident, wrong)
+        assert "Look again at: 'bound to 127.0.0.1, from the phone'" in named.message
+    later = check(ident, wrong)
+    assert not later.passed
+    assert "2 of 3 answers right; 1 is not." in later.message
+    assert "from the phone" not in later.message and "Look again" not in later.message
+    assert "another machine" not in later.message  # a tailored message names its key
+    assert f"try {framework.REPEATED_TRIES + 1}" in later.message
+    # the idea (here the first hint, now counted as seen), then hint() points further
+    assert "A listener answers only the address it is bound to." in later.message
+    assert "hint('99.reach') points further" in later.message
+    assert hint(ident).startswith("Hint 2 of 3")
+    hint(ident)
+    last = check(ident, wrong)
+    assert "solution('99.reach') shows the worked answer" in last.message
+    assert "hint('99.reach') points further" not in last.message
+
+
+def test_repeated_tries_are_counted_across_kernel_restarts(mapping_exercise, monkeypatch):
+    ident, key = mapping_exercise
+    wrong = {**key, "bound to 0.0.0.0, from the phone": "refused"}
+    for _ in range(framework.REPEATED_TRIES):
+        check(ident, wrong)
+    monkeypatch.setattr(framework, "_HINTS_SHOWN", {})  # a restarted kernel
+    assert "Look again" not in check(ident, wrong).message
+    assert framework.failed_attempts(ident) == framework.REPEATED_TRIES + 1
+
+
+def test_an_exercise_idea_is_said_instead_of_its_first_hint(isolated):
+    @exercise("99.idea", title="With an idea", hints=["first", "second"],
+              idea="Each bind address answers a set of destinations.")
+    def _(answer):
+        return expect_mapping(answer, {"a": True, "b": False})
+
+    for _ in range(framework.REPEATED_TRIES + 1):
+        feedback = check("99.idea", {"a": False, "b": False})
+    assert "Each bind address answers a set of destinations." in feedback.message
+    assert "first" not in feedback.message
+    assert hint("99.idea").startswith("Hint 1 of 2")
+
+
+def test_a_set_answer_after_repeated_tries_is_counted_not_named(isolated):
+    @exercise("99.flags", title="Which flags?", hints=["Think about packets on a wire."])
+    def _(answer):
+        return expect_set(answer, ["reserved_by_protocol"])
+
+    for _ in range(framework.REPEATED_TRIES):
+        assert "'destination'" in check("99.flags", ["reserved_by_protocol",
+                                                     "destination"]).message
+    later = check("99.flags", ["reserved_by_protocol", "destination"]).message
+    assert "destination" not in later and "1 of your 2 items is right; 1 does not belong" \
+        in later
+    assert "solution('99.flags')" in later  # its only hint was given as the idea
+
+
+def test_a_checker_without_a_general_verdict_keeps_its_message(size_exercise):
+    for _ in range(framework.REPEATED_TRIES + 2):
+        wrong = check(size_exercise, 256)
+    assert "/8 blocks" in wrong.message and "Stuck? hint(" in wrong.message
+
+
+def test_a_typo_in_a_keyed_answer_is_not_one_of_the_allowed_values(mapping_exercise):
+    ident, key = mapping_exercise
+    feedback = check(ident, {**key, "bound to 0.0.0.0, from the phone": "conected"})
+    assert not feedback.passed
+    assert ("For 'bound to 0.0.0.0, from the phone': 'conected' is not one of the "
+            "allowed values ('connected', 'refused', 'timeout'); did you mean "
+            "'connected'?") in feedback.message
+    fb = expect_set(["reserved_by_protocol", "destinaton"], ["reserved_by_protocol"],
+                    allowed=["source", "destination", "reserved_by_protocol"])
+    assert "'destinaton' is not one of the allowed values" in fb.message
+    assert "did you mean 'destination'" in fb.message
+    fb = expect_equal("refuzed", "connected", allowed=["connected", "refused"])
+    assert "not one of the allowed values ('connected', 'refused')" in fb.message
+
+
+def test_an_unknown_key_is_named_with_the_key_it_may_stand_for(mapping_exercise):
+    ident, key = mapping_exercise
+    answer = dict(key)
+    answer["bound to 0.0.0.0, from the fone"] = answer.pop("bound to 0.0.0.0, from the phone")
+    message = check(ident, answer).message
+    assert ("Not asked about: 'bound to 0.0.0.0, from the fone' (did you mean "
+            "'bound to 0.0.0.0, from the phone'?)") in message
+    assert "No answer for: 'bound to 0.0.0.0, from the phone'" in message
+
+
+def test_expect_mapping_names_long_keys_in_full_and_says_each_thing_once():
+    long_key = "SO_REUSEPORT on both: 127.0.0.1 and 0.0.0.0, a client to 127.0.0.1"
+    other = "SO_REUSEPORT on both: 127.0.0.1 and 0.0.0.0, a client to 127.0.0.2"
+    same = "Both sockets share the port; the more specific one wins."
+    fb = expect_mapping({long_key: "0.0.0.0", other: "0.0.0.0"},
+                        {long_key: "127.0.0.1", other: "127.0.0.1"},
+                        common={(long_key, "0.0.0.0"): same, (other, "0.0.0.0"): same})
+    assert repr(long_key) in fb.message and repr(other) in fb.message
+    assert "..." not in fb.message
+    assert fb.message.count(same) == 1
+
+
+def test_a_string_of_items_is_split_on_its_commas():
+    assert expect_set("reserved by protocol, destination",
+                      ["reserved by protocol", "destination"]).passed
+    fb = expect_set("reserved by protocol, destination", ["reserved by protocol"])
+    assert fb.message == "1 of your 2 items is right; 1 does not belong: 'destination'."
+    assert expect_set("4 6", [4, 6]).passed
+
+
+def test_a_superset_is_never_counted_as_all_right():
+    fb = expect_set(["reserved_by_protocol", "destination"], ["reserved_by_protocol"])
+    assert not fb.passed and "1 of 1 right" not in fb.message
+    assert fb.message.startswith("1 of your 2 items is right; 1 does not belong")
+
+
+def test_a_new_progress_folder_is_private(tmp_path, monkeypatch):
+    """On a shared machine (a hub) another learner cannot read a learner's record."""
+    import stat as st
+
+    home = tmp_path / "home" / "loopedu"
+    monkeypatch.setenv("LOOPEDU_HOME", str(home))
+    assert check("01.loopback-size", 2 ** 24).passed
+    assert st.S_IMODE(home.stat().st_mode) & 0o077 == 0

@@ -225,3 +225,108 @@ def test_hints_guide_without_the_solution():
     for n in range(1, len(item.hints) + 1):
         text = hint(ID, n)
         assert "127.0.0.1" not in text and '("' not in text
+
+
+# --- 00.kernel-connect: a connection of the learner's own to the kernel's heartbeat ---
+
+@contextlib.contextmanager
+def fake_kernel(monkeypatch):
+    """Five listening sockets on 127.0.0.1 standing for a kernel's channels, and
+    ``kernel_link.connection_info`` returning them as a connection file would."""
+    from loopedu import kernel_link
+
+    with contextlib.ExitStack() as stack:
+        info = {"transport": "tcp", "ip": "127.0.0.1"}
+        for channel in kernel_link.CHANNELS:
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+            info[channel] = sock.getsockname()[1]
+        monkeypatch.setattr(kernel_link, "connection_info", lambda: dict(info))
+        yield info
+
+
+def test_a_client_connected_to_the_heartbeat_passes(monkeypatch):
+    with fake_kernel(monkeypatch) as info, socket.socket() as client:
+        client.connect(("127.0.0.1", info["hb_port"]))
+        feedback = check("00.kernel-connect", client)
+        assert feedback.passed, feedback
+        assert f"port {info['hb_port']}" in feedback.message
+        assert client.fileno() != -1 and client.getpeername()[1] == info["hb_port"]
+
+
+def test_another_channel_of_the_kernel_is_named(monkeypatch):
+    with fake_kernel(monkeypatch) as info, socket.socket() as client:
+        client.connect(("127.0.0.1", info["shell_port"]))
+        feedback = check("00.kernel-connect", client)
+        assert not feedback.passed and "shell channel" in feedback.message
+        assert str(info["hb_port"]) not in feedback.message
+
+
+def test_a_port_that_is_not_the_kernels_is_named(monkeypatch):
+    with fake_kernel(monkeypatch), socket.socket() as other, socket.socket() as client:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        client.connect(other.getsockname())
+        feedback = check("00.kernel-connect", client)
+        assert not feedback.passed and "not one of this kernel's ports" in feedback.message
+
+
+def test_an_unconnected_closed_or_odd_answer_is_explained(monkeypatch):
+    with fake_kernel(monkeypatch):
+        with socket.socket() as client:
+            assert "not connected" in check("00.kernel-connect", client).message
+        assert "already closed" in check("00.kernel-connect", client).message
+        assert "socket itself" in check("00.kernel-connect", ("127.0.0.1", 1)).message
+
+
+def test_outside_a_kernel_the_check_says_so():
+    with socket.socket() as client:
+        feedback = check("00.kernel-connect", client)
+    assert not feedback.passed and "connection file" in feedback.message
+
+
+# --- 00.predict-first is not answered by the lesson's own words ------------------------
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def test_the_right_option_does_not_repeat_a_sentence_of_the_lesson():
+    """Issue 21: an option that copies the lesson's instruction is found by matching,
+    not by understanding. No run of five words of the right option is in lesson 00."""
+    from pathlib import Path
+
+    from loopedu.exercises.lesson00 import PREDICT_FIRST_OPTIONS
+
+    lesson = " ".join(_words((Path(__file__).parents[1] / "notebooks" /
+                              "00-start-here.py").read_text(encoding="utf-8")))
+    right = _words(PREDICT_FIRST_OPTIONS["b"])
+    runs = [" ".join(right[i:i + 5]) for i in range(len(right) - 4)]
+    assert [run for run in runs if run in lesson] == []
+
+
+def test_the_worked_answer_of_the_first_connection_comes_from_the_lesson():
+    """The lesson promises solution() after the last hint; this exercise lives in the
+    lesson, not in the exercise notebook, and its worked answer is found there."""
+    from loopedu.exercises.solutions import worked_answer
+
+    code, explanation, source = worked_answer(ID)
+    assert source == "notebooks/00-start-here.ipynb"
+    assert code.startswith("server.bind(") and "client.connect(" in code
+    assert explanation.startswith("Connected over loopback")
+    with pair() as (server, client):
+        exec(code, {"server": server, "client": client})
+        assert check(ID, (server, client)).passed
+
+
+def test_a_kernel_on_ipc_is_said_to_have_no_tcp_port(monkeypatch):
+    from loopedu import kernel_link
+
+    monkeypatch.setattr(kernel_link, "connection_info",
+                        lambda: {"transport": "ipc", "ip": "kernel-1", "hb_port": 5})
+    with socket.socket() as client:
+        feedback = check("00.kernel-connect", client)
+    assert not feedback.passed and "'ipc', not TCP" in feedback.message

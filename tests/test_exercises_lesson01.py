@@ -1,7 +1,11 @@
 """Lesson 01 exercises: right answers pass, wrong ones fail without giving the answer,
 and the answer keys agree with loopedu.addresses (an independent implementation)."""
 
+import contextlib
+import dataclasses
 import ipaddress
+import re
+import socket
 
 import pytest
 
@@ -32,8 +36,9 @@ def test_right_answers_pass(exercise_id, right):
     ("01.slash16-size", 65534, "hosts, not addresses"),
     ("01.slash16-size", "65,534", "RFC 1122"),
     ("01.loopback-size", 2 ** 24 - 2, "hosts, not addresses"),
-    ("01.is-loopback", {**IS_LOOPBACK_KEY, "::ffff:127.0.0.1": False}, "mapped"),
-    ("01.is-loopback", {"127.0.0.1": True}, ""),
+    ("01.is-loopback", {**IS_LOOPBACK_KEY, "::ffff:127.8.9.10": False}, "mapped"),
+    ("01.is-loopback", {**IS_LOOPBACK_KEY, "0:0:0:0:0:0:0:1": False}, "compressed"),
+    ("01.is-loopback", {"127.1.2.3": True}, ""),
     ("01.is-loopback", ["127.0.0.1"], "dict"),
     ("01.registry-flags", ["reserved_by_protocol", "destination"], "inside the host"),
     ("01.registry-flags", [], ""),
@@ -55,6 +60,26 @@ def test_is_loopback_key_agrees_with_the_addresses_module():
         assert addresses.is_loopback(address) is expected, address
 
 
+def test_is_loopback_key_agrees_with_the_standard_library():
+    """Independent truth: ipaddress, the mapped form read through its IPv4 address (which
+    older releases' is_loopback does not do, gh-117566)."""
+    for address, expected in IS_LOOPBACK_KEY.items():
+        ip = ipaddress.ip_address(address)
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        assert ip.is_loopback is expected, address
+
+
+def test_is_loopback_asks_about_addresses_the_lesson_did_not_classify():
+    """Transfer, not replay (issue 21): the lesson's classify cell printed its own
+    addresses with loopback=True/False; the exercise asks about others."""
+    from pathlib import Path
+
+    lesson = (Path(__file__).parents[1] / "notebooks" / "01-loopback-range.py").read_text()
+    shown = set(re.findall(r'"([0-9a-f:.]+)"', lesson.split("addresses.classify(text)")[0]
+                           .rsplit("for text in", 1)[1]))
+    assert shown and not shown & set(IS_LOOPBACK_KEY)
+
+
 def test_registry_flags_key_agrees_with_the_shipped_registry():
     entry = addresses.classify("127.0.0.1")
     true_flags = {f for f in REGISTRY_FLAGS if getattr(entry, f)}
@@ -71,3 +96,105 @@ def test_size_keys_agree_with_the_standard_library():
                                ("01.slash16-size", "127.0.0.0/16")):
         assert check(exercise_id, ipaddress.ip_network(block).num_addresses).passed
         assert not check(exercise_id, ipaddress.ip_network(block).num_addresses - 2).passed
+
+
+# --- checker defects of issue 21 -------------------------------------------------------
+
+@pytest.mark.parametrize("exercise_id, off_by_one", [("01.loopback-size", 2 ** 24 - 1),
+                                                     ("01.slash16-size", 2 ** 16 - 1)])
+def test_off_by_one_is_told_as_such(exercise_id, off_by_one):
+    feedback = check(exercise_id, off_by_one)
+    assert not feedback.passed and "Off by one" in feedback.message
+    assert "That is not it" not in feedback.message
+    assert str(off_by_one + 1) not in feedback.message.replace(",", "")
+
+
+def test_an_extra_flag_is_not_counted_as_all_right():
+    feedback = check("01.registry-flags", ["reserved_by_protocol", "destination"])
+    assert not feedback.passed and "1 of 1 right" not in feedback.message
+    assert "1 of your 2 items is right; 1 does not belong: 'destination'" in feedback.message
+
+
+def test_flags_with_spaces_and_a_typo_are_read_and_told():
+    assert check("01.registry-flags", "reserved by protocol").passed
+    wrong = check("01.registry-flags", "reserved by protocol, destination").message
+    assert "'destination'" in wrong
+    typo = check("01.registry-flags", ["reserved_by_protocol", "destinaton"]).message
+    assert "'destinaton' is not one of the allowed values" in typo
+    assert "did you mean 'destination'" in typo
+
+
+# --- 01.bind-127: the learner's own bind and connect, live ----------------------------
+
+@contextlib.contextmanager
+def bound_and_connected(address):
+    with socket.socket() as server, socket.socket() as client:
+        server.bind((address, 0))
+        server.listen()
+        client.connect(server.getsockname())
+        yield server, client
+
+
+def fake_capabilities(monkeypatch, whole_127_range):
+    from loopedu.exercises import lesson01
+    from loopedu.sandbox import Capability
+
+    real = lesson01.capabilities()
+    fake = dataclasses.replace(real, whole_127_range=Capability(
+        whole_127_range, "bound and reached 127.0.0.2" if whole_127_range else
+        "binding 127.0.0.2 failed with EADDRNOTAVAIL"))
+    monkeypatch.setattr(lesson01, "capabilities", lambda: fake)
+
+
+@pytest.mark.needs("whole_127_range")
+@pytest.mark.parametrize("address", ["127.3.2.1", "127.255.255.254", "127.0.0.2"])
+def test_another_127_address_passes_and_names_the_source_the_route_chose(address):
+    with bound_and_connected(address) as pair:
+        feedback = check("01.bind-127", pair)
+        assert feedback.passed, feedback
+        assert address in feedback.message and "came from 127.0.0.1" in feedback.message
+        assert pair[0].fileno() != -1 and pair[1].getpeername() == pair[0].getsockname()
+
+
+@pytest.mark.needs("whole_127_range")
+def test_127_0_0_1_is_not_new_where_the_whole_range_is_loopback():
+    with bound_and_connected("127.0.0.1") as pair:
+        feedback = check("01.bind-127", pair)
+    assert not feedback.passed and "other than 127.0.0.1" in feedback.message
+
+
+def test_where_only_127_0_0_1_is_loopback_the_check_says_so_and_takes_it(monkeypatch):
+    fake_capabilities(monkeypatch, False)
+    with bound_and_connected("127.0.0.1") as pair:
+        feedback = check("01.bind-127", pair)
+    assert feedback.passed and "only 127.0.0.1" in feedback.message
+    assert "EADDRNOTAVAIL" in feedback.message
+    with socket.socket() as server, socket.socket() as client:  # bind failed: unbound
+        feedback = check("01.bind-127", (server, client))
+    assert not feedback.passed and "not bound" in feedback.message
+    assert "only 127.0.0.1" in feedback.message and "ifconfig lo0 alias" in feedback.message
+
+
+def test_127_0_0_1_is_refused_where_the_range_is_whole(monkeypatch):
+    fake_capabilities(monkeypatch, True)
+    with bound_and_connected("127.0.0.1") as pair:
+        assert not check("01.bind-127", pair).passed
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_ipv6_is_sent_back_to_127_8():
+    with socket.socket(socket.AF_INET6) as server, socket.socket(socket.AF_INET6) as client:
+        server.bind(("::1", 0))
+        server.listen()
+        client.connect(server.getsockname()[:2])
+        feedback = check("01.bind-127", (server, client))
+    assert not feedback.passed and "AF_INET" in feedback.message
+
+
+def test_a_wrong_shape_or_an_unconnected_client_is_explained():
+    assert "01.bind-127" in check("01.bind-127", "127.0.0.2").message
+    with socket.socket() as server, socket.socket() as client:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        feedback = check("01.bind-127", (server, client))
+    assert not feedback.passed

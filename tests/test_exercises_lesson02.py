@@ -1,6 +1,6 @@
 """Lesson 02 exercises: right answers pass, wrong ones fail with help and no solution;
-the keys agree with the resolver model and with glibc itself (with /etc/host.conf
-``multi on``, the exercise's stated assumption), and libpq's with psql run for real."""
+the keys agree with the resolver model and with glibc itself (with this machine's
+/etc/host.conf, and with the other setting), and libpq's with psql run for real."""
 
 import os
 import shutil
@@ -16,19 +16,22 @@ import pytest
 from shared_checks import skip_or_fail
 
 from loopedu import hosts, sandbox
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, lesson02
 from loopedu.exercises.lesson02 import (
     BROKEN_HOSTS,
     BROKEN_KEY,
     DB_CLIENTS,
     DB_KEY,
     PREDICT_HOSTS,
-    PREDICT_KEY,
-    PREDICT_MULTI,
     PREDICT_QUERIES,
+    predict_key,
 )
 from loopedu.glibc.hostconf import HostConf
 from loopedu.glibc.machine import Machine
+from loopedu.localhost import multi_here
+
+#: The key of "02.predict-hosts" on this machine (its own /etc/host.conf).
+PREDICT_KEY = predict_key(multi_here())
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,10 +147,13 @@ def flip(key: dict, client: str) -> dict:
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": ["127.0.0.1"]}, "multi off"),
+    ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET":
+                          predict_key(not multi_here())["localhost AF_INET"]},
+     "multi on" if multi_here() else "multi off"),
     ("02.predict-hosts", {**PREDICT_KEY, "ip6-localhost AF_INET": []}, "not skipped"),
-    ("02.predict-hosts", {**PREDICT_KEY, "localhost. AF_INET": ["127.0.0.1", "127.0.0.1"]},
-     "trailing dot"),
+    ("02.predict-hosts", {**PREDICT_KEY, "LAPTOP AF_INET6": ["127.0.1.1"]}, "IPv6 answers"),
+    ("02.predict-hosts", {**PREDICT_KEY, "localhost. AF_INET":
+                          PREDICT_KEY["localhost AF_INET"]}, "trailing dot"),
     ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": "127.0.0.1"}, "give a list"),
     ("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET6": "::1"}, "give a list"),
     ("02.predict-hosts", ["127.0.0.1"], "dict"),
@@ -180,19 +186,36 @@ def test_predict_hosts_names_the_learners_own_keys_in_their_own_case():
     assert "'localhost AF_INET6'" in message  # a key not given: as the question spells it
 
 
-def test_predict_hosts_states_its_host_conf_assumption_in_the_question():
-    assert PREDICT_MULTI is True
+def test_predict_hosts_asks_with_this_machines_own_setting():
+    """The question prints the machine's /etc/host.conf setting and the hints say what
+    each setting does; no fixed assumption is left in it."""
     source = (ROOT / "exercises" / "02-localhost-is-a-name-exercises.py").read_text()
     question = source.split("## 1.", 1)[1].split("check(", 1)[0]
-    assert "multi on" in question and "Debian and Ubuntu" in question
-    assert any("multi on" in hint("02.predict-hosts", n) for n in (1, 2, 3))
+    assert "multi_here()" in question and "assume" not in question.lower()
+    assert any("multi on" in hint("02.predict-hosts", n) and "multi off" in
+               hint("02.predict-hosts", n) for n in (1, 2, 3))
 
 
-def test_predict_key_is_what_the_model_answers_with_multi_on():
+@pytest.mark.parametrize("multi", [True, False], ids=["multi on", "multi off"])
+def test_each_setting_gets_its_own_key(monkeypatch, multi):
+    """Two machines that differ in /etc/host.conf get different, checkable answers: the
+    key follows the setting the check reads, and the other setting's answer is told."""
+    monkeypatch.setattr(lesson02, "multi_here", lambda: multi)
+    mine, other = predict_key(multi), predict_key(not multi)
+    assert mine != other
+    assert check("02.predict-hosts", mine).passed
+    wrong = check("02.predict-hosts", other)
+    assert not wrong.passed
+    assert f"multi {'on' if multi else 'off'}" in wrong.message
+    assert f"multi {'off' if multi else 'on'}" in wrong.message
+
+
+@pytest.mark.parametrize("multi", [True, False], ids=["multi on", "multi off"])
+def test_predict_key_is_what_the_model_answers(multi):
     parsed = hosts.parse(PREDICT_HOSTS)
-    machine = Machine(host_conf=HostConf(multi=PREDICT_MULTI))
+    machine = Machine(host_conf=HostConf(multi=multi))
     for query, (name, family) in PREDICT_QUERIES.items():
-        assert parsed.lookup(name, family, machine=machine) == PREDICT_KEY[query], query
+        assert parsed.lookup(name, family, machine=machine) == predict_key(multi)[query]
 
 
 def test_broken_key_is_what_the_model_skips():
@@ -201,22 +224,44 @@ def test_broken_key_is_what_the_model_skips():
 
 
 @pytest.mark.needs("mount_namespaces")
-def test_predict_key_is_what_glibc_answers_with_multi_on():
+@pytest.mark.parametrize("multi", [True, False], ids=["multi on", "multi off"])
+def test_predict_key_is_what_glibc_answers(multi):
+    """Independent truth: glibc itself, in a child with the exercise's hosts file as its
+    /etc/hosts and RESOLV_MULTI set, answers what the key says."""
     names = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
     answers = {query: sandbox.call_with_hosts(PREDICT_HOSTS,
                                               "loopedu.localhost:addresses_with_multi",
-                                              name, names[family], PREDICT_MULTI)
+                                              name, names[family], multi)
                for query, (name, family) in PREDICT_QUERIES.items()}
-    assert answers == PREDICT_KEY
+    assert answers == predict_key(multi)
 
 
-@pytest.mark.needs("mount_namespaces")
-def test_glibc_with_multi_off_answers_what_the_multi_off_message_says():
-    got = sandbox.call_with_hosts(PREDICT_HOSTS, "loopedu.localhost:addresses_with_multi",
-                                  "localhost", "AF_INET", False)
-    assert got == ["127.0.0.1"]
-    message = check("02.predict-hosts", {**PREDICT_KEY, "localhost AF_INET": got}).message
-    assert "multi off" in message
+# --- 02.fix-client: a function that ignores its addresses fails ------------------------
+
+def always_127_0_0_1(addresses, port):
+    """Ignores ``addresses``: always the loopback address the lesson's server used."""
+    return socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def test_a_client_that_ignores_its_addresses_fails():
+    """Issue 21: the checker's servers also listen on 127.0.0.2 or ::1, so a function
+    hard-coding 127.0.0.1 is caught."""
+    from loopedu.sandbox import capabilities
+
+    machine = capabilities()
+    if not (machine.whole_127_range or machine.ipv6_loopback):
+        skip_or_fail("neither 127.0.0.2 nor ::1 is loopback here: every server of the "
+                     "check is on 127.0.0.1")
+    feedback = check("02.fix-client", always_127_0_0_1)
+    assert not feedback.passed
+    assert "not fixed ones" in feedback.message or "not to the server" in feedback.message
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_the_server_on_ipv6_loopback_is_reached_by_a_good_client(monkeypatch):
+    monkeypatch.setattr(lesson02, "_client_cases", lambda: [("::1", ["127.0.0.1", "::1"])])
+    assert check("02.fix-client", good_client).passed
+    assert not check("02.fix-client", always_127_0_0_1).passed
 
 
 # --- 02.db-transport: libpq's answers run for real, MySQL's from its manual ------------
@@ -310,3 +355,22 @@ def test_a_function_with_a_mistake_in_it_is_told_so_not_a_crash_of_the_check():
     assert not fb.passed and not fb.message.startswith("Could not check")
     assert "your function raised AttributeError" in fb.message
     assert "mistake in the function" in fb.message
+
+
+def test_the_hosts_sandbox_does_not_start_with_the_exercise_answered():
+    """Issue 20: the sandbox of lesson 02 once started with exactly the hosts text of
+    02.predict-hosts and printed 4 of its 5 answers. Its start may answer at most one of
+    the exercise's queries as the key does, whatever this machine's setting."""
+    import inspect
+
+    from loopedu import localhost, widgets
+
+    defaults = inspect.signature(widgets.hosts_sandbox).parameters
+    text, names = defaults["text"].default, defaults["names"].default.split()
+    assert text.strip() != PREDICT_HOSTS.strip()
+    for multi in (True, False):
+        shown = localhost.resolve_table(text, names, multi=multi).answers
+        key = predict_key(multi)
+        same = [query for query, (name, family) in PREDICT_QUERIES.items()
+                if shown.get((name, family.name)) == key[query]]
+        assert len(same) <= 1, (multi, same)

@@ -5,18 +5,29 @@ import re
 import sys
 
 import pytest
+from shared_checks import skip_or_fail
 
-from loopedu import audit, lan, reachability
+from loopedu import audit, lan, reachability, weak_host
 from loopedu.exercises import check
 from loopedu.exercises.lesson03 import (
     BIND_KEY,
+    MADE_UP,
     MATRIX_BINDS,
     MATRIX_KEY,
     MATRIX_TARGETS,
-    PHONE_KEY,
     SCENARIOS,
     matrix_key_name,
+    phone_question,
 )
+
+LINUX = sys.platform.startswith("linux")
+
+
+def phone_key():
+    """The right answer to 03.phone-reaches on this machine, as a learner writes it."""
+    key = dict(phone_question().key)
+    key["f"] = sorted(key["f"])
+    return key
 
 
 def with_(key, **changes):
@@ -40,8 +51,6 @@ def matrix_with(cell, value):
     ("03.choose-bind", dict(BIND_KEY)),
     ("03.choose-bind", {k: "::1" if v == "127.0.0.1" else "::" for k, v in BIND_KEY.items()}),
     ("03.choose-bind", with_(BIND_KEY, phone__test="192.168.1.20", database="localhost")),
-    ("03.phone-reaches", dict(PHONE_KEY)),
-    ("03.phone-reaches", {"127.0.0.1": "no", "0.0.0.0": "yes", "::1": "no", "::": "yes"}),
 ])
 def test_right_answers_pass(exercise_id, right):
     feedback = check(exercise_id, right)
@@ -67,10 +76,8 @@ def test_right_answers_pass(exercise_id, right):
     ("03.choose-bind", with_(BIND_KEY, database="192.168.1.20"), "LAN address"),
     ("03.choose-bind", with_(BIND_KEY, database="everywhere"), "not a bind address"),
     ("03.choose-bind", {k: None for k in BIND_KEY}, "replace each None"),
-    ("03.phone-reaches", {**PHONE_KEY, "127.0.0.1": True}, "LAN interface"),
-    ("03.phone-reaches", {**PHONE_KEY, "::1": True}, "IPv6's loopback"),
-    ("03.phone-reaches", {**PHONE_KEY, "0.0.0.0": False}, "every address"),
-    ("03.phone-reaches", {**PHONE_KEY, "::": False}, "every address"),
+    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.2", "conected"),
+     "is not one of the allowed answers, 'connected' or 'refused'"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -79,19 +86,19 @@ def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     assert "hint(" in feedback.message
 
 
-def test_wrong_matrix_cells_are_named_but_never_answered():
+def test_wrong_matrix_cells_are_named_but_never_answered(first_try):
     for cell, right in MATRIX_KEY.items():
         wrong = "refused" if right == "connected" else "connected"
-        message = check("03.predict-matrix", matrix_with(cell, wrong)).message
+        message = first_try("03.predict-matrix", matrix_with(cell, wrong)).message
         assert cell in message  # "Look again at: ..."
         for word in ("connected", "refused"):  # no outcome is ever given away
             assert word not in message, (cell, message)
 
 
-def test_wrong_bind_choices_never_name_the_right_address():
+def test_wrong_bind_choices_never_name_the_right_address(first_try):
     for scenario, right in BIND_KEY.items():
         wrong = "0.0.0.0" if right == "127.0.0.1" else "127.0.0.1"
-        message = check("03.choose-bind", {**BIND_KEY, scenario: wrong}).message
+        message = first_try("03.choose-bind", {**BIND_KEY, scenario: wrong}).message
         assert scenario in message
         assert right not in message, (scenario, message)
 
@@ -128,6 +135,93 @@ def test_bind_key_follows_the_lesson_rule():
     assert set(SCENARIOS) == set(BIND_KEY)
 
 
+def test_phone_reaches_right_answers_in_any_spelling_pass():
+    key = phone_key()
+    assert check("03.phone-reaches", key).passed
+    spelled = {k.upper(): ("yes" if v is True else "no" if v is False else v)
+               for k, v in key.items()}
+    spelled["F"] = [f" {a} " for a in reversed(key["f"])]   # any order, spaces around
+    assert check("03.phone-reaches", spelled).passed, check("03.phone-reaches", spelled)
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"b": True}, "answers only connections addressed to 127.0.0.1"),
+    ({"c": True}, "127.0.0.1 is another address"),
+    ({"d": False}, "every address of this machine"),
+    ({"e": False}, "weak host demo"),
+    ({"a": "ture"}, "'ture' is not one of the allowed answers, True or False"),
+    ({"g": True}, "Not asked about: 'g'"),
+])
+def test_phone_reaches_wrong_answers_get_tailored_help(change, says):
+    feedback = check("03.phone-reaches", {**phone_key(), **change})
+    assert not feedback.passed
+    assert says in feedback.message, feedback.message
+    assert "hint(" in feedback.message
+
+
+def test_phone_reaches_f_left_out_loopback_or_a_stranger():
+    key = phone_key()
+    without = check("03.phone-reaches", {**key, "f": [a for a in key["f"]
+                                                      if a != "127.0.0.1"]})
+    assert not without.passed and "Loopback is an address of this machine" in without.message
+    stranger = check("03.phone-reaches", {**key, "f": key["f"] + ["203.0.113.9"]})
+    assert not stranger.passed and "Not among the addresses listed: 203.0.113.9" in \
+        stranger.message
+
+
+def test_the_question_speaks_of_this_machine_or_says_it_made_one_up(monkeypatch):
+    q = phone_question()
+    assert q.address in q.text() and q.interface in q.text()
+    assert q.addresses[0] == "127.0.0.1" and q.address in q.addresses
+    # a machine with two networks gets its second one named in "e"
+    import loopedu.exercises.lesson03 as lesson03
+    monkeypatch.setattr(lesson03, "own_networks",
+                        lambda: (("wlan0", "192.168.1.20"), ("docker0", "172.17.0.1")))
+    two = phone_question()
+    assert "docker0's network (this machine is 172.17.0.1 there)" in two.text()
+    assert two.key["f"] == {"127.0.0.1", "192.168.1.20", "172.17.0.1"}
+    # a machine with none gets the lesson's laptop, and is told so
+    monkeypatch.setattr(lesson03, "own_networks", lambda: ())
+    none = phone_question()
+    assert none.made_up and (none.interface, none.address) == MADE_UP
+    assert "no network address" in none.text()
+
+
+@pytest.mark.skipif(not LINUX, reason="ip(8) lists the addresses on Linux")
+def test_phone_question_lists_the_addresses_ip_lists():
+    """The addresses of "f" are this machine's, as iproute2 says independently."""
+    import ipaddress
+    import shutil
+    import subprocess
+
+    if not shutil.which("ip"):
+        skip_or_fail("no ip command")
+    shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "up"], capture_output=True,
+                           text=True, check=True).stdout
+    mine = {line.split()[3].split("/")[0] for line in shown.splitlines()}
+    mine = {a for a in mine if not (ipaddress.ip_address(a).is_loopback
+                                    or ipaddress.ip_address(a).is_link_local)}
+    expected = {"127.0.0.1"} | (mine or {MADE_UP[1]})
+    assert set(phone_question().addresses) == expected
+
+
 @pytest.mark.needs("network_namespaces")
 def test_phone_key_agrees_with_the_virtual_lan():
-    assert lan.lan_exposure() == PHONE_KEY
+    """"a", "b" and "c" against the lesson's LAN, with a server bound to the laptop's
+    own LAN address; "d" and "f" with a 0.0.0.0 server inside the laptop; "e" against the
+    weak host demo. Never against the checker."""
+    laptop = lan.LAPTOP["ipv4"]
+    result = lan.lan_lab([laptop, "127.0.0.1"])
+    by = {(a.client, a.bind, a.target): str(a.outcome) for a in result.attempts}
+    assert result.reached == {laptop: True, "127.0.0.1": False}           # a, b
+    assert by[("laptop", laptop, "127.0.0.1")] == "refused"                # c
+    with lan.lan() as net:
+        rows, _ = net.laptop.call("loopedu.reachability:measure_here", ["0.0.0.0"],
+                                  ["127.0.0.1", laptop], 1.0, timeout=60)
+    assert {r.target: str(r.outcome) for r in rows} == {"127.0.0.1": "connected",
+                                                        laptop: "connected"}  # d, f
+    demo = weak_host.weak_host_details()
+    assert demo.reached[weak_host.SETUPS[0]]["other"] is True             # e
+    key = phone_question().key
+    assert (key["a"], key["b"], key["c"], key["d"], key["e"]) == (True, False, False,
+                                                                   True, True)

@@ -19,16 +19,23 @@ import loopedu
 from loopedu.exercises import check
 from loopedu.exercises.lesson05 import (
     COMPRESS_QUESTION,
-    DUAL_STACK_KEY,
     EXPAND_QUESTION,
     IPV6_OFF_KEY,
     LOCALITY_OPTIONS,
+    dual_stack_question,
 )
+
+#: The right answer of 05.dual-stack on this machine (it follows this machine's default).
+DUAL_STACK_KEY = dual_stack_question()
+SEES = "V6ONLY 0: server sees"
+HERE = "here: IPv4 to 127.0.0.1"
+HERE_BIND = "here: bind 0.0.0.0 same port"
+DUAL_HERE = DUAL_STACK_KEY[HERE] == "connected"
 
 COMPRESSED = "2001:db8:0:1::ab"
 EXPANDED = "2001:0db8:0000:0000:0000:ff00:0042:8329"
 SOLUTIONS = {"05.compress": [COMPRESSED], "05.expand": [EXPANDED],
-             "05.dual-stack": ["::ffff:127.0.0.1", "EADDRINUSE"],
+             "05.dual-stack": ["::ffff:127.0.0.1", DUAL_STACK_KEY[HERE_BIND]],
              "05.locality-check": ["(a)", "ip_address(host).is_loopback"],
              "05.ipv6-off": ["EADDRNOTAVAIL", "EAFNOSUPPORT", "connected"]}
 #: Other spellings of the address a dual-stack server sees for an IPv4 client.
@@ -43,7 +50,7 @@ MAPPED_SPELLINGS = ("::ffff:7f00:1", "::FFFF:7F00:0001", "0:0:0:0:0:ffff:127.0.0
     ("05.expand", EXPANDED.upper()),
     ("05.dual-stack", dict(DUAL_STACK_KEY)),
     ("05.dual-stack", {k.upper(): v.upper() for k, v in DUAL_STACK_KEY.items()}),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "off: IPv4 to 127.0.0.1": "yes"}),
+    ("05.dual-stack", {**DUAL_STACK_KEY, HERE: "yes" if DUAL_HERE else "no"}),
     ("05.locality-check", "a"),
     ("05.locality-check", "(A)"),
     ("05.ipv6-off", dict(IPV6_OFF_KEY)),
@@ -66,16 +73,16 @@ def test_right_answers_pass(exercise_id, right):
     ("05.expand", "2001:0db8:0000:0000:ff00:0042:8329", "7 groups"),
     ("05.expand", EXPAND_QUESTION, "still compressed"),
     ("05.expand", "2001:0db8:0000:0000:0000:0000:ff00:0042", "not the same address"),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": "127.0.0.1"}, "AF_INET6"),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "off: IPv4 to 127.0.0.1": "refused"},
-     "bindv6only=0"),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "off: bind 0.0.0.0 same port": "ok"},
-     "already takes IPv4"),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "on: bind 0.0.0.0 same port": "EADDRINUSE"},
-     "free"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, SEES: "127.0.0.1"}, "AF_INET6"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, HERE: "refused" if DUAL_HERE else "connected"},
+     "This machine's default decides"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, HERE_BIND: "ok" if DUAL_HERE else "EADDRINUSE"},
+     "holds the IPv4 side"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, "Windows: IPv4 to 127.0.0.1": "connected"},
+     "Windows' row"),
     ("05.dual-stack", {k: None for k in DUAL_STACK_KEY}, "No predictions yet"),
     ("05.dual-stack", "connected", "dict"),
-    ("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": "::1"}, "not to ::1"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, SEES: "::1"}, "not to ::1"),
     ("05.locality-check", "b", "looks inside"),
     ("05.locality-check", "c", "ipv4_mapped"),
     ("05.locality-check", "z", "no option"),
@@ -107,7 +114,7 @@ def test_dual_stack_accepts_any_spelling_of_the_mapped_address_and_says_why(spel
     # RFC 4291 section 2.5.5.2 and the C library: these are one address
     assert socket.inet_pton(socket.AF_INET6, spelling) == \
         socket.inet_pton(socket.AF_INET6, "::ffff:127.0.0.1")
-    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": spelling})
+    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, SEES: spelling})
     assert feedback.passed, feedback.message
     for why in ("same 128 bits", "RFC 4291 section 2.5.5.2", "RFC 5952 section 5", "7f = 127"):
         assert why in feedback.message, feedback.message
@@ -119,8 +126,8 @@ def test_the_canonical_spelling_gets_no_note_about_spellings():
 
 @pytest.mark.parametrize("other", ["::ffff:7f00:2", "::7f00:1", "::ffff:127.0.0.2"])
 def test_a_different_address_is_still_wrong(other):
-    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, "off: server sees": other})
-    assert not feedback.passed and "off: server sees" in feedback.message
+    feedback = check("05.dual-stack", {**DUAL_STACK_KEY, SEES: other})
+    assert not feedback.passed and SEES in feedback.message
 
 
 def test_notation_keys_agree_with_ipaddress_and_inet_ntop():
@@ -249,3 +256,43 @@ def test_ipv6_off_compiled_out_key_is_the_errno_of_an_unsupported_family():
     code = IPV6_OFF_KEY["IPv6 compiled out: bind ::1"]
     assert errno.errorcode[getattr(errno, code)] == code == "EAFNOSUPPORT"
     assert "family not supported" in os.strerror(errno.EAFNOSUPPORT).lower()
+
+
+#: A server that leaves IPV6_V6ONLY alone, with plain sockets: binds [::], an IPv4 client
+#: to 127.0.0.1, then 0.0.0.0 on the same port; printed in the words of 05.dual-stack.
+DEFAULT_SERVER = r"""
+import errno, json, socket
+out = {}
+with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as server:
+    server.bind(("::", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    with socket.socket() as client:
+        client.settimeout(2)
+        out["here: IPv4 to 127.0.0.1"] = ("connected" if client.connect_ex(("127.0.0.1", port))
+                                          == 0 else "refused")
+    with socket.socket() as other:
+        try:
+            other.bind(("0.0.0.0", port))
+            out["here: bind 0.0.0.0 same port"] = "ok"
+        except OSError as exc:
+            out["here: bind 0.0.0.0 same port"] = errno.errorcode[exc.errno]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.needs("network_namespaces")
+@pytest.mark.parametrize("bindv6only", [0, 1])
+def test_dual_stack_key_follows_each_machines_own_default(bindv6only):
+    """Two machines, two defaults, two keys: in a namespace with net.ipv6.bindv6only set
+    either way, the key the checker computes there matches what plain sockets do there."""
+    from netns_helpers import run_in
+
+    with netns() as ns:
+        ns.set_sysctl("net.ipv6.bindv6only", bindv6only)
+        key = ns.call("loopedu.exercises.lesson05:dual_stack_question")
+        done = run_in(ns, sys.executable, "-c", DEFAULT_SERVER, timeout=60)
+    assert done.returncode == 0, done.stderr
+    live = json.loads(done.stdout)
+    assert {k: key[k] for k in live} == live
+    assert live[HERE] == ("refused" if bindv6only else "connected")

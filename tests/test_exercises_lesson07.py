@@ -54,6 +54,16 @@ def test_right_answers_pass(exercise_id, right):
      "waiting in the client"),
     ("07.nagle", {**NAGLE_KEY, "sending header and body in one write fixes it": False},
      "no second small segment"),
+    # issue 21: free text that is not the key got only the key's name back
+    ("07.nagle", {**NAGLE_KEY, UNTIL: "the server replies"}, "smaller than a reply"),
+    ("07.nagle", {**NAGLE_KEY, UNTIL: "40 ms pass"}, "server's timer"),
+    ("07.nagle", {**NAGLE_KEY, UNTIL: "Nagle"}, "what it waits for"),
+    # issue 21: "20" got no word that a letter is wanted
+    ("07.histogram", {**HISTOGRAM_KEY, "median": "20"}, "letter of an option"),
+    ("07.histogram", {**HISTOGRAM_KEY, "median": 20}, "('a', 'b', 'c', 'd')"),
+    # issue 19 item 11: lo offers checksum offload
+    ("07.why-numbers", {**WHY_NUMBERS_KEY, "TCP over lo computes a checksum for every "
+                                           "segment": True}, "checksum offload"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -113,3 +123,109 @@ def test_nagle_key_agrees_with_a_live_stall():
                  stall.median_ms("one write, Nagle on")}
     for key, ms in fixed.items():
         assert (ms < stalled / 5) == NAGLE_KEY[key], key
+
+
+def test_no_tcp_checksum_is_computed_on_lo():
+    """Issue 19 item 11, the key of 07.why-numbers checked on the kernel itself: lo
+    offers checksum offload (NETIF_F_HW_CSUM), so a TCP segment captured on lo carries
+    only the pseudo-header's partial sum, not the checksum of the segment (RFC 9293
+    §3.1), which a real card would fill in."""
+    import socket
+    import struct
+
+    from loopedu import sandbox
+
+    if not sandbox.capabilities().root or not hasattr(socket, "AF_PACKET"):
+        skip_or_fail("a capture on this machine's lo needs Linux and root")
+
+    def ones_complement(data: bytes) -> int:
+        data += b"\0" * (len(data) % 2)
+        total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+        while total >> 16:
+            total = (total & 0xFFFF) + (total >> 16)
+        return total
+
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3)) as sniffer:
+        sniffer.bind(("lo", 0))
+        sniffer.settimeout(1)
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            port = server.getsockname()[1]
+            with socket.create_connection(server.getsockname()) as client:
+                conn, _ = server.accept()
+                with conn:
+                    client.sendall(b"checksum me" * 10)
+                    conn.recv(1024)
+        frame = b""
+        while not frame:
+            candidate = sniffer.recv(65535)
+            ip = candidate[14:]
+            header = (ip[0] & 0x0F) * 4
+            tcp = ip[header:struct.unpack("!H", ip[2:4])[0]]
+            offset = (tcp[12] >> 4) * 4
+            if ip[9] == 6 and struct.unpack("!H", tcp[2:4])[0] == port \
+                    and len(tcp) > offset:
+                frame = candidate
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
+    zeroed = tcp[:16] + b"\0\0" + tcp[18:]
+    computed = 0xFFFF - ones_complement(pseudo + zeroed)
+    field = struct.unpack("!H", tcp[16:18])[0]
+    assert field != computed, "lo carried a full TCP checksum: no offload here?"
+    assert field == ones_complement(pseudo)       # the partial sum offload leaves
+    assert WHY_NUMBERS_KEY["TCP over lo computes a checksum for every segment"] is False
+
+
+# ---- 07.nodelay: the learner's own write-write-read request --------------------------------
+
+def _asks():
+    import socket
+
+    def fixed(sock, header, body):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(header)
+        sock.sendall(body)
+        return sock.recv(64)
+
+    def two_writes(sock, header, body):
+        sock.sendall(header)
+        sock.sendall(body)
+        return sock.recv(64)
+
+    def one_write(sock, header, body):
+        sock.sendall(header + body)
+        return sock.recv(64)
+
+    def no_reply(sock, header, body):
+        fixed(sock, header, body)
+
+    def header_only(sock, header, body):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(header)
+        return sock.recv(64)
+
+    return locals()
+
+
+def test_the_fixed_request_passes_and_the_stalled_one_is_timed():
+    a = _asks()
+    assert check("07.nodelay", a["fixed"]).passed
+    if __import__("sys").platform.startswith("linux"):
+        slow = check("07.nodelay", a["two_writes"])
+        assert not slow.passed and "the stall of the lesson is there" in slow.message
+
+
+@pytest.mark.parametrize("name, says", [
+    ("one_write", "TCP_NODELAY is not set"),
+    ("no_reply", "return what recv() read"),
+    ("header_only", "a reply that never came"),
+])
+def test_a_request_that_is_not_the_fix_is_told_why(name, says):
+    feedback = check("07.nodelay", _asks()[name])
+    assert not feedback.passed and says in feedback.message, feedback.message
+    assert "setsockopt" not in feedback.message         # the hints say it, in turn
+
+
+@pytest.mark.parametrize("answer", [None, "ask", (print, print)])
+def test_nodelay_wants_the_function(answer):
+    feedback = check("07.nodelay", answer)
+    assert not feedback.passed
+    assert answer is None or "check(\"07.nodelay\", ask)" in feedback.message

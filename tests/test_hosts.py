@@ -25,8 +25,15 @@ from loopedu import hosts
 from loopedu.glibc.files import query_bytes
 from loopedu.glibc.hostconf import HostConf
 from loopedu.glibc.inet import inet_aton_exact, inet_pton
-from loopedu.glibc.machine import Machine
+from loopedu.glibc.machine import Machine, SortResult
+from loopedu.glibc.netlink import (
+    ARPHRD_SIT,
+    IN6AI_DEPRECATED,
+    IN6AI_HOMEADDRESS,
+    NO_INDEX,
+)
 from loopedu.glibc.policy import Policy
+from loopedu.glibc.sort import reorder_ipv4, sort_addresses
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "hosts_samples"
@@ -366,11 +373,12 @@ def test_reorder_reads_each_address_with_its_own_netmask(monkeypatch):
     fake = {"eth0": [snic(socket.AF_INET, "10.1.0.1", "255.255.255.0"),
                      snic(socket.AF_INET, "10.2.0.1", "255.255.0.0"),
                      snic(socket.AF_INET, "10.3.0.1", None),  # no netmask: glibc skips it
-                     snic(socket.AF_INET6, "fd00::1", "ffff:ffff:ffff:ffff::")],
+                     snic(socket.AF_INET6, "fd00::1", "ffff:ffff:ffff:ffff::"),
+                     snic(socket.AF_INET, "10.4.0.1", "255.255.255.252")],
             "lo": [snic(socket.AF_INET, "127.0.0.1", "255.0.0.0")]}
     monkeypatch.setattr(psutil, "net_if_addrs", lambda: fake)
     assert sorted(read_ipv4_ifaddrs()) == [(0x0A010001, 0xFFFFFF00), (0x0A020001, 0xFFFF0000),
-                                           (0x7F000001, 0xFF000000)]
+                                           (0x0A040001, 0xFFFFFFFC), (0x7F000001, 0xFF000000)]
 
 
 # ----------------------------------------------------------------------------------------
@@ -440,3 +448,679 @@ def test_hosts_keeps_its_public_names():
     assert sorted(hosts.__all__) == ["Entry", "HostsFile", "Match", "Problem", "load", "parse"]
     assert hosts.parse("10.0.0.1 a\n").entries == [hosts.Entry(1, "10.0.0.1", ("a",))]
     assert isinstance(hosts.parse(""), hosts.HostsFile)
+
+
+# ----------------------------------------------------------------------------------------
+# RFC 3484's rules one at a time, on a machine described by hand (no privilege, no
+# network): each pair below ties on every rule before the one it is named after, so only
+# that rule can order it; both input orders are tried, so rule 10 (keep the order) cannot
+# hide a wrong answer. Expected orders are RFC 3484 section 6's, as glibc applies them.
+# ----------------------------------------------------------------------------------------
+
+ETHER = 1  # ARPHRD_ETHER
+
+
+def _a6(text: str) -> bytes:
+    return socket.inet_pton(socket.AF_INET6, text)
+
+
+class HandMachine(Machine):
+    """A Machine whose probes and link types are given: {packed: SortResult fields}."""
+
+    def __init__(self, probes: dict, link_types: dict | None = None, policy=None):
+        super().__init__(host_conf=HostConf(), policy=policy or Policy())
+        self._given, self._types = probes, link_types or {}
+
+    def probe(self, candidates):
+        return [SortResult(family, packed, **self._given[packed])
+                for family, packed in candidates]
+
+    def is_native(self, index: int) -> int:
+        return int(self._types[index] != ARPHRD_SIT)
+
+
+def _sorted_both_ways(machine, first: str, second: str) -> list[list[str]]:
+    """The sort of [first, second] and of [second, first], as text."""
+    pair = [(socket.AF_INET6, _a6(first)), (socket.AF_INET6, _a6(second))]
+    return [[socket.inet_ntop(f, p) for f, p in sort_addresses(order, machine)]
+            for order in (pair, pair[::-1])]
+
+
+def _global(source: str, **fields) -> dict:
+    return dict(got_source=True, source_family=socket.AF_INET6, source=_a6(source),
+                **{"prefixlen": 64, "index": 2, **fields})
+
+
+@pytest.mark.parametrize("rule, worse, better", [
+    ("1: a destination with no route goes last",
+     dict(got_source=False), _global("2001:db8::1")),
+    ("3: a deprecated source goes after a preferred one",
+     _global("2001:db8::1", flags=IN6AI_DEPRECATED), _global("2001:db8::1")),
+    ("3 ties when both sources are deprecated (then 4 decides)",
+     _global("2001:db8::1", flags=IN6AI_DEPRECATED),
+     _global("2001:db8::1", flags=IN6AI_DEPRECATED | IN6AI_HOMEADDRESS)),
+    ("4: a home address goes before a care-of address",
+     _global("2001:db8::1"), _global("2001:db8::1", flags=IN6AI_HOMEADDRESS)),
+    ("7: a tunnel (sit) goes after native transport",
+     _global("2001:db8::1", index=7), _global("2001:db8::1", index=2)),
+    ("7: a source on no known interface counts as not native",
+     _global("2001:db8::1", index=NO_INDEX), _global("2001:db8::1", index=2)),
+])
+def test_rfc3484_rule_orders_a_pair_that_ties_before_it(rule, worse, better):
+    # two global unicast destinations: same scope, label 1 and precedence 40 as their
+    # sources; destinations equally far from the source (rule 9 ties: both differ from
+    # it first in the last word, at the same bit)
+    w, b = "2001:db8::8:1", "2001:db8::8:2"
+    machine = HandMachine({_a6(w): worse, _a6(b): better}, {2: ETHER, 7: ARPHRD_SIT})
+    assert _sorted_both_ways(machine, w, b) == [[b, w], [b, w]], rule
+
+
+def test_rule_9_compares_the_first_32_bit_word_where_either_differs():
+    # the source is 2001:db8:0:1::1; "near" differs from it first in byte 7 (word 1),
+    # "far" in byte 4 (also word 1, earlier): near shares the longer prefix
+    source = "2001:db8:0:1::1"
+    near, far = "2001:db8:0:3::1", "2001:db8:100:1::1"
+    machine = HandMachine({_a6(near): _global(source), _a6(far): _global(source)})
+    assert _sorted_both_ways(machine, near, far) == [[near, far], [near, far]]
+
+
+def test_rule_9_for_ipv4_counts_bits_only_inside_the_source_subnet():
+    """glibc's IPv4 rule 9: common leading bits if the destination is in the source's
+    subnet (its prefix length), else 0: a /1 neighbour sharing one bit beats a
+    destination outside the subnet that shares none it may count."""
+    def v4(text):
+        return socket.inet_aton(text)
+
+    source = v4("192.0.0.1")  # 1100 0000 ...
+    inside = v4("128.0.0.1")  # 1000 0000: one common bit, inside 128.0.0.0/1
+    outside = v4("64.0.0.1")  # 0100 0000: no common bit
+    probes = {p: dict(got_source=True, source_family=socket.AF_INET, source=source,
+                      prefixlen=1, index=2) for p in (inside, outside)}
+    machine = HandMachine(probes, {2: ETHER})
+    for order in ([inside, outside], [outside, inside]):
+        got = sort_addresses([(socket.AF_INET, p) for p in order], machine)
+        assert [p for _, p in got] == [inside, outside]
+
+
+def test_sort_addresses_without_a_machine_probes_this_one():
+    pair = [(socket.AF_INET6, _a6("::1")), (socket.AF_INET, socket.inet_aton("127.0.0.1"))]
+    assert sort_addresses(pair) == sort_addresses(pair, Machine(host_conf=HostConf()))
+
+
+def test_reorder_does_nothing_unless_host_conf_asks_for_it():
+    far, near = socket.inet_aton("203.0.113.9"), socket.inet_aton("127.0.0.2")
+    off = Machine(host_conf=HostConf(reorder=False))
+    assert reorder_ipv4([far, near], off) == [far, near]
+    on = Machine(host_conf=HostConf(reorder=True))
+    assert reorder_ipv4([far, near], on) == [near, far]
+    assert reorder_ipv4([], on) == []
+
+
+# ----------------------------------------------------------------------------------------
+# What the sort reads from the kernel (netlink), against what the kernel says elsewhere
+# ----------------------------------------------------------------------------------------
+
+def _ones(netmask: str) -> int:
+    return sum(bin(b).count("1") for b in socket.inet_pton(
+        socket.AF_INET6 if ":" in netmask else socket.AF_INET, netmask))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="netlink is Linux's")
+def test_interface_addresses_read_over_netlink_are_the_ones_psutil_lists():
+    """Every address psutil (getifaddrs) lists, with its prefix length and interface
+    index, keyed as glibc's __check_pf keys it (IPv4 as ::ffff:a.b.c.d); None when the
+    machine has no IPv6 address but ::1."""
+    import psutil
+
+    from loopedu.glibc.netlink import read_in6ai
+
+    expected = {}
+    for name, snics in psutil.net_if_addrs().items():
+        for snic in snics:
+            if snic.family not in (socket.AF_INET, socket.AF_INET6) or not snic.netmask:
+                continue
+            address = snic.address.split("%")[0]
+            key = (_a6(address) if snic.family == socket.AF_INET6
+                   else _a6("::ffff:" + address))
+            expected[key] = (_ones(snic.netmask), socket.if_nametoindex(name))
+    table = read_in6ai()
+    if set(expected) <= {_a6("::1")} | {k for k in expected if k[:12] == _a6("::ffff:0:0")[:12]}:
+        assert table is None
+        return
+    assert {k: (v.prefixlen, v.index) for k, v in table.items()} == expected
+
+
+@pytest.mark.skipif(not Path("/sys/class/net").is_dir(), reason="needs Linux's sysfs")
+def test_link_types_read_over_netlink_are_the_ones_sysfs_shows():
+    from loopedu.glibc.netlink import read_link_types
+
+    sysfs = {int((d / "ifindex").read_text()): int((d / "type").read_text())
+             for d in Path("/sys/class/net").iterdir() if (d / "type").exists()}
+    assert read_link_types() == sysfs
+    lo = socket.if_nametoindex("lo")
+    assert sysfs[lo] == 772  # ARPHRD_LOOPBACK: not a tunnel, so native (rule 7)
+    machine = Machine(host_conf=HostConf())
+    assert machine.is_native(lo) == 1 and machine.is_native(max(sysfs) + 1000) == 0
+
+
+def test_tunnels_are_not_native_transport(monkeypatch):
+    """check_native.c: an interface of type ARPHRD_TUNNEL, ARPHRD_TUNNEL6 or ARPHRD_SIT is
+    not native; any other type is; an index the kernel does not list is not."""
+    from loopedu.glibc import machine as machine_module
+
+    types = {1: 772, 2: 1, 3: 768, 4: 769, 5: 776}
+    monkeypatch.setattr(machine_module, "read_link_types", lambda: types)
+    machine = Machine(host_conf=HostConf())
+    assert [machine.is_native(i) for i in (1, 2, 3, 4, 5, 6)] == [1, 1, 0, 0, 0, 0]
+
+
+@pytest.mark.needs("network_namespaces")
+def test_deprecated_and_home_flags_prefixes_and_indexes_read_in_a_namespace():
+    """In a namespace set up here: an address with preferred_lft 0 is deprecated, one
+    added with ``home`` is a home address (IN6AI_DEPRECATED, IN6AI_HOMEADDRESS), each with
+    the prefix length and interface it was given."""
+    from loopedu.sandbox import namespace
+
+    with namespace("in6ai") as ns:
+        ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d1")
+        ns.ip("addr", "add", "fd00:1::1/64", "dev", "d0", "nodad", "preferred_lft", "0")
+        ns.ip("addr", "add", "fd00:2::1/48", "dev", "d0", "nodad", "home")
+        ns.ip("addr", "add", "fd00:3::1/56", "dev", "d0", "nodad")
+        ns.ip("addr", "add", "10.9.0.1/16", "dev", "d0")
+        d0 = int(ns.run("ip", "-o", "link", "show", "d0").stdout.split(":")[0])
+        d1 = int(ns.run("ip", "-o", "link", "show", "d1").stdout.split(":")[0])
+        lo = int(ns.run("ip", "-o", "link", "show", "lo").stdout.split(":")[0])
+        table = ns.call("loopedu.glibc.netlink:read_in6ai")
+        types = ns.call("loopedu.glibc.netlink:read_link_types")
+    got = {socket.inet_ntop(socket.AF_INET6, k): (v.flags, v.prefixlen, v.index)
+           for k, v in table.items() if k[:2] != _a6("fe80::")[:2]}
+    assert got == {"::1": (0, 128, lo), "::ffff:127.0.0.1": (0, 8, lo),
+                   "fd00:1::1": (IN6AI_DEPRECATED, 64, d0),
+                   "fd00:2::1": (IN6AI_HOMEADDRESS, 48, d0),
+                   "fd00:3::1": (0, 56, d0), "::ffff:10.9.0.1": (0, 16, d0)}
+    assert types == {lo: 772, d0: 1, d1: 1}  # loopback, and veths are ARPHRD_ETHER
+
+
+@pytest.mark.needs("network_namespaces")
+def test_no_ipv6_address_but_loopback_reads_as_no_table():
+    """__check_pf reports no IPv6 (the sort then uses no interface data) when ::1 is the
+    only IPv6 address, however many IPv4 addresses there are."""
+    from loopedu.sandbox import namespace
+
+    with namespace("in6ai") as ns:
+        ns.ip("link", "add", "d0", "type", "veth", "peer", "name", "d1")
+        ns.ip("addr", "add", "10.9.0.1/16", "dev", "d0")
+        assert ns.call("loopedu.glibc.netlink:read_in6ai") is None
+        ns.ip("addr", "add", "fd00:3::1/56", "dev", "d0", "nodad")
+        assert ns.call("loopedu.glibc.netlink:read_in6ai") is not None
+
+
+# ----------------------------------------------------------------------------------------
+# gai.conf and host.conf as glibc 2.36 reads them (gaiconf_init in
+# sysdeps/posix/getaddrinfo.c, res_hconf.c), and the C functions they rely on
+# ----------------------------------------------------------------------------------------
+
+def _libc_strtoul(text: bytes):
+    """The C library's own strtoul(text, &end, 10): (value, text from end, ERANGE)."""
+    import ctypes
+    import errno
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.strtoul.restype = ctypes.c_ulong
+    libc.strtoul.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_int]
+    buf = ctypes.create_string_buffer(text)
+    end = ctypes.c_void_p()
+    ctypes.set_errno(0)
+    value = libc.strtoul(ctypes.addressof(buf), ctypes.byref(end), 10)
+    return value, text[end.value - ctypes.addressof(buf):], ctypes.get_errno() == errno.ERANGE
+
+
+STRTOUL_TEXTS = ["", " ", "0", "7", " \t\n\v\f\r42rest", "+5", "-5", "-", "+", "+-1", " -1x",
+                 "x1", "12:30", "9/", "18446744073709551615", "18446744073709551616",
+                 "-18446744073709551615", "-18446744073709551616", "0" * 5000 + "17",
+                 "0" * 80 + "1" * 70, "1" * 70, "1" * 71, "00018446744073709551616",
+                 "  007 8"] + _fuzz_strings(" \t+-0123456789:/x", 2000, seed=9, max_len=30)
+
+
+@needs_glibc
+def test_strtoul_agrees_with_libc_strtoul():
+    from loopedu.glibc.ctext import strtoul
+
+    wrong = [(t, strtoul(t.encode()), _libc_strtoul(t.encode())) for t in STRTOUL_TEXTS
+             if strtoul(t.encode()) != _libc_strtoul(t.encode())]
+    assert not wrong, wrong[:10]
+
+
+def test_c_fields_are_the_first_words_of_a_line():
+    from loopedu.glibc.ctext import c_fields
+
+    assert c_fields(b" label\t::1/128   5 and more words ", 3) == [b"label", b"::1/128", b"5"]
+    assert c_fields(b"a b c d e f", 2) == [b"a", b"b"]
+    assert c_fields(b"  ", 2) == [b"", b""]
+
+
+def _a4(text: str) -> int:
+    return int.from_bytes(socket.inet_aton(text), "big")
+
+
+PREFIX_LINES = [  # (a precedence line, the precedence it gives ::1, or None: glibc refuses it)
+    ("precedence ::1/128 60", 60),
+    ("precedence ::1 60", 60),  # no /bits: 128
+    ("precedence  \t ::1/128 \t 60   and the rest of the line", 60),
+    ("precedence ::1/128 60#comment#more", 60),  # a comment starts at the first #
+    ("precedence ::1/128 6\0trailing\0bytes", 6),  # C strings end at the NUL
+    ("precedence ::1/128 2147483647", 2**31 - 1),  # INT_MAX
+    ("precedence ::1/128", 0),  # strtoul("") is 0 with nothing left over
+    ("precedence ::1/128 2147483648", None),
+    ("precedence ::1/128 -1", None),  # wraps to ULONG_MAX
+    ("precedence ::1/128 99999999999999999999999", None),  # ERANGE
+    ("precedence ::1/128 60x", None),
+    ("precedence ::1/abc 60", None),
+    ("precedence ::1/128x 60", None),
+    ("precedence ::1/129 60", None),
+    ("precedence ::1/99999999999999999999999 60", None),
+    ("precedence 127.0.0.1/8 60", None),  # not IPv6 text
+    ("precedences ::1/128 60", None),
+]
+
+
+@pytest.mark.parametrize("line, value", PREFIX_LINES)
+def test_gai_conf_prefix_lines_glibc_accepts_and_refuses(line, value):
+    policy = Policy.parse(line + "\n")
+    if value is None:
+        assert policy == Policy()
+    else:
+        assert policy.precedence_of(_a6("::1")) == value
+        assert policy.precedence_of(_a6("2001:db8::1")) == 40  # the catch-all added
+        assert policy.labels == Policy().labels
+
+
+def test_gai_conf_tables_most_specific_first_with_a_catch_all():
+    policy = Policy.parse("label ::/0 7\nlabel 2001:db8::/32 8\nlabel ::1/128 9\n")
+    assert [policy.label_of(_a6(a)) for a in ("::1", "2001:db8::1", "fd00::1")] == [9, 8, 7]
+    policy = Policy.parse("label ::1/128 9\n")  # no ::/0 given: glibc adds it with label 1
+    assert [policy.label_of(_a6(a)) for a in ("::1", "2001:db8::1")] == [9, 1]
+    policy = Policy.parse("precedence ::1/ 60\n")  # "/" then nothing: 0 bits, matches all
+    assert policy.precedence_of(_a6("2001:db8::1")) == 60
+
+
+SCOPE_LINES = [  # (a scopev4 line, {address: scope}), or None: glibc refuses it
+    ("scopev4 192.0.2.0/24 5", {"192.0.2.9": 5, "192.0.3.9": 14, "127.0.0.1": 14}),
+    ("scopev4 192.0.2.7 5", {"192.0.2.7": 5, "192.0.2.6": 14}),  # no /bits: 32
+    ("scopev4 ::ffff:192.0.2.7 5", {"192.0.2.7": 5, "192.0.2.6": 14}),  # no /bits: 128
+    ("scopev4 ::ffff:192.0.2.0/120 5", {"192.0.2.200": 5, "192.0.3.1": 14}),
+    ("scopev4 0.0.0.0/0 7", {"10.0.0.1": 7, "127.0.0.1": 7}),
+    ("scopev4 ::ffff:0.0.0.0/96 7", {"10.0.0.1": 7, "255.255.255.255": 7}),
+    ("scopev4 192.0.2.0/24 2147483647", {"192.0.2.1": 2**31 - 1}),
+    ("scopev4 192.0.2.0/33 5", None),
+    ("scopev4 ::ffff:192.0.2.0/129 5", None),
+    ("scopev4 ::ffff:192.0.2.0/95 5", None),
+    ("scopev4 ::1/128 5", None),  # IPv6 but not v4-mapped
+    ("scopev4 192.0.2.0/x 5", None),
+    ("scopev4 192.0.2.0/24x 5", None),
+    ("scopev4 192.0.2.0/99999999999999999999999 5", None),
+    ("scopev4 192.0.2.0/24 2147483648", None),
+    ("scopev4 192.0.2.0/24 5x", None),
+    ("scopev4 192.0.2.0/24 99999999999999999999999", None),
+    ("scopev4 192.0.2.0/24 -1", None),
+    ("scopev4 192.0.2.256/24 5", None),
+]
+
+
+@pytest.mark.parametrize("line, scopes", SCOPE_LINES)
+def test_gai_conf_scopev4_lines_glibc_accepts_and_refuses(line, scopes):
+    policy = Policy.parse(line + "\n")
+    if scopes is None:
+        assert policy == Policy()
+        return
+    got = {a: policy.scope_of(socket.AF_INET, socket.inet_aton(a)) for a in scopes}
+    assert got == scopes
+
+
+def test_gai_conf_str_with_undecodable_bytes_reads_like_bytes():
+    raw = b"label ::1/128 9 \xff\nprecedence ::1/128 60\n"
+    text = raw.decode("utf-8", "surrogateescape")
+    assert Policy.parse(text) == Policy.parse(raw) != Policy()
+
+
+def _fake_open(monkeypatch, module, content: bytes) -> list:
+    """Make ``open`` in ``module`` return ``content`` and record (path, mode)."""
+    import io
+
+    opened = []
+
+    def fake(path, mode="r", *args, **kwargs):
+        opened.append((path, mode))
+        return io.BytesIO(content) if "b" in mode else io.StringIO(content.decode())
+
+    monkeypatch.setattr(module, "open", fake, raising=False)
+    return opened
+
+
+def test_gai_conf_is_read_from_etc_gai_conf(monkeypatch):
+    from loopedu.glibc import policy as policy_module
+
+    opened = _fake_open(monkeypatch, policy_module, b"precedence ::1/128 60\n")
+    assert Policy.from_system().precedence_of(_a6("::1")) == 60
+    assert opened == [("/etc/gai.conf", "rb")]
+
+
+def test_host_conf_is_read_from_resolv_host_conf_or_etc_host_conf(monkeypatch, tmp_path):
+    from loopedu.glibc import hostconf
+
+    for name in ("RESOLV_HOST_CONF", "RESOLV_MULTI", "RESOLV_REORDER"):
+        monkeypatch.delenv(name, raising=False)
+    opened = _fake_open(monkeypatch, hostconf, b"multi on\nreorder on\n")
+    assert HostConf.from_system() == HostConf(multi=True, reorder=True)
+    assert opened == [("/etc/host.conf", "rb")]
+    monkeypatch.undo()
+    for name in ("RESOLV_MULTI", "RESOLV_REORDER"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "host.conf"
+    path.write_bytes(b"reorder on\n")
+    monkeypatch.setenv("RESOLV_HOST_CONF", str(path))
+    assert HostConf.from_system() == HostConf(multi=False, reorder=True)
+    monkeypatch.setenv("RESOLV_HOST_CONF", str(tmp_path / "missing"))
+    assert HostConf.from_system() == HostConf()
+
+
+@pytest.mark.parametrize("text, environ, conf", [
+    ("  multi on\n", {}, HostConf(multi=True)),  # leading white space is skipped
+    ("# a comment\n\nmulti on\n", {}, HostConf(multi=True)),  # and so are comments, blanks
+    ("reorder on\n", {}, HostConf(reorder=True)),
+    ("multi on\n", {"RESOLV_MULTI": "maybe"}, HostConf(multi=True)),  # keeps the file's
+    ("", {"RESOLV_REORDER": "on"}, HostConf(reorder=True)),
+    # fgets(buf, 256): a 300-byte line is read as 255 bytes, then the rest as a line
+    ("#" + "x" * 254 + "multi on\n", {}, HostConf(multi=True)),
+    ("#" + "x" * 253 + "multi on\n", {}, HostConf()),
+    ("multi on\udcff\n", {}, HostConf(multi=True)),  # undecodable bytes, as str
+])
+def test_host_conf_lines(text, environ, conf):
+    assert HostConf.parse(text, environ) == conf
+
+
+# ----------------------------------------------------------------------------------------
+# The probes: glibc's UDP connect to each candidate, on this machine's loopback and on a
+# machine described by hand
+# ----------------------------------------------------------------------------------------
+
+def _lo_in6ai(address: str) -> tuple:
+    """(flags, prefix length, interface index) of a loopback address, from psutil."""
+    import psutil
+
+    for snic in psutil.net_if_addrs()["lo"]:
+        if snic.address.split("%")[0] == address:
+            return 0, _ones(snic.netmask), socket.if_nametoindex("lo")
+    raise AssertionError(f"{address} is not on lo")
+
+
+@pytest.mark.needs("ipv6_loopback")
+@pytest.mark.skipif(sys.platform != "linux", reason="the probe reads netlink")
+def test_probe_connects_like_glibc_on_loopback():
+    """One socket, reopened as IPv6 when an IPv6 candidate follows IPv4 ones; after that
+    IPv4 candidates are connected to as ::ffff:a.b.c.d and their source read back as IPv4;
+    a source in 127/8 is looked up as 127.0.0.1 (lo's address)."""
+    v4, v4b, v6 = socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.2"), _a6("::1")
+    probes = Machine(host_conf=HostConf()).probe(
+        [(socket.AF_INET, v4), (socket.AF_INET6, v6), (socket.AF_INET, v4b),
+         (socket.AF_INET, v4b)])
+    lo4, lo6 = _lo_in6ai("127.0.0.1"), _lo_in6ai("::1")
+    assert [(p.got_source, p.source_family, p.source, (p.flags, p.prefixlen, p.index))
+            for p in probes] == [
+        (True, socket.AF_INET, v4, lo4),
+        (True, socket.AF_INET6, v6, lo6),
+        (True, socket.AF_INET, v4, lo4),  # 127.0.0.2 is reached from lo's 127.0.0.1
+        (True, socket.AF_INET, v4, lo4),  # the same candidate again: the same result
+    ]
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_connect_now_reports_the_source_or_the_errno():
+    import errno
+
+    connect = Machine._connect_now
+    v4 = socket.inet_aton("127.0.0.1")
+    assert connect(socket.AF_INET, socket.AF_INET, v4) == (v4, 0)
+    assert connect(socket.AF_INET6, socket.AF_INET6, _a6("::1")) == (_a6("::1"), 0)
+    assert connect(socket.AF_INET6, socket.AF_INET, v4) == (_a6("::ffff:127.0.0.1"), 0)
+    # a link-local destination with no scope ID (as a hosts file gives it) cannot be
+    # connected to: glibc finds no source for it
+    assert connect(socket.AF_INET6, socket.AF_INET6, _a6("fe80::1")) == (None, errno.EINVAL)
+
+
+def test_socket_opens_says_which_families_this_machine_has():
+    import errno
+
+    machine = Machine(host_conf=HostConf())
+    assert machine._socket_opens(socket.AF_INET) == (True, 0)
+    assert machine._socket_opens(12345) == (False, errno.EAFNOSUPPORT)
+
+
+class ConnectsGiven(Machine):
+    """A Machine whose sockets, UDP connects and interface table are given."""
+
+    def __init__(self, connects: dict, in6ai=None, sockets=(socket.AF_INET, socket.AF_INET6)):
+        super().__init__(host_conf=HostConf(), policy=Policy())
+        self._given, self._families, self._in6ai = connects, sockets, in6ai
+
+    def _socket_opens(self, family):
+        import errno
+
+        return (True, 0) if family in self._families else (False, errno.EAFNOSUPPORT)
+
+    def _connect_now(self, sock_family, family, packed):
+        return self._given[(sock_family, family, packed)]
+
+
+def test_probe_falls_back_to_an_ipv4_socket_when_ipv6_sockets_are_ipv6_only():
+    """glibc's close_retry: EAFNOSUPPORT connecting an IPv6 socket to an IPv4 candidate
+    reopens the socket as IPv4 and tries again."""
+    import errno
+
+    from loopedu.glibc.netlink import AddrInfo
+
+    v6, v4, src4 = _a6("2001:db8::9"), socket.inet_aton("198.51.100.7"), socket.inet_aton(
+        "198.51.100.1")
+    machine = ConnectsGiven({
+        (socket.AF_INET6, socket.AF_INET6, v6): (_a6("2001:db8::1"), 0),
+        (socket.AF_INET6, socket.AF_INET, v4): (None, errno.EAFNOSUPPORT),
+        (socket.AF_INET, socket.AF_INET, v4): (src4, 0),
+    }, in6ai={_a6("::ffff:198.51.100.1"): AddrInfo(0, 24, 3),
+              _a6("2001:db8::1"): AddrInfo(IN6AI_HOMEADDRESS, 64, 2)})
+    first, second = machine.probe([(socket.AF_INET6, v6), (socket.AF_INET, v4)])
+    assert (first.got_source, first.source, first.flags, first.prefixlen, first.index) == (
+        True, _a6("2001:db8::1"), IN6AI_HOMEADDRESS, 64, 2)
+    assert (second.got_source, second.source_family, second.source, second.prefixlen,
+            second.index) == (True, socket.AF_INET, src4, 24, 3)
+
+
+def test_probe_without_a_socket_or_a_route_finds_no_source():
+    import errno
+
+    v4, v4b = socket.inet_aton("198.51.100.7"), socket.inet_aton("198.51.100.8")
+    machine = ConnectsGiven({(socket.AF_INET, socket.AF_INET, v4): (None, errno.ENETUNREACH),
+                             (socket.AF_INET, socket.AF_INET, v4b): (v4, 0)})
+    assert [p.got_source for p in machine.probe([(socket.AF_INET, v4),
+                                                 (socket.AF_INET, v4b)])] == [False, True]
+    no_ipv6 = ConnectsGiven({}, sockets=(socket.AF_INET,))
+    (probe,) = no_ipv6.probe([(socket.AF_INET6, _a6("2001:db8::9"))])
+    assert (probe.got_source, probe.index) == (False, NO_INDEX)
+
+
+def test_a_source_in_127_8_is_looked_up_as_127_0_0_1():
+    from loopedu.glibc.netlink import AddrInfo
+
+    dest, src = socket.inet_aton("127.0.0.9"), socket.inet_aton("127.0.0.9")
+    machine = ConnectsGiven({(socket.AF_INET, socket.AF_INET, dest): (src, 0)},
+                            in6ai={_a6("::ffff:127.0.0.1"): AddrInfo(0, 8, 1)})
+    (probe,) = machine.probe([(socket.AF_INET, dest)])
+    assert (probe.source, probe.prefixlen, probe.index) == (src, 8, 1)
+
+
+def test_interface_data_that_cannot_be_read_counts_as_none(monkeypatch):
+    from loopedu.glibc import machine as machine_module
+
+    def unreadable():
+        raise OSError("no netlink here")
+
+    for name in ("read_in6ai", "read_link_types", "read_ipv4_ifaddrs"):
+        monkeypatch.setattr(machine_module, name, unreadable)
+    machine = Machine(host_conf=HostConf())
+    assert machine._in6ai_table() is None
+    assert machine.is_native(1) == 0
+    assert machine.ipv4_ifaddrs() == []
+    (probe,) = machine.probe([(socket.AF_INET, socket.inet_aton("127.0.0.1"))])
+    assert probe.got_source and (probe.prefixlen, probe.index) == (0, NO_INDEX)
+
+
+# ----------------------------------------------------------------------------------------
+# Address text, lines and look-ups: more of glibc's edges
+# ----------------------------------------------------------------------------------------
+
+def _structured_ipv6_texts(count: int, seed: int) -> list[str]:
+    """IPv6-like texts built from groups: 1 to 10 groups of 0 to 5 hex digits, maybe one
+    or two "::", maybe a dotted quad at the end (what a character fuzz rarely makes)."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        groups = ["".join(rng.choice("0123456789abcdefABCDEF") for _ in range(
+            rng.choice([1, 1, 2, 3, 4, 4, 4, 0, 5]))) for _ in range(rng.randint(1, 10))]
+        if rng.random() < 0.3:
+            groups[-1] = ".".join(str(rng.choice([0, 1, 9, 127, 255, 256]))
+                                  for _ in range(rng.choice([4, 4, 4, 3, 5])))
+        text = ":".join(groups)
+        for _ in range(rng.choice([0, 1, 1, 2])):
+            cut = rng.randint(0, len(text))
+            text = text[:cut] + rng.choice(["::", ":", ":::"]) + text[cut:]
+        texts.append(text)
+    return texts
+
+
+@needs_glibc
+def test_inet_pton_agrees_with_libc_on_texts_built_from_groups():
+    wrong = []
+    for text in _structured_ipv6_texts(20000, seed=10) + [
+            "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::7", "1:2:3:4:5:6:7:8::",
+            "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5::1.2.3.4",
+            "::1.2.3.4", "1::1.2.3.4", "1:2:3:4:5:6:7:8:1.2.3.4", "::ffff:1.2.3.4.5"]:
+        try:
+            expected = socket.inet_pton(socket.AF_INET6, text)
+        except OSError:
+            expected = None
+        if inet_pton(socket.AF_INET6, text) != expected:
+            wrong.append((text, expected))
+    assert not wrong, wrong[:20]
+
+
+def test_inet_pton_takes_str_with_undecodable_bytes():
+    assert inet_pton(socket.AF_INET, "1.2.3.4\udcff") is None
+    assert inet_pton(socket.AF_INET6, "::1\udcff") is None
+    assert inet_pton(socket.AF_INET6, "::1") == _a6("::1")
+
+
+def test_link_and_site_local_classes_match_the_ipaddress_module():
+    import ipaddress
+
+    from loopedu.glibc.inet import is_linklocal6, is_sitelocal6
+
+    for first in (0xFE, 0xFF, 0xFD, 0x7E):
+        for second in range(256):
+            a16 = bytes([first, second]) + bytes(13) + b"\x01"
+            address = ipaddress.IPv6Address(a16)
+            assert is_linklocal6(a16) == address.is_link_local, address
+            assert is_sitelocal6(a16) == address.is_site_local, address
+
+
+def test_a_nul_ends_the_queried_name():
+    assert query_bytes(b"localhost\0x\0y") == b"localhost"
+    assert query_bytes("localhost\0x\0y") == b"localhost"
+
+
+def test_a_name_repeated_on_a_line_answers_once():
+    hf = hosts.parse(b"10.0.0.1 a\n10.0.0.2 a\n10.0.0.3 a A a\n10.0.0.4 b a\n")
+    multi = Machine(host_conf=HostConf(multi=True), policy=Policy())
+    assert sorted(hf.lookup("a", socket.AF_INET, machine=multi)) == [
+        "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]
+    assert [m.line for m in hf.matches("a", socket.AF_INET, machine=multi)] == [1, 2, 3, 4]
+
+
+def test_without_multi_the_first_matching_line_answers():
+    hf = hosts.parse(b"10.0.0.1 a\n10.0.0.2 a\n")
+    one = Machine(host_conf=HostConf(multi=False), policy=Policy())
+    assert hf.lookup("a", socket.AF_INET, machine=one) == ["10.0.0.1"]
+
+
+def test_only_a_name_with_two_or_more_lines_reads_host_conf(monkeypatch):
+    def no_reading():
+        raise AssertionError("host.conf read for a name with one answer")
+
+    monkeypatch.setattr(HostConf, "from_system", staticmethod(no_reading))
+    hf = hosts.parse(b"10.0.0.1 a\n127.0.0.1 b\n::1 b\n")
+    assert hf.lookup("a") == ["10.0.0.1"]
+    monkeypatch.setattr(HostConf, "from_system", staticmethod(lambda: HostConf(multi=True)))
+    assert sorted(hf.lookup("b")) == ["127.0.0.1", "::1"]  # no machine given: this one
+
+
+def test_star_is_getaddrinfo_s_null_name():
+    """getaddrinfo turns the name "*" into NULL (then EAI_NONAME without a service)."""
+    hf = hosts.parse(b"10.0.0.1 * star\n")
+    assert hf.lookup("*") == [] and hf.lookup("star") == ["10.0.0.1"]
+
+
+def test_names_that_look_numeric_are_never_looked_up_for_ipv4_only():
+    hf = hosts.parse(b"10.0.0.1 300.1.2.3 ab:cd\n")
+    for name in ("300.1.2.3", "ab:cd"):
+        assert hf.lookup(name, socket.AF_INET) == []
+        assert hf.lookup(name, socket.AF_UNSPEC) == ["10.0.0.1"]
+
+
+def test_scope_ids_are_names_only_for_link_local_and_multicast_link_or_node_local():
+    empty = hosts.parse(b"")
+    for text in ("fd01::1%lo", "2001::1%lo", "fe80::1%no-such-if", "ff05::1%lo"):
+        assert empty.lookup(text) == [], text
+    for text in ("fe80::1%lo", "ff02::1%lo", "ff01::1%lo", "fd01::1%7"):
+        assert empty.lookup(text) == [text.split("%")[0]], text
+
+
+def test_entries_show_what_glibc_reads_of_each_line():
+    """A line with leading white space reads as it looks, unless it is the last line and
+    has no newline: then __nss_readline leaves the old tail visible (ab reads as abab)."""
+    names = [e.names for e in hosts.parse(b"127.0.0.1 a\n  10.0.0.2 cd\n  10.0.0.1 ab").entries]
+    assert names == [("a",), ("cd",), ("abab",)]
+    names = [e.names for e in hosts.parse(b"127.0.0.1 a\n  10.0.0.1 ab\n").entries]
+    assert names == [("a",), ("ab",)]
+
+
+def test_readline_view_of_ordinary_lines():
+    from loopedu.glibc.hostsfile import readline_view
+
+    assert readline_view(b"  10.0.0.1 ab", has_newline=True) == b"10.0.0.1 ab"
+    assert readline_view(b"10.0.0.1 ab # c", has_newline=True) == b"10.0.0.1 ab "
+    assert readline_view(b"   # only a comment", has_newline=True) is None
+    assert readline_view(b"#c", has_newline=False) is None
+    assert readline_view(b" \t ", has_newline=True) is None
+
+
+@pytest.mark.parametrize("line, because", [
+    (b"fe80::1%lo scoped", "scope ID"),
+    (b"fe80::1%a%b scoped", "scope ID"),
+    (b"bogus%lo x", "does not start with an address"),
+    (b"127.1 short", "shorthand"),
+    (b"0x7f.0.0.1 hex", "shorthand"),
+    (b"1.2.3.256 big", "not four decimal parts"),
+    (b"01.2.3.4.5 five", "not four decimal parts"),
+    (b"FFFFF::1 upper", "not valid IPv6"),
+    (b"fffff::1 lower", "not valid IPv6"),
+    (b"1:2:3 short", "not valid IPv6"),
+    (b"localhost 127.0.0.1", "does not start with an address"),
+])
+def test_a_skipped_line_says_why_its_address_is_refused(line, because):
+    (problem,) = hosts.parse(line + b"\n").problems
+    assert (problem.kind, problem.skipped) == ("bad-address", True)
+    assert because in problem.reason, problem.reason
+
+
+def test_a_nul_byte_is_reported_at_its_column():
+    (problem,) = [p for p in hosts.parse(b"10.0.0.1 abc\0def\0\n").problems
+                  if p.kind == "nul-byte"]
+    assert "column 13" in problem.reason and not problem.skipped

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from loopedu import ipv6, widgets
-from loopedu.ipv6 import compress, expand, explain, parse
+from loopedu.ipv6 import compress, compression_steps, expand, parse
 
 
 def random_address(rng: random.Random) -> str:
@@ -144,12 +144,12 @@ def test_invalid_text_says_what_is_wrong(text, says):
         socket.inet_pton(socket.AF_INET6, text)  # the C library refuses it too
 
 
-def test_explain_walks_to_the_canonical_form():
-    steps = explain("2001:0DB8:0000:0000:0001:0000:0000:0001")
+def test_compression_steps_walk_to_the_canonical_form():
+    steps = compression_steps("2001:0DB8:0000:0000:0001:0000:0000:0001")
     assert steps[-1].endswith("2001:db8::1:0:0:1")
     assert "first on a tie" in steps[-1]
-    assert "never written '::'" in explain("2001:db8:0:1:1:1:1:1")[-1]
-    assert "RFC 5952 section 5" in explain("::ffff:127.0.0.1")[-1]
+    assert "never written '::'" in compression_steps("2001:db8:0:1:1:1:1:1")[-1]
+    assert "RFC 5952 section 5" in compression_steps("::ffff:127.0.0.1")[-1]
 
 
 def test_bits_of_loopback():

@@ -76,8 +76,12 @@ def counting_sink(monkeypatch, skew: int = 0):
 
 def test_the_bytes_reported_are_the_bytes_the_receiver_read(monkeypatch):
     with counting_sink(monkeypatch) as sink:
-        results = measure.buffer_sweep((4096, 65536), seconds=0.05)
-    assert [t.bytes for t in results] == sink.counted and all(sink.counted)
+        results = measure.buffer_sweep((4096, 65536), seconds=0.05, repeats=2)
+    # grouped by size (4096, 4096, 65536, 65536); they ran in rounds (4096, 65536,
+    # 65536, 4096)
+    assert [t.buffer_size for t in results] == [4096, 4096, 65536, 65536]
+    ran = [sink.counted[i] for i in (0, 3, 1, 2)]
+    assert [t.bytes for t in results] == ran and all(sink.counted)
 
 
 @pytest.mark.parametrize("skew", [-1, 1])
@@ -111,7 +115,7 @@ def test_throughput_refuses_what_it_should(kwargs, message, nothing_left_behind)
 
 
 def test_buffer_sweep_keeps_the_order_of_sizes(nothing_left_behind):
-    results = measure.buffer_sweep((4096, 1024), seconds=0.05, cpus="same")
+    results = measure.buffer_sweep((4096, 1024), seconds=0.05, cpus="same", repeats=1)
     assert [t.buffer_size for t in results] == [4096, 1024]
     assert all(t.bytes > 0 for t in results)
     if hasattr(os, "sched_setaffinity"):   # both ends on this process's last CPU
@@ -122,6 +126,38 @@ def test_buffer_sweep_keeps_the_order_of_sizes(nothing_left_behind):
     assert text.splitlines()[1].startswith("4 KiB") and "1 KiB" in text
     with pytest.raises(ValueError, match="at least one buffer size"):
         measure.buffer_sweep(())
+
+
+@pytest.mark.parametrize("repeats", [0, -1, 1.5, True, "3"])
+def test_buffer_sweep_refuses_a_bad_number_of_repeats(repeats):
+    with pytest.raises(ValueError, match="repeats must be a whole number"):
+        measure.buffer_sweep((1024,), seconds=0.01, repeats=repeats)
+
+
+def test_buffer_sweep_runs_every_size_in_rounds_and_gives_each_its_median(monkeypatch):
+    """Issue 21: a sweep of one 0.2 s run a size zigzagged on a small VM. Each size now
+    runs `repeats` times, in rounds that alternate direction (a slow moment hits every
+    size alike); the summary is the median run with the lowest and highest."""
+    ran, speeds = [], iter([5, 50, 500, 400, 40, 4, 6, 60, 600])   # bytes a run
+
+    def fake_run(sink, size, seconds, placement, bar, before, share):
+        ran.append(size)
+        return Throughput("tcp", "127.0.0.1", size, next(speeds), 1.0, placement)
+
+    monkeypatch.setattr(throughput_module, "_run", fake_run)
+    monkeypatch.setattr(throughput_module, "sink_process", lambda *a: nullcontext(None))
+    results = measure.buffer_sweep((1, 2, 3), seconds=0.01, repeats=3)
+    assert ran == [1, 2, 3, 3, 2, 1, 1, 2, 3]
+    assert [(t.buffer_size, t.bytes) for t in results] == [
+        (1, 5), (1, 4), (1, 6), (2, 50), (2, 40), (2, 60), (3, 500), (3, 400), (3, 600)]
+    points = measure.sweep_points(results)
+    assert [(p.buffer_size, round(p.median_gbit_per_s * 1e9 / 8), round(p.lowest_gbit_per_s
+             * 1e9 / 8), round(p.highest_gbit_per_s * 1e9 / 8)) for p in points] == [
+        (1, 5, 4, 6), (2, 50, 40, 60), (3, 500, 400, 600)]
+    text = measure.format_throughput(results).splitlines()
+    assert text[0].split() == ["buffer", "Gbit/s", "µs", "per", "write", "lowest",
+                               "highest", "runs"]
+    assert [line.split()[-1] for line in text[1:]] == ["3", "3", "3"]
 
 
 @pytest.mark.parametrize("error", [RuntimeError("a cell failed"), KeyboardInterrupt()])

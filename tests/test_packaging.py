@@ -131,11 +131,11 @@ def test_what_the_package_imports_is_declared():
 
 
 def test_what_the_tests_import_is_declared():
-    declared = _declared("runtime", "test", "browser")
+    declared = _declared("runtime", "test", "browser", "hub")
     missing = {name: dists for name, dists in
                _distributions(_third_party_imports(ROOT / "tests")).items()
                if not dists & declared}
-    assert missing == {}, f"declare these in the test (or browser) extra: {missing}"
+    assert missing == {}, f"declare these in the test (or browser, or hub) extra: {missing}"
 
 
 def test_environment_yml_installs_the_course_itself():
@@ -398,7 +398,7 @@ def _pythons() -> dict[str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("label", sorted(_pythons()))
 def test_the_pins_resolve_on_each_supported_python(label):
-    """pip resolves `-c constraints.txt .[test,browser]` for that interpreter (nothing is
+    """pip resolves `-c constraints.txt .[test,browser,hub]` for that interpreter (nothing is
     installed: --dry-run), from wheels only, as a learner's machine without compilers
     needs. A network failure skips (fails under CI) rather than blaming the pins."""
     from loopedu import bootstrap
@@ -409,10 +409,16 @@ def test_the_pins_resolve_on_each_supported_python(label):
     done = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
                            "--dry-run", "--ignore-installed", "--break-system-packages", "-q",
                            "--only-binary", ":all:", "--disable-pip-version-check",
-                           "-c", str(ROOT / "constraints.txt"), f"{ROOT}[test,browser]"],
+                           "-c", str(ROOT / "constraints.txt"), f"{ROOT}[test,browser,hub]"],
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
         kind, why = bootstrap.pip_failure(done.stdout + done.stderr, version)
         if kind == "network":
             skip_or_fail(why)
         pytest.fail(f"Python {version}: {why}", pytrace=False)
+
+
+def test_binder_image_has_the_postgresql_server_lesson_06_starts():
+    """The instructor guide promises lesson 06's throwaway server runs on Binder."""
+    lines = (ROOT / ".binder" / "apt.txt").read_text().splitlines()
+    assert "postgresql" in [x.strip() for x in lines if not x.startswith("#")]

@@ -32,7 +32,7 @@ def test_returns_a_plain_figure_without_pyplot():
             "import sys; from matplotlib.figure import Figure; "
             "print(isinstance(f, Figure), 'matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(plots.__file__).parent.parent,
+                         cwd=Path(plots.__file__).resolve().parents[2],
                          env=dict(os.environ, MPLBACKEND="Agg")).stdout
     assert out.split() == ["True", "False"]
 

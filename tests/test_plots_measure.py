@@ -80,14 +80,39 @@ def test_throughput_chart_one_line_per_transport_on_a_log_axis():
     results.append(Throughput("unix", "unix socket", 1024, 10**9, 1.0))
     fig = plots.throughput_by_buffer(results)
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.lines] == ["tcp", "unix"]
-    tcp = ax.lines[0]
-    assert list(tcp.get_xdata()) == [64, 1024, 65536]           # sorted by buffer size
-    assert [round(y, 6) for y in tcp.get_ydata()] == [
+    (tcp, unix) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert [c.get_label() for c in (tcp, unix)] == ["tcp", "unix"]   # one run: no "median"
+    line = tcp.lines[0]
+    assert list(line.get_xdata()) == [64, 1024, 65536]          # sorted by buffer size
+    assert [round(y, 6) for y in line.get_ydata()] == [
         round(s * 10_000 * 8 / 1e9, 6) for s in (64, 1024, 65536)]
     assert fig.throughput_points["unix"] == [(1024, 8.0)]
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["64 B", "1 KiB", "64 KiB"]
     assert "Gbit/s" in ax.get_ylabel() and "bytes" in ax.get_xlabel()
-    assert tcp.get_marker() != ax.lines[1].get_marker()        # not colour alone
+    assert line.get_marker() != unix.lines[0].get_marker()      # not colour alone
     assert one_line(fig) and fig.alt_text.startswith("Line chart of loopback throughput")
+
+
+def test_throughput_chart_draws_the_median_of_repeated_runs_and_their_spread():
+    """Issue 21: one short run a size gave a zigzag; the chart draws each size's median
+    run, with a bar from the lowest to the highest run and a dot per run."""
+    import statistics
+
+    gbits = {1024: (0.10, 0.29, 0.31, 0.33, 0.30), 131072: (18.8, 3.8, 17.5, 16.9, 18.1)}
+    results = [Throughput("tcp", "127.0.0.1", size, int(g * 1e9 / 8), 1.0)
+               for size, runs in gbits.items() for g in runs]
+    fig = plots.throughput_by_buffer(results)
+    ax = fig.axes[0]
+    (bars,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    medians = [statistics.median(runs) for runs in gbits.values()]
+    assert [round(y, 6) for y in bars.lines[0].get_ydata()] == [round(m, 6) for m in medians]
+    segments = bars.lines[2][0].get_segments()    # the vertical bars, lowest to highest
+    assert [(round(a[1], 6), round(b[1], 6)) for a, b in segments] == [
+        (round(min(r), 6), round(max(r), 6)) for r in gbits.values()]
+    dots = [line for line in ax.lines if line.get_marker() == "."]
+    assert sorted(round(y, 6) for d in dots for y in d.get_ydata()) == sorted(
+        round(g, 6) for runs in gbits.values() for g in runs)
+    assert bars.get_label() == "tcp: median of 5 runs"
+    assert "5 runs a size" in fig.alt_text and "highest median 17.5 Gbit/s at 128 KiB" \
+        in fig.alt_text

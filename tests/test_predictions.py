@@ -420,3 +420,14 @@ def test_a_scripted_learner_keeps_every_prediction_across_a_kernel_restart(
                        "04.lo-down": ("not measured", "not measured")}
     assert [(r["id"], r["text"]) for r in data["explanations"]] == [
         ("00.closed-port", "nothing listened, so the kernel said no at once")]
+
+
+def test_what_the_sources_say_is_never_a_machine_or_a_recording():
+    """A quiz answer (the claims page's verdicts) comes from the primary sources."""
+    from loopedu.exercises import SOURCES
+
+    predict("claims.verdicts", {"rfc776": "true", "lo-always-up": "false"})
+    shown = str(reveal("claims.verdicts", {"rfc776": "false", "lo-always-up": "false"},
+                       recorded=SOURCES))
+    assert "the primary sources say" in shown and "your machine" not in shown
+    assert "recording" not in shown and "the sources differ from your prediction" in shown

@@ -43,3 +43,12 @@ def test_the_summary_of_0_to_100():
     assert (s.count, s.minimum, s.median, s.p90, s.p99, s.maximum) == \
         (101, 0.0, 50.0, 90.0, 99.0, 100.0)
     assert percentile(range(101), 0.95) == 95.0 and percentile(range(101), 0.25) == 25.0
+
+
+def test_the_ends_of_the_range_are_the_extremes_and_beyond_them_is_refused():
+    # q = 0 and q = 1 are valid quantiles (the minimum and the maximum); just above 1 is not
+    assert percentile([40, 10, 30, 20], 0) == 10.0
+    assert percentile([40, 10, 30, 20], 1) == 40.0
+    for q in (-0.01, 1.01, 1.5, 2):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            percentile([1, 2], q)

@@ -448,3 +448,12 @@ def test_a_file_the_learner_deleted_comes_back_and_a_change_is_seen(course, tmp_
     third = update_workspace(course, ws)
     assert [third.name(r.path) for r in third.changed] == ["notebooks/01-range.ipynb"]
     assert "A new section" in (ws / "notebooks" / "01-range.ipynb").read_text()
+
+
+def test_a_new_workspace_is_private(course, tmp_path):
+    """On a shared machine (a hub) another learner cannot read a new workspace."""
+    import stat as st
+
+    ws = tmp_path / "ws"
+    update_workspace(course, ws)
+    assert st.S_IMODE(ws.stat().st_mode) & 0o077 == 0

@@ -6,8 +6,17 @@ sources lead us to expect (:mod:`loopedu.claims.here`).
 Introduced in notebooks/popular-claims.ipynb.
 """
 
-from .catalog import CLAIMS, VERDICTS, Claim, claim, claims_table
+from .catalog import (
+                      CLAIMS,
+                      VERDICTS,
+                      Claim,
+                      claim,
+                      claims_table,
+                      quiz_table,
+                      read_verdicts,
+                      verdicts,
+)
 from .here import Observation, check_here, observations_table
 
-__all__ = ["VERDICTS", "Claim", "CLAIMS", "claim", "claims_table", "Observation",
-           "check_here", "observations_table"]
+__all__ = ["VERDICTS", "Claim", "CLAIMS", "claim", "claims_table", "quiz_table",
+           "read_verdicts", "verdicts", "Observation", "check_here", "observations_table"]

@@ -13,7 +13,8 @@ from typing import Callable
 
 from ..platforms import markdown_table
 
-__all__ = ["VERDICTS", "Claim", "CLAIMS", "claim", "claims_table"]
+__all__ = ["VERDICTS", "Claim", "CLAIMS", "claim", "claims_table", "quiz_table", "read_verdicts",
+           "verdicts"]
 
 #: The verdicts a claim can get: "partly true" when part of it holds and part does not,
 #: "true with conditions" when it holds only in the situations the truth names.
@@ -323,6 +324,53 @@ def claims_table(claims=CLAIMS, link: Callable[[str], str] | None = None) -> str
     """
     link = link or (lambda lesson: f"{lesson}.ipynb")
     rows = [[f"“{c.claim}”", f"**{c.verdict}**", c.truth, f"[{c.lesson}]({link(c.lesson)})",
-             "; ".join(c.sources)] for c in claims]
+             "; ".join(c.sources) + (f" (checked {c.as_of})" if c.as_of else "")]
+            for c in claims]
     return markdown_table(["claim", "verdict", "what the sources show", "shown in",
                            "sources"], rows)
+
+
+#: Short words a learner may write for each verdict.
+_SHORT = {"t": "true", "true": "true", "yes": "true",
+          "c": "true with conditions", "conditions": "true with conditions",
+          "with conditions": "true with conditions", "true with conditions": "true with conditions",
+          "p": "partly true", "partly": "partly true", "partly true": "partly true",
+          "f": "false", "false": "false", "no": "false"}
+
+
+def quiz_table(claims=CLAIMS) -> str:
+    """The claims as a markdown table without their verdicts: for a learner to predict
+    each verdict before reading it (the claims page's quiz).
+
+    >>> quiz_table([claim("rfc776")]).splitlines()[2]
+    '| `rfc776` | “RFC 776 reserved 127.0.0.0/8 in 1981.” |'
+
+    Introduced in notebooks/popular-claims.ipynb.
+    """
+    return markdown_table(["key", "claim"], [[f"`{c.key}`", f"“{c.claim}”"] for c in claims])
+
+
+def read_verdicts(answers: dict) -> dict:
+    """A learner's predicted verdicts, ``{claim key: verdict}``, with short words read as
+    the verdicts they stand for (``"c"``, ``"conditions"``: true with conditions;
+    ``"p"``, ``"partly"``: partly true); ``...`` stays ``...`` (not predicted), and
+    anything else stays as written (it will not match).
+
+    >>> read_verdicts({"rfc776": "F", "lo-always-up": "partly", "hosts-cached": ...})
+    {'rfc776': 'false', 'lo-always-up': 'partly true', 'hosts-cached': Ellipsis}
+
+    Introduced in notebooks/popular-claims.ipynb.
+    """
+    read = {}
+    for key, value in answers.items():
+        text = " ".join(value.split()).casefold() if isinstance(value, str) else None
+        read[key] = _SHORT.get(text, value) if text is not None else value
+    return read
+
+
+def verdicts(claims=CLAIMS) -> dict:
+    """``{claim key: verdict}`` of ``claims``.
+
+    Introduced in notebooks/popular-claims.ipynb.
+    """
+    return {c.key: c.verdict for c in claims}

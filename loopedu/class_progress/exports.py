@@ -269,13 +269,17 @@ def _is_store(path: Path) -> bool:
 
 def _stores_below(folder: Path) -> list[Path]:
     """The progress files of the learners' folders in ``folder`` (see
-    :data:`STORE_PLACES`), hidden data folders included."""
+    :data:`STORE_PLACES`), hidden data folders included; a learner's folder this user
+    may not read is left out (as the search for ``*.json`` leaves it out)."""
     found = []
     for learner in sorted(p for p in folder.iterdir() if p.is_dir()
                           and not p.name.startswith(".")):
         for place in STORE_PLACES[1:]:
-            if (learner / place).is_file():
-                found.append(learner / place)
+            try:
+                if (learner / place).is_file():
+                    found.append(learner / place)
+            except PermissionError:   # another learner's folder: not ours to read
+                break
     return found
 
 

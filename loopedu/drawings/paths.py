@@ -23,7 +23,7 @@ def localhost_trap() -> Drawing:
     c = Canvas(700, 275)
     c.box(20, 20, 200, 70, "/etc/hosts\n127.0.0.1 localhost\n::1       localhost",
           fill="other", size=12)
-    c.box(250, 20, 200, 70, "getaddrinfo(\"localhost\")\nsorts the answers\n(RFC 6724)",
+    c.box(250, 20, 200, 70, "getaddrinfo(\"localhost\")\nsorts the answers\n(RFC 3484/6724 table)",
           fill="kernel", size=12)
     c.arrow(220, 55, 250, 55, kind="plain")
     c.box(480, 20, 200, 70, "answers, in order:\n1. ::1\n2. 127.0.0.1", fill="program",
@@ -42,7 +42,8 @@ def localhost_trap() -> Drawing:
     return drawing(
         c, "localhost-trap", "The ::1-first trap",
         "The hosts file lists 127.0.0.1 localhost, then ::1 localhost. getaddrinfo sorts "
-        "its answers by the RFC 6724 rules, so ::1 comes first and 127.0.0.1 second. A "
+        "its answers by the default address-selection table (RFC 3484, which glibc uses; "
+        "RFC 6724 gives the same order here), so ::1 comes first and 127.0.0.1 second. A "
         "server listening on 127.0.0.1 only refuses a connection to ::1 (ECONNREFUSED); a "
         "client that tries only the first answer fails, one that tries the second "
         "connects.")

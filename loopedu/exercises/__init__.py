@@ -29,7 +29,8 @@ Predict, observe, explain (``predictions``, ``comparison``):
   item missing from ``actual``) is "not measured on this machine", never a surprise;
   ``recorded=Recording(where="Linux 6.1 (Debian 12), as root", when="2026-11-29")`` (or
   the label as text) says the result comes from a recording, so it is never called
-  "your machine". On a match the course's ``why`` follows at once; after a surprise the
+  "your machine"; ``recorded=SOURCES`` says it is what the primary sources say (a
+  verdict, a date: nothing a machine measures). On a match the course's ``why`` follows at once; after a surprise the
   learner is first asked for their own explanation
 - ``explain(prediction_id, text)``   the learner's one-line explanation (``...`` skips
   it), then the course's ``why`` (kept by ``reveal`` in the progress file, so it works
@@ -48,7 +49,7 @@ imported on first use, so importing this package is cheap (nbformat, for the stu
 builder, is imported only by ``loopedu.exercises.student``).
 """
 
-from .comparison import NOT_MEASURED, NotMeasured, Recording, Tolerance, within
+from .comparison import NOT_MEASURED, SOURCES, NotMeasured, Recording, Tolerance, within
 from .framework import Exercise, Feedback, Text, catalog, check, exercise, hint
 from .answers import expect_choice, expect_equal, expect_mapping, expect_set
 from .predictions import explain, predict, reveal
@@ -56,7 +57,7 @@ from .progress_summary import progress, progress_report
 from .solutions import solution
 
 __all__ = [
-    "Exercise", "Feedback", "NOT_MEASURED", "NotMeasured", "Recording", "Text",
+    "Exercise", "Feedback", "NOT_MEASURED", "NotMeasured", "Recording", "SOURCES", "Text",
     "Tolerance", "catalog", "check", "exercise", "expect_choice", "expect_equal",
     "expect_mapping", "expect_set", "explain", "hint", "predict", "progress",
     "progress_report", "reveal", "solution", "within",

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NOT_MEASURED", "Comparison", "NotMeasured", "Recording", "Tolerance",
+__all__ = ["SOURCES", "NOT_MEASURED", "Comparison", "NotMeasured", "Recording", "Tolerance",
            "compare", "is_not_measured", "plain_data", "within"]
 
 _YES = {"true", "yes", "y"}
@@ -88,6 +88,7 @@ class Recording:
 
     where: str
     when: str | None = None
+    sources: bool = False   # True: not a measurement at all, what the primary sources say
 
     @classmethod
     def of(cls, label: Any) -> "Recording":
@@ -96,7 +97,8 @@ class Recording:
         if isinstance(label, Recording):
             return label
         if isinstance(label, dict):
-            return cls(str(label.get("where") or "an unnamed machine"), label.get("when"))
+            return cls(str(label.get("where") or "an unnamed machine"), label.get("when"),
+                       bool(label.get("sources")))
         text = " ".join(str(label).split())
         match = _RECORDED_LABEL.match(text)
         where = (match.group("where") if match else text) or "an unnamed machine"
@@ -104,11 +106,19 @@ class Recording:
 
     def __str__(self) -> str:
         when = f" ({self.when})" if self.when else ""
+        if self.sources:
+            return f"{self.where}{when}"
         return f"a recording made on {self.where}{when}"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as the progress file keeps it."""
-        return {"where": self.where, "when": self.when}
+        data = {"where": self.where, "when": self.when}
+        return {**data, "sources": True} if self.sources else data
+
+
+#: The answer of a question no machine measures (a verdict, a date): what the primary
+#: sources say. ``reveal(..., recorded=SOURCES)`` never calls it "your machine".
+SOURCES = Recording("the primary sources", sources=True)
 
 
 _KINDS = {"factor": "within a factor of {:g}", "percent": "within {:g}%",
@@ -180,7 +190,7 @@ def within(*, factor: float | None = None, percent: float | None = None,
     >>> within(percent=10).words()
     'within 10%'
 
-    Introduced in notebooks/00-start-here.ipynb.
+    Introduced in notebooks/01-loopback-range.ipynb (the first numeric prediction).
     """
     given = {k: v for k, v in (("factor", factor), ("percent", percent),
                                ("absolute", absolute), ("magnitude", magnitude))

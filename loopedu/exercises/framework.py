@@ -11,6 +11,13 @@ they are imported lazily: the first call to :func:`catalog`, :func:`check` or
 
 Nothing here raises on a learner's input: :func:`check` and :func:`hint` turn every
 problem into a message.
+
+After ``REPEATED_TRIES`` failed attempts at one exercise (the progress file counts
+them: :mod:`loopedu.exercises.repeated_tries`), feedback that can be said without names
+(``Feedback.general``, given by ``expect_mapping`` and ``expect_set``) stops naming
+which keys or items are wrong: it says how many are, gives the idea of the exercise
+(its ``idea``, else its first hint, then counted as seen), and points to the next hint,
+or, after the last hint, to ``solution()``. Guessing key by key then stops paying.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from . import progress_store
+from .repeated_tries import REPEATED_TRIES, failed_attempts, general_feedback
 
 __all__ = ["Exercise", "Feedback", "Text", "catalog", "check", "exercise", "hint",
            "hints_seen", "summarize_answer"]
@@ -70,7 +78,10 @@ class Feedback(ShownAsText):
 
     ``passed`` says whether the answer is right, ``message`` why (or a hint, never the
     solution), ``exercise_id`` which exercise it was. ``note`` carries anything about
-    the learner's saved progress (empty when all went well). ``bool(feedback)`` is
+    the learner's saved progress (empty when all went well). ``general``, where the
+    checker gives it, is the same verdict without naming which keys or items are wrong:
+    :func:`check` shows it instead of ``message`` after ``REPEATED_TRIES`` failed
+    attempts (:mod:`loopedu.exercises.repeated_tries`). ``bool(feedback)`` is
     ``feedback.passed``.
 
     Example::
@@ -85,6 +96,7 @@ class Feedback(ShownAsText):
     message: str
     exercise_id: str | None = None
     note: str = ""
+    general: str = ""
 
     @property
     def verdict(self) -> str:
@@ -135,6 +147,7 @@ class Exercise:
     hints: tuple[str, ...]
     checker: Callable[[Any], Any]
     module: str
+    idea: str = ""
 
 
 # id -> Exercise, in registration order (which is course order within a lesson).
@@ -147,13 +160,15 @@ _HINTS_SHOWN: dict[str, int] = {}
 
 
 def exercise(exercise_id: str, *, title: str, lesson: int | None = None,
-             hints: tuple[str, ...] | list[str] = ()) -> Callable:
+             hints: tuple[str, ...] | list[str] = (), idea: str = "") -> Callable:
     """Register the decorated function as the checker of ``exercise_id``.
 
     The function receives the learner's answer (never ``None`` or ``...``: ``check``
     answers those itself) and returns a :class:`Feedback` or a ``bool``. ``lesson``
     defaults to the two digits that start the id. Hints are given in order by
-    :func:`hint` and must never contain the solution.
+    :func:`hint` and must never contain the solution. ``idea`` is the one sentence
+    said after ``REPEATED_TRIES`` wrong tries, when the feedback stops naming keys
+    (without it, the first hint is said, and counted as seen).
 
     Example::
 
@@ -186,7 +201,8 @@ def exercise(exercise_id: str, *, title: str, lesson: int | None = None,
         if old is not None and old.module != module:
             raise ValueError(f"exercise {exercise_id!r} is already defined in "
                              f"{old.module}; pick another id")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, lesson, title, hints, func, module)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, lesson, title, hints, func, module,
+                                          idea)
         return func
 
     return register
@@ -322,6 +338,7 @@ def _check(exercise_id: Any, answer: Any) -> Feedback:
         return Feedback(False, _unknown(exercise_id), ident)
     if answer is None or answer is Ellipsis:
         return Feedback(False, _missing_answer(answer), ex.id)
+    tries = failed_attempts(ex.id)
     try:
         result = ex.checker(answer)
     except Exception as exc:
@@ -334,7 +351,13 @@ def _check(exercise_id: Any, answer: Any) -> Feedback:
     else:
         return Feedback(False, "Could not check this answer: the checker returned "
                         f"{type(result).__name__}, not a Feedback or bool", ex.id)
-    if not feedback.passed and ex.hints:
+    if not feedback.passed and feedback.general and tries >= REPEATED_TRIES:
+        if not ex.idea and ex.hints:  # its first hint is said as the idea: count it seen
+            _HINTS_SHOWN[ex.id] = max(_HINTS_SHOWN.get(ex.id, 0), 1)
+            progress_store.record_hint(ex.id, 1, len(ex.hints))
+        feedback = replace(feedback, message=general_feedback(
+            ex.id, ex.hints, ex.idea, feedback.general, tries, hints_seen(ex.id)))
+    elif not feedback.passed and ex.hints:
         feedback = replace(feedback, message=(
             f"{feedback.message}\nStuck? hint({ex.id!r}) gives a hint."))
     if feedback.passed:

@@ -2,10 +2,11 @@
 
 Introduced in notebooks/00-start-here.ipynb.
 
-Two warm-ups in the exercise notebook (which address this very notebook uses to reach
-its kernel, and how the course's "predict, then run" cells work), and the learner's first
-connection, written in the lesson itself: a server socket bound to loopback and a client
-connected to it, checked live. Messages and hints guide; they never give the answer.
+The learner's first connection, written in the lesson itself: a server socket bound to
+loopback and a client connected to it, checked live. In the exercise notebook: which
+address this very notebook uses to reach its kernel, a connection of the learner's own
+to one of that kernel's ports (checked live against its connection file), and what to do
+when a prediction turns out wrong. Messages and hints guide; they never give the answer.
 """
 
 from __future__ import annotations
@@ -13,16 +14,25 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+from .. import kernel_link
 from ..addresses import is_loopback
+from .answers import expect_choice, expect_equal
 from .framework import Feedback, exercise
-from .answers import expect_choice, expect_equal, show
+from .reading import show
+
+#: The situation of "00.predict-first", for the notebook to show before its options.
+PREDICT_FIRST_SITUATION = (
+    "You predicted \"timeout\" for a connection to a closed port. The cell ran and "
+    "said: A surprise: it was \"refused\". What do you do next?")
 
 # The question of "00.predict-first", for the notebook to show.
 PREDICT_FIRST_OPTIONS = {
-    "a": "Run every cell first, then read the explanations.",
-    "b": "Write down what you expect to happen, run the cell, then compare and read why.",
-    "c": "Skip the experiments that need root: without it they teach nothing.",
-    "d": "Read the solutions first, then run the cells to confirm them.",
+    "a": "Change your prediction to \"refused\" and run both cells again, so that your "
+         "record shows a match.",
+    "b": "Put into one line what you think made it refused, then read the course's "
+         "explanation below it.",
+    "c": "Move on: predictions are not graded, so a wrong one does not matter.",
+    "d": "Run the experiment again: the first run was probably a fluke.",
 }
 
 _NOT_AN_ANSWER = {
@@ -78,32 +88,33 @@ def _kernel_transport(answer):
         also=["loopback", "loopback address", "the loopback address",
               "loopback interface", "the loopback interface", "lo"],
         normalize=_squeeze, common=_NOT_AN_ANSWER, wrong=_kernel_wrong,
-        right="The kernel listens on 127.0.0.1, the loopback address: only programs on "
-              "this machine can connect to it, and its traffic never touches a network "
-              "card. Lesson 01 looks at the whole loopback range it belongs to.")
+        right="The kernel listens on 127.0.0.1, the loopback address: by default only "
+              "programs on this machine can connect to it, and its traffic goes through "
+              "lo, not a network card. Lesson 01 looks at the whole loopback range it "
+              "belongs to.")
 
 
 @exercise("00.predict-first", lesson=0,
-          title="How does each experiment in this course work?",
+          title="A prediction turned out wrong: what next?",
           hints=[
-              "Look for the cells marked 🔮 in the lessons: what do they ask you to "
-              "write before the experiment's cell runs?",
-              "To be surprised by a result, what must you have done before you saw it?",
+              "Look at the three habits at the top of lesson 00: what does a 🔮 cell ask "
+              "of you, and what happens after a surprise?",
+              "A surprise is the moment your picture of the machine was wrong. Which "
+              "option makes you find out where?",
           ])
 def _predict_first(answer):
     return expect_choice(
         answer, "b", PREDICT_FIRST_OPTIONS,
         common={
-            "a": "Running first is tempting, but then the output answers the question "
-                 "before you have thought about it. The course asks for something "
-                 "before you run.",
-            "c": "Experiments that need root detect what this machine allows and run "
-                 "the best version available; nothing is skipped silently.",
-            "d": "The student version has no solutions in it, and reading answers first "
-                 "skips the part that makes a lesson stick.",
+            "a": "A record that shows a match you did not make hides the one thing the "
+                 "experiment told you: where your picture of the machine was wrong.",
+            "c": "Not graded, yes; but a wrong prediction is the most useful result of "
+                 "the lesson, not one to skip.",
+            "d": "On loopback the answer is the same every time: the kernel answers "
+                 "itself. Running it again only shows the surprise again.",
         },
-        right="Predict, run, compare: a wrong prediction is the most useful result, "
-              "because it shows exactly what to read next.")
+        right="Surprised? Say why in one line first (explain(...)), then read the "
+              "course's why: the gap between the two is what you learn.")
 
 
 # ---- 00.first-connection --------------------------------------------------------------
@@ -111,11 +122,12 @@ def _predict_first(answer):
 # timeout set. Every socket call that can fail is asked through _ask, so that a closed,
 # half-made or foreign socket gives a message, not an exception.
 
-_PAIR = ("Pass your two sockets as a pair, server first: check(\"00.first-connection\", "
-         "(server, client)).")
+def _pair_advice(exercise_id: str) -> str:
+    return (f"Pass your two sockets as a pair, server first: check(\"{exercise_id}\", "
+            "(server, client)).")
 _WIDER = ("That is wider than this needs: the client runs on this same machine, so the "
-          "server only has to be reachable from here. Which address reaches this machine "
-          "and nothing else?")
+          "server only has to be reachable from here. Which address do programs use to "
+          "reach the machine they run on?")
 
 
 def _ask(call, *args):
@@ -149,16 +161,18 @@ def _is_ip_tcp(sock: socket.socket) -> bool:
             and sock.type == socket.SOCK_STREAM)
 
 
-def _pair_problem(answer) -> str | None:
-    """What is wrong with the shape of the answer, or None for two usable sockets."""
+def _pair_problem(answer, exercise_id: str = "00.first-connection") -> str | None:
+    """What is wrong with the shape of the answer, or None for two usable sockets
+    (lesson 01's "01.bind-127" asks for the same pair)."""
+    advice = _pair_advice(exercise_id)
     if isinstance(answer, socket.socket):
-        return "That is one socket. " + _PAIR
+        return "That is one socket. " + advice
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return f"Got {show(answer)}. " + _PAIR
+        return f"Got {show(answer)}. " + advice
     for role, sock in zip(("server", "client"), answer):
         if not isinstance(sock, socket.socket):
             return (f"The {role} should be a socket made with socket.socket(...), not "
-                    f"{show(sock)}. " + _PAIR)
+                    f"{show(sock)}. " + advice)
     server, client = answer
     if server is client:
         return ("Both are the same socket. A connection needs two: one that binds and "
@@ -218,9 +232,9 @@ def _client_problem(server: socket.socket, client: socket.socket) -> str | None:
 @exercise("00.first-connection", lesson=0,
           title="Your first connection: bind a server to loopback, connect a client",
           hints=[
-              "bind() takes one argument, a tuple (address, port). Which address means "
-              "this machine and nothing else? Which port number asks the kernel to pick "
-              "a free port?",
+              "bind() takes one argument, a tuple (address, port). Which address do "
+              "programs use to reach the machine they run on? Which port number asks "
+              "the kernel to pick a free port?",
               "A client can only connect to a socket that listens: bind(), then "
               "listen(), then connect().",
               "connect() takes the same kind of tuple: the address and port where the "
@@ -244,3 +258,74 @@ def _first_connection(answer):
         f"server ({name[0]} port {name[1]}), both on this machine. The kernel "
         "completed the connection for the listening server; a server program would "
         "pick it up with accept()."))
+
+
+# ---- 00.kernel-connect ----------------------------------------------------------------
+# A connection of the learner's own to a port the kernel already listens on: the
+# expected address and port come from this kernel's connection file, read at check time.
+
+#: The channel "00.kernel-connect" asks for: the heartbeat, which the Jupyter server
+#: uses only to see that the kernel is alive, so a stranger connecting to it disturbs
+#: nothing.
+KERNEL_CONNECT_CHANNEL = "hb_port"
+
+
+def _channel_of(info: dict, port: int) -> str | None:
+    """The connection-file channel whose port is ``port``, or None."""
+    return next((name for name in kernel_link.CHANNELS if info.get(name) == port), None)
+
+
+@exercise("00.kernel-connect", lesson=0,
+          title="Connect a socket of your own to this kernel's heartbeat port",
+          hints=[
+              "kernel_link.connection_info() returns the connection file as a dict: the "
+              "address is under \"ip\", and each channel's port under its own key.",
+              "The heartbeat channel's key ends in _port, like the others: print the "
+              "dict's keys.",
+              "connect() takes one tuple, (address, port): both come from the dict.",
+          ])
+def _kernel_connect(answer):
+    info = kernel_link.connection_info()
+    if info is None:
+        return Feedback(False, "This check reads the running kernel's connection file, "
+                               "and there is none here: run it in a Jupyter notebook.")
+    if info.get("transport", "tcp") != "tcp":
+        return Feedback(False, f"This kernel was started with transport "
+                               f"{info.get('transport')!r}, not TCP: its channels are not "
+                               "TCP ports, so there is nothing to connect to here. Lesson "
+                               "00's kernel-address cell shows the transport.")
+    if not isinstance(answer, socket.socket):
+        return Feedback(False, f"Pass your client socket itself (the one you connected), "
+                               f"not {show(answer)}.")
+    if answer.fileno() == -1:
+        return Feedback(False, "Your socket is already closed: call check(...) inside the "
+                               "`with` block, while it is connected.")
+    if not _is_ip_tcp(answer):
+        return Feedback(False, "Make a TCP socket over IP: socket.socket(socket.AF_INET, "
+                               "socket.SOCK_STREAM).")
+    peer = _ask(answer.getpeername)
+    if not peer:
+        return Feedback(False, "Your socket is not connected to anything yet. Connect it "
+                               "to the heartbeat channel: the address and the port are in "
+                               "the connection file (an error printed above the check "
+                               "says what went wrong, if connect() was called).")
+    wanted = (_ip(info.get("ip")), info.get(KERNEL_CONNECT_CHANNEL))
+    if (_ip(peer[0]), peer[1]) == wanted:
+        own = _ask(answer.getsockname) or ("?", 0)
+        return Feedback(True, (
+            f"Connected to your own kernel: port {peer[1]} at {peer[0]}, from your "
+            f"client at {own[0]} port {own[1]}. Both ends are this machine, over "
+            "loopback; the kernel's heartbeat listener accepted you like any other "
+            "client, which is why only programs on this machine should be able to "
+            "reach it."))
+    channel = _channel_of(info, peer[1])
+    if channel and _ip(peer[0]) == wanted[0]:
+        return Feedback(False, f"That is the kernel's {channel.removesuffix('_port')} "
+                               "channel. Right address, and a real kernel port; the "
+                               "question asks for the heartbeat channel's port.")
+    if channel:
+        return Feedback(False, f"Your socket reached a kernel port at {peer[0]}, not at "
+                               "the address the connection file names.")
+    return Feedback(False, f"Your socket is connected to {peer[0]} port {peer[1]}, which "
+                           "is not one of this kernel's ports: read the address and the "
+                           "port from its connection file.")

@@ -4,23 +4,29 @@ Introduced in notebooks/01-loopback-range.ipynb (exercises/01-loopback-range-exe
 
 The answer keys are facts with their sources (the CSRG SCCS history of if_loop.c, the
 IANA registry, iproute2mac issue 40); tests/test_exercises_lesson01.py checks them
-against ``loopedu.addresses`` as well.
+against ``loopedu.addresses`` as well. "01.bind-127" checks the learner's own sockets,
+live, against what this machine allows (``loopedu.sandbox.capabilities``).
 """
 
 from __future__ import annotations
 
-from .framework import exercise
-from .answers import expect_choice, expect_equal, expect_mapping, expect_set
+import ipaddress
 
-#: Addresses of "01.is-loopback", with the key (True: loopback).
+from ..sandbox import capabilities
+from .answers import expect_choice, expect_equal, expect_mapping, expect_set
+from .framework import Feedback, exercise
+from .lesson00 import _client_problem, _ip, _pair_problem, _server_problem
+
+#: Addresses of "01.is-loopback", with the key (True: loopback). None of them is one the
+#: lesson classified: the same ideas, other addresses and another notation.
 IS_LOOPBACK_KEY = {
-    "127.0.0.1": True,
-    "127.255.255.254": True,
+    "127.1.2.3": True,
+    "126.255.255.255": False,
     "128.0.0.1": False,
-    "0.0.0.0": False,
-    "::1": True,
-    "::ffff:127.0.0.1": True,
-    "fe80::1": False,
+    "0:0:0:0:0:0:0:1": True,
+    "::ffff:127.8.9.10": True,
+    "::ffff:10.0.0.1": False,
+    "::2": False,
     "::": False,
 }
 
@@ -30,7 +36,7 @@ REGISTRY_FLAGS = ("source", "destination", "forwardable", "globally_reachable",
 HISTORY_OPTIONS = {
     "a": "Jon Postel, in RFC 1122 (1989), which made loopback mandatory.",
     "b": "Bill Joy, when he wrote the BSD loopback driver in 1981.",
-    "c": "Sam Leffler, in 1983: \"local host can't be zero, that's a broadcast\".",
+    "c": "Sam Leffler, in 1983, because a host part of 0 could be read as a broadcast.",
     "d": "The IETF, in RFC 990 (1986), the first RFC to name 127 loopback.",
 }
 
@@ -59,6 +65,10 @@ def _loopback_size(answer):
         common={
             2 ** 8: "That is how many /8 blocks IPv4 has, not the size of one.",
             2 ** 24 - 2: _HOSTS_NOT_ADDRESSES,
+            2 ** 24 - 1: "Off by one: counting 127.0.0.0 as number 0, that is the "
+                         "number of the last address, 127.255.255.255. How many numbers "
+                         "run from 0 to it?",
+            2 ** 24 + 1: "Off by one, one too many: no address may be counted twice.",
             2 ** 32: "That is the whole IPv4 space.",
             24: "That is the number of free bits; how many addresses do they make?",
         },
@@ -73,6 +83,9 @@ def _slash16_size(answer):
     return expect_equal(
         answer, 2 ** 16,
         common={2 ** 16 - 2: _HOSTS_NOT_ADDRESSES,
+                2 ** 16 - 1: "Off by one: counting 127.0.0.0 as number 0, that is the "
+                             "number of the last address, 127.0.255.255. How many "
+                             "numbers run from 0 to it?",
                 2 ** 24 - 2 ** 16: "That is how many the draft would free for unicast, "
                                    "not how many it keeps for loopback.",
                 16: "That is the prefix length; count the free bits instead.",
@@ -82,7 +95,8 @@ def _slash16_size(answer):
 
 
 @exercise("01.is-loopback", lesson=1, title="Which of these addresses are loopback?",
-          hints=["IPv4 loopback is a whole /8; IPv6 loopback is a single address.",
+          hints=["IPv4 loopback is a whole /8; IPv6 loopback is a single address, "
+                 "however it is written.",
                  "An IPv4-mapped IPv6 address (::ffff:a.b.c.d) stands for the IPv4 "
                  "address inside it.",
                  "0.0.0.0 and :: are 'unspecified' addresses: meaningful for bind(), "
@@ -90,10 +104,14 @@ def _slash16_size(answer):
 def _is_loopback(answer):
     return expect_mapping(
         answer, IS_LOOPBACK_KEY,
-        common={("::ffff:127.0.0.1", False): "Python's ipaddress says so too in releases "
+        common={("::ffff:127.8.9.10", False): "Python's ipaddress says so too in releases "
                 "without the gh-117566 fix, but the packet behind a mapped address came "
-                "from 127.0.0.1.",
-                ("128.0.0.1", True): "127/8 ends at 127.255.255.255."},
+                "from 127.8.9.10.",
+                ("128.0.0.1", True): "127/8 ends at 127.255.255.255.",
+                ("126.255.255.255", True): "127/8 starts at 127.0.0.0.",
+                ("0:0:0:0:0:0:0:1", False): "Written out in full, with every zero: which "
+                "address is that, compressed?",
+                ("::2", True): "IPv6 has a single loopback address, not a block."},
         right="Right: 127/8, ::1, and the IPv4-mapped form of a 127/8 address.")
 
 
@@ -104,8 +122,8 @@ def _is_loopback(answer):
                  "describe packets outside a host?"])
 def _registry_flags(answer):
     return expect_set(
-        answer, {"reserved_by_protocol"},
-        normalize=lambda s: s.strip().lower().replace("-", "_").replace(" ", "_"),
+        answer, {"reserved_by_protocol"}, allowed=REGISTRY_FLAGS,
+        normalize=lambda s: "_".join(s.strip().lower().replace("-", " ").split()),
         common={"destination": "A 127/8 destination is only valid inside the host; on "
                                "a network it is not.",
                 "source": "A packet with a 127/8 source address must never be sent "
@@ -127,8 +145,10 @@ HISTORY_WRONG = {
     "d": "RFC 990 named the function in 1986, three years after 4.2BSD shipped with "
          "127.0.0.1.",
 }
-HISTORY_RIGHT = ("Sam Leffler, May 1983, in the SCCS history of if_loop.c: host 0 looked "
-                 "like a broadcast, so it became 127.0.0.1.")
+HISTORY_RIGHT = ("Sam Leffler, May 1983, in the SCCS history of if_loop.c: he set LOHOST to 1, "
+                 "because host 0 looked like a broadcast. So \"Joy and Leffler chose "
+                 "127.0.0.1 in 1983\" is partly true: the .1 is Leffler's; network 127 and "
+                 "the driver are older.")
 #: The same for "01.macos-127-0-0-2".
 MACOS_WRONG = {
     "a": "That is Linux, which routes the whole /8 to lo; macOS's lo0 carries only 127.0.0.1 "
@@ -151,6 +171,63 @@ def _history(answer):
 @exercise("01.macos-127-0-0-2", lesson=1,
           title="On a Mac with default settings, what does binding 127.0.0.2 do?",
           hints=["On macOS, `ifconfig lo0` lists the addresses configured on loopback.",
-                 "A socket can only bind an address that some interface owns."])
+                 "By default, a socket can only bind an address that some interface "
+                 "owns."])
 def _macos(answer):
     return expect_choice(answer, "b", MACOS_OPTIONS, common=MACOS_WRONG, right=MACOS_RIGHT)
+
+
+# ---- 01.bind-127: the learner's own bind and connect on another 127.x ----------------
+
+_OTHER_127 = ("Pick an address of 127.0.0.0/8 other than 127.0.0.1: this machine gives "
+              "loopback the whole block, so any other one works the same way.")
+
+
+def _only_127_0_0_1(reason: str) -> str:
+    return (f"This machine gives loopback only 127.0.0.1 (the course measured it: "
+            f"{reason}), as macOS does until `sudo ifconfig lo0 alias 127.0.0.2`.")
+
+
+def _address_problem(server, whole_range) -> str | None:
+    """What is wrong with the address the server is bound to, for this machine."""
+    name = server.getsockname()
+    address = _ip(name[0]) if name and name[1] else None
+    if address is None:
+        return None  # _server_problem says "not bound"
+    if address.version == 6:
+        return ("IPv6 has a single loopback address, ::1; this exercise is about IPv4's "
+                "127.0.0.0/8. Make the sockets with socket.AF_INET.")
+    if address not in ipaddress.ip_network("127.0.0.0/8"):
+        return None  # _server_problem says why a non-loopback address is too wide
+    if str(address) == "127.0.0.1" and whole_range:
+        return "127.0.0.1 is the address lesson 00 used. " + _OTHER_127
+    return None
+
+
+@exercise("01.bind-127", lesson=1,
+          title="Bind a server to a 127.x address of your choice, then connect to it",
+          hints=["bind() takes a tuple (address, port). The address is text, any of "
+                 "127.0.0.0/8 this machine has; the port 0, so the kernel picks one.",
+                 "listen() after bind(), then connect() the client to the address and "
+                 "port the server got.",
+                 "server.getsockname() gives the address and port the server got."])
+def _bind_127(answer):
+    whole_range = capabilities().whole_127_range
+    problem = _pair_problem(answer, "01.bind-127")
+    if problem is None:
+        server, client = answer
+        problem = _address_problem(server, whole_range)
+    if problem is None:
+        problem = _server_problem(server) or _client_problem(server, client)
+        if problem and "not bound" in problem and not whole_range:
+            problem += " " + _only_127_0_0_1(whole_range.reason)
+    if problem:
+        return Feedback(False, problem)
+    name, own = server.getsockname(), client.getsockname()
+    where = ("" if whole_range else
+             " " + _only_127_0_0_1(whole_range.reason) + " So 127.0.0.1 is the one.")
+    seen = (" (not the address you connected to: the route's preferred source, `src "
+            "127.0.0.1` in `ip route show table local`)" if own[0] != name[0] else "")
+    return Feedback(True, (
+        f"Your server on {name[0]} port {name[1]} has a client, which came from "
+        f"{own[0]}{seen}.{where}"))

@@ -2,10 +2,14 @@
 
 Introduced in notebooks/02-localhost-is-a-name.ipynb (exercises/02-localhost-is-a-name-exercises.ipynb).
 
-The answer keys of the hosts-file exercises are what glibc's getaddrinfo answers with
-/etc/host.conf saying ``multi on`` (as Debian and Ubuntu ship it; glibc's own default is
-off); tests/test_exercises_lesson02.py checks them against the resolver model
-(loopedu.hosts) and, where the machine allows a private hosts file, against glibc itself.
+The key of "02.predict-hosts" is what glibc's getaddrinfo answers with this machine's
+own /etc/host.conf (``multi on``, as Debian and Ubuntu ship it, or glibc's default,
+off), computed at check time from the resolver model (loopedu.hosts); so two learners
+whose machines differ get different, checkable questions. tests/test_exercises_lesson02.py
+checks the model against glibc itself where the machine allows a private hosts file.
+"02.fix-client" runs the learner's function against real servers on 127.0.0.1 and,
+where this machine has them, on 127.0.0.2 and ::1, so a function that ignores the
+addresses it is given fails.
 The key of "02.db-transport" comes from the MySQL Reference Manual ("Connecting to the
 MySQL Server Using Command Options") and the libpq documentation (parameter ``host``);
 the test runs ``psql`` where it is installed.
@@ -17,34 +21,87 @@ import socket
 import threading
 from typing import Any, Callable
 
-from ..platforms import expected_reach
 from ..connections import errno_name
+from ..glibc.hostconf import HostConf
+from ..glibc.machine import Machine
+from ..hosts import parse
+from ..localhost import multi_here
+from ..sandbox import capabilities
 from ..servers import listener
+from .answers import expect_mapping, expect_set
 from .framework import Feedback, exercise
-from .answers import expect_mapping, expect_set, show
+from .reading import show
 
-#: The hosts file of "02.predict-hosts" (Debian's shape: both loopback addresses).
-PREDICT_HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost\n"
-
-#: What "02.predict-hosts" assumes /etc/host.conf says (Debian's and Ubuntu's setting).
-PREDICT_MULTI = True
+#: The hosts file of "02.predict-hosts": ::1 listed first, a name on two lines, a host.
+PREDICT_HOSTS = ("::1         localhost ip6-localhost\n"
+                 "127.0.0.1   localhost\n"
+                 "127.0.1.1   laptop.example laptop\n")
 
 #: The queries of "02.predict-hosts": query text -> (name, family).
 PREDICT_QUERIES = {
     "localhost AF_INET": ("localhost", socket.AF_INET),
     "localhost AF_INET6": ("localhost", socket.AF_INET6),
     "ip6-localhost AF_INET": ("ip6-localhost", socket.AF_INET),
-    "IP6-LOCALHOST AF_INET6": ("IP6-LOCALHOST", socket.AF_INET6),
+    "LAPTOP AF_INET6": ("LAPTOP", socket.AF_INET6),
     "localhost. AF_INET": ("localhost.", socket.AF_INET),
 }
 
-PREDICT_KEY = {
-    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"],
-    "localhost AF_INET6": ["::1"],
-    "ip6-localhost AF_INET": ["127.0.0.1"],
-    "IP6-LOCALHOST AF_INET6": ["::1"],
-    "localhost. AF_INET": [],
-}
+
+def predict_key(multi: bool) -> dict[str, list[str]]:
+    """What glibc's getaddrinfo answers for each query of "02.predict-hosts" with
+    ``multi`` on or off (the resolver model, tested against glibc)."""
+    parsed, machine = parse(PREDICT_HOSTS), Machine(host_conf=HostConf(multi=multi))
+    return {query: parsed.lookup(name, family, machine=machine)
+            for query, (name, family) in PREDICT_QUERIES.items()}
+
+
+def _listish(value) -> tuple:
+    """A list of addresses, read as a tuple of stripped strings (order kept). The
+    helpers have already answered a bare string with "give a list"."""
+    return tuple(str(v).strip() for v in value)
+
+
+def _predict_common(multi: bool) -> dict:
+    """Tailored messages for the known wrong answers, with this machine's setting."""
+    other = predict_key(not multi)["localhost AF_INET"]
+    setting = ("That is glibc's answer with multi off, when only the first matching line "
+               "answers; this machine's /etc/host.conf says multi on, so every line that "
+               "names localhost answers." if multi else
+               "That is glibc's answer with multi on, when every matching line answers; "
+               "this machine's /etc/host.conf leaves multi off (glibc's default), so the "
+               "first line that matches answers, and no other.")
+    return {("localhost AF_INET", tuple(other)): setting,
+            ("ip6-localhost AF_INET", ()): "The ::1 line is not skipped for an IPv4 "
+            "query: glibc answers it as the IPv4 loopback address.",
+            ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): "An AF_INET6 query "
+            "does not get IPv4 lines as mapped addresses (that needs RES_USE_INET6).",
+            ("LAPTOP AF_INET6", ("::ffff:127.0.1.1",)): "An AF_INET6 query does not get "
+            "IPv4 lines as mapped addresses (that needs RES_USE_INET6).",
+            ("LAPTOP AF_INET6", ("127.0.1.1",)): "The name matches (case is ignored), but "
+            "an AF_INET6 query asks for IPv6 answers only, and that line has none.",
+            ("localhost. AF_INET", tuple(predict_key(multi)["localhost AF_INET"])):
+            "The files backend compares the text as given; the trailing dot is not "
+            "stripped."}
+
+
+@exercise("02.predict-hosts", lesson=2,
+          title="What does getaddrinfo answer from this hosts file, on this machine?",
+          hints=["An AF_INET query asks for IPv4 answers only; glibc's files backend turns a "
+                 "::1 line into 127.0.0.1 for such a query. An AF_INET6 query gets no "
+                 "IPv4 line at all.",
+                 "This machine's /etc/host.conf decides how many lines answer: with multi "
+                 "on, every line that names the name answers; with multi off, only the "
+                 "first. The question printed which one this machine has.",
+                 "Names are compared ignoring case, but a trailing dot is part of the text "
+                 "the files backend compares."])
+def _predict_hosts(answer):
+    multi = multi_here()
+    key = {query: tuple(addresses) for query, addresses in predict_key(multi).items()}
+    return expect_mapping(
+        answer, key, coerce=_listish, common=_predict_common(multi),
+        right="Right: that is what glibc answers from that file with this machine's "
+              "/etc/host.conf.")
+
 
 #: The hosts file of "02.broken-hosts", numbered as an editor shows it.
 BROKEN_HOSTS = (
@@ -59,41 +116,6 @@ BROKEN_HOSTS = (
 )
 
 BROKEN_KEY = {4, 6, 7}
-
-
-def _listish(value) -> tuple:
-    """A list of addresses, read as a tuple of stripped strings (order kept). The
-    helpers have already answered a bare string with "give a list"."""
-    return tuple(str(v).strip() for v in value)
-
-
-_MULTI_OFF = ("That is glibc's answer with multi off, when only the first matching line "
-              "answers; this question assumes /etc/host.conf says multi on, as Debian and "
-              "Ubuntu ship it.")
-
-
-@exercise("02.predict-hosts", lesson=2,
-          title="What does getaddrinfo answer from this hosts file (multi on)?",
-          hints=["An AF_INET query asks for IPv4 answers only; glibc's files backend turns a "
-                 "::1 line into 127.0.0.1 for such a query.",
-                 "The question assumes /etc/host.conf says multi on: then every matching "
-                 "line answers, so a name on two lines answers twice (with multi off, "
-                 "only the first matching line would).",
-                 "Names are compared ignoring case, but a trailing dot is part of the text "
-                 "the files backend compares."])
-def _predict_hosts(answer):
-    return expect_mapping(
-        answer, {k: tuple(v) for k, v in PREDICT_KEY.items()}, coerce=_listish,
-        common={("localhost AF_INET", ("127.0.0.1",)): _MULTI_OFF + " With multi on, "
-                "both lines name localhost, and both answer an AF_INET query.",
-                ("ip6-localhost AF_INET", ()): "The ::1 line is not skipped for an IPv4 "
-                "query: glibc answers it as the IPv4 loopback address.",
-                ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): "An AF_INET6 query "
-                "does not get IPv4 lines as mapped addresses (that needs RES_USE_INET6).",
-                ("localhost. AF_INET", ("127.0.0.1", "127.0.0.1")): "The files backend "
-                "compares the text as given; the trailing dot is not stripped."},
-        right="Right: that is exactly what glibc answers with multi on (lesson 02 shows "
-              "it live).")
 
 
 BROKEN_HINTS = ("Each line must start with an address, then names.",
@@ -153,18 +175,23 @@ def _call_with_deadline(fn: Callable, *args: Any, seconds: float) -> Any:
     return box["value"]
 
 
-def _client_cases() -> list[list[str]]:
-    """Lists whose first address fails at once here: ::1 (nothing listens there), and
-    127.0.0.2 where all of 127/8 is local (on macOS it is not, and a connection to it
-    can wait long before it fails)."""
-    cases = [["::1", "127.0.0.1"], ["127.0.0.1"]]
-    if expected_reach("127.0.0.2") == "bind ok, connected":
-        cases.append(["127.0.0.2", "127.0.0.1"])
+def _client_cases() -> list[tuple[str, list[str]]]:
+    """(where the server listens, the addresses the function is given), each first
+    address failing at once here. A server on 127.0.0.2 or ::1, where this machine has
+    them, makes a function that ignores its addresses (and always tries 127.0.0.1) fail;
+    on macOS 127.0.0.2 is not loopback, and a connection to it could wait long."""
+    cases = [("127.0.0.1", ["::1", "127.0.0.1"]), ("127.0.0.1", ["127.0.0.1"])]
+    machine = capabilities()
+    if machine.whole_127_range:
+        cases += [("127.0.0.1", ["127.0.0.2", "127.0.0.1"]),
+                  ("127.0.0.2", ["::1", "127.0.0.2"])]
+    if machine.ipv6_loopback:
+        cases.append(("::1", ["127.0.0.1", "::1"]))
     return cases
 
 
-def _hung(addresses: list[str], listening: bool = True) -> Feedback:
-    where = ("a server listening on 127.0.0.1" if listening
+def _hung(addresses: list[str], server: str | None) -> Feedback:
+    where = (f"a server listening on {server}" if server
              else "nothing listening on any of them")
     return Feedback(False, f"With addresses {addresses} and {where}, your function had "
                            f"not returned after {CLIENT_TIME_LIMIT:g} s: on loopback each "
@@ -185,7 +212,8 @@ def _raised(addresses: list[str], exc: Exception) -> Feedback:
                              "the line.")
 
 
-FIX_CLIENT_HINTS = ("Loop over the addresses; wrap each connect in try/except OSError.",
+FIX_CLIENT_HINTS = ("Loop over the addresses you are given (the check's server is not "
+                    "always on 127.0.0.1); wrap each connect in try/except OSError.",
                     "Remember the last error; if the loop ends without a connection, "
                     "raise it.",
                     "Close a socket whose connect failed before trying the next address.")
@@ -197,35 +225,18 @@ def _fix_client(fn) -> Feedback:
     if not callable(fn):
         return Feedback(False, f"Expected a function connect_first_working(addresses, port), "
                                f"got {show(fn)}.")
-    with listener("127.0.0.1") as srv:
-        port = srv.port
-        for addresses in _client_cases():
-            try:
-                sock = _call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT)
-            except _Hung:
-                return _hung(addresses)
-            except OSError as exc:
-                return Feedback(False, f"With addresses {addresses} your function raised "
-                                       f"{errno_name(exc)}: when one address fails, catch "
-                                       "the error and try the next one.")
-            except Exception as exc:
-                return _raised(list(addresses), exc)
-            if not isinstance(sock, socket.socket):
-                return Feedback(False, f"With addresses {addresses} your function returned "
-                                       f"{show(sock)}; return the connected socket.")
-            with sock:
-                try:
-                    peer = sock.getpeername()[:2]
-                except OSError:
-                    return Feedback(False, "The socket you returned is not connected.")
-            if tuple(peer) != ("127.0.0.1", port):
-                return Feedback(False, f"Your socket is connected to {peer}, not to the "
-                                       "server on 127.0.0.1 at the given port.")
+    port = 0
+    for server, addresses in _client_cases():
+        with listener(server) as srv:
+            port = srv.port
+            problem = _one_case(fn, server, addresses, port)
+        if problem is not None:  # a Feedback that did not pass is falsy
+            return problem
     # nothing listens now: every address must fail, and the error must reach the caller
     try:
         sock = _call_with_deadline(fn, ["::1", "127.0.0.1"], port, seconds=CLIENT_TIME_LIMIT)
     except _Hung:
-        return _hung(["::1", "127.0.0.1"], listening=False)
+        return _hung(["::1", "127.0.0.1"], None)
     except OSError:
         return Feedback(True, "Right: try each address in order, keep the first that "
                               "connects, and raise the last error if none does; that is "
@@ -236,6 +247,35 @@ def _fix_client(fn) -> Feedback:
         sock.close()
     return Feedback(False, f"When no address answers, your function returned {show(sock)}; "
                            "raise the last error instead, so the caller knows it failed.")
+
+
+def _one_case(fn, server: str, addresses: list[str], port: int) -> Feedback | None:
+    """Run ``fn(addresses, port)`` with a server listening on ``server`` at ``port``:
+    None when it returned a socket connected to that server, else why not."""
+    try:
+        sock = _call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT)
+    except _Hung:
+        return _hung(addresses, server)
+    except OSError as exc:
+        return Feedback(False, f"With addresses {addresses} (the server listening on "
+                               f"{server}) your function raised {errno_name(exc)}: when "
+                               "one address fails, catch the error and try the next one, "
+                               "and try the addresses you are given, not fixed ones.")
+    except Exception as exc:
+        return _raised(list(addresses), exc)
+    if not isinstance(sock, socket.socket):
+        return Feedback(False, f"With addresses {addresses} your function returned "
+                               f"{show(sock)}; return the connected socket.")
+    with sock:
+        try:
+            peer = sock.getpeername()[:2]
+        except OSError:
+            return Feedback(False, "The socket you returned is not connected.")
+    if (peer[0], peer[1]) != (server, port):
+        return Feedback(False, f"With addresses {addresses} your socket is connected to "
+                               f"{peer[0]} port {peer[1]}, not to the server, which "
+                               f"listens on {server} at the given port.")
+    return None
 
 
 #: The clients of "02.db-transport": each one's command line on Linux, with no

@@ -10,10 +10,12 @@ tests/test_exercises_lesson03.py checks the matrix key against a live
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+from ..lan import own_networks
 
 from .framework import Feedback, exercise
-from .answers import expect_mapping
+from .answers import expect_mapping, show
 
 # ---- 03.predict-matrix ----------------------------------------------------------------
 
@@ -85,6 +87,14 @@ _MATRIX_COMMON = {
                  "some socket listens on that destination address."])
 def _predict_matrix(answer):
     if isinstance(answer, dict):
+        for key, value in answer.items():
+            if value is None or value is Ellipsis:
+                continue
+            word = _outcome_word(value)
+            if word not in ("connected", "refused", "timeout"):
+                return Feedback(False, f"For {show(key, 30)}: {show(value, 30)} is not one of "
+                                "the allowed answers, 'connected' or 'refused' (True or "
+                                "False also work).")
         for value in answer.values():
             if value is not None and value is not Ellipsis and \
                     _outcome_word(value) == "timeout":
@@ -197,29 +207,163 @@ def _choose_bind(answer):
 
 
 # ---- 03.phone-reaches -------------------------------------------------------------------
+# The lesson's virtual LAN asked who reaches a laptop's servers on 127.0.0.1, 0.0.0.0, ::1
+# and ::. The exercise asks something new, on the learner's own machine: a server bound to
+# its own LAN address, a client on the machine itself, and a second network (weak host).
 
-#: The laptop's four servers of "03.phone-reaches" and whether the phone reaches each, on
-#: Linux (ip(7) and ipv6(7): 0.0.0.0 and :: listen on every address, :: is dual stack with
-#: net.ipv6.bindv6only=0; 127.0.0.1 and ::1 only on loopback).
-PHONE_KEY = {"127.0.0.1": False, "0.0.0.0": True, "::1": False, "::": True}
+#: The laptop of the lesson's LAN, for a machine with no network address of its own.
+MADE_UP = ("wlan0", "198.18.0.1")
 
-_PHONE_COMMON = {
-    ("127.0.0.1", True): "The phone's packets arrive on the laptop's LAN interface, "
-                         "addressed to its LAN address; nothing listens there on 127.0.0.1.",
-    ("::1", True): "::1 is IPv6's loopback: as closed to the LAN as 127.0.0.1.",
-    ("0.0.0.0", False): "0.0.0.0 in bind() means every address of the machine, its LAN "
-                        "address included.",
-    ("::", False): ":: is IPv6's 'every address', and the LAN address is one of them.",
-}
+
+@dataclass(frozen=True)
+class PhoneQuestion:
+    """The question of "03.phone-reaches" on this machine: ``interface`` and ``address``
+    are one of its own networks (the first that :func:`loopedu.lan.own_networks` lists;
+    :data:`MADE_UP` where it has none, and ``made_up`` says so), ``other`` a second
+    network of this machine (None where it has only one), ``addresses`` every IPv4
+    address the question lists, 127.0.0.1 first.
+
+    Introduced in notebooks/03-bind-address.ipynb (exercise 03.phone-reaches).
+    """
+
+    interface: str
+    address: str
+    other: tuple | None
+    addresses: tuple
+    made_up: bool
+
+    @property
+    def key(self) -> dict:
+        """The expected answer: True where the connection is accepted (Linux: ip(7);
+        the weak host model, RFC 1122 section 3.3.4.2, for "e"), and for "f" every
+        address of this machine, which is what 0.0.0.0 means in bind()."""
+        return {"a": True, "b": False, "c": False, "d": True, "e": True,
+                "f": frozenset(self.addresses)}
+
+    def text(self) -> str:
+        """The question, in the words of this machine's own interfaces."""
+        a, nic = self.address, self.interface
+        other = (f"{self.other[0]}'s network (this machine is {self.other[1]} there)"
+                 if self.other else "a second network of this machine (a VPN, a Docker "
+                                    "bridge)")
+        source = ("This machine has no network address, so take the lesson's laptop:"
+                  if self.made_up else "This machine, as its interfaces say right now:")
+        listed = ", ".join(self.addresses)
+        return "\n".join([
+            f"{source} IPv4 addresses {listed}; {a} is on {nic}.",
+            f"Four servers run on it, bound to 127.0.0.1, {a}, 0.0.0.0 and ::, each on "
+            "its own port. Answer for Linux: True if the connection is accepted.",
+            f'  "a": a phone on the network of {nic} connects to {a}, to the server bound to {a}',
+            f'  "b": the same phone connects to {a}, on the port of the server bound to '
+            "127.0.0.1",
+            f'  "c": a browser on this machine connects to 127.0.0.1, on the port of the '
+            f"server bound to {a}",
+            f'  "d": a browser on this machine connects to {a}, on the port of the server '
+            "bound to 0.0.0.0",
+            f'  "e": a machine on {other}, whose route sends {a} to this machine, connects '
+            f"to the server bound to {a}",
+            '  "f": a list: on which of the addresses above does the server bound to '
+            "0.0.0.0 accept connections?"])
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def phone_question() -> PhoneQuestion:
+    """The question of "03.phone-reaches", read from this machine's interfaces now.
+
+    Introduced in notebooks/03-bind-address.ipynb (exercise 03.phone-reaches).
+    """
+    networks = own_networks()
+    made_up = not networks
+    if made_up:
+        networks = (MADE_UP,)
+    nic, address = networks[0]
+    other = next(((n, a) for n, a in networks[1:] if n != nic), None)
+    addresses = tuple(dict.fromkeys(["127.0.0.1", *(a for _, a in networks)]))
+    return PhoneQuestion(nic, address, other, addresses, made_up)
+
+
+def _reach_value(value):
+    """True/False for "a" to "e" (read leniently), a set of addresses for "f"."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        out = set()
+        for item in value:
+            text = str(item).strip().strip("[]")
+            try:
+                out.add(str(ipaddress.ip_address(text)))
+            except ValueError:
+                out.add(text)
+        return frozenset(out)
+    return _outcome_word(value) == "connected" if not isinstance(value, frozenset) else value
+
+
+def _phone_common(q: PhoneQuestion) -> dict:
+    a = q.address
+    return {
+        ("a", False): f"The phone's packets are addressed to {a}, and that server listens on "
+                      f"exactly {a}.",
+        ("b", True): f"The phone's packets are addressed to {a}; a listener on 127.0.0.1 "
+                     "answers only connections addressed to 127.0.0.1.",
+        ("c", True): f"A server bound to {a} answers only connections addressed to {a}: "
+                     "127.0.0.1 is another address, even on the same machine.",
+        ("d", False): f"0.0.0.0 in bind() is every address of this machine, {a} included, "
+                      "whatever network the client is on.",
+        ("e", False): "Binding an address chooses which destination address the server "
+                      "answers, not which network the packet arrives from: look again at "
+                      "the lesson's weak host demo.",
+    }
+
+
+def _missing_addresses(q: PhoneQuestion, given) -> str:
+    """A sentence about what the learner's "f" left out or added (no list of answers)."""
+    if not isinstance(given, frozenset):
+        return ""
+    parts = []
+    if "127.0.0.1" not in given and "127.0.0.1" in q.addresses:
+        parts.append("Loopback is an address of this machine too.")
+    if q.other and q.other[1] not in given:
+        parts.append(f"{q.other[0]}'s address belongs to this machine as much as {q.address} "
+                     "does.")
+    strangers = sorted(given - set(q.addresses))
+    if strangers:
+        parts.append(f"Not among the addresses listed: {', '.join(strangers[:3])} (the "
+                     "addresses are read again at each check: print the question again if "
+                     "your network changed).")
+    return " ".join(parts)
 
 
 @exercise("03.phone-reaches", lesson=3,
-          title="Which of the laptop's four servers can the phone on the LAN reach?",
-          hints=["The phone connects to the laptop's LAN address. Which servers listen on "
-                 "that address?",
-                 "A bind to a loopback address listens on loopback only; a bind to the "
-                 "unspecified address listens on every address."])
+          title="Your own machine: who reaches a server bound to its LAN address, and what "
+                "does 0.0.0.0 listen on?",
+          hints=["For each connection ask: which address is the packet addressed to, and "
+                 "does that server listen on that very address?",
+                 "0.0.0.0 in bind() is every address of this machine, on every interface.",
+                 "Binding an address picks the destination address a server answers, not "
+                 "the network a packet comes from (the lesson's weak host demo)."])
 def _phone_reaches(answer):
-    return expect_mapping(answer, PHONE_KEY, common=_PHONE_COMMON, noun="answer",
-                          right="Right: only 0.0.0.0 and :: listen on the LAN address; the "
-                                "laptop's kernel refuses the phone on 127.0.0.1 and ::1.")
+    q = phone_question()
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            letter = " ".join(str(key).split()).casefold()
+            if letter in "abcde" and len(letter) == 1 and value not in (None, Ellipsis) \
+                    and not isinstance(value, (list, tuple, set, frozenset)) \
+                    and _outcome_word(value) not in ("connected", "refused"):
+                return Feedback(False, f"For {show(key, 30)}: {show(value, 30)} is not one "
+                                "of the allowed answers, True or False.")
+    feedback = expect_mapping(answer, q.key, coerce=_reach_value, normalize=lambda v: v,
+                              common=_phone_common(q), noun="answer",
+                              right="Right: a listener answers only the address it bound, "
+                                    "from any network that delivers packets for it (Linux "
+                                    "is a weak host); 0.0.0.0 is every address this "
+                                    "machine has, loopback included.")
+    if feedback.passed or not isinstance(answer, dict):
+        return feedback
+    given = {" ".join(str(k).split()).casefold(): v for k, v in answer.items()}
+    if given.get("f") is None:
+        return feedback
+    try:
+        extra = _missing_addresses(q, _reach_value(given["f"]))
+    except Exception:
+        extra = ""
+    return replace(feedback, message=f"{feedback.message} {extra}".strip())

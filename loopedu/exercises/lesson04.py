@@ -4,120 +4,380 @@ Introduced in notebooks/04-loopback-interface.ipynb
 (exercises/04-loopback-interface-exercises.ipynb).
 
 The answer keys are facts with their sources: interface counters (the kernel counts a
-packet on each interface it crosses, observed), a namespace's lo starting down
-(network_namespaces(7), observed: bind 127.0.0.1 works, connect ENETUNREACH, bind ::1
-EADDRNOTAVAIL), SO_REUSEPORT (socket(7), observed) and ip(7) for the audit.
-tests/test_exercises_lesson04.py checks them against live runs.
+packet on each interface it crosses, observed), ``lo`` down in both of its cases (a
+brand-new namespace whose lo was never up has no route at all: ENETUNREACH; a lo that
+was up and then set down keeps 127.0.0.1/8 and its local route, so TCP times out and UDP
+loses its datagram silently; ::1 is gone in both: network_namespaces(7), observed),
+SO_REUSEPORT (socket(7), observed) and ip(7) for the audit. One exercise checks the
+learner's own code live: two sockets sharing one loopback port (``04.share-port``).
+tests/test_exercises_lesson04.py checks the keys against plain sockets in namespaces.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import select
+import socket
+import time
+from contextlib import ExitStack
 from dataclasses import replace
 from itertools import islice
 
-from .framework import exercise
-from .answers import expect_mapping, expect_set
+from .framework import Feedback, exercise
+from .answers import expect_mapping, expect_set, show
 
 # ---- 04.counters -----------------------------------------------------------------------
+# The lesson sent 1 MB to 127.0.0.1. The exercise sends 5 MB to this machine's own network
+# address (the learner's own, where it has one), which the local table routes to lo too.
 
-#: "04.counters": 5 MB (10**6 bytes) cross 127.0.0.1 from a client to a server on this
-#: machine. By how many MB, at least, do these counters grow?
+#: "04.counters": 5 MB (10**6 bytes) go from a client to a server on this machine, to the
+#: machine's own network address. By how many MB, at least, do these counters grow?
 COUNTERS_KEY = {"lo sent": 5, "lo received": 5, "network card sent": 0,
                 "network card received": 0}
 
+_TO_THE_CARD = ("A packet for this machine's own address is routed by the local table "
+                "(`ip route get` says `local ... dev lo`): the card's driver never sees it.")
 _COUNTERS_COMMON = {
     ("lo sent", 10): "Each byte leaves the client once: lo counts it once as sent.",
     ("lo received", 10): "Each byte arrives at the server once: lo counts it once as "
                          "received.",
-    ("lo sent", 0): "lo is the interface the bytes go through: it counts them.",
+    ("lo sent", 0): "The address belongs to the card, but the route does not: " + _TO_THE_CARD,
     ("lo received", 0): "The same kernel sends and receives over lo: it counts both.",
-    ("network card sent", 5): "Loopback traffic is handed straight back up the stack; no "
-                              "network card's driver sees it.",
-    ("network card received", 5): "Loopback traffic is handed straight back up the stack; "
-                                   "no network card's driver sees it.",
+    ("network card sent", 5): _TO_THE_CARD,
+    ("network card received", 5): _TO_THE_CARD,
 }
 
 
-@exercise("04.counters", lesson=4, title="Which counters count 5 MB sent over 127.0.0.1?",
-          hints=["The client and the server are on this machine: which interface carries "
-                 "127.0.0.1?",
+def counters_question() -> str:
+    """The setting of "04.counters" on this machine: its own first network address
+    (:func:`loopedu.lan.own_networks`), or a made-up one where it has none.
+
+    Introduced in notebooks/04-loopback-interface.ipynb.
+    """
+    from ..lan import own_networks
+
+    networks = own_networks()
+    nic, address = networks[0] if networks else ("eth0", "198.18.0.1")
+    whose = "your machine's" if networks else "a laptop's (yours has no network address)"
+    return (f"A client sends 5 MB to a server on this same machine, addressed to "
+            f"{address}, {whose} address on {nic}.")
+
+
+@exercise("04.counters", lesson=4,
+          title="Which counters count 5 MB sent to this machine's own network address?",
+          hints=["The address sits on a network card, but what decides the way is the "
+                 "route: what does `ip route get` say for an address of this machine?",
                  "That interface sends the bytes and receives them again."])
 def _counters(answer):
     return expect_mapping(answer, COUNTERS_KEY, common=_COUNTERS_COMMON, noun="count",
                           right="Right: lo counts the 5 MB once sent and once received "
-                                "(plus TCP/IP headers); network cards count none of it.")
+                                "(plus TCP/IP headers), even though the address is the "
+                                "card's; the card counts none of it.")
 
 
 # ---- 04.lo-down --------------------------------------------------------------------------
+# The lesson shows a TCP connect to 127.0.0.1, a ping and the binds of ::1 and another
+# address, in both cases. The exercise asks the same two cases about other addresses and
+# another protocol: 127.0.0.2, ::1, and a UDP datagram.
 
-#: "04.lo-down": in a fresh network namespace, lo is DOWN. What do these give?
-LO_DOWN_KEY = {"bind 127.0.0.1": "ok", "connect to 127.0.0.1": "ENETUNREACH",
-               "bind ::1": "EADDRNOTAVAIL"}
+#: The two cases, as the keys name them: A, a brand-new network namespace whose lo was
+#: never up; B, a namespace (or a host, a container) whose lo was up and then set down.
+LO_CASES = {"A": "a brand-new network namespace: its lo was never up",
+            "B": "lo was up, then someone ran `ip link set lo down`"}
+
+#: "04.lo-down": what each gives, on Linux (observed in namespaces; the test runs these
+#: very calls in both cases). "timeout": connect() waited its full timeout; "ok": no error.
+LO_DOWN_KEY = {
+    "A: connect 127.0.0.2": "ENETUNREACH",
+    "A: UDP to 127.0.0.1": "ENETUNREACH",
+    "B: connect 127.0.0.2": "timeout",
+    "B: UDP to 127.0.0.1": "ok",
+    "B: connect ::1": "EADDRNOTAVAIL",
+}
+
+#: The words an answer may use, and what each means.
+LO_DOWN_WORDS = ("ok", "timeout", "ECONNREFUSED", "ENETUNREACH", "EADDRNOTAVAIL",
+                 "EHOSTUNREACH", "ENETDOWN")
+
+#: strerror(3) texts and other spellings, read as the word they mean (glibc's texts).
+_LO_DOWN_SYNONYMS = {
+    "network is unreachable": "ENETUNREACH", "no route to host": "EHOSTUNREACH",
+    "cannot assign requested address": "EADDRNOTAVAIL", "connection refused": "ECONNREFUSED",
+    "network is down": "ENETDOWN", "etimedout": "timeout", "connection timed out": "timeout",
+    "timed out": "timeout", "times out": "timeout", "time out": "timeout",
+    "timeouterror": "timeout", "socket.timeout": "timeout", "hangs": "timeout",
+    "works": "ok", "no error": "ok", "success": "ok", "sent": "ok", "0": "ok",
+    "refused": "ECONNREFUSED", "econnrefused": "ECONNREFUSED",
+}
+
+_NO_LOCAL_TABLE = ("In a namespace whose lo was never up there is no address and no local "
+                   "routing table at all (`ip route show table local` says the table does "
+                   "not exist): the kernel finds no route and fails at once.")
+_ROUTE_STAYS = ("Setting lo down keeps 127.0.0.1/8 and the route `local 127.0.0.0/8 dev "
+                "lo` (the lesson's second case listed both): the kernel still routes the "
+                "packet to lo, which drops it.")
 
 _LO_DOWN_COMMON = {
-    ("bind 127.0.0.1", "EADDRNOTAVAIL"): "Binding only needs the address to belong to the "
-                                         "namespace; 127/8 is configured on lo even while "
-                                         "it is down.",
-    ("connect to 127.0.0.1", "ECONNREFUSED"): "A refusal needs a kernel to answer with a "
-                                              "reset; with lo down the packet has no route "
-                                              "to go anywhere.",
-    ("connect to 127.0.0.1", "ETIMEDOUT"): "Nothing is dropped silently: the kernel knows "
-                                           "at once that there is no route.",
-    ("bind ::1", "ok"): "::1 is only assigned to lo when lo comes up.",
+    ("A: connect 127.0.0.2", "timeout"): _NO_LOCAL_TABLE + " A timeout needs a "
+        "packet that was sent and then lost.",
+    ("A: connect 127.0.0.2", "ECONNREFUSED"): _NO_LOCAL_TABLE,
+    ("A: UDP to 127.0.0.1", "ok"): _NO_LOCAL_TABLE + " That holds for sendto() too.",
+    ("B: connect 127.0.0.2", "ENETUNREACH"): _ROUTE_STAYS + " So no error "
+        "comes back: what does connect() do while nothing answers its SYN?",
+    ("B: connect 127.0.0.2", "ECONNREFUSED"): "A refusal is a reset sent by "
+        "the kernel that received the SYN. " + _ROUTE_STAYS,
+    ("B: UDP to 127.0.0.1", "ENETUNREACH"): _ROUTE_STAYS + " sendto() only "
+        "needs that route.",
+    ("B: UDP to 127.0.0.1", "timeout"): "sendto() never waits for an answer: "
+        "UDP has no handshake.",
+    ("B: UDP to 127.0.0.1", "ECONNREFUSED"): "A refusal would need a kernel "
+        "that received the datagram and answered (ICMP port unreachable).",
+    ("B: connect ::1", "timeout"): "IPv6 addresses leave an interface that "
+        "goes down: the kernel has no ::1 to send from, and says so at once.",
+    ("B: connect ::1", "ENETUNREACH"): "Look at the lesson's `bind ::1` line "
+        "for this case: the kernel complains about the address, not the route.",
 }
 
 
-def _errno_word(value) -> str:
-    text = " ".join(str(value).split()).upper()
-    return "ok" if text in ("OK", "WORKS", "SUCCESS", "0") else text
+def _lo_down_word(value) -> str:
+    """An answer read as one of :data:`LO_DOWN_WORDS` ("network is unreachable" reads as
+    ENETUNREACH, "ETIMEDOUT" and "timed out" as timeout); anything else as given."""
+    if value is True:
+        return "ok"
+    text = " ".join(str(value).split()).strip(" .'\"")
+    folded = text.casefold()
+    if folded in _LO_DOWN_SYNONYMS:
+        return _LO_DOWN_SYNONYMS[folded]
+    if folded.startswith("[errno") and "]" in folded:   # "[Errno 101] Network is ..."
+        return _lo_down_word(folded.split("]", 1)[1])
+    upper = text.upper()
+    if upper in LO_DOWN_WORDS:
+        return upper
+    return "ok" if folded == "ok" else ("timeout" if folded == "timeout" else text)
+
+
+def _unknown_lo_down_word(answer) -> str | None:
+    """The message for a value that is none of the allowed words, or None."""
+    import difflib
+
+    if not isinstance(answer, dict):
+        return None
+    asked = {" ".join(k.split()).casefold() for k in LO_DOWN_KEY}
+    for key, value in answer.items():
+        if value is None or value is Ellipsis or \
+                " ".join(str(key).split()).casefold() not in asked:
+            continue
+        word = _lo_down_word(value)
+        if word not in LO_DOWN_WORDS:
+            allowed = ", ".join(repr(w) for w in LO_DOWN_WORDS)
+            close = difflib.get_close_matches(str(word).upper(), LO_DOWN_WORDS, n=1,
+                                              cutoff=0.75)
+            mean = f" Did you mean {close[0]!r}?" if close else ""
+            return (f"For {show(key, 40)}: {show(value, 30)} is not one of the allowed "
+                    f"answers ({allowed}; strerror texts such as 'network is unreachable' "
+                    f"work too).{mean}")
+    return None
 
 
 @exercise("04.lo-down", lesson=4,
-          title="In a namespace whose lo is down, what do bind and connect give?",
-          hints=["Bind and connect fail for different reasons: an address that does not "
-                 "exist here, or no route to it.",
-                 "The lesson's ping with lo down shows the two errno names."])
+          title="lo never up, and lo set down: what do other addresses and UDP get?",
+          hints=["First ask, for each case: is there still a route for 127/8, and is "
+                 "there still an address ::1 (the lesson's `ip` lines and `bind ::1`)?",
+                 "With a route, the kernel sends and the packet is lost on lo; without "
+                 "one, the call fails at once. What does TCP do when its SYN gets no "
+                 "answer, and what does UDP?",
+                 "UDP's sendto() returns once the datagram is handed on: it waits for "
+                 "nothing."])
 def _lo_down(answer):
-    return expect_mapping(answer, LO_DOWN_KEY, coerce=_errno_word, normalize=lambda v: v,
+    unknown = _unknown_lo_down_word(answer)
+    if unknown:
+        return Feedback(False, unknown)
+    return expect_mapping(answer, LO_DOWN_KEY, coerce=_lo_down_word, normalize=lambda v: v,
                           common=_LO_DOWN_COMMON, noun="answer",
-                          right="Right: 127.0.0.1 is configured but unroutable "
-                                "(ENETUNREACH) and ::1 does not exist yet (EADDRNOTAVAIL) "
-                                "until `ip link set lo up`.")
+                          right="Right: never up, there is no route at all (ENETUNREACH at "
+                                "once, for 127.0.0.2 and UDP alike); set down, the route "
+                                "stays, so TCP waits for an answer that never comes and UDP "
+                                "loses its datagram without a word, while ::1 is simply "
+                                "gone (EADDRNOTAVAIL).")
 
 
 # ---- 04.shadowing ------------------------------------------------------------------------
+# The lesson's demo shadows 0.0.0.0:P with 127.0.0.1:P. The exercise asks about another
+# address, and about a first listener that did not opt in.
 
-#: "04.shadowing": one program listens on 0.0.0.0:P, another binds 127.0.0.1:P.
-SHADOW_KEY = {"SO_REUSEPORT on both: 127.0.0.1:P goes to": "127.0.0.1",
-              "SO_REUSEPORT on both: 127.0.0.2:P goes to": "0.0.0.0",
-              "SO_REUSEADDR only: the second bind gives": "EADDRINUSE"}
+#: "04.shadowing": listeners on 0.0.0.0:P and 127.0.0.2:P, both with SO_REUSEPORT (Linux,
+#: socket(7); the test runs it in a namespace). Keys stay short: feedback names them.
+SHADOW_KEY = {"127.0.0.2 goes to": "127.0.0.2", "127.0.0.3 goes to": "0.0.0.0",
+              "first without it: bind": "EADDRINUSE"}
 
 _SHADOW_COMMON = {
-    ("SO_REUSEPORT on both: 127.0.0.1:P goes to", "0.0.0.0"):
+    ("127.0.0.2 goes to", "0.0.0.0"):
         "The kernel hands a connection to the most specific listener that matches its "
         "destination.",
-    ("SO_REUSEPORT on both: 127.0.0.2:P goes to", "127.0.0.1"):
-        "127.0.0.2 is another address: the 127.0.0.1 listener does not match it.",
-    ("SO_REUSEADDR only: the second bind gives", "OK"):
-        "SO_REUSEADDR does not let two listeners share an address and port on Linux.",
+    ("127.0.0.3 goes to", "127.0.0.2"):
+        "127.0.0.3 is another address: the 127.0.0.2 listener does not match it.",
+    ("first without it: bind", "OK"):
+        "socket(7): every socket that shares the port must set SO_REUSEPORT, the first "
+        "one too.",
 }
 
 
 def _shadow_word(value) -> str:
-    text = " ".join(str(value).split())
+    text = " ".join(str(value).split()).strip("[]")
     return text.upper() if text.upper().startswith("E") or text.upper() == "OK" else text
 
 
 @exercise("04.shadowing", lesson=4,
-          title="Who gets a loopback connection when two programs share a port?",
-          hints=["Among listeners on one port, the kernel prefers the most specific bind.",
-                 "socket(7): with SO_REUSEPORT every socket sharing the port must set it."])
+          title="Who gets a loopback connection when 0.0.0.0 and 127.0.0.2 share a port?",
+          hints=["Among listeners on one port, the kernel prefers the most specific bind "
+                 "that matches the destination.",
+                 "socket(7): with SO_REUSEPORT, every socket sharing the port must set it."])
 def _shadowing(answer):
     return expect_mapping(answer, SHADOW_KEY, coerce=_shadow_word, normalize=lambda v: v,
                           common=_SHADOW_COMMON, noun="answer",
-                          right="Right: the 127.0.0.1 listener shadows the wildcard for "
-                                "127.0.0.1; 127.0.0.2 still goes to 0.0.0.0; without "
-                                "SO_REUSEPORT the second bind is refused.")
+                          right="Right: the 127.0.0.2 listener shadows the wildcard for "
+                                "127.0.0.2 only; every other 127.x still goes to 0.0.0.0; "
+                                "a listener that never set SO_REUSEPORT cannot be shared.")
+
+
+# ---- 04.share-port ----------------------------------------------------------------------
+# The learner's own code: two sockets that set SO_REUSEPORT and listen on one loopback
+# address and port. The checker inspects them (it never changes an option), connects to
+# them over loopback only, and accepts what arrives, to see which socket each went to.
+# Nothing here listens beyond loopback: a wildcard or network address is refused first.
+
+_SHARE_PAIR = ('Pass your two listening sockets as a pair: check("04.share-port", '
+               '(first, second)).')
+SHARE_CONNECTIONS = 16   # how many connections the checker makes to the shared port
+
+
+def _ask(call, *args):
+    """``call(*args)``, or None when the socket refuses (closed, never bound...)."""
+    try:
+        return call(*args)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _option(sock: socket.socket, name: str) -> bool | None:
+    """Whether socket option ``SOL_SOCKET/name`` is set; None where it cannot tell."""
+    number = getattr(socket, name, None)
+    value = None if number is None else _ask(sock.getsockopt, socket.SOL_SOCKET, number)
+    return None if value is None else bool(value)
+
+
+def _share_shape(answer) -> str | None:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2 or \
+            not all(isinstance(s, socket.socket) for s in answer):
+        return f"Got {show(answer)}. " + _SHARE_PAIR
+    first, second = answer
+    if first is second:
+        return "Both are the same socket: sharing a port takes two."
+    for role, sock in (("first", first), ("second", second)):
+        if sock.fileno() == -1:
+            return (f"The {role} socket is already closed. Call check(...) inside the "
+                    "`with` block, while both are open.")
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or \
+                sock.type != socket.SOCK_STREAM:
+            return f"The {role} socket is not a TCP socket over IP: use socket.socket()."
+    return None
+
+
+def _share_binds(first: socket.socket, second: socket.socket) -> str | None:
+    """What is wrong with the two binds, or None when both listen on one loopback port."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        return ("This system has no SO_REUSEPORT (Windows): on Windows SO_REUSEADDR lets a "
+                "second socket take a port, and SO_EXCLUSIVEADDRUSE prevents it. Try the "
+                "exercise on Linux or macOS, or in WSL.")
+    names = {role: _ask(sock.getsockname) for role, sock in
+             (("first", first), ("second", second))}
+    for role in ("first", "second"):
+        sock = first if role == "first" else second
+        if not names[role] or not names[role][1]:
+            if _option(sock, "SO_REUSEADDR") and not _option(sock, "SO_REUSEPORT"):
+                return (f"The {role} socket set SO_REUSEADDR. On Linux that lets a socket "
+                        "bind a port that old connections still hold, not share it with "
+                        "a listener: which option shares a port?")
+            if role == "second" and _option(first, "SO_REUSEPORT") is False:
+                return ("The second socket is not bound: its bind() failed (the 💥 line "
+                        "says how). socket(7): every socket that shares the port must "
+                        "set SO_REUSEPORT before bind(), the first one too.")
+            return (f"The {role} socket is not bound yet (or its bind() failed: the 💥 "
+                    "line says how). Give it an address and a port with bind().")
+        address = ipaddress.ip_address(str(names[role][0]).split("%", 1)[0])
+        address = getattr(address, "ipv4_mapped", None) or address
+        if not address.is_loopback:
+            return (f"The {role} socket is bound to {names[role][0]}: that listens beyond "
+                    "loopback, where other machines could connect. Keep this exercise on "
+                    "127.0.0.1 (or ::1): the lesson ran its 0.0.0.0 case in a namespace.")
+    if names["first"][:2] != names["second"][:2]:
+        return ("Both are bound, but not to one address and port: the first to "
+                f"{names['first'][0]} port {names['first'][1]}, the second to "
+                f"{names['second'][0]} port {names['second'][1]}. Bind the second to "
+                "exactly what first.getsockname() returns.")
+    for role, sock in (("first", first), ("second", second)):
+        if _option(sock, "SO_REUSEPORT") is False:
+            return (f"The {role} socket did not set SO_REUSEPORT. socket(7): every socket "
+                    "that shares the port must set it, before bind().")
+        if _option(sock, "SO_ACCEPTCONN") is False:
+            return (f"The {role} socket is bound but not listening: call listen() on it.")
+    return None
+
+
+def _spread(first: socket.socket, second: socket.socket, count: int) -> tuple[int, int, str]:
+    """Connect ``count`` clients to the shared loopback port; accept what each listener
+    got. Returns (to first, to second, a problem or "")."""
+    host, port = first.getsockname()[:2]
+    got = [0, 0]
+    with ExitStack() as stack:
+        for _ in range(count):
+            client = stack.enter_context(socket.socket(first.family, socket.SOCK_STREAM))
+            client.settimeout(2)
+            try:
+                client.connect((host, port))
+            except OSError as exc:
+                return 0, 0, f"a client could not connect to your port: {exc}"
+        deadline = time.monotonic() + 2
+        while sum(got) < count and (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([first, second], [], [], left)
+            for sock in ready:
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    continue
+                conn.close()
+                got[0 if sock is first else 1] += 1
+    return got[0], got[1], ""
+
+
+@exercise("04.share-port", lesson=4,
+          title="Write it: two listeners on one loopback address and port",
+          hints=["One socket option lets two sockets bind one address and port; the lesson "
+                 "set it with setsockopt(socket.SOL_SOCKET, ..., 1).",
+                 "socket(7): every socket that shares the port sets the option, before "
+                 "bind(), the first one too.",
+                 "Bind the first to 127.0.0.1 port 0, then the second to exactly "
+                 "first.getsockname(); both listen()."])
+def _share_port(answer):
+    problem = _share_shape(answer)
+    if problem is None:
+        problem = _share_binds(*answer)
+    if problem:
+        return Feedback(False, problem)
+    to_first, to_second, problem = _spread(*answer, SHARE_CONNECTIONS)
+    if problem:
+        return Feedback(False, problem)
+    if to_first + to_second < SHARE_CONNECTIONS:
+        return Feedback(False, "Some of the checker's connections were never accepted by "
+                        "either socket: are both still listening?")
+    both = (f"the kernel spread the checker's {SHARE_CONNECTIONS} connections over both "
+            "(socket(7): SO_REUSEPORT balances TCP connections across the sockets)"
+            if to_first and to_second else
+            f"this kernel gave all {SHARE_CONNECTIONS} of the checker's connections to one "
+            "of them (the BSDs and macOS do not balance)")
+    return Feedback(True, "Both your sockets listen on one loopback address and port, and "
+                    f"{both}. A second program of the same user can do this to any service "
+                    "that sets SO_REUSEPORT; one that does not set it cannot be shared.")
 
 
 # ---- 04.read-audit ---------------------------------------------------------------------

@@ -8,8 +8,8 @@ addresses and ``is_loopback``), and socket(2) and ipv6(7) with the course's obse
 on Linux (IPv6 switched off). tests/test_exercises_lesson05.py checks the notation keys
 against ``ipaddress`` and ``socket.inet_ntop``, the locality key against an
 ``ipaddress`` without the fix, and the IPv6-off key against plain socket calls in a
-network namespace with IPv6 disabled; tests/test_dual_stack.py checks the dual-stack key
-against a live run of ``loopedu.dual_stack.dual_stack``.
+network namespace with IPv6 disabled, and the dual-stack key (which follows this
+machine's own default) against plain sockets in namespaces with each default.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ COMPRESS_QUESTION = "2001:0DB8:0000:0001:0000:0000:0000:00AB"
 #: The address of "05.expand".
 EXPAND_QUESTION = "2001:db8::ff00:42:8329"
 
-#: The predictions of "05.dual-stack": a listener on [::] (port 0, Linux defaults) with
-#: IPV6_V6ONLY "off" (0) or "on" (1); the keys are the columns of the notebook's table.
+#: What the lesson's demo showed on Linux: a listener on [::] (port 0) with IPV6_V6ONLY
+#: "off" (0) or "on" (1), in the words of :func:`loopedu.dual_stack.dual_stack_key`.
 DUAL_STACK_KEY = {
     "off: IPv4 to 127.0.0.1": "connected",
     "off: server sees": "::ffff:127.0.0.1",
@@ -34,6 +34,32 @@ DUAL_STACK_KEY = {
     "on: IPv4 to 127.0.0.1": "refused",
     "on: bind 0.0.0.0 same port": "ok",
 }
+
+
+def dual_stack_question() -> dict:
+    """The expected answer of "05.dual-stack" on this machine. The exercise asks about a
+    server that leaves IPV6_V6ONLY as the system sets it, so "here" follows this
+    machine's own default: the option of a fresh AF_INET6 socket
+    (:func:`loopedu.dual_stack.platform_dual_stack_default`; the documented default of
+    this system where no such socket can be made, Linux's otherwise). "Windows" follows
+    Microsoft's documentation (V6ONLY on), and a socket with V6ONLY 0 sees an IPv4 client
+    as ::ffff:127.0.0.1 (RFC 4291 section 2.5.5.2).
+
+    Introduced in notebooks/05-ipv6-loopback.ipynb (exercise 05.dual-stack).
+    """
+    from ..dual_stack import platform_dual_stack_default
+    from ..platforms import DUAL_STACK_DEFAULTS
+
+    here = platform_dual_stack_default()
+    v6only = here.new_socket_v6only
+    if v6only is None:
+        v6only = (here.documented or DUAL_STACK_DEFAULTS["Linux"])["v6only"]
+    return {"here: IPv4 to 127.0.0.1": "refused" if v6only else "connected",
+            "here: bind 0.0.0.0 same port": "ok" if v6only else "EADDRINUSE",
+            "Windows: IPv4 to 127.0.0.1": "refused",
+            "V6ONLY 0: server sees": "::ffff:127.0.0.1"}
+
+
 #: The words the dual-stack predictions are made of.
 DUAL_STACK_WORDS = ("connected", "refused", "ok", "EADDRINUSE", "EADDRNOTAVAIL",
                     "127.0.0.1", "::ffff:127.0.0.1", "::1")
@@ -168,34 +194,40 @@ def _expand(answer):
         right="Eight groups of four: '::' stood for three zero groups here.")
 
 
+_HERE = ("This machine's default decides: the lesson's table marks its row, and on Linux "
+         "/proc/sys/net/ipv6/bindv6only holds it (0: dual stack).")
+
+
 @exercise("05.dual-stack", lesson=5,
-          title="Predict what a listener on [::] does with IPV6_V6ONLY off and on (Linux)",
-          hints=["With IPV6_V6ONLY off, one IPv6 socket serves IPv4 clients too.",
+          title="A server on [::] that leaves IPV6_V6ONLY alone: on this machine, and on "
+                "Windows",
+          hints=["No setsockopt means the system's default: which is this machine's? The "
+                 "lesson's table has a row per platform.",
                  "A socket of family AF_INET6 can only report an IPv6 address as its peer.",
-                 "A dual-stack socket on [::]:P also holds 0.0.0.0:P."])
+                 "A dual-stack [::]:P also holds 0.0.0.0:P; a V6ONLY one leaves it free."])
 def _dual_stack(answer):
+    key = dual_stack_question()
+    dual = key["here: IPv4 to 127.0.0.1"] == "connected"
     feedback = expect_mapping(
-        answer, DUAL_STACK_KEY, normalize=_word_or_address,
-        common={("off: IPv4 to 127.0.0.1", "refused"):
-                "Linux's default net.ipv6.bindv6only=0 makes a socket on :: accept IPv4 "
-                "too; V6ONLY off is that default.",
-                ("off: server sees", "127.0.0.1"):
+        answer, key, normalize=_word_or_address,
+        common={("here: IPv4 to 127.0.0.1", "refused" if dual else "connected"): _HERE,
+                ("here: bind 0.0.0.0 same port", "ok" if dual else "EADDRINUSE"):
+                "A dual-stack [::]:P holds the IPv4 side of port P too; a V6ONLY one "
+                "leaves it free. " + _HERE,
+                ("Windows: IPv4 to 127.0.0.1", "connected"):
+                "Look at Windows' row of the lesson's table: what is its default?",
+                ("V6ONLY 0: server sees", "127.0.0.1"):
                 "The server's socket is AF_INET6: the kernel has to hand it an IPv6 "
                 "address, so it maps the IPv4 one (RFC 4291 section 2.5.5.2).",
-                ("off: server sees", "::1"):
-                "The client connected to 127.0.0.1 over IPv4, not to ::1.",
-                ("off: bind 0.0.0.0 same port", "ok"):
-                "A dual-stack [::]:P already takes IPv4 on port P.",
-                ("on: IPv4 to 127.0.0.1", "connected"):
-                "With V6ONLY on the socket hears only IPv6; nothing listens on the IPv4 "
-                "side of that port.",
-                ("on: bind 0.0.0.0 same port", "EADDRINUSE"):
-                "V6ONLY on leaves the IPv4 side of the port free: that is how a server "
-                "runs one socket per family (Windows' and OpenBSD's way)."},
-        right="Right: dual stack takes IPv4 as ::ffff:127.0.0.1 and holds the IPv4 "
-              "port too; V6ONLY on gives both back.")
+                ("V6ONLY 0: server sees", "::1"):
+                "The client connected to 127.0.0.1 over IPv4, not to ::1."},
+        right="Right: with no setsockopt a server gets its system's default: dual stack "
+              "on Linux and macOS (IPv4 seen as ::ffff:127.0.0.1, the IPv4 port held too), "
+              "IPv6 only on Windows." + ("" if dual else " This machine's default is "
+                                         "V6ONLY on: its servers need one socket per family "
+                                         "or an explicit setsockopt."))
     if feedback.passed:
-        note = _mapped_spelling_note(_given(answer, "off: server sees"))
+        note = _mapped_spelling_note(_given(answer, "V6ONLY 0: server sees"))
         return Feedback(True, feedback.message + note)
     return feedback
 

@@ -6,16 +6,35 @@ Introduced in notebooks/06-loopback-at-work.ipynb
 The answer keys are facts with their sources: the tools' own documentation for their
 default bind addresses (Python ``http.server``, Flask, Django, Jupyter Server,
 PostgreSQL ``listen_addresses``, MySQL ``bind_address``, the shipped ``redis.conf``,
-MongoDB ``net.bindIp``, Docker "Port publishing"), network_namespaces(7) for a
-container's own loopback, ssh(1) and sshd_config(5) for ``-L``, ``-R`` and
-``GatewayPorts``, and the libpq and pg_hba.conf chapters of the PostgreSQL manual.
-tests/test_exercises_lesson06.py checks the container and pg_hba keys against live runs.
+MongoDB ``net.bindIp``, Docker "Port publishing"), network_namespaces(7) and the
+Kubernetes and Docker documentation for which containers share a loopback, ssh(1) and
+sshd_config(5) for ``-L``, ``-R``, ``-g`` and ``GatewayPorts``, and the libpq and
+pg_hba.conf chapters of the PostgreSQL manual. The answer to "-h localhost" in 06.pg-hba
+depends on the learner's machine (what ``localhost`` resolves to first, and whether IPv6
+loopback works): the checker computes it here, from the same sources the learner is
+shown. 06.pg-connect runs the learner's own connect lines against a throwaway server.
+tests/test_exercises_lesson06.py checks the container, pod, pg_hba and connect keys
+against live runs.
 """
 
 from __future__ import annotations
 
-from .framework import exercise
 from .answers import expect_mapping, expect_set
+from .framework import Feedback, exercise
+
+
+def expect_words(answer, expected: dict, words: dict[str, set[str]], canonical, *,
+                 common: dict, right: str) -> Feedback:
+    """:func:`~loopedu.exercises.answers.expect_mapping` for a dict whose values are
+    words (``"connected"``, ``"refused"``...), each read with ``canonical`` (spellings to
+    the word); a value that is none of ``words`` (a typo such as ``"conected"``) is told
+    so, with the allowed words (``allowed=``).
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    return expect_mapping(answer, expected, coerce=canonical, normalize=lambda v: v,
+                          common=common, noun="answer", right=right, allowed=list(words))
+
 
 # ---- 06.defaults -------------------------------------------------------------------------
 
@@ -55,13 +74,19 @@ def _defaults(answer):
 
 # ---- 06.container ------------------------------------------------------------------------
 
-#: "06.container": inside a container a web server listens on 127.0.0.1, port 80, and the
-#: container was started with ``docker run -p 127.0.0.1:8080:80``. What does each get?
+#: "06.container": an app listens on 127.0.0.1 port 8080 in a pod, and in a container
+#: run with --network host; another container's server listens on 0.0.0.0 port 80 and
+#: was started with -p 127.0.0.1:8080:80. What does each client get? (Kubernetes, Pods:
+#: the containers of a Pod share the network namespace and reach each other on
+#: localhost; Docker's run reference: --network host uses the host's network stack;
+#: network_namespaces(7): a namespace of its own has its own lo; Docker, "Port
+#: publishing and mapping".)
 CONTAINER_KEY = {
-    "inside the container, to 127.0.0.1:80": "connected",
-    "on the host, to the host's own 127.0.0.1:80": "refused",
-    "on the host, to the container's address, port 80": "refused",
-    "on the host, to 127.0.0.1:8080 (the published port)": "reset",
+    "pod: the sidecar, to 127.0.0.1:8080": "connected",
+    "pod: a container outside the pod, to 127.0.0.1:8080": "refused",
+    "--network host: a program on the host, to 127.0.0.1:8080": "connected",
+    "-p 127.0.0.1:8080:80: the host, to 127.0.0.1:8080": "connected",
+    "-p 127.0.0.1:8080:80: the host, to its own 127.0.0.1:80": "refused",
 }
 
 _CONTAINER_WORDS = {
@@ -73,17 +98,24 @@ _CONTAINER_WORDS = {
 }
 
 _CONTAINER_COMMON = {
-    ("on the host, to the host's own 127.0.0.1:80", "connected"):
-        "The host's 127.0.0.1 is the host's own lo; the container's lo is another one.",
-    ("on the host, to the container's address, port 80", "connected"):
-        "The server accepts only connections to the address it bound, 127.0.0.1 of its "
-        "own lo; the container's other address is not it.",
-    ("on the host, to 127.0.0.1:8080 (the published port)", "connected"):
-        "The connect itself succeeds (the proxy accepts it), but what happens when the "
-        "proxy tries to reach the server?",
-    ("on the host, to 127.0.0.1:8080 (the published port)", "refused"):
-        "Something on the host does listen on 127.0.0.1:8080: Docker's proxy. It accepts, "
-        "then finds nobody to pass the connection to.",
+    ("pod: the sidecar, to 127.0.0.1:8080", "refused"):
+        "The containers of one pod share one network namespace, so one lo: the sidecar's "
+        "127.0.0.1 is the app's.",
+    ("pod: a container outside the pod, to 127.0.0.1:8080", "connected"):
+        "A container outside the pod has a network namespace of its own, so its own lo: "
+        "nothing listens on its 127.0.0.1:8080.",
+    ("--network host: a program on the host, to 127.0.0.1:8080", "refused"):
+        "--network host gives the container no namespace of its own: it uses the host's "
+        "network stack, lo included.",
+    ("-p 127.0.0.1:8080:80: the host, to 127.0.0.1:8080", "reset"):
+        "The lesson's reset came from a server bound to the container's 127.0.0.1. This "
+        "one binds 0.0.0.0 inside the container: does the published port reach it?",
+    ("-p 127.0.0.1:8080:80: the host, to 127.0.0.1:8080", "refused"):
+        "-p 127.0.0.1:8080:80 makes the host answer on its 127.0.0.1:8080 and pass the "
+        "connection to the container's address, port 80.",
+    ("-p 127.0.0.1:8080:80: the host, to its own 127.0.0.1:80", "connected"):
+        "Port 80 is the container's port, on the container's own lo and address; the "
+        "host's 127.0.0.1:80 is the host's.",
 }
 
 
@@ -98,33 +130,39 @@ def _canonical(value, words: dict[str, set[str]]) -> str:
 
 
 @exercise("06.container", lesson=6,
-          title="A server on 127.0.0.1 inside a container: who can reach it?",
-          hints=["network_namespaces(7): every namespace, so every container, has its own "
-                 "lo and its own 127.0.0.1.",
+          title="Which containers share a loopback, and what a published port reaches",
+          hints=["Who shares a network namespace shares lo: the containers of one pod, a "
+                 "container run with --network host (the host's), and --network "
+                 "container:X (X's).",
                  "A published port is a proxy (or a NAT rule) on the host that connects to "
-                 "the container's address, not to its 127.0.0.1."])
+                 "the container's address: a server on 0.0.0.0 inside answers there."])
 def _container(answer):
-    return expect_mapping(answer, CONTAINER_KEY,
-                          coerce=lambda v: _canonical(v, _CONTAINER_WORDS),
-                          normalize=lambda v: v, common=_CONTAINER_COMMON, noun="answer",
-                          right="Right: it works only inside the container. The published "
-                                "port's proxy accepts and then resets, because the server "
-                                "is not listening on the container's address: bind 0.0.0.0 "
-                                "inside the container (the container's own network is "
-                                "private) and publish on 127.0.0.1 of the host.")
+    def canonical(v):
+        return _canonical(v, _CONTAINER_WORDS)
+
+    return expect_words(
+        answer, CONTAINER_KEY, _CONTAINER_WORDS, canonical, common=_CONTAINER_COMMON,
+        right="Right: a loopback is shared by whoever shares the network namespace (the "
+              "pod's containers, --network host with the host); a container of its own "
+              "has its own lo. A server on 0.0.0.0 inside a container answers through "
+              "-p 127.0.0.1:8080:80, which only the host can use.")
 
 
 # ---- 06.tunnel ---------------------------------------------------------------------------
 
 #: "06.tunnel": on a laptop you run ``ssh -L 5432:127.0.0.1:5432 db.example`` (default
-#: ssh and sshd settings). True or false? (ssh(1) -L and -R; sshd_config(5) GatewayPorts,
-#: default no; ssh_config(5) GatewayPorts, default no.)
+#: ssh and sshd settings). True or false? (ssh(1) -L, -R and -g: "-g Allows remote hosts
+#: to connect to local forwarded ports"; sshd_config(5) GatewayPorts, default no: remote
+#: forwardings bind to loopback, which every program on the server can reach;
+#: ssh_config(5) GatewayPorts, default no.)
 TUNNEL_KEY = {
     "the laptop listens on 127.0.0.1:5432": True,
     "another machine on the laptop's Wi-Fi can use the tunnel": False,
     "PostgreSQL on db.example must listen on a non-loopback address": False,
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         True,
+    "with that -R, every user on db.example can reach the laptop's port 3000": True,
+    "adding -g to that -R opens db.example's port 8080 to other machines": False,
 }
 
 _TUNNEL_COMMON = {
@@ -139,6 +177,12 @@ _TUNNEL_COMMON = {
      False):
         "sshd_config(5): GatewayPorts defaults to no, which binds remote forwardings to "
         "loopback.",
+    ("with that -R, every user on db.example can reach the laptop's port 3000", False):
+        "Loopback keeps other machines out, not other programs: who runs programs on "
+        "db.example?",
+    ("adding -g to that -R opens db.example's port 8080 to other machines", True):
+        "ssh(1): -g is about local forwards (-L); for -R, the server's GatewayPorts "
+        "decides.",
 }
 
 
@@ -146,55 +190,195 @@ _TUNNEL_COMMON = {
           hints=["Follow the data path the lesson drew: who listens, who connects, and "
                  "to which address?",
                  "ssh(1), -L: the local port is bound according to GatewayPorts; the "
-                 "default is loopback only."])
+                 "default is loopback only. -g is an option of local forwards.",
+                 "sshd_config(5), GatewayPorts: with no, a -R port is on the server's "
+                 "loopback, where every program of every user on the server connects."])
 def _tunnel(answer):
     return expect_mapping(answer, TUNNEL_KEY, common=_TUNNEL_COMMON, noun="answer",
                           right="Right: both ends of a tunnel can stay on loopback. The "
                                 "laptop's ssh listens on 127.0.0.1, sshd connects to "
-                                "db.example's own 127.0.0.1, and -R binds loopback unless "
-                                "the server's GatewayPorts allows more.")
+                                "db.example's own 127.0.0.1, and -R binds the server's "
+                                "loopback unless its GatewayPorts allows more (-g does not "
+                                "apply). Loopback keeps other machines out, not the "
+                                "server's other users: all of them reach your laptop's "
+                                "service through that port.")
 
 
 # ---- 06.pg-hba -----------------------------------------------------------------------------
 
-#: "06.pg-hba": pg_hba.conf holds ``local all learner trust`` and ``host all learner
-#: 127.0.0.1/32 reject`` and ``host all learner ::1/128 reject``. Is learner let in?
-#: (libpq "Parameter Key Words", host: no host or a directory path is a Unix-domain
-#: socket, a name or address is TCP; pg_hba.conf: `local` rows match Unix sockets only.)
-PG_HBA_KEY = {
-    "psql -U learner (no host)": "let in",
-    "psql -U learner -h localhost": "refused",
-    "psql -U learner -h 127.0.0.1": "refused",
-    "psql -U learner -h /the/socket/folder": "let in",
+#: "06.pg-hba": a PostgreSQL server listens on ``localhost`` (127.0.0.1, and ::1 where
+#: IPv6 works: listen_addresses) and on its Unix socket in libpq's default folder
+#: (/var/run/postgresql on Debian and Ubuntu), with these rows. Is learner let in?
+PG_HBA_ROWS = ("local   all   learner                  reject\n"
+               "host    all   learner   127.0.0.1/32   trust\n"
+               "host    all   learner   ::1/128        reject\n")
+
+#: The commands asked about; "-h localhost" is computed for this machine by
+#: :func:`pg_hba_key` (libpq "Parameter Key Words", host: no host or a directory is a
+#: Unix-domain socket, a name or address is TCP; "Specifying Multiple Hosts": a name's
+#: addresses are tried in order, and a login the server refuses ends the attempt;
+#: pg_hba.conf: the first row matching the connection type and client address decides).
+PG_HBA_FIXED = {
+    "psql -U learner (no host)": "refused",
+    "psql -U learner -h /var/run/postgresql": "refused",
+    "psql -U learner -h 127.0.0.1": "let in",
+    "psql -U learner -h ::1": "refused",
 }
+PG_HBA_LOCALHOST = "psql -U learner -h localhost"
+
+
+def localhost_first() -> tuple[str, bool]:
+    """This machine's answer for libpq's first try with ``host=localhost``: the first
+    address getaddrinfo gives (``""`` when none), and whether it is ::1 on a machine
+    whose IPv6 loopback works (else libpq's connection fails and it tries the next).
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    from ..postgres import localhost_addresses
+    from ..sandbox import capabilities
+
+    addresses = localhost_addresses()
+    first = addresses[0] if addresses else ""
+    return first, first == "::1" and bool(capabilities().ipv6_loopback)
+
+
+def pg_hba_key() -> dict:
+    """The key of 06.pg-hba on this machine: "-h localhost" is refused where localhost
+    resolves to ::1 first and IPv6 loopback works (the ::1/128 row), let in where the
+    first address that answers is 127.0.0.1.
+
+    Introduced in notebooks/06-loopback-at-work.ipynb.
+    """
+    _, via_ipv6 = localhost_first()
+    return {**PG_HBA_FIXED, PG_HBA_LOCALHOST: "refused" if via_ipv6 else "let in"}
+
 
 _PG_WORDS = {"let in": {"let in", "in", "allowed", "accepted", "connected", "yes", "ok",
                         "true", "trust"},
              "refused": {"refused", "rejected", "reject", "no", "false", "denied"}}
 
 _PG_COMMON = {
-    ("psql -U learner -h localhost", "let in"):
-        "libpq treats host=localhost as a name to resolve: that is TCP, so a `host` row "
-        "matches.",
-    ("psql -U learner -h /the/socket/folder", "refused"):
-        "A host starting with a slash is the folder of a Unix-domain socket.",
-    ("psql -U learner (no host)", "refused"):
-        "With no host, libpq uses the Unix-domain socket.",
+    ("psql -U learner (no host)", "let in"):
+        "With no host, libpq uses the Unix-domain socket in its default folder: which "
+        "row matches a socket connection?",
+    ("psql -U learner -h /var/run/postgresql", "let in"):
+        "A host starting with a slash is the folder of a Unix-domain socket: the same "
+        "`local` row as no host.",
+    ("psql -U learner -h 127.0.0.1", "refused"):
+        "An IP address is TCP, and the `host` row for 127.0.0.1/32 says trust.",
+    ("psql -U learner -h ::1", "let in"):
+        "::1 is TCP too, from ::1: an IPv6 client matches only the ::1/128 row.",
 }
 
 
+def _localhost_message(value: str) -> str:
+    first, via_ipv6 = localhost_first()
+    if via_ipv6:
+        return (f"On this machine localhost resolves to {first} first, and IPv6 loopback "
+                "works: which row does that connection meet, and does libpq try another "
+                "address after the server refused?")
+    return (f"On this machine the first address of localhost that libpq can reach is "
+            f"{'127.0.0.1' if first != '::1' else '127.0.0.1 (::1 does not work here)'}: "
+            "which row does that meet?")
+
+
 @exercise("06.pg-hba", lesson=6,
-          title="local versus host rows: which connections does pg_hba.conf let in?",
+          title="local versus host rows, and what localhost means on your machine",
           hints=["Which of these reach the server over a Unix-domain socket, and which "
-                 "over TCP?",
+                 "over TCP, from which address?",
                  "libpq: no host, or a host that begins with /, means a Unix-domain "
-                 "socket."])
+                 "socket; localhost is a name, resolved here: print "
+                 "postgres.localhost_addresses() and see which comes first.",
+                 "libpq tries a name's addresses in order, but stops when a server "
+                 "refuses the login (PostgreSQL manual, Specifying Multiple Hosts)."])
 def _pg_hba(answer):
-    return expect_mapping(answer, PG_HBA_KEY, coerce=lambda v: _canonical(v, _PG_WORDS),
-                          normalize=lambda v: v, common=_PG_COMMON, noun="answer",
-                          right="Right: the `local` row lets learner in over the socket, "
-                                "with no host or a folder; localhost and 127.0.0.1 are TCP "
-                                "and meet the `host` rows that reject.")
+    def canonical(v):
+        return _canonical(v, _PG_WORDS)
+
+    key = pg_hba_key()
+    common = dict(_PG_COMMON)
+    for wrong in ("let in", "refused"):
+        if wrong != key[PG_HBA_LOCALHOST]:
+            common[(PG_HBA_LOCALHOST, wrong)] = _localhost_message(wrong)
+    return expect_words(
+        answer, key, _PG_WORDS, canonical, common=common,
+        right="Right: the socket (no host, or its folder) meets the `local` row; "
+              "127.0.0.1 and ::1 are TCP and meet their own `host` rows; and localhost "
+              "is whatever your machine resolves it to first, which is why two machines "
+              "can answer this differently.")
+
+
+# ---- 06.pg-connect -------------------------------------------------------------------------
+
+_CONNECT_FUNCTION = ("Give your function itself, without calling it: "
+                     "check(\"06.pg-connect\", connect). It takes (over, folder, port).")
+
+
+def _user_problem(call: str, line) -> str | None:
+    """Where a server answered: logged in as learner, or refused for the user."""
+    if line.connected:
+        return None if line.user == "learner" else (
+            f"{call} logged in as {line.user!r}: pass user=\"learner\".")
+    if "user" in line.error or "role" in line.error:
+        return f"{call} was refused: {line.error} (connect as user learner)."
+    return f"{call} did not connect: {line.error or 'no connection'}."
+
+
+def _socket_problem(line, folder: str, live: bool) -> str | None:
+    call = 'connect("socket", folder, port)'
+    if line.transport == "unix socket" and line.server.startswith(folder):
+        return _user_problem(call, line) if live else None
+    if line.transport == "tcp":
+        return (f"{call} reached the server over TCP ({line.server}): a host that is a "
+                "name or an address is TCP; a folder (a path starting with /) is a "
+                "Unix-domain socket.")
+    if line.transport == "unix socket":
+        return (f"{call} looked for the socket in {line.server.rsplit('/', 1)[0]}, "
+                "libpq's default folder: this server's socket is in the folder your "
+                "function is given, so pass it as host.")
+    return (f"{call} did not connect: {line.error or 'no connection'}. Return "
+            "psycopg.connect(...) with the socket's folder as host.")
+
+
+def _tcp_problem(line, live: bool) -> str | None:
+    call = 'connect("tcp", folder, port)'
+    if line.transport == "tcp" and line.server == "127.0.0.1":
+        return _user_problem(call, line) if live else None
+    if line.transport == "unix socket":
+        return (f"{call} used a Unix-domain socket: with no host (or a folder) libpq "
+                "takes the socket. Name the address to reach over TCP.")
+    if line.transport == "tcp":
+        return (f"{call} reached {line.server} over TCP: localhost may resolve to ::1 "
+                "first; the exercise asks for 127.0.0.1 itself.")
+    return (f"{call} did not connect: {line.error or 'no connection'}. Return "
+            "psycopg.connect(...) with host 127.0.0.1 and the port you are given.")
+
+
+@exercise("06.pg-connect", lesson=6,
+          title="Connect to PostgreSQL over its Unix-domain socket and over TCP",
+          hints=["psycopg.connect(host=..., port=..., user=..., dbname=...) takes libpq's "
+                 "keywords; dbname \"postgres\" and user \"learner\" exist on the "
+                 "check's server.",
+                 "libpq reads host: a path that starts with / is the folder holding the "
+                 "Unix-domain socket; an address such as 127.0.0.1 is TCP."])
+def _pg_connect(answer):
+    if not callable(answer):
+        return Feedback(False, _CONNECT_FUNCTION)
+    from ..postgres import PostgresUnavailable, try_connect_lines
+
+    try:
+        lines = try_connect_lines(answer)
+    except PostgresUnavailable as exc:
+        return Feedback(False, f"This check needs psycopg: {exc.reason}. "
+                               f"{exc.how_to_get}")
+    problems = [p for p in (_socket_problem(lines.socket, lines.folder, lines.live),
+                            _tcp_problem(lines.tcp, lines.live)) if p]
+    if problems:
+        return Feedback(False, " ".join(problems))
+    # the same words live and where no server runs (the notebook's output is checked)
+    return Feedback(True, "Right: \"socket\" goes through the Unix-domain socket in the "
+                          "folder it is given, and \"tcp\" over TCP to 127.0.0.1. A folder "
+                          "as host means a socket; an address means TCP.")
 
 
 # ---- 06.pg-transport ---------------------------------------------------------------------

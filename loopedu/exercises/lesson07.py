@@ -5,18 +5,21 @@ Introduced in notebooks/07-measuring-loopback.ipynb
 
 The answer keys are facts with their sources: RFC 9293 §3.5 (the three-way handshake),
 RFC 896 (Nagle's algorithm), RFC 1122 §4.2.3.2 (delayed ACK) and the Linux kernel's
-TCP_DELACK_MIN (include/net/tcp.h, HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7), and
-the percentiles of a fixed sample computed by the tests with the standard library.
-tests/test_exercises_lesson07.py checks the packet key against a live capture on lo and
-the Nagle key against a live stall.
+TCP_DELACK_MIN (include/net/tcp.h, HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7),
+drivers/net/loopback.c (lo offers checksum offload, NETIF_F_HW_CSUM, so TCP over lo
+computes no checksums), and the percentiles of a fixed sample computed by the tests with
+the standard library. tests/test_exercises_lesson07.py checks the packet key against a
+live capture on lo and the Nagle key against a live stall; 07.nodelay times the
+learner's own client against a live server.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
-from .framework import exercise
 from .answers import expect_mapping
+from .framework import Feedback, exercise
 
 # ---- 07.packets ----------------------------------------------------------------------------
 
@@ -106,6 +109,17 @@ def _letter(value) -> str:
                  "About 5 of every 100 samples are in the slow tail: where does the 99th "
                  "in 100 fall?"])
 def _histogram(answer):
+    options = {"median": MEDIAN_OPTIONS, "p99": P99_OPTIONS,
+               "typical round trip": TYPICAL_OPTIONS}
+    if isinstance(answer, Mapping):
+        for key, value in answer.items():
+            letters = options.get(" ".join(str(key).split()).casefold())
+            if letters and value is not None and value is not ... \
+                    and _letter(value) not in letters:
+                listed = ", ".join(f"'{k}'" for k in letters)
+                return Feedback(False, f"For {key!r}: answer with the letter of an option "
+                                       f"({listed}), not {value!r}: find the option that "
+                                       "says what you read on the chart.")
     return expect_mapping(answer, HISTOGRAM_KEY, coerce=_letter, normalize=lambda v: v,
                           common=_HISTOGRAM_COMMON, noun="answer",
                           right="Right: a median near 20 µs, a p99 out in the tail, and "
@@ -114,11 +128,13 @@ def _histogram(answer):
 
 # ---- 07.why-numbers ---------------------------------------------------------------------------
 
-#: "07.why-numbers": true or false, on Linux loopback?
+#: "07.why-numbers": true or false, on Linux loopback? (lo offers checksum offload,
+#: NETIF_F_HW_CSUM, and its MTU is 64 KiB: drivers/net/loopback.c.)
 WHY_NUMBERS_KEY = {
     "smaller writes mean more system calls per byte, so lower throughput": True,
     "loopback throughput is limited by the network card's speed": False,
-    "a Unix-domain socket skips TCP's headers, checksums and acknowledgements": True,
+    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": True,
+    "TCP over lo computes a checksum for every segment": False,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         True,
 }
@@ -129,9 +145,12 @@ _WHY_COMMON = {
         "size chart.",
     ("loopback throughput is limited by the network card's speed", True):
         "No network card is involved (lesson 04): the limit is the CPU copying bytes.",
-    ("a Unix-domain socket skips TCP's headers, checksums and acknowledgements", False):
+    ("a Unix-domain socket skips IP, TCP's headers and its acknowledgements", False):
         "unix(7): a Unix-domain socket passes data between processes inside the kernel, "
         "with no IP or TCP at all.",
+    ("TCP over lo computes a checksum for every segment", True):
+        "lo tells the kernel it checks sums itself (checksum offload, drivers/net/"
+        "loopback.c), and it never does: no bit can flip on the way.",
     ("where the scheduler puts client and server (one core or two) changes the round trip",
      False): "Compare the lesson's same-core and two-core round trips.",
 }
@@ -140,13 +159,15 @@ _WHY_COMMON = {
 @exercise("07.why-numbers", lesson=7, title="Why do loopback numbers differ?",
           hints=["Each statement matches one of the lesson's experiments: buffer sizes, "
                  "transports, CPU placement.",
-                 "Loopback has no wire: every cost is the CPU's."])
+                 "Loopback has no wire: every cost is the CPU's, and lo skips what a wire "
+                 "would need (look at what the lesson says about its MTU and checksums)."])
 def _why_numbers(answer):
     return expect_mapping(answer, WHY_NUMBERS_KEY, noun="answer",
                           common=_WHY_COMMON,
                           right="Right: on loopback the CPU is the network. System calls, "
                                 "protocol work and where the two processes run set the "
-                                "numbers.")
+                                "numbers; lo spares TCP the checksums, and a Unix-domain "
+                                "socket spares it IP and TCP too.")
 
 
 # ---- 07.nagle ----------------------------------------------------------------------------------
@@ -167,6 +188,15 @@ _NAGLE_COMMON = {
         "first small segment arrived?",
     ("the client's kernel holds back the body until", "full"):
         "It does not wait for a full segment alone: an acknowledgement releases it too.",
+    ("the client's kernel holds back the body until", "reply"):
+        "The server cannot reply before the body arrives, and the body is what waits: "
+        "something smaller than a reply releases it.",
+    ("the client's kernel holds back the body until", "40 ms"):
+        "40 ms is the server's timer, not the client's: when it fires, what does the "
+        "server send that releases the body?",
+    ("the client's kernel holds back the body until", "nagle"):
+        "Nagle's algorithm is the client's rule; the question is what it waits for before "
+        "it sends the next small segment.",
     ("a bigger receive buffer on the server fixes it", True):
         "The buffer is nearly empty: the bytes are waiting in the client, not the server.",
     ("sending header and body in one write fixes it", False):
@@ -180,10 +210,16 @@ def _nagle_word(value):
     text = " ".join(value.split()).casefold().strip(".")
     if "ack" in text:
         return "ack"
+    if "40" in text or "ms" in text.split():
+        return "40 ms"
     if "time" in text:
         return "timeout"
     if "full" in text or "mss" in text:
         return "full"
+    if "repl" in text or "answer" in text or "respon" in text:
+        return "reply"
+    if "nagle" in text:
+        return "nagle"
     return text
 
 
@@ -198,3 +234,48 @@ def _nagle(answer):
                                 "acknowledged, the server delays that ACK (40 ms minimum on "
                                 "Linux), and either TCP_NODELAY or a single write ends the "
                                 "wait.")
+
+
+# ---- 07.nodelay ---------------------------------------------------------------------------------
+
+_CLIENT_FUNCTION = ("Give your function itself, without calling it: check(\"07.nodelay\", "
+                    "ask). It takes (sock, header, body).")
+#: Above this median (milliseconds) a client still stalls: a loopback round trip takes
+#: tens of microseconds, the stall at least 40 ms on Linux (200 ms on Windows).
+STALL_MS = 20.0
+
+
+@exercise("07.nodelay", lesson=7,
+          title="Write the write-write-read request, then take its stall away",
+          hints=["ask(sock, header, body) calls sock.sendall twice, header then body, "
+                 "then sock.recv, and returns what recv gave.",
+                 "Keep the two writes: the fix is an option of the socket, set before the "
+                 "writes. tcp(7) lists the option that turns Nagle's algorithm off.",
+                 "sock.setsockopt(level, option, 1): the level of TCP's options is "
+                 "socket.IPPROTO_TCP."])
+def _nodelay(answer):
+    if not callable(answer):
+        return Feedback(False, _CLIENT_FUNCTION)
+    from ..measure.nagle import REPLY, time_client
+
+    timing = time_client(answer)
+    if timing.problem:
+        return Feedback(False, f"Your ask could not be timed: {timing.problem}.")
+    if timing.wrong_replies:
+        return Feedback(False, f"ask returned {timing.wrong_replies[0]!r}; the server "
+                               f"answered {REPLY!r}: return what recv() read.")
+    median = timing.median_ms
+    if median > STALL_MS and not timing.nodelay:
+        return Feedback(False, f"Each request took {median:.0f} ms: the stall of the lesson "
+                               "is there (two small writes, Nagle on, the server's delayed "
+                               "ACK). Now take it away without joining the writes.")
+    if median > STALL_MS:
+        return Feedback(False, f"TCP_NODELAY is set, yet each request took {median:.0f} ms: "
+                               "does ask send the header and the body before it reads?")
+    if not timing.nodelay:
+        return Feedback(False, "Fast, but TCP_NODELAY is not set on the socket: you avoided "
+                               "the stall another way (one write?). This exercise asks for "
+                               "the other fix: keep two writes and change the socket.")
+    return Feedback(True, "Right: with TCP_NODELAY the body leaves at once, so each "
+                          "request costs a loopback round trip, not the server's "
+                          "delayed-ACK timer.")

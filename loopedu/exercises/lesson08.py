@@ -9,23 +9,34 @@ Kubernetes CVE-2020-8558 (kubernetes/kubernetes#92315: kube-proxy's route_localn
 the KUBE-FIREWALL drop rule of the fix), Project Zero issue 1447 (DNS rebinding), Docker's
 "Packet filtering and firewalls" (published ports and ufw) and moby/moby#45610, and
 sshd_config(5) (GatewayPorts). tests/test_exercises_lesson08.py checks the route_localnet
-key against two real namespaces and the Host check against a live server.
+key against two real namespaces (a DNAT rule, a drop rule written another way, a closed
+port) and the Host check against a live server.
 """
 
 from __future__ import annotations
 
+from .answers import expect_set
 from .framework import Feedback, exercise
-from .answers import expect_mapping, expect_set
+from .lesson06 import expect_words
 
 # ---- 08.route-localnet -----------------------------------------------------------------------
 
-#: "08.route-localnet": host C routes 127.0.0.1 via its neighbour S on the same LAN and
-#: connects to 127.0.0.1:P, where S runs a service bound to 127.0.0.1. What does C get?
+#: "08.route-localnet": hosts C and S share a LAN; S runs a service bound to 127.0.0.1,
+#: port P, and C has prepared itself as in the lesson (127.0.0.1/8 taken off its own lo,
+#: a route "127.0.0.1 via S", route_localnet=1 on its own link for S's replies). What
+#: does C get? The lesson measured the direct route with and without route_localnet and
+#: the KUBE-FIREWALL rule; these are other setups of the same rules (ip-sysctl.rst,
+#: route_localnet; nft(8): drop sends nothing back; a closed port answers with a reset).
 ROUTE_LOCALNET_KEY = {
-    "S has route_localnet=0 (the default)": "timeout",
-    "S has route_localnet=1": "connected",
-    "S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8": "timeout",
+    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
+    "S's address, port 8080": "timeout",
+    "the same DNAT, with route_localnet=1": "connected",
+    "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
+    "connects to 127.0.0.1:P": "timeout",
+    "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
+        "refused",
 }
+_DNAT_OFF, _DNAT_ON, _IIF_DROP, _CLOSED = ROUTE_LOCALNET_KEY
 
 _TIMEOUT_WORDS = {"timeout", "timed out", "times out", "time out", "etimedout", "dropped",
                   "drop", "no answer", "silence"}
@@ -46,32 +57,45 @@ def _outcome(value) -> str:
 
 
 _ROUTE_COMMON = {
-    ("S has route_localnet=0 (the default)", "refused"):
-        "A refusal is an answer (a reset). S's kernel does not answer a martian at all: "
-        "it drops it silently (RFC 1122 §3.2.1.3).",
-    ("S has route_localnet=0 (the default)", "connected"):
-        "By default Linux treats 127/8 arriving on a network interface as a martian.",
-    ("S has route_localnet=1", "timeout"):
-        "ip-sysctl.rst: route_localnet makes 127/8 routable on that interface, and the "
-        "listener on 127.0.0.1 matches the packet's destination.",
-    ("S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8", "connected"):
-        "That rule is the one Kubernetes added after CVE-2020-8558: what does it do to a "
-        "packet for 127.0.0.1 from 198.18.x.y?",
-    ("S has route_localnet=1 and drops -d 127.0.0.0/8 ! -s 127.0.0.0/8", "refused"):
-        "DROP sends nothing back; REJECT would.",
+    (_DNAT_OFF, "connected"):
+        "The DNAT rule rewrites the destination to 127.0.0.1 before routing: from a LAN "
+        "interface, with route_localnet=0, what is such a packet?",
+    (_DNAT_OFF, "refused"):
+        "A refusal is an answer (a reset). A martian is dropped silently (RFC 1122 "
+        "§3.2.1.3).",
+    (_DNAT_ON, "timeout"):
+        "ip-sysctl.rst: route_localnet makes 127/8 routable on that interface, whether "
+        "the packet was addressed so or rewritten by DNAT.",
+    (_IIF_DROP, "connected"):
+        "It is the KUBE-FIREWALL rule in another form: what does it do to a packet for "
+        "127.0.0.1 that comes in on eth0?",
+    (_IIF_DROP, "refused"):
+        "drop sends nothing back; reject would.",
+    (_CLOSED, "timeout"):
+        "With route_localnet=1 the SYN reaches S's TCP, and a port where nothing listens "
+        "answers at once.",
+    (_CLOSED, "connected"):
+        "Nothing listens on that port: what does a kernel answer to a SYN for a closed "
+        "port?",
 }
+
+_ROUTE_WORDS = {"timeout": _TIMEOUT_WORDS, "connected": _CONNECTED_WORDS,
+                "refused": _REFUSED_WORDS}
 
 
 @exercise("08.route-localnet", lesson=8,
-          title="A neighbour routes 127.0.0.1 to you: what does it get?",
+          title="127.0.0.1 from the network: DNAT, another drop rule, a closed port",
           hints=["Which answers are silence, which are a reset, which are a connection?",
-                 "The lesson's two namespaces ran exactly these three cases."])
+                 "A DNAT rule rewrites the destination before the routing decision, so a "
+                 "packet it sends to 127.0.0.1 meets the same martian rule.",
+                 "Once route_localnet lets a packet for 127.0.0.1 in, S's TCP answers it "
+                 "like any other: a listener accepts, a closed port resets."])
 def _route_localnet(answer):
-    return expect_mapping(answer, ROUTE_LOCALNET_KEY, coerce=_outcome, normalize=lambda v: v,
-                          common=_ROUTE_COMMON, noun="answer",
-                          right="Right: martians are dropped silently by default; "
-                                "route_localnet=1 lets the neighbour in (CVE-2020-8558), "
-                                "and the KUBE-FIREWALL rule drops it again.")
+    return expect_words(
+        answer, ROUTE_LOCALNET_KEY, _ROUTE_WORDS, _outcome, common=_ROUTE_COMMON,
+        right="Right: a packet for 127.0.0.1 from a network is a martian, however it got "
+              "that address (DNAT included), until route_localnet=1; then S's TCP answers "
+              "it like any other, and only a firewall rule (drop: silence) keeps it out.")
 
 
 # ---- 08.exposes ----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from .machine import fingerprint
 
 __all__ = ["predict", "reveal", "explain", "Reveal", "forget_predictions"]
 
-_ID = re.compile(r"^\d\d\.[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ID = re.compile(r"^(?:\d\d|claims)\.[a-z0-9]+(?:-[a-z0-9]+)*$")  # lesson, or the claims page
 #: The longest explanation kept, in characters (one line is asked for).
 MAX_EXPLANATION = 500
 NO_PREDICTION, NOT_MEASURED, MATCH, SURPRISE = ("no prediction", "not measured", "match",
@@ -149,13 +149,14 @@ class Reveal(ShownAsText):
         return self.verdict == SURPRISE
 
     def _shown(self) -> str:
+        actual = _brief(self.actual)
         if self.recording is not None:
-            return f"{self.recording} shows {self.actual!r}"
+            return f"{self.recording} {'say' if self.recording.sources else 'shows'} {actual}"
         if self.verdict == NOT_MEASURED or (not self.recorded and _all_unmeasured(self.actual)):
             said = "" if self.actual is None else str(plain_data(self.actual))
             reason = "" if said in ("", "not measured") else f" ({said})"
             return f"not measured on this machine{reason}"
-        return f"your machine did {self.actual!r}"
+        return f"your machine did {actual}"
 
     def _verdict(self) -> list[str]:
         if not self.recorded:
@@ -167,10 +168,14 @@ class Reveal(ShownAsText):
         lines = []
         if self.matched:
             close = f" ({self.tolerance.words()})" if self.approximately else ""
-            lines.append(f"The recording agrees with your prediction{close}."
+            whose = "The sources agree" if self.recording and self.recording.sources else \
+                "The recording agrees"
+            lines.append(f"{whose} with your prediction{close}."
                          if self.recording else f"As you predicted{close}.")
         else:
-            whose = "the recording differs from your prediction" if self.recording else ""
+            whose = "" if not self.recording else (
+                "the sources differ from your prediction" if self.recording.sources
+                else "the recording differs from your prediction")
             if self.compared > 1:
                 count = f"{len(self.differences)} of {self.compared}"
                 lines.append(f"A surprise: {whose} in {count} (" if whose else
@@ -189,7 +194,7 @@ class Reveal(ShownAsText):
     def __str__(self) -> str:
         said = ""
         if self.recorded:
-            said = f"you predicted {self.predicted!r}"
+            said = f"you predicted {_brief(self.predicted)}"
             said += f" ({self.tolerance.words()}); " if self.tolerance else "; "
         lines = [f"{self.prediction_id}: {said}{self._shown()}.", *self._verdict()]
         if self.surprise:
@@ -213,6 +218,14 @@ class Reveal(ShownAsText):
                 f'#0072B2;background:#eef5fb;color:#1a1a1a;padding:0.5em 0.8em;'
                 f'margin:0.3em 0"><strong><span aria-hidden="true">{symbol}</span> '
                 f'Predicted, then ran: {label}</strong><br>{body}</div>')
+
+
+def _brief(value: Any) -> str:
+    """``value`` as the reveal writes it: whole, or for a mapping of more than six items
+    its size (the differences then name the items that matter)."""
+    if isinstance(value, dict) and len(value) > 6:
+        return f"{len(value)} answers"
+    return repr(value)
 
 
 def _all_unmeasured(actual: Any) -> bool:

@@ -283,6 +283,8 @@ def _commit(home, passes: Mapping[str, str], changes: list) -> StoreStatus:
     key = str(path)
     notes = []
     try:
+        # a learner's record is theirs alone: a new folder is private (on a shared hub too)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with locked(path.with_name(LOCK_NAME)):  # no other change between read and write
             try:
                 doc = _read(path)

@@ -3,7 +3,8 @@
 Introduced in notebooks/00-start-here.ipynb.
 
 :func:`solution` takes the answer from the reference exercise notebook
-(``exercises/NN-*-exercises.ipynb`` of the course, :func:`loopedu.course.course_root`):
+(``exercises/NN-*-exercises.ipynb`` of the course, :func:`loopedu.course.course_root`,
+or the lesson itself for an exercise it holds, such as ``00.first-connection``):
 the code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in the cell that calls
 ``check("ID", ...)``, and the explanation the checker gave it there (that cell's stored
 output, ``Correct (ID): ...``), so nothing is written twice. It is shown only after the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +89,10 @@ def worked_answer(exercise_id: str, course: Path | None = None) -> tuple[str, st
 
     root = course_root() if course is None else Path(course)
     lesson = exercise_id[:2]
-    books = sorted(p for p in (root / "exercises").glob(f"{lesson}-*.ipynb")
-                   if ".updated" not in p.name)
+    # the exercise notebook first; then the lesson itself (00.first-connection is there)
+    books = [p for folder in ("exercises", "notebooks")
+             for p in sorted((root / folder).glob(f"{lesson}-*.ipynb"))
+             if ".updated" not in p.name]
     if not books:
         raise LookupError(f"no reference exercise notebook for lesson {lesson} in "
                           f"{root / 'exercises'}")
@@ -109,7 +113,8 @@ def worked_answer(exercise_id: str, course: Path | None = None) -> tuple[str, st
             explanation = (said[0][len(head):].strip() if said else
                            "(the reference notebook holds no stored output for this check; "
                            "run the code above and check it to read the explanation)")
-            return block.group(1), explanation, f"exercises/{book.name}"
+            return (textwrap.dedent(block.group(1)), explanation,
+                    f"{book.parent.name}/{book.name}")
     raise LookupError(f"no cell of {', '.join(b.name for b in books)} checks {exercise_id}")
 
 

@@ -17,7 +17,8 @@ script or stylesheet fetched from anywhere.
   scaled to the line, contrast;
 - :mod:`loopedu.handout.links` and :mod:`loopedu.handout.book`: links inside the set,
   the index and the book; :mod:`loopedu.handout.exercises_only`: the exercises alone;
-- :mod:`loopedu.handout.pdf`: printing with headless Chromium, offline.
+- :mod:`loopedu.handout.pdf`: printing with headless Chromium, offline;
+  :mod:`loopedu.handout.command`: the ``loopedu handout`` subcommand.
 
 Introduced in notebooks/00-start-here.ipynb (``loopedu handout``, for instructors).
 """

@@ -7,8 +7,10 @@ throughput.
 - :mod:`loopedu.measure.latency` round trips over TCP, UDP and Unix sockets (lessons 02,
   04 and 07);
 - :mod:`loopedu.measure.bulk_transfer` throughput: bytes per second over one connection,
-  and against the buffer size; the progress bar of a long run (lesson 07);
-- :mod:`loopedu.measure.nagle` two small writes and a read: the 40 ms stall (lesson 07);
+  and against the buffer size, each size run several times (its median and spread); the
+  progress bar of a long run (lesson 07);
+- :mod:`loopedu.measure.nagle` two small writes and a read: the 40 ms stall, and the
+  learner's own client timed (lesson 07);
 - :mod:`loopedu.measure.far_end` the far end in a child process of its own,
   :mod:`loopedu.measure.cpus` both ends on chosen CPUs, :mod:`loopedu.measure.buffers`
   a page-aligned buffer (lesson 07).
@@ -16,7 +18,15 @@ throughput.
 Introduced in notebooks/04-loopback-interface.ipynb.
 """
 
-from .bulk_transfer import SWEEP_SIZES, Throughput, buffer_sweep, format_throughput, throughput
+from .bulk_transfer import (
+                            SWEEP_SIZES,
+                            SweepPoint,
+                            Throughput,
+                            buffer_sweep,
+                            format_throughput,
+                            sweep_points,
+                            throughput,
+)
 from .counters import (
                        MB,
                        Counters,
@@ -28,11 +38,22 @@ from .counters import (
 from .cpus import Placement, plan_placement
 from .icmp_echo import PING_METHODS, Ping, format_ping, ping, ping_with_lo_down
 from .latency import Rtt, RttComparison, compare_rtt, format_rtt, loopback_rtt, rtt, unix_vs_tcp
-from .nagle import NAGLE_CASES, NagleComparison, NagleRun, compare_nagle, format_nagle, nagle_stall
+from .nagle import (
+                    NAGLE_CASES,
+                    ClientTiming,
+                    NagleComparison,
+                    NagleRun,
+                    compare_nagle,
+                    format_nagle,
+                    nagle_stall,
+                    time_client,
+)
 
 __all__ = ["MB", "Counters", "counter_experiment", "format_counters", "interface_counters",
            "loopback_interface", "Rtt", "RttComparison", "compare_rtt", "format_rtt",
            "loopback_rtt", "rtt", "unix_vs_tcp", "PING_METHODS", "Ping", "format_ping",
            "ping", "ping_with_lo_down", "NAGLE_CASES", "NagleComparison", "NagleRun",
-           "compare_nagle", "format_nagle", "nagle_stall", "Placement", "plan_placement",
-           "SWEEP_SIZES", "Throughput", "buffer_sweep", "format_throughput", "throughput"]
+           "compare_nagle", "format_nagle", "nagle_stall", "ClientTiming", "time_client",
+           "Placement", "plan_placement",
+           "SWEEP_SIZES", "SweepPoint", "Throughput", "buffer_sweep", "format_throughput",
+           "sweep_points", "throughput"]

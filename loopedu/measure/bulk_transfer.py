@@ -13,7 +13,11 @@ sender: the kernel ends a send or a read that waited too long (``SO_SNDTIMEO``,
 ``SO_RCVTIMEO``: no extra system call) and the run raises
 :class:`~loopedu.measure.far_end.FarEndGone`. :func:`buffer_sweep` repeats the run for
 several buffer sizes: every ``send`` and ``recv`` is a system call, so small buffers
-mean many calls per byte, and a lower throughput.
+mean many calls per byte, and a lower throughput. One short run is one sample, and on a
+small virtual machine another tenant, the scheduler or a cache can halve it: the sweep
+runs every size several times, in rounds (each round goes through every size, the next
+in the opposite order, so a slow moment hits every size alike), and
+:func:`sweep_points` gives each size's median with the lowest and highest run.
 
 Both measurements, round trips and throughput, show a :class:`ProgressBar` on runs of
 2 s or more, in a Jupyter kernel only (ipywidgets is imported when a bar is shown,
@@ -32,12 +36,14 @@ from dataclasses import dataclass
 
 from ..listen_guard import may_listen
 from ..servers import set_receive_timeout
+from ..stats import percentile
 from .buffers import page_buffer
 from .cpus import Placement, pinned, plan_placement
 from .far_end import COUNT, FAR_END_WAIT, FarEndGone, sink_process, watching
 
 __all__ = ["Throughput", "throughput", "buffer_sweep", "format_throughput",
-           "SWEEP_SIZES", "ProgressBar", "in_kernel", "size_text"]
+           "SWEEP_SIZES", "SweepPoint", "sweep_points", "ProgressBar", "in_kernel",
+           "size_text"]
 
 _TRANSPORTS = ("tcp", "unix")
 #: The buffer sizes :func:`buffer_sweep` tries by default: 64 bytes to 256 KiB.
@@ -197,6 +203,67 @@ def size_text(n: int) -> str:
     return f"{n} B"
 
 
+@dataclass(frozen=True)
+class SweepPoint:
+    """Every run of one buffer size in a sweep: the median throughput (what the figure
+    draws), the lowest and highest run (its spread) and the median time per write.
+
+    >>> runs = tuple(Throughput("tcp", "127.0.0.1", 1024, n, 1.0)
+    ...              for n in (10**9, 2 * 10**9, 3 * 10**9))
+    >>> point = SweepPoint("tcp", 1024, runs)
+    >>> point.median_gbit_per_s, point.lowest_gbit_per_s, point.highest_gbit_per_s
+    (16.0, 8.0, 24.0)
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    transport: str
+    buffer_size: int
+    runs: tuple
+
+    @property
+    def gbit_per_s(self) -> tuple:
+        """Each run's Gbit/s, in the order they ran."""
+        return tuple(t.gbit_per_s for t in self.runs)
+
+    @property
+    def median_gbit_per_s(self) -> float:
+        """The median run's Gbit/s."""
+        return percentile(self.gbit_per_s, 0.5)
+
+    @property
+    def lowest_gbit_per_s(self) -> float:
+        """The slowest run's Gbit/s."""
+        return min(self.gbit_per_s)
+
+    @property
+    def highest_gbit_per_s(self) -> float:
+        """The fastest run's Gbit/s."""
+        return max(self.gbit_per_s)
+
+    @property
+    def us_per_write(self) -> float:
+        """The median time per write, in microseconds."""
+        return percentile([t.us_per_write for t in self.runs], 0.5)
+
+
+def sweep_points(results) -> tuple:
+    """The runs of a sweep (:class:`Throughput`, in any order) gathered by transport and
+    buffer size, one :class:`SweepPoint` each, in the order each first appears.
+
+    >>> runs = [Throughput("tcp", "127.0.0.1", size, 10**9, 1.0) for size in (64, 1024, 64)]
+    >>> [(p.buffer_size, len(p.runs)) for p in sweep_points(runs)]
+    [(64, 2), (1024, 1)]
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    groups: dict = {}
+    for t in results:
+        groups.setdefault((t.transport, t.buffer_size), []).append(t)
+    return tuple(SweepPoint(transport, size, tuple(runs))
+                 for (transport, size), runs in groups.items())
+
+
 def _check(seconds: float, address: str, buffer_size: int, transport: str) -> None:
     if transport not in _TRANSPORTS:
         raise ValueError(f"transport must be 'tcp' or 'unix', not {transport!r}")
@@ -263,15 +330,17 @@ def _count(sock: socket.socket) -> int:
     return COUNT.unpack(answer)[0]
 
 
-def buffer_sweep(sizes=SWEEP_SIZES, seconds: float = 0.25, address: str = "127.0.0.1",
-                 transport: str = "tcp", *, cpus=None, progress: bool | None = None,
-                 folder: str | None = None) -> tuple:
-    """One :func:`throughput` run per buffer size in ``sizes`` (bytes per write and per
-    read), ``seconds`` each, to the same receiving child; a tuple of
-    :class:`Throughput` in the order of ``sizes``. ``cpus``, ``progress`` and
-    ``folder`` as for :func:`throughput`.
+def buffer_sweep(sizes=SWEEP_SIZES, seconds: float = 0.1, address: str = "127.0.0.1",
+                 transport: str = "tcp", *, repeats: int = 5, cpus=None,
+                 progress: bool | None = None, folder: str | None = None) -> tuple:
+    """``repeats`` :func:`throughput` runs per buffer size in ``sizes`` (bytes per write
+    and per read), ``seconds`` each, to the same receiving child, in rounds: each round
+    runs every size once, every other round in the opposite order. A tuple of
+    :class:`Throughput` grouped in the order of ``sizes``, each size's runs in the
+    order they ran; :func:`sweep_points` gives each size's median and spread.
+    ``cpus``, ``progress`` and ``folder`` as for :func:`throughput`.
 
-    >>> small, large = buffer_sweep((1024, 65536), seconds=0.05)
+    >>> small, large = buffer_sweep((1024, 65536), seconds=0.05, repeats=1)
     >>> (small.buffer_size, large.buffer_size), small.bytes > 0
     ((1024, 65536), True)
 
@@ -280,17 +349,21 @@ def buffer_sweep(sizes=SWEEP_SIZES, seconds: float = 0.25, address: str = "127.0
     sizes = tuple(sizes)
     if not sizes:
         raise ValueError("give at least one buffer size")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a whole number, at least 1, not {repeats!r}")
     for size in sizes:
         _check(seconds, address, size, transport)
     placement = plan_placement(cpus)
-    share = 1 / len(sizes)
-    results = []
+    order = [i if r % 2 == 0 else len(sizes) - 1 - i
+             for r in range(repeats) for i in range(len(sizes))]
+    share = 1 / len(order)
+    runs: dict = {i: [] for i in range(len(sizes))}
     with sink_process(transport, address, placement.server, folder) as sink, \
             pinned(placement.client), \
-            ProgressBar("throughput", seconds * len(sizes), progress) as bar:
-        for i, size in enumerate(sizes):
-            results.append(_run(sink, size, seconds, placement, bar, i * share, share))
-    return tuple(results)
+            ProgressBar("throughput", seconds * len(order), progress) as bar:
+        for n, i in enumerate(order):
+            runs[i].append(_run(sink, sizes[i], seconds, placement, bar, n * share, share))
+    return tuple(t for i in range(len(sizes)) for t in runs[i])
 
 
 def throughput(seconds: float = 1.0, address: str = "127.0.0.1", buffer_size: int = 131072,
@@ -309,22 +382,33 @@ def throughput(seconds: float = 1.0, address: str = "127.0.0.1", buffer_size: in
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    (result,) = buffer_sweep((buffer_size,), seconds, address, transport, cpus=cpus,
-                             progress=progress, folder=folder)
+    (result,) = buffer_sweep((buffer_size,), seconds, address, transport, repeats=1,
+                             cpus=cpus, progress=progress, folder=folder)
     return result
 
 
 def format_throughput(results) -> str:
-    """One line per :class:`Throughput`: buffer size, Gbit/s and the time per write.
+    """One line per buffer size (:func:`sweep_points`): the median Gbit/s and time per
+    write and, where a size ran more than once, the lowest and highest run.
 
     >>> print(format_throughput([Throughput("tcp", "127.0.0.1", 1024, 10**9, 1.0)]))
     buffer     Gbit/s   µs per write
     1 KiB        8.00           1.02
+    >>> print(format_throughput([Throughput("tcp", "127.0.0.1", 1024, n, 1.0)
+    ...                          for n in (10**9, 2 * 10**9, 3 * 10**9)]))
+    buffer     Gbit/s   µs per write   lowest  highest  runs
+    1 KiB       16.00           0.51     8.00    24.00     3
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
-    lines = [f"{'buffer':<10}{'Gbit/s':>7}{'µs per write':>15}"]
-    for t in results:
-        lines.append(f"{size_text(t.buffer_size):<10}{t.gbit_per_s:>7.2f}"
-                     f"{t.us_per_write:>15.2f}")
+    points = sweep_points(results)
+    spread = any(len(p.runs) > 1 for p in points)
+    head = f"{'buffer':<10}{'Gbit/s':>7}{'µs per write':>15}"
+    lines = [head + (f"{'lowest':>9}{'highest':>9}{'runs':>6}" if spread else "")]
+    for p in points:
+        line = f"{size_text(p.buffer_size):<10}{p.median_gbit_per_s:>7.2f}{p.us_per_write:>15.2f}"
+        if spread:
+            line += (f"{p.lowest_gbit_per_s:>9.2f}{p.highest_gbit_per_s:>9.2f}"
+                     f"{len(p.runs):>6}")
+        lines.append(line)
     return "\n".join(lines)

@@ -19,6 +19,9 @@ rounds on the same connection come first. Other systems: the delayed-ACK timer d
 by OS. Windows documents 200 ms (the TcpDelAckTicks registry value, default 2 x 100 ms;
 Microsoft KB 328890 on TcpAckFrequency); macOS's was not measured for this course.
 
+:func:`time_client` times a write-write-read client written by the learner (exercise
+07.nodelay) against the same server.
+
 Introduced in notebooks/07-measuring-loopback.ipynb.
 """
 
@@ -39,7 +42,7 @@ from ..servers import bound_socket
 from ..stats import Summary
 
 __all__ = ["NAGLE_CASES", "NagleRun", "NagleComparison", "nagle_stall", "compare_nagle",
-           "format_nagle"]
+           "format_nagle", "ClientTiming", "time_client", "REPLY"]
 
 #: The three cases :func:`compare_nagle` measures: label -> (writes, TCP_NODELAY).
 NAGLE_CASES = {
@@ -51,6 +54,8 @@ NAGLE_CASES = {
 _HEADER = struct.Struct("!4sI")  # a magic word and the body's length
 _MAGIC = b"NGL1"
 _REPLY = b"done\r\n"
+#: What the server answers each complete request with.
+REPLY = _REPLY
 
 
 def _label(writes: int, nodelay: bool) -> str:
@@ -283,3 +288,70 @@ def format_nagle(result: NagleComparison | NagleRun) -> str:
     elif isinstance(result, NagleComparison):
         lines.append("no stall here: this system acknowledged the first write at once")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ClientTiming:
+    """A learner's client timed by :func:`time_client`: each timed round in
+    milliseconds, whether its socket had TCP_NODELAY set (None if it could not be
+    read), the replies its ``ask`` returned that were not the server's, and ``problem``:
+    why it could not be timed (``""`` when it was).
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+
+    rounds_ms: tuple = ()
+    nodelay: bool | None = None
+    wrong_replies: tuple = ()
+    problem: str = ""
+
+    @property
+    def median_ms(self) -> float | None:
+        """The median round, in milliseconds (None when nothing was timed)."""
+        return Summary.of(self.rounds_ms).median if self.rounds_ms else None
+
+
+def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
+                host: str = "127.0.0.1") -> ClientTiming:
+    """Time a write-write-read request written by the learner: ``ask(sock, header,
+    body)`` sends one request on ``sock``, a TCP connection to the experiment's server
+    (Nagle on, as a new socket starts), and returns the reply (:data:`REPLY`). After
+    ``warmup`` untimed requests (Linux starts each connection acknowledging at once),
+    ``rounds`` timed ones on the same connection; then whether the socket has
+    TCP_NODELAY. The socket gets a 2 s timeout, so a request that waits for a reply
+    that never comes ends with a ``problem``; nothing the learner's code raises escapes.
+
+    >>> def ask(sock, header, body):
+    ...     sock.sendall(header + body)
+    ...     return sock.recv(64)
+    >>> timing = time_client(ask, rounds=2)
+    >>> len(timing.rounds_ms), timing.nodelay, timing.problem
+    (2, False, '')
+
+    Introduced in notebooks/07-measuring-loopback.ipynb.
+    """
+    _check(rounds, warmup, body_bytes, host)
+    header, body = _HEADER.pack(_MAGIC, body_bytes), b"x" * body_bytes
+    with _request_server(host) as address, \
+            socket.create_connection(address, timeout=2) as sock:
+        took, wrong = [], []
+        for i in range(warmup + rounds):
+            start = time.perf_counter()
+            try:
+                reply = ask(sock, header, body)
+            except TimeoutError:
+                return ClientTiming(tuple(took), None, tuple(wrong),
+                                    "it waited 2 s for a reply that never came: did it "
+                                    "send the whole request, header and body?")
+            except Exception as exc:   # the learner's code: every failure is a message
+                return ClientTiming(tuple(took), None, tuple(wrong),
+                                    f"it raised {type(exc).__name__}: {exc}")
+            if i >= warmup:
+                took.append((time.perf_counter() - start) * 1000)
+            if reply != _REPLY:
+                wrong.append(reply)
+        try:
+            nodelay = bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        except OSError:
+            nodelay = None
+    return ClientTiming(tuple(took), nodelay, tuple(wrong))

@@ -46,11 +46,14 @@ SOURCES = {
 MYSQL_LOCALHOST = (
     "MySQL reads the same word differently. Its client library treats the host name "
     "localhost specially: on Unix, `mysql -h localhost` (and no -h at all) connects "
-    "through the Unix socket file (--socket, MYSQL_UNIX_PORT), not TCP; on other "
-    "systems it is TCP to 127.0.0.1. For TCP on Unix say -h 127.0.0.1, or "
+    "through the Unix socket file (--socket, MYSQL_UNIX_PORT), not TCP; on Windows "
+    "it is TCP to 127.0.0.1 unless the client asks for shared memory or a named pipe "
+    "(--protocol=MEMORY or PIPE, which the server must enable). For TCP on Unix say "
+    "-h 127.0.0.1, or "
     "--protocol=TCP, which makes even localhost TCP. libpq never does this: "
     "host=localhost is always TCP, and only no host (or a host that starts with /) is "
-    "the Unix socket. Sources: " + SOURCES["mysql localhost"] + "; "
+    "the Unix socket (on Windows, no host is TCP to localhost). Sources: "
+    + SOURCES["mysql localhost"] + "; "
     + SOURCES["mysql protocols"] + ".")
 
 #: The result of :func:`demo`, really run, shown when PostgreSQL is not installed.

@@ -232,7 +232,7 @@ def capabilities(refresh: bool = False) -> Capabilities:
     True
 
     Shown by the report in notebooks/00-start-here.ipynb; first called in
-    notebooks/02-localhost-is-a-name.ipynb.
+    notebooks/01-loopback-range.ipynb.
     """
     with _lock:
         if refresh or not _measured:

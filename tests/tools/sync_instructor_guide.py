@@ -56,8 +56,51 @@ def objectives(lessons) -> str:
     return "\n".join(parts).rstrip()
 
 
+# A workshop's pieces besides the lessons, in minutes. Each lesson gets its teaching and
+# exercise minutes plus DISCUSSION for the poll and questions.
+DISCUSSION = 5
+PIECES = {
+    "welcome": (10, "Welcome; everyone opens lesson 00 in their workspace (`loopedu lab`) "
+                    "and runs its first cell"),
+    "welcome2": (10, "Welcome back; one prediction from day one, re-run on the projector"),
+    "break": (15, "Break"),
+    "lunch": (60, "Lunch"),
+    "wrap": (5, "Wrap-up: [Popular claims, checked](../notebooks/popular-claims.ipynb), "
+                "three claims voted on by the room"),
+}
+PLANS = {
+    "A half day (three hours)": ["welcome", "00", "01", "break", "03", "wrap"],
+    "A full day (day one of two)": ["welcome", "00", "01", "break", "02", "lunch", "03",
+                                    "04", "break", "05", "wrap"],
+    "Day two (a morning)": ["welcome2", "06", "break", "07", "08", "wrap"],
+}
+
+
+def agenda(lessons, start: int = 9 * 60) -> str:
+    """Clock-time plans from the lessons' minutes: no slot is shorter than its lesson."""
+    by_number = {x["number"]: x for x in lessons}
+    parts = []
+    for title, plan in PLANS.items():
+        rows = ["| time | what | minutes |", "|---|---|---|"]
+        clock = start
+        for piece in plan:
+            if piece in by_number:
+                x = by_number[piece]
+                minutes = int(x["teaching"]) + int(x["exercises"]) + DISCUSSION
+                what = (f"Lesson {piece} · {x['title']} ({x['teaching']} teaching, "
+                        f"{x['exercises']} exercises, {DISCUSSION} poll and questions)")
+            else:
+                minutes, what = PIECES[piece]
+            rows.append(f"| {clock // 60:02d}:{clock % 60:02d} | {what} | {minutes} |")
+            clock += minutes
+        rows.append(f"| {clock // 60:02d}:{clock % 60:02d} | End | |")
+        parts.append(f"**{title}**, {clock - start} minutes\n\n" + "\n".join(rows))
+    return "\n\n".join(parts)
+
+
 def synced(text: str, lessons) -> str:
-    for name, body in (("schedule", schedule(lessons)), ("objectives", objectives(lessons))):
+    for name, body in (("schedule", schedule(lessons)), ("objectives", objectives(lessons)),
+                       ("agenda", agenda(lessons))):
         text = re.sub(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)",
                       lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
     return text

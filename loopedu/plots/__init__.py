@@ -7,21 +7,27 @@ Shared style: the Okabe-Ito colour-blind-safe palette (Okabe and Ito, "Color Uni
 Design", 2008), labelled axes, a legend, and text inside cells so that no meaning rests
 on colour alone.
 
+The figures of lesson 07's measurements are in :mod:`loopedu.plots.measurements`;
+what every figure shares is in :mod:`loopedu.plots.figure`.
+
 Introduced in notebooks/01-loopback-range.ipynb.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from . import addresses
-from .connections import Kind
-from .course_figure import CourseFigure
-from .palette import OKABE_ITO
-from .stats import Summary
+from .. import addresses
+from ..connections import Kind
+from ..palette import OKABE_ITO
+from .figure import HATCHES, SERIES, STYLES, CourseFigure, new_figure, set_alt_text, text_colour_on
+from .measurements import rtt_bars, rtt_histogram, samples_histogram, throughput_by_buffer
+
+__all__ = ["CourseFigure", "new_figure", "set_alt_text", "text_colour_on", "ipv4_map",
+           "reachability_heatmap", "counters_bar", "rtt_comparison", "samples_histogram",
+           "rtt_histogram", "rtt_bars", "throughput_by_buffer", "OKABE_ITO", "SERIES",
+           "STYLES", "HATCHES", "CATEGORY_COLOURS", "OUTCOME_COLOURS", "NOT_SPECIAL",
+           "PARTIAL_HATCH"]
 
 GREY = "#999999"
 LIGHT_GREY = "#DDDDDD"
@@ -41,47 +47,6 @@ CATEGORY_COLOURS = {
     "other special": LIGHT_GREY,
 }
 PARTIAL_HATCH = "////"
-
-
-def new_figure(width: float = 10.0, height: float = 7.0) -> CourseFigure:
-    """A Figure detached from pyplot, so creating many never leaks memory or needs a GUI.
-
-    >>> isinstance(new_figure(), Figure)
-    True
-
-    Introduced in notebooks/01-loopback-range.ipynb.
-    """
-    return CourseFigure(figsize=(width, height), layout="constrained")
-
-
-def set_alt_text(fig: Figure, text: str) -> Figure:
-    """Store a one-line alt text on ``fig`` (``fig.alt_text``) and in the metadata that
-    ``fig.savefig`` writes for PNG/SVG/PDF (via ``savefig_metadata``).
-
-    Introduced in notebooks/01-loopback-range.ipynb.
-    """
-    if "\n" in text:
-        raise ValueError("alt text must be one line")
-    fig.alt_text = text
-    fig.savefig_metadata = {"png": {"Description": text}, "svg": {"Description": text},
-                            "pdf": {"Subject": text}}
-    return fig
-
-
-def text_colour_on(face: str) -> str:
-    """Black or white, whichever reads better on ``face`` (WCAG relative luminance).
-
-    >>> text_colour_on("#000000"), text_colour_on("#F0E442")
-    ('white', 'black')
-
-    Introduced in notebooks/01-loopback-range.ipynb.
-    """
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in to_rgb(face))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "white" if luminance < 0.179 else "black"
 
 
 def ipv4_map(highlight: int = 127) -> CourseFigure:
@@ -256,7 +221,7 @@ def counters_bar(result) -> CourseFigure:
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
-    from .measure import MB
+    from ..measure import MB
 
     loop, delta = result.loopback, result.delta
     nics = sorted(delta, key=lambda nic: (nic != loop, nic))
@@ -343,155 +308,3 @@ def rtt_comparison(result) -> CourseFigure:
     described = "; ".join(f"{a} median {m:.1f} µs, p90 {p:.1f} µs"
                           for a, (m, p) in fig.rtt_summary.items()) or "no case could run"
     return set_alt_text(fig, f"Box plot of loopback round-trip times: {described}.")
-
-
-# ---- lesson 07: measuring loopback ----
-
-#: Colours, then line styles and hatches, one each per series: meaning never rests on colour.
-SERIES = [OKABE_ITO[c] for c in ("blue", "orange", "bluish green", "reddish purple",
-                                 "vermillion", "sky blue")]
-STYLES, HATCHES = ["-", "--", "-.", ":"], ["", "//", "..", "xx", "\\\\", "++"]
-
-
-def _rtt_series(results) -> dict:
-    """label -> Rtt from an Rtt, a list of them, a dict or an RttComparison."""
-    results = getattr(results, "results", results)
-    if isinstance(results, dict):
-        return dict(results)
-    runs = [results] if hasattr(results, "samples_us") else list(results)
-    named = {}
-    for r in runs:
-        label = r.transport if r.transport == "unix" else f"{r.transport} {r.address}"
-        named[label if label not in named else f"{label} ({len(named) + 1})"] = r
-    return named
-
-
-def samples_histogram(samples, label: str = "round trips", bins: int = 40,
-                      marks: bool = False) -> CourseFigure:
-    """A histogram of round-trip times in microseconds, one series per label when
-    ``samples`` is a dict (label -> samples); ``marks`` draws each series' median
-    (dashed) and p99 (dotted). Bins are shared and span the samples up to twice the
-    largest p99: slower samples are counted in the legend, not drawn.
-    ``fig.histogram`` holds ``{label: (counts, edges)}``.
-
-    >>> fig = samples_histogram([10.0, 11.0, 12.0, 30.0], bins=4)
-    >>> fig.histogram["round trips"][0], fig.axes[0].get_xlabel()
-    ([3, 0, 0, 1], 'round-trip time (µs)')
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    series = {k: list(v) for k, v in (samples.items() if isinstance(samples, dict)
-                                      else [(label, samples)]) if len(v)}
-    summaries = {k: Summary.of(v) for k, v in series.items()}
-    low = min((s.minimum for s in summaries.values()), default=0.0)
-    high = max((min(s.maximum, 2 * s.p99) for s in summaries.values()), default=1.0)
-    edges = np.linspace(low, max(high, low + 1e-9), bins + 1)
-    fig = new_figure(8.0, 4.5)
-    ax = fig.add_subplot()
-    fig.histogram, described = {}, []
-    for i, (name, values) in enumerate(series.items()):
-        colour, style, s = SERIES[i % 6], STYLES[i % 4], summaries[name]
-        counts, _ = np.histogram(values, edges)
-        beyond = len(values) - int(counts.sum())
-        fig.histogram[name] = (counts.tolist(), edges.tolist())
-        text = name + (f" ({beyond} beyond {high:.0f} µs, not drawn)" if beyond else "")
-        ax.hist(edges[:-1], edges, weights=counts, histtype="step", linewidth=1.8,
-                linestyle=style, color=colour, label=text)
-        if marks:
-            for value, line, what in ((s.median, "--", "median"), (s.p99, ":", "p99")):
-                ax.axvline(value, color=colour, linestyle=line, linewidth=1.2,
-                           label=f"{name}: {what} {value:.1f} µs")
-        described.append(f"{name} median {s.median:.1f} µs, p99 {s.p99:.1f} µs")
-    fig.data_table = (("series", "samples", "median (µs)", "p99 (µs)"),
-                      [(k, len(series[k]), f"{s.median:.1f}", f"{s.p99:.1f}")
-                       for k, s in summaries.items()])
-    ax.set_xlabel("round-trip time (µs)")
-    ax.set_ylabel("round trips per bin")
-    ax.set_title(f"{sum(map(len, series.values())):,} {label}: how often each time came")
-    if series:
-        ax.legend(frameon=False, fontsize=8)
-    return set_alt_text(fig, "Histogram of round-trip times: "
-                        + ("; ".join(described) or "no samples") + ".")
-
-
-def rtt_histogram(results, bins: int = 40) -> CourseFigure:
-    """:func:`samples_histogram` of one or several :class:`~loopedu.measure.Rtt` (an
-    Rtt, a list, a dict label -> Rtt, or an RttComparison), medians and p99 marked.
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    series = {k: r.samples_us for k, r in _rtt_series(results).items()}
-    return samples_histogram(series, "round trips", bins, marks=True)
-
-
-def rtt_bars(results) -> CourseFigure:
-    """One bar per :class:`~loopedu.measure.Rtt` (an Rtt, a list, a dict label -> Rtt,
-    or an RttComparison): the median round trip, a whisker up to p99, both written
-    above. ``fig.rtt_bars`` holds ``{label: (median, p99)}``.
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    series = _rtt_series(results)
-    fig = new_figure(max(5.0, 1.6 * len(series) + 2), 4.5)
-    ax = fig.add_subplot()
-    fig.rtt_bars = {k: (r.median_us, r.p99_us) for k, r in series.items()}
-    fig.data_table = (("transport and address", "median (µs)", "p99 (µs)"),
-                      [(k, f"{m:.1f}", f"{p:.1f}") for k, (m, p) in fig.rtt_bars.items()])
-    labels, values = list(fig.rtt_bars), list(fig.rtt_bars.values())
-    bars = ax.bar(labels, [m for m, _ in values], 0.6, edgecolor="black",
-                  color=[SERIES[i % 6] for i in range(len(labels))],
-                  yerr=[[0] * len(values), [p - m for m, p in values]], capsize=6,
-                  error_kw={"ecolor": "black", "linewidth": 1.2})
-    for i, bar in enumerate(bars):
-        bar.set_hatch(HATCHES[i % 6])
-    for x, (m, p) in enumerate(values):
-        ax.text(x, p, f"median {m:.1f}\np99 {p:.1f}", ha="center", va="bottom", fontsize=8)
-    ax.set_ylim(0, 1.25 * max((p for _, p in values), default=1.0))
-    ax.set_ylabel("round-trip time (µs): bar median, whisker p99")
-    ax.set_xlabel("transport and address")
-    ax.set_title("Median round trip, whisker to p99")
-    described = "; ".join(f"{k} median {m:.1f} µs, p99 {p:.1f} µs" for k, (m, p) in
-                          fig.rtt_bars.items()) or "no results"
-    return set_alt_text(fig, f"Bar chart of round-trip times: {described}.")
-
-
-def throughput_by_buffer(results) -> CourseFigure:
-    """Throughput (Gbit/s) against the buffer size per write and read (log scale), one
-    line per transport, from :func:`loopedu.measure.buffer_sweep`'s
-    :class:`~loopedu.measure.Throughput` results. ``fig.throughput_points`` holds
-    ``{transport: [(buffer bytes, Gbit/s), ...]}``.
-
-    Introduced in notebooks/07-measuring-loopback.ipynb.
-    """
-    from .measure.bulk_transfer import size_text
-
-    lines: dict = {}
-    for t in sorted(results, key=lambda t: t.buffer_size):
-        lines.setdefault(t.transport, []).append((t.buffer_size, t.gbit_per_s))
-    fig = new_figure(8.0, 4.5)
-    ax = fig.add_subplot()
-    for i, (name, points) in enumerate(lines.items()):
-        xs, ys = zip(*points)
-        ax.plot(xs, ys, marker="osD^"[i % 4], linestyle=STYLES[i % 4], color=SERIES[i % 6],
-                label=name)
-        for x, y in points:
-            ax.annotate(f"{y:.1f}", (x, y), textcoords="offset points", xytext=(0, 6),
-                        ha="center", fontsize=7)
-    sizes = sorted({x for points in lines.values() for x, _ in points})
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(sizes, [size_text(s) for s in sizes], fontsize=8)
-    ax.set_ylim(0, 1.15 * max((y for p in lines.values() for _, y in p), default=1.0))
-    ax.set_xlabel("buffer size per write and read (bytes, log scale)")
-    ax.set_ylabel("throughput (Gbit/s)")
-    ax.set_title("Small buffers mean many system calls per byte: lower throughput")
-    if lines:
-        ax.legend(frameon=False, title="transport")
-    fig.throughput_points = lines
-    fig.data_table = (("buffer size", *(f"{n} (Gbit/s)" for n in lines)),
-                      [(size_text(s), *(next((f"{y:.2f}" for x, y in p if x == s), "")
-                                        for p in lines.values())) for s in sizes])
-    described = "; ".join(f"{n} from {p[0][1]:.1f} Gbit/s with {p[0][0]}-byte buffers to "
-                          f"{p[-1][1]:.1f} Gbit/s with {p[-1][0]}-byte buffers"
-                          for n, p in lines.items()) or "no results"
-    return set_alt_text(fig, f"Line chart of loopback throughput against buffer size: "
-                        f"{described}.")
