@@ -33,7 +33,10 @@ EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:
                       re.IGNORECASE)
 FIGURE = re.compile(r'<figure[^>]*>\s*<img\b[^>]*\bsrc="data:image/png;base64,[A-Za-z0-9+/=]+"'
                     r'[^>]*>\s*<figcaption[^>]*>([^<]+)</figcaption>', re.IGNORECASE)
-ICONS = ("\U0001f52e", "\U0001f4a5", "\u270d")  # 🔮 💥 ✍
+ICONS = ("\U0001f52e", "\U0001f4a5", "\u270d", "\U0001f4ac")  # 🔮 💥 ✍ 💬
+#: Pictographs (emoji) and the emoji variation selector: no text font draws them, so
+#: where no emoji font is installed they print as empty boxes, whatever this machine has.
+PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\ufe0f]")
 WRITE_LINE = 'class="loopedu-line"'
 A4, LETTER = (595, 842), (612, 792)  # points, rounded
 
@@ -120,6 +123,9 @@ PREDICTION = ('prediction = ...\n### BEGIN SOLUTION\nprediction = "0.0.0.0"  # a
               '### END SOLUTION\npredict("99.kernel-address", prediction)')
 EXERCISE = ('answer = None  # replace None\n### BEGIN SOLUTION\nanswer = 2 ** 24\n'
             'total = answer + 0\n### END SOLUTION\ncheck("99.size", answer)')
+EXPLANATION = ('# \U0001f4ac Your explanation, in one line:\nexplanation = ...\n'
+               '### BEGIN SOLUTION\nexplanation = "kernels listen on loopback only"\n'
+               '### END SOLUTION\nexplain("99.kernel-address", explanation)')
 
 
 def practice(tmp_path: Path) -> Path:
@@ -133,6 +139,7 @@ def practice(tmp_path: Path) -> Path:
            "## \U0001f4a5 Break it on purpose\n\n\u270d\ufe0f **Your turn.** Write it."),
         code(PREDICTION, stream("Recorded your prediction for 99.kernel-address: '0.0.0.0'\n")),
         code('reveal("99.kernel-address", "127.0.0.1")', shown(reveal)),
+        code(EXPLANATION, stream("Recorded your explanation for 99.kernel-address.\n")),
         code(EXERCISE, shown(Feedback(True, "2^24 = 16,777,216 addresses", "99.size"))),
         code('print("\U0001f4a5", "refused")', stream("\U0001f4a5 refused\n")),
     ])
@@ -144,9 +151,12 @@ def test_no_example_answer_under_a_blank_and_ruled_lines_to_write_on(tmp_path):
     text, raw = page_text(page), page.read_text(encoding="utf-8")
     assert "you predicted" not in text and "A surprise" not in text  # no reveal of it
     assert "0.0.0.0" not in text and "2 ** 24" not in text and "16,777,216" not in text
-    # 3 lines for the prediction; the answer took 2 lines, so 3 (the least) for it
-    assert raw.count(WRITE_LINE) == 3 + 3
+    assert "listen on loopback only" not in text  # the example explanation
+    # 3 lines for the prediction; the answer took 2 lines and the explanation 1, so 3
+    # (the least) for each
+    assert raw.count(WRITE_LINE) == 3 + 3 + 3
     assert text.count("Your prediction:") == 1 and text.count("Your answer:") == 1
+    assert text.count("Your explanation:") == 1
     assert text.count("Example answers and their outputs are left out") == 1
     assert "output of the example solution left out" not in text
 
@@ -168,6 +178,7 @@ def test_icons_print_as_words(tmp_path):
     assert re.search(r"<h2\b[^>]*>Break it on purpose", raw)  # its words say it already
     assert "Your turn. Write it." in " ".join(text.split())
     assert 'print("Break it:", "refused")' in text and "Break it: refused" in text
+    assert "# Your explanation, in one line:" in text  # its words say it already
 
 
 def test_the_pdf_has_no_box_glyph(tmp_path):
@@ -181,7 +192,10 @@ def test_the_pdf_has_no_box_glyph(tmp_path):
     fonts = subprocess.run([poppler("pdffonts"), str(pdf)], capture_output=True, text=True,
                            timeout=60, check=True).stdout.splitlines()[2:]
     assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # emb column
-    missing = undrawable(text)
+    # what Chromium cannot draw is left out of the PDF's text: read the HTML it printed too
+    html_text = page_text(out / "99-practice.html")
+    assert PICTOGRAPH.findall(html_text) == []
+    missing = undrawable(text + html_text)
     assert missing == [], f"no font on this machine draws {missing}: they print as boxes"
 
 
@@ -523,6 +537,11 @@ def test_every_page_is_numbered_and_nothing_prints_as_a_box(full_set):
         assert not any(icon in "".join(pages) for icon in ICONS), pdf.name
         everything += pages
     assert undrawable("".join(everything)) == []
+    # the PDF's text leaves out what Chromium could not draw: read the HTML's too
+    for page in sorted(full_set.glob("*.html")):
+        text = page_text(page)
+        assert PICTOGRAPH.findall(text) == [], page.name
+        assert undrawable(text) == [], page.name
 
 
 def test_no_lesson_handout_reveals_an_example_prediction(full_set):

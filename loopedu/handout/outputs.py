@@ -18,10 +18,11 @@ __all__ = ["WIDGET_MIME", "WIDGET_NOTE", "ICONS", "label_icons", "static_outputs
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = "(interactive widget: open the lesson in JupyterLab to use it)"
 #: The course's icons and the words a handout prints for them.
-ICONS = {"\U0001f52e": "Predict", "\U0001f4a5": "Break it", "\u270d": "Your turn"}
+ICONS = {"\U0001f52e": "Predict", "\U0001f4a5": "Break it", "\u270d": "Your turn",
+         "\U0001f4ac": "Explain"}
 #: Words after an icon that already say what it means: the icon is then dropped.
 _SAID = {"Predict": ("predict", "your prediction"), "Break it": ("break it",),
-         "Your turn": ("your turn", "write")}
+         "Your turn": ("your turn", "write"), "Explain": ("explain", "your explanation")}
 _ICON = re.compile("(" + "|".join(ICONS) + ")\ufe0f?[ \t]*")
 _USELESS_REPR = re.compile(r"^\s*(?:[A-Z][A-Za-z]*Box\(children=|<Figure size )")
 #: A symbol that only repeats the words beside it (the course's feedback and reveals).

@@ -4,8 +4,8 @@ What it does to a notebook, on a copy:
 
 - solution blocks (``### BEGIN SOLUTION`` ... ``### END SOLUTION``) are replaced as in
   the learner's workspace (:func:`loopedu.exercises.student.strip_solutions`), unless
-  ``solutions=True``; every place the learner writes (a prediction, an exercise's
-  answer) then gets ruled lines instead of the example's output, the reveal of an
+  ``solutions=True``; every place the learner writes (a prediction, an explanation,
+  an exercise's answer) then gets ruled lines instead of the example's output, the reveal of an
   example prediction is left out, and the banner says so once;
 - test markers (``# NBVAL_CHECK_OUTPUT`` and the other ``# NBVAL_*`` lines) are gone;
 - figures, widgets and icons print (:mod:`loopedu.handout.outputs`);
@@ -52,6 +52,7 @@ _EXTERNAL = re.compile(r"<(script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?\s*(?:
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">\u00b6</a>')
 _PREDICT = re.compile(r"""\bpredict\(\s*["']([^"']+)["']""")
 _CHECK = re.compile(r"\bcheck\(")
+_EXPLAIN = re.compile(r"\bexplain\(")
 _MARKERS = re.compile(r"^[ \t]*### (?:BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 KEEP_TOGETHER_LINES = 12  # a code cell this short (input and text output) never splits
 KEEP_INPUT_LINES = 30  # nor does code this short
@@ -260,7 +261,8 @@ def prepare(nb, path: Path, solutions: bool, paper: str):
                 hidden.add(prediction.group(1))
                 cell.outputs = [html_output(write_space("Your prediction:", 3))]
             elif blank:
-                cell.outputs = [html_output(write_space("Your answer:", _answer_lines(original)))]
+                label = "Your explanation:" if _EXPLAIN.search(source) else "Your answer:"
+                cell.outputs = [html_output(write_space(label, _answer_lines(original)))]
             else:
                 cell.outputs = static_outputs(cell.get("outputs", []), nb, hidden)
             lines, out = source.splitlines(), _output_lines(cell.outputs)
