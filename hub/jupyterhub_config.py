@@ -143,3 +143,8 @@ LEAN_ARGS = [
     *(f"--ServerApp.jpserver_extensions={name}=False" for name in UNUSED_EXTENSIONS),
 ]
 c.Spawner.args = LEAN_ARGS if HUB.get("lean", True) else []
+if HUB.get("lean", True):
+    # glibc's malloc keeps up to 8 arenas per CPU for a threaded process (mallopt(3),
+    # M_ARENA_MAX); the server and its kernels (which inherit its environment) run a
+    # few threads each and need no more than two.
+    c.Spawner.environment["MALLOC_ARENA_MAX"] = "2"

@@ -1248,3 +1248,60 @@ def test_a_new_progress_folder_is_private(tmp_path, monkeypatch):
     monkeypatch.setenv("LOOPEDU_HOME", str(home))
     assert check("01.loopback-size", 2 ** 24).passed
     assert st.S_IMODE(home.stat().st_mode) & 0o077 == 0
+
+
+# ----------------------------------------------------------------------------------------
+# Feedback wording of list and dict answers, word for word (found by mutation testing:
+# mutmut on loopedu/exercises/answers.py left these messages unchecked). The expected
+# sentences are written out by hand: English counting, one and many.
+# ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer, expected, says, general", [
+    ([], {"a"}, "Your list is empty; 1 item belongs in it.",
+     "Your list is empty; 1 item belongs in it."),
+    ([], {"a", "b"}, "Your list is empty; 2 items belong in it.",
+     "Your list is empty; 2 items belong in it."),
+    (["a"], {"a", "b"}, "Your item is right; 1 missing.", "Your item is right; 1 missing."),
+    (["a", "b"], {"a", "b", "c"}, "All 2 of your items are right; 1 missing.",
+     "All 2 of your items are right; 1 missing."),
+    (["a", "x"], {"a", "b"}, "1 of your 2 items is right; 1 does not belong: 'x'; 1 missing.",
+     "1 of your 2 items is right; 1 does not belong; 1 missing."),
+    (["a", "x", "y"], {"a"}, "1 of your 3 items is right; 2 do not belong: 'x', 'y'.",
+     "1 of your 3 items is right; 2 do not belong."),
+    (["x"], {"a", "b"}, "0 of your 1 item are right; 1 does not belong: 'x'; 2 missing.",
+     "0 of your 1 item are right; 1 does not belong; 2 missing."),
+])
+def test_list_feedback_counts_in_words(answer, expected, says, general):
+    from loopedu.exercises.answers import expect_set
+
+    feedback = expect_set(answer, expected)
+    assert not feedback.passed
+    assert feedback.message == says
+    assert feedback.general == general
+
+
+def test_dict_feedback_names_a_key_in_full_up_to_200_characters():
+    from loopedu.exercises.answers import expect_mapping
+
+    fits, too_long = "k" * 200, "q" * 201
+    message = expect_mapping({"port": 1, fits: 2}, {"port": 1}).message
+    assert f"Not asked about: '{fits}'." in message
+    message = expect_mapping({"port": 1, too_long: 2}, {"port": 1}).message
+    assert too_long not in message          # cut, and said how long it was
+    assert "'" + "q" * 200 + "'... (201 characters)" in message
+
+
+@pytest.mark.parametrize("unasked, suggested", [
+    ("destinaton", "destination"),   # one letter left out: a typo, suggested
+    ("destination", None),           # asked for, no suggestion needed
+    ("ports", None),                 # like 'post' only loosely: no guess
+])
+def test_dict_feedback_suggests_only_a_close_key(unasked, suggested):
+    from loopedu.exercises.answers import expect_mapping
+
+    expected = {"destination": "x", "post": "y"}
+    feedback = expect_mapping({unasked: "x"}, expected)
+    if suggested:
+        assert f"'{unasked}' (did you mean '{suggested}'?)" in feedback.message
+    else:
+        assert "did you mean" not in feedback.message

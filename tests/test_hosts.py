@@ -1124,3 +1124,29 @@ def test_a_nul_byte_is_reported_at_its_column():
     (problem,) = [p for p in hosts.parse(b"10.0.0.1 abc\0def\0\n").problems
                   if p.kind == "nul-byte"]
     assert "column 13" in problem.reason and not problem.skipped
+
+
+# Found by mutation testing (mutmut on loopedu/glibc/sort.py): the leading-zero count and
+# rule 9's subnet mask for IPv4, checked on values worked out by hand.
+
+def test_leading_zero_bits_of_a_32_bit_word():
+    from loopedu.glibc.sort import _clz32
+
+    assert [_clz32(w) for w in (0, 1, 0x00010000, 0x80000000, 0xFFFFFFFF)] == [32, 31, 15, 0, 0]
+
+
+@pytest.mark.parametrize("dst, src, prefixlen, common", [
+    ("10.1.2.3", "10.9.9.9", 8, 12),     # same /8: 0x0A01.. ^ 0x0A09.. = 0x0008..: 12 bits
+    ("10.1.3.1", "10.1.2.1", 24, 0),     # outside the source's /24: not counted
+    ("10.1.2.9", "10.1.2.1", 24, 28),    # same /24: they differ first in bit 29 (0x08)
+    ("10.1.2.1", "10.1.2.1", 0, 32),     # prefixlen 0: glibc's shift by 32 is a no-op,
+    ("10.1.2.2", "10.1.2.1", 0, 0),      # so the mask is all ones: only itself matches
+])
+def test_rule_9_counts_common_bits_only_inside_the_sources_subnet(dst, src, prefixlen,
+                                                                  common):
+    from loopedu.glibc.sort import _ipv4_common_bits
+
+    probe = SortResult(socket.AF_INET, socket.inet_aton(dst), got_source=True,
+                       source_family=socket.AF_INET, source=socket.inet_aton(src),
+                       prefixlen=prefixlen)
+    assert _ipv4_common_bits(probe) == common

@@ -234,12 +234,16 @@ class Learner:
     peak: int = 0
     cpu: dict = field(default_factory=dict)            # pid -> CPU seconds seen (user+sys)
     breakdown: dict = field(default_factory=dict)      # at the end of the last lesson
+    pss_ends: list = field(default_factory=list)       # PSS MiB at the end of each lesson
     done: bool = False
 
 
 def memory_of(uid: int) -> tuple[int, dict]:
-    """The RSS of every process of ``uid``, summed; and by kind (server, kernel, other)."""
-    total, kinds = 0, {"server": 0, "kernel": 0, "other": 0}
+    """The RSS of every process of ``uid``, summed; and by kind (server, kernel, other),
+    with ``pss``: the same processes' proportional set size (proc(5), smaps_rollup), in
+    which a page shared by several processes (the shared environment's libraries, mapped
+    by every learner) counts as its share: what the learner adds to a machine's memory."""
+    total, kinds = 0, {"server": 0, "kernel": 0, "other": 0, "pss": 0}
     for proc in psutil.process_iter(["uids", "memory_info", "cmdline"]):
         info = proc.info
         if not info["uids"] or info["uids"].real != uid or info["memory_info"] is None:
@@ -249,6 +253,10 @@ def memory_of(uid: int) -> tuple[int, dict]:
                 else "kernel" if "ipykernel_launcher" in cmd else "other")
         kinds[kind] += info["memory_info"].rss
         total += info["memory_info"].rss
+        try:
+            kinds["pss"] += proc.memory_full_info().pss
+        except (psutil.Error, AttributeError):   # gone, or no smaps here
+            kinds["pss"] += info["memory_info"].rss
     return total, kinds
 
 
@@ -292,6 +300,7 @@ def run_lesson(client: HubClient, path: str, learner: Learner) -> None:
                 error = error or f"closing the notebook: {exc}"
     learner.lessons.append((Path(path).name, time.perf_counter() - start, error,
                             mib_end / MIB))
+    learner.pss_ends.append(learner.breakdown.get("pss", 0) / MIB if mib_end else 0)
 
 
 CHECK_CODE = f"""
@@ -411,8 +420,9 @@ def report(learners: list[Learner]) -> int:
               f"{'FAILED: ' + '; '.join(bad) if bad else 'ok'}")
         print("    " + "  ".join(f"{name[:2]} {seconds:.1f}s" for name, seconds, _, _
                                   in learner.lessons), flush=True)
-        print("    MiB at the end of each lesson: " + "  ".join(
-            f"{name[:2]} {mib:.0f}" for name, _, _, mib in learner.lessons), flush=True)
+        print("    MiB at the end of each lesson, RSS (PSS): " + "  ".join(
+            f"{name[:2]} {mib:.0f} ({pss:.0f})" for (name, _, _, mib), pss
+            in zip(learner.lessons, learner.pss_ends)), flush=True)
     return failures
 
 
@@ -495,9 +505,12 @@ def main() -> int:
     lesson_times = [s for learner in learners for _, s, _, _ in learner.lessons]
     ends = [mib for learner in learners for _, _, _, mib in learner.lessons if mib]
     peak = statistics.median([learner.peak for learner in learners]) / MIB if learners else 0
+    pss = [mib for learner in learners for mib in learner.pss_ends if mib]
     print(f"memory at the end of a lesson (server + kernel + the lesson's processes): "
-          f"median {statistics.median(ends) if ends else 0:.0f} MiB, "
-          f"max {max(ends) if ends else 0:.0f} MiB")
+          f"RSS median {statistics.median(ends) if ends else 0:.0f} MiB, "
+          f"max {max(ends) if ends else 0:.0f} MiB; PSS (shared pages split among the "
+          f"processes that map them) median {statistics.median(pss) if pss else 0:.0f} MiB, "
+          f"max {max(pss) if pss else 0:.0f} MiB")
     print(f"learners={args.learners} failures={failures} wall_s={wall:.1f} "
           f"peak_mib_per_learner={peak:.0f} p95_lesson_s={percentile(lesson_times, 0.95):.1f}")
     return 0 if failures == 0 else 1
