@@ -413,6 +413,32 @@ def test_a_widget_becomes_its_saved_value_and_a_note(built):
     assert "Registry entry: 127.0.0.0/8 Loopback" in widget  # what it showed for it
 
 
+def test_a_progress_bar_is_left_out_and_no_widget_prints_its_repr(tmp_path):
+    """A progress bar (lesson 07's throughput sweep) only showed the cell running; a
+    widget whose state was not saved prints its note, not Python's repr of it."""
+    from loopedu.handout.outputs import WIDGET_MIME, WIDGET_NOTE
+
+    def widget(model_id, text):
+        return nbformat.v4.new_output("display_data", data={
+            WIDGET_MIME: {"model_id": model_id, "version_major": 2, "version_minor": 0},
+            "text/plain": text})
+
+    bar = ("FloatProgress(value=0.0, description='throughput', max=1.0, "
+           "style=ProgressStyle(description_width='initial'))")
+    path = make(tmp_path, "93-widgets", [
+        md("# 93 · Widgets"),
+        code("sweep()", widget("aaa", bar), stream("tcp 64 B 0.15 Gbit/s\n")),
+        code("slider()", widget("bbb", "IntSlider(value=3, description='n')"))])
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
+        "aaa": {"model_name": "FloatProgressModel", "state": {"value": 0.97}}}}}
+    nbformat.write(nb, path)
+    text = page_text(handout(tmp_path, path) / "93-widgets.html")
+    assert "FloatProgress(" not in text and "IntSlider(" not in text
+    assert "tcp 64 B 0.15 Gbit/s" in text  # the result the bar stood for stays
+    assert text.count(WIDGET_NOTE) == 1  # the slider's note; none for the bar
+
+
 def test_headings_never_skip_a_level(built):
     one = (built / "01-loopback-range.html").read_text(encoding="utf-8")
     levels = [int(n) for n in re.findall(r"<h([1-6])\b", one)]

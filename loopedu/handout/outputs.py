@@ -24,7 +24,11 @@ ICONS = {"\U0001f52e": "Predict", "\U0001f4a5": "Break it", "\u270d": "Your turn
 _SAID = {"Predict": ("predict", "your prediction"), "Break it": ("break it",),
          "Your turn": ("your turn", "write"), "Explain": ("explain", "your explanation")}
 _ICON = re.compile("(" + "|".join(ICONS) + ")\ufe0f?[ \t]*")
-_USELESS_REPR = re.compile(r"^\s*(?:[A-Z][A-Za-z]*Box\(children=|<Figure size )")
+#: Text that says nothing to a reader: a widget's or a matplotlib Figure's repr.
+_USELESS_REPR = re.compile(r"^\s*(?:[A-Z][A-Za-z]*\((?:children|value|description)=|"
+                           r"<Figure size )")
+#: Widgets that only showed a cell running (a progress bar): a handout leaves them out.
+_TRANSIENT_WIDGETS = ("FloatProgressModel", "IntProgressModel")
 #: A symbol that only repeats the words beside it (the course's feedback and reveals).
 _HIDDEN_SYMBOL = re.compile(r'<span aria-hidden="true">[^<]{1,2}</span>\s?')
 #: Stand-ins written into markdown and replaced in the finished HTML (nbconvert's
@@ -165,11 +169,25 @@ def _widget_parts(state: dict, model_id: str, depth: int = 0) -> list[str]:
     return parts
 
 
+def _widget_state(output, nb) -> tuple[str, dict]:
+    """The model id of the widget ``output`` shows, and the widget state ``nb`` saved."""
+    model_id = (output.get("data", {}).get(WIDGET_MIME) or {}).get("model_id", "")
+    return model_id, (nb.metadata.get("widgets", {})
+                      .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
+
+
+def _transient(output, nb) -> bool:
+    """Whether ``output`` is a progress bar (saved as one, or its repr says so)."""
+    model_id, state = _widget_state(output, nb)
+    name = state.get(model_id, {}).get("model_name", "")
+    text = _text(output.get("data", {}).get("text/plain", ""))
+    return name in _TRANSIENT_WIDGETS or text.lstrip().startswith(("FloatProgress(",
+                                                                    "IntProgress("))
+
+
 def _widget(output, nb) -> str:
     data = output.get("data", {})
-    model_id = (data.get(WIDGET_MIME) or {}).get("model_id", "")
-    state = (nb.metadata.get("widgets", {})
-             .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
+    model_id, state = _widget_state(output, nb)
     parts = _widget_parts(state, model_id) if model_id else []
     text = _text(data.get("text/plain", ""))
     if not parts and text and not _USELESS_REPR.match(text):
@@ -210,8 +228,9 @@ def _labelled(output):
 
 
 def static_outputs(outputs: list, nb, hidden: set = frozenset()) -> list:
-    """``outputs`` as a handout prints them: widgets and PNG figures as static HTML,
-    icons in words, and no reveal of a prediction of ``hidden``.
+    """``outputs`` as a handout prints them: widgets and PNG figures as static HTML
+    (progress bars left out), icons in words, and no reveal of a prediction of
+    ``hidden``.
 
     Introduced in notebooks/00-start-here.ipynb (``loopedu handout``).
     """
@@ -220,6 +239,8 @@ def static_outputs(outputs: list, nb, hidden: set = frozenset()) -> list:
         data = output.get("data", {})
         if hidden and _reveals(output, hidden):
             continue
+        if WIDGET_MIME in data and _transient(output, nb):
+            continue  # a progress bar showed the cell running; its result follows
         if WIDGET_MIME in data:
             result.append(html_output(_widget(output, nb)))
         elif "image/png" in data and "text/html" not in data:
