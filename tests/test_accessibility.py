@@ -356,20 +356,51 @@ def test_no_id_repeats_on_a_page(handout_set):
     assert repeated == [], repeated[:20]
 
 
+def drawings_named_outside(page: str) -> tuple[list[str], list[str]]:
+    """The titles of the drawings (SVGs) on ``page``, and each name their
+    aria-labelledby gives that is not an id inside the same drawing."""
+    found = re.findall(r'<svg\b[^>]*\baria-labelledby="([^"]*)"[^>]*>(.*?)</svg>', page,
+                       flags=re.DOTALL)
+    outside = [name for names, inside in found for name in names.split()
+               if f'id="{name}"' not in inside]
+    titles = [re.search(r"<title[^>]*>(.*?)</title>", inside).group(1) for _, inside in found]
+    return titles, outside
+
+
 def test_each_drawing_is_named_by_its_own_title(handout_set, figures):
     """A drawing's SVG is labelled (aria-labelledby) by the title and description inside
     it, not by another drawing's on the same page."""
     from loopedu import drawings
 
     page = (handout_set / "outputs" / "99-outputs.html").read_text(encoding="utf-8")
-    found = re.findall(r'<svg\b[^>]*\baria-labelledby="([^"]*)"[^>]*>(.*?)</svg>', page,
-                       flags=re.DOTALL)
-    assert len(found) == len(drawings.ALL)
-    for names, inside in found:
-        for name in names.split():
-            assert f'id="{name}"' in inside, f"{name} names something outside its drawing"
-    titles = [re.search(r"<title[^>]*>(.*?)</title>", inside).group(1) for _, inside in found]
-    assert len(set(titles)) == len(drawings.ALL)
+    titles, outside = drawings_named_outside(page)
+    assert len(titles) == len(set(titles)) == len(drawings.ALL)
+    assert outside == [], "these name something outside their drawing"
+
+
+def test_drawings_saved_before_they_had_ids_of_their_own(tmp_path):
+    """A lesson whose stored outputs hold two drawings in the form they had before
+    (both ``<title id="t">``): in the handout each is still named by its own title."""
+    from loopedu import cli, drawings
+    from loopedu.drawings.canvas import TEXT
+
+    def saved(drawing):  # what Drawing._repr_html_ wrote before
+        page = (f'<figure class="loopedu-drawing" style="margin:0.5em 0">{drawing.svg}'
+                f'<figcaption style="color:{TEXT}">{drawing.alt}</figcaption></figure>')
+        return nbformat.v4.new_output("display_data", data={"text/html": page,
+                                                            "text/plain": drawing.title})
+
+    cells = [nbformat.v4.new_markdown_cell("# 98 · Two drawings")]
+    for draw in drawings.ALL[:2]:
+        cells.append(nbformat.v4.new_code_cell("drawing()"))
+        cells[-1].outputs = [saved(draw())]
+    source = tmp_path / "98-two.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), source)
+    assert all('<title id="t">' in c.outputs[0].data["text/html"] for c in cells[1:])
+    assert cli.main(["handout", str(source), "-o", str(tmp_path / "out")]) == 0
+    titles, outside = drawings_named_outside((tmp_path / "out" / "98-two.html").read_text())
+    assert titles == [draw().title for draw in drawings.ALL[:2]]
+    assert outside == [], "the second drawing is named by the first one's title"
 
 
 #: Link texts that say nothing about where the link goes (WCAG 2.4.4).

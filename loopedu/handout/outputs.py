@@ -209,6 +209,17 @@ def _reveals(output, hidden: set) -> bool:
     return 'class="loopedu-reveal"' in shown and any(f"{i}:" in shown for i in hidden)
 
 
+def _own_drawing_ids(page: str) -> str:
+    """A drawing saved before it had ids of its own (``<title id="t">``), given ids
+    from its title: else a lesson with two drawings names the second by the first's."""
+    from ..drawings.canvas import own_ids
+
+    title = re.search(r'<title id="t">([^<]*)</title>', page)
+    if title is None:
+        return page
+    return own_ids(page, "drawing-" + "-".join(re.findall(r"[a-z0-9]+", title.group(1).lower())))
+
+
 def _labelled(output):
     """``output`` with the course's icons in words (a copy where anything changed)."""
     import nbformat
@@ -222,8 +233,8 @@ def _labelled(output):
         if key in data:
             data[key] = label_icons(_text(data[key]), markdown=key != "text/plain")
     if "text/html" in data:
-        data["text/html"] = _HIDDEN_SYMBOL.sub("", data["text/html"]).replace(
-            '<details class="loopedu-data"', '<details class="loopedu-data" open')
+        data["text/html"] = _own_drawing_ids(_HIDDEN_SYMBOL.sub("", data["text/html"]).replace(
+            '<details class="loopedu-data"', '<details class="loopedu-data" open'))
     return nbformat.from_dict({**output, "data": data})
 
 
