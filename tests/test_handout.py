@@ -235,7 +235,8 @@ def test_paper_size_page_numbers_and_title_in_the_footer(tmp_path, paper, size):
     ({"LANG": "en_US.UTF-8"}, "letter"), ({"LANG": "en_CA.UTF-8"}, "letter"),
     ({"LANG": "de_DE.UTF-8"}, "a4"), ({"LANG": "en_GB.UTF-8"}, "a4"),
     ({"LC_PAPER": "en_US.UTF-8", "LANG": "fr_FR.UTF-8"}, "letter"),
-    ({"LC_ALL": "C.UTF-8", "LANG": "en_US.UTF-8"}, "a4")])
+    ({"LC_ALL": "C.UTF-8", "LANG": "en_US.UTF-8"}, "a4"),
+    ({}, "a4")])  # none set: the C locale (Python would call it en_US)
 def test_the_default_paper_follows_the_locale(environ, paper):
     from loopedu.handout import default_paper
 

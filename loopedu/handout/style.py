@@ -31,8 +31,8 @@ _TERRITORY = re.compile(r"^[A-Za-z]{2,3}_([A-Z]{2})\b")
 def default_paper(environ=None) -> str:
     """``"letter"`` where the locale's country prints on US Letter (the US, Canada,
     Mexico, ...: :data:`LETTER_TERRITORIES`), else ``"a4"``. The locale is the first of
-    ``LC_ALL``, ``LC_PAPER`` and ``LANG`` that is set, as POSIX reads them, else
-    Python's default locale.
+    ``LC_ALL``, ``LC_PAPER`` and ``LANG`` that is set, as POSIX reads them (none set is
+    the C locale: A4); on Windows, which sets none, the user's locale.
 
     >>> default_paper({"LANG": "en_US.UTF-8"}), default_paper({"LANG": "de_DE.UTF-8"})
     ('letter', 'a4')
@@ -42,8 +42,9 @@ def default_paper(environ=None) -> str:
     Introduced in notebooks/00-start-here.ipynb (``loopedu handout --paper``).
     """
     environ = os.environ if environ is None else environ
-    name = next((environ[v] for v in ("LC_ALL", "LC_PAPER", "LANG") if environ.get(v)), None)
-    if name is None:
+    name = next((environ[v] for v in ("LC_ALL", "LC_PAPER", "LANG") if environ.get(v)), "")
+    if not name and os.name == "nt":
+        # not on POSIX: Python reports the C locale there as en_US (its alias table)
         name = locale.getlocale()[0] or ""
         if "United States" in name or "Canada" in name:  # Windows spells it out
             return "letter"
