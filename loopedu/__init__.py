@@ -52,7 +52,8 @@ experiments and tools, one topic each
 
 what gathers and shows them
 - ``loopedu.doctor``        the capability report and lesson plan (00)
-- ``loopedu.plots``         matplotlib figures (functions return a Figure) (01)
+- ``loopedu.plots``         matplotlib figures (functions return a Figure), shown with
+  their alt text as caption and their data as a table (01)
 - ``loopedu.widgets``       ipywidgets front ends over pure functions (01)
 - ``loopedu.drawings``      drawings where a picture teaches, as SVG (02)
 - ``loopedu.claims``        popular claims, checked, with this machine's own answers

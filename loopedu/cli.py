@@ -14,7 +14,8 @@
     loopedu student SRC... -o DIR      student versions of exercise notebooks
     loopedu audit [--json]             listening sockets, and which the network can reach
     loopedu experiment NAME [--json]   reachability, lan [--fallback], counters or ping
-    loopedu handout NB... -o DIR       instructors: offline HTML handouts (--pdf, --solutions)
+    loopedu handout NB... -o DIR       instructors: handouts to print (--pdf, --paper,
+                                       --solutions, --exercises-only)
 
 A known user error (a missing source, an output folder that cannot be written, ...), or
 an experiment that cannot run here, is one line on stderr and exit status 2. When the
@@ -280,30 +281,9 @@ def _experiment(args) -> int:
     return 0
 
 
-def _handout(args) -> int:
-    from .handout import build_handouts
-
-    written = build_handouts(args.notebooks, args.output, pdf=args.pdf,
-                             solutions=args.solutions)
-    for path in written:
-        print(path)
-    return 0
-
-
-def _add_handout(sub) -> None:
-    han = sub.add_parser("handout", help="instructors: lessons as HTML (and PDF) handouts "
-                         "that read offline, figures and outputs included")
-    han.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb")
-    han.add_argument("-o", "--output", required=True, metavar="DIR",
-                     help="folder for the handouts (made if needed)")
-    han.add_argument("--pdf", action="store_true",
-                     help="also print each to PDF with headless Chromium")
-    han.add_argument("--solutions", action="store_true",
-                     help="include the solution blocks (default: left out)")
-    han.set_defaults(func=_handout)
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from .handout.command import add_handout_command
+
     parser = argparse.ArgumentParser(
         prog="loopedu", description="A hands-on course on the loopback interface.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -370,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "namespaces: run the 0.0.0.0 and :: rows too, briefly on this machine's "
                      "real interfaces (reported); without it they say 'not run'")
     exp.set_defaults(func=_experiment)
-    _add_handout(sub)
+    add_handout_command(sub)
     for command in sub.choices.values():  # `loopedu doctor --bogus` shows doctor's usage
         command.set_defaults(usage_of=command)
     return parser

@@ -144,6 +144,26 @@ def wait_until_run(page, timeout_ms: int) -> None:
         }""", arg=PANEL, timeout=timeout_ms, polling=500)
 
 
+def open_lesson(page, url: str) -> None:
+    """Open the notebook at ``url`` and wait until its kernel is idle."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-CodeCell", timeout=KERNEL_START_MS)
+    expect(page.locator(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']")
+           ).to_have_count(1, timeout=KERNEL_START_MS)
+
+
+def restart_and_run_all(page) -> None:
+    """Kernel > Restart Kernel and Run All Cells, on the notebook being edited, and wait
+    until every cell has run."""
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-itemLabel:text-is('Kernel')").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')").click()
+    page.locator(".jp-Dialog button.jp-mod-accept").click()
+    wait_until_run(page, RUN_ALL_MS)
+
+
 def test_screenshots_go_to_a_folder_this_user_can_write(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -174,12 +194,7 @@ def test_lesson_01_in_a_real_browser(tmp_path):
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(60_000)
                 try:
-                    page.goto(f"{base}/lab/tree/{LESSON}?token={lab.token}")
-                    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-CodeCell",
-                                           timeout=KERNEL_START_MS)
-                    expect(page.locator(f"{PANEL} .jp-Notebook-ExecutionIndicator"
-                                        "[data-status='idle']")).to_have_count(
-                        1, timeout=KERNEL_START_MS)
+                    open_lesson(page, f"{base}/lab/tree/{LESSON}?token={lab.token}")
 
                     # 1. a prediction, typed into the first prediction cell
                     cell = page.locator(f"{PANEL} .jp-CodeCell").filter(
@@ -194,12 +209,7 @@ def test_lesson_01_in_a_real_browser(tmp_path):
                     expect(editor).to_contain_text("prediction = 256")
 
                     # 2. run the lesson as a learner would
-                    page.keyboard.press("Escape")
-                    page.locator(".lm-MenuBar-itemLabel:text-is('Kernel')").click()
-                    page.locator(".lm-Menu-itemLabel:text-is("
-                                 "'Restart Kernel and Run All Cells…')").click()
-                    page.locator(".jp-Dialog button.jp-mod-accept").click()
-                    wait_until_run(page, RUN_ALL_MS)
+                    restart_and_run_all(page)
 
                     # 3. no cell shows an error
                     errors = page.locator(ERROR_OUTPUTS)

@@ -166,6 +166,9 @@ def test_chart_has_one_bar_per_exercise(class_folder):
     assert all(0.0 <= w <= 1.0 for w in bars.values())
     assert bars["bar-00.kernel-transport"] == 1.0
     assert bars["bar-01.slash16-size"] == pytest.approx(1 / 3)
+    table = {row[0]: row[1:] for row in fig.data_table[1]}  # the data, for print and readers
+    assert table["00.kernel-transport"] == (3, 3, "100%")
+    assert table["01.slash16-size"] == (1, 3, "33%")
     assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel()
     assert fig.alt_text and "\n" not in fig.alt_text
 
@@ -507,6 +510,11 @@ def test_the_prediction_chart_draws_the_counts(six_learners):
     assert bars["predicted--40"] == 3 and bars["predicted--200"] == 1
     assert bars["measured--44"] == 2 and bars["measured--40"] == 0
     assert bars["recorded--47.6"] == 1
+    headers, rows = fig.data_table  # the same counts as a table, for print and readers
+    table = {row[1]: row[2:] for row in rows}
+    assert headers == ("item", "answer", "predicted", "measured", "recorded")
+    assert table["40"] == (3, 0, 0) and table["44"] == (0, 2, 0)
+    assert table["47.6"] == (0, 1, 1) and table["200"] == (1, 0, 0)  # as check_six
     hatches = {p.get_gid().split("-")[0]: p.get_hatch() for p in fig.axes[0].patches}
     assert len(set(hatches.values())) == 3  # told apart without colour
     ax = fig.axes[0]

@@ -101,9 +101,16 @@ def test_alt_text_is_one_line_and_saved_as_metadata(fig):
     assert fig.savefig_metadata["png"]["Description"] == fig.alt_text
 
 
-def test_shows_itself_in_jupyter_as_png_with_alt_text(fig):
+def test_shows_itself_in_jupyter_as_a_figure_with_alt_text(fig):
+    import base64
+    import html
+    import re
+
     bundle = fig._repr_mimebundle_()
-    assert bundle["image/png"].startswith(b"\x89PNG") and bundle["text/plain"] == fig.alt_text
+    assert bundle["text/plain"] == fig.alt_text and "image/png" not in bundle
+    img = re.search(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)"', bundle["text/html"])
+    assert base64.b64decode(img.group(1)).startswith(b"\x89PNG")
+    assert html.unescape(img.group(2)) == fig.alt_text
 
 
 def test_palette_is_okabe_ito_and_distinct():

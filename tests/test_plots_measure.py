@@ -55,8 +55,12 @@ def test_samples_histogram_draws_raw_samples_without_giving_the_answers_away():
     assert "median" not in alt and "p99" not in alt, alt
     assert "100 samples from 20.0 to 200.0 µs; the fullest bin, 20.0 to 38.0 µs, holds 95" \
         in alt, alt
-    marked = plots.samples_histogram([20.0] * 95 + [200.0] * 5, marks=True).alt_text
-    assert "median 20.0 µs" in marked, marked
+    header, rows = fig.data_table         # the table under it: the bars, no answers
+    assert header == ("from (µs)", "to (µs)", "round trips of a machine")
+    assert rows == [("20.0", "38.0", 95), ("182.0", "200.0", 5)]
+    marked = plots.samples_histogram([20.0] * 95 + [200.0] * 5, marks=True)
+    assert "median 20.0 µs" in marked.alt_text, marked.alt_text
+    assert marked.data_table[1] == [("round trips", 100, "20.0", "200.0")]
     assert "100 round trips of a machine" in fig.axes[0].get_title()
     assert one_line(plots.samples_histogram([], bins=5))
 

@@ -286,6 +286,11 @@ def prediction_chart(poll: PredictionPoll):
     if used:
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
                    ncols=len(used), fontsize=9)
+    fig.data_table = (("item", "answer", *(name for name, *_ in series)),
+                      [(item.item, label, *(dict(getattr(item, name)).get(label, 0)
+                                            for name, *_ in series))
+                       for item in items for label in dict.fromkeys(
+                           label for name, *_ in series for label, _ in getattr(item, name))])
     top = [f"{item.item + ': ' if item.item else ''}most predicted "
            f"{max(item.predicted, key=lambda kv: kv[1])[0] if item.predicted else 'nothing'}"
            f", most measured "

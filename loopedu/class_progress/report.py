@@ -297,6 +297,8 @@ def class_chart(report: ClassReport):
     ax.set_xlabel(f"Share of the {len(report.learners)} learners who passed")
     ax.set_ylabel("Exercise (lesson order; colour = lesson)")
     ax.set_title("Class progress: pass rate per exercise")
+    fig.data_table = (("exercise", "passed", "learners", "share passed"),
+                      [(row.id, row.passed, row.learners, f"{row.rate:.0%}") for row in rows])
     worst = report.most_missed[0] if report.most_missed else None
     set_alt_text(fig, f"Horizontal bars of the share of {len(report.learners)} learners "
                  f"who passed each of {len(rows)} exercises, in lesson order; "

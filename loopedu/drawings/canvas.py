@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..palette import OKABE_ITO, PAPER, TEXT, tint
 
-__all__ = ["Canvas", "Drawing", "FILLS", "LINES", "FONT"]
+__all__ = ["Canvas", "Drawing", "FILLS", "LINES", "FONT", "own_ids"]
 
 #: Light fills, each a tint of an Okabe-Ito colour, by meaning.
 FILLS = {"host": tint(OKABE_ITO["sky blue"], 0.8), "lo": tint(OKABE_ITO["orange"], 0.75),
@@ -121,6 +121,21 @@ class Canvas:
                 + "".join(self.parts) + "</svg>")
 
 
+def own_ids(svg: str, name: str) -> str:
+    """``svg`` (a drawing, whose title and description have the ids ``t`` and ``d``)
+    with ids of its own, ``NAME-title`` and ``NAME-desc``: a page showing two drawings
+    must not hold two ``id="t"``, or the second is named by the first one's title.
+
+    >>> print(own_ids('<svg aria-labelledby="t d"><title id="t">T</title>', "lo"))
+    <svg aria-labelledby="lo-title lo-desc"><title id="lo-title">T</title>
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    svg = svg.replace('aria-labelledby="t d"', f'aria-labelledby="{name}-title {name}-desc"', 1)
+    svg = svg.replace('<title id="t">', f'<title id="{name}-title">', 1)
+    return svg.replace('<desc id="d">', f'<desc id="{name}-desc">', 1)
+
+
 @dataclass(frozen=True)
 class Drawing:
     """One drawing: ``name`` (a file name stem), ``title``, ``alt`` (what it shows, in
@@ -133,7 +148,8 @@ class Drawing:
     svg: str
 
     def _repr_html_(self) -> str:
-        return (f'<figure class="loopedu-drawing" style="margin:0.5em 0">{self.svg}'
+        return (f'<figure class="loopedu-drawing" style="margin:0.5em 0">'
+                f'{own_ids(self.svg, self.name)}'
                 f'<figcaption style="color:{TEXT};font-size:0.9em;max-width:720px">'
                 f'<strong>{html.escape(self.title)}.</strong> {html.escape(self.alt)}'
                 f'</figcaption></figure>')

@@ -114,6 +114,11 @@ def ipv4_map(highlight: int = 127) -> CourseFigure:
               title="special-purpose block", title_fontsize=8, frameon=False)
     whole = sum(1 for r in rows if r.category and r.whole)
     partial = sum(1 for r in rows if r.category and not r.whole)
+    fig.data_table = (("category", "first octets", "/8s wholly special", "/8s partly special"),
+                      [(c, _octet_ranges([r.first_octet for r in rows if r.category == c]),
+                        sum(1 for r in rows if r.category == c and r.whole),
+                        sum(1 for r in rows if r.category == c and not r.whole))
+                       for c in present])
     fig.supxlabel("Sources: IANA IPv4 Special-Purpose Address Registry "
                   f"(last updated {addresses.registry_info('IPv4').last_updated}); "
                   "multicast from the IANA IPv4 Address Space registry (RFC 5771)", fontsize=7)
@@ -121,6 +126,17 @@ def ipv4_map(highlight: int = 127) -> CourseFigure:
         f"Grid of the 256 IPv4 /8 blocks, 16 per row; {chosen_row.network} ({what}) is outlined: "
         f"{facts.num_addresses:,} addresses, {facts.fraction_of_space} of the space; "
         f"{whole} /8s are wholly special-purpose and {partial} partly."))
+
+
+def _octet_ranges(octets: list[int]) -> str:
+    """``[0, 10, 224, 225, 226]`` as ``"0, 10, 224-226"``."""
+    runs: list[list[int]] = []
+    for octet in sorted(octets):
+        if runs and octet == runs[-1][-1] + 1:
+            runs[-1].append(octet)
+        else:
+            runs.append([octet])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 # ---- lesson 03: reachability matrix and interface counters ----
@@ -183,6 +199,8 @@ def reachability_heatmap(matrix) -> CourseFigure:
         f"{', '.join(t for t in targets if outcomes[(b, t)].connected) or 'none'}"
         for b in binds)
     total = sum(1 for o in outcomes.values() if o.connected)
+    fig.data_table = (("bind address", *targets),
+                      [(b, *(str(outcomes.get((b, t), "")) for t in targets)) for b in binds])
     return set_alt_text(fig, (
         f"Reachability matrix, {len(binds)} bind addresses by {len(targets)} destinations: "
         f"{total} of {len(outcomes)} pairs connected; {accepted}."))
@@ -227,6 +245,9 @@ def counters_bar(result) -> CourseFigure:
     ax.set_ylim(0, 1.2 * max([result.megabytes] + [p.get_height() for b in bars.values()
                                                     for p in b]))
     ax.legend(loc="center right", frameon=False)
+    fig.data_table = (("interface", "sent (MB)", "received (MB)"),
+                      [(n, f"{delta[n]['sent'] / MB:.2f}", f"{delta[n]['recv'] / MB:.2f}")
+                       for n in nics])
     others = [n for n in nics if n != loop]
     top_other = max(others, key=result.grew, default=None)
     lo_text = (f"{loop} counted {delta[loop]['sent'] / MB:.1f} MB sent and "
@@ -282,6 +303,8 @@ def rtt_comparison(result) -> CourseFigure:
         title += "; not run: " + ", ".join(f"{a} ({e})" for a, e in result.errors.items())
     ax.set_title(title)
     fig.rtt_summary = {a: (round(s.median, 1), round(s.p90, 1)) for a, s in summaries.items()}
+    fig.data_table = (("case", "median (µs)", "p90 (µs)"),
+                      [(a, f"{m:.1f}", f"{p:.1f}") for a, (m, p) in fig.rtt_summary.items()])
     described = "; ".join(f"{a} median {m:.1f} µs, p90 {p:.1f} µs"
                           for a, (m, p) in fig.rtt_summary.items()) or "no case could run"
     return set_alt_text(fig, f"Box plot of loopback round-trip times: {described}.")

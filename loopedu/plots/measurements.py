@@ -71,6 +71,17 @@ def samples_histogram(samples, label: str = "round trips", bins: int = 40,
             described.append(f"{name}: {len(values):,} samples from {s.minimum:.1f} to "
                              f"{s.maximum:.1f} µs; the fullest bin, {edges[top]:.1f} to "
                              f"{edges[top + 1]:.1f} µs, holds {int(counts[top]):,}")
+    if marks:
+        fig.data_table = (("series", "samples", "median (µs)", "p99 (µs)"),
+                          [(k, len(series[k]), f"{s.median:.1f}", f"{s.p99:.1f}")
+                           for k, s in summaries.items()])
+    else:   # the bars themselves: each bin that holds a sample
+        names = list(fig.histogram)
+        fig.data_table = (("from (µs)", "to (µs)", *names),
+                          [(f"{edges[i]:.1f}", f"{edges[i + 1]:.1f}",
+                            *(fig.histogram[n][0][i] for n in names))
+                           for i in range(len(edges) - 1)
+                           if any(fig.histogram[n][0][i] for n in names)])
     ax.set_xlabel("round-trip time (µs)")
     ax.set_ylabel("round trips per bin")
     ax.set_title(f"{sum(map(len, series.values())):,} {label}: how often each time came")
@@ -101,6 +112,8 @@ def rtt_bars(results) -> CourseFigure:
     fig = new_figure(max(5.0, 1.6 * len(series) + 2), 4.5)
     ax = fig.add_subplot()
     fig.rtt_bars = {k: (r.median_us, r.p99_us) for k, r in series.items()}
+    fig.data_table = (("transport and address", "median (µs)", "p99 (µs)"),
+                      [(k, f"{m:.1f}", f"{p:.1f}") for k, (m, p) in fig.rtt_bars.items()])
     labels, values = list(fig.rtt_bars), list(fig.rtt_bars.values())
     bars = ax.bar(labels, [m for m, _ in values], 0.6, edgecolor="black",
                   color=[SERIES[i % 6] for i in range(len(labels))],
@@ -159,6 +172,11 @@ def throughput_by_buffer(results) -> CourseFigure:
         fig.throughput_spread[name] = [(p.buffer_size, p.lowest_gbit_per_s,
                                         p.highest_gbit_per_s) for p in line]
     sizes = sorted({p.buffer_size for p in points})
+    fig.data_table = (("transport", "buffer size", "runs", "median (Gbit/s)", "lowest",
+                       "highest"),
+                      [(p.transport, size_text(p.buffer_size), len(p.runs),
+                        f"{p.median_gbit_per_s:.2f}", f"{p.lowest_gbit_per_s:.2f}",
+                        f"{p.highest_gbit_per_s:.2f}") for line in lines.values() for p in line])
     ax.set_xscale("log", base=2)
     ax.set_xticks(sizes, [size_text(s) for s in sizes], fontsize=8)
     ax.set_ylim(0, 1.15 * max((p.highest_gbit_per_s for p in points), default=1.0))
