@@ -48,6 +48,7 @@ experiments and tools, one topic each
 - ``loopedu.capture``       the packets of one request, captured on ``lo`` (07)
 - ``loopedu.martians``      martians and ``route_localnet`` in two namespaces (08)
 - ``loopedu.rebinding``     DNS rebinding and the Host-header defence (08)
+- ``loopedu.attacker_dns``  a rebinding attacker's DNS answers, for the Host check (08)
 - ``loopedu.browsers``      what browsers do about pages reaching loopback, dated (08)
 
 what gathers and shows them

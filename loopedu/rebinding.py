@@ -27,6 +27,10 @@ not the default, so ``Host: localhost`` names another origin (port 80). ``localh
 Host is refused (RFC 9112 §3.2 requires Host). Refusals are ``421 Misdirected Request``
 (RFC 9110 §15.5.20: not willing to answer for that name). Every request goes to
 127.0.0.1 (0.0.0.0 in :func:`zero_address_demo`); attacker.example is never resolved.
+While :func:`check_host_validation` runs, a learner's function that looks a name up
+meets the attacker's DNS instead of the real one (:mod:`loopedu.attacker_dns`): the
+battery's names resolve to 127.0.0.1 (the rebinding), any other name to nothing, and
+no query leaves the machine.
 
 Introduced in notebooks/08-when-loopback-leaks.ipynb.
 """
@@ -34,10 +38,12 @@ Introduced in notebooks/08-when-loopback-leaks.ipynb.
 from __future__ import annotations
 
 import http.server
+import ipaddress
 import threading
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from .attacker_dns import asking, rebound_dns
 from .connections import lab_socket
 from .dev_servers import NoLookupBind, serving
 
@@ -79,7 +85,8 @@ def _ask(is_allowed: Callable, host: str, port: int, timeout: float) -> tuple:
 
     def run() -> None:
         try:
-            box["value"] = is_allowed(host, port)
+            with asking():  # its lookups meet the attacker's DNS during the check
+                box["value"] = is_allowed(host, port)
         except BaseException as exc:  # noqa: BLE001 - a learner's function may do anything
             box["error"] = exc
 
@@ -360,7 +367,7 @@ def check_host_validation(is_allowed: Callable[[str, int], bool],
     Introduced in notebooks/08-when-loopback-leaks.ipynb.
     """
     trials = []
-    with _host_server(is_allowed, answer_timeout) as server:
+    with _host_server(is_allowed, answer_timeout) as server, rebound_dns(_rebound_names()):
         port = server.server_port
         other = port + 1 if port < 65535 else port - 1
         for label, template, must_serve, why in _BATTERY:
@@ -371,6 +378,30 @@ def check_host_validation(is_allowed: Callable[[str, int], bool],
             trials.append(HostTrial(label, host, must_serve, status, served, why, sent_to,
                                     problem))
     return HostValidationReport(port, tuple(trials))
+
+
+# ---- the attacker's DNS, inside the check only (loopedu.attacker_dns) ---------------------
+
+#: What the names of the battery resolve to in the check: loopback for localhost (RFC
+#: 6761 §6.3), and for the attacker's names too, as their DNS answers once rebound.
+_LOCALHOST = ("127.0.0.1", "::1")
+
+
+def _rebound_names() -> dict[str, tuple[str, ...]]:
+    """Every name the battery sends (lower case, no trailing dot) -> its addresses at
+    the moment of the attack: localhost's own, and 127.0.0.1 for every other name."""
+    names: dict[str, tuple[str, ...]] = {"localhost": _LOCALHOST}
+    for _, template, _, _ in _BATTERY:
+        if not template:
+            continue
+        host = template.format(port=0, other=0)
+        name = host.rpartition(":")[0] if host.endswith(":0") else host
+        name = name.rstrip(".").casefold()
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            names.setdefault(name, ("127.0.0.1",))
+    return names
 
 
 @dataclass(frozen=True)

@@ -122,10 +122,12 @@ class Listener:
 @contextmanager
 def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
              v6only: bool | None = None, backlog: int = 16,
-             expose: bool = False, device: str | None = None) -> Iterator[Listener]:
+             expose: bool = False, device: str | None = None,
+             port: int = 0) -> Iterator[Listener]:
     """Listen on ``host`` at an ephemeral port; close and join on exit. With ``device``
     the socket is bound to that interface too (SO_BINDTODEVICE, socket(7); Linux only):
-    it accepts only connections that arrive over it.
+    it accepts only connections that arrive over it. ``port`` is for a second listener
+    on another address at the port a first one was given (bind it, or EADDRINUSE).
 
     Raises ValueError, binding nothing, for an address beyond loopback outside the
     course's namespaces unless ``expose=True`` (:func:`loopedu.listen_guard.check_listen`).
@@ -149,7 +151,7 @@ def listener(host: str = "127.0.0.1", *, reuseport: bool = False,
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
         if family == socket.AF_INET6 and v6only is not None:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
-        sock.bind((host, 0))
+        sock.bind((host, port))
         sock.listen(backlog)
         sock.setblocking(False)
     except BaseException:

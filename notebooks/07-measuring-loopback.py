@@ -218,12 +218,12 @@ for where, result in placed.items():
 
 # %%
 # 🔮 Your prediction: with 1 KiB per write instead of 128 KiB, what fraction of the
-# throughput is left? (a number between 0 and 1; right within an order of magnitude)
+# throughput is left? (a number between 0 and 1; right within a factor of 2)
 prediction = ...
 ### BEGIN SOLUTION
 prediction = 0.9  # an example prediction
 ### END SOLUTION
-predict("07.small-writes", prediction, tolerance=within(magnitude=1))
+predict("07.small-writes", prediction, tolerance=within(factor=2))
 
 # %%
 import psutil

@@ -1204,6 +1204,47 @@ def test_a_typo_in_a_keyed_answer_is_not_one_of_the_allowed_values(mapping_exerc
     assert "not one of the allowed values ('connected', 'refused')" in fb.message
 
 
+def test_allowed_values_may_differ_from_key_to_key():
+    """Keys of different kinds: a number, and flags with their own allowed values; a
+    key the mapping does not name takes any value."""
+    expected = {"count": 3, "flags": "SYN", "free": "anything"}
+    allowed = {"FLAGS": ("SYN", "ACK")}          # keys matched as keys are, loosely
+    assert expect_mapping({"count": 3, "flags": "syn", "free": "anything"}, expected,
+                          allowed=allowed).passed
+    fb = expect_mapping({"count": 2, "flags": "SIN", "free": "else"}, expected,
+                        allowed=allowed)
+    assert "For 'flags': 'SIN' is not one of the allowed values ('syn', 'ack')" in fb.message
+    assert "did you mean 'syn'" in fb.message
+    assert "Look again at: 'count', 'free'" in fb.message
+
+
+def test_did_you_mean_ignores_letter_case():
+    """A reading that writes known words one way (errno names in capitals) and leaves
+    other text in lower case still finds the allowed word a typo is close to."""
+    def reading(text):
+        return text.upper() if text.upper() in ("EADDRINUSE", "OK") else text.lower()
+
+    fb = expect_equal("EADDRINUS", "EADDRINUSE", normalize=reading,
+                      allowed=["ok", "EADDRINUSE"])
+    assert "'EADDRINUS' is not one of the allowed values ('OK', 'EADDRINUSE'); did you " \
+           "mean 'EADDRINUSE'?" in fb.message, fb.message
+
+
+def test_an_errno_is_read_from_its_name_or_its_text_as_this_system_words_it():
+    import errno as errnos
+
+    from loopedu.exercises.reading import read_errno
+
+    for code in (errnos.EADDRINUSE, errnos.EAFNOSUPPORT, errnos.ECONNREFUSED):
+        name = errnos.errorcode[code]
+        for text in (name, name.lower(), os.strerror(code), os.strerror(code).upper() + ".",
+                     f"[Errno {code}] {os.strerror(code)}",
+                     f"OSError: [Errno {code}] {os.strerror(code)}"):
+            assert read_errno(text) == name, text
+    for text in ("connected", "EADDRINUS", "", "ok", 98, None):
+        assert read_errno(text) is None, text
+
+
 def test_an_unknown_key_is_named_with_the_key_it_may_stand_for(mapping_exercise):
     ident, key = mapping_exercise
     answer = dict(key)

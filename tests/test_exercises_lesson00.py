@@ -330,3 +330,21 @@ def test_a_kernel_on_ipc_is_said_to_have_no_tcp_port(monkeypatch):
     with socket.socket() as client:
         feedback = check("00.kernel-connect", client)
     assert not feedback.passed and "'ipc', not TCP" in feedback.message
+
+
+# --- issue 21, second review: near misses of 00.kernel-transport --------------------------
+
+@pytest.mark.parametrize("answer, says", [
+    ("127.0.0.1:5555", "the address alone"),
+    ("127.0.0.1:9001", "the address alone"),
+    ("[::1]:5555", "IPv6 version"),
+    ("10.0.0.7:5555", "other machines could use"),
+    ("127.1", "short form"),
+    ("127.0.1", "short form"),
+    ("127.2", "one particular address"),
+])
+def test_kernel_transport_near_misses_get_a_message_of_their_own(answer, says):
+    feedback = check("00.kernel-transport", answer)
+    assert not feedback.passed
+    assert says in feedback.message and "That is not it" not in feedback.message, \
+        feedback.message

@@ -198,3 +198,22 @@ def test_a_wrong_shape_or_an_unconnected_client_is_explained():
         server.listen()
         feedback = check("01.bind-127", (server, client))
     assert not feedback.passed
+
+
+# --- issue 21, second review: 0.0.0.0 is not told to use the address the exercise forbids ---
+
+@pytest.mark.parametrize("whole_range", [True, False])
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", ""])
+def test_a_server_on_every_interface_is_pointed_at_127_8_not_127_0_0_1(monkeypatch,
+                                                                       whole_range,
+                                                                       wildcard):
+    fake_capabilities(monkeypatch, whole_range)
+    with socket.socket() as server, socket.socket() as client:
+        server.bind((wildcard, 0))   # never listens: nothing can reach it
+        message = check("01.bind-127", (server, client)).message
+    assert "every interface" in message and "127.0.0.0/8" in message, message
+    assert "reach the machine they run on" not in message      # lesson 00's pointer
+    if whole_range:
+        assert "other than 127.0.0.1" in message, message
+    else:
+        assert "only 127.0.0.1" in message, message

@@ -36,8 +36,10 @@ PREDICT_KEY = predict_key(multi_here())
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def good_client(addresses, port):
-    last = None
+def try_each(addresses, port, raise_last=True):
+    """The reference: each address in order, the first that connects; else the last
+    error (or, ``raise_last=False``, the first: a mistake)."""
+    error = None
     for address in addresses:
         sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
         try:
@@ -45,8 +47,12 @@ def good_client(addresses, port):
             return sock
         except OSError as exc:
             sock.close()
-            last = exc
-    raise last
+            error = exc if raise_last or error is None else error
+    raise error
+
+
+def good_client(addresses, port):
+    return try_each(addresses, port)
 
 
 def first_only(addresses, port):
@@ -259,7 +265,8 @@ def test_a_client_that_ignores_its_addresses_fails():
 
 @pytest.mark.needs("ipv6_loopback")
 def test_the_server_on_ipv6_loopback_is_reached_by_a_good_client(monkeypatch):
-    monkeypatch.setattr(lesson02, "_client_cases", lambda: [("::1", ["127.0.0.1", "::1"])])
+    monkeypatch.setattr(lesson02, "_client_cases",
+                        lambda: [(("::1",), ["127.0.0.1", "::1"])])
     assert check("02.fix-client", good_client).passed
     assert not check("02.fix-client", always_127_0_0_1).passed
 
@@ -374,3 +381,103 @@ def test_the_hosts_sandbox_does_not_start_with_the_exercise_answered():
         same = [query for query, (name, family) in PREDICT_QUERIES.items()
                 if shown.get((name, family.name)) == key[query]]
         assert len(same) <= 1, (multi, same)
+
+
+# --- issue 21, second review: order, the last address, and the last error -------------
+
+def last_only(addresses, port):
+    """Ignores every address but the last (in every old scenario the server was there)."""
+    return good_client(addresses[-1:], port)
+
+
+def reversed_order(addresses, port):
+    """Tries the addresses from the last to the first."""
+    return good_client(list(reversed(addresses)), port)
+
+
+def raises_the_first_error(addresses, port):
+    """Tries every address in order, but raises the first error, not the last."""
+    return try_each(addresses, port, raise_last=False)
+
+
+def _two_errors_here():
+    """Whether this machine can give two different errors at once on loopback (where
+    the check's last-error case can tell the first error from the last)."""
+    from loopedu.exercises.lesson02 import _error_pair
+
+    return _error_pair() is not None
+
+
+@pytest.mark.parametrize("client, says", [(last_only, "first address that accepts"),
+                                          (reversed_order, "first address that accepts")])
+def test_a_client_that_skips_or_reverses_the_order_fails(client, says):
+    machine = sandbox.capabilities()
+    if not (machine.whole_127_range or machine.ipv6_loopback):
+        skip_or_fail("only 127.0.0.1 is loopback here: one listening address cannot "
+                     "tell the order of the addresses tried")
+    feedback = check("02.fix-client", client)
+    assert not feedback.passed, feedback.message
+    assert says in feedback.message or "catch the error" in feedback.message, \
+        feedback.message
+
+
+def test_a_client_that_raises_the_first_error_fails():
+    if not _two_errors_here():
+        skip_or_fail("no two loopback addresses give different errors here")
+    feedback = check("02.fix-client", raises_the_first_error)
+    assert not feedback.passed
+    assert "the last error" in feedback.message and "first" in feedback.message, \
+        feedback.message
+
+
+@pytest.mark.needs("whole_127_range")
+def test_the_two_errors_are_real_and_immediate():
+    """Independent of the checker: on Linux, a connect to 127.255.255.255 (lo's
+    broadcast address) fails at once with ENETUNREACH, and one to 127.0.0.1 on a port
+    where nothing listens with ECONNREFUSED; no packet leaves lo."""
+    import errno
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+        seen = []
+        for address in ("127.255.255.255", "127.0.0.1"):
+            with socket.socket() as sock:
+                sock.settimeout(2)
+                try:
+                    sock.connect((address, port))
+                except OSError as exc:
+                    seen.append(exc.errno)
+    assert seen == [errno.ENETUNREACH, errno.ECONNREFUSED]
+
+
+def test_every_listener_of_the_check_is_on_loopback_and_closed(monkeypatch):
+    """The scenarios listen only on loopback addresses, and close every listener."""
+    import ipaddress
+
+    from loopedu.exercises import lesson02 as module
+
+    opened = []
+    real = module.listener
+
+    @contextmanager
+    def watching(host, **kwargs):
+        assert ipaddress.ip_address(host).is_loopback, host
+        with real(host, **kwargs) as srv:
+            opened.append(srv)
+            yield srv
+
+    monkeypatch.setattr(module, "listener", watching)
+    assert check("02.fix-client", good_client).passed
+    assert all(srv.closed is not None and srv.sock.fileno() == -1 for srv in opened)
+
+
+def test_an_ipv6_address_is_compared_by_value():
+    """::1 written out in full is ::1 (the answer is an address, not a string)."""
+    key = {query: list(addresses) for query, addresses in PREDICT_KEY.items()}
+    assert "::1" in key["localhost AF_INET6"]
+    spelled = {**key, "localhost AF_INET6": ["0:0:0:0:0:0:0:1" if a == "::1" else a
+                                             for a in key["localhost AF_INET6"]]}
+    assert check("02.predict-hosts", spelled).passed
+    upper = {**key, "localhost AF_INET6": [a.upper() for a in key["localhost AF_INET6"]]}
+    assert check("02.predict-hosts", upper).passed

@@ -84,9 +84,12 @@ def test_wrong_values_are_named_in_full_but_never_answered(first_try):
 
 
 def test_shadowing_keys_are_named_in_full(first_try):
-    for key in SHADOW_KEY:
-        message = first_try("04.shadowing", {**SHADOW_KEY, key: "nobody"}).message
+    for key, right in SHADOW_KEY.items():
+        wrong = {"127.0.0.2": "0.0.0.0", "0.0.0.0": "127.0.0.2"}.get(right, "ok")
+        message = first_try("04.shadowing", {**SHADOW_KEY, key: wrong}).message
         assert f"Look again at: {key!r}" in message, message
+        message = first_try("04.shadowing", {**SHADOW_KEY, key: "nobody"}).message
+        assert f"For {key!r}:" in message, message
 
 
 @pytest.mark.skipif(not LINUX, reason="Linux reports lo counters")
@@ -334,3 +337,29 @@ def test_share_port_wants_two_open_sockets():
     first.close()
     with second:
         assert "already closed" in check("04.share-port", (first, second)).message
+
+
+# ---- issue 21, second review: values outside the question's words, strerror texts -----------
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("127.0.0.2 goes to", "refused", "('127.0.0.2', '0.0.0.0')"),
+    ("127.0.0.3 goes to", "both", "('127.0.0.2', '0.0.0.0')"),
+    ("first without it: bind", "EADDRINUS", "did you mean 'EADDRINUSE'"),
+])
+def test_shadowing_values_outside_the_questions_words_are_told_so(first_try, key, value,
+                                                                   allowed):
+    message = first_try("04.shadowing", {**SHADOW_KEY, key: value}).message
+    assert f"For {key!r}: {value!r} is not one of the allowed values" in message, message
+    assert allowed in message, message
+
+
+@pytest.mark.parametrize("spelling", ["address already in use", "Address already in use.",
+                                      "[Errno 98] Address already in use", "eaddrinuse"])
+def test_shadowing_reads_strerror_texts_as_their_errno(spelling):
+    import errno
+    import os
+
+    if "Errno" in spelling:
+        spelling = f"[Errno {errno.EADDRINUSE}] {os.strerror(errno.EADDRINUSE)}"
+    feedback = check("04.shadowing", {**SHADOW_KEY, "first without it: bind": spelling})
+    assert feedback.passed, feedback.message

@@ -296,3 +296,60 @@ def test_dual_stack_key_follows_each_machines_own_default(bindv6only):
     live = json.loads(done.stdout)
     assert {k: key[k] for k in live} == live
     assert live[HERE] == ("refused" if bindv6only else "connected")
+
+
+# ---- issue 21, second review: typos, strerror texts, brackets ------------------------------
+
+@pytest.mark.parametrize("key, value, close", [
+    ("IPv6 compiled out: bind ::1", "EAFNOSUPORT", "EAFNOSUPPORT"),
+    ("IPv6 disabled: bind ::1", "EADDRNOTAVIAL", "EADDRNOTAVAIL"),
+    ("IPv6 disabled: IPv4 client to [::]", "conected", "connected"),
+])
+def test_ipv6_off_typo_is_not_an_allowed_value(first_try, key, value, close):
+    message = first_try("05.ipv6-off", {**IPV6_OFF_KEY, key: value}).message
+    assert f"{value!r} is not one of the allowed values" in message, message
+    assert f"did you mean {close!r}" in message, message
+
+
+@pytest.mark.parametrize("key, code", [("IPv6 compiled out: bind ::1", errno.EAFNOSUPPORT),
+                                       ("IPv6 disabled: bind ::1", errno.EADDRNOTAVAIL)])
+def test_ipv6_off_reads_strerror_texts_as_their_errno(key, code):
+    for text in (os.strerror(code), os.strerror(code).lower(),
+                 f"[Errno {code}] {os.strerror(code)}", f"OSError: [Errno {code}] x"):
+        feedback = check("05.ipv6-off", {**IPV6_OFF_KEY, key: text})
+        assert feedback.passed, (text, feedback.message)
+
+
+def test_ipv6_off_reads_glibcs_texts_on_any_system():
+    """The lesson's outputs are Linux's: glibc's words work on any machine."""
+    answer = {"IPv6 disabled: bind ::1": "cannot assign requested address",
+              "IPv6 compiled out: bind ::1": "address family not supported by protocol",
+              "IPv6 disabled: IPv4 client to [::]": "connected"}
+    assert check("05.ipv6-off", answer).passed
+
+
+@pytest.mark.parametrize("key, value, says", [
+    (HERE_BIND, "EADDRINUS", "did you mean 'EADDRINUSE'"),
+    (HERE, "conected", "did you mean 'connected'"),
+    ("Windows: IPv4 to 127.0.0.1", "timeout", "('connected', 'refused')"),
+])
+def test_dual_stack_typo_is_not_an_allowed_value(first_try, key, value, says):
+    message = first_try("05.dual-stack", {**DUAL_STACK_KEY, key: value}).message
+    assert f"{value!r} is not one of the allowed values" in message, message
+    assert says in message, message
+
+
+def test_dual_stack_reads_a_strerror_text_as_its_errno():
+    text = os.strerror(errno.EADDRINUSE)
+    right = check("05.dual-stack", {**DUAL_STACK_KEY, HERE_BIND: text
+                                    if DUAL_STACK_KEY[HERE_BIND] == "EADDRINUSE" else "ok"})
+    assert right.passed, right.message
+
+
+@pytest.mark.parametrize("answer", [f"[{COMPRESSED}]", f"[{COMPRESSED.upper()}]",
+                                    "[2001:db8::1:0:0:0:ab]"])
+def test_compress_says_the_brackets_are_not_part_of_the_address(answer):
+    feedback = check("05.compress", answer)
+    assert not feedback.passed
+    assert "brackets are not part of the address" in feedback.message, feedback.message
+    assert "wrong run of zeros" not in feedback.message

@@ -267,3 +267,30 @@ def test_without_a_server_the_connect_lines_are_read_from_libpqs_errors(psycopg_
 def test_pg_connect_wants_the_function(answer):
     feedback = check("06.pg-connect", answer)
     assert not feedback.passed and "check(\"06.pg-connect\", connect)" in feedback.message
+
+
+# ---- issue 21, second review: the message fits the host the learner named -----------------
+
+def _pg_connect_messages(monkeypatch, live):
+    """The feedback of 06.pg-connect for a tcp line naming ::1, live or read from
+    libpq's errors (no server)."""
+    from loopedu.postgres import PostgresUnavailable, server
+
+    if live:
+        from test_postgres import server_or_skip
+
+        server_or_skip()
+    else:
+        def missing(search=None):
+            raise PostgresUnavailable("not installed (test)")
+
+        monkeypatch.setattr(server, "find_server", missing)
+    return check("06.pg-connect", _connector(tcp_host="::1")).message
+
+
+@pytest.mark.parametrize("live", [True, False], ids=["live", "no server"])
+def test_a_learner_who_typed_1_is_not_told_about_localhost(psycopg_here, monkeypatch,
+                                                            live):
+    message = _pg_connect_messages(monkeypatch, live)
+    assert "localhost" not in message, message
+    assert "::1" in message and "IPv6" in message, message

@@ -229,3 +229,110 @@ def test_nodelay_wants_the_function(answer):
     feedback = check("07.nodelay", answer)
     assert not feedback.passed
     assert answer is None or "check(\"07.nodelay\", ask)" in feedback.message
+
+
+# ---- issue 21, second review: 07.nagle's free text is read, not searched for "ack" -------
+
+#: What the client's kernel waits for, in learners' words: the server's ACK of the header.
+RIGHT_UNTILS = [
+    "the server acks the header",
+    "the ACK of the first segment comes back",
+    "an acknowledgement arrives from the server",
+    "delayed ack fires",
+    "the header is acknowledged (ACK)",
+    "the server's kernel sends its ACK",
+    "it gets the ACK for the header",
+    "the client receives an acknowledgment",
+    "ACK",
+]
+
+#: Wrong ideas that all contain "ack": (answer, a word of the tailored message).
+WRONG_UNTILS = [
+    ("no ACK", "does arrive"),
+    ("the ACK is lost", "does arrive"),
+    ("the server does not acknowledge", "does arrive"),
+    ("the SYN-ACK arrives", "handshake"),
+    ("the server sends a FIN-ACK", "closing"),
+    ("the connection is closed and acked", "closing"),
+    ("the body is acknowledged", "cannot be acknowledged before"),
+    ("the client acknowledges", "other end"),
+]
+
+
+@pytest.mark.parametrize("until", RIGHT_UNTILS)
+def test_the_right_idea_in_the_learners_words_passes(until):
+    feedback = check("07.nagle", {**NAGLE_KEY, UNTIL: until})
+    assert feedback.passed, (until, feedback.message)
+
+
+@pytest.mark.parametrize("until, says", WRONG_UNTILS)
+def test_a_wrong_idea_with_ack_in_it_fails_with_its_own_message(first_try, until, says):
+    feedback = first_try("07.nagle", {**NAGLE_KEY, UNTIL: until})
+    assert not feedback.passed, until
+    assert says in feedback.message, (until, feedback.message)
+
+
+@pytest.mark.parametrize("until", ["the ACK comes back", "back pressure", "the stack"])
+def test_ack_is_a_word_not_a_substring(until):
+    """"holds back", "stack" and "attack" carry the letters a-c-k and mean nothing of
+    the kind: only the word counts."""
+    from loopedu.exercises.lesson07 import read_until
+
+    assert (read_until(until) == "ack") == until.startswith("the ACK")
+
+
+# ---- 07.packets: flags read as a set, a typo told with the allowed values ------------------
+
+def test_flags_in_another_order_are_the_same_flags():
+    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ACK-SYN"}).passed
+    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ack + syn"}).passed
+
+
+@pytest.mark.parametrize("key, typo, close", [("flags of the first", "SIN", "SYN"),
+                                              ("flags of the third", "AKC", "ACK")])
+def test_a_flag_typo_says_it_is_not_an_allowed_value(first_try, key, typo, close):
+    message = first_try("07.packets", {**PACKETS_KEY, key: typo}).message
+    assert f"'{typo}' is not one of the allowed values" in message, message
+    assert f"did you mean '{close}'" in message
+    # the count of packets is a number: no list of flags is offered for it
+    message = first_try("07.packets", {**PACKETS_KEY, "packets before the first data": 2}
+                        ).message
+    assert "allowed values" not in message
+
+
+# ---- 07.small-writes: the tolerance the prompt states, and a fair one ------------------------
+
+def _small_writes_cell():
+    """The prediction cell of 07.small-writes in the lesson's source: (its prompt
+    comment, the Tolerance its predict call states)."""
+    import ast
+    from pathlib import Path
+
+    from loopedu.exercises import within
+
+    source = (Path(__file__).resolve().parents[1] / "notebooks"
+              / "07-measuring-loopback.py").read_text()
+    cell = next(c for c in source.split("# %%") if 'predict("07.small-writes"' in c)
+    call = next(node for node in ast.walk(ast.parse(cell.split("\n", 1)[1]))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "predict")
+    keywords = {k.arg: k.value for k in call.keywords}
+    tolerance = within(**{k.arg: ast.literal_eval(k.value)
+                          for k in keywords["tolerance"].keywords})
+    prompt = " ".join(line.lstrip("# ") for line in cell.splitlines()
+                      if line.startswith("#"))
+    return prompt, tolerance
+
+
+def test_small_writes_prompt_states_the_tolerance_the_prediction_uses():
+    prompt, tolerance = _small_writes_cell()
+    assert f"right {tolerance.words()}" in " ".join(prompt.split()), prompt
+
+
+def test_small_writes_tolerance_tells_most_of_it_left_from_a_fifth_left():
+    """The misconception the lesson is about, "small writes keep nearly all of it" (0.9),
+    must not count as predicted when a fifth is left (0.2, the reference run's ratio);
+    "a fifth" and "a tenth" or "a third" are the same idea."""
+    _, tolerance = _small_writes_cell()
+    assert not tolerance.accepts(0.9, 0.2)
+    assert not tolerance.accepts(0.5, 0.2)
+    assert all(tolerance.accepts(p, 0.2) for p in (0.1, 0.2, 0.3))

@@ -105,3 +105,121 @@ def test_route_localnet_key_agrees_with_two_real_namespaces():
         live[IIF_DROP] = row.outcome.kind.value
     assert live == ROUTE_LOCALNET_KEY
     assert check("08.route-localnet", live).passed
+
+
+# ---- issue 21, second review: the Host battery does not depend on real DNS ----------------
+
+@pytest.fixture
+def no_real_dns(monkeypatch):
+    """socket's resolver, as the check finds it, answers numeric hosts only (the real
+    getaddrinfo with AI_NUMERICHOST: no query); a name asked of it is recorded and
+    refused, so a test can see that the check never lets a name reach real DNS."""
+    import socket
+
+    real, asked = socket.getaddrinfo, []
+
+    def numeric_only(host, port, family=0, type=0, proto=0, flags=0):
+        if not flags & socket.AI_NUMERICHOST:
+            asked.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "real DNS asked in a test")
+        return real(host, port, family, type, proto, flags)
+
+    def by_name(name):
+        asked.append(name)
+        raise socket.gaierror(socket.EAI_NONAME, "real DNS asked in a test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", numeric_only)
+    monkeypatch.setattr(socket, "gethostbyname", by_name)
+    monkeypatch.setattr(socket, "gethostbyname_ex", by_name)
+    return asked
+
+
+def resolves_then_accepts_loopback(host_header, port):
+    """A tempting wrong defence: look the name up, serve it if it is loopback. DNS
+    rebinding defeats it: the attacker's name does resolve to 127.0.0.1."""
+    import ipaddress
+    import socket
+
+    name, _, given = host_header.strip().rpartition(":")
+    if given != str(port) or not name:
+        return False
+    try:
+        infos = socket.getaddrinfo(name.strip("[]"), given, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def test_resolving_the_host_and_accepting_loopback_fails_offline_too(no_real_dns):
+    """Offline (no_real_dns: no name resolves), attacker.example and 127.0.0.1.nip.io
+    did not resolve, so this passed; the check's own resolver answers them as a
+    rebinding attacker's DNS server does."""
+    feedback = check("08.fix-host", resolves_then_accepts_loopback)
+    assert not feedback.passed
+    assert "attacker.example" in feedback.message and "nip.io" in feedback.message, \
+        feedback.message
+
+
+def test_the_checks_resolver_is_its_own_and_is_put_back(no_real_dns):
+    """Inside the check, the learner's function meets the check's resolver: the
+    battery's names resolve to 127.0.0.1, any other name to nothing (no query leaves
+    the machine), a literal to itself; afterwards socket's resolver is the one before,
+    even when the function raised."""
+    import socket
+
+    before = socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex
+    seen = {}
+
+    def looks_up(host_header, port):
+        for name in ("attacker.example", "127.0.0.1.nip.io", "www.example.org", "::1"):
+            try:
+                seen[name] = sorted({i[4][0] for i in socket.getaddrinfo(name, port)})
+            except socket.gaierror:
+                seen[name] = "gaierror"
+        seen["gethostbyname"] = socket.gethostbyname("attacker.example")
+        seen["gethostbyname_ex"] = socket.gethostbyname_ex("127.0.0.1.nip.io")[2]
+        raise RuntimeError("and then it breaks")
+
+    assert not check("08.fix-host", looks_up).passed
+    assert seen == {"attacker.example": ["127.0.0.1"], "127.0.0.1.nip.io": ["127.0.0.1"],
+                    "www.example.org": "gaierror", "::1": ["::1"],
+                    "gethostbyname": "127.0.0.1", "gethostbyname_ex": ["127.0.0.1"]}
+    assert no_real_dns == []
+    assert (socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex) == before
+
+
+def test_other_threads_keep_the_real_resolver_during_the_check(no_real_dns):
+    """Only the threads that run the learner's function see the check's answers: a
+    thread of the kernel that looks a name up meanwhile asks the resolver it had."""
+    import socket
+    import threading
+
+    outside = {}
+
+    def is_allowed(host_header, port):
+        def look():
+            try:
+                outside["answer"] = socket.getaddrinfo("attacker.example", 80)
+            except socket.gaierror:
+                outside["answer"] = "gaierror"
+        if "answer" not in outside:
+            thread = threading.Thread(target=look)
+            thread.start()
+            thread.join(5)
+        return right_is_allowed(host_header, port)
+
+    assert check("08.fix-host", is_allowed).passed
+    assert outside["answer"] == "gaierror" and no_real_dns == ["attacker.example"]
+
+
+# ---- 08.exposes: letters outside the options ------------------------------------------------
+
+@pytest.mark.parametrize("answer, says", [
+    ("h", "'h' is not one of the allowed values"),
+    (["b", "c", "d", "e", "h"], "'h' is not one of the allowed values"),
+    ("bcdef", "'bcdef' is not one of the allowed values"),
+])
+def test_a_letter_that_is_no_option_is_told_so(first_try, answer, says):
+    feedback = first_try("08.exposes", answer)
+    assert not feedback.passed and says in feedback.message, feedback.message
+    assert "'g'" in feedback.message          # the options are listed

@@ -27,7 +27,8 @@ LAYERS = [
      "loopedu.dual_stack", "loopedu.measure", "loopedu.localhost", "loopedu.unix_sockets",
      "loopedu.audit", "loopedu.kernel_link", "loopedu.capture",
      "loopedu.forwarder", "loopedu.containers", "loopedu.dev_servers", "loopedu.postgres",
-     "loopedu.martians", "loopedu.rebinding", "loopedu.browsers", "loopedu.lo_down",
+     "loopedu.martians", "loopedu.rebinding", "loopedu.attacker_dns", "loopedu.browsers",
+     "loopedu.lo_down",
      "loopedu.weak_host", "loopedu.pods", "loopedu.own_address"},
     # what gathers and shows them
     {"loopedu.doctor", "loopedu.plots", "loopedu.drawings",

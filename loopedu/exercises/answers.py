@@ -14,9 +14,10 @@ ignoring case and extra spaces but shown as the learner wrote them, in full.
 
 Where an answer is one of a few words (``"connected"``, ``"refused"``), ``allowed=``
 names them: a value outside them (a typo such as ``"conected"``) is told it is not one
-of the allowed values, which those are, and the closest one. ``expect_mapping`` and
-``expect_set`` also give ``Feedback.general``: the same verdict in numbers only, naming
-no key and no item, which ``check`` shows instead after repeated wrong tries
+of the allowed values, which those are, and the closest one (``expect_mapping`` takes
+them per key too). ``expect_mapping`` and ``expect_set`` also give
+``Feedback.general``: the same verdict in numbers only, naming no key and no item,
+which ``check`` shows instead after repeated wrong tries
 (:data:`loopedu.exercises.repeated_tries.REPEATED_TRIES`).
 """
 
@@ -219,7 +220,8 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
                    normalize: Callable[[Any], Any] | None = None,
                    common: Mapping[tuple[Any, Any], str] | None = None,
                    right: str | None = None, noun: str = "prediction",
-                   allowed: Iterable[Any] | None = None) -> Feedback:
+                   allowed: Iterable[Any] | Mapping[Any, Iterable[Any]] | None = None
+                   ) -> Feedback:
     """Pass if the dict ``answer`` gives the expected value for every key.
 
     Made for predictions (``{"127.0.0.1": True, "0.0.0.0": False}``). Each value is
@@ -232,6 +234,9 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
     answered with "give a list". ``common`` maps ``(key, wrong value)`` to a tailored
     message. ``allowed`` lists the values any key may take (``"connected"``,
     ``"refused"``...): another value, such as a typo, is told it is not one of them.
+    Where keys take values of different kinds, ``allowed`` maps a key to its own
+    values (``{"flags of the first": ("SYN", "ACK")}``); a key it does not name may
+    take any value.
     ``Feedback.general`` is the verdict without naming the wrong keys (how many are
     wrong, and any missing, unexpected or unreadable ones).
 
@@ -248,6 +253,8 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
     try:
         given = _key_lookup(answer)
         wanted = _key_lookup(expected)
+        by_key = ({_loose(k): v for k, v in allowed.items()}
+                  if isinstance(allowed, Mapping) else None)
         good, wrong_keys, missing, reasons, tailored = 0, [], [], [], []
         for key, (written, want) in wanted.items():
             mine, said = given.get(key, (written, None))
@@ -260,7 +267,8 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
             except _Unreadable as exc:
                 reasons.append(f"For {_key(mine)}: {exc}")
                 continue
-            outside = _not_allowed(value, said, _allowed_values(allowed, take))
+            permitted = by_key.get(key) if by_key is not None else allowed
+            outside = _not_allowed(value, said, _allowed_values(permitted, take))
             if outside:
                 reasons.append(f"For {_key(mine)}: {outside}")
                 continue

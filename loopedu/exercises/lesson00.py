@@ -12,6 +12,7 @@ when a prediction turns out wrong. Messages and hints guide; they never give the
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 
 from .. import kernel_link
@@ -51,12 +52,45 @@ _NOT_AN_ANSWER = {
 }
 
 
+#: The right answers of 00.kernel-transport, as _squeeze leaves them.
+_KERNEL_RIGHT = ("127.0.0.1", "loopback", "loopbackaddress", "theloopbackaddress",
+                 "loopbackinterface", "theloopbackinterface", "lo")
+
+
 def _squeeze(text: str) -> str:
     """Case- and space-insensitive: ``" Loop Back "`` -> ``"loopback"``."""
     return "".join(text.split()).casefold()
 
 
+_WITH_PORT = re.compile(r"^\[?(?P<address>[^\[\]]+?)\]?:(?P<port>\d{1,5})$")
+
+
+def _short_form(value: str) -> ipaddress.IPv4Address | None:
+    """The address inet_aton(3) reads from a short form such as "127.1" (the last
+    number fills the remaining bytes), or None for anything else."""
+    if not re.fullmatch(r"\d+(\.\d+){1,2}", value):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(value))
+    except OSError:
+        return None
+
+
 def _kernel_wrong(value: str) -> str | None:
+    with_port = _WITH_PORT.match(value)
+    if with_port and (":" not in with_port["address"] or value.startswith("[")):
+        address = with_port["address"]
+        about = (_address_message(address) or "Without the port, that is the answer.")
+        return (f"That has a port in it ({with_port['port']}, after the colon): the "
+                f"question asks for the address alone. {about}")
+    short = _short_form(value)
+    if short is not None:
+        if str(short) == "127.0.0.1":
+            return ("That is a short form, which inet_aton(3) fills in to the right "
+                    "address; the connection file writes it with all four numbers: "
+                    "give it so.")
+        return (f"That is a short form, which inet_aton(3) reads as {short}. "
+                + (_kernel_wrong(str(short)) or ""))
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
@@ -64,11 +98,22 @@ def _kernel_wrong(value: str) -> str | None:
             return ("That is a network card's interface. Does the traffic between the "
                     "notebook and its kernel ever need to reach a network card?")
         return None
+    if address.version == 6 and address.is_loopback:   # ::1 written out in full
+        return _NOT_AN_ANSWER["::1"]
     if address.is_loopback:
         return ("Every 127.x.y.z address reaches this machine, but the connection file "
                 "names one particular address: look at its \"ip\" field.")
     return ("That is an address other machines could use to reach this one (or none at "
             "all). A kernel only needs to be reachable from this machine.")
+
+
+def _address_message(value: str) -> str | None:
+    """What to say about ``value`` as the answer to 00.kernel-transport: None when it is
+    right, else the message (a known wrong answer's, else :func:`_kernel_wrong`'s)."""
+    text = _squeeze(value)
+    if text in _KERNEL_RIGHT:
+        return None
+    return _NOT_AN_ANSWER.get(text) or _kernel_wrong(text) or "That is not it."
 
 
 @exercise("00.kernel-transport", lesson=0,
@@ -84,9 +129,7 @@ def _kernel_wrong(value: str) -> str | None:
           ])
 def _kernel_transport(answer):
     return expect_equal(
-        answer, "127.0.0.1",
-        also=["loopback", "loopback address", "the loopback address",
-              "loopback interface", "the loopback interface", "lo"],
+        answer, "127.0.0.1", also=_KERNEL_RIGHT[1:],
         normalize=_squeeze, common=_NOT_AN_ANSWER, wrong=_kernel_wrong,
         right="The kernel listens on 127.0.0.1, the loopback address: by default only "
               "programs on this machine can connect to it, and its traffic goes through "

@@ -198,7 +198,15 @@ def _address_problem(server, whole_range) -> str | None:
         return ("IPv6 has a single loopback address, ::1; this exercise is about IPv4's "
                 "127.0.0.0/8. Make the sockets with socket.AF_INET.")
     if address not in ipaddress.ip_network("127.0.0.0/8"):
-        return None  # _server_problem says why a non-loopback address is too wide
+        where = ("the unspecified address: in bind() it means every interface of this "
+                 "machine, so other machines on your network could connect to it too"
+                 if address.is_unspecified else
+                 "an address of one of this machine's network interfaces: other machines "
+                 "on that network could connect to it")
+        pointer = (_OTHER_127 if whole_range else
+                   _only_127_0_0_1(whole_range.reason) + " So 127.0.0.1 is the one here.")
+        return (f"The server is bound to {name[0]}, {where}. This exercise binds one "
+                f"address of 127.0.0.0/8, the loopback block. {pointer}")
     if str(address) == "127.0.0.1" and whole_range:
         return "127.0.0.1 is the address lesson 00 used. " + _OTHER_127
     return None

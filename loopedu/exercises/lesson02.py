@@ -8,8 +8,11 @@ off), computed at check time from the resolver model (loopedu.hosts); so two lea
 whose machines differ get different, checkable questions. tests/test_exercises_lesson02.py
 checks the model against glibc itself where the machine allows a private hosts file.
 "02.fix-client" runs the learner's function against real servers on 127.0.0.1 and,
-where this machine has them, on 127.0.0.2 and ::1, so a function that ignores the
-addresses it is given fails.
+where this machine has them, on 127.0.0.2 and ::1, on the first, a middle or the last
+address given (and on two at once), so a function that ignores the addresses it is
+given, takes only the last or tries them out of order fails; with nothing listening,
+two addresses that fail differently (measured at check time) tell the last error from
+the first.
 The key of "02.db-transport" comes from the MySQL Reference Manual ("Connecting to the
 MySQL Server Using Command Options") and the libpq documentation (parameter ``host``);
 the test runs ``psql`` where it is installed.
@@ -17,11 +20,15 @@ the test runs ``psql`` where it is installed.
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any, Callable
 
-from ..connections import errno_name
+from ..connections import errno_name, lab_socket, same_endpoint
 from ..glibc.hostconf import HostConf
 from ..glibc.machine import Machine
 from ..hosts import parse
@@ -55,10 +62,20 @@ def predict_key(multi: bool) -> dict[str, list[str]]:
             for query, (name, family) in PREDICT_QUERIES.items()}
 
 
+def _address_text(value) -> str:
+    """An address as one text per value: ``"0:0:0:0:0:0:0:1"`` and ``"::1"`` are both
+    ``"::1"`` (ipaddress's form); anything that is not an address, stripped."""
+    text = str(value).strip()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
 def _listish(value) -> tuple:
-    """A list of addresses, read as a tuple of stripped strings (order kept). The
-    helpers have already answered a bare string with "give a list"."""
-    return tuple(str(v).strip() for v in value)
+    """A list of addresses, read as a tuple of address texts (order kept), compared by
+    value. The helpers have already answered a bare string with "give a list"."""
+    return tuple(_address_text(v) for v in value)
 
 
 def _predict_common(multi: bool) -> dict:
@@ -175,19 +192,86 @@ def _call_with_deadline(fn: Callable, *args: Any, seconds: float) -> Any:
     return box["value"]
 
 
-def _client_cases() -> list[tuple[str, list[str]]]:
-    """(where the server listens, the addresses the function is given), each first
-    address failing at once here. A server on 127.0.0.2 or ::1, where this machine has
-    them, makes a function that ignores its addresses (and always tries 127.0.0.1) fail;
-    on macOS 127.0.0.2 is not loopback, and a connection to it could wait long."""
-    cases = [("127.0.0.1", ["::1", "127.0.0.1"]), ("127.0.0.1", ["127.0.0.1"])]
+def _client_cases() -> list[tuple[tuple[str, ...], list[str]]]:
+    """(where servers listen, all at one port; the addresses the function is given).
+    The right socket is connected to the first given address where a server listens;
+    every other address fails at once here (nothing listens there). Servers on the
+    first, a middle and the last address, and on two addresses at once, make a function
+    that ignores its addresses, takes only the last, or tries them in another order
+    fail. On macOS 127.0.0.2 is not loopback, and a connection to it could wait long."""
+    cases = [(("127.0.0.1",), ["::1", "127.0.0.1"]),       # the lesson's trap
+             (("127.0.0.1",), ["127.0.0.1"])]
     machine = capabilities()
     if machine.whole_127_range:
-        cases += [("127.0.0.1", ["127.0.0.2", "127.0.0.1"]),
-                  ("127.0.0.2", ["::1", "127.0.0.2"])]
+        cases += [(("127.0.0.2",), ["127.0.0.2", "127.0.0.3", "127.0.0.1"]),
+                  (("127.0.0.2", "127.0.0.1"), ["127.0.0.3", "127.0.0.2", "127.0.0.1"]),
+                  (("127.0.0.1",), ["127.0.0.2", "127.0.0.1"]),
+                  (("127.0.0.2",), ["::1", "127.0.0.2"])]
     if machine.ipv6_loopback:
-        cases.append(("::1", ["127.0.0.1", "::1"]))
+        cases += [(("::1",), ["127.0.0.1", "::1"]),
+                  (("::1", "127.0.0.1"), ["::1", "127.0.0.1"])]
     return cases
+
+
+@contextmanager
+def _servers(hosts: tuple[str, ...]) -> Iterator[int]:
+    """Listeners on every address of ``hosts`` (loopback only), all at one port, which
+    is the first one's ephemeral port; the port. A port taken on another address in
+    between is tried again with a new one. Every listener is closed on exit."""
+    for _ in range(20):
+        with ExitStack() as stack:
+            first = stack.enter_context(listener(hosts[0]))
+            try:
+                for host in hosts[1:]:
+                    stack.enter_context(listener(host, port=first.port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                continue
+            yield first.port
+            return
+    raise OSError(errno.EADDRINUSE, f"no port was free on all of {', '.join(hosts)}")
+
+
+def _connect_error(address: str, port: int) -> int | None:
+    """The errno a TCP connect to (address, port) fails with here, at once (None when
+    it connects, or fails without one). Loopback only (lab_socket refuses the rest)."""
+    try:
+        sock = lab_socket(address)
+    except OSError as exc:
+        return exc.errno
+    with sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect((address, port))
+        except OSError as exc:
+            return exc.errno
+    return None
+
+
+#: Two addresses that fail in different ways at once, where nothing listens, so the
+#: last error can be told from the first: 127.255.255.255 is lo's broadcast address
+#: (Linux: ENETUNREACH, no packet sent); ::1 fails with EADDRNOTAVAIL or EAFNOSUPPORT
+#: where IPv6 is off; 127.0.0.1 refuses (ECONNREFUSED).
+_ERROR_PAIRS = (("127.255.255.255", "127.0.0.1"), ("::1", "127.0.0.1"))
+
+
+def _error_pair(port: int | None = None) -> tuple[list[str], int, int] | None:
+    """(two addresses, the errno of the first, the errno of the last) for a port where
+    nothing listens on this machine, measured now; None where no pair fails in two
+    different ways (the first candidate needs the whole of 127/8 as loopback)."""
+    with ExitStack() as stack:
+        if port is None:
+            holder = stack.enter_context(socket.socket())
+            holder.bind(("127.0.0.1", 0))      # bound, never listening: refuses
+            port = holder.getsockname()[1]
+        for pair in _ERROR_PAIRS:
+            if pair[0].startswith("127.") and not capabilities().whole_127_range:
+                continue
+            first, last = (_connect_error(address, port) for address in pair)
+            if first and last and first != last:
+                return list(pair), first, last
+    return None
 
 
 def _hung(addresses: list[str], server: str | None) -> Feedback:
@@ -225,39 +309,68 @@ def _fix_client(fn) -> Feedback:
     if not callable(fn):
         return Feedback(False, f"Expected a function connect_first_working(addresses, port), "
                                f"got {show(fn)}.")
-    port = 0
-    for server, addresses in _client_cases():
-        with listener(server) as srv:
-            port = srv.port
-            problem = _one_case(fn, server, addresses, port)
+    for hosts, addresses in _client_cases():
+        with _servers(hosts) as port:
+            problem = _one_case(fn, hosts, addresses, port)
         if problem is not None:  # a Feedback that did not pass is falsy
             return problem
-    # nothing listens now: every address must fail, and the error must reach the caller
-    try:
-        sock = _call_with_deadline(fn, ["::1", "127.0.0.1"], port, seconds=CLIENT_TIME_LIMIT)
-    except _Hung:
-        return _hung(["::1", "127.0.0.1"], None)
-    except OSError:
-        return Feedback(True, "Right: try each address in order, keep the first that "
-                              "connects, and raise the last error if none does; that is "
-                              "what socket.create_connection does.")
-    except Exception as exc:
-        return _raised(["::1", "127.0.0.1"], exc)
+    return _none_answers(fn)
+
+
+def _none_answers(fn) -> Feedback:
+    """Nothing listens: every address must fail, and the last error reach the caller."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))          # bound, never listening: refuses
+        port = holder.getsockname()[1]
+        pair = _error_pair(port)
+        addresses = pair[0] if pair else ["::1", "127.0.0.1"]
+        last = pair[2] if pair else _connect_error(addresses[-1], port)
+        try:
+            sock = _call_with_deadline(fn, list(addresses), port,
+                                       seconds=CLIENT_TIME_LIMIT)
+        except _Hung:
+            return _hung(addresses, None)
+        except OSError as exc:
+            return _last_error(addresses, exc, pair, last)
+        except Exception as exc:
+            return _raised(addresses, exc)
     if isinstance(sock, socket.socket):
         sock.close()
     return Feedback(False, f"When no address answers, your function returned {show(sock)}; "
                            "raise the last error instead, so the caller knows it failed.")
 
 
-def _one_case(fn, server: str, addresses: list[str], port: int) -> Feedback | None:
-    """Run ``fn(addresses, port)`` with a server listening on ``server`` at ``port``:
-    None when it returned a socket connected to that server, else why not."""
+def _last_error(addresses: list[str], exc: OSError, pair, last: int | None) -> Feedback:
+    """Passed when ``exc`` is the error of the last address; else why not."""
+    if last is None or exc.errno == last:
+        return Feedback(True, "Right: try each address in order, keep the first that "
+                              "connects, and raise the last error if none does; that is "
+                              "what socket.create_connection does.")
+    said, wanted = errno_name(exc), errno.errorcode.get(last, str(last))
+    if pair and exc.errno == pair[1]:
+        return Feedback(False, f"With addresses {addresses} and nothing listening, your "
+                               f"function raised {said}, the error of the first address "
+                               f"({addresses[0]}): raise the last error, the one from "
+                               f"{addresses[-1]} ({wanted}), so the caller sees why the "
+                               "last try failed.")
+    return Feedback(False, f"With addresses {addresses} and nothing listening, your "
+                           f"function raised {said}, but the last address tried "
+                           f"({addresses[-1]}) failed with {wanted}: raise the last error "
+                           "itself, the exception connect() raised, not a new one.")
+
+
+def _one_case(fn, hosts: tuple[str, ...], addresses: list[str],
+              port: int) -> Feedback | None:
+    """Run ``fn(addresses, port)`` with servers listening on ``hosts`` at ``port``:
+    None when it returned a socket connected to the first of ``addresses`` that has a
+    server, else why not."""
+    server = " and ".join(hosts)
     try:
         sock = _call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT)
     except _Hung:
         return _hung(addresses, server)
     except OSError as exc:
-        return Feedback(False, f"With addresses {addresses} (the server listening on "
+        return Feedback(False, f"With addresses {addresses} (a server listening on "
                                f"{server}) your function raised {errno_name(exc)}: when "
                                "one address fails, catch the error and try the next one, "
                                "and try the addresses you are given, not fixed ones.")
@@ -271,11 +384,18 @@ def _one_case(fn, server: str, addresses: list[str], port: int) -> Feedback | No
             peer = sock.getpeername()[:2]
         except OSError:
             return Feedback(False, "The socket you returned is not connected.")
-    if (peer[0], peer[1]) != (server, port):
-        return Feedback(False, f"With addresses {addresses} your socket is connected to "
-                               f"{peer[0]} port {peer[1]}, not to the server, which "
-                               f"listens on {server} at the given port.")
-    return None
+    first = next(a for a in addresses if a in hosts)
+    if same_endpoint(peer, (first, port)):
+        return None
+    if any(same_endpoint(peer, (host, port)) for host in hosts):
+        return Feedback(False, f"With addresses {addresses} (servers listening on "
+                               f"{server}) your socket is connected to {peer[0]}, but "
+                               f"{first} comes before it in the list and accepts too: "
+                               "return the first address that accepts, trying them in "
+                               "the order given.")
+    return Feedback(False, f"With addresses {addresses} your socket is connected to "
+                           f"{peer[0]} port {peer[1]}, not to the server, which "
+                           f"listens on {server} at the given port.")
 
 
 #: The clients of "02.db-transport": each one's command line on Linux, with no

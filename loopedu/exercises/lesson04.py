@@ -25,6 +25,7 @@ from itertools import islice
 
 from .framework import Feedback, exercise
 from .answers import expect_mapping, expect_set, show
+from .reading import read_errno
 
 # ---- 04.counters -----------------------------------------------------------------------
 # The lesson sent 1 MB to 127.0.0.1. The exercise sends 5 MB to this machine's own network
@@ -99,15 +100,13 @@ LO_DOWN_KEY = {
 LO_DOWN_WORDS = ("ok", "timeout", "ECONNREFUSED", "ENETUNREACH", "EADDRNOTAVAIL",
                  "EHOSTUNREACH", "ENETDOWN")
 
-#: strerror(3) texts and other spellings, read as the word they mean (glibc's texts).
+#: Other spellings, read as the word they mean (an errno's name or strerror(3) text is
+#: read by :func:`~loopedu.exercises.reading.read_errno`; ETIMEDOUT is "timeout").
 _LO_DOWN_SYNONYMS = {
-    "network is unreachable": "ENETUNREACH", "no route to host": "EHOSTUNREACH",
-    "cannot assign requested address": "EADDRNOTAVAIL", "connection refused": "ECONNREFUSED",
-    "network is down": "ENETDOWN", "etimedout": "timeout", "connection timed out": "timeout",
     "timed out": "timeout", "times out": "timeout", "time out": "timeout",
     "timeouterror": "timeout", "socket.timeout": "timeout", "hangs": "timeout",
     "works": "ok", "no error": "ok", "success": "ok", "sent": "ok", "0": "ok",
-    "refused": "ECONNREFUSED", "econnrefused": "ECONNREFUSED",
+    "refused": "ECONNREFUSED",
 }
 
 _NO_LOCAL_TABLE = ("In a namespace whose lo was never up there is no address and no local "
@@ -148,8 +147,9 @@ def _lo_down_word(value) -> str:
     folded = text.casefold()
     if folded in _LO_DOWN_SYNONYMS:
         return _LO_DOWN_SYNONYMS[folded]
-    if folded.startswith("[errno") and "]" in folded:   # "[Errno 101] Network is ..."
-        return _lo_down_word(folded.split("]", 1)[1])
+    named = read_errno(text)              # "[Errno 101] Network is unreachable" too
+    if named:
+        return "timeout" if named == "ETIMEDOUT" else named
     upper = text.upper()
     if upper in LO_DOWN_WORDS:
         return upper
@@ -216,15 +216,29 @@ _SHADOW_COMMON = {
         "destination.",
     ("127.0.0.3 goes to", "127.0.0.2"):
         "127.0.0.3 is another address: the 127.0.0.2 listener does not match it.",
-    ("first without it: bind", "OK"):
+    ("first without it: bind", "ok"):
         "socket(7): every socket that shares the port must set SO_REUSEPORT, the first "
         "one too.",
 }
 
+#: What each key of "04.shadowing" may be answered with: one of the two listeners; "ok"
+#: or the errno of a bind (socket(7), bind(2)). Another value is told it is not one.
+_SHADOW_ALLOWED = {"127.0.0.2 goes to": ("127.0.0.2", "0.0.0.0"),
+                   "127.0.0.3 goes to": ("127.0.0.2", "0.0.0.0"),
+                   "first without it: bind": ("ok", "EADDRINUSE", "EADDRNOTAVAIL",
+                                              "EACCES", "EINVAL")}
+
 
 def _shadow_word(value) -> str:
+    """An address as written, "ok" in any case, an errno by its name or its text
+    ("address already in use" is EADDRINUSE)."""
+    named = read_errno(str(value))
+    if named:
+        return named
     text = " ".join(str(value).split()).strip("[]")
-    return text.upper() if text.upper().startswith("E") or text.upper() == "OK" else text
+    if text.casefold() == "ok":
+        return "ok"
+    return text.upper() if text.upper().startswith("E") else text
 
 
 @exercise("04.shadowing", lesson=4,
@@ -234,7 +248,7 @@ def _shadow_word(value) -> str:
                  "socket(7): with SO_REUSEPORT, every socket sharing the port must set it."])
 def _shadowing(answer):
     return expect_mapping(answer, SHADOW_KEY, coerce=_shadow_word, normalize=lambda v: v,
-                          common=_SHADOW_COMMON, noun="answer",
+                          common=_SHADOW_COMMON, noun="answer", allowed=_SHADOW_ALLOWED,
                           right="Right: the 127.0.0.2 listener shadows the wildcard for "
                                 "127.0.0.2 only; every other 127.x still goes to 0.0.0.0; "
                                 "a listener that never set SO_REUSEPORT cannot be shared.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from .. import ipv6
 from .framework import Feedback, exercise
 from .answers import expect_choice, expect_equal, expect_mapping
+from .reading import read_errno
 
 #: The address of "05.compress", as a careless tool might print it. (The lesson works
 #: through 2001:0DB8:0000:0000:0001:0000:0000:0001, the tie rule; this one asks for the
@@ -60,9 +61,14 @@ def dual_stack_question() -> dict:
             "V6ONLY 0: server sees": "::ffff:127.0.0.1"}
 
 
-#: The words the dual-stack predictions are made of.
-DUAL_STACK_WORDS = ("connected", "refused", "ok", "EADDRINUSE", "EADDRNOTAVAIL",
-                    "127.0.0.1", "::ffff:127.0.0.1", "::1")
+#: What each connection of the dual-stack predictions may be answered with.
+CONNECT_WORDS = ("connected", "refused")
+#: What a bind may end with: "ok", or the errno of bind(2) a learner may expect.
+BIND_WORDS = ("ok", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EACCES", "EINVAL")
+#: The words of each key of "05.dual-stack" ("V6ONLY 0: server sees" takes any address).
+DUAL_STACK_WORDS = {"here: IPv4 to 127.0.0.1": CONNECT_WORDS,
+                    "here: bind 0.0.0.0 same port": BIND_WORDS,
+                    "Windows: IPv4 to 127.0.0.1": CONNECT_WORDS}
 
 _CONNECTED_WORDS = {"connected", "connects", "connect", "accepted", "yes", "true",
                     "reached", "reaches"}
@@ -73,7 +79,8 @@ _REFUSED_WORDS = {"refused", "refuses", "connection refused", "econnrefused", "r
 def _word_or_address(value) -> str:
     """A predicted value read leniently: any spelling of an IPv6 address becomes its RFC
     5952 text (so ``::ffff:7f00:1`` reads as ``::ffff:127.0.0.1``), ``"yes"`` or True
-    reads as ``"connected"``; other text is compared ignoring case and spaces."""
+    reads as ``"connected"``, an errno's name or text its name (``"address already in
+    use"`` is ``"EADDRINUSE"``); other text is compared ignoring case and spaces."""
     if isinstance(value, bool):
         return "connected" if value else "refused"
     text = " ".join(str(value).split())
@@ -86,7 +93,7 @@ def _word_or_address(value) -> str:
         return "connected"
     if folded in _REFUSED_WORDS:
         return "refused"
-    return folded
+    return read_errno(text) or folded
 
 
 def _given(answer, key: str):
@@ -139,6 +146,10 @@ def _notation_problem(value: str) -> str | None:
 
 
 def _compress_wrong(value: str) -> str:
+    if value.startswith("[") or value.endswith("]"):
+        return ("The brackets are not part of the address: they set an IPv6 address "
+                "apart from a port, in a URL or beside one ([::1]:8080, RFC 3986 section "
+                "3.2.2). Give the address alone.")
     try:
         same = ipv6.expand(value) == ipv6.expand(COMPRESS_QUESTION)
     except ValueError as exc:
@@ -209,7 +220,7 @@ def _dual_stack(answer):
     key = dual_stack_question()
     dual = key["here: IPv4 to 127.0.0.1"] == "connected"
     feedback = expect_mapping(
-        answer, key, normalize=_word_or_address,
+        answer, key, normalize=_word_or_address, allowed=DUAL_STACK_WORDS,
         common={("here: IPv4 to 127.0.0.1", "refused" if dual else "connected"): _HERE,
                 ("here: bind 0.0.0.0 same port", "ok" if dual else "EADDRINUSE"):
                 "A dual-stack [::]:P holds the IPv4 side of port P too; a V6ONLY one "
@@ -266,6 +277,12 @@ IPV6_OFF_KEY = {
     "IPv6 disabled: IPv4 client to [::]": "connected",
 }
 
+#: What each key of "05.ipv6-off" may be answered with (ECONNREFUSED reads as
+#: "refused": a learner who expects bind() to be refused is told why not).
+IPV6_OFF_WORDS = {"IPv6 disabled: bind ::1": (*BIND_WORDS, "refused"),
+                  "IPv6 compiled out: bind ::1": (*BIND_WORDS, "refused"),
+                  "IPv6 disabled: IPv4 client to [::]": (*CONNECT_WORDS, *BIND_WORDS)}
+
 
 @exercise("05.ipv6-off", lesson=5,
           title="What fails where IPv6 is disabled, and where it is compiled out",
@@ -276,7 +293,7 @@ IPV6_OFF_KEY = {
                  "Binding :: needs no address on any interface."])
 def _ipv6_off(answer):
     return expect_mapping(
-        answer, IPV6_OFF_KEY, normalize=_word_or_address,
+        answer, IPV6_OFF_KEY, normalize=_word_or_address, allowed=IPV6_OFF_WORDS,
         common={("IPv6 disabled: bind ::1", "EAFNOSUPPORT"):
                 "disable_ipv6 switches IPv6 off on the interfaces, not in the kernel: "
                 "socket(AF_INET6) still works; what is missing is the address ::1 on lo.",

@@ -19,6 +19,8 @@ against live runs.
 
 from __future__ import annotations
 
+import ipaddress
+
 from .answers import expect_mapping, expect_set
 from .framework import Feedback, exercise
 
@@ -348,10 +350,27 @@ def _tcp_problem(line, live: bool) -> str | None:
         return (f"{call} used a Unix-domain socket: with no host (or a folder) libpq "
                 "takes the socket. Name the address to reach over TCP.")
     if line.transport == "tcp":
-        return (f"{call} reached {line.server} over TCP: localhost may resolve to ::1 "
-                "first; the exercise asks for 127.0.0.1 itself.")
+        return f"{call} went over TCP to {line.server}, {_named(line)}"
     return (f"{call} did not connect: {line.error or 'no connection'}. Return "
             "psycopg.connect(...) with host 127.0.0.1 and the port you are given.")
+
+
+def _named(line) -> str:
+    """Why the host the learner named did not reach 127.0.0.1 (the end of a sentence)."""
+    host = line.host.strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and address.version == 6 and address.is_loopback:
+        return ("IPv6's loopback address, which you named: it is loopback, but not "
+                "127.0.0.1. The exercise asks for 127.0.0.1 itself, over IPv4.")
+    if address is not None:
+        return "the address you named; the exercise asks for 127.0.0.1 itself."
+    if host:
+        return (f"where the name {host!r} led: a name is looked up first (localhost may "
+                "resolve to ::1 first), so name the address 127.0.0.1 itself.")
+    return "not 127.0.0.1: the exercise asks for 127.0.0.1 itself."
 
 
 @exercise("06.pg-connect", lesson=6,

@@ -10,12 +10,15 @@ drivers/net/loopback.c (lo offers checksum offload, NETIF_F_HW_CSUM, so TCP over
 computes no checksums), and the percentiles of a fixed sample computed by the tests with
 the standard library. tests/test_exercises_lesson07.py checks the packet key against a
 live capture on lo and the Nagle key against a live stall; 07.nodelay times the
-learner's own client against a live server.
+learner's own client against a live server. The free-text key of 07.nagle is read by
+:func:`read_until`, a small vocabulary of whole words (an acknowledgement that arrives,
+from the server, of the header), never by a search for the letters "ack".
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 
 from .answers import expect_mapping
@@ -29,9 +32,14 @@ PACKETS_KEY = {"packets before the first data": 3, "flags of the first": "SYN",
                "flags of the second": "SYN-ACK", "flags of the third": "ACK",
                "a network card also sees them": False}
 
-_FLAG_SPELLINGS = {"synack": "SYN-ACK", "syn ack": "SYN-ACK", "syn, ack": "SYN-ACK",
-                   "syn+ack": "SYN-ACK", "syn/ack": "SYN-ACK", "[s.]": "SYN-ACK",
-                   "[s]": "SYN", "[.]": "ACK"}
+#: The flags an answer about the handshake may name, in the order a combination is
+#: written (``SYN-ACK``, ``FIN-ACK``): a value outside them is told it is not one.
+FLAGS = ("SYN", "SYN-ACK", "ACK", "PSH-ACK", "FIN", "FIN-ACK", "RST", "RST-ACK")
+_FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "URG", "ACK")
+
+#: tcpdump's letters (``[S.]`` is SYN-ACK) and one-word spellings.
+_FLAG_SPELLINGS = {"synack": "SYN-ACK", "[s.]": "SYN-ACK", "[s]": "SYN", "[.]": "ACK",
+                   "[p.]": "PSH-ACK", "[f.]": "FIN-ACK", "[r]": "RST", "[r.]": "RST-ACK"}
 
 _PACKETS_COMMON = {
     ("packets before the first data", 0): "TCP opens a connection before any data, even "
@@ -48,10 +56,21 @@ _PACKETS_COMMON = {
 
 
 def _flags_or_value(value):
-    if isinstance(value, str):
-        text = " ".join(value.split()).casefold()
-        return _FLAG_SPELLINGS.get(text, text.upper().replace(" ", "-"))
-    return value
+    """Flags read as a set, written in one order: ``"ack+syn"``, ``"SYN, ACK"`` and
+    tcpdump's ``[S.]`` are all ``"SYN-ACK"``; other text upper-cased, other values as
+    they are."""
+    if not isinstance(value, str):
+        return value
+    text = " ".join(value.split()).casefold()
+    if text in _FLAG_SPELLINGS:
+        return _FLAG_SPELLINGS[text]
+    parts = [p.upper() for p in re.split(r"[\s,+/|&-]+", text.strip(".")) if p]
+    if parts and set(parts) <= set(_FLAG_ORDER):
+        return "-".join(flag for flag in _FLAG_ORDER if flag in parts)
+    return text.upper().replace(" ", "-")
+
+
+_FLAG_KEYS = ("flags of the first", "flags of the second", "flags of the third")
 
 
 @exercise("07.packets", lesson=7, title="What does lo show before the first byte of data?",
@@ -61,6 +80,7 @@ def _flags_or_value(value):
 def _packets(answer):
     return expect_mapping(answer, PACKETS_KEY, normalize=_flags_or_value,
                           common=_PACKETS_COMMON, noun="answer",
+                          allowed={key: FLAGS for key in _FLAG_KEYS},
                           right="Right: SYN, SYN-ACK, ACK, all on lo and nowhere else. "
                                 "Loopback skips the wire, not TCP.")
 
@@ -175,52 +195,158 @@ def _why_numbers(answer):
 #: "07.nagle": a client writes a 10-byte header, then a 100-byte body, then waits for the
 #: reply; on Linux every request takes about 40 ms. What is happening, what fixes it?
 NAGLE_KEY = {
-    "the client's kernel holds back the body until": "ack",
+    "the client's kernel holds back the body until": "ack",   # read_until's "ack"
     "the server's kernel delays that ACK, hoping to send it with data": True,
     "TCP_NODELAY on the client fixes it": True,
     "sending header and body in one write fixes it": True,
     "a bigger receive buffer on the server fixes it": False,
 }
 
+_UNTIL = "the client's kernel holds back the body until"
+
 _NAGLE_COMMON = {
-    ("the client's kernel holds back the body until", "timeout"):
+    (_UNTIL, "timeout"):
         "Nagle's algorithm waits for something specific: what would tell the client its "
         "first small segment arrived?",
-    ("the client's kernel holds back the body until", "full"):
+    (_UNTIL, "full"):
         "It does not wait for a full segment alone: an acknowledgement releases it too.",
-    ("the client's kernel holds back the body until", "reply"):
+    (_UNTIL, "reply"):
         "The server cannot reply before the body arrives, and the body is what waits: "
         "something smaller than a reply releases it.",
-    ("the client's kernel holds back the body until", "40 ms"):
+    (_UNTIL, "40 ms"):
         "40 ms is the server's timer, not the client's: when it fires, what does the "
         "server send that releases the body?",
-    ("the client's kernel holds back the body until", "nagle"):
+    (_UNTIL, "nagle"):
         "Nagle's algorithm is the client's rule; the question is what it waits for before "
         "it sends the next small segment.",
+    (_UNTIL, "no ack"):
+        "An acknowledgement that never came (or was lost) would hold the body for good, "
+        "not for 40 ms, and nothing is lost on loopback. The body waits for something "
+        "that does arrive, only late: what, and from which end?",
+    (_UNTIL, "handshake ack"):
+        "The SYN-ACK belongs to the handshake, over before the header was written. Which "
+        "acknowledgement tells the client that its header arrived?",
+    (_UNTIL, "closing"):
+        "A FIN, a reset or a close is the connection closing, after the reply; the body "
+        "waits long before that. What would tell the client that its header arrived?",
+    (_UNTIL, "client ack"):
+        "The client is the end sending data here: an acknowledgement that releases its "
+        "body has to come from the other end.",
+    (_UNTIL, "body ack"):
+        "The body is what waits: it cannot be acknowledged before it is sent. Which "
+        "segment is still unacknowledged when the body is written?",
     ("a bigger receive buffer on the server fixes it", True):
         "The buffer is nearly empty: the bytes are waiting in the client, not the server.",
     ("sending header and body in one write fixes it", False):
         "With one write there is no second small segment for Nagle to hold back.",
 }
 
+# The vocabulary of read_until, whole words only ("holds back" and "stack" hold no ACK).
+_ACK_WORDS = {"ack", "acks", "acked", "acking", "acknowledge", "acknowledges",
+              "acknowledged", "acknowledging", "acknowledgement", "acknowledgements",
+              "acknowledgment", "acknowledgments"}
+_UNACKED_WORDS = {"unacknowledged", "unacked"}     # "no unacknowledged data" is the idea
+_NEGATIONS = {"no", "not", "never", "without", "nothing", "none"}
+_LOSS_WORDS = {"lost", "lose", "loses", "losing", "dropped", "drop", "drops", "missing"}
+_HANDSHAKE_WORDS = {"syn", "synack", "handshake"}
+_CLOSING_WORDS = {"fin", "finack", "rst", "reset", "close", "closes", "closed", "closing",
+                  "shutdown", "teardown"}
+_SERVER_WORDS = {"server", "servers", "receiver", "peer", "remote", "other"}
+_CLIENT_WORDS = {"client", "clients"}
+#: Words that may stand between who sends an ACK and the ACK ("the server's kernel
+#: sends its ACK"); any other word ("the client gets the ACK") ends the search.
+_BETWEEN = {"s", "the", "a", "an", "its", "their", "kernel", "side", "end", "tcp",
+            "stack", "sends", "send", "sent", "returns", "gives", "then", "finally",
+            "own", "delayed", "first", "back"}
+_SENDER_MARKS = {"from", "by"}
+_FIRST_SEGMENT = {"header", "headers", "first", "previous", "earlier", "outstanding",
+                  "prior", "1st"}
+_SECOND_SEGMENT = {"body", "second", "2nd"}
 
-def _nagle_word(value):
-    if not isinstance(value, str):
-        return value
-    text = " ".join(value.split()).casefold().strip(".")
-    if "ack" in text:
+
+def _sender(words: list[str], at: int) -> str | None:
+    """Who sends the ACK at ``words[at]``: "client", "server" or None (not said)."""
+    for i, word in enumerate(words[:-1]):
+        if word in _SENDER_MARKS:
+            for after in words[i + 1:]:
+                if after in _CLIENT_WORDS | _SERVER_WORDS:
+                    return "client" if after in _CLIENT_WORDS else "server"
+                if after not in _BETWEEN:
+                    break
+    for before in reversed(words[:at]):
+        if before in _CLIENT_WORDS | _SERVER_WORDS:
+            return "client" if before in _CLIENT_WORDS else "server"
+        if before not in _BETWEEN:
+            return None
+    return None
+
+
+def read_until(text) -> str:
+    """What a learner's words for "the client's kernel holds back the body until ..."
+    say, read with a small vocabulary (whole words, not letters inside words):
+
+    - ``"ack"``, the idea of the key: an acknowledgement (ack, acked, acknowledgement...)
+      that arrives: "the server acks the header", "delayed ack fires"; or "no
+      unacknowledged data" (RFC 896's own words);
+    - ``"no ack"``: negated (no, not, never, without... up to three words before it) or
+      lost (lost, dropped, missing): "the server does not acknowledge";
+    - ``"handshake ack"``: SYN or handshake words with it ("the SYN-ACK arrives");
+    - ``"closing"``: FIN, RST, close... ("the connection is closed and acked");
+    - ``"client ack"``: the client sends it ("the client acknowledges", "acked by the
+      client"): the sender is the party word just before it, across only small words
+      such as "the", "'s", "kernel", "sends", or after "from"/"by";
+    - ``"body ack"``: the body (or second segment) is what is acknowledged and no
+      first segment (header, first, previous...) is named;
+    - without an acknowledgement: ``"40 ms"``, ``"timeout"``, ``"full"``, ``"reply"``,
+      ``"nagle"`` for those ideas, else the text itself (compared as it is).
+
+    >>> read_until("the ACK of the first segment comes back"), read_until("no ACK")
+    ('ack', 'no ack')
+    >>> read_until("the SYN-ACK arrives"), read_until("the body is acknowledged")
+    ('handshake ack', 'body ack')
+
+    Introduced in notebooks/07-measuring-loopback.ipynb (exercise 07.nagle).
+    """
+    if not isinstance(text, str):
+        return text
+    squashed = " ".join(text.split()).casefold().strip(".")
+    words = re.findall(r"[a-z0-9]+", squashed.replace("n't", " not"))
+    acks = [i for i, word in enumerate(words) if word in _ACK_WORDS]
+    negated = {i for i, word in enumerate(words)
+               if word in _NEGATIONS and i + 1 < len(words)}
+    cleared = [i for i, word in enumerate(words) if word in _UNACKED_WORDS
+               and negated & set(range(i - 3, i))]
+    if not acks and not cleared:
+        return _no_ack_idea(squashed, words)
+    if cleared:
         return "ack"
-    if "40" in text or "ms" in text.split():
+    at = acks[0]
+    if negated & set(range(at - 3, at)) or _LOSS_WORDS & set(words):
+        return "no ack"
+    if _HANDSHAKE_WORDS & set(words):
+        return "handshake ack"
+    if _CLOSING_WORDS & set(words):
+        return "closing"
+    if _sender(words, at) == "client":
+        return "client ack"
+    if _SECOND_SEGMENT & set(words) and not _FIRST_SEGMENT & set(words):
+        return "body ack"
+    return "ack"
+
+
+def _no_ack_idea(squashed: str, words: list[str]) -> str:
+    """An answer without an acknowledgement in it, read as one of the known ideas."""
+    if re.search(r"\b(?:40|\d*\s*ms|milliseconds?)\b", squashed):
         return "40 ms"
-    if "time" in text:
+    if any(word.startswith("time") for word in words):
         return "timeout"
-    if "full" in text or "mss" in text:
+    if "full" in words or "mss" in words:
         return "full"
-    if "repl" in text or "answer" in text or "respon" in text:
+    if any(word.startswith(("repl", "answer", "respon")) for word in words):
         return "reply"
-    if "nagle" in text:
+    if "nagle" in words or "nagles" in words:
         return "nagle"
-    return text
+    return squashed
 
 
 @exercise("07.nagle", lesson=7, title="Explain a 40 ms stall",
@@ -228,7 +354,7 @@ def _nagle_word(value):
                  "RFC 896: a small segment waits while earlier data is unacknowledged; "
                  "RFC 1122 §4.2.3.2: a receiver may delay an ACK."])
 def _nagle(answer):
-    return expect_mapping(answer, NAGLE_KEY, normalize=_nagle_word,
+    return expect_mapping(answer, NAGLE_KEY, normalize=read_until,
                           common=_NAGLE_COMMON, noun="answer",
                           right="Right: Nagle holds the body until the header is "
                                 "acknowledged, the server delays that ACK (40 ms minimum on "

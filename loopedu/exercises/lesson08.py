@@ -10,7 +10,8 @@ the KUBE-FIREWALL drop rule of the fix), Project Zero issue 1447 (DNS rebinding)
 "Packet filtering and firewalls" (published ports and ufw) and moby/moby#45610, and
 sshd_config(5) (GatewayPorts). tests/test_exercises_lesson08.py checks the route_localnet
 key against two real namespaces (a DNAT rule, a drop rule written another way, a closed
-port) and the Host check against a live server.
+port) and the Host check against a live server, whose battery resolves names with the
+attacker's DNS (loopedu.rebinding), not the machine's.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _letter(value) -> str:
                  "GatewayPorts)."])
 def _exposes(answer):
     return expect_set(answer, sorted(EXPOSES_KEY), coerce=_letter, normalize=lambda v: v,
-                      common=_EXPOSES_COMMON,
+                      common=_EXPOSES_COMMON, allowed=list(SETUPS),
                       right="Right: route_localnet with a neighbour; DNS rebinding through "
                             "your own browser (where it does not ask before a page reaches "
                             "loopback: Chrome asks since 142); Docker's NAT rules that "

@@ -13,15 +13,18 @@ allowed ones (a typo) is said with the allowed ones and the closest of them.
 from __future__ import annotations
 
 import difflib
+import errno
+import functools
 import ipaddress
 import math
 import operator
+import os
 import re
 from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Any, Callable
 
-__all__ = ["show"]
+__all__ = ["read_errno", "show"]
 
 RIGHT = "That's right."
 _MAX_ITEMS = 10_000
@@ -81,6 +84,58 @@ def _show(value: Any, limit: int, depth: int) -> str:
             return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
         return "[" + ", ".join(parts) + "]"
     return f"a {type(value).__name__} object"
+
+
+# --- errno names, from their names or their texts -----------------------------------
+
+#: glibc's strerror(3) texts of the errors the lessons meet, read on any system (the
+#: lessons' stored outputs are Linux's; another C library words some of them otherwise).
+_GLIBC_TEXTS = {
+    "address already in use": "EADDRINUSE",
+    "cannot assign requested address": "EADDRNOTAVAIL",
+    "address family not supported by protocol": "EAFNOSUPPORT",
+    "connection refused": "ECONNREFUSED",
+    "network is unreachable": "ENETUNREACH",
+    "no route to host": "EHOSTUNREACH",
+    "network is down": "ENETDOWN",
+    "connection timed out": "ETIMEDOUT",
+    "permission denied": "EACCES",
+    "operation not permitted": "EPERM",
+    "invalid argument": "EINVAL",
+    "protocol not supported": "EPROTONOSUPPORT",
+}
+_ERRNO_PREFIX = re.compile(r"^(?:[a-z]*error:\s*)?\[errno\s*(-?\d+)\]\s*(.*)$")
+
+
+@functools.cache
+def _error_texts() -> dict[str, str]:
+    """This C library's text of every errno (``os.strerror``), then glibc's."""
+    texts = {}
+    for code, name in sorted(errno.errorcode.items()):
+        texts.setdefault(" ".join(os.strerror(code).split()).casefold(), name)
+    return {**texts, **_GLIBC_TEXTS}
+
+
+def read_errno(value: Any) -> str | None:
+    """The errno name a learner's text means, or None: a name in any case
+    (``"eaddrinuse"``), an error's text as strerror(3) words it here or in glibc
+    (``"Address already in use"``), or Python's rendering of an OSError
+    (``"[Errno 98] Address already in use"``, the number read on this system).
+
+    >>> read_errno("address family not supported by protocol"), read_errno("refused")
+    ('EAFNOSUPPORT', None)
+
+    Introduced in notebooks/04-loopback-interface.ipynb.
+    """
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split()).strip(" .!'\"").casefold()
+    match = _ERRNO_PREFIX.match(text)
+    if match:
+        code = int(match.group(1))
+        return errno.errorcode.get(code) or read_errno(match.group(2))
+    names = {name.casefold(): name for name in errno.errorcode.values()}
+    return names.get(text) or _error_texts().get(text)
 
 
 # --- reading an answer as the kind of value expected ----------------------------------
@@ -258,10 +313,11 @@ def _not_allowed(value: Any, shown: Any, allowed: list | None) -> str | None:
     if allowed is None or any(_same(value, ok, 0.0) for ok in allowed):
         return None
     names = [str(ok) for ok in allowed]
-    close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+    folded = {name.casefold(): name for name in names}  # a typo in any case is close
+    close = difflib.get_close_matches(str(value).casefold(), list(folded), n=1, cutoff=0.6)
     listed = ", ".join(repr(n) for n in names)
     return (f"{show(shown, 40)} is not one of the allowed values ({listed})"
-            + (f"; did you mean {close[0]!r}?" if close else "."))
+            + (f"; did you mean {folded[close[0]]!r}?" if close else "."))
 
 
 def _unique(parts: Iterable[str]) -> list[str]:

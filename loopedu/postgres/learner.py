@@ -35,7 +35,9 @@ class ConnectLine:
     """What one call of the learner's function did: ``transport`` (``"unix socket"``,
     ``"tcp"`` or ``""`` when unknown), ``server`` (the socket file, or the server's
     address), ``user`` (``current_user``; ``""`` when not logged in), ``error`` (why it
-    did not connect, or what it returned instead of a connection; ``""`` when it did).
+    did not connect, or what it returned instead of a connection; ``""`` when it did),
+    ``host`` (over TCP, the host the learner named: ``"localhost"``, ``"::1"``...;
+    ``""`` when unknown).
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
@@ -46,6 +48,7 @@ class ConnectLine:
     server: str = ""
     user: str = ""
     error: str = ""
+    host: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def _read_error(name: str, exc: BaseException) -> ConnectLine:
                            _first_line(exc))
     if last is not None:
         return ConnectLine(name, False, "tcp", last.group("ip") or last.group("name"), "",
-                           _first_line(exc))
+                           _first_line(exc), last.group("name"))
     return ConnectLine(name, False, error=f"{type(exc).__name__}: {_first_line(exc)}")
 
 
@@ -106,7 +109,7 @@ def _call(name: str, func: Callable, args: tuple) -> ConnectLine:
     if server is None:
         return ConnectLine(name, True, "unix socket",
                            os.path.join(folder, f".s.PGSQL.{args[-1]}"), user)
-    return ConnectLine(name, True, "tcp", server, user)
+    return ConnectLine(name, True, "tcp", server, user, host=folder or "")
 
 
 def _free_port() -> int:
