@@ -26,7 +26,7 @@
 # **Prerequisites.** Lesson 04 (lo counts loopback traffic) and lesson 06 (a Unix-domain
 # socket against TCP, for a database).
 #
-# **Minutes:** 35 teaching + 25 exercises; Going further: 2 more.
+# **Minutes:** 37 teaching + 25 exercises; Going further: 2 more.
 
 # %%
 import os
@@ -237,6 +237,14 @@ median = {p.buffer_size: p.median_gbit_per_s for p in measure.sweep_points(sweep
 reveal("07.small-writes", round(median[1024] / median[131072], 2),
        why="every send() and recv() is a system call with a fixed cost, however few bytes "
            "it carries; small writes pay that cost far more often per byte.")
+
+# %%
+# 💬 Your explanation, in one line (or leave ... to skip):
+explanation = ...
+### BEGIN SOLUTION
+explanation = "each write is a system call, and 1 KiB writes make 128 times more of them"
+### END SOLUTION
+explain("07.small-writes", explanation)
 
 # %% [markdown]
 # The "µs per write" column is the cost of one `send()`. It barely grows for small
