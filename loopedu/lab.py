@@ -128,7 +128,18 @@ def lab_command(extra: list[str], root: Path, is_root: bool,
 
 
 def _hang_up(signum, frame) -> None:
-    """A hang-up stops JupyterLab the way SIGTERM does (jupyter_server's own handler)."""
+    """A hang-up stops JupyterLab the way SIGTERM does (jupyter_server's own handler).
+
+    The terminal is gone: what JupyterLab prints while it stops goes to the null device
+    instead, since a write to a hung-up terminal fails (EIO) and a Python whose last
+    flush of stdout fails exits with status 120, not 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+    except OSError:
+        pass
     signal.raise_signal(signal.SIGTERM)
 
 

@@ -110,7 +110,9 @@ def _third_party_imports(folder: Path) -> set[str]:
 def _distributions(names: set[str]) -> dict[str, set[str]]:
     """Import name -> the distributions (lower case) that provide it, as installed."""
     provided = metadata.packages_distributions()
-    return {n: {d.lower().replace("_", "-") for d in provided.get(n, [])} for n in names}
+    # a module not installed here (an extra this run did not install) is named as its
+    # import name, which is how those distributions are named (jupyterhub)
+    return {n: {d.lower().replace("_", "-") for d in provided.get(n, [n])} for n in names}
 
 
 def _declared(*groups: str) -> set[str]:
