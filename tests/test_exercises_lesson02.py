@@ -319,6 +319,11 @@ def test_db_key_for_libpq_is_what_psql_does():
     if PSQL is None:
         skip_or_fail("psql (libpq) is not installed here (Debian: apt-get install "
                      "postgresql-client)")
+    try:
+        socket.getaddrinfo("localhost", None)
+    except socket.gaierror:
+        skip_or_fail("localhost does not resolve on this machine (no hosts line for it, "
+                     "no nss-myhostname), so psql -h localhost cannot connect")
     with tempfile.TemporaryDirectory() as folder, \
             counting_listener(socket.AF_INET, ("127.0.0.1", 0)) as (tcp, tcp_seen):
         port = str(tcp.getsockname()[1])
