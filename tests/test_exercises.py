@@ -1346,3 +1346,19 @@ def test_dict_feedback_suggests_only_a_close_key(unasked, suggested):
         assert f"'{unasked}' (did you mean '{suggested}'?)" in feedback.message
     else:
         assert "did you mean" not in feedback.message
+
+
+def test_a_wrong_answer_is_told_false_not_just_something_falsy():
+    """Feedback.passed is a bool: the progress store, class report and tests read it as
+    one (found by mutation testing: Feedback(None, ...) went unnoticed)."""
+    from loopedu.exercises.answers import expect_choice, expect_equal, expect_mapping, \
+        expect_set
+
+    wrong = [expect_equal("conected", "connected", allowed=["connected", "refused"]),
+             expect_equal(3, 4),
+             expect_choice("b", "a", {"a": "one", "b": "two"}),
+             expect_set(["x"], {"a"}),
+             expect_mapping({"port": 2}, {"port": 1})]
+    assert [fb.passed for fb in wrong] == [False] * 5
+    assert all(fb.message for fb in wrong)
+    assert expect_choice("a", "a", {"a": "one", "b": "two"}).passed is True
