@@ -1362,3 +1362,30 @@ def test_a_wrong_answer_is_told_false_not_just_something_falsy():
     assert [fb.passed for fb in wrong] == [False] * 5
     assert all(fb.message for fb in wrong)
     assert expect_choice("a", "a", {"a": "one", "b": "two"}).passed is True
+
+
+def test_an_unknown_id_is_shown_whole_up_to_60_characters():
+    fits, long = "9" * 60, "8" * 61
+    assert f"There is no exercise '{fits}'." in check(fits, 1).message
+    message = check(long, 1).message
+    assert f"There is no exercise '{'8' * 60}...'." in message and long not in message
+
+
+def test_a_checker_returning_neither_feedback_nor_bool_is_named_with_its_exercise():
+    @framework.exercise("99.returns-a-number", lesson=99, title="A broken checker")
+    def broken(answer):
+        return 42
+
+    feedback = check("99.returns-a-number", "anything")
+    assert feedback.passed is False and feedback.exercise_id == "99.returns-a-number"
+    assert "the checker returned int, not a Feedback or bool" in feedback.message
+
+
+def test_a_summary_names_an_object_by_its_type():
+    from loopedu.exercises.framework import summarize_answer
+
+    class Socketish:
+        pass
+
+    assert summarize_answer(Socketish()) == '"a Socketish object"'
+    assert summarize_answer([Socketish()]) == '["a Socketish object"]'
