@@ -1351,8 +1351,7 @@ def test_dict_feedback_suggests_only_a_close_key(unasked, suggested):
 def test_a_wrong_answer_is_told_false_not_just_something_falsy():
     """Feedback.passed is a bool: the progress store, class report and tests read it as
     one (found by mutation testing: Feedback(None, ...) went unnoticed)."""
-    from loopedu.exercises.answers import expect_choice, expect_equal, expect_mapping, \
-        expect_set
+    from loopedu.exercises.answers import expect_choice, expect_equal, expect_mapping, expect_set
 
     wrong = [expect_equal("conected", "connected", allowed=["connected", "refused"]),
              expect_equal(3, 4),
