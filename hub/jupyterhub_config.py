@@ -45,10 +45,10 @@ VENV = Path(HUB["venv"])
 #: open); the benchmark closes each lesson's kernel when the lesson ends.
 CULL_IDLE_S = 20 * 60
 #: Single-user server extensions the course does not use, not loaded even when the
-#: shared environment has them: a learner needs JupyterLab, terminals (for ``loopedu``
-#: commands) and nbgitpuller (its link), not the language-server bridge, jupytext's
-#: server side (the test tools' jupytext) or the classic notebook's shim.
-UNUSED_EXTENSIONS = ("jupyter_lsp", "jupyterlab_jupytext", "notebook_shim")
+#: shared environment has them (the same as `loopedu lab` leaves out): a learner needs
+#: JupyterLab, terminals and nbgitpuller, not the language-server bridge, jupytext's
+#: server side or the classic notebook's shim.
+from loopedu.lab import UNUSED_EXTENSIONS  # noqa: E402
 
 
 def system_name(hub_name: str) -> str:

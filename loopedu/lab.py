@@ -99,6 +99,12 @@ def _paired_sources(root: Path) -> list[str]:
                   and not fnmatch(p.with_suffix(".py").name, HIDDEN_SOURCES))
 
 
+#: Server extensions the learner's JupyterLab does not use (the language-server bridge,
+#: jupytext's server side, the classic notebook's shim); the classroom hub leaves the same
+#: out (hub/jupyterhub_config.py).
+UNUSED_EXTENSIONS = ("jupyter_lsp", "jupyterlab_jupytext", "notebook_shim")
+
+
 def lab_command(extra: list[str], root: Path, is_root: bool,
                 reference: bool = False) -> list[str]:
     """The JupyterLab command line ``loopedu lab`` runs, serving the folder ``root``
@@ -119,6 +125,10 @@ def lab_command(extra: list[str], root: Path, is_root: bool,
            "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb"]
     if is_root:
         cmd.append("--allow-root")
+    # server extensions a learner's lab does not use: not loaded, a faster start
+    # (jupytext's stays on for the reference copy, whose lessons have .py sources)
+    cmd += [f"--ServerApp.jpserver_extensions={name}=False" for name in UNUSED_EXTENSIONS
+            if not (reference and name == "jupyterlab_jupytext")]
     if reference:  # a list option given once per item; the learner's own add to it
         cmd += [f"--ContentsManager.hide_globs={pattern}"
                 for pattern in [*_default_hide_globs(), HIDDEN_SOURCES,

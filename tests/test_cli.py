@@ -284,3 +284,17 @@ def test_lab_really_starts_on_loopback(tmp_path, mode):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_a_learner_s_lab_loads_no_server_extension_it_does_not_use():
+    """The language-server bridge, jupytext's server side and the notebook shim stay out
+    of the learner's lab (a faster start); the reference copy keeps jupytext, whose
+    lessons are paired with .py sources."""
+    learner = lab.lab_command([], Path("/c"), is_root=False)
+    off = {a.split("=")[1] for a in learner if a.startswith("--ServerApp.jpserver_extensions")}
+    assert off == {"jupyter_lsp", "jupyterlab_jupytext", "notebook_shim"}
+    assert all(a.endswith("=False") for a in learner if "jpserver_extensions" in a)
+    reference = lab.lab_command([], Path("/c"), is_root=False, reference=True)
+    assert "--ServerApp.jpserver_extensions=jupyterlab_jupytext=False" not in reference
+    assert "--ServerApp.jpserver_extensions=jupyter_lsp=False" in reference
+    assert learner[-1] == "--ServerApp.root_dir=/c"
