@@ -25,27 +25,28 @@ from loopedu.exercises import check, hint
 #
 # A server listens on the bind address on the left of the arrow (port 0, the same port
 # for every client); a client connects to the address on the right. For each pair, will
-# the client get `"connected"` or `"refused"`? Answer for Linux.
+# the client get `"connected"` or `"refused"`? Answer for Linux. These addresses are not
+# in the lesson's matrix: apply its rule.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
     "127.0.0.1 -> 127.0.0.1": None,
-    "127.0.0.1 -> 127.0.0.2": None,
-    "127.0.0.1 -> 127.42.42.42": None,
+    "127.0.0.1 -> 127.0.0.53": None,
+    "127.0.0.1 -> 127.255.255.254": None,
     "0.0.0.0 -> 127.0.0.1": None,
-    "0.0.0.0 -> 127.0.0.2": None,
-    "0.0.0.0 -> 127.42.42.42": None,
-    "127.42.42.42 -> 127.0.0.1": None,
-    "127.42.42.42 -> 127.0.0.2": None,
-    "127.42.42.42 -> 127.42.42.42": None,
+    "0.0.0.0 -> 127.0.0.53": None,
+    "0.0.0.0 -> 127.255.255.254": None,
+    "127.0.0.53 -> 127.0.0.1": None,
+    "127.0.0.53 -> 127.0.0.53": None,
+    "127.0.0.53 -> 127.255.255.254": None,
 }
 ### BEGIN SOLUTION
-answer = {"127.0.0.1 -> 127.0.0.1": "connected", "127.0.0.1 -> 127.0.0.2": "refused",
-          "127.0.0.1 -> 127.42.42.42": "refused", "0.0.0.0 -> 127.0.0.1": "connected",
-          "0.0.0.0 -> 127.0.0.2": "connected", "0.0.0.0 -> 127.42.42.42": "connected",
-          "127.42.42.42 -> 127.0.0.1": "refused", "127.42.42.42 -> 127.0.0.2": "refused",
-          "127.42.42.42 -> 127.42.42.42": "connected"}
+answer = {"127.0.0.1 -> 127.0.0.1": "connected", "127.0.0.1 -> 127.0.0.53": "refused",
+          "127.0.0.1 -> 127.255.255.254": "refused", "0.0.0.0 -> 127.0.0.1": "connected",
+          "0.0.0.0 -> 127.0.0.53": "connected", "0.0.0.0 -> 127.255.255.254": "connected",
+          "127.0.0.53 -> 127.0.0.1": "refused", "127.0.0.53 -> 127.0.0.53": "connected",
+          "127.0.0.53 -> 127.255.255.254": "refused"}
 ### END SOLUTION
 check("03.predict-matrix", answer)
 
@@ -92,9 +93,10 @@ answer = {
     "phone test": None,
     "database": None,
     "app behind proxy": None,
+    "metrics agent": None,
 }
 ### BEGIN SOLUTION
 answer = {"dev server": "127.0.0.1", "phone test": "0.0.0.0", "database": "127.0.0.1",
-          "app behind proxy": "127.0.0.1"}
+          "app behind proxy": "127.0.0.1", "metrics agent": "0.0.0.0"}
 ### END SOLUTION
 check("03.choose-bind", answer)

@@ -111,13 +111,6 @@ explanation = ("127.0.0.2 is another address, so the 127.0.0.1 listener refuses 
 explain("03.matrix", explanation)
 
 # %% [markdown]
-# The drawing sums up the matrix. Follow each row from the listener to the destinations it
-# answers. Its caption says the same in words.
-
-# %%
-drawings.bind_matrix()
-
-# %% [markdown]
 # - **A specific bind answers only its own address.** The 127.0.0.1 listener refuses
 #   127.0.0.2.
 # - **0.0.0.0 answers every IPv4 address the machine has.** On Linux that is all of
@@ -168,6 +161,13 @@ reveal("03.phone-reaches", reached,
 # refuses it. One bound to 0.0.0.0 serves the page, to the phone and to everyone else on
 # that network.
 #
+# The drawing sums up both experiments. Follow each listener to the destinations it
+# answers. Its caption says the same in words.
+
+# %%
+drawings.bind_matrix()
+
+# %% [markdown]
 # So, to test a site from your phone, **bind 0.0.0.0 briefly** (Flask `--host 0.0.0.0`,
 # Django `runserver 0.0.0.0:8000`, Vite `--host`). Open the laptop's Wi-Fi address on the
 # phone. **Switch back to 127.0.0.1** when you are done.
@@ -255,7 +255,7 @@ print("second bind:", clash.second, "=", clash.explain)
 # ## Your turn
 #
 # [The exercises](../exercises/03-bind-address-exercises.ipynb): predict the matrix, say
-# who reaches servers on your own machine's addresses, and choose bind addresses for four
+# who reaches servers on your own machine's addresses, and choose bind addresses for five
 # scenarios.
 #
 # ## Key points

@@ -51,6 +51,7 @@ def matrix_with(cell, value):
     ("03.choose-bind", dict(BIND_KEY)),
     ("03.choose-bind", {k: "::1" if v == "127.0.0.1" else "::" for k, v in BIND_KEY.items()}),
     ("03.choose-bind", with_(BIND_KEY, phone__test="192.168.1.20", database="localhost")),
+    ("03.choose-bind", with_(BIND_KEY, metrics__agent="10.0.0.5")),
 ])
 def test_right_answers_pass(exercise_id, right):
     feedback = check(exercise_id, right)
@@ -58,13 +59,15 @@ def test_right_answers_pass(exercise_id, right):
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.2", "refused"), "INADDR_ANY"),
-    ("03.predict-matrix", matrix_with("127.0.0.1 -> 127.0.0.2", "connected"), "only"),
-    ("03.predict-matrix", matrix_with("127.42.42.42 -> 127.0.0.1", "connected"),
+    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.53", "refused"), "INADDR_ANY"),
+    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.255.255.254", "refused"),
+     "still inside 127.0.0.0/8"),
+    ("03.predict-matrix", matrix_with("127.0.0.1 -> 127.0.0.53", "connected"), "only"),
+    ("03.predict-matrix", matrix_with("127.0.0.53 -> 127.0.0.1", "connected"),
      "no wildcard"),
     ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.1", "refused"),
      "loopback interface"),
-    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.2", "timeout"), "reset"),
+    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.53", "timeout"), "reset"),
     ("03.predict-matrix", {k: None for k in MATRIX_KEY}, "replace each None"),
     ("03.predict-matrix", {"127.0.0.1 -> 127.0.0.1": "connected"}, "No prediction for"),
     ("03.predict-matrix", ["connected"] * 9, "dict"),
@@ -73,10 +76,14 @@ def test_right_answers_pass(exercise_id, right):
     ("03.choose-bind", with_(BIND_KEY, phone__test="::1"), "another machine"),
     ("03.choose-bind", with_(BIND_KEY, database="::"), "passwords"),
     ("03.choose-bind", with_(BIND_KEY, app__behind__proxy="0.0.0.0"), "around the proxy"),
+    ("03.choose-bind", with_(BIND_KEY, metrics__agent="127.0.0.1"),
+     "monitoring server is another machine"),
+    ("03.choose-bind", with_(BIND_KEY, metrics__agent="::1"),
+     "monitoring server is another machine"),
     ("03.choose-bind", with_(BIND_KEY, database="192.168.1.20"), "LAN address"),
     ("03.choose-bind", with_(BIND_KEY, database="everywhere"), "not a bind address"),
     ("03.choose-bind", {k: None for k in BIND_KEY}, "replace each None"),
-    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.2", "conected"),
+    ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.53", "conected"),
      "is not one of the allowed answers, 'connected' or 'refused'"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
@@ -104,19 +111,27 @@ def test_wrong_bind_choices_never_name_the_right_address(first_try):
 
 
 def test_one_wrong_cell_gets_one_explanation_not_a_repeated_one():
-    wrong = {**MATRIX_KEY, "127.0.0.1 -> 127.0.0.2": "connected",
-             "127.0.0.1 -> 127.42.42.42": "connected", "127.42.42.42 -> 127.0.0.2": "connected"}
+    wrong = {**MATRIX_KEY, "127.0.0.1 -> 127.0.0.53": "connected",
+             "127.0.0.1 -> 127.255.255.254": "connected",
+             "127.0.0.53 -> 127.255.255.254": "connected"}
     message = check("03.predict-matrix", wrong).message
     sentences = re.split(r"(?<=\.)\s+(?=[A-Z])", message)
     assert len(sentences) >= 4 and len(sentences) == len(set(sentences)), sentences
     # one sentence per listener, naming every address it was wrongly thought to answer
-    assert "127.0.0.2 and 127.42.42.42 are other addresses" in message
+    assert "127.0.0.53 and 127.255.255.254 are other addresses" in message
 
 
 def test_matrix_key_covers_the_ipv4_grid():
     assert set(MATRIX_KEY) == {matrix_key_name(b, t) for b in MATRIX_BINDS
                                for t in MATRIX_TARGETS}
     assert set(MATRIX_KEY.values()) == {"connected", "refused"}
+
+
+def test_matrix_exercise_asks_addresses_the_lesson_did_not_measure():
+    """Transfer, not copying: only 127.0.0.1 and 0.0.0.0 are shared with the lesson's
+    matrix (the lesson's binds and destinations, read from its own experiment)."""
+    lesson = set(reachability.DEFAULT_BINDS) | set(reachability.DEFAULT_TARGETS)
+    assert set(MATRIX_BINDS + MATRIX_TARGETS) & lesson == {"127.0.0.1", "0.0.0.0"}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -131,7 +146,8 @@ def test_matrix_key_agrees_with_a_live_run_on_linux():
 def test_bind_key_follows_the_lesson_rule():
     # clients on the same host -> loopback; the phone is another machine -> not loopback
     for scenario, bind in BIND_KEY.items():
-        assert audit.is_exposed(bind) is (scenario == "phone test"), scenario
+        assert audit.is_exposed(bind) is (scenario in ("phone test", "metrics agent")), \
+            scenario
     assert set(SCENARIOS) == set(BIND_KEY)
 
 

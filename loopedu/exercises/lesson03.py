@@ -20,9 +20,10 @@ from .answers import expect_mapping, show
 # ---- 03.predict-matrix ----------------------------------------------------------------
 
 #: The binds and destinations of "03.predict-matrix" (IPv4 only, so that the key holds
-#: on every Linux machine, with IPv6 or without).
-MATRIX_BINDS = ("127.0.0.1", "0.0.0.0", "127.42.42.42")
-MATRIX_TARGETS = ("127.0.0.1", "127.0.0.2", "127.42.42.42")
+#: on every Linux machine, with IPv6 or without). None of 127.0.0.53 and 127.255.255.254
+#: is in the lesson's measured matrix: the learner applies the rule, not copies a cell.
+MATRIX_BINDS = ("127.0.0.1", "0.0.0.0", "127.0.0.53")
+MATRIX_TARGETS = ("127.0.0.1", "127.0.0.53", "127.255.255.254")
 
 
 def matrix_key_name(bind: str, target: str) -> str:
@@ -66,14 +67,15 @@ _SAME = "The client goes exactly where the server listens."
 
 _MATRIX_COMMON = {
     (matrix_key_name("127.0.0.1", "127.0.0.1"), "refused"): _SAME,
-    (matrix_key_name("127.42.42.42", "127.42.42.42"), "refused"):
+    (matrix_key_name("127.0.0.53", "127.0.0.53"), "refused"):
         _SAME + " On Linux every 127.x can be bound (lesson 01).",
     (matrix_key_name("0.0.0.0", "127.0.0.1"), "refused"):
         "Every interface includes the loopback interface.",
-    (matrix_key_name("0.0.0.0", "127.0.0.2"), "refused"): _ANY_ACCEPTS.format(t="127.0.0.2"),
-    (matrix_key_name("0.0.0.0", "127.42.42.42"), "refused"):
-        _ANY_ACCEPTS.format(t="127.42.42.42"),
-    (matrix_key_name("127.42.42.42", "127.0.0.1"), "connected"):
+    (matrix_key_name("0.0.0.0", "127.0.0.53"), "refused"): _ANY_ACCEPTS.format(t="127.0.0.53"),
+    (matrix_key_name("0.0.0.0", "127.255.255.254"), "refused"):
+        _ANY_ACCEPTS.format(t="127.255.255.254") + " It is still inside 127.0.0.0/8 "
+        "(lesson 01).",
+    (matrix_key_name("127.0.0.53", "127.0.0.1"), "connected"):
         "127.0.0.1 is no wildcard: it is one address like any other.",
 }
 
@@ -114,7 +116,7 @@ def _predict_matrix(answer):
     # one sentence per specific listener the learner thought answers other addresses
     given = {" ".join(str(k).split()).casefold(): v for k, v in answer.items()}
     too_open: dict[str, list[str]] = {}
-    for bind in ("127.0.0.1", "127.42.42.42"):
+    for bind in (b for b in MATRIX_BINDS if b != "0.0.0.0"):
         for target in MATRIX_TARGETS:
             said = given.get(matrix_key_name(bind, target))
             if target != bind and said not in (None, Ellipsis) \
@@ -136,10 +138,18 @@ SCENARIOS = {
     "database": "A database used only by a web application running on the same host.",
     "app behind proxy": "A public website's application server, behind a reverse proxy "
                         "(nginx) on the same host; the proxy is what faces the Internet.",
+    "metrics agent": "A metrics agent on a server in an office. A monitoring server, "
+                     "another machine on the same private network, collects from it; the "
+                     "office firewall lets only that machine in.",
 }
 
 BIND_KEY = {"dev server": "127.0.0.1", "phone test": "0.0.0.0",
-            "database": "127.0.0.1", "app behind proxy": "127.0.0.1"}
+            "database": "127.0.0.1", "app behind proxy": "127.0.0.1",
+            "metrics agent": "0.0.0.0"}
+
+#: Scenarios whose clients are other machines: their one network address is as right
+#: as 0.0.0.0 (the lesson: a single network address keeps the service off the others).
+_REMOTE_CLIENTS = ("phone test", "metrics agent")
 
 
 def _bind_kind(value):
@@ -174,6 +184,10 @@ _BIND_COMMON = {
     ("phone test", "127.0.0.1"): "The phone is another machine: it connects to the "
                                  "laptop's Wi-Fi address, and a listener on loopback "
                                  "refuses that (the virtual LAN in the lesson shows it).",
+    ("metrics agent", "127.0.0.1"): "The monitoring server is another machine: its "
+                                    "packets arrive addressed to this server's network "
+                                    "address, and a listener on loopback refuses them. "
+                                    "Something else here decides who may connect.",
 }
 
 for _scenario in ("dev server", "database", "app behind proxy"):
@@ -183,7 +197,7 @@ for _scenario in ("dev server", "database", "app behind proxy"):
 
 
 @exercise("03.choose-bind", lesson=3,
-          title="Choose the bind address for four scenarios",
+          title="Choose the bind address for five scenarios",
           hints=["For each scenario ask: where does the client run, on this machine or "
                  "on another one?",
                  "The rule: the most restrictive bind that meets the need."])
@@ -194,16 +208,18 @@ def _choose_bind(answer):
                 return Feedback(False, f"For {key!r}: {value!r} is not a bind address. "
                                 "Give an IP address in quotes, such as the ones the "
                                 "lesson binds.")
-        phone = {k: v for k, v in answer.items()
-                 if isinstance(k, str) and " ".join(k.split()).casefold() == "phone test"}
-        for key, value in phone.items():
+        remote = {k: v for k, v in answer.items()
+                  if isinstance(k, str) and " ".join(k.split()).casefold() in _REMOTE_CLIENTS}
+        for key, value in remote.items():
             if isinstance(value, str) and _bind_kind(value) == "one address":
-                answer = {**answer, key: "0.0.0.0"}  # the laptop's Wi-Fi address works too
+                answer = {**answer, key: "0.0.0.0"}  # the machine's LAN address works too
     return expect_mapping(answer, BIND_KEY, coerce=_bind_kind, normalize=lambda v: v,
                           common=_BIND_COMMON, noun="choice",
                           right="Right: loopback whenever every client runs on this "
-                                "machine; all interfaces (or just the Wi-Fi address) only "
-                                "while the phone test lasts, then back to loopback.")
+                                "machine; all interfaces (or just the one network "
+                                "address) when another machine must connect: behind a "
+                                "firewall for the metrics agent, and only while the phone "
+                                "test lasts, then back to loopback.")
 
 
 # ---- 03.phone-reaches -------------------------------------------------------------------
