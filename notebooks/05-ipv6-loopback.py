@@ -16,8 +16,7 @@
 #
 # **Objectives.** After this lesson you can:
 # - read and write `::1`, or any IPv6 address, in full and in the one canonical form
-#   RFC 5952 asks for, and say why IPv6 has one loopback address where IPv4 has a block
-#   *(exercises 05.expand, 05.compress)*;
+#   RFC 5952 asks for *(exercises 05.expand, 05.compress)*;
 # - predict what a dual-stack socket on `::` does with an IPv4 client, and why
 #   IPV6_V6ONLY and the platform's default matter
 #   *(exercise 05.dual-stack)*;
@@ -136,23 +135,15 @@ for text in ["::2", "::", "fe80::1"]:
 # [link-local](glossary.md#link-local) (RFC 4291 §2.5.6): it belongs to one link, named
 # with a zone such as `%eth0`.
 #
-# Every IPv6 address has a *scope*: how far it is meant to reach. RFC 4291 §2.5.3 says
-# `::1` "is treated as having Link-Local scope". That is the scope of `fe80::1` too. The
-# narrower interface-local scope exists only for multicast addresses (`ff01::/16`, §2.7).
-# So a program needing several loopback endpoints binds `::1` on several
-# [ports](glossary.md#port), or uses IPv4's 127/8.
+# With one loopback address, a program needing several loopback endpoints binds `::1` on
+# several [ports](glossary.md#port), or uses IPv4's 127/8.
 #
 # ## Dual stack: one socket, two families
 #
 # A [socket](glossary.md#socket) of [address family](glossary.md#address-family)
 # `AF_INET6` can also accept IPv4 connections, if its option **IPV6_V6ONLY** is off (RFC
-# 3493 §5.3). Such a socket is [dual stack](glossary.md#dual-stack). The default differs
-# by platform:
-
-# %%
-Markdown(platforms.dual_stack_table())
-
-# %% [markdown]
+# 3493 §5.3). Such a socket is [dual stack](glossary.md#dual-stack).
+#
 # Now the plain socket calls. The server makes an `AF_INET6` socket and turns IPV6_V6ONLY
 # off. It binds 127.0.0.1, written the IPv6 way, on port 0: loopback only, so nothing
 # else can reach it. A client connects over plain IPv4 to 127.0.0.1. What does `accept()`
@@ -192,6 +183,12 @@ explanation = ...
 explanation = "an IPv6 socket can only report IPv6 addresses, so IPv4 ones come mapped"
 ### END SOLUTION
 explain("05.server-sees", explanation)
+
+# %% [markdown]
+# Whether IPV6_V6ONLY starts off or on differs by platform:
+
+# %%
+Markdown(platforms.dual_stack_table())
 
 # %% [markdown]
 # Now the real thing, at scale: a listener on `::`, every address. `dual_stack.dual_stack()`
@@ -305,8 +302,8 @@ if off.ran:
 # - An IPv6 address is 128 bits in 8 groups of 16; `::1` is 127 zeros and a one. RFC
 #   5952's canonical form: lowercase, no leading zeros, the longest run of two or more
 #   zero groups as `::`, the first on a tie.
-# - IPv6 has one loopback address, `::1/128`, of Link-Local scope, never assigned to a
-#   physical interface. `::` is unspecified; `fe80::/10` is link-local, not loopback.
+# - IPv6 has one loopback address, `::1/128`, never assigned to a physical interface.
+#   `::` is unspecified; `fe80::/10` is link-local, not loopback.
 # - A socket on `::` with IPV6_V6ONLY off also takes IPv4 clients, seen as
 #   `::ffff:127.0.0.1`, and holds the IPv4 side of its port. Linux and macOS default to
 #   off; Windows, FreeBSD and NetBSD to on; OpenBSD has no mapped addresses.
@@ -329,9 +326,12 @@ if off.ran:
 # `::ffff:7f00:1` (observed); `socket.inet_ntop` prints the dotted form RFC 5952 §5
 # recommends.
 #
-# **Scopes.** RFC 4007 defines zones and scopes: an address of Link-Local scope is unique
-# only on its link, so `fe80::1%eth0` names the link. For `::1` the zone is implicit:
-# this host.
+# **Scopes.** Every IPv6 address has a *scope*: how far it is meant to reach. RFC 4291
+# §2.5.3 says `::1` "is treated as having Link-Local scope", the scope of `fe80::1` too.
+# The narrower interface-local scope exists only for multicast addresses (`ff01::/16`,
+# §2.7). RFC 4007 defines zones and scopes: an address of Link-Local scope is unique only
+# on its link, so `fe80::1%eth0` names the link. For `::1` the zone is implicit: this
+# host.
 #
 # **The other systems' defaults.** FreeBSD and NetBSD set `ip6_v6only = 1` in
 # `sys/netinet6/in6_proto.c`; Apple's XNU sets `ip6_v6only = 0` in the same file, so
