@@ -46,7 +46,23 @@ answer = {"lo sent": 5, "lo received": 5, "network card sent": 0,
 check("04.counters", answer)
 
 # %% [markdown]
-# ## 2. `lo` is down: other addresses, and UDP
+# ## 2. `ping 127.0.0.1` gets no reply
+#
+# On a Linux server, `ping 127.0.0.1` gets no reply. Could each cause below, alone,
+# explain that? Answer `True` or `False` for each.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {"Wi-Fi card switched off": None, "lo set down": None,
+          "icmp_echo_ignore_all = 1": None, "web server on 127.0.0.1 crashed": None}
+### BEGIN SOLUTION
+answer = {"Wi-Fi card switched off": False, "lo set down": True,
+          "icmp_echo_ignore_all = 1": True, "web server on 127.0.0.1 crashed": False}
+### END SOLUTION
+check("04.ping", answer)
+
+# %% [markdown]
+# ## 3. `lo` is down: other addresses, and UDP
 #
 # The lesson connected to 127.0.0.1 in two cases. Case **A**: a brand-new network
 # namespace, whose `lo` was never up. Case **B**: `lo` was up, then someone ran `ip link
@@ -71,7 +87,7 @@ answer = {"A: connect 127.0.0.2": "ENETUNREACH", "A: UDP to 127.0.0.1": "ENETUNR
 check("04.lo-down", answer)
 
 # %% [markdown]
-# ## 3. Read an audit
+# ## 4. Read an audit
 #
 # Here is the (made-up) audit of a laptop's listening sockets, as `loopedu audit` prints
 # one. Which services can another machine on the network reach? Give a list of process
@@ -91,7 +107,7 @@ answer = ["sshd", "mysqld", "python3", "node", "avahi-daemon"]
 check("04.read-audit", answer)
 
 # %% [markdown]
-# ## 4. Write it: two listeners on one port
+# ## 5. Write it: two listeners on one port
 #
 # Make two sockets listen on 127.0.0.1 on one and the same port. The checker connects to
 # that port over loopback several times and tells you which socket got the connections.
@@ -119,7 +135,7 @@ with socket.socket() as first, socket.socket() as second:
 feedback
 
 # %% [markdown]
-# ## 5. Shadowing another address (Linux)
+# ## 6. Shadowing another address (Linux)
 #
 # Now one program listens on 0.0.0.0, port P, and another binds **127.0.0.2**, port P,
 # both with SO_REUSEPORT. Which listener gets a connection to 127.0.0.2:P, and to

@@ -18,7 +18,7 @@
 # - prove with interface counters that loopback traffic is counted by `lo` and by no
 #   network card *(exercise 04.counters)*;
 # - say what `ping 127.0.0.1` proves, and what happens when `lo` is down: never brought
-#   up, or set down later *(exercise 04.lo-down)*;
+#   up, or set down later *(exercises 04.ping, 04.lo-down)*;
 # - audit your machine's listening sockets and say which ones other machines can reach
 #   *(exercise 04.read-audit)*;
 # - reproduce port sharing and shadowing with SO_REUSEPORT, in code, and say which
@@ -26,7 +26,7 @@
 #
 # **Prerequisites.** Lesson 03 (what `bind()` means).
 #
-# **Minutes:** 31 teaching + 20 exercises; Going further: 3 more.
+# **Minutes:** 31 teaching + 22 exercises; Going further: 3 more.
 
 # %% [markdown]
 # ## Where does loopback traffic go?
@@ -274,8 +274,8 @@ explain("04.shadowing", explanation)
 # ## Your turn
 #
 # [The exercises](../exercises/04-loopback-interface-exercises.ipynb): read the counters,
-# take `lo` down for other addresses and UDP, read an audit, share a port in your own
-# code, and shadow another address.
+# find why a ping gets no reply, take `lo` down for other addresses and UDP, read an
+# audit, share a port in your own code, and shadow another address.
 #
 # ## Key points
 #

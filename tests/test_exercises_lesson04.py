@@ -16,6 +16,7 @@ from loopedu.exercises.lesson04 import (
     COUNTERS_KEY,
     EXPOSED_KEY,
     LO_DOWN_KEY,
+    PING_KEY,
     SHADOW_KEY,
     format_audit_rows,
 )
@@ -27,6 +28,8 @@ LINUX = sys.platform.startswith("linux")
     ("04.counters", dict(COUNTERS_KEY)),
     ("04.counters", {k: str(v) for k, v in COUNTERS_KEY.items()}),
     ("04.lo-down", dict(LO_DOWN_KEY)),
+    ("04.ping", dict(PING_KEY)),
+    ("04.ping", {k.upper(): "yes" if v else "no" for k, v in PING_KEY.items()}),
     ("04.lo-down", {"a: connect 127.0.0.2": "enetunreach",
                     "A: UDP to 127.0.0.1": "Network is unreachable",
                     "B: connect 127.0.0.2": "ETIMEDOUT", "B: UDP to 127.0.0.1": " OK ",
@@ -45,6 +48,13 @@ def test_right_answers_pass(exercise_id, right):
 @pytest.mark.parametrize("exercise_id, wrong, says", [
     ("04.counters", {**COUNTERS_KEY, "lo sent": 10}, "once as sent"),
     ("04.counters", {**COUNTERS_KEY, "network card sent": 5}, "local ... dev lo"),
+    ("04.ping", {**PING_KEY, "Wi-Fi card switched off": True}, "never reaches a network card"),
+    ("04.ping", {**PING_KEY, "lo set down": False}, "keeps 127.0.0.1 and its local route"),
+    ("04.ping", {**PING_KEY, "icmp_echo_ignore_all = 1": False}, "ip-sysctl.rst"),
+    ("04.ping", {**PING_KEY, "web server on 127.0.0.1 crashed": True},
+     "the kernel writes the echo reply itself"),
+    ("04.ping", {**PING_KEY, "lo set down": "maybe"}, "Expected True or False"),
+    ("04.ping", {k: None for k in PING_KEY}, "replace each None"),
     ("04.lo-down", {**LO_DOWN_KEY, "A: connect 127.0.0.2": "timeout"},
      "no local routing table"),
     ("04.lo-down", {**LO_DOWN_KEY, "B: connect 127.0.0.2": "ENETUNREACH"},
@@ -176,6 +186,71 @@ def test_lo_down_key_agrees_with_both_kinds_of_namespace():
     asked = {k: v for k, v in live.items() if k in LO_DOWN_KEY}
     assert asked == LO_DOWN_KEY
     assert check("04.lo-down", asked).passed
+
+
+#: One ICMP echo request to 127.0.0.1 with plain sockets (a ping socket, else a raw one):
+#: "reply" or "no reply" within a second. No loopedu code under test.
+PING_ONCE = r"""
+import socket, struct, time
+def checksum(data):
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    return ~(total + (total >> 16)) & 0xFFFF
+def ping():
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_RAW):
+        try:
+            sock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_ICMP)
+        except OSError:
+            continue
+        with sock:
+            sock.settimeout(1)
+            body = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + b"loopedu!"
+            body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+            sock.sendto(body, ("127.0.0.1", 0))
+            deadline = time.monotonic() + 1
+            while time.monotonic() < deadline:
+                try:
+                    data = sock.recv(2048)
+                except (socket.timeout, OSError):
+                    return "no reply"
+                if kind == socket.SOCK_RAW:
+                    data = data[(data[0] & 0x0F) * 4:]   # skip the IPv4 header
+                if data[0] == 0:                          # an echo reply
+                    return "reply"
+            return "no reply"
+    return "cannot ping here"
+print(ping())
+"""
+
+
+def ping_in(ns) -> str:
+    done = run_in(ns, sys.executable, "-c", PING_ONCE, timeout=60)
+    assert done.returncode == 0, done.stderr
+    answer = done.stdout.strip()
+    if answer == "cannot ping here":
+        skip_or_fail("neither an ICMP ping socket nor a raw socket can be opened here")
+    return answer
+
+
+@pytest.mark.needs("network_namespaces")
+def test_ping_key_agrees_with_plain_pings_in_namespaces():
+    """A namespace with lo up and nothing else (no network card, no server listening)
+    answers; the same with icmp_echo_ignore_all=1 does not; nor does one whose lo was
+    set down. So only "lo set down" and "icmp_echo_ignore_all = 1" explain silence."""
+    live = {}
+    with netns() as plain:
+        links = run_in(plain, "ip", "-o", "link", "show").stdout.splitlines()
+        assert [line.split(":")[1].strip() for line in links] == ["lo"]  # no card at all
+        replied = ping_in(plain) == "reply"                # no card, no server
+        live["Wi-Fi card switched off"] = not replied
+        live["web server on 127.0.0.1 crashed"] = not replied
+        plain.set_sysctl("net.ipv4.icmp_echo_ignore_all", 1)
+        live["icmp_echo_ignore_all = 1"] = ping_in(plain) == "no reply"
+    with netns() as down:
+        down.ip("link", "set", "lo", "down")
+        live["lo set down"] = ping_in(down) == "no reply"
+    assert live == PING_KEY
+    assert check("04.ping", live).passed
 
 
 #: The shadowing question with plain sockets: 0.0.0.0:P and 127.0.0.2:P with SO_REUSEPORT;

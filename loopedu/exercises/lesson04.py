@@ -76,6 +76,49 @@ def _counters(answer):
                                 "card's; the card counts none of it.")
 
 
+# ---- 04.ping -----------------------------------------------------------------------------
+# The lesson: a ping reply proves IP, ICMP and lo, not the network card and not TCP. The
+# exercise turns it round: ping 127.0.0.1 gets no reply; which causes could explain it?
+
+#: "04.ping": could this cause alone explain that ``ping 127.0.0.1`` gets no reply (Linux)?
+#: The echo request never reaches a card (the local table routes it to lo); lo set down
+#: keeps its route and drops the packet (observed: the lesson's second lo-down case);
+#: ``icmp_echo_ignore_all=1`` makes the kernel "ignore all ICMP ECHO requests sent to it"
+#: (ip-sysctl.rst); the kernel answers the echo itself, no program listens (RFC 792).
+#: tests/test_exercises_lesson04.py pings with plain sockets in namespaces to confirm.
+PING_KEY = {"Wi-Fi card switched off": False, "lo set down": True,
+            "icmp_echo_ignore_all = 1": True, "web server on 127.0.0.1 crashed": False}
+
+_PING_COMMON = {
+    ("Wi-Fi card switched off", True):
+        "A packet to 127.0.0.1 never reaches a network card: the local table sends it to "
+        "lo (the lesson's drawing), so no card, on or off, takes part.",
+    ("lo set down", False):
+        "Set down, lo keeps 127.0.0.1 and its local route: the echo request is routed to "
+        "lo, and a lo that is down drops it (the lesson's second lo-down case).",
+    ("icmp_echo_ignore_all = 1", False):
+        "ip-sysctl.rst: with icmp_echo_ignore_all set, the kernel ignores every ICMP echo "
+        "request sent to it, loopback included.",
+    ("web server on 127.0.0.1 crashed", True):
+        "No program answers a ping: the kernel writes the echo reply itself (ICMP, RFC "
+        "792). So a reply says nothing about TCP or any server either.",
+}
+
+
+@exercise("04.ping", lesson=4,
+          title="ping 127.0.0.1 gets no reply: which causes could explain it?",
+          hints=["Follow the echo request: which interface carries it, and who writes the "
+                 "reply, a program or the kernel?",
+                 "The lesson's lo-down cases each printed a ping line; and the lesson "
+                 "named a sysctl that switches echo replies off."])
+def _ping(answer):
+    return expect_mapping(answer, PING_KEY, common=_PING_COMMON, noun="answer",
+                          right="Right: a ping of 127.0.0.1 needs only lo, IP and the "
+                                "kernel's ICMP. lo set down or echo replies switched off "
+                                "silence it. No network card and no TCP server takes part, "
+                                "so a reply proves nothing about them.")
+
+
 # ---- 04.lo-down --------------------------------------------------------------------------
 # The lesson shows a TCP connect to 127.0.0.1, a ping and the binds of ::1 and another
 # address, in both cases. The exercise asks the same two cases about other addresses and
