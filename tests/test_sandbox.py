@@ -235,6 +235,24 @@ def test_isolated_call_fallback_runs_only_loopedu_functions():
             sandbox.isolated_call("os:getpid")
 
 
+@pytest.mark.parametrize("expose", [False, True])
+def test_isolated_call_fallback_passes_every_argument(monkeypatch, expose):
+    """On a machine without namespaces the function runs here with the arguments it was
+    given, keywords included; expose=True is passed on, expose=False is not (a mutation
+    that dropped the keywords on this path survived). The function is a recorder: nothing
+    listens."""
+    calls = []
+    monkeypatch.setattr("loopedu.reachability.measure_here",
+                        lambda *a, **k: calls.append((a, k)) or "recorded")
+    with sandbox.assume(network_namespaces=Capability(False, "no namespaces in this test")):
+        run = sandbox.isolated_call("loopedu.reachability:measure_here", ["127.0.0.1"],
+                                    ["127.0.0.2"], v6only=True, expose=expose)
+    wanted = {"v6only": True} | ({"expose": True} if expose else {})
+    assert calls == [((["127.0.0.1"], ["127.0.0.2"]), wanted)]
+    assert run.result == "recorded" and not run.isolated
+    assert ("expose=True" in run.reason) and (("opened on purpose" in run.reason) == expose)
+
+
 def test_isolated_call_never_falls_back_after_capabilities_said_yes(monkeypatch):
     """A namespace that fails to come up on a machine that makes them (a busy machine):
     tried again, then a clear error; the experiment never runs on this machine."""
