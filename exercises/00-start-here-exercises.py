@@ -25,18 +25,24 @@
 from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
-# ## 1. Which address does this notebook use to talk to its kernel?
+# ## 1. Read the kernel's connection file yourself
 #
-# Lesson 00 read the kernel's connection file. Give the IP address in it (a string), or
-# read it yourself with `loopedu.kernel_link.connection_info()`.
+# Lesson 00 read the connection file through a helper, `kernel_link.connection_info()`.
+# Now read it with the standard library alone. `get_connection_file()` gives the file's
+# path, and the file is JSON: `json.load` turns it into a dict. Set `answer` to the
+# address in its `"ip"` field. Print only that field: the file also holds the signing key
+# that protects your kernel.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # replace None with your answer
-### BEGIN SOLUTION
-from loopedu import kernel_link
+import json
 
-answer = kernel_link.connection_info()["ip"]
+from ipykernel.connect import get_connection_file
+
+answer = None  # replace None with the "ip" field, read from the file
+### BEGIN SOLUTION
+with open(get_connection_file(), encoding="utf-8") as file:
+    answer = json.load(file)["ip"]
 ### END SOLUTION
 check("00.kernel-transport", answer)
 

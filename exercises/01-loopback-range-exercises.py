@@ -70,16 +70,25 @@ answer = {"127.1.2.3": True, "126.255.255.255": False, "128.0.0.1": False,
 check("01.is-loopback", answer)
 
 # %% [markdown]
-# ## 4. Which of the registry's flags are True for 127.0.0.0/8?
+# ## 4. Which of the registry's flags are True for 169.254.0.0/16?
 #
-# The five flags: `source`, `destination`, `forwardable`, `globally_reachable`,
-# `reserved_by_protocol`. Give a list of the ones that are True.
+# The lesson printed the flags of 127/8. This block is link-local: its addresses are
+# valid on one link only. The five flags: `source`, `destination`, `forwardable`,
+# `globally_reachable`, `reserved_by_protocol`. Reason first, then read the registry:
+# `addresses.classify("169.254.1.1")` returns its entry, one attribute per flag. Give a
+# list of the flags that are True.
 
 # %%
 # NBVAL_CHECK_OUTPUT
+from loopedu import addresses
+
 answer = None  # replace None with a list of flag names
 ### BEGIN SOLUTION
-answer = ["reserved_by_protocol"]
+from loopedu import addresses  # imported above too: a solution block runs on its own
+
+entry = addresses.classify("169.254.1.1")
+answer = [flag for flag in ("source", "destination", "forwardable", "globally_reachable",
+                            "reserved_by_protocol") if getattr(entry, flag)]
 ### END SOLUTION
 check("01.registry-flags", answer)
 

@@ -60,15 +60,9 @@
 # - A **[socket](glossary.md#socket)** is made with `socket.socket(...)`. A *server*
 #   socket **binds** an address and port (`bind`), then **listens** (`listen`). A
 #   *client* socket **connects** to that address and port (`connect`); see
-#   [bind, listen, connect](glossary.md#bind). These sockets speak
-#   **[TCP](glossary.md#tcp)**, which delivers a stream of bytes in order.
+#   [bind, listen, connect](glossary.md#bind).
 # - **[Loopback](glossary.md#loopback)** is traffic a machine sends to itself. The
-#   address `127.0.0.1` means *this machine*. Hosts must not send packets for it out onto
-#   a network (RFC 1122 §3.2.1.3), so by default they stay inside. That is a rule hosts
-#   follow, not a law of physics: lesson 08 shows how it can break. The packets go
-#   through `lo`, the [loopback interface](glossary.md#lo). An
-#   [interface](glossary.md#interface) is where a machine sends and receives packets.
-#   Most are network cards; `lo` is pure software.
+#   address `127.0.0.1` means *this machine*.
 #
 # Which port should the server bind? Ask for port **0**. It is a request, not a port: the
 # **[kernel](glossary.md#kernel)** picks a free port for you. (The kernel is the core of
@@ -77,8 +71,9 @@
 # another learner on a shared machine. The course always binds port 0.
 #
 # ✍️ **Your turn.** The cell below makes two sockets for IPv4 (`socket.AF_INET`, the
-# [address family](glossary.md#address-family)) and TCP (`socket.SOCK_STREAM`). The
-# `with` block closes them at the end. Write three lines: bind the server to loopback on
+# [address family](glossary.md#address-family)) and [TCP](glossary.md#tcp)
+# (`socket.SOCK_STREAM`), which delivers a stream of bytes in order. The `with` block
+# closes them at the end. Write three lines: bind the server to loopback on
 # port 0, let it listen (given), connect the client to the server.
 
 # %%
@@ -163,8 +158,14 @@ explain("00.kernel-address", explanation)
 
 # %% [markdown]
 # The kernel listens on 127.0.0.1, so every message between the Jupyter server and this
-# Python process crosses the loopback interface, never a network card (lesson 04 shows
-# it with counters). On a JupyterHub, that part is loopback too.
+# Python process crosses `lo`, the [loopback interface](glossary.md#lo). An
+# [interface](glossary.md#interface) is where a machine sends and receives packets.
+# Most are network cards; `lo` is pure software (lesson 04 shows it with counters). On
+# a JupyterHub, that part is loopback too.
+#
+# Hosts must not send packets for 127.0.0.1 out onto a network (RFC 1122 §3.2.1.3), so
+# by default they stay inside. That is a rule hosts follow, not a law of physics: lesson
+# 08 shows how it can break.
 #
 # "Only this machine" is not "only you". Any program on this machine, run by any user,
 # can connect to these ports. What protects your kernel is the signing key in the
@@ -250,8 +251,8 @@ print(doctor.format_report(report))
 # - **root**: is this kernel the superuser, [root](glossary.md#root)? Laptops: usually
 #   not. Containers: often.
 # - **ipv6_loopback**: `::1`, IPv6's loopback, was bound *and* reached (lesson 05).
-# - **whole_127_range**: `127.0.0.2` was bound and reached. Linux gives `lo` all of
-#   127/8; macOS only 127.0.0.1 (lesson 01).
+# - **whole_127_range**: `127.0.0.2` was bound and reached. Not every system allows it
+#   (lesson 01).
 # - **netns_lab**, **mount_namespaces**, **user_namespaces**: can the course build private
 #   networks and private hosts files here (Going further)?
 # - **ping**, **nft**, **postgres**: tools that lessons 04, 08 and 06 use.

@@ -17,8 +17,8 @@
 # **Objectives.** After this lesson you can:
 # - compute how many addresses a block such as 127.0.0.0/8 holds, from its prefix length
 #   *(exercises 01.loopback-size, 01.slash16-size)*;
-# - classify an address against the IANA special-purpose registries, and say what the
-#   registry's flags mean for 127/8 *(exercises 01.is-loopback, 01.registry-flags)*;
+# - classify an address against the IANA special-purpose registries, and read what its
+#   flags say about where it may travel *(exercises 01.is-loopback, 01.registry-flags)*;
 # - bind and connect across 127/8 with the `socket` module, and say why Linux and macOS
 #   answer differently *(exercises 01.bind-127, 01.macos-127-0-0-2)*;
 # - tell the history of 127.0.0.1 as the sources tell it, not as the popular account
@@ -57,7 +57,7 @@ print("addresses:      ", f"{facts.num_addresses:,}", f"(2^{32 - facts.prefixlen
 print("share of IPv4:  ", facts.fraction_of_space)
 print("first … last:   ", facts.first, "…", facts.last)
 print()
-for prefixlen in (8, 16, 32):  # the netmask of each size, in bits
+for prefixlen in (8, 24, 32):  # the netmask of each size, in bits
     f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
     noun = "address" if f.num_addresses == 1 else "addresses"
     print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} {noun}")
@@ -76,7 +76,7 @@ explain("01.slash8-size", explanation)
 # **16,777,216 addresses, 1/256 of all of IPv4**, all for talking to yourself. Each free
 # bit doubles the count: 2 to the power 24. The *netmask* writes the prefix as bits. A
 # `1` marks a bit that names the network, a `0` a bit free to number addresses inside it.
-# The /16 is what a 2024 draft would keep for loopback; the /32 is one address.
+# A /24 leaves 8 free bits, 256 addresses; the /32 is one address.
 
 # %% [markdown]
 # ## What the registry says about 127/8

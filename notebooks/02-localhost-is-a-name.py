@@ -25,7 +25,7 @@
 #
 # **Prerequisites.** Lessons 00 and 01 (a refused connection; what 127.0.0.1 is).
 #
-# **Minutes:** 35 teaching + 25 exercises; Going further: 4 more.
+# **Minutes:** 33 teaching + 25 exercises; Going further: 4 more.
 
 # %% [markdown]
 # ## Where the name goes
@@ -310,24 +310,6 @@ else:
 # connects: root bypasses file permissions. TCP on 127.0.0.1 has no file at all, so any
 # local user can connect. That is one reason database servers ask TCP clients for a
 # password.
-#
-# And the cost? The same echo exchange over both transports, interleaved:
-
-# %%
-from loopedu import measure
-
-speed = measure.unix_vs_tcp(rounds=2000)
-for label, r in speed.results.items():
-    print(f"{label:<14} median {r.median_us:6.1f} µs   p90 {r.p90_us:6.1f} µs")
-ratio = speed.ratio("tcp 127.0.0.1", "unix socket")
-print(f"here TCP took {ratio:.1f}× the Unix socket's median round trip:",
-      "the Unix socket was faster" if ratio > 1.05 else
-      "no clear difference on this run" if ratio >= 0.95 else "TCP was faster")
-
-# %% [markdown]
-# Both round trips take well under a millisecond. The Unix socket skips TCP and IP
-# processing, so it usually wins; the cell says by how much on this run. On a busy or
-# virtual machine the difference can shrink into the noise.
 
 # %% [markdown]
 # ## Your turn
@@ -397,6 +379,9 @@ print(f"here TCP took {ratio:.1f}× the Unix socket's median round trip:",
 # permissions open, and some older BSDs ignore them (unix(7)). `localhost` and
 # `127.0.0.1` can meet different `pg_hba.conf` `host` rows: `localhost` may arrive from
 # `::1` (matching `::1/128`).
+#
+# **Which transport is faster?** Lesson 07 asks you to predict it, then times a Unix
+# socket against TCP and UDP on loopback.
 #
 # ## Sources
 #

@@ -348,3 +348,31 @@ def test_kernel_transport_near_misses_get_a_message_of_their_own(answer, says):
     assert not feedback.passed
     assert says in feedback.message and "That is not it" not in feedback.message, \
         feedback.message
+
+
+# --- issue 21, scorecard: 00.kernel-transport asks what this kernel's own file says ---
+
+@pytest.mark.parametrize("file_ip, answer, passes", [
+    ("0.0.0.0", "0.0.0.0", True),          # a kernel started with --ip=0.0.0.0
+    ("10.1.2.3", " 10.1.2.3 ", True),
+    ("10.1.2.3", "10.1.2.4", False),       # not what the file says
+    ("127.0.0.1", "0.0.0.0", False),       # the default file: 0.0.0.0 is still wrong
+])
+def test_kernel_transport_accepts_what_a_non_loopback_connection_file_says(
+        monkeypatch, file_ip, answer, passes):
+    from loopedu import kernel_link
+
+    monkeypatch.setattr(kernel_link, "connection_info",
+                        lambda: {"transport": "tcp", "ip": file_ip})
+    feedback = check("00.kernel-transport", answer)
+    assert feedback.passed is passes, feedback.message
+    if passes:
+        assert "not loopback" in feedback.message and "signing key" in feedback.message
+
+
+def test_kernel_transport_outside_a_kernel_still_wants_loopback(monkeypatch):
+    from loopedu import kernel_link
+
+    monkeypatch.setattr(kernel_link, "connection_info", lambda: None)
+    assert check("00.kernel-transport", "127.0.0.1").passed
+    assert not check("00.kernel-transport", "0.0.0.0").passed

@@ -11,7 +11,12 @@ import pytest
 
 from loopedu import addresses
 from loopedu.exercises import check
-from loopedu.exercises.lesson01 import IS_LOOPBACK_KEY, REGISTRY_FLAGS
+from loopedu.exercises.lesson01 import (
+    IS_LOOPBACK_KEY,
+    REGISTRY_FLAGS,
+    REGISTRY_FLAGS_BLOCK,
+    REGISTRY_FLAGS_KEY,
+)
 
 
 @pytest.mark.parametrize("exercise_id, right", [
@@ -19,8 +24,8 @@ from loopedu.exercises.lesson01 import IS_LOOPBACK_KEY, REGISTRY_FLAGS
     ("01.loopback-size", "16,777,216"),
     ("01.slash16-size", 65536),
     ("01.is-loopback", dict(IS_LOOPBACK_KEY)),
-    ("01.registry-flags", ["reserved_by_protocol"]),
-    ("01.registry-flags", "Reserved-by-Protocol"),
+    ("01.registry-flags", ["source", "destination", "reserved_by_protocol"]),
+    ("01.registry-flags", "Source, Destination, Reserved-by-Protocol"),
     ("01.history", "c"),
     ("01.macos-127-0-0-2", "B"),
 ])
@@ -40,7 +45,11 @@ def test_right_answers_pass(exercise_id, right):
     ("01.is-loopback", {**IS_LOOPBACK_KEY, "0:0:0:0:0:0:0:1": False}, "compressed"),
     ("01.is-loopback", {"127.1.2.3": True}, ""),
     ("01.is-loopback", ["127.0.0.1"], "dict"),
-    ("01.registry-flags", ["reserved_by_protocol", "destination"], "inside the host"),
+    ("01.registry-flags", ["source", "destination", "reserved_by_protocol",
+                           "forwardable"], "RFC 3927"),
+    ("01.registry-flags", ["source", "destination"], "1 missing"),
+    ("01.registry-flags", ["reserved_by_protocol"], "lesson's answer for 127/8"),
+    ("01.registry-flags", "reserved by protocol", "lesson's answer for 127/8"),
     ("01.registry-flags", [], ""),
     ("01.history", "b", "1981"),
     ("01.history", "a", "RFC 1122"),
@@ -81,9 +90,26 @@ def test_is_loopback_asks_about_addresses_the_lesson_did_not_classify():
 
 
 def test_registry_flags_key_agrees_with_the_shipped_registry():
-    entry = addresses.classify("127.0.0.1")
+    entry = addresses.classify(REGISTRY_FLAGS_BLOCK.split("/")[0])
+    assert str(entry.network) == REGISTRY_FLAGS_BLOCK
     true_flags = {f for f in REGISTRY_FLAGS if getattr(entry, f)}
+    assert true_flags == REGISTRY_FLAGS_KEY
     assert check("01.registry-flags", sorted(true_flags)).passed
+
+
+def test_registry_flags_asks_about_a_block_whose_flags_the_lesson_did_not_print():
+    """Transfer, not replay (issue 21): the lesson's flag table shows 127/8 and AMT's
+    block; the exercise asks about another, and 127/8's answer is told as such."""
+    from pathlib import Path
+
+    lesson = (Path(__file__).parents[1] / "notebooks" / "01-loopback-range.py").read_text()
+    table = lesson.split("flags = (", 1)[1].split("# %% [markdown]", 1)[0]
+    printed = {str(addresses.classify(a).network) for a in re.findall(r'classify\("([\d.]+)"\)',
+                                                                      table)}
+    assert printed and REGISTRY_FLAGS_BLOCK not in printed
+    loopback = {f for f in REGISTRY_FLAGS if getattr(addresses.classify("127.0.0.1"), f)}
+    feedback = check("01.registry-flags", sorted(loopback))
+    assert not feedback.passed and "127/8" in feedback.message
 
 
 def test_size_keys_agree_with_range_facts():
@@ -110,16 +136,18 @@ def test_off_by_one_is_told_as_such(exercise_id, off_by_one):
 
 
 def test_an_extra_flag_is_not_counted_as_all_right():
-    feedback = check("01.registry-flags", ["reserved_by_protocol", "destination"])
-    assert not feedback.passed and "1 of 1 right" not in feedback.message
-    assert "1 of your 2 items is right; 1 does not belong: 'destination'" in feedback.message
+    feedback = check("01.registry-flags", ["source", "destination", "reserved_by_protocol",
+                                           "forwardable"])
+    assert not feedback.passed and "3 of 3 right" not in feedback.message
+    assert "1 does not belong: 'forwardable'" in feedback.message
 
 
 def test_flags_with_spaces_and_a_typo_are_read_and_told():
-    assert check("01.registry-flags", "reserved by protocol").passed
-    wrong = check("01.registry-flags", "reserved by protocol, destination").message
-    assert "'destination'" in wrong
-    typo = check("01.registry-flags", ["reserved_by_protocol", "destinaton"]).message
+    assert check("01.registry-flags", "source, destination, reserved by protocol").passed
+    wrong = check("01.registry-flags",
+                  "source, destination, reserved by protocol, globally reachable").message
+    assert "'globally_reachable'" in wrong
+    typo = check("01.registry-flags", ["reserved_by_protocol", "source", "destinaton"]).message
     assert "'destinaton' is not one of the allowed values" in typo
     assert "did you mean 'destination'" in typo
 

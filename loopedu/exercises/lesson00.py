@@ -116,19 +116,35 @@ def _address_message(value: str) -> str | None:
     return _NOT_AN_ANSWER.get(text) or _kernel_wrong(text) or "That is not it."
 
 
+def _read_elsewhere(answer) -> Feedback | None:
+    """A pass for a kernel whose connection file names an address other than loopback
+    (a kernel started with ``--ip``), when the answer is that address: the question asks
+    what the file says, and this machine's file says that."""
+    info = kernel_link.connection_info()
+    live = _ip(info.get("ip")) if info else None
+    if live is None or is_loopback(live) or not isinstance(answer, str):
+        return None
+    if _ip(answer.strip()) != live:
+        return None
+    return Feedback(True, (
+        f"Right, this kernel's connection file says {info['ip']}. That is not loopback: "
+        "programs on other machines that reach this one can connect to its ports, and "
+        "only the signing key keeps them out. Jupyter's default is 127.0.0.1; whoever "
+        "started this kernel chose otherwise."))
+
+
 @exercise("00.kernel-transport", lesson=0,
-          title="Which address does this notebook use to talk to its kernel?",
+          title="Read the kernel's connection file: which address does it name?",
           hints=[
-              "The notebook server and the kernel run on the same machine and talk over "
-              "TCP sockets. Where do those sockets connect?",
-              "Run `import ipykernel, json` and then "
-              "`json.load(open(ipykernel.get_connection_file()))` in a cell, and read "
-              "the \"ip\" field.",
-              "Traffic to that address stays on this machine: it goes through a "
-              "virtual interface, not a network card. Which one?",
+              "get_connection_file() returns the file's path, a string. open() the path, "
+              "then json.load(...) the open file: you get a dict.",
+              "The dict has one key per field of the file: \"transport\", \"ip\" and "
+              "one per channel port. answer is the value under \"ip\".",
+              "Inside a `with open(path, encoding=\"utf-8\") as file:` block, "
+              "json.load(file) reads the whole file; then take its \"ip\".",
           ])
 def _kernel_transport(answer):
-    return expect_equal(
+    return _read_elsewhere(answer) or expect_equal(
         answer, "127.0.0.1", also=_KERNEL_RIGHT[1:],
         normalize=_squeeze, common=_NOT_AN_ANSWER, wrong=_kernel_wrong,
         right="The kernel listens on 127.0.0.1, the loopback address: by default only "

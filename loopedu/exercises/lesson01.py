@@ -115,24 +115,62 @@ def _is_loopback(answer):
         right="Right: 127/8, ::1, and the IPv4-mapped form of a 127/8 address.")
 
 
+#: The block of "01.registry-flags": one the lesson named (link-local, in its classify
+#: cell) but whose flags it did not print, so the learner reads them, not recalls them.
+REGISTRY_FLAGS_BLOCK = "169.254.0.0/16"
+#: Its True flags, from the IANA registry (loopedu/data/iana-ipv4-special-registry.csv,
+#: source RFC 3927); tests/test_exercises_lesson01.py checks them against the copy.
+REGISTRY_FLAGS_KEY = frozenset({"source", "destination", "reserved_by_protocol"})
+
+
+def _flag_name(text: str) -> str:
+    return "_".join(str(text).strip().lower().replace("-", " ").split())
+
+
+def _flag_names(answer) -> set[str] | None:
+    """The flag names of an answer given as a list or a comma-separated string, else
+    None (the general check then says how to give it)."""
+    if isinstance(answer, str):
+        answer = answer.split(",")
+    if not isinstance(answer, (list, tuple, set, frozenset)):
+        return None
+    return {_flag_name(item) for item in answer if str(item).strip()}
+
+
+#: 127/8's True flags: what a learner who recalls the lesson's table gives.
+_LOOPBACK_FLAGS = {"reserved_by_protocol"}
+
+
 @exercise("01.registry-flags", lesson=1,
-          title="Which of the registry's five flags are True for 127.0.0.0/8?",
-          hints=[f"The five flags: {', '.join(REGISTRY_FLAGS)}.",
-                 "RFC 1122: 127/8 addresses MUST NOT appear outside a host. Which flags "
-                 "describe packets outside a host?"])
+          title="Which of the registry's five flags are True for 169.254.0.0/16?",
+          hints=[f"The five flags: {', '.join(REGISTRY_FLAGS)}. The lesson's classify "
+                 "cell named 169.254.1.1's block: Link Local.",
+                 "Link-local means valid on one link only. Which flags are about a "
+                 "packet on its own link, and which about crossing to another one?",
+                 "Read the registry itself: addresses.classify(\"169.254.1.1\") returns "
+                 "the entry, with one attribute per flag (or type the address into the "
+                 "lesson's classifier box)."])
 def _registry_flags(answer):
+    if _flag_names(answer) == _LOOPBACK_FLAGS:
+        return Feedback(False, (
+            "That is the lesson's answer for 127/8, which is not valid as a source or "
+            "destination on any network. Link-local is looser: a 169.254 address is "
+            "used on its own link. Which flags describe a packet on that link?"))
     return expect_set(
-        answer, {"reserved_by_protocol"}, allowed=REGISTRY_FLAGS,
-        normalize=lambda s: "_".join(s.strip().lower().replace("-", " ").split()),
-        common={"destination": "A 127/8 destination is only valid inside the host; on "
-                               "a network it is not.",
-                "source": "A packet with a 127/8 source address must never be sent "
-                          "onto a network (RFC 1122 3.2.1.3).",
-                "forwardable": "RFC 1812 section 5.3.7: a router SHOULD NOT forward a "
-                               "packet to 127/8 except over a loopback interface, and that "
-                               "check MUST be on by default."},
-        right="Only Reserved-by-Protocol: the IP specification itself fixes 127/8's "
-              "meaning, and none of it may travel between hosts.")
+        answer, set(REGISTRY_FLAGS_KEY), allowed=REGISTRY_FLAGS, normalize=_flag_name,
+        common={"forwardable": "Link-local addresses are valid on one link only: a "
+                               "router must not forward a packet from or to one (RFC "
+                               "3927 §2.7, the block's source in the registry).",
+                "globally_reachable": "Reachable from anywhere on the Internet? A "
+                                      "link-local address is not even reachable from "
+                                      "the next link."},
+        right="Source, Destination and Reserved-by-Protocol. On its own link a "
+              "169.254 address may send and receive like any other, but a router must "
+              "not forward it, so it is reachable from nowhere else; and IP "
+              "implementations must treat it specially (RFC 6890's Reserved-by-Protocol). "
+              "127/8 is stricter: not a valid source or destination on any network, and "
+              "a router SHOULD NOT forward a packet to it except over a loopback "
+              "interface (RFC 1812 section 5.3.7).")
 
 
 #: What each wrong answer of "01.history" gets, then what the right one gets.
