@@ -2,9 +2,8 @@
 Expected values come from ipv6(7), RFC 4291 and the behaviour observed on Linux, not from
 the code under test.
 
-The RTT tests at the end (``loopback_rtt`` over 127.0.0.1 and ::1) stay here until a
-latency lesson's tests take them: lesson 05 no longer measures latency, but
-``loopedu.measure.latency`` remains."""
+The RTT tests at the end (``measure.compare_rtt`` over 127.0.0.1 and ::1) check the
+round trips of both families, and that ::1 is reported, not raised, where IPv6 is off."""
 
 import errno
 import ipaddress
@@ -20,6 +19,11 @@ from loopedu.dual_stack import ipv6_off_demo
 from loopedu.exercises.lesson05 import DUAL_STACK_KEY
 
 NO_NETNS = sandbox.Capability(False, "namespaces switched off for this test")
+
+
+def both_families(n=200, warmup=200, addresses=("127.0.0.1", "::1")):
+    """TCP round trips over each loopback address, interleaved."""
+    return measure.compare_rtt({a: ("tcp", a) for a in addresses}, n, 32, warmup)
 
 
 def linux_defaults() -> bool:
@@ -127,7 +131,7 @@ def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):
     assert (off.ran, off.bind_loopback, off.dual_stack_bind) == \
         (True, "EAFNOSUPPORT", "EAFNOSUPPORT")
     assert off.ipv4_client is None and "already off" in off.where
-    rtt = measure.loopback_rtt(n=5, warmup=0)
+    rtt = both_families(n=5, warmup=0)
     assert rtt.errors == {"::1": far_end}
     assert rtt.results["127.0.0.1"].median_us > 0
     assert f"not run: ::1 ({far_end})" in plots.rtt_comparison(rtt).axes[0].get_title()
@@ -186,7 +190,7 @@ def test_locality_check_demo_reports_what_this_python_says():
 
 @needs_ipv6
 def test_rtt_both_families_and_figure():
-    r = measure.loopback_rtt(n=50, warmup=10)
+    r = both_families(n=50, warmup=10)
     assert list(r.results) == ["127.0.0.1", "::1"]
     for rtt in r.results.values():
         assert len(rtt.samples_us) == 50
@@ -201,6 +205,6 @@ def test_rtt_refuses_non_loopback_and_leaks_no_thread():
     import threading
 
     with pytest.raises(ValueError, match="not a loopback IP address"):
-        measure.loopback_rtt(addresses=("192.0.2.1",))
-    measure.loopback_rtt(n=3, warmup=0, addresses=("127.0.0.1",))
+        both_families(addresses=("192.0.2.1",))
+    both_families(n=3, warmup=0, addresses=("127.0.0.1",))
     assert not [t for t in threading.enumerate() if t.name == "loopedu-echo"]

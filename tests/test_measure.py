@@ -169,7 +169,8 @@ def test_rtt_refuses_what_it_should():
 
 
 def test_unix_vs_tcp_compares_both_interleaved():
-    r = measure.unix_vs_tcp(rounds=200)
+    r = measure.compare_rtt({"unix socket": ("unix", ""), "tcp 127.0.0.1": ("tcp", "127.0.0.1")},
+                            200, 64, warmup=100)
     assert list(r.results) == ["unix socket", "tcp 127.0.0.1"] and r.errors == {}
     assert [x.transport for x in r.results.values()] == ["unix", "tcp"]
     tcp, unix = (statistics.median(r.results[k].samples_us)

@@ -37,7 +37,7 @@ from .counters import (
 )
 from .cpus import Placement, plan_placement
 from .icmp_echo import PING_METHODS, Ping, format_ping, ping, ping_with_lo_down
-from .latency import Rtt, RttComparison, compare_rtt, format_rtt, loopback_rtt, rtt, unix_vs_tcp
+from .latency import Rtt, RttComparison, compare_rtt, format_rtt, rtt
 from .nagle import (
                     NAGLE_CASES,
                     ClientTiming,
@@ -51,7 +51,7 @@ from .nagle import (
 
 __all__ = ["MB", "Counters", "counter_experiment", "format_counters", "interface_counters",
            "loopback_interface", "Rtt", "RttComparison", "compare_rtt", "format_rtt",
-           "loopback_rtt", "rtt", "unix_vs_tcp", "PING_METHODS", "Ping", "format_ping",
+           "rtt", "PING_METHODS", "Ping", "format_ping",
            "ping", "ping_with_lo_down", "NAGLE_CASES", "NagleComparison", "NagleRun",
            "compare_nagle", "format_nagle", "nagle_stall", "ClientTiming", "time_client",
            "Placement", "plan_placement",

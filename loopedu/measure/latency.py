@@ -19,7 +19,7 @@ every case sees the same machine load. ``cpus`` pins both ends (see
 :func:`loopedu.measure.cpus.plan_placement`). Numbers vary from run to run and
 machine to machine: the ratios are the lesson.
 
-Introduced in notebooks/02-localhost-is-a-name.ipynb.
+Introduced in notebooks/07-measuring-loopback.ipynb.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ from .bulk_transfer import ProgressBar
 from .cpus import Placement, pinned, plan_placement
 from .far_end import FAR_END_WAIT, FarEndGone, echo_processes, watching
 
-__all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "loopback_rtt", "unix_vs_tcp",
-           "format_rtt"]
+__all__ = ["Rtt", "rtt", "RttComparison", "compare_rtt", "format_rtt"]
 
 _ECHOES = ("process", "thread")
 #: Round trips timed in one go between two looks at the progress bar (one case), and
@@ -249,8 +248,7 @@ def compare_rtt(cases: dict, count: int = 200, size: int = 32, warmup: int = 100
     >>> sorted(r.results), r.results["tcp"].size
     (['tcp', 'udp'], 32)
 
-    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
-    notebooks/02-localhost-is-a-name.ipynb, through unix_vs_tcp).
+    Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     for transport, address in cases.values():
         _check(count, size, transport, address)
@@ -313,8 +311,7 @@ def rtt(count: int = 1000, transport: str = "tcp", address: str = "127.0.0.1",
     >>> len(r.samples_us), r.median_us <= r.p99_us, r.echo
     (50, True, 'process')
 
-    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
-    notebooks/02-localhost-is-a-name.ipynb, through unix_vs_tcp).
+    Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     comparison = compare_rtt({transport: (transport, address)}, count, size, warmup,
                              cpus=cpus, echo=echo, progress=progress, folder=folder)
@@ -324,30 +321,6 @@ def rtt(count: int = 1000, transport: str = "tcp", address: str = "127.0.0.1",
     return comparison.results[transport]
 
 
-def loopback_rtt(n: int = 200, size: int = 32, warmup: int = 200,
-                 addresses=("127.0.0.1", "::1")) -> RttComparison:
-    """TCP round trips over each loopback address (lesson 05's 127.0.0.1 against ::1),
-    interleaved; an address that cannot be bound (::1 with IPv6 off) is in ``errors``.
-
-    Round trips are introduced in notebooks/02-localhost-is-a-name.ipynb.
-    """
-    return compare_rtt({a: ("tcp", a) for a in addresses}, n, size, warmup)
-
-
-def unix_vs_tcp(rounds: int = 2000, payload_bytes: int = 64) -> RttComparison:
-    """Round trips over a Unix-domain socket and over TCP on 127.0.0.1 (lesson 02: what
-    MySQL and libpq mean by "localhost" on Unix), interleaved.
-
-    >>> r = unix_vs_tcp(rounds=50)
-    >>> sorted(r.results)
-    ['tcp 127.0.0.1', 'unix socket']
-
-    Introduced in notebooks/02-localhost-is-a-name.ipynb.
-    """
-    return compare_rtt({"unix socket": ("unix", ""), "tcp 127.0.0.1": ("tcp", "127.0.0.1")},
-                       rounds, payload_bytes, warmup=min(100, rounds))
-
-
 def format_rtt(result: RttComparison) -> str:
     """One line per case: median, p90 and p99 in microseconds.
 
@@ -355,8 +328,7 @@ def format_rtt(result: RttComparison) -> str:
     2 round trips of 32 bytes each, interleaved:
       ::1             could not run: EADDRNOTAVAIL
 
-    Introduced in notebooks/07-measuring-loopback.ipynb (round trips first appear in
-    notebooks/02-localhost-is-a-name.ipynb).
+    Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     lines = [f"{result.count} round trips of {result.size} bytes each, interleaved:"]
     for label, r in result.results.items():
