@@ -261,12 +261,15 @@ explain("07.small-writes", explanation)
 # the next, sometimes by half. A dip between two sizes whose bars overlap is noise: run
 # the cell again and it moves. The steep climb at small sizes stays.
 #
-# Why is loopback so fast? The loopback device is not a wire. Its MTU is 64 KiB
-# (`drivers/net/loopback.c`). With segmentation offload (GSO/TSO), TCP hands it segments
-# that large, so a 128 KiB write crosses it in a few packets. It also offers checksum
-# offload (`NETIF_F_HW_CSUM`): TCP over `lo` computes no checksums, since no bit can flip
-# on the way. And it keeps one counter for both directions. Each packet counts once as
-# sent and once as received (`loopback_get_stats64`).
+# Why is loopback so fast? The loopback device is not a wire, and it skips a wire's work
+# (`drivers/net/loopback.c`):
+#
+# - **Big packets.** Its MTU is 64 KiB. With segmentation offload (GSO/TSO), TCP hands it
+#   segments that large, so a 128 KiB write crosses it in a few packets.
+# - **No checksums.** It offers checksum offload (`NETIF_F_HW_CSUM`), so TCP over `lo`
+#   computes none: no bit can flip on the way.
+# - **One counter.** It counts each packet once as sent and once as received
+#   (`loopback_get_stats64`).
 #
 # ## 💥 Break it on purpose: two small writes
 #

@@ -172,8 +172,9 @@ explain("08.rebinding", explanation)
 #
 # For the browser, the page and its new requests share one origin (the same name and
 # port), so the page's scripts may read the answers. Project Zero issue 1447 did this to
-# the Transmission BitTorrent client's RPC server on 127.0.0.1 (2018). The fix was a list of allowed Host names. The drawing shows the whole
-# sequence: step 7 is where a Host check stops it.
+# the Transmission BitTorrent client's RPC server on 127.0.0.1 (2018). The fix was a list
+# of allowed Host names. The drawing shows the whole sequence: step 7 is where a Host
+# check stops it.
 
 # %%
 drawings.dns_rebinding()
@@ -242,8 +243,8 @@ Markdown(platforms.markdown_table(
 # `[::]`, through NAT rules that the host firewall `ufw` does not see (Docker,
 # "Packet filtering and firewalls"). `-p 127.0.0.1:8080:80` keeps other machines out
 # only on some versions and setups: Going further lists them. A tunnel forwards a
-# loopback port to wherever its other end is. An `ssh -R` port with `GatewayPorts no` sits on the
-# server's loopback, open to every user of that server.
+# loopback port to wherever its other end is. An `ssh -R` port with `GatewayPorts no`
+# sits on the server's loopback, open to every user of that server.
 #
 # ## A checklist
 #
