@@ -369,9 +369,9 @@ explain("06.pg-ways", explanation)
 # [abstract socket](glossary.md#abstract-socket) has a name but no file, so nothing to set
 # permissions on: "Socket permissions have no meaning for abstract sockets" (unix(7)).
 # Any process in the network namespace may connect, so a service on one must check its
-# clients itself. As root, `unix_sockets.abstract_socket_permissions()` shows it: another
-# user gets EACCES from a mode `0600` socket file, and connects to the abstract socket
-# (observed on Linux).
+# clients itself. As root, `loopedu.unix_sockets.abstract_socket_permissions()` shows it:
+# another user gets EACCES from a mode `0600` socket file, and connects to the abstract
+# socket (observed on Linux).
 #
 # **Why a reset, not a close.** `docker-proxy` closes the client's socket after it logs
 # "Can't forward traffic to backend". A close with the client's request still unread
