@@ -21,21 +21,23 @@
 from loopedu.exercises import check, hint
 
 # %% [markdown]
-# ## 1. The first packets on lo
+# ## 1. A refused connection on lo
 #
-# A client opens a fresh TCP connection to a server on 127.0.0.1 and sends one small
-# request. A capture on `lo` runs meanwhile. Before the first packet that carries data,
-# how many packets are there, and what are their flags (`"SYN"`, `"ACK"`, `"SYN-ACK"`,
-# `"FIN"`...)? Does a network card see them too (`True` or `False`)?
+# The lesson captured a connection that a server accepted. Now a client connects to
+# 127.0.0.1 on a port where nothing listens, while a capture on `lo` runs. How many
+# packets does the capture show for that port, and what are their flags (`"SYN"`,
+# `"ACK"`, `"SYN-ACK"`, `"RST"`, `"RST-ACK"`, `"FIN"`...)? What does `connect()` raise
+# (an errno name such as `"ETIMEDOUT"`)? Does a network card see the packets too (`True`
+# or `False`)?
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = {"packets before the first data": None, "flags of the first": None,
-          "flags of the second": None, "flags of the third": None,
+answer = {"packets on lo for that port": None, "flags of the first": None,
+          "flags of the second": None, "connect() raises": None,
           "a network card also sees them": None}
 ### BEGIN SOLUTION
-answer = {"packets before the first data": 3, "flags of the first": "SYN",
-          "flags of the second": "SYN-ACK", "flags of the third": "ACK",
+answer = {"packets on lo for that port": 2, "flags of the first": "SYN",
+          "flags of the second": "RST-ACK", "connect() raises": "ECONNREFUSED",
           "a network card also sees them": False}
 ### END SOLUTION
 check("07.packets", answer)

@@ -19,7 +19,7 @@
 #   *(exercise 06.defaults)*;
 # - say which containers share one loopback, and what a published port reaches
 #   *(exercise 06.container)*;
-# - forward a loopback port the way `ssh -L` does, and say who reaches an `ssh -R` port
+# - say what `ssh -L` and `ssh -R` listen on, and who reaches each forwarded port
 #   *(exercise 06.tunnel)*;
 # - connect to PostgreSQL over its Unix-domain socket and over TCP, and tell which
 #   `pg_hba.conf` row applies *(exercises 06.pg-connect, 06.pg-hba, 06.pg-transport)*.
@@ -27,13 +27,13 @@
 # **Prerequisites.** Lessons 02 (localhost is a name; Unix-domain sockets) and 03 (what
 # `bind()` means, the virtual LAN).
 #
-# **Minutes:** 40 teaching + 25 exercises; Going further: 3 more.
+# **Minutes:** 38 teaching + 25 exercises; Going further: 3 more.
 
 # %%
 from IPython.display import Markdown
 
 from loopedu import (containers, dev_servers, doctor, drawings, forwarder, platforms, pods,
-                     postgres, sandbox, unix_sockets)
+                     postgres, sandbox)
 from loopedu.exercises import explain, predict, reveal
 
 print("this machine:", doctor.this_machine())
@@ -318,21 +318,7 @@ explain("06.pg-ways", explanation)
 # Without PostgreSQL's server the output is a recording, and says so first.
 #
 # For a database on the same host, the socket is the better transport: no TCP port at
-# all, and the socket *file*'s permissions decide who connects. One kind of Unix socket
-# has no file: an [abstract socket](glossary.md#abstract-socket) (Linux). As root, the
-# course makes one and a mode `0600` socket file, then connects to each as another user;
-# without root it shows a recording, labelled.
-
-# %%
-abstract = unix_sockets.abstract_socket_permissions()
-print(abstract.where)
-print(f"socket file, mode {abstract.file_mode}: uid {abstract.uid} got {abstract.file}")
-print(f"abstract socket {abstract.name}: uid {abstract.uid} got {abstract.abstract}")
-
-# %% [markdown]
-# The file refused the other user (EACCES); the abstract socket let them in. "Socket
-# permissions have no meaning for abstract sockets" (unix(7)). Any process in the network
-# namespace may connect, so a service on one must check its clients itself.
+# all, and the socket *file*'s permissions decide who connects.
 #
 # ## Your turn
 #
@@ -350,7 +336,7 @@ print(f"abstract socket {abstract.name}: uid {abstract.uid} got {abstract.abstra
 #   `GatewayPorts no` is still open to every user on the server.
 # - For libpq, no host (or a folder) is a Unix-domain socket and `localhost` is TCP;
 #   `local` and `host` rows can treat them differently. On one host, a socket file is the
-#   better transport; an abstract socket has no permissions.
+#   better transport: its permissions decide who connects.
 #
 # ## Going further
 #
@@ -378,6 +364,14 @@ print(f"abstract socket {abstract.name}: uid {abstract.uid} got {abstract.abstra
 # (`--protocol=MEMORY` or `PIPE`), which the server must enable (MySQL Reference Manual,
 # "Connection Transport Protocols"). The last paragraph of the PostgreSQL output says it
 # too.
+#
+# **A Unix socket without a file** (Linux). An
+# [abstract socket](glossary.md#abstract-socket) has a name but no file, so nothing to set
+# permissions on: "Socket permissions have no meaning for abstract sockets" (unix(7)).
+# Any process in the network namespace may connect, so a service on one must check its
+# clients itself. As root, `loopedu.unix_sockets.abstract_socket_permissions()` shows it:
+# another user gets EACCES from a mode `0600` socket file, and connects to the abstract
+# socket (observed on Linux).
 #
 # **Why a reset, not a close.** `docker-proxy` closes the client's socket after it logs
 # "Can't forward traffic to backend". A close with the client's request still unread

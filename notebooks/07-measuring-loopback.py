@@ -15,7 +15,8 @@
 # # 07 · Measuring loopback
 #
 # **Objectives.** After this lesson you can:
-# - capture a loopback connection on `lo` and name its packets *(exercise 07.packets)*;
+# - read a capture of a loopback connection on `lo` and name its packets
+#   *(exercise 07.packets)*;
 # - measure round trips and read a histogram's median and p99
 #   *(exercise 07.histogram)*;
 # - explain how the transport, the buffer size, the CPU placement and `lo` itself shape
@@ -157,7 +158,8 @@ print(f"median {statistics.median(took):.1f} us, "
 # `measure.rtt()` runs the answering side in a process of its own. Its sockets block with
 # no Python timeout, which would add a `poll()` before every `recv()`; kernel timeouts
 # catch an answering side that stops. Here it measures TCP and UDP over 127.0.0.1 and a
-# [Unix-domain socket](glossary.md#unix-socket), interleaved.
+# [Unix-domain socket](glossary.md#unix-socket), interleaved. All three run with both
+# ends on one CPU (`cpus="same"`): the section after this one shows why that matters.
 
 # %%
 # 🔮 Your prediction: which transport has the shortest median round trip here?
@@ -170,14 +172,17 @@ predict("07.fastest", prediction)
 
 # %%
 transports = measure.compare_rtt({"tcp": ("tcp", "127.0.0.1"), "udp": ("udp", "127.0.0.1"),
-                                  "unix": ("unix", "")}, count=3000)
+                                  "unix": ("unix", "")}, count=3000, cpus="same")
 print(measure.format_rtt(transports))
 display(plots.rtt_histogram(transports))
 fastest = min(transports.results, key=lambda t: transports.results[t].median_us)
+unusual = "" if fastest == "unix" else (
+    f" Here {fastest} won, so something else cost more this run: another program, or "
+    "medians a few microseconds apart. Run the cell again.")
 reveal("07.fastest", fastest,
        why="a Unix-domain socket passes bytes from one process to the other inside the "
            "kernel, with no IP, no TCP headers and no acknowledgements (unix(7)). UDP "
-           "skips TCP's acknowledgements but still goes through IP and lo.")
+           "skips TCP's acknowledgements but still goes through IP and lo." + unusual)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -256,12 +261,15 @@ explain("07.small-writes", explanation)
 # the next, sometimes by half. A dip between two sizes whose bars overlap is noise: run
 # the cell again and it moves. The steep climb at small sizes stays.
 #
-# Why is loopback so fast? The loopback device is not a wire. Its MTU is 64 KiB
-# (`drivers/net/loopback.c`). With segmentation offload (GSO/TSO), TCP hands it segments
-# that large, so a 128 KiB write crosses it in a few packets. It also offers checksum
-# offload (`NETIF_F_HW_CSUM`): TCP over `lo` computes no checksums, since no bit can flip
-# on the way. And it keeps one counter for both directions. Each packet counts once as
-# sent and once as received (`loopback_get_stats64`).
+# Why is loopback so fast? The loopback device is not a wire, and it skips a wire's work
+# (`drivers/net/loopback.c`):
+#
+# - **Big packets.** Its MTU is 64 KiB. With segmentation offload (GSO/TSO), TCP hands it
+#   segments that large, so a 128 KiB write crosses it in a few packets.
+# - **No checksums.** It offers checksum offload (`NETIF_F_HW_CSUM`), so TCP over `lo`
+#   computes none: no bit can flip on the way.
+# - **One counter.** It counts each packet once as sent and once as received
+#   (`loopback_get_stats64`).
 #
 # ## 💥 Break it on purpose: two small writes
 #
@@ -315,8 +323,9 @@ explain("07.nagle-stall", explanation)
 #
 # ## Your turn
 #
-# [The exercises](../exercises/07-measuring-loopback-exercises.ipynb): packets on lo, a
-# histogram, why numbers differ, the stall, and your own client without it.
+# [The exercises](../exercises/07-measuring-loopback-exercises.ipynb): a refused
+# connection on lo, a histogram, why numbers differ, the stall, and your own client
+# without it.
 #
 # ## Key points
 #

@@ -136,9 +136,9 @@ finally:
     thread.join()
 
 # %% [markdown]
-# `host_header_demo()` runs two loopback servers. One serves every Host; the other
-# accepts only this machine's loopback names with its own port. Each gets a `localhost`
-# request and a rebound one.
+# `host_header_demo()` runs two loopback servers. The unprotected one has no check of
+# its own. The protected one reads the Host header first. Each gets a `localhost` request
+# and a rebound one.
 
 # %%
 # 🔮 Your prediction: which requests are served? (True or False)
@@ -167,10 +167,14 @@ explanation = "The rebound request comes from my own machine; only Host gives it
 explain("08.rebinding", explanation)
 
 # %% [markdown]
+# The protected server accepts only this machine's loopback names, with its own port.
+# It answered the rebound request with 421 Misdirected Request (RFC 9110 §15.5.20).
+#
 # For the browser, the page and its new requests share one origin (the same name and
 # port), so the page's scripts may read the answers. Project Zero issue 1447 did this to
-# the Transmission BitTorrent client's RPC server on 127.0.0.1 (2018). The fix was a list of allowed Host names. The drawing shows the whole
-# sequence: step 7 is where a Host check stops it.
+# the Transmission BitTorrent client's RPC server on 127.0.0.1 (2018). The fix was a list
+# of allowed Host names. The drawing shows the whole sequence: step 7 is where a Host
+# check stops it.
 
 # %%
 drawings.dns_rebinding()
@@ -199,13 +203,11 @@ for target, reach in bind_demos.connect_to_any_demo().items():
 print()
 zero = rebinding.zero_address_demo()
 print("an HTTP request to 0.0.0.0, Host: 0.0.0.0:PORT, served by:", zero.to_dict())
-print()
-for source in rebinding.KERNEL_SOURCES:
-    print(source, end="\n\n")
 
 # %% [markdown]
-# The kernel turns destination 0.0.0.0 into 127.0.0.1 (and `::` into `::1`), as its own
-# source shows. The protected server refused `Host: 0.0.0.0`: it is not a loopback name.
+# The kernel turns destination 0.0.0.0 into 127.0.0.1 (and `::` into `::1`); Going
+# further shows where. The protected server refused `Host: 0.0.0.0`: it is not a
+# loopback name.
 #
 # What do browsers do today? Each row below carries its source and the day it was
 # checked; these change, so look again before you teach them.
@@ -216,10 +218,11 @@ from IPython.display import Markdown
 from loopedu import browsers, platforms
 
 Markdown(platforms.markdown_table(
-    ["browser", "what it does", "since", "a page still reaches loopback with", "source",
-     "checked", "not yet confirmed"],
-    [[b.browser, b.change, b.version, b.still_reaches, b.source, b.as_of,
-      b.note if b.uncertain else ""] for b in browsers.BROWSER_STATUS]))
+    ["browser", "what it does, since", "a page still reaches loopback with",
+     "source, checked"],
+    [[f"**{b.browser}**", f"{b.change}; since: {b.version}", b.still_reaches,
+      f"{b.source} (checked {b.as_of})" + (f"; not yet confirmed: {b.note}" if b.uncertain
+                                           else "")] for b in browsers.BROWSER_STATUS]))
 
 # %% [markdown]
 # Since Chrome 142, a public page needs the user's permission to reach loopback or the
@@ -239,13 +242,9 @@ Markdown(platforms.markdown_table(
 # Lesson 06 showed two other ways in. Docker's `-p 8080:80` publishes on 0.0.0.0 and
 # `[::]`, through NAT rules that the host firewall `ufw` does not see (Docker,
 # "Packet filtering and firewalls"). `-p 127.0.0.1:8080:80` keeps other machines out
-# only under conditions: Engine 28 or later (moby/moby#45610), not 28.0 to 28.3.2 after
-# a firewalld reload (CVE-2025-54388), and without `allow-direct-routing`
-# (moby/moby#49832). Its NAT rule can even leak the other way: a crafted packet to
-# 127.0.0.1, sent to the host's MAC address, is DNAT-ed into the container
-# (moby/moby#41872, open as far as checked, 2026-12). A tunnel forwards a loopback port to
-# wherever its other end is. An `ssh -R` port with `GatewayPorts no` sits on the
-# server's loopback, open to every user of that server.
+# only on some versions and setups: Going further lists them. A tunnel forwards a
+# loopback port to wherever its other end is. An `ssh -R` port with `GatewayPorts no`
+# sits on the server's loopback, open to every user of that server.
 #
 # ## A checklist
 #
@@ -297,7 +296,13 @@ Markdown(platforms.markdown_table(
 # **How `0.0.0.0` becomes loopback.** In `net/ipv4/route.c`, a route lookup for
 # destination 0 takes the bound source address, else 127.0.0.1, and sends it through the
 # loopback device. `net/ipv6/tcp_ipv6.c` does the same for `::`; its comment calls it
-# "a BSD'ism".
+# "a BSD'ism". `rebinding.KERNEL_SOURCES` holds those lines, with links.
+#
+# **When `-p 127.0.0.1:…` keeps other machines out.** Only on Docker Engine 28 or later
+# (moby/moby#45610), not 28.0 to 28.3.2 after a firewalld reload (CVE-2025-54388), and
+# without `allow-direct-routing` (moby/moby#49832). Its NAT rule can even leak the other
+# way: a crafted packet to 127.0.0.1, sent to the host's MAC address, is DNAT-ed into
+# the container (moby/moby#41872, open as far as checked, 2026-12).
 #
 # ## Sources
 #

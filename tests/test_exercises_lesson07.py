@@ -24,9 +24,11 @@ UNTIL = "the client's kernel holds back the body until"
 
 @pytest.mark.parametrize("exercise_id, right", [
     ("07.packets", dict(PACKETS_KEY)),
-    ("07.packets", {"packets before the first data": "3", "flags of the first": "syn",
-                    "flags of the second": "SYN ACK", "flags of the third": "[.]",
-                    "a network card also sees them": "no"}),
+    ("07.packets", {"packets on lo for that port": "2", "flags of the first": "syn",
+                    "flags of the second": "RST ACK", "connect() raises":
+                    "ConnectionRefusedError", "a network card also sees them": "no"}),
+    ("07.packets", {**PACKETS_KEY, "flags of the second": "[R.]",
+                    "connect() raises": "connection refused"}),
     ("07.histogram", dict(HISTOGRAM_KEY)),
     ("07.histogram", {"median": "(B)", "p99": "d)", "typical round trip": " b "}),
     ("07.why-numbers", dict(WHY_NUMBERS_KEY)),
@@ -39,10 +41,21 @@ def test_right_answers_pass(exercise_id, right):
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("07.packets", {**PACKETS_KEY, "packets before the first data": 2}, "acknowledge"),
-    ("07.packets", {**PACKETS_KEY, "packets before the first data": 0}, "before any data"),
-    ("07.packets", {**PACKETS_KEY, "flags of the second": "ACK"}, "its own"),
+    ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 3}, "no handshake"),
+    ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 1}, "not after a timeout"),
+    ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 0}, "listener or not"),
+    ("07.packets", {**PACKETS_KEY, "flags of the second": "SYN-ACK"}, "nothing listens"),
+    ("07.packets", {**PACKETS_KEY, "flags of the second": "RST"}, "second flag"),
+    ("07.packets", {**PACKETS_KEY, "flags of the second": "[R]"}, "second flag"),
+    ("07.packets", {**PACKETS_KEY, "connect() raises": "ETIMEDOUT"}, "silence"),
+    ("07.packets", {**PACKETS_KEY, "connect() raises": "TimeoutError"}, "silence"),
+    ("07.packets", {**PACKETS_KEY, "connect() raises": "ConnectionResetError"},
+     "never existed"),
     ("07.packets", {**PACKETS_KEY, "a network card also sees them": True}, "Lesson 04"),
+    # the key of the handshake the lesson captured is not the answer here
+    ("07.packets", {"packets on lo for that port": 3, "flags of the first": "SYN",
+                    "flags of the second": "SYN-ACK", "connect() raises": "ECONNREFUSED",
+                    "a network card also sees them": False}, "no handshake"),
     ("07.histogram", {**HISTOGRAM_KEY, "median": "c"}, "mean"),
     ("07.histogram", {**HISTOGRAM_KEY, "p99": "b"}, "tail"),
     ("07.histogram", {**HISTOGRAM_KEY, "typical round trip": "a"}, "pulled up"),
@@ -90,22 +103,40 @@ def test_histogram_key_agrees_with_the_standard_library():
 
 
 def test_packets_key_agrees_with_a_live_capture_on_lo():
-    """A real capture (as root on lo, or in a private namespace without root): the
-    packets before the first one carrying data are the key's."""
+    """A real capture on this machine's lo (Linux, root) of a connect to a closed port:
+    the packets of that port, their flags and connect()'s error are the key's."""
+    import errno
+    import socket
+    import time
+
     from loopedu import capture, sandbox
 
-    caps = sandbox.capabilities()
-    if not (caps.root or caps.network_namespaces):
-        skip_or_fail("a capture needs root or network namespaces")
-    seen = capture.capture_http_request()
-    before = []
-    for packet in seen.packets:
-        if packet.length:
-            break
-        before.append(packet.flags)
-    live = {"packets before the first data": len(before),
-            "flags of the first": before[0], "flags of the second": before[1],
-            "flags of the third": before[2], "a network card also sees them": False}
+    if not sandbox.capabilities().root or not hasattr(socket, "AF_PACKET"):
+        skip_or_fail("a capture on this machine's lo needs Linux and root")
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3)) as sniffer:
+        sniffer.bind(("lo", 0))
+        sniffer.settimeout(0.2)
+        with socket.create_server(("127.0.0.1", 0)) as closed:
+            port = closed.getsockname()[1]         # free, and closed again at once
+        client = socket.socket()
+        with client:
+            raised = client.connect_ex(("127.0.0.1", port))
+        flags, deadline = [], time.monotonic() + 2
+        while time.monotonic() < deadline:
+            try:
+                frame, where = sniffer.recvfrom(65535)
+            except TimeoutError:
+                if len(flags) >= 2:
+                    break              # 0.2 s of quiet after two: nothing more came
+                continue
+            segment = capture.parse_frame(frame)
+            if segment and port in (segment.sport, segment.dport) \
+                    and where[2] != socket.PACKET_OUTGOING:   # each packet once
+                flags.append(capture.flag_text(segment.flags))
+    assert len(flags) >= 2, f"only {flags} seen on lo for port {port}"
+    live = {"packets on lo for that port": len(flags), "flags of the first": flags[0],
+            "flags of the second": flags[1], "connect() raises": errno.errorcode[raised],
+            "a network card also sees them": False}
     assert live == PACKETS_KEY
     assert check("07.packets", live).passed
 
@@ -284,18 +315,19 @@ def test_ack_is_a_word_not_a_substring(until):
 # ---- 07.packets: flags read as a set, a typo told with the allowed values ------------------
 
 def test_flags_in_another_order_are_the_same_flags():
-    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ACK-SYN"}).passed
-    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ack + syn"}).passed
+    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ACK-RST"}).passed
+    assert check("07.packets", {**PACKETS_KEY, "flags of the second": "ack + rst"}).passed
+    assert not check("07.packets", {**PACKETS_KEY, "flags of the second": "ack + syn"}).passed
 
 
 @pytest.mark.parametrize("key, typo, close", [("flags of the first", "SIN", "SYN"),
-                                              ("flags of the third", "AKC", "ACK")])
+                                              ("flags of the second", "RTS-ACK", "RST-ACK")])
 def test_a_flag_typo_says_it_is_not_an_allowed_value(first_try, key, typo, close):
     message = first_try("07.packets", {**PACKETS_KEY, key: typo}).message
     assert f"'{typo}' is not one of the allowed values" in message, message
     assert f"did you mean '{close}'" in message
     # the count of packets is a number: no list of flags is offered for it
-    message = first_try("07.packets", {**PACKETS_KEY, "packets before the first data": 2}
+    message = first_try("07.packets", {**PACKETS_KEY, "packets on lo for that port": 3}
                         ).message
     assert "allowed values" not in message
 

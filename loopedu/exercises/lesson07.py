@@ -3,13 +3,14 @@
 Introduced in notebooks/07-measuring-loopback.ipynb
 (exercises/07-measuring-loopback-exercises.ipynb).
 
-The answer keys are facts with their sources: RFC 9293 §3.5 (the three-way handshake),
-RFC 896 (Nagle's algorithm), RFC 1122 §4.2.3.2 (delayed ACK) and the Linux kernel's
-TCP_DELACK_MIN (include/net/tcp.h, HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7),
-drivers/net/loopback.c (lo offers checksum offload, NETIF_F_HW_CSUM, so TCP over lo
-computes no checksums), and the percentiles of a fixed sample computed by the tests with
-the standard library. tests/test_exercises_lesson07.py checks the packet key against a
-live capture on lo and the Nagle key against a live stall; 07.nodelay times the
+The answer keys are facts with their sources: RFC 9293 §3.10.7.1 (a SYN to a closed
+port gets <CTL=RST,ACK>) and connect(2) (ECONNREFUSED), RFC 896 (Nagle's algorithm),
+RFC 1122 §4.2.3.2 (delayed ACK) and the Linux kernel's TCP_DELACK_MIN (include/net/tcp.h,
+HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7), drivers/net/loopback.c (lo offers checksum
+offload, NETIF_F_HW_CSUM, so TCP over lo computes no checksums), and the percentiles of a
+fixed sample computed by the tests with the standard library.
+tests/test_exercises_lesson07.py checks the packet key against a live capture of a
+refused connect on lo and the Nagle key against a live stall; 07.nodelay times the
 learner's own client against a live server. The free-text key of 07.nagle is read by
 :func:`read_until`, a small vocabulary of whole words (an acknowledgement that arrives,
 from the server, of the header), never by a search for the letters "ack".
@@ -26,30 +27,53 @@ from .framework import Feedback, exercise
 
 # ---- 07.packets ----------------------------------------------------------------------------
 
-#: "07.packets": a client opens a fresh TCP connection to 127.0.0.1 and sends one small
-#: request. What does a capture on lo show before the first byte of data?
-PACKETS_KEY = {"packets before the first data": 3, "flags of the first": "SYN",
-               "flags of the second": "SYN-ACK", "flags of the third": "ACK",
+#: "07.packets": a client connects to 127.0.0.1 on a port where nothing listens, while a
+#: capture on lo runs. The lesson captured a connection that was accepted; this one is
+#: refused: the SYN, then the kernel's reset, which for a SYN (ACK bit off) is
+#: <CTL=RST,ACK> (RFC 9293 §3.10.7.1, a segment to a CLOSED connection); connect()
+#: then fails with ECONNREFUSED (connect(2)).
+PACKETS_KEY = {"packets on lo for that port": 2, "flags of the first": "SYN",
+               "flags of the second": "RST-ACK", "connect() raises": "ECONNREFUSED",
                "a network card also sees them": False}
 
-#: The flags an answer about the handshake may name, in the order a combination is
+#: The flags an answer about the capture may name, in the order a combination is
 #: written (``SYN-ACK``, ``FIN-ACK``): a value outside them is told it is not one.
 FLAGS = ("SYN", "SYN-ACK", "ACK", "PSH-ACK", "FIN", "FIN-ACK", "RST", "RST-ACK")
 _FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "URG", "ACK")
 
 #: tcpdump's letters (``[S.]`` is SYN-ACK) and one-word spellings.
 _FLAG_SPELLINGS = {"synack": "SYN-ACK", "[s.]": "SYN-ACK", "[s]": "SYN", "[.]": "ACK",
-                   "[p.]": "PSH-ACK", "[f.]": "FIN-ACK", "[r]": "RST", "[r.]": "RST-ACK"}
+                   "[p.]": "PSH-ACK", "[f.]": "FIN-ACK", "[r]": "RST", "[r.]": "RST-ACK",
+                   "rstack": "RST-ACK"}
+
+#: How a learner may write what connect() raises.
+_ERRORS = {"ECONNREFUSED": {"econnrefused", "connectionrefusederror", "connection refused",
+                            "refused", "errno 111", "111"},
+           "ETIMEDOUT": {"etimedout", "timeouterror", "timeout", "timed out", "time out",
+                         "nothing", "hangs"},
+           "ECONNRESET": {"econnreset", "connectionreseterror", "connection reset",
+                          "reset"},
+           "ENETUNREACH": {"enetunreach", "network unreachable", "network is unreachable"}}
 
 _PACKETS_COMMON = {
-    ("packets before the first data", 0): "TCP opens a connection before any data, even "
-                                          "on loopback.",
-    ("packets before the first data", 1): "A SYN alone opens nothing: the server must "
-                                          "answer and the client confirm.",
-    ("packets before the first data", 2): "The client still has to acknowledge the "
-                                          "server's answer.",
-    ("flags of the second", "ACK"): "The server's answer both acknowledges the client's "
-                                    "SYN and sends its own.",
+    ("packets on lo for that port", 0): "The client's SYN still goes out through lo, "
+                                        "listener or not.",
+    ("packets on lo for that port", 1): "The SYN does get an answer: the connect fails "
+                                        "at once, not after a timeout. What carries that "
+                                        "answer?",
+    ("packets on lo for that port", 3): "With nothing listening there is no SYN-ACK, so "
+                                        "no handshake to finish.",
+    ("flags of the second", "SYN-ACK"): "A SYN-ACK would mean something accepted the "
+                                        "connection; nothing listens on that port.",
+    ("flags of the second", "RST"): "Nearly: the reset carries a second flag too, as it "
+                                    "answers a SYN (RFC 9293 §3.10.7.1, a segment to a "
+                                    "closed port).",
+    ("flags of the second", "ACK"): "An ACK alone would acknowledge and wait; the kernel "
+                                    "ends the attempt instead.",
+    ("connect() raises", "ETIMEDOUT"): "A timeout means silence (a DROP rule, a lost "
+                                       "packet); a closed port answers at once.",
+    ("connect() raises", "ECONNRESET"): "A reset that answers a SYN is reported as a "
+                                        "refusal: the connection never existed.",
     ("a network card also sees them", True): "Lesson 04's counters: loopback packets are "
                                              "handed straight back up the stack.",
 }
@@ -57,32 +81,39 @@ _PACKETS_COMMON = {
 
 def _flags_or_value(value):
     """Flags read as a set, written in one order: ``"ack+syn"``, ``"SYN, ACK"`` and
-    tcpdump's ``[S.]`` are all ``"SYN-ACK"``; other text upper-cased, other values as
-    they are."""
+    tcpdump's ``[S.]`` are all ``"SYN-ACK"``; an error's spellings
+    (``ConnectionRefusedError``, ``"refused"``) are its errno name; other text
+    upper-cased, other values as they are."""
     if not isinstance(value, str):
         return value
     text = " ".join(value.split()).casefold()
     if text in _FLAG_SPELLINGS:
         return _FLAG_SPELLINGS[text]
+    for name, spellings in _ERRORS.items():
+        if text.strip(".!") in spellings:
+            return name
     parts = [p.upper() for p in re.split(r"[\s,+/|&-]+", text.strip(".")) if p]
     if parts and set(parts) <= set(_FLAG_ORDER):
         return "-".join(flag for flag in _FLAG_ORDER if flag in parts)
     return text.upper().replace(" ", "-")
 
 
-_FLAG_KEYS = ("flags of the first", "flags of the second", "flags of the third")
+_FLAG_KEYS = ("flags of the first", "flags of the second")
 
 
-@exercise("07.packets", lesson=7, title="What does lo show before the first byte of data?",
-          hints=["Look at the capture the lesson printed: the first lines, before the one "
-                 "with a payload.",
-                 "RFC 9293 §3.5 calls it the three-way handshake."])
+@exercise("07.packets", lesson=7, title="What does lo show for a refused connection?",
+          hints=["Nothing listens, so no handshake can finish. The client's SYN still goes "
+                 "out: what does the kernel send back for a port where nothing listens?",
+                 "RFC 9293 §3.10.7.1: a segment to a closed port gets a reset; one that "
+                 "answers a SYN also acknowledges it. connect(2) names the error: "
+                 "\"found no one listening on the remote address\"."])
 def _packets(answer):
     return expect_mapping(answer, PACKETS_KEY, normalize=_flags_or_value,
                           common=_PACKETS_COMMON, noun="answer",
                           allowed={key: FLAGS for key in _FLAG_KEYS},
-                          right="Right: SYN, SYN-ACK, ACK, all on lo and nowhere else. "
-                                "Loopback skips the wire, not TCP.")
+                          right="Right: the SYN and the kernel's RST-ACK, both on lo and "
+                                "nowhere else, and connect() fails at once with "
+                                "ECONNREFUSED. A timeout would have meant silence.")
 
 
 # ---- 07.histogram ----------------------------------------------------------------------------
