@@ -143,10 +143,7 @@ if info is None:
 else:
     print("transport:", info["transport"])
     print("ip:       ", info["ip"])
-reveal("00.kernel-address", info["ip"] if info else NOT_MEASURED,
-       why="Jupyter's kernels listen on 127.0.0.1 by default, so that only programs on "
-           "this machine can reach them: anyone who reaches their ports and knows the "
-           "signing key in the connection file could run code as you.")
+reveal("00.kernel-address", info["ip"] if info else NOT_MEASURED)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -209,10 +206,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
     except TimeoutError:
         outcome = "timeout"
     print(f"after {(time.perf_counter() - start) * 1000:.1f} ms")
-reveal("00.closed-port", outcome,
-       why="On loopback the kernel itself receives the request to connect. It finds no "
-           "socket listening on that port and refuses at once (Linux and macOS; Windows "
-           "retries for about 2 s before it reports the refusal).")
+reveal("00.closed-port", outcome)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):

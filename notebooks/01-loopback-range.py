@@ -61,8 +61,7 @@ for prefixlen in (8, 24, 32):  # the netmask of each size, in bits
     f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
     noun = "address" if f.num_addresses == 1 else "addresses"
     print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} {noun}")
-reveal("01.slash8-size", facts.num_addresses,
-       why="Each of the 24 free bits doubles the count: 2^24 addresses.")
+reveal("01.slash8-size", facts.num_addresses)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -199,12 +198,7 @@ with socket.socket() as server, socket.socket() as client:  # IPv4 TCP, the defa
     except OSError as err:
         print("failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)
 print("This run:", doctor.this_machine())
-reveal("01.binds-127-0-0-2", result, why=(
-    "This machine gives the whole of 127/8 to its loopback interface, so 127.0.0.2 "
-    "binds and answers like 127.0.0.1. The client's address is chosen by the route to "
-    "127.0.0.2, whose preferred source is 127.0.0.1." if result["binds and answers"] else
-    "No interface of this machine has 127.0.0.2 (as on macOS, whose lo0 has only "
-    "127.0.0.1), so there was nothing to bind or to reach."))
+reveal("01.binds-127-0-0-2", result)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):

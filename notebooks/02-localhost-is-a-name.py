@@ -129,9 +129,7 @@ print(edit.where)
 print("first lookup: ", list(edit.before), "  process", edit.pids[0])
 print("after the edit:", list(edit.after), "  process", edit.pids[1])
 reveal("02.hosts-edit", edit.after[0] if edit.after else "nothing",
-       recorded=None if edit.live else edit.where,
-       why="glibc's files backend opens and reads the hosts file at every lookup; it "
-           "keeps nothing, so the next lookup sees the edit, in the same process.")
+       recorded=None if edit.live else edit.where)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -196,12 +194,8 @@ print("first address only:   ", trap.resolved[0], "->", trap.first_only)
 print("create_connection:    ", trap.create_connection, "via", trap.create_connection_used)
 first = trap.resolved[0] if trap.resolved else "(nothing)"
 reveal("02.first-only", {"first address only": trap.first_only,
-                         "create_connection": trap.create_connection},
-       why=(f"the first answer was {first}, where the server listens, so both connect."
-            if first == trap.server else
-            f"the first answer was {first}, where nothing listens at that port, so the "
-            "first-address client is refused; create_connection goes on to the next "
-            "address and reaches the server."))
+                         "create_connection": trap.create_connection,
+                         "first answer": first, "server listens on": trap.server})
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):

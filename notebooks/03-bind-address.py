@@ -96,10 +96,7 @@ matrix = reachability.reachability_matrix()
 print(reachability.format_reachability(matrix))
 reveal("03.matrix", {f"{b} -> {t}": str(matrix.outcome(b, t))
                      for b, t in [("127.0.0.1", "127.0.0.2"), ("0.0.0.0", "127.0.0.2"),
-                                  ("0.0.0.0", "::1"), ("::", "127.0.0.1")]},
-       why="a listener answers only the addresses it bound; 0.0.0.0 is every IPv4 address "
-           "of the machine (all of 127/8 on Linux) but no IPv6 one; a socket on :: is dual "
-           "stack on Linux (net.ipv6.bindv6only=0) and takes IPv4 too.")
+                                  ("0.0.0.0", "::1"), ("::", "127.0.0.1")]})
 
 # %%
 # ✍️ Your explanation, in one line: why did the surprising cells come out that way?
@@ -150,10 +147,7 @@ except sandbox.NamespaceUnavailable as exc:
 else:
     print(lan.format_lan(lab))
     reached = lab.reached
-reveal("03.phone-reaches", reached,
-       why="the phone's packets arrive on the laptop's LAN interface, addressed to the "
-           "LAN address; a socket bound to 127.0.0.1 or ::1 does not listen there, so the "
-           "laptop's kernel answers with a reset. 0.0.0.0 and :: listen on every address.")
+reveal("03.phone-reaches", reached)
 
 # %% [markdown]
 # The phone reaches only the servers on **0.0.0.0 and `::`**. On a real LAN the phone
@@ -193,10 +187,7 @@ predict("03.weak-host", prediction)
 result = weak_host.weak_host_demo()
 print(weak_host.format_weak_host(result))
 reveal("03.weak-host", result.reached[weak_host.SETUPS[0]],
-       recorded=None if result.live else result.where,
-       why="Linux is a weak host (RFC 1122 section 3.3.4.2): an address belongs to the "
-           "host, not to the interface it sits on, so a packet for 198.18.0.1 is accepted "
-           "from lan1 too; rp_filter checks the source, and the reply leaves by lan1.")
+       recorded=None if result.live else result.where)
 
 # %%
 # ✍️ Your explanation, in one line: why does "other" get in?

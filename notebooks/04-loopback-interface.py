@@ -84,9 +84,7 @@ loop = next((nic for nic in grew if nic.startswith("lo")), None)
 reveal("04.counters",
        {"lo sent": loop is not None and grew[loop][0] >= MB,
         "lo received": loop is not None and grew[loop][1] >= MB,
-        "any network card": any(max(grew[nic]) >= MB for nic in grew if nic != loop)},
-       why="the same kernel is both ends: lo counts each byte once sent and once "
-           "received; no network card's driver ever sees the packets.")
+        "any network card": any(max(grew[nic]) >= MB for nic in grew if nic != loop)})
 
 # %% [markdown]
 # `lo` counts the million bytes twice, plus TCP/IP headers. The network cards grow only by
@@ -156,10 +154,7 @@ down = lo_down.lo_down_demo()
 print(lo_down.format_lo_down(down))
 reveal("04.lo-down", {case: down.outcomes[case]["connect 127.0.0.1"]
                       for case in (lo_down.NEVER_UP, lo_down.UP_THEN_DOWN)},
-       recorded=None if down.live else down.where,
-       why="never up, the namespace has no address and no local table: no route, so "
-           "ENETUNREACH at once. Set down, 127.0.0.1/8 and its local route stay: the SYN "
-           "is routed to lo, which drops it, and connect() waits until it gives up.")
+       recorded=None if down.live else down.where)
 
 # %%
 # ✍️ Your explanation, in one line: why do the two cases differ?
@@ -252,10 +247,7 @@ print(f"({shadow.where})")
 for exposure in shadow.exposures:
     print("note:", exposure)
 reuseport = next(c for c in shadow.cases if c.option == "SO_REUSEPORT")
-reveal("04.shadowing", dict(reuseport.accepted_by),
-       why="among listeners on one port, the kernel gives a connection to the most "
-           "specific one that matches its destination: 127.0.0.1 beats 0.0.0.0 for "
-           "127.0.0.1, while 127.0.0.2 still goes to the wildcard (observed on Linux).")
+reveal("04.shadowing", dict(reuseport.accepted_by))
 
 # %%
 # ✍️ Your explanation, in one line: why does 127.0.0.1 go to the second listener?

@@ -88,9 +88,7 @@ usage = subprocess.run([sys.executable, "-m", "http.server", "--help"],
 bind_help = " ".join(line.strip() for line in usage.splitlines()
                      if "bind" in line or "interfaces" in line)
 print(bind_help)
-reveal("06.http-server-default", "all interfaces" not in bind_help,
-       why="its own help says the default is all interfaces: anyone on the same Wi-Fi "
-           "can browse the folder you started it in. Give it `--bind 127.0.0.1`.")
+reveal("06.http-server-default", "all interfaces" not in bind_help)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -144,9 +142,6 @@ predict("06.container", prediction)
 box = containers.container_demo()
 print(containers.format_containers(box))
 reveal("06.container", {route: box.reached[route]["127.0.0.1"] for route in containers.ROUTES},
-       why="the container's 127.0.0.1 lives on the container's own lo: only its own "
-           "processes reach it. The published port's proxy accepts on the host, cannot "
-           "reach the server through the container's address, and resets the client.",
        recorded=None if box.live else box.where)
 
 # %%
@@ -289,8 +284,6 @@ print("this machine:", doctor.this_machine())
 print(postgres.format_demo(pg))
 ways = {way["label"]: way["connected"] for way in pg["ways"]["socket only"]}
 reveal("06.pg-ways", {label: ways[label] for label in prediction},
-       why="libpq makes host=localhost a TCP connection, so it meets the `host` rows, "
-           "like 127.0.0.1; only the Unix-domain socket matches the `local` row.",
        recorded=None if pg["live"] else pg["recorded"])
 
 # %%

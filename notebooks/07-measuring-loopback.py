@@ -105,9 +105,6 @@ else:
 seen = capture.capture_or_recorded()
 print(capture.format_packets(seen))
 reveal("07.packet-count", seen.count,
-       why="TCP opens the connection with three packets (SYN, SYN-ACK, ACK), each side's "
-           "data is acknowledged, and each side closes with a FIN that the other "
-           "acknowledges. Loopback skips the wire, not TCP.",
        recorded=None if seen.live else seen.where)
 
 # %%
@@ -176,13 +173,7 @@ transports = measure.compare_rtt({"tcp": ("tcp", "127.0.0.1"), "udp": ("udp", "1
 print(measure.format_rtt(transports))
 display(plots.rtt_histogram(transports))
 fastest = min(transports.results, key=lambda t: transports.results[t].median_us)
-unusual = "" if fastest == "unix" else (
-    f" Here {fastest} won, so something else cost more this run: another program, or "
-    "medians a few microseconds apart. Run the cell again.")
-reveal("07.fastest", fastest,
-       why="a Unix-domain socket passes bytes from one process to the other inside the "
-           "kernel, with no IP, no TCP headers and no acknowledgements (unix(7)). UDP "
-           "skips TCP's acknowledgements but still goes through IP and lo." + unusual)
+reveal("07.fastest", fastest)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -239,9 +230,7 @@ lo = psutil.net_if_stats().get("lo") or psutil.net_if_stats().get("lo0")   # Lin
 print("lo's MTU here:", f"{lo.mtu} bytes" if lo else "unknown")
 display(plots.throughput_by_buffer(sweep))
 median = {p.buffer_size: p.median_gbit_per_s for p in measure.sweep_points(sweep)}
-reveal("07.small-writes", round(median[1024] / median[131072], 2),
-       why="every send() and recv() is a system call with a fixed cost, however few bytes "
-           "it carries; small writes pay that cost far more often per byte.")
+reveal("07.small-writes", round(median[1024] / median[131072], 2))
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -296,10 +285,7 @@ predict("07.nagle-stall", prediction, tolerance=within(factor=2))
 # %%
 stall = measure.compare_nagle(rounds=5)
 print(measure.format_nagle(stall))
-reveal("07.nagle-stall", round(stall.median_ms("two writes, Nagle on"), 1),
-       why="the body waits for the ACK of the header (Nagle), and the server delays that "
-           "ACK (at least 40 ms on Linux: TCP_DELACK_MIN in include/net/tcp.h) because it "
-           "has nothing to send until the body arrives.")
+reveal("07.nagle-stall", round(stall.median_ms("two writes, Nagle on"), 1))
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):

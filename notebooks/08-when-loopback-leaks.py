@@ -66,9 +66,6 @@ except sandbox.NamespaceUnavailable as exc:
     leak, nat = recorded["route_localnet"], recorded["dnat"]
 print(martians.format_route_localnet(leak))
 reveal("08.route-localnet", leak.reached,
-       why="by default S's kernel drops a packet for 127.0.0.1 that arrives on its veth "
-           "as a martian, so C's connect times out; with route_localnet=1 on that "
-           "interface the packet is routed to lo and the listener on 127.0.0.1 accepts.",
        recorded=None if leak.live else leak.where)
 
 # %%
@@ -153,10 +150,7 @@ predict("08.rebinding", prediction)
 # %%
 rebound = rebinding.host_header_experiment()
 print(rebinding.format_host_header_run(rebound))
-reveal("08.rebinding", rebinding.host_header_demo(),
-       why="a server on 127.0.0.1 cannot tell a rebound request by where it comes from: "
-           "it is the learner's own browser, on loopback. Only the Host header says which "
-           "name the browser thought it was talking to.")
+reveal("08.rebinding", rebinding.host_header_demo())
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):

@@ -110,9 +110,7 @@ prediction = {  # an example: the popular account, as many people would answer
 predict("claims.verdicts", claims.read_verdicts(prediction))
 
 # %%
-reveal("claims.verdicts", claims.verdicts(), recorded=SOURCES,
-       why="each verdict is what the primary sources in the table below show; the lesson "
-           "named beside each claim shows it live on your machine.")
+reveal("claims.verdicts", claims.verdicts(), recorded=SOURCES)
 
 # %%
 # ✍️ Which verdict surprised you most, and why do you think the claim is so popular?

@@ -431,3 +431,66 @@ def test_what_the_sources_say_is_never_a_machine_or_a_recording():
                        recorded=SOURCES))
     assert "the primary sources say" in shown and "your machine" not in shown
     assert "recording" not in shown and "the sources differ from your prediction" in shown
+
+
+# --- the course's explanation is not in the lesson's cell -----------------------------
+
+def _reveal_calls():
+    """(lesson file, prediction id, keyword names) of every reveal(...) in the lessons."""
+    import ast
+
+    for path in sorted((ROOT / "notebooks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "reveal":
+                yield path.name, node.args[0].value, {k.arg for k in node.keywords}
+
+
+def test_no_lesson_cell_shows_the_courses_explanation_before_the_learners():
+    """A why= in the reveal cell is read before the learner predicts and explains (the
+    reviewers' finding); each lesson's explanation lives in loopedu.exercises.explanations,
+    one per revealed prediction, none unused, and its words are nowhere in a lesson."""
+    from loopedu.exercises.explanations import WHY
+
+    calls = list(_reveal_calls())
+    assert len(calls) >= 20
+    assert [(f, pid) for f, pid, kws in calls if "why" in kws] == []
+    revealed = {pid for _, pid, _ in calls}
+    assert revealed == set(WHY)
+    sources = "".join(p.read_text(encoding="utf-8")
+                      for p in (ROOT / "notebooks").glob("*.py"))
+    for pid, why in WHY.items():
+        if isinstance(why, str):
+            assert why[:40] not in sources, pid
+
+
+def test_reveal_finds_the_courses_explanation_and_a_given_one_wins():
+    from loopedu.exercises.explanations import WHY
+
+    predict("01.slash8-size", 16_777_216)
+    assert str(reveal("01.slash8-size", 16_777_216)).splitlines()[-1] == \
+        "Why: " + WHY["01.slash8-size"]
+    predict("01.slash8-size", 16_777_216)
+    assert str(reveal("01.slash8-size", 16_777_216, why="mine")).splitlines()[-1] == \
+        "Why: mine"
+    predict("00.closed-port", "timeout")          # a surprise: the why waits for explain
+    r = reveal("00.closed-port", "ECONNREFUSED")
+    assert r.surprise and WHY["00.closed-port"] not in str(r)
+    assert str(explain("00.closed-port", "nothing listens")).endswith(WHY["00.closed-port"])
+
+
+def test_explanations_that_depend_on_what_was_shown():
+    from loopedu.exercises.explanations import why_of
+
+    assert "127.0.0.2 binds and answers" in why_of("01.binds-127-0-0-2",
+                                                    {"binds and answers": True})
+    assert "nothing to bind" in why_of("01.binds-127-0-0-2", {"binds and answers": False})
+    assert "nothing to bind" in why_of("01.binds-127-0-0-2", NOT_MEASURED)
+    same = why_of("02.first-only", {"first answer": "::1", "server listens on": "::1"})
+    other = why_of("02.first-only", {"first answer": "::1", "server listens on": "127.0.0.1"})
+    assert "both connect" in same and "refused" not in same
+    assert "::1" in other and "refused" in other
+    assert "has the gh-117566 fix" in why_of("05.naive-check", True)
+    assert "lacks the gh-117566 fix" in why_of("05.naive-check", False)
+    assert "Run the cell again" not in why_of("07.fastest", "unix")
+    assert "Here udp won" in why_of("07.fastest", "udp")
+    assert why_of("99.unknown", 1) == ""

@@ -30,8 +30,10 @@ Predict, observe, explain (``predictions``, ``comparison``):
   ``recorded=Recording(where="Linux 6.1 (Debian 12), as root", when="2026-11-29")`` (or
   the label as text) says the result comes from a recording, so it is never called
   "your machine"; ``recorded=SOURCES`` says it is what the primary sources say (a
-  verdict, a date: nothing a machine measures). On a match the course's ``why`` follows at once; after a surprise the
-  learner is first asked for their own explanation
+  verdict, a date: nothing a machine measures). On a match the course's explanation
+  follows at once (``why``, or the one ``explanations`` keeps for the id, so the lesson's
+  cell does not show it before the question); after a surprise the learner is first
+  asked for their own explanation
 - ``explain(prediction_id, text)``   the learner's one-line explanation (``...`` skips
   it), then the course's ``why`` (kept by ``reveal`` in the progress file, so it works
   after a kernel restart too)

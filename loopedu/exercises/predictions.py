@@ -39,6 +39,7 @@ from typing import Any
 from . import progress_store
 from .comparison import (Comparison, Recording, Tolerance, compare, is_not_measured,
                          plain_data)
+from .explanations import why_of
 from .framework import ShownAsText, Text
 from .machine import fingerprint
 
@@ -254,7 +255,9 @@ def reveal(prediction_id: str, actual: Any, why: str = "", *,
            recorded: Recording | str | None = None) -> Reveal:
     """What the experiment showed (``actual``) beside the prediction recorded for
     ``prediction_id``, compared fairly (see :mod:`loopedu.exercises.comparison`). On a
-    match the course's ``why`` follows at once; after a surprise the learner is first
+    match the course's explanation follows at once (``why``, or where it is not given the
+    one :mod:`loopedu.exercises.explanations` keeps for ``prediction_id``, so a lesson's
+    cell does not show it before the question); after a surprise the learner is first
     asked for their own explanation (:func:`explain`). ``recorded`` says the result was
     shown from a recording (a :class:`~loopedu.exercises.comparison.Recording` or its
     label, e.g. ``"recorded on Linux (Debian 12) as root, 2026-11-29"``), so it is never
@@ -263,6 +266,7 @@ def reveal(prediction_id: str, actual: Any, why: str = "", *,
     Introduced in notebooks/00-start-here.ipynb.
     """
     _check_id(prediction_id)
+    why = why or why_of(prediction_id, actual)
     recording = None if recorded is None else Recording.of(recorded)
     entry = progress_store.load().section("predictions").get(prediction_id) or {}
     predicted = entry.get("value")
