@@ -266,6 +266,62 @@ def test_code_fits_the_line_and_never_wraps_inside_a_string(tmp_path):
     assert any(line in ln for ln in text.splitlines()), text[:2000]
 
 
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def word_boxes(pdf: Path) -> list[tuple[float, float, float, str]]:
+    """Each word pdftotext finds in ``pdf``: its left and right edges and its bottom
+    (points from the top of its page), and its text."""
+    done = subprocess.run([poppler("pdftotext"), "-bbox", str(pdf), "-"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    return [(float(a), float(b), float(y), html.unescape(w)) for a, b, y, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+        done.stdout)]
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_no_character_of_a_long_line_is_lost_or_clipped(tmp_path, paper):
+    """Printed, each wrapped output line lost its last character (the output, a block
+    100% wide plus its padding, overhung the output area, which clips), and a code line
+    of 91 characters was sized to fit and wrapped: its string, kept whole, went to the
+    next line at column 0. Every character must print, inside the text width; a line
+    that fits the smallest code size prints on one line."""
+    from loopedu.handout.style import CODE_SIZES, MARGIN_MM, PAPERS, text_width_pt
+
+    chromium_or_skip()
+    words = " ".join(f"w{i:02d}{'abcdefghij'[i % 10] * (i % 7)}" for i in range(90))
+    output = f"The doctor says: {words}; every letter of it prints.\n"
+    # the widest line the smallest size fits, the body's margins, the pre's padding and
+    # border (19.5 pt) and a little room taken off the text width
+    room = text_width_pt(paper) - 21
+    capacity = max(n for n in range(80, 200) if n * 0.602 * CODE_SIZES[-1] <= room)
+    lines = {}
+    for width in (91, 96, 104, capacity):  # an indented string, as lessons 03 and 05 write
+        text = " ".join(f"s{width}x{i:02d}" for i in range(width))
+        lines[width] = f'           "{text[:width - 14]}")'
+        assert len(lines[width]) == width
+    long_string = f'why = "{words}"'  # wider than the line even at the smallest size
+    cells = [md("# 95 · Long lines"), code('print("The doctor says:", words)', stream(output))]
+    cells += [code(f"x = 1\nreveal(x,\n{line}") for line in lines.values()]
+    cells.append(code(long_string))
+    path = make(tmp_path, "95-long", cells)
+    out = handout(tmp_path, path, args=["--pdf", "--paper", paper])
+    pdf = out / "95-long.pdf"
+    text = "\n".join(pdf_pages(pdf))
+    assert squeezed(output) in squeezed(text), text[:3000]
+    assert squeezed(long_string) in squeezed(text), text[:3000]
+    printed = [" ".join(ln.split()) for ln in text.splitlines()]
+    for width, line in lines.items():
+        assert " ".join(line.split()) in printed, (width, text[:3000])
+    left = MARGIN_MM["side"] * 72 / 25.4
+    right = PAPERS[paper][1] * 72 / 25.4 - left
+    bottom = pdf_size(pdf)[1] - MARGIN_MM["bottom"] * 72 / 25.4  # the footer below it
+    outside = [w for w in word_boxes(pdf)
+               if w[2] < bottom and (w[0] < left - 0.5 or w[1] > right + 0.5)]
+    assert not outside, outside[:5]
+
+
 def claims_table(rows: int) -> str:
     """A markdown table like the claims page's: five columns, long paths in the last."""
     lines = ["| claim | verdict | what the sources show | shown in | sources |",

@@ -21,10 +21,16 @@ LETTER_TERRITORIES = ("US", "CA", "MX", "PH", "CL", "CO", "VE", "PR", "CR", "GT"
                       "PA", "SV", "NI")
 MARGIN_MM = {"top": 14, "side": 15, "bottom": 17}
 #: Code font sizes in points, largest first: a code cell takes the largest its widest
-#: line fits in; a line too wide even for the last wraps (never inside a string).
+#: line fits in; a line too wide even for the last wraps, at a space where it can.
 CODE_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)
 _MONO_ADVANCE = 0.602  # DejaVu Sans Mono's advance width, in em
-_PRE_PADDING_PT = 12.0  # the pre's padding and border, and a little room
+#: What the printed text width loses before a code line starts, in CSS px (0.75 pt):
+#: the body's margin on both sides (8 px, which the print CSS sets), and the code
+#: pre's padding (4 px) and its editor's border (1 px) on both sides; an output's
+#: padding (--jp-code-padding) is less than the last two. Left out, a line a
+#: few characters short of the paper's width was sized to fit and wrapped instead.
+_BODY_MARGIN_PX = 8
+_CODE_CHROME_PT = (2 * _BODY_MARGIN_PX + 2 * (4 + 1)) * 0.75 + 1.0  # and 1 pt of room
 _TERRITORY = re.compile(r"^[A-Za-z]{2,3}_([A-Z]{2})\b")
 
 
@@ -62,12 +68,12 @@ def code_size(widest: int, paper: str) -> float:
     printed width of ``paper``: the largest of :data:`CODE_SIZES` that fits, else the
     smallest (and that code wraps).
 
-    >>> code_size(80, "a4"), code_size(96, "a4"), code_size(200, "a4")
-    (9.0, 8.5, 7.0)
+    >>> code_size(80, "a4"), code_size(91, "a4"), code_size(96, "a4"), code_size(200, "a4")
+    (9.0, 8.5, 8.0, 7.0)
 
     Introduced in notebooks/00-start-here.ipynb (``loopedu handout --paper``).
     """
-    room = text_width_pt(paper) - _PRE_PADDING_PT
+    room = text_width_pt(paper) - _CODE_CHROME_PT
     return next((s for s in CODE_SIZES if widest * _MONO_ADVANCE * s <= room), CODE_SIZES[-1])
 
 
@@ -120,12 +126,10 @@ figure.loopedu-figure figcaption, figure.loopedu-drawing figcaption {
 .loopedu-write p { margin: 0 0 0.2em; font-weight: bold; }
 .loopedu-line { border-bottom: 1px solid #555; height: 2.1em; }
 .loopedu-index li { margin: 0.4em 0; line-height: 1.9; }
-.highlight .s, .highlight .s1, .highlight .s2, .highlight .sa, .highlight .sb,
-.highlight .sc, .highlight .sd, .highlight .se, .highlight .si, .highlight .dl {
-  white-space: pre; }
 @page { size: %(paper)s; margin: %(top)smm %(side)smm %(bottom)smm; }
 @media print {
-  body { font-size: 10.5pt; line-height: 1.35; color: #000; padding: 0 !important; }
+  body { font-size: 10.5pt; line-height: 1.35; color: #000; padding: 0 !important;
+    margin: %(body_margin)spx !important; }
   .jp-RenderedHTMLCommon { font-size: 10.5pt; }
   .jp-RenderedHTMLCommon h1 { font-size: 19pt; margin-top: 0.2em; }
   .jp-RenderedHTMLCommon h2 { font-size: 14pt; }
@@ -138,7 +142,11 @@ figure.loopedu-figure figcaption, figure.loopedu-drawing figcaption {
   figure, img, tr, .loopedu-write, .loopedu-banner { break-inside: avoid; }
   .celltag_loopedu-keep, .celltag_loopedu-keep-input .jp-Cell-inputWrapper {
     break-inside: avoid; }
-  .jp-OutputArea-output { display: block !important; overflow: visible !important; }
+  /* a block (not JupyterLab's table cell) so that a long output can break across
+     pages; its width (100%%) then holds its padding too, or its right edge overhangs
+     the output area, whose overflow: hidden cut the last character of each line */
+  .jp-OutputArea-output { display: block !important; overflow: visible !important;
+    box-sizing: border-box; }
   .jp-RenderedHTMLCommon table { width: 100%%; table-layout: auto; font-size: 8.5pt; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word;
     max-width: none; }
@@ -167,4 +175,5 @@ def handout_css(paper: str) -> str:
                      f"{{ font-size: {size}pt !important; }}")
     colours = " ".join(f"--jp-mirror-editor-{k}-color: {v};" for k, v in _CODE_COLOURS.items())
     return _CSS % {"paper": PAPERS[paper][0], "sizes": "\n".join(sizes),
-                   "code_colours": colours, **MARGIN_MM}
+                   "code_colours": colours, "body_margin": _BODY_MARGIN_PX,
+                   **MARGIN_MM}
