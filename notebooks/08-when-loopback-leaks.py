@@ -17,8 +17,8 @@
 # **Objectives.** After this lesson you can:
 # - say what happens to packets for 127.0.0.1 that arrive from another machine, and what
 #   `route_localnet` changes (CVE-2020-8558) *(exercise 08.route-localnet)*;
-# - show how DNS rebinding reaches a loopback service through your own browser, and stop
-#   it by validating the Host header *(exercise 08.fix-host)*;
+# - explain what DNS rebinding does to a service on 127.0.0.1, and write a Host-header
+#   check that a live server applies *(exercise 08.fix-host)*;
 # - recognise the setups that expose a service bound to 127.0.0.1 (published ports,
 #   tunnels, browsers) *(exercise 08.exposes)*.
 #
