@@ -23,8 +23,9 @@ from loopedu.exercises import check, hint
 # %% [markdown]
 # ## 1. A refused connection on lo
 #
-# The lesson captured a connection that a server accepted. Now a client connects to
-# 127.0.0.1 on a port where nothing listens, while a capture on `lo` runs. How many
+# The lesson captured a connection that a server accepted. Now, on Linux, a client
+# connects to 127.0.0.1 on a port where nothing listens, while a capture on `lo` runs
+# (one copy of each packet, as `capture` shows them). How many
 # packets does the capture show for that port, and what are their flags (`"SYN"`,
 # `"ACK"`, `"SYN-ACK"`, `"RST"`, `"RST-ACK"`, `"FIN"`...)? What does `connect()` raise
 # (an errno name such as `"ETIMEDOUT"`)? Does a network card see the packets too (`True`
@@ -79,8 +80,8 @@ check("07.histogram", answer)
 answer = {
     "smaller writes mean more system calls per byte, so lower throughput": None,
     "loopback throughput is limited by the network card's speed": None,
-    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": None,
-    "TCP over lo computes a checksum for every segment": None,
+    "lo's packet counters grow while two processes talk over a Unix-domain socket": None,
+    "a TCP segment captured on lo carries the checksum of that segment": None,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         None,
 }
@@ -88,8 +89,8 @@ answer = {
 answer = {
     "smaller writes mean more system calls per byte, so lower throughput": True,
     "loopback throughput is limited by the network card's speed": False,
-    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": True,
-    "TCP over lo computes a checksum for every segment": False,
+    "lo's packet counters grow while two processes talk over a Unix-domain socket": False,
+    "a TCP segment captured on lo carries the checksum of that segment": False,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         True,
 }

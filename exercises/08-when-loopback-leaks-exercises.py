@@ -26,15 +26,16 @@ from loopedu.exercises import check, hint
 # Hosts C and S share a LAN; S's interface there is `eth0`. S runs a service bound to
 # 127.0.0.1, port P. C has prepared itself as in the lesson: 127.0.0.1/8 taken off its
 # own `lo`, a route "127.0.0.1 via S", and `route_localnet=1` on its own link, for S's
-# replies. The lesson tried the plain route, with and without `route_localnet`. What
-# does C get in each of these setups: `"connected"`, `"refused"` or `"timeout"`?
+# replies. The lesson tried the plain route, with and without `route_localnet`, and a
+# DNAT rule. What does C get in each of these setups: `"connected"`, `"refused"` or
+# `"timeout"`?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
-    "S's address, port 8080": None,
-    "the same DNAT, with route_localnet=1": None,
+    "route_localnet=1 on S's lo only (eth0 keeps 0); C connects to 127.0.0.1:P": None,
+    "route_localnet=1 on eth0 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 "
+    "reject; C connects to 127.0.0.1:P": None,
     "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
     "connects to 127.0.0.1:P": None,
     "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
@@ -42,9 +43,9 @@ answer = {
 }
 ### BEGIN SOLUTION
 answer = {
-    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
-    "S's address, port 8080": "timeout",
-    "the same DNAT, with route_localnet=1": "connected",
+    "route_localnet=1 on S's lo only (eth0 keeps 0); C connects to 127.0.0.1:P": "timeout",
+    "route_localnet=1 on eth0 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 "
+    "reject; C connects to 127.0.0.1:P": "refused",
     "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
     "connects to 127.0.0.1:P": "timeout",
     "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
@@ -77,8 +78,8 @@ check("08.fix-host", is_allowed)
 # %% [markdown]
 # ## 3. Which setups expose the service?
 #
-# In which of these setups can something other than the machine's own programs reach
-# the service? Give a list of letters.
+# In which of these setups can someone else reach the service: another machine, another
+# user of the machine, or a web page from the internet? Give a list of letters.
 
 # %%
 from loopedu.exercises.lesson08 import SETUPS

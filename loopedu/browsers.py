@@ -43,7 +43,7 @@ BROWSER_STATUS = (
         "https://chromestatus.com/feature/5152728072060928; blink-dev intent to ship "
         "(targeting M142); https://developer.chrome.com/blog/local-network-access",
         "a page the user granted the permission; pages served from the local network or "
-        "loopback themselves; requests types the first milestone did not cover; every "
+        "loopback themselves; request types the first milestone did not cover; every "
         "older Chrome and every non-browser client", "2026-12-07",
         "the first milestone covers fetch, subresources and subframes"),
     BrowserChange(

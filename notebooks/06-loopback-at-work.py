@@ -27,7 +27,7 @@
 # **Prerequisites.** Lessons 02 (localhost is a name; Unix-domain sockets) and 03 (what
 # `bind()` means, the virtual LAN).
 #
-# **Minutes:** 38 teaching + 25 exercises; Going further: 3 more.
+# **Minutes:** 40 teaching + 25 exercises; Going further: 3 more.
 
 # %%
 from IPython.display import Markdown
@@ -67,9 +67,9 @@ finally:
     thread.join()
 
 # %% [markdown]
-# (The red line is the server's log on stderr, not an error.) Here the code chose
-# 127.0.0.1. Started from a terminal, `python -m http.server` chooses for you. Which
-# addresses does it listen on when you give no `--bind`?
+# (The line starting `127.0.0.1 - -` is the server's log on stderr, not an error.) Here
+# the code chose 127.0.0.1. Started from a terminal, `python -m http.server` chooses for
+# you. Which addresses does it listen on when you give no `--bind`?
 
 # %%
 # 🔮 Your prediction: does `python -m http.server` listen on loopback only? (True or False)
@@ -101,13 +101,14 @@ explain("06.http-server-default", explanation)
 # %% [markdown]
 # So `python -m http.server` does not bind 127.0.0.1. Every tool has such a default, and
 # it is worth knowing before you start one in a café. Rows marked **yes** listen on every
-# interface unless you say otherwise. The last column gives the versions and the caveats.
+# interface unless you say otherwise. Going further says where the versions and caveats
+# of each row are.
 
 # %%
 Markdown(platforms.markdown_table(
-    ["tool", "default bind", "every interface?", "to change it", "applies to, caveats"],
-    [[b.tool, b.default, "**yes**" if b.all_interfaces else "no", b.change,
-      b.applies_to + (f"; {b.note}" if b.note else "")] for b in dev_servers.DEFAULT_BINDS]))
+    ["tool", "default bind", "every interface?", "to change it"],
+    [[b.tool, b.default, "**yes**" if b.all_interfaces else "no", b.change]
+     for b in dev_servers.DEFAULT_BINDS]))
 
 # %% [markdown]
 # A distribution's package may change any of these: `loopedu audit` (lesson 04) shows
@@ -126,6 +127,15 @@ Markdown(platforms.markdown_table(
 # on 127.0.0.1 and one on 0.0.0.0. A small forwarder on the host's 127.0.0.1 plays
 # Docker's published port (`-p 127.0.0.1:8080:80`). Like `docker-proxy`, it accepts,
 # then connects to the container's address.
+#
+# The four clients of the prediction, each to the server bound to 127.0.0.1:
+#
+# | key | from | connects to |
+# |---|---|---|
+# | container loopback | a program in the container | its own 127.0.0.1, the server's port |
+# | host loopback | a program on the host | the host's 127.0.0.1, at the same port number |
+# | container address | a program on the host | 198.18.1.2, at the server's port |
+# | published port | a program on the host | the forwarder on the host's 127.0.0.1 |
 
 # %%
 # 🔮 Your prediction: the server bound to 127.0.0.1 inside the container. Does each client
@@ -281,7 +291,7 @@ predict("06.pg-ways", prediction)
 # %%
 pg = postgres.demo_or_recorded(count=300)
 print("this machine:", doctor.this_machine())
-print(postgres.format_demo(pg))
+print(postgres.format_demo(pg, brief=True))
 ways = {way["label"]: way["connected"] for way in pg["ways"]["socket only"]}
 reveal("06.pg-ways", {label: ways[label] for label in prediction},
        recorded=None if pg["live"] else pg["recorded"])
@@ -298,7 +308,9 @@ explain("06.pg-ways", explanation)
 # libpq's rule (PostgreSQL documentation, "Parameter Key Words"): **no host**, or a host
 # that starts with `/`, means a Unix-domain socket. Anything else, `localhost` included,
 # is a name or address to reach **over TCP**. (On Windows, no host means TCP to
-# localhost.) MySQL reads `localhost` differently: Going further.
+# localhost.) libpq tries each address of a name in turn, but once a server refuses the
+# login, it stops: the remaining addresses are not tried (PostgreSQL documentation,
+# "Specifying Multiple Hosts"). MySQL reads `localhost` differently: Going further.
 #
 # Read the rows from the top. **No host** looked in libpq's default folder
 # (`/var/run/postgresql` on Debian). This private server keeps its socket elsewhere, so
@@ -343,6 +355,10 @@ explain("06.pg-ways", explanation)
 # checked). Settled: `-p 8080:80` is every interface. Not settled: that `-p
 # 127.0.0.1:…` is the host alone on every version and setup.
 #
+# **The table's versions and caveats.** Each row of `dev_servers.DEFAULT_BINDS` says
+# which versions it applies to (`applies_to`) and what to watch for (`note`), with its
+# source. Three rows need care.
+#
 # **Three rows of the table need care.** Redis listens on loopback only through the
 # `redis.conf` it ships (`bind 127.0.0.1 -::1`). Its compiled-in default,
 # `CONFIG_DEFAULT_BINDADDR {"*", "-::*"}`, is every interface, guarded by "protected
@@ -355,8 +371,8 @@ explain("06.pg-ways", explanation)
 # mean the Unix socket file; only `127.0.0.1` or `--protocol=TCP` gives TCP. On Windows,
 # `localhost` is TCP unless the client asks for shared memory or a named pipe
 # (`--protocol=MEMORY` or `PIPE`), which the server must enable (MySQL Reference Manual,
-# "Connection Transport Protocols"). The last paragraph of the PostgreSQL output says it
-# too.
+# "Connection Transport Protocols"). `postgres.format_demo(pg)`, without `brief=True`,
+# ends with the same paragraph.
 #
 # **A Unix socket without a file** (Linux). An
 # [abstract socket](glossary.md#abstract-socket) has a name but no file, so nothing to set

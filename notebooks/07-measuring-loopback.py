@@ -15,10 +15,9 @@
 # # 07 · Measuring loopback
 #
 # **Objectives.** After this lesson you can:
-# - read a capture of a loopback connection on `lo` and name its packets
-#   *(exercise 07.packets)*;
-# - measure round trips and read a histogram's median and p99
-#   *(exercise 07.histogram)*;
+# - read a capture of a loopback connection on `lo`, and predict the packets of a
+#   refused one *(exercise 07.packets)*;
+# - read a round-trip histogram's median and p99 *(exercise 07.histogram)*;
 # - explain how the transport, the buffer size, the CPU placement and `lo` itself shape
 #   loopback numbers *(exercise 07.why-numbers)*;
 # - write a client that sends its request in two small writes, and explain and change
@@ -27,7 +26,7 @@
 # **Prerequisites.** Lesson 04 (lo counts loopback traffic) and lesson 06 (a Unix-domain
 # socket against TCP, for a database).
 #
-# **Minutes:** 37 teaching + 25 exercises; Going further: 2 more.
+# **Minutes:** 39 teaching + 25 exercises; Going further: 2 more.
 
 # %%
 import os
@@ -118,7 +117,9 @@ explain("07.packet-count", explanation)
 # %% [markdown]
 # Read it top to bottom. First the [three-way handshake](glossary.md#handshake). Then the
 # request (`PSH-ACK` carrying `GET / HTTP/1.1`), an ACK, the response and its ACK. Last,
-# a FIN from each side. The whole conversation takes about a millisecond.
+# a FIN from each side. The whole conversation takes about a millisecond. (The server is
+# Python's `http.server`, which answers in HTTP/1.0 whatever version the client asked
+# for; `seq`, `ack` and `len` are explained under Going further.)
 #
 # ## Round trips
 #
@@ -152,9 +153,8 @@ print(f"median {statistics.median(took):.1f} us, "
 
 # %% [markdown]
 # Those two threads share one Python interpreter, which costs time too. The course's
-# `measure.rtt()` runs the answering side in a process of its own. Its sockets block with
-# no Python timeout, which would add a `poll()` before every `recv()`; kernel timeouts
-# catch an answering side that stops. Here it measures TCP and UDP over 127.0.0.1 and a
+# `measure.rtt()` runs the answering side in a process of its own. Here it measures TCP
+# and UDP over 127.0.0.1 and a
 # [Unix-domain socket](glossary.md#unix-socket), interleaved. All three run with both
 # ends on one CPU (`cpus="same"`): the section after this one shows why that matters.
 
@@ -203,7 +203,9 @@ for where, result in placed.items():
 
 # %% [markdown]
 # Which placement wins depends on the CPU and the scheduler; a ratio of two or more,
-# either way, is common. So a benchmark must say where its processes ran.
+# either way, is common. So a benchmark must say where its processes ran. A p99 far above
+# its median is the histogram's thin tail: a few trips waited for a CPU to wake up or for
+# another program.
 #
 # ## Throughput
 #
@@ -255,10 +257,7 @@ explain("07.small-writes", explanation)
 #
 # - **Big packets.** Its MTU is 64 KiB. With segmentation offload (GSO/TSO), TCP hands it
 #   segments that large, so a 128 KiB write crosses it in a few packets.
-# - **No checksums.** It offers checksum offload (`NETIF_F_HW_CSUM`), so TCP over `lo`
-#   computes none: no bit can flip on the way.
-# - **One counter.** It counts each packet once as sent and once as received
-#   (`loopback_get_stats64`).
+# - **No checksums.** TCP over `lo` computes none: no bit can flip on the way.
 #
 # ## 💥 Break it on purpose: two small writes
 #
@@ -271,7 +270,8 @@ explain("07.small-writes", explanation)
 # reply = client.recv(64)  # read
 # ```
 #
-# `measure.compare_nagle()` times such requests over loopback, on one connection.
+# Below, the plain calls time such requests over loopback, on one connection, first as
+# they are, then with one socket option set on the client.
 
 # %%
 # 🔮 Your prediction: the median time of one write-write-read request, in milliseconds?
@@ -281,6 +281,41 @@ prediction = ...
 prediction = 0.05  # an example prediction: "loopback is fast"
 ### END SOLUTION
 predict("07.nagle-stall", prediction, tolerance=within(factor=2))
+
+# %%
+def answer(server):
+    conn, _ = server.accept()
+    with conn:
+        while True:
+            got = b""
+            while len(got) < 110:                    # a 10-byte header, a 100-byte body
+                data = conn.recv(110 - len(got))
+                if not data:
+                    return
+                got += data
+            conn.sendall(b"reply")
+
+
+for nodelay in (0, 1):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        thread = threading.Thread(target=answer, args=(server,))
+        thread.start()
+        with socket.create_connection(server.getsockname()) as client:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, nodelay)
+            took = []
+            for _ in range(8):
+                start = time.perf_counter()
+                client.sendall(b"h" * 10)    # write
+                client.sendall(b"b" * 100)   # write
+                client.recv(64)              # read
+                took.append((time.perf_counter() - start) * 1000)
+        thread.join()
+    print(f"TCP_NODELAY={nodelay}: median of the last five requests "
+          f"{statistics.median(took[3:]):.2f} ms")
+
+# %% [markdown]
+# `measure.compare_nagle()` does the same in a child process, more times, and adds the
+# request sent in one write.
 
 # %%
 stall = measure.compare_nagle(rounds=5)
@@ -302,8 +337,8 @@ explain("07.nagle-stall", explanation)
 # the ACK with data (RFC 1122 §4.2.3.2). Here they wait for each other, 40 ms on Linux.
 #
 # The fixes are the other two lines. `TCP_NODELAY` on the client turns Nagle off, so the
-# body leaves at once (tcp(7)). Or send header and body in **one** write: no second small
-# segment is left to hold back. That is also why the round-trip cell above needed no
+# body leaves at once (tcp(7)): the `setsockopt` line of the plain calls above. Or send
+# header and body in **one** write: no second small segment is left to hold back. That is also why the round-trip cell above needed no
 # `TCP_NODELAY`: one write per round trip leaves nothing unacknowledged. On Windows the
 # delayed-ACK timer is 200 ms by default: the stall is longer there, not gone.
 #
@@ -327,10 +362,16 @@ explain("07.nagle-stall", explanation)
 # ## Going further
 #
 # **How faithful are these numbers?** Python adds its own cost to every call. The
-# course's benchmark `tests/benchmarks/bench_vs_tools.py` measures, in one run and with
+# course's benchmark `tests/benchmarks/bench_vs_tools.py`, in the course repository
+# (not in an installed copy), measures, in one run and with
 # the same CPU placement, `measure.throughput()` against iperf3 and `measure.rtt()`
-# against sockperf, two C tools made for this. Run it on your machine to see how close
-# the course gets.
+# against sockperf, two C tools made for this. From a clone of the repository, run it on
+# your machine to see how close the course gets.
+#
+# **Checksum offload and one counter.** `lo` offers checksum offload
+# (`NETIF_F_HW_CSUM`), which is why TCP computes no checksum over it. It also keeps one
+# counter per packet and reports it as both sent and received (`loopback_get_stats64`),
+# so each packet is counted once each way.
 #
 # **Reading the capture's numbers.** `seq` and `ack` count bytes from each side's first
 # sequence number (RFC 9293 §3.4). The times are the kernel's receive stamps, in

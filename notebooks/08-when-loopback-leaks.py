@@ -17,15 +17,15 @@
 # **Objectives.** After this lesson you can:
 # - say what happens to packets for 127.0.0.1 that arrive from another machine, and what
 #   `route_localnet` changes (CVE-2020-8558) *(exercise 08.route-localnet)*;
-# - show how DNS rebinding reaches a loopback service through your own browser, and stop
-#   it by validating the Host header *(exercise 08.fix-host)*;
+# - explain what DNS rebinding does to a service on 127.0.0.1, and write a Host-header
+#   check that a live server applies *(exercise 08.fix-host)*;
 # - recognise the setups that expose a service bound to 127.0.0.1 (published ports,
-#   tunnels, browsers), and apply the checklist *(exercise 08.exposes)*.
+#   tunnels, browsers) *(exercise 08.exposes)*.
 #
 # **Prerequisites.** Lessons 03 (the virtual LAN, the weak host model) and 06 (containers,
 # published ports, tunnels).
 #
-# **Minutes:** 32 teaching + 20 exercises; Going further: 1 more.
+# **Minutes:** 34 teaching + 20 exercises; Going further: 2 more.
 
 # %%
 from loopedu import doctor, drawings, martians, rebinding, sandbox
@@ -39,14 +39,14 @@ print("network namespaces:", sandbox.capabilities().network_namespaces)
 # from other devices. Period." And: "it is physically impossible for traffic sent to
 # 127.0.0.1 to reach another device".
 #
-# ## Martians: the rule and the switch
+# ## 127.0.0.1 from a neighbour
 #
 # The course builds two machines as [network namespaces](glossary.md#network-namespace)
 # on a [veth pair](glossary.md#veth). S, the server, is 198.18.2.1; C, a neighbour, is
 # 198.18.2.2. S runs a service bound to 127.0.0.1. C adds a route "127.0.0.1 via
-# 198.18.2.1" and connects to 127.0.0.1. S's kernel has a switch per interface,
-# [`route_localnet`](glossary.md#route-localnet): 0 by default, 1 on some Kubernetes
-# nodes. The experiment tries both.
+# 198.18.2.1" and connects to 127.0.0.1. The experiment runs twice: once with S's
+# settings as Linux ships them ("default"), and once with the sysctl
+# [`route_localnet`](glossary.md#route-localnet) set to 1 on S's veth.
 
 # %%
 # 🔮 Your prediction: does C reach S's service on 127.0.0.1? (True or False)
@@ -77,6 +77,8 @@ explanation = "The switch lets S's kernel accept 127.0.0.1 from a network"  # an
 explain("08.route-localnet", explanation)
 
 # %% [markdown]
+# ## Martians: the rule and the switch
+#
 # The rule: RFC 1122 §3.2.1.3(g) says an address of 127/8 "MUST NOT appear outside a
 # host". RFC 1812 §5.3.7 tells routers not to forward it. A packet that arrives from a
 # network with such an address is a *martian*. Linux drops it silently, and logs it with
@@ -100,14 +102,18 @@ explain("08.route-localnet", explanation)
 print(martians.format_dnat(nat))
 
 # %% [markdown]
-# ## DNS rebinding: your own browser as the way in
+# ## A web page and a name that changes address
 #
-# A martian needs a neighbour on your network. DNS rebinding needs only a web page. The
-# page comes from `attacker.example`. Then the attacker's DNS server answers
-# `attacker.example` with 127.0.0.1; a short time to live makes the browser ask again.
-# The page's next requests go to your loopback service, with
-# `Host: attacker.example:PORT`. Does the service answer them?
-#
+# A martian needs a neighbour on your network. This attack needs only a web page: *DNS
+# rebinding*. The page comes from `attacker.example`. Then the attacker's DNS server
+# answers `attacker.example` with 127.0.0.1; a short time to live makes the browser ask
+# again. The page's next requests are sent to 127.0.0.1, to the port of your loopback
+# service, with `Host: attacker.example:PORT`. The drawing shows the sequence.
+
+# %%
+drawings.dns_rebinding()
+
+# %% [markdown]
 # The plain calls: a request is a few lines of text on a socket, and the Host line is
 # whatever the client writes. Here a client asks a server on 127.0.0.1 for `/`, with
 # `Host: localhost`.
@@ -133,9 +139,10 @@ finally:
     thread.join()
 
 # %% [markdown]
-# `host_header_demo()` runs two loopback servers. The unprotected one has no check of
-# its own. The protected one reads the Host header first. Each gets a `localhost` request
-# and a rebound one.
+# `rebinding.host_header_experiment()` runs two servers on 127.0.0.1, "unprotected" and
+# "protected". They differ in one thing: the protected one applies a rule of its own to
+# each request before it answers. Each server gets a request with
+# `Host: localhost:PORT` and a rebound one, with `Host: attacker.example:PORT`.
 
 # %%
 # 🔮 Your prediction: which requests are served? (True or False)
@@ -150,7 +157,7 @@ predict("08.rebinding", prediction)
 # %%
 rebound = rebinding.host_header_experiment()
 print(rebinding.format_host_header_run(rebound))
-reveal("08.rebinding", rebinding.host_header_demo())
+reveal("08.rebinding", rebound.to_dict())
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -161,33 +168,44 @@ explanation = "The rebound request comes from my own machine; only Host gives it
 explain("08.rebinding", explanation)
 
 # %% [markdown]
-# The protected server accepts only this machine's loopback names, with its own port.
-# It answered the rebound request with 421 Misdirected Request (RFC 9110 §15.5.20).
+# The protected server's rule: accept only this machine's loopback names, with its own
+# port. It answered the rebound request with 421 Misdirected Request (RFC 9110
+# §15.5.20). The rule fits in four lines. A Host header is `name:port`, the name
+# compared whole and without regard to case (RFC 9110 §7.2, RFC 3986 §3.2.2):
+
+# %%
+def allowed_host(host_header, port):
+    name, _, given = host_header.strip().rpartition(":")
+    return name.lower() in ("localhost", "127.0.0.1", "[::1]") and given == str(port)
+
+
+for host in ("localhost:8000", "attacker.example:8000", "localhost.attacker.example:8000"):
+    print(f"Host: {host:<34} port 8000 -> allowed: {allowed_host(host, 8000)}")
+
+# %% [markdown]
+# A test for the word "localhost" inside the header would let the third one in: compare
+# the whole name.
 #
 # For the browser, the page and its new requests share one origin (the same name and
 # port), so the page's scripts may read the answers. Project Zero issue 1447 did this to
 # the Transmission BitTorrent client's RPC server on 127.0.0.1 (2018). The fix was a list
-# of allowed Host names. The drawing shows the whole sequence: step 7 is where a Host
-# check stops it.
-
-# %%
-drawings.dns_rebinding()
+# of allowed Host names. In the drawing above, step 7 is where a Host check stops it.
 
 # %% [markdown]
 # Checking Host stops rebinding. It does not stop a page from sending requests to
 # `http://localhost:PORT` directly. Browsers allow such "simple" requests; they only keep
 # the page from reading the answer (the Fetch standard's CORS rules). So requests that
-# change anything must also check `Origin`. And a local service authenticates its
-# clients, even on loopback: the Zoom client's local web server let any web page start a
-# video call (CVE-2019-13450).
+# change anything must also check `Origin`, and a local service authenticates its
+# clients, even on loopback (Going further has an example).
 #
 # ## 💥 Break it on purpose: 0.0.0.0 in a browser
 #
-# Lesson 03 showed that `connect()` to 0.0.0.0 reaches loopback on Linux. In 2024 Oligo
-# Security called a hole "0.0.0.0 Day". Chrome's Private Network Access restricted public
-# pages' requests to `127.0.0.1`, but not to `http://0.0.0.0:PORT`, which Linux and macOS
-# deliver to loopback. It was a bypass of one browser's protection (Chrome's blink-dev
-# "intent to deprecate 0.0.0.0"), not a property of every browser.
+# 0.0.0.0 is the "any address" of `bind()`. What if a program *connects* to it? In 2024
+# Oligo Security called a hole "0.0.0.0 Day". Chrome's Private Network Access restricted
+# public pages' requests to `127.0.0.1`, but not to `http://0.0.0.0:PORT`. The cell
+# below connects to 0.0.0.0 and `::` where a server listens on loopback only, then sends
+# both servers above a request to 0.0.0.0 with `Host: 0.0.0.0:PORT`, as a browser
+# would.
 
 # %%
 from loopedu import bind_demos
@@ -196,15 +214,19 @@ for target, reach in bind_demos.connect_to_any_demo().items():
     print(f"connect to {target:<8} -> {reach.outcome}, the server saw {reach.server_saw}")
 print()
 zero = rebinding.zero_address_demo()
-print("an HTTP request to 0.0.0.0, Host: 0.0.0.0:PORT, served by:", zero.to_dict())
+for name, served in zero.to_dict().items():
+    print(f"an HTTP request to 0.0.0.0 with Host: 0.0.0.0:PORT: the {name} server "
+          f"{'served it' if served else 'refused it'}")
 
 # %% [markdown]
-# The kernel turns destination 0.0.0.0 into 127.0.0.1 (and `::` into `::1`); Going
-# further shows where. The protected server refused `Host: 0.0.0.0`: it is not a
-# loopback name.
+# On Linux the kernel turns destination 0.0.0.0 into 127.0.0.1 (and `::` into `::1`);
+# macOS does the same. Going further shows where. So the connection reached a server
+# bound to loopback only. The protected server refused `Host: 0.0.0.0`: it is not a
+# loopback name. It was a bypass of one browser's protection (Chrome's blink-dev "intent
+# to deprecate 0.0.0.0"), not a property of every browser.
 #
-# What do browsers do today? Each row below carries its source and the day it was
-# checked; these change, so look again before you teach them.
+# What do browsers do today? The table is as of December 2026; these change, so look
+# again before you rely on it. Its sources are under Going further.
 
 # %%
 from IPython.display import Markdown
@@ -212,11 +234,9 @@ from IPython.display import Markdown
 from loopedu import browsers, platforms
 
 Markdown(platforms.markdown_table(
-    ["browser", "what it does, since", "a page still reaches loopback with",
-     "source, checked"],
-    [[f"**{b.browser}**", f"{b.change}; since: {b.version}", b.still_reaches,
-      f"{b.source} (checked {b.as_of})" + (f"; not yet confirmed: {b.note}" if b.uncertain
-                                           else "")] for b in browsers.BROWSER_STATUS]))
+    ["browser", "what it does", "since"],
+    [[f"**{b.browser}**", b.change.split(" (")[0], b.version.split(";")[0]]
+     for b in browsers.BROWSER_STATUS]))
 
 # %% [markdown]
 # Since Chrome 142, a public page needs the user's permission to reach loopback or the
@@ -240,15 +260,17 @@ Markdown(platforms.markdown_table(
 # loopback port to wherever its other end is. An `ssh -R` port with `GatewayPorts no`
 # sits on the server's loopback, open to every user of that server.
 #
+# Before Engine 28, `-p 127.0.0.1:8080:80` did not keep other machines out: a host on the
+# same LAN segment that routes the container's address via the Docker host reaches the
+# container directly (moby/moby#45610).
+#
 # ## A checklist
 #
 # 1. Bind the most restrictive address that meets the need. Use 127.0.0.1, or a
 #    Unix-domain socket file, for anything only this machine uses.
-# 2. When other machines need it, one LAN address is a start, not a wall. Linux is a
-#    [weak host](glossary.md#weak-host) (RFC 1122 §3.3.4.2): a host on another attached
-#    network that routes that address via this machine reaches it (lesson 03). To
-#    restrict by network, add a firewall rule on the incoming interface, or bind the
-#    socket to one device (`SO_BINDTODEVICE`, socket(7)).
+# 2. When other machines need it, one LAN address is a start, not a wall (lesson 03's
+#    [weak host](glossary.md#weak-host)). To restrict by network, add a firewall rule on
+#    the incoming interface.
 # 3. Validate `Host` against your own names, and `Origin` on requests that change
 #    anything.
 # 4. Authenticate even on loopback: other users of the machine, the containers of a pod,
@@ -291,6 +313,18 @@ Markdown(platforms.markdown_table(
 # destination 0 takes the bound source address, else 127.0.0.1, and sends it through the
 # loopback device. `net/ipv6/tcp_ipv6.c` does the same for `::`; its comment calls it
 # "a BSD'ism". `rebinding.KERNEL_SOURCES` holds those lines, with links.
+#
+# **Authenticate, even on loopback.** The Zoom client's local web server let any web
+# page start a video call (CVE-2019-13450): a simple request needs no answer to do harm.
+#
+# **Weak host, one device.** Linux is a weak host (RFC 1122 §3.3.4.2): a host on another
+# attached network that routes a LAN address via this machine reaches a service bound to
+# it. A socket bound to one device (`SO_BINDTODEVICE`, socket(7)) accepts only what
+# arrives there.
+#
+# **What browsers do, with sources.** `browsers.BROWSER_STATUS` holds each row of the
+# table above with what still reaches loopback, its sources and the day it was checked;
+# rows whose version is not confirmed from a primary source say so.
 #
 # **When `-p 127.0.0.1:…` keeps other machines out.** Only on Docker Engine 28 or later
 # (moby/moby#45610), not 28.0 to 28.3.2 after a firewalld reload (CVE-2025-54388), and

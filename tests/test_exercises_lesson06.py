@@ -27,6 +27,7 @@ PG_HBA_KEY = pg_hba_key()
 @pytest.mark.parametrize("exercise_id, right", [
     ("06.defaults", sorted(DEFAULTS_KEY)),
     ("06.defaults", ["Python -m http.server", " MySQL", "docker run  -p 8080:80"]),
+    ("06.defaults", ["http.server", "MySQL", "docker"]),
     ("06.container", dict(CONTAINER_KEY)),
     ("06.container", {**CONTAINER_KEY, SIDECAR: "Connected"}),
     ("06.container", {k: v.upper() for k, v in CONTAINER_KEY.items()}),
@@ -49,6 +50,10 @@ def test_right_answers_pass(exercise_id, right):
     ("06.defaults", sorted(DEFAULTS_KEY | {"flask run"}), "--host"),
     ("06.defaults", sorted(DEFAULTS_KEY - {"mysql"}), "1 missing"),
     ("06.defaults", "mysql", "2 missing"),
+    ("06.defaults", ["http.server", "MySQL", "docker", "flask"], "--host"),
+    ("06.defaults", ["http.server", "MySQL", "nginx"], "not one of the allowed"),
+    ("06.pg-transport", {**PG_TRANSPORT_KEY, "transport": "tcp 127.0.0.1"}, "no port at all"),
+    ("06.pg-transport", {**PG_TRANSPORT_KEY, "transport": "localhost"}, "OS user"),
     ("06.container", {**CONTAINER_KEY, PUBLISHED: "reset"}, "binds 0.0.0.0 inside"),
     ("06.container", {**CONTAINER_KEY, PUBLISHED: "refused"}, "pass the connection"),
     ("06.container", {**CONTAINER_KEY, SIDECAR: "refused"}, "share one network namespace"),

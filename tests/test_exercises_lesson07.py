@@ -43,6 +43,7 @@ def test_right_answers_pass(exercise_id, right):
 @pytest.mark.parametrize("exercise_id, wrong, says", [
     ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 3}, "no handshake"),
     ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 1}, "not after a timeout"),
+    ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 4}, "counts each packet once"),
     ("07.packets", {**PACKETS_KEY, "packets on lo for that port": 0}, "listener or not"),
     ("07.packets", {**PACKETS_KEY, "flags of the second": "SYN-ACK"}, "nothing listens"),
     ("07.packets", {**PACKETS_KEY, "flags of the second": "RST"}, "second flag"),
@@ -75,8 +76,12 @@ def test_right_answers_pass(exercise_id, right):
     ("07.histogram", {**HISTOGRAM_KEY, "median": "20"}, "letter of an option"),
     ("07.histogram", {**HISTOGRAM_KEY, "median": 20}, "('a', 'b', 'c', 'd')"),
     # issue 19 item 11: lo offers checksum offload
-    ("07.why-numbers", {**WHY_NUMBERS_KEY, "TCP over lo computes a checksum for every "
-                                           "segment": True}, "checksum offload"),
+    ("07.why-numbers", {**WHY_NUMBERS_KEY, "a TCP segment captured on lo carries the "
+                                           "checksum of that segment": True},
+     "checksum offload"),
+    ("07.why-numbers", {**WHY_NUMBERS_KEY, "lo's packet counters grow while two processes "
+                                           "talk over a Unix-domain socket": True},
+     "no network device"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -202,7 +207,8 @@ def test_no_tcp_checksum_is_computed_on_lo():
     field = struct.unpack("!H", tcp[16:18])[0]
     assert field != computed, "lo carried a full TCP checksum: no offload here?"
     assert field == ones_complement(pseudo)       # the partial sum offload leaves
-    assert WHY_NUMBERS_KEY["TCP over lo computes a checksum for every segment"] is False
+    key = "a TCP segment captured on lo carries the checksum of that segment"
+    assert WHY_NUMBERS_KEY[key] is False
 
 
 # ---- 07.nodelay: the learner's own write-write-read request --------------------------------
@@ -368,3 +374,55 @@ def test_small_writes_tolerance_tells_most_of_it_left_from_a_fifth_left():
     assert not tolerance.accepts(0.9, 0.2)
     assert not tolerance.accepts(0.5, 0.2)
     assert all(tolerance.accepts(p, 0.2) for p in (0.1, 0.2, 0.3))
+
+
+def test_a_unix_socket_never_reaches_lo():
+    """07.why-numbers, checked on the kernel: in a fresh network namespace (nothing else
+    on its lo), a megabyte over a Unix-domain socket leaves lo's packet counter as it
+    was, while the same bytes over TCP on 127.0.0.1 move it (the control)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from loopedu import sandbox
+
+    if not sandbox.capabilities().root or not shutil.which("unshare"):
+        skip_or_fail("a private network namespace needs Linux, root and unshare(1)")
+    script = r"""
+import json, socket, subprocess, threading
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+def packets():
+    with open("/proc/net/dev") as f:   # this namespace's counters (sysfs is the parent's)
+        line = next(l for l in f if l.strip().startswith("lo:"))
+    return int(line.split(":", 1)[1].split()[9])   # transmitted packets
+def pump(a, b):
+    got = 0
+    def drain():
+        nonlocal got
+        while got < 1_000_000:
+            got += len(b.recv(65536))
+    t = threading.Thread(target=drain)
+    t.start()
+    a.sendall(b"x" * 1_000_000)
+    t.join()
+start = packets()
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+pump(a, b)
+unix = packets() - start
+server = socket.create_server(("127.0.0.1", 0))
+client = socket.create_connection(server.getsockname())
+conn, _ = server.accept()
+start = packets()
+pump(client, conn)
+print(json.dumps({"unix": unix, "tcp": packets() - start}))
+"""
+    run = subprocess.run(["unshare", "--net", sys.executable, "-c", script],
+                         capture_output=True, text=True, timeout=60)
+    if run.returncode:
+        skip_or_fail(f"unshare --net did not run here: {run.stderr.strip()[-200:]}")
+    moved = json.loads(run.stdout)
+    assert moved["tcp"] > 0, moved
+    assert moved["unix"] == 0, moved
+    key = "lo's packet counters grow while two processes talk over a Unix-domain socket"
+    assert WHY_NUMBERS_KEY[key] is (moved["unix"] > 0)

@@ -1,6 +1,7 @@
 """Lesson 08 exercises: right answers pass, wrong ones fail with help and without the
-solution, the route_localnet key (other setups than the lesson's: a DNAT rule, a drop
-rule written another way, a closed port) agrees with two real namespaces, and the Host
+solution, the route_localnet key (other setups than the lesson's: route_localnet on the
+wrong interface, a reject rule, a drop rule written another way, a closed port) agrees
+with real namespaces, and the Host
 check is judged by a live server."""
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from loopedu.exercises import check
 from loopedu.exercises.lesson08 import EXPOSES_KEY, ROUTE_LOCALNET_KEY, SETUPS
 
-DNAT_OFF, DNAT_ON, IIF_DROP, CLOSED = ROUTE_LOCALNET_KEY
+LO_ONLY, REJECT, IIF_DROP, CLOSED = ROUTE_LOCALNET_KEY
 
 
 def right_is_allowed(host_header, port):
@@ -18,8 +19,8 @@ def right_is_allowed(host_header, port):
 
 @pytest.mark.parametrize("exercise_id, right", [
     ("08.route-localnet", dict(ROUTE_LOCALNET_KEY)),
-    ("08.route-localnet", {DNAT_OFF: "timed out", DNAT_ON: "Connected", IIF_DROP: "ETIMEDOUT",
-                           CLOSED: "ECONNREFUSED"}),
+    ("08.route-localnet", {LO_ONLY: "timed out", REJECT: "ECONNREFUSED",
+                           IIF_DROP: "ETIMEDOUT", CLOSED: "Refused"}),
     # b route_localnet, c DNS rebinding, d Docker's DNAT past ufw, e Engine 27's published
     # port through the container's address (moby#45610), f ssh -R (sshd_config(5))
     ("08.exposes", ["b", "c", "d", "e", "f"]),
@@ -32,9 +33,10 @@ def test_right_answers_pass(exercise_id, right):
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, DNAT_OFF: "refused"}, "silently"),
-    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, DNAT_OFF: "connected"}, "before routing"),
-    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, DNAT_ON: "timeout"}, "rewritten by DNAT"),
+    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, LO_ONLY: "refused"}, "silently"),
+    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, LO_ONLY: "connected"}, "arrives on eth0"),
+    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, REJECT: "timeout"}, "reject sends an error"),
+    ("08.route-localnet", {**ROUTE_LOCALNET_KEY, REJECT: "connected"}, "before TCP sees"),
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, IIF_DROP: "connected"}, "another form"),
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, IIF_DROP: "refused"}, "reject would"),
     ("08.route-localnet", {**ROUTE_LOCALNET_KEY, CLOSED: "timeout"}, "answers at once"),
@@ -75,32 +77,45 @@ def test_the_exercise_asks_what_the_lesson_did_not_measure():
     from loopedu import martians
 
     asked = " ".join(ROUTE_LOCALNET_KEY)
-    assert "DNAT" in asked and "iifname" in asked and "nothing listens" in asked
+    assert "lo only" in asked and "reject" in asked and "nothing listens" in asked
+    assert "DNAT" not in asked   # the lesson's cell prints the DNAT pair
     assert martians.KUBE_FIREWALL not in asked and "(the default)" not in asked
+
+
+def _iif_rule(martians, srv_ns, verdict):
+    """The exercise's nft rule on the server's link (eth0 there is the lab's leak0)."""
+    assert martians._nft(srv_ns, [
+        ("add", "table", "ip", "t"),
+        ("add", "chain", "ip", "t", "input",
+         "{ type filter hook input priority 0 ; policy accept ; }"),
+        ("add", "rule", "ip", "t", "input", "iifname", martians.SERVER_LINK, "ip",
+         "daddr", "127.0.0.0/8", verdict)]) == ""
 
 
 @pytest.mark.needs("network_namespaces", "nft")  # a drop rule NOT RUN is no evidence
 def test_route_localnet_key_agrees_with_two_real_namespaces():
-    """Each setup run for real: the DNAT demo, then in a fresh lab a closed port and a
-    drop rule on the server's link (the exercise's eth0 is the lab's leak0)."""
+    """Each setup run for real, in fresh labs: route_localnet on the server's lo only, then
+    on its link a reject rule, a closed port and a drop rule (the exercise's eth0 is the
+    lab's leak0)."""
     from loopedu import martians
 
-    words = {True: "connected", False: "timeout"}
-    nat = martians.dnat_demo()
-    live = {DNAT_OFF: words[nat.reached["default"]], DNAT_ON: words[nat.reached[
-        "route_localnet"]]}
+    live = {}
+    with martians._lab() as (srv_ns, server, client, port):
+        srv_ns.set_sysctl("net.ipv4.conf.lo.route_localnet", 1)
+        row = martians._probe(client, server, "lo only", "127.0.0.1", port, 1.0)
+        live[LO_ONLY] = row.outcome.kind.value
+    with martians._lab() as (srv_ns, server, client, port):
+        srv_ns.set_sysctl(f"net.ipv4.conf.{martians.SERVER_LINK}.route_localnet", 1)
+        _iif_rule(martians, srv_ns, "reject")
+        row = martians._probe(client, server, "iif reject", "127.0.0.1", port, 1.0)
+        live[REJECT] = row.outcome.kind.value
     with martians._lab() as (srv_ns, server, client, port):
         srv_ns.set_sysctl(f"net.ipv4.conf.{martians.SERVER_LINK}.route_localnet", 1)
         closed = port + 1 if port < 65535 else port - 1   # nothing else listens there
         row = martians._probe(client, server, "closed", "127.0.0.1", closed, 1.0)
         live[CLOSED] = row.outcome.kind.value
         assert row.outcome.kind.value == "refused" or row.outcome.errno == "ECONNREFUSED"
-        assert martians._nft(srv_ns, [
-            ("add", "table", "ip", "t"),
-            ("add", "chain", "ip", "t", "input",
-             "{ type filter hook input priority 0 ; policy accept ; }"),
-            ("add", "rule", "ip", "t", "input", "iifname", martians.SERVER_LINK, "ip",
-             "daddr", "127.0.0.0/8", "drop")]) == ""
+        _iif_rule(martians, srv_ns, "drop")
         row = martians._probe(client, server, "iif drop", "127.0.0.1", port, 1.0)
         live[IIF_DROP] = row.outcome.kind.value
     assert live == ROUTE_LOCALNET_KEY

@@ -352,6 +352,16 @@ def test_the_recording_is_labelled_and_well_formed():
     assert set(data["server"]["timings_s"]) >= {"initdb", "start", "stop", "start_and_stop"}
     text = format_demo(data)
     assert "MySQL" in text and "--protocol=TCP" in text and "RECORDED" in text
+    brief = format_demo(data, brief=True)
+    assert "MySQL" not in brief and "p99" not in brief and "RECORDED" in brief
+    assert all(row in brief for row in HBA["socket only"].splitlines())  # first file whole
+    assert not [row for row in HBA["both"].splitlines() if row.startswith("host")
+                and row in brief]                                       # "both": one line
+    for way in data["ways"]["both"]:   # each way once, connected or not
+        said = "connected" if way["connected"] else ("REFUSED" if way["server_message"]
+                                                     else "not reached")
+        assert f"{way['label']} {said}" in brief
+    assert 'pg_hba.conf "both"' in brief and "TCP takes" in brief
 
 
 def test_the_deciding_row_is_the_first_that_matches():

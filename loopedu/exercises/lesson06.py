@@ -62,13 +62,32 @@ _DEFAULTS_COMMON = {
 }
 
 
+#: Short names a learner may use for the listed services.
+_DEFAULTS_ALIASES = {
+    "http.server": "python -m http.server", "python http.server": "python -m http.server",
+    "python3 -m http.server": "python -m http.server", "flask": "flask run",
+    "django": "django runserver", "runserver": "django runserver",
+    "manage.py runserver": "django runserver", "jupyter": "jupyter lab",
+    "jupyterlab": "jupyter lab", "postgres": "postgresql", "mysqld": "mysql",
+    "redis-server": "redis", "mongo": "mongodb", "mongod": "mongodb",
+    "docker": "docker run -p 8080:80", "docker run": "docker run -p 8080:80",
+    "-p 8080:80": "docker run -p 8080:80",
+}
+
+
+def _service(value) -> str:
+    text = " ".join(str(value).split()).casefold()
+    return _DEFAULTS_ALIASES.get(text, text)
+
+
 @exercise("06.defaults", lesson=6,
           title="Which services, started with their defaults, can the café Wi-Fi reach?",
           hints=["A service is reachable from other machines when it listens beyond "
                  "loopback: on 0.0.0.0, :: or a network address.",
                  "The lesson's table of default binds has a column for exactly this."])
 def _defaults(answer):
-    return expect_set(answer, sorted(DEFAULTS_KEY), common=_DEFAULTS_COMMON,
+    return expect_set(answer, sorted(DEFAULTS_KEY), coerce=_service, normalize=lambda v: v,
+                      common=_DEFAULTS_COMMON, allowed=DEFAULTS_SERVICES,
                       right="Right: http.server, MySQL and a Docker port published without "
                             "an address listen on every interface; the others start on "
                             "loopback.")
@@ -407,15 +426,18 @@ def _pg_connect(answer):
 TRANSPORTS = ("unix socket", "tcp 127.0.0.1", "tcp 0.0.0.0")
 TRANSPORT_REASONS = {
     "a": "A Unix-domain socket is encrypted; TCP on loopback is not.",
-    "b": "No TCP port at all: only local processes allowed to open the socket file can "
-         "connect, the server can learn the client's user (peer authentication), and the "
-         "round trip skips the TCP/IP stack.",
+    "b": "No TCP port: only processes allowed to open the socket file connect, and the "
+         "server can learn the client's OS user.",
     "c": "TCP on 127.0.0.1 goes out through the network card; a Unix socket does not.",
     "d": "Only a Unix-domain socket works when client and server share a host.",
 }
 PG_TRANSPORT_KEY = {"transport": "unix socket", "reason": "b"}
 
 _PG_TRANSPORT_COMMON = {
+    ("transport", "tcp 127.0.0.1"): "127.0.0.1 keeps other machines out, but its port is "
+                                    "open to every user and program on the host, and a "
+                                    "TCP client cannot prove which OS user it is: which "
+                                    "transport has no port at all?",
     ("transport", "tcp 0.0.0.0"): "0.0.0.0 listens on every interface: the database "
                                   "would be open to the network for no benefit.",
     ("reason", "a"): "Neither is encrypted; neither crosses a wire either.",
@@ -453,6 +475,7 @@ def _pg_transport(answer):
     return expect_mapping(answer, PG_TRANSPORT_KEY,
                           coerce=lambda v: _transport_word(_reason_letter(v)),
                           normalize=lambda v: v, common=_PG_TRANSPORT_COMMON, noun="answer",
-                          right="Right: a Unix-domain socket. No port to expose, file "
-                                "permissions and peer authentication decide who connects, "
-                                "and each round trip is shorter than TCP's.")
+                          right="Right: a Unix-domain socket. No port to expose; file "
+                                "permissions decide who connects, the server learns the "
+                                "client's OS user (PostgreSQL's peer authentication), and "
+                                "each round trip is shorter than TCP's.")

@@ -63,6 +63,9 @@ _PACKETS_COMMON = {
                                         "answer?",
     ("packets on lo for that port", 3): "With nothing listening there is no SYN-ACK, so "
                                         "no handshake to finish.",
+    ("packets on lo for that port", 4): "The lesson's raw socket saw each packet twice, "
+                                        "leaving and arriving; a capture counts each "
+                                        "packet once.",
     ("flags of the second", "SYN-ACK"): "A SYN-ACK would mean something accepted the "
                                         "connection; nothing listens on that port.",
     ("flags of the second", "RST"): "Nearly: the reset carries a second flag too, as it "
@@ -184,8 +187,8 @@ def _histogram(answer):
 WHY_NUMBERS_KEY = {
     "smaller writes mean more system calls per byte, so lower throughput": True,
     "loopback throughput is limited by the network card's speed": False,
-    "a Unix-domain socket skips IP, TCP's headers and its acknowledgements": True,
-    "TCP over lo computes a checksum for every segment": False,
+    "lo's packet counters grow while two processes talk over a Unix-domain socket": False,
+    "a TCP segment captured on lo carries the checksum of that segment": False,
     "where the scheduler puts client and server (one core or two) changes the round trip":
         True,
 }
@@ -196,12 +199,13 @@ _WHY_COMMON = {
         "size chart.",
     ("loopback throughput is limited by the network card's speed", True):
         "No network card is involved (lesson 04): the limit is the CPU copying bytes.",
-    ("a Unix-domain socket skips IP, TCP's headers and its acknowledgements", False):
+    ("lo's packet counters grow while two processes talk over a Unix-domain socket", True):
         "unix(7): a Unix-domain socket passes data between processes inside the kernel, "
-        "with no IP or TCP at all.",
-    ("TCP over lo computes a checksum for every segment", True):
-        "lo tells the kernel it checks sums itself (checksum offload, drivers/net/"
-        "loopback.c), and it never does: no bit can flip on the way.",
+        "with no IP, no packets and no network device, lo included.",
+    ("a TCP segment captured on lo carries the checksum of that segment", True):
+        "lo tells the kernel it fills in checksums itself (checksum offload, drivers/net/"
+        "loopback.c), and it never does: the field keeps only the partial sum a card "
+        "would complete, since no bit can flip on the way.",
     ("where the scheduler puts client and server (one core or two) changes the round trip",
      False): "Compare the lesson's same-core and two-core round trips.",
 }
@@ -218,7 +222,7 @@ def _why_numbers(answer):
                           right="Right: on loopback the CPU is the network. System calls, "
                                 "protocol work and where the two processes run set the "
                                 "numbers; lo spares TCP the checksums, and a Unix-domain "
-                                "socket spares it IP and TCP too.")
+                                "socket never reaches lo at all: no IP, no TCP, no packets.")
 
 
 # ---- 07.nagle ----------------------------------------------------------------------------------

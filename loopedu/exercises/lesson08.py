@@ -9,7 +9,7 @@ Kubernetes CVE-2020-8558 (kubernetes/kubernetes#92315: kube-proxy's route_localn
 the KUBE-FIREWALL drop rule of the fix), Project Zero issue 1447 (DNS rebinding), Docker's
 "Packet filtering and firewalls" (published ports and ufw) and moby/moby#45610, and
 sshd_config(5) (GatewayPorts). tests/test_exercises_lesson08.py checks the route_localnet
-key against two real namespaces (a DNAT rule, a drop rule written another way, a closed
+key against two real namespaces (route_localnet on lo only, a reject rule, a drop rule, a closed
 port) and the Host check against a live server, whose battery resolves names with the
 attacker's DNS (loopedu.rebinding), not the machine's.
 """
@@ -25,19 +25,22 @@ from .lesson06 import expect_words
 #: "08.route-localnet": hosts C and S share a LAN; S runs a service bound to 127.0.0.1,
 #: port P, and C has prepared itself as in the lesson (127.0.0.1/8 taken off its own lo,
 #: a route "127.0.0.1 via S", route_localnet=1 on its own link for S's replies). What
-#: does C get? The lesson measured the direct route with and without route_localnet and
-#: the KUBE-FIREWALL rule; these are other setups of the same rules (ip-sysctl.rst,
-#: route_localnet; nft(8): drop sends nothing back; a closed port answers with a reset).
+#: does C get? The lesson measured the direct route with and without route_localnet, the
+#: KUBE-FIREWALL rule and a DNAT rule; these are other setups of the same rules
+#: (ip-sysctl.rst, route_localnet: a setting of the interface the packet arrives on;
+#: nft(8): drop sends nothing back, reject answers with an ICMP error, which connect(2)
+#: reports as ECONNREFUSED; a closed port answers with a reset).
 ROUTE_LOCALNET_KEY = {
-    "S forwards its port 8080 to 127.0.0.1:P (DNAT), route_localnet=0; C connects to "
-    "S's address, port 8080": "timeout",
-    "the same DNAT, with route_localnet=1": "connected",
+    "route_localnet=1 on S's lo only (eth0 keeps 0); C connects to 127.0.0.1:P":
+        "timeout",
+    "route_localnet=1 on eth0 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 "
+    "reject; C connects to 127.0.0.1:P": "refused",
     "route_localnet=1 and the nft rule iifname \"eth0\" ip daddr 127.0.0.0/8 drop; C "
     "connects to 127.0.0.1:P": "timeout",
     "route_localnet=1, no rule; C connects to 127.0.0.1 on a port where nothing listens":
         "refused",
 }
-_DNAT_OFF, _DNAT_ON, _IIF_DROP, _CLOSED = ROUTE_LOCALNET_KEY
+_LO_ONLY, _REJECT, _IIF_DROP, _CLOSED = ROUTE_LOCALNET_KEY
 
 _TIMEOUT_WORDS = {"timeout", "timed out", "times out", "time out", "etimedout", "dropped",
                   "drop", "no answer", "silence"}
@@ -58,15 +61,18 @@ def _outcome(value) -> str:
 
 
 _ROUTE_COMMON = {
-    (_DNAT_OFF, "connected"):
-        "The DNAT rule rewrites the destination to 127.0.0.1 before routing: from a LAN "
-        "interface, with route_localnet=0, what is such a packet?",
-    (_DNAT_OFF, "refused"):
-        "A refusal is an answer (a reset). A martian is dropped silently (RFC 1122 "
-        "§3.2.1.3).",
-    (_DNAT_ON, "timeout"):
-        "ip-sysctl.rst: route_localnet makes 127/8 routable on that interface, whether "
-        "the packet was addressed so or rewritten by DNAT.",
+    (_LO_ONLY, "connected"):
+        "route_localnet is read on the interface the packet arrives on (ip-sysctl.rst): "
+        "the SYN arrives on eth0, not on lo.",
+    (_LO_ONLY, "refused"):
+        "A refusal is an answer. A martian is dropped silently (RFC 1122 §3.2.1.3): "
+        "which interface's setting decides whether this SYN is one?",
+    (_REJECT, "timeout"):
+        "drop is silent; reject sends an error back (nft(8)), and connect() reports it "
+        "at once.",
+    (_REJECT, "connected"):
+        "The rule matches every packet for 127.0.0.0/8 that comes in on eth0, before "
+        "TCP sees it.",
     (_IIF_DROP, "connected"):
         "It is the KUBE-FIREWALL rule in another form: what does it do to a packet for "
         "127.0.0.1 that comes in on eth0?",
@@ -85,30 +91,31 @@ _ROUTE_WORDS = {"timeout": _TIMEOUT_WORDS, "connected": _CONNECTED_WORDS,
 
 
 @exercise("08.route-localnet", lesson=8,
-          title="127.0.0.1 from the network: DNAT, another drop rule, a closed port",
+          title="127.0.0.1 from the network: the wrong interface, reject, drop, a closed port",
           hints=["Which answers are silence, which are a reset, which are a connection?",
-                 "A DNAT rule rewrites the destination before the routing decision, so a "
-                 "packet it sends to 127.0.0.1 meets the same martian rule.",
+                 "route_localnet is a setting of the interface a packet arrives on; a "
+                 "reject rule answers, a drop rule does not.",
                  "Once route_localnet lets a packet for 127.0.0.1 in, S's TCP answers it "
                  "like any other: a listener accepts, a closed port resets."])
 def _route_localnet(answer):
     return expect_words(
         answer, ROUTE_LOCALNET_KEY, _ROUTE_WORDS, _outcome, common=_ROUTE_COMMON,
         right="Right: a packet for 127.0.0.1 from a network is a martian, however it got "
-              "that address (DNAT included), until route_localnet=1; then S's TCP answers "
-              "it like any other, and only a firewall rule (drop: silence) keeps it out.")
+              "that address, until route_localnet=1 on the interface it arrives on; then "
+              "S's TCP answers it like any other, and only a firewall rule keeps it out "
+              "(drop: silence; reject: refused at once).")
 
 
 # ---- 08.exposes ----------------------------------------------------------------------------
 
-#: "08.exposes": which of these setups let something other than this machine's own
-#: programs reach the service?
+#: "08.exposes": in which of these setups can someone else reach the service: another
+#: machine, another user of the machine, or a web page from the internet?
 SETUPS = {
     "a": "A service on 127.0.0.1 on a laptop with Linux's default settings.",
     "b": "A service on 127.0.0.1 on a Kubernetes node whose kube-proxy set route_localnet=1 "
          "(before the CVE-2020-8558 fix), with other machines on the node's network.",
     "c": "A service on 127.0.0.1 that serves any Host header, on the laptop you browse the "
-         "web with.",
+         "web with, in a browser that does not ask before a page reaches loopback.",
     "d": "docker run -p 8080:80 on a host whose ufw firewall denies port 8080.",
     "e": "docker run -p 127.0.0.1:8080:80 on Docker Engine 27, with other hosts on the same "
          "LAN segment.",

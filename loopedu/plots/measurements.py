@@ -84,7 +84,10 @@ def samples_histogram(samples, label: str = "round trips", bins: int = 40,
                            if any(fig.histogram[n][0][i] for n in names)])
     ax.set_xlabel("round-trip time (µs)")
     ax.set_ylabel("round trips per bin")
-    ax.set_title(f"{sum(map(len, series.values())):,} {label}: how often each time came")
+    sizes = {len(v) for v in series.values()}
+    counted = (f"{sizes.pop():,} {label} for each of the {len(series)}" if len(series) > 1
+               and len(sizes) == 1 else f"{sum(map(len, series.values())):,} {label}")
+    ax.set_title(f"{counted}: how often each time came")
     if series:
         ax.legend(frameon=False, fontsize=8)
     return set_alt_text(fig, "Histogram of round-trip times: "

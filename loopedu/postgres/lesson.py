@@ -172,11 +172,14 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def _way_lines(way: dict) -> list:
+def _result(way: dict) -> str:
     if way["connected"]:
-        result = "connected"
-    else:
-        result = "REFUSED" if way["server_message"] else "not reached"
+        return "connected"
+    return "REFUSED" if way["server_message"] else "not reached"
+
+
+def _way_lines(way: dict) -> list:
+    result = _result(way)
     where = f"{way['transport']} {way['server_address']}".strip()
     lines = [f"  {way['label']:<21} {result:<11} {where}"]
     pad = " " * 23
@@ -194,9 +197,11 @@ def _way_lines(way: dict) -> list:
     return lines
 
 
-def format_demo(data: dict) -> str:
+def format_demo(data: dict, brief: bool = False) -> str:
     """The lesson's text for :func:`demo` or :func:`recorded` data; recorded output is
-    labelled as such, first.
+    labelled as such, first. ``brief=True`` (the lesson's main path) prints the first
+    pg_hba.conf file in full, the others' outcomes one line a way, the round trips'
+    medians only, and leaves MySQL to Going further.
 
     >>> text = format_demo(recorded())
     >>> text.startswith("RECORDED OUTPUT"), "pg_hba.conf rejects connection" in text
@@ -220,7 +225,12 @@ def format_demo(data: dict) -> str:
               f"remove {times['stop']:.2f} s: {times['start_and_stop']:.2f} s in all",
               f"client: {data['client']}; localhost resolves to "
               f"{', '.join(data['localhost_resolves_to']) or 'nothing'}"]
-    for name, ways in data["ways"].items():
+    for number, (name, ways) in enumerate(data["ways"].items()):
+        if brief and number:
+            lines += ["", f'pg_hba.conf "{name}" (every host row trust): '
+                      + ", ".join(f"{way['label']} {_result(way)}"
+                                  for way in ways)]
+            continue
         lines += ["", f'pg_hba.conf "{name}":']
         lines += [f"    {row}" for row in data["hba"][name].splitlines()]
         for way in ways:
@@ -229,11 +239,12 @@ def format_demo(data: dict) -> str:
     lines += ["", f"{rtt['query']} round trips, {rtt['count']} each, interleaved after "
                   f"{rtt['warmup']} untimed:"]
     for label, s in rtt["summaries_us"].items():
-        lines.append(f"  {label:<14} median {s['median']:.1f} us, p90 {s['p90']:.1f} us, "
+        lines.append(f"  {label:<14} median {s['median']:.1f} us" if brief else
+                     f"  {label:<14} median {s['median']:.1f} us, p90 {s['p90']:.1f} us, "
                      f"p99 {s['p99']:.1f} us")
     pinned = (f" (client and server kept on CPU {rtt['cpu']})"
               if rtt.get("cpu") is not None else "")
-    lines += [f"  TCP takes {rtt['tcp_over_unix']:.2f}x the Unix socket's median{pinned}.",
-              "",
-              MYSQL_LOCALHOST]
+    lines += [f"  TCP takes {rtt['tcp_over_unix']:.2f}x the Unix socket's median{pinned}."]
+    if not brief:
+        lines += ["", MYSQL_LOCALHOST]
     return "\n".join(lines)
