@@ -60,7 +60,8 @@ print()
 for prefixlen in (8, 24, 32):  # the netmask of each size, in bits
     f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
     noun = "address" if f.num_addresses == 1 else "addresses"
-    print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} {noun}")
+    bits = addresses.mask_bits(prefixlen)
+    print(f"/{prefixlen:<2}  {bits}  {f.num_addresses:>10,} {noun}")
 reveal("01.slash8-size", facts.num_addresses,
        why="Each of the 24 free bits doubles the count: 2^24 addresses.")
 
@@ -189,9 +190,11 @@ with socket.socket() as server, socket.socket() as client:  # IPv4 TCP, the defa
         server.listen()
         client.settimeout(2)
         client.connect(server.getsockname())
-        conn, peer = server.accept()  # the server's end, and the client's (address, port)
+        # the server's end of the connection, and the client's (address, port)
+        conn, peer = server.accept()
         conn.close()
-        print("the server on", server.getsockname()[0], "accepted a client from", peer[0])
+        print("the server on", server.getsockname()[0],
+              "accepted a client from", peer[0])
         result = {"binds and answers": True, "the server sees the client as": peer[0]}
     except OSError as err:
         print("failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)

@@ -191,7 +191,8 @@ print("host.conf:            ", {True: "multi on", False: "multi off",
 print("localhost resolves to:", list(trap.resolved))
 print("server listens on:    ", trap.server, "only")
 print("first address only:   ", trap.resolved[0], "->", trap.first_only)
-print("create_connection:    ", trap.create_connection, "via", trap.create_connection_used)
+print("create_connection:    ", trap.create_connection,
+      "via", trap.create_connection_used)
 first = trap.resolved[0] if trap.resolved else "(nothing)"
 reveal("02.first-only", {"first address only": trap.first_only,
                          "create_connection": trap.create_connection},
@@ -263,7 +264,8 @@ if hasattr(socket, "AF_UNIX"):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
             server.bind(path)                       # a new file appears: the socket
             server.listen()
-            print("socket file:", os.path.basename(path), stat.filemode(os.stat(path).st_mode))
+            mode = stat.filemode(os.stat(path).st_mode)
+            print("socket file:", os.path.basename(path), mode)
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
                 client.connect(path)                # a path: no address, no port
                 print("client connected:", client.getpeername() == path)
@@ -288,10 +290,12 @@ if hasattr(socket, "AF_UNIX") and hasattr(os, "geteuid"):
     if perm.ordinary_user is not None and perm.ordinary_user != perm.this_process:
         tried.append(perm.ordinary_user)
     print("this machine:", doctor.this_machine())
-    print("socket file as the server made it:", perm.mode, "then opened to", perm.mode_before)
+    print("socket file as the server made it:", perm.mode,
+          "then opened to", perm.mode_before)
     if perm.root and perm.ordinary_user is None:
         print("no ordinary user could be tried here:", perm.why_no_ordinary)
-    print("TCP to the same service on 127.0.0.1 (no file involved):", perm.tcp_needs_no_file)
+    print("TCP to the same service on 127.0.0.1 (no file involved):",
+          perm.tcp_needs_no_file)
     display(Markdown(platforms.markdown_table(
         ["who connects", "before chmod 000", "after chmod 000"],
         [[a.who, a.before, a.after] for a in tried])))
