@@ -364,7 +364,7 @@ def test_kernel_transport_accepts_what_a_non_loopback_connection_file_says(
 
     monkeypatch.setattr(kernel_link, "connection_info",
                         lambda: {"transport": "tcp", "ip": file_ip})
-    feedback = check("00.kernel-transport", {"transport": "tcp", "ip": answer})
+    feedback = check("00.kernel-transport", {"transport": "tcp", "ip": answer, "key": "k"})
     assert feedback.passed is passes, feedback.message
     if passes:
         assert "not loopback" in feedback.message and "signing key" in feedback.message
@@ -433,3 +433,10 @@ def test_predict_first_is_not_the_lessons_own_surprise():
 def test_reading_the_course_first_is_rejected_with_its_reason():
     feedback = check("00.predict-first", "c")
     assert not feedback.passed and "before you read" in feedback.message
+
+
+def test_kernel_transport_rejects_the_lessons_helper(live_file):
+    from loopedu import kernel_link
+
+    feedback = check("00.kernel-transport", kernel_link.connection_info())
+    assert not feedback.passed and "connection_info()" in feedback.message

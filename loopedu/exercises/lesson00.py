@@ -177,6 +177,11 @@ def _kernel_transport(answer):
         problem = _not_this_file(answer)
         if problem:
             return Feedback(False, problem)
+        if "key" not in answer and kernel_link.connection_info() is not None:
+            return Feedback(False, "That dict has no \"key\" field: it looks like the "
+                                   "lesson's helper, kernel_link.connection_info(), which "
+                                   "drops the key. Read the file yourself: open the path "
+                                   "get_connection_file() returns and json.load it.")
         ip = str(answer["ip"])
         message = _address_message(ip)
         if message is None and _ip(ip) is not None:
