@@ -29,9 +29,10 @@ from loopedu.exercises import check, hint, solution
 #
 # Lesson 00 read the connection file through a helper, `kernel_link.connection_info()`.
 # Now read it with the standard library alone. `get_connection_file()` gives the file's
-# path, and the file is JSON: `json.load` turns it into a dict. Set `answer` to the
-# address in its `"ip"` field. Print only that field: the file also holds the signing key
-# that protects your kernel.
+# path, and the file is JSON: `json.load` turns it into a dict. Set `answer` to that
+# dict. The check compares it with the file this kernel runs from, and tells you what
+# its `"ip"` field means. Do not print the dict: it also holds the signing key that
+# protects your kernel.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -39,10 +40,10 @@ import json
 
 from ipykernel.connect import get_connection_file
 
-answer = None  # replace None with the "ip" field, read from the file
+answer = None  # replace None with the dict json.load reads from the file
 ### BEGIN SOLUTION
 with open(get_connection_file(), encoding="utf-8") as file:
-    answer = json.load(file)["ip"]
+    answer = json.load(file)
 ### END SOLUTION
 check("00.kernel-transport", answer)
 
@@ -68,7 +69,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
         client.connect((info["ip"], info["hb_port"]))
         ### END SOLUTION
     except Exception as err:  # shown here; the check below says what to change
-        print("💥", type(err).__name__, err)
+        print("error:", type(err).__name__, err)
     feedback = check("00.kernel-connect", client)
 feedback
 

@@ -22,13 +22,16 @@
 from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
-# ## 1. How many addresses are in 127.0.0.0/8?
+# ## 1. How many addresses are in 100.64.0.0/10?
+#
+# The lesson counted 127.0.0.0/8. This block is the *shared address space* that
+# internet providers use behind carrier-grade NAT (RFC 6598).
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = None  # replace None with a number (or an expression)
 ### BEGIN SOLUTION
-answer = 2 ** (32 - 8)
+answer = 2 ** (32 - 10)
 ### END SOLUTION
 check("01.loopback-size", answer)
 
@@ -96,7 +99,7 @@ check("01.registry-flags", answer)
 # ## 5. Your own server on another 127.x
 #
 # The lesson bound 127.0.0.2. Pick another address of 127.0.0.0/8, one you choose (not
-# 127.0.0.1). Bind a server to it on port 0, let it listen, and connect a client to it.
+# 127.0.0.1, not 127.0.0.2). Bind a server to it on port 0, let it listen, and connect a client to it.
 # The check looks at your two sockets, live, and says what this machine allows: where
 # only 127.0.0.1 is loopback (macOS), it tells you so.
 
@@ -107,23 +110,26 @@ import socket
 with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server, \
         socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
     try:
-        # ✍️ three lines: bind the server (port 0), let it listen, connect the client
+        # ✍️ three lines: bind the server (port 0), make it listen, connect the client
         ### BEGIN SOLUTION
         server.bind(("127.3.2.1", 0))
         server.listen()
         client.connect(server.getsockname())
         ### END SOLUTION
     except OSError as err:  # shown here; the check below says what to change
-        print("💥", type(err).__name__, err)
+        print("error:", type(err).__name__, err)
     feedback = check("01.bind-127", (server, client))
 feedback
 
 # %% [markdown]
-# ## 6. On a Mac with default settings, what does binding 127.0.0.2 do?
+# ## 6. A test suite that fails on a Mac
+#
+# Pick one letter.
 
 # %%
-from loopedu.exercises.lesson01 import HISTORY_OPTIONS, MACOS_OPTIONS
+from loopedu.exercises.lesson01 import MACOS_OPTIONS, MACOS_SITUATION
 
+print(MACOS_SITUATION, "\n")
 for letter, text in MACOS_OPTIONS.items():
     print(f"({letter}) {text}")
 
@@ -136,16 +142,28 @@ answer = "b"
 check("01.macos-127-0-0-2", answer)
 
 # %% [markdown]
-# ## 7. Who chose the `.1` in 127.0.0.1?
-
-# %%
-for letter, text in HISTORY_OPTIONS.items():
-    print(f"({letter}) {text}")
+# ## 7. Correct the popular history
+#
+# The popular account says: "Joy and Leffler chose 127.0.0.1 in 1983, and RFC 1122 made
+# loopback mandatory." Below it is taken apart into claims. Set each to True if the
+# sources in the lesson's history table bear it out, False if they do not.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # replace None with a letter
+answer = {
+    "network 127 was first set aside in 1983, for BSD": None,
+    "Joy wrote BSD's loopback driver": None,
+    "Leffler chose the .1 in 1983": None,
+    "RFC 1122 says a host MUST implement loopback": None,
+    "RFC 1122 says 127/8 must not appear outside a host": None,
+}
 ### BEGIN SOLUTION
-answer = "c"
+answer = {
+    "network 127 was first set aside in 1983, for BSD": False,
+    "Joy wrote BSD's loopback driver": True,
+    "Leffler chose the .1 in 1983": True,
+    "RFC 1122 says a host MUST implement loopback": False,
+    "RFC 1122 says 127/8 must not appear outside a host": True,
+}
 ### END SOLUTION
 check("01.history", answer)

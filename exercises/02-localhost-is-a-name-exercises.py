@@ -34,7 +34,8 @@ from loopedu.localhost import multi_here
 
 # %%
 print(PREDICT_HOSTS)
-print("this machine's /etc/host.conf: multi", "on" if multi_here() else "off")
+print("/etc/host.conf of the machine that ran this cell: multi",
+      "on" if multi_here() else "off")
 for query, (name, family) in PREDICT_QUERIES.items():
     print(f"{query!r}: getaddrinfo({name!r}, None, {family.name}, SOCK_STREAM)")
 
@@ -128,11 +129,12 @@ check("02.fix-client", answer)
 # %% [markdown]
 # ## 4. Unix socket or TCP?
 #
-# On Linux, with no environment variable (`PGHOST`, `MYSQL_HOST`...) or option file
-# changing the defaults, which transport does each client use to reach a database
-# server on this machine: a Unix-domain socket file (`"unix"`) or TCP/IP (`"tcp"`)?
-# `mysql` is MySQL's client; `psql` is PostgreSQL's, built on its client library,
-# libpq. Sources to look in: the MySQL Reference Manual, "Connecting to the MySQL
+# On Linux, with no option file and no environment variable changing the defaults
+# (except `PGHOST`, where a line sets it), which transport does each client use to
+# reach a database server on this machine: a Unix-domain socket file (`"unix"`) or
+# TCP/IP (`"tcp"`)? None of these is one of the lesson's examples. `mysql` is MySQL's
+# client; `psql` is PostgreSQL's, built on its client library, libpq; `PGHOST` is the
+# environment variable behind libpq's `-h`. Sources to look in: the MySQL Reference Manual, "Connecting to the MySQL
 # Server Using Command Options", and the libpq documentation, "Parameter Key Words",
 # `host`.
 
@@ -143,21 +145,21 @@ for client in DB_CLIENTS:
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "mysql -h localhost": None,
-    "mysql -h 127.0.0.1": None,
-    "mysql -h localhost --protocol=TCP": None,
-    "psql": None,
-    "psql -h localhost": None,
-    "psql -h /var/run/postgresql": None,
+    "mysql": None,
+    "mysql --protocol=TCP": None,
+    "mysql -h ::1": None,
+    "psql -h 127.0.0.1": None,
+    "psql -h ::1": None,
+    "PGHOST=/tmp psql": None,
 }
 ### BEGIN SOLUTION
 answer = {
-    "mysql -h localhost": "unix",
-    "mysql -h 127.0.0.1": "tcp",
-    "mysql -h localhost --protocol=TCP": "tcp",
-    "psql": "unix",
-    "psql -h localhost": "tcp",
-    "psql -h /var/run/postgresql": "unix",
+    "mysql": "unix",
+    "mysql --protocol=TCP": "tcp",
+    "mysql -h ::1": "tcp",
+    "psql -h 127.0.0.1": "tcp",
+    "psql -h ::1": "tcp",
+    "PGHOST=/tmp psql": "unix",
 }
 ### END SOLUTION
 check("02.db-transport", answer)

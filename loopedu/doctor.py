@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import textwrap
 from dataclasses import dataclass, field, fields
 
 from .localhost import addresses_of
@@ -337,6 +338,10 @@ def _state(cap: Capability) -> str:
     return f"{'yes' if cap else 'no'}{_how(cap) if cap.mechanism else ''}: {cap.reason}"
 
 
+#: The widest line of :func:`format_report`'s lesson plan (a handout prints 90 columns).
+REPORT_WIDTH = 88
+
+
 def format_report(rep: Report) -> str:
     """The text form of ``loopedu doctor``: what was measured (each with why, said
     once), then the lesson plan, whose lines name the measurement a lesson lacks.
@@ -355,5 +360,9 @@ def format_report(rep: Report) -> str:
     lines.append("What runs live on this machine:")
     width = max((len(p.title) for p in rep.lessons), default=0) + 2
     for p in rep.lessons:
-        lines.append(f"  {p.number} {p.title:<{width}}{p.mode:<13}{p.why}")
+        head = f"  {p.number} {p.title:<{width}}{p.mode:<13}"
+        # wrapped at REPORT_WIDTH, so that a printed page (90 columns) breaks no line
+        lines += textwrap.wrap(p.why, REPORT_WIDTH, initial_indent=head,
+                               subsequent_indent=" " * len(head),
+                               break_long_words=False) or [head.rstrip()]
     return "\n".join(lines)

@@ -19,8 +19,8 @@
 #   *(exercise 00.predict-first)*;
 # - open a connection over loopback yourself with Python's `socket` module: a server
 #   that binds and listens, a client that connects *(exercise 00.first-connection)*;
-# - show that this very notebook talks to its Jupyter kernel over loopback, name the
-#   address it uses, and connect to one of its ports *(exercises 00.kernel-transport,
+# - find which address this notebook's Jupyter kernel listens on, read it from the
+#   kernel's own file, and connect to one of its ports *(exercises 00.kernel-transport,
 #   00.kernel-connect)*.
 #
 # **Prerequisites.** You can run a cell in Jupyter (Shift+Enter) and read a little Python.
@@ -37,8 +37,8 @@
 #
 # 1. **Predict, then run.** A cell marked 🔮 asks what you expect: replace its `...` and
 #    run it. The experiment's cell shows your guess beside what the machine did. After a
-#    surprise, a 💬 cell asks you why, in one line; then the course explains. A wrong
-#    guess is the best moment of a lesson.
+#    surprise, an explain cell (💬) asks you why, in one line; then the course explains.
+#    A wrong guess is the best moment of a lesson.
 # 2. **Break it on purpose.** Sections marked 💥 provoke a real error and explain it.
 # 3. **Check yourself.** Where you write code or an answer (✍️, `# YOUR CODE HERE`),
 #    `check(...)` answers at once and `hint(...)` gives a hint. After the last hint,
@@ -74,7 +74,7 @@
 # [address family](glossary.md#address-family)) and [TCP](glossary.md#tcp)
 # (`socket.SOCK_STREAM`), which delivers a stream of bytes in order. The `with` block
 # closes them at the end. Write three lines: bind the server to loopback on
-# port 0, let it listen (given), connect the client to the server.
+# port 0, make it listen, connect the client to the server.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -87,7 +87,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server, \
     try:
         # ✍️ Write these three lines below, filling in each ___:
         #   server.bind(___)       a tuple (address, port): which address? which port?
-        #   server.listen()        given: the server starts waiting for connections
+        #   server.listen()        the server starts waiting for connections
         #   client.connect(___)    a tuple (address, port): where is the server?
         ### BEGIN SOLUTION
         server.bind(("127.0.0.1", 0))
@@ -95,7 +95,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server, \
         client.connect(server.getsockname())
         ### END SOLUTION
     except Exception as err:  # shown here; the check below says what to change
-        print("💥", type(err).__name__, err)
+        print("error:", type(err).__name__, err)
     feedback = check("00.first-connection", (server, client))
 feedback
 
@@ -158,7 +158,8 @@ explain("00.kernel-address", explanation)
 # Python process crosses `lo`, the [loopback interface](glossary.md#lo). An
 # [interface](glossary.md#interface) is where a machine sends and receives packets.
 # Most are network cards; `lo` is pure software (lesson 04 shows it with counters). On
-# a JupyterHub, that part is loopback too.
+# a JupyterHub the kernel and its Jupyter server share one machine, so this link is
+# loopback too.
 #
 # Hosts must not send packets for 127.0.0.1 out onto a network (RFC 1122 §3.2.1.3), so
 # by default they stay inside. That is a rule hosts follow, not a law of physics: lesson
@@ -169,7 +170,7 @@ explain("00.kernel-address", explanation)
 # connection file, readable only by you (see Going further).
 
 # %% [markdown]
-# ## 💥 Break it on purpose: connection refused
+# ## 💥 Break it on purpose: a port where nothing listens
 #
 # What happens when a client connects to a loopback port where nothing listens? The next
 # cells make a server, note its address and port, and close it. Then a client connects
@@ -271,7 +272,7 @@ print(doctor.format_report(report))
 # - 127.0.0.1 is loopback: packets to it stay inside this machine by default, a rule
 #   hosts follow (lesson 08 shows where it breaks). A Jupyter kernel listens on it.
 # - Connecting to a loopback port where nothing listens fails with `ECONNREFUSED` at once
-#   (after about 2 s on Windows). A firewall's REJECT gives the same error.
+#   (after about 2 s on Windows).
 # - The course measures your machine first (`loopedu doctor`), runs what it can live, and
 #   explains the rest.
 #

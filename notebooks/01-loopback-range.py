@@ -60,7 +60,8 @@ print()
 for prefixlen in (8, 24, 32):  # the netmask of each size, in bits
     f = addresses.range_facts(f"127.0.0.0/{prefixlen}")
     noun = "address" if f.num_addresses == 1 else "addresses"
-    print(f"/{prefixlen:<2}  {addresses.mask_bits(prefixlen)}  {f.num_addresses:>10,} {noun}")
+    bits = addresses.mask_bits(prefixlen)
+    print(f"/{prefixlen:<2}  {bits}  {f.num_addresses:>10,} {noun}")
 reveal("01.slash8-size", facts.num_addresses)
 
 # %%
@@ -84,10 +85,9 @@ explain("01.slash8-size", explanation)
 # Registry*: every block with a [special purpose](glossary.md#special-purpose), and five
 # flags for each. The course ships a copy with its source and date (`loopedu/data/`).
 #
-# Think first: may a packet *from* 127.0.0.1 ever go to another machine? May a
-# [router](glossary.md#router) (a machine that passes packets between networks) forward
-# one? Here is 127/8 beside
-# another special block, `192.52.193.0/24`.
+# Here is 127/8 beside another special block, `192.52.193.0/24`. *Forwardable* asks
+# whether a [router](glossary.md#router) (a machine that passes packets between
+# networks) may pass the packet on.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -106,11 +106,8 @@ for flag in flags:
 # is "internal host loopback" and "MUST NOT appear outside a host". *Reserved-by-Protocol*
 # is True: the IP specification itself fixes the block's meaning.
 #
-# The other column is AMT's block, Automatic Multicast Tunneling (RFC 7450 §7). Most
-# of the Internet does not route multicast (one sender to many receivers, `224.0.0.0/4`).
-# AMT relays tunnel it inside ordinary unicast packets, and these are their addresses.
-# So every flag is the opposite of loopback's: valid source and destination,
-# forwardable, reachable from anywhere.
+# The other column, AMT's relay block (RFC 7450 §7), is a block valid everywhere: every
+# flag True (more in Going further, "The other blocks").
 #
 # ## The whole IPv4 map
 #
@@ -169,12 +166,12 @@ widgets.classifier()
 # connection, and the client's address as the server sees it.
 
 # %%
-# 🔮 Your prediction: does 127.0.0.2 bind and answer on this machine (True or False)?
-# And if it does, which address does the server see the client coming from?
-prediction = {"binds and answers": ..., "the server sees the client as": ...}
+# 🔮 Your prediction: a client connects to a server on 127.0.0.2. Which address does
+# the server see the client coming from? (text; whether 127.0.0.2 binds here at all,
+# lesson 00's doctor already measured: whole_127_range)
+prediction = ...
 ### BEGIN SOLUTION
-prediction = {"binds and answers": True,
-              "the server sees the client as": "127.0.0.2"}  # an example prediction
+prediction = "127.0.0.2"  # an example prediction
 ### END SOLUTION
 predict("01.binds-127-0-0-2", prediction)
 
@@ -183,6 +180,7 @@ import errno
 import socket
 
 from loopedu import doctor
+from loopedu.exercises import NOT_MEASURED
 
 result = {"binds and answers": False, "the server sees the client as": None}
 with socket.socket() as server, socket.socket() as client:  # IPv4 TCP, the default
@@ -191,14 +189,17 @@ with socket.socket() as server, socket.socket() as client:  # IPv4 TCP, the defa
         server.listen()
         client.settimeout(2)
         client.connect(server.getsockname())
-        conn, peer = server.accept()  # the server's end, and the client's (address, port)
+        # the server's end of the connection, and the client's (address, port)
+        conn, peer = server.accept()
         conn.close()
-        print("the server on", server.getsockname()[0], "accepted a client from", peer[0])
+        print("the server on", server.getsockname()[0],
+              "accepted a client from", peer[0])
         result = {"binds and answers": True, "the server sees the client as": peer[0]}
     except OSError as err:
         print("failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)
 print("This run:", doctor.this_machine())
-reveal("01.binds-127-0-0-2", result)
+seen = result["the server sees the client as"] or NOT_MEASURED
+reveal("01.binds-127-0-0-2", seen)
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -246,35 +247,24 @@ display(Markdown(platforms.loopback_range_table()))
 # What macOS does to 127.0.0.2 you can provoke anywhere: bind an address that none of
 # this machine's [interfaces](glossary.md#interface) has. `203.0.113.1` belongs to
 # TEST-NET-3, a block kept for documentation, so normally no machine has it. A failed
-# bind sends nothing anywhere. On Linux the cell then tries again with the socket option
-# `IP_FREEBIND`.
+# bind sends nothing anywhere.
 
 # %%
-import sys
-
 with socket.socket() as s:
     try:
         s.bind(("203.0.113.1", 0))
         print("bound: this machine has 203.0.113.1 on one of its interfaces")
     except OSError as err:
-        print("bind failed:", errno.errorcode.get(err.errno, err.errno), "-", err.strerror)
-if sys.platform.startswith("linux"):
-    with socket.socket() as s:  # bound only: no listen, no connect, nothing is sent
-        s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_FREEBIND", 15), 1)
-        s.bind(("203.0.113.1", 0))
-        print("with IP_FREEBIND: bound to", s.getsockname()[0])
+        print("bind failed:", errno.errorcode.get(err.errno, err.errno),
+              "-", err.strerror)
 
 # %% [markdown]
 # **EADDRNOTAVAIL**, "cannot assign requested address". `bind(2)` gives it when "the
 # requested address was not local". By default a socket can bind only an address that
 # one of this machine's interfaces has (or 0.0.0.0, "every address": lesson 03). That is
 # all that happens to 127.0.0.2 on macOS. When you meet EADDRNOTAVAIL, check that the
-# address you bind belongs to this machine.
-#
-# "By default", because Linux can be told otherwise. With `IP_FREEBIND` (or
-# `IP_TRANSPARENT`, for proxies) a socket binds an address the host does not have yet
-# (`ip(7)`). The setting `net.ipv4.ip_nonlocal_bind=1` does it for every socket. A
-# program started before its address is configured uses this.
+# address you bind belongs to this machine. ("By default": Linux can be told otherwise,
+# see Going further.)
 
 # %% [markdown]
 # ## History: who chose 127.0.0.1?
@@ -316,7 +306,7 @@ if sys.platform.startswith("linux"):
 #   (192.52.193.0/24), by contrast, is all four.
 # - Linux answers on every 127.x (a `local` route for the whole /8, source 127.0.0.1);
 #   macOS only on 127.0.0.1 unless you add an alias. Binding an address this machine
-#   lacks fails with EADDRNOTAVAIL, unless `IP_FREEBIND` or `ip_nonlocal_bind` allow it.
+#   lacks fails with EADDRNOTAVAIL.
 # - RFC 790 reserved 127 (1981), Joy wrote the driver (1981), Leffler chose `.1` (1983).
 #   RFC 1122 forbids 127/8 outside a host; it does not say "implement loopback".
 #
@@ -333,7 +323,9 @@ if sys.platform.startswith("linux"):
 # a packet to 127/8 except over a loopback interface, and that check MUST be on by
 # default (RFC 1812 §5.3.7).
 #
-# **The other blocks.** `10/8`, `172.16/12` and `192.168/16` are private use (RFC 1918);
+# **The other blocks.** AMT, Automatic Multicast Tunneling: most of the Internet does
+# not route multicast (one sender to many receivers, `224.0.0.0/4`), so AMT relays tunnel
+# it inside ordinary unicast packets, and 192.52.193.0/24 holds their addresses. `10/8`, `172.16/12` and `192.168/16` are private use (RFC 1918);
 # `100.64/10` is shared address space for carrier-grade NAT (RFC 6598); `203.0.113/24`
 # is TEST-NET-3 (RFC 5737). Multicast's own registry is RFC 5771's; AMT's block,
 # 192.52.193.0/24, is in the special-purpose registry (RFC 7450).
@@ -351,9 +343,12 @@ if sys.platform.startswith("linux"):
 # the standard dotted-quad form; `"127.0.0.1:8080"` carries a port, which is not part
 # of an address.
 #
-# **Binding addresses the host lacks.** Besides `IP_FREEBIND`, `IP_TRANSPARENT` and
-# `net.ipv4.ip_nonlocal_bind` (`ip(7)`, Linux `Documentation/networking/ip-sysctl.rst`),
-# a brand-new network namespace whose `lo` was never up has no local table yet: there
+# **Binding addresses the host lacks.** On Linux the socket option `IP_FREEBIND` (or
+# `IP_TRANSPARENT`, for proxies) lets a socket bind an address the host does not have
+# yet (`ip(7)`); the setting `net.ipv4.ip_nonlocal_bind=1` does it for every socket
+# (Linux `Documentation/networking/ip-sysctl.rst`). A program started before its address
+# is configured uses this. Try it: `s.setsockopt(socket.IPPROTO_IP, socket.IP_FREEBIND,
+# 1)` before the `bind` above. Besides these, a brand-new network namespace whose `lo` was never up has no local table yet: there
 # `bind()` accepts any IPv4 address (lesson 04).
 #
 # **The future.** draft-schoen-intarea-unicast-127 (-05, 2024, an individual draft, not

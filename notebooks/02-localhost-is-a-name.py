@@ -15,17 +15,16 @@
 # # 02 · localhost is a name
 #
 # **Objectives.** After this lesson you can:
-# - say where a program's question "what is `localhost`?" goes, and predict what
-#   getaddrinfo answers from a hosts file on your machine, including the lines it skips
-#   *(exercises 02.predict-hosts, 02.broken-hosts)*;
-# - reproduce a classic `localhost` bug, then fix the client that falls into it
-#   *(exercise 02.fix-client)*;
+# - predict what getaddrinfo answers from a hosts file on your machine, including the
+#   lines it skips *(exercises 02.predict-hosts, 02.broken-hosts)*;
+# - explain why a client that tries only the first address of a name can be refused,
+#   and fix it *(exercise 02.fix-client)*;
 # - tell which transport, a Unix-domain socket or TCP, a MySQL or PostgreSQL client uses
 #   for `localhost`, `127.0.0.1` and no host at all *(exercise 02.db-transport)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (a refused connection; what 127.0.0.1 is).
 #
-# **Minutes:** 33 teaching + 25 exercises; Going further: 4 more.
+# **Minutes:** 33 teaching + 25 exercises; Going further: 5 more.
 
 # %% [markdown]
 # ## Where the name goes
@@ -61,8 +60,8 @@ print("localhost, numbers only     ->",
       addresses("localhost", socket.AF_INET, socket.AI_NUMERICHOST))
 
 # %% [markdown]
-# The first two lines are what your resolver answered (an error: no answer of that
-# family). The last line fails everywhere, in varying words: with lookups forbidden,
+# The two `localhost` lines for `AF_INET` and `AF_INET6` are what your resolver
+# answered (an error: no answer of that family). The last line fails everywhere, in varying words: with lookups forbidden,
 # `localhost` is not an address at all. `127.0.0.1` needs no lookup and asks no one.
 #
 # So who answers? On Linux, the `hosts:` line of
@@ -83,16 +82,15 @@ print("hosts file:", platforms.hosts_file_path())
 # ## What a hosts file answers
 #
 # glibc, the C library of most Linux systems, reads the hosts file top to bottom. Each
-# line is an address, then names. Its rules:
+# line is an address, then names. Two rules matter most:
 #
-# - Names are compared ignoring case: `LOCALHOST` finds `localhost`.
-# - A trailing dot is part of the name: `localhost.` is another name.
 # - A line with a bad address is skipped, without a word.
-# - An IPv4-only query (`AF_INET`) is answered from a `::1` line too, as 127.0.0.1. An
-#   IPv6-only query (`AF_INET6`) gets no IPv4 line.
 # - How many lines answer depends on [`/etc/host.conf`](glossary.md#host-conf). With
 #   `multi on` (Debian and Ubuntu ship it) every line with the name answers. With
 #   `multi off`, glibc's default, only the first.
+#
+# Three more rules are about case, a trailing dot, and `::1` lines. Find them in the
+# sandbox. Going further lists them; the exercises use them.
 #
 # Try them in a sandbox. Edit the hosts text and the names below; the panel answers as
 # glibc's getaddrinfo would, with your machine's `/etc/host.conf` (its last line says
@@ -146,7 +144,7 @@ explain("02.hosts-edit", explanation)
 # while to show.
 
 # %% [markdown]
-# ## 💥 Break it on purpose: one name, two addresses
+# ## One name, two addresses
 #
 # The hosts file lists both loopback addresses, 127.0.0.1 first, as
 # Debian's installer writes them (`localhost.TRAP_HOSTS`):
@@ -161,7 +159,7 @@ explain("02.hosts-edit", explanation)
 #
 # ```python
 # infos = socket.getaddrinfo("localhost", port, socket.AF_UNSPEC, socket.SOCK_STREAM)
-# family, kind, proto, _, address = infos[0]        # the first answer, and no other
+# family, kind, proto, _, address = infos[0]        # take the first answer
 # with socket.socket(family, kind, proto) as sock:
 #     sock.connect(address)
 # ```
@@ -191,7 +189,8 @@ print("host.conf:            ", {True: "multi on", False: "multi off",
 print("localhost resolves to:", list(trap.resolved))
 print("server listens on:    ", trap.server, "only")
 print("first address only:   ", trap.resolved[0], "->", trap.first_only)
-print("create_connection:    ", trap.create_connection, "via", trap.create_connection_used)
+print("create_connection:    ", trap.create_connection,
+      "via", trap.create_connection_used)
 first = trap.resolved[0] if trap.resolved else "(nothing)"
 reveal("02.first-only", {"first address only": trap.first_only,
                          "create_connection": trap.create_connection,
@@ -206,7 +205,9 @@ explanation = "getaddrinfo reorders the answers: ::1 before 127.0.0.1"  # an exa
 explain("02.first-only", explanation)
 
 # %% [markdown]
-# This is the **::1-first trap**. With `multi on` and IPv6 on, **::1 comes first, even
+# ## 💥 Break it on purpose: the ::1-first trap
+#
+# With `multi on` and IPv6 on, **::1 comes first, even
 # though the file lists 127.0.0.1 first.** getaddrinfo sorts its answers by a default policy table (gai.conf(5)), and
 # that table ranks `::1` above every IPv4 address. Nothing listens on `[::1]` at that
 # [port](glossary.md#port), so the [kernel](glossary.md#kernel) refuses at once:
@@ -221,14 +222,11 @@ drawings.localhost_trap()
 
 # %% [markdown]
 # Other settings change the story. With `multi off` and 127.0.0.1 listed first, glibc
-# answers 127.0.0.1 alone: no trap. With `::1` listed first and `multi off`, it answers
-# `::1` alone, and even `create_connection` is refused. With IPv6 off (lesson 05),
-# 127.0.0.1 comes first.
+# answers 127.0.0.1 alone: no trap. Going further ("The sort") has the other cases.
 #
 # Two fixes. Servers listen on both loopback addresses: Redis's shipped `redis.conf`
-# says `bind 127.0.0.1 -::1`. (Its compiled-in default, with no config file, is every
-# address, `CONFIG_DEFAULT_BINDADDR {"*", "-::*"}` in `src/server.h`, guarded by
-# protected mode.) And clients try every address, as `create_connection` does.
+# says `bind 127.0.0.1 -::1`. And clients try every address, as `create_connection`
+# does.
 
 # %% [markdown]
 # ## `localhost` versus `127.0.0.1` for databases
@@ -246,10 +244,6 @@ drawings.localhost_trap()
 #   is used when no host is given, or when the host is a directory such as
 #   `/var/run/postgresql` (libpq documentation, parameter `host`).
 #
-# The server's rules differ too. PostgreSQL's `pg_hba.conf` has `local` rows for Unix
-# sockets and `host` rows for TCP. A `local` row can say `peer` (your operating-system
-# user name is enough) where a `host` row typically asks for a password.
-#
 # Here are the plain calls for a Unix-domain socket. The server
 # [binds](glossary.md#bind) a path instead of an address and port.
 
@@ -264,7 +258,8 @@ if hasattr(socket, "AF_UNIX"):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
             server.bind(path)                       # a new file appears: the socket
             server.listen()
-            print("socket file:", os.path.basename(path), stat.filemode(os.stat(path).st_mode))
+            mode = stat.filemode(os.stat(path).st_mode)
+            print("socket file:", os.path.basename(path), mode)
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
                 client.connect(path)                # a path: no address, no port
                 print("client connected:", client.getpeername() == path)
@@ -272,8 +267,9 @@ else:
     print("This Python has no AF_UNIX (Windows): Unix-domain sockets are not available.")
 
 # %% [markdown]
-# A Unix socket is guarded by its file's permissions, not by addresses: connecting needs
-# write permission on the file (unix(7)). The next cell opens a socket file to everyone,
+# In `srwxr-xr-x` the leading `s` marks a socket file. A Unix socket is guarded by its
+# file's permissions, not by addresses: connecting needs write permission (`w`) on the
+# file (unix(7)), and here only the owner has it. The next cell opens a socket file to everyone,
 # connects, then runs `chmod 000` on it and connects again. As [root](glossary.md#root)
 # it also tries from an ordinary user's process (`nobody`).
 
@@ -288,10 +284,12 @@ if hasattr(socket, "AF_UNIX") and hasattr(os, "geteuid"):
     if perm.ordinary_user is not None and perm.ordinary_user != perm.this_process:
         tried.append(perm.ordinary_user)
     print("this machine:", doctor.this_machine())
-    print("socket file as the server made it:", perm.mode, "then opened to", perm.mode_before)
+    print("socket file as the server made it:", perm.mode,
+          "then opened to", perm.mode_before)
     if perm.root and perm.ordinary_user is None:
         print("no ordinary user could be tried here:", perm.why_no_ordinary)
-    print("TCP to the same service on 127.0.0.1 (no file involved):", perm.tcp_needs_no_file)
+    print("TCP to the same service on 127.0.0.1 (no file involved):",
+          perm.tcp_needs_no_file)
     display(Markdown(platforms.markdown_table(
         ["who connects", "before chmod 000", "after chmod 000"],
         [[a.who, a.before, a.after] for a in tried])))
@@ -349,7 +347,16 @@ else:
 # 10. RFC 6724 (2012) replaced RFC 3484 and raised IPv4 to 35 (§2.1). musl sorts with RFC 6724's table (`defpolicy`) and so does
 # Windows (`netsh interface ipv6 show prefixpolicies`). `::1`, at 50, comes first under
 # both. `precedence ::ffff:0:0/96 100` in `/etc/gai.conf` flips it. With IPv6 off, rule 1
-# (avoid unusable destinations) puts 127.0.0.1 first.
+# (avoid unusable destinations) puts 127.0.0.1 first. With `::1` listed first and
+# `multi off`, glibc answers `::1` alone. Then even `create_connection` is refused.
+#
+# **The other hosts-file rules** (glibc, `nss/nss_files/files-hosts.c`). Names are
+# compared ignoring case: `LOCALHOST` finds `localhost`. A trailing dot is part of the
+# name: `localhost.` is another name. An IPv4-only query (`AF_INET`) is answered from a
+# `::1` line too, as 127.0.0.1. An IPv6-only query (`AF_INET6`) gets no IPv4 line.
+#
+# **Redis with no config file** listens on every address (`CONFIG_DEFAULT_BINDADDR
+# {"*", "-::*"}` in `src/server.h`), guarded by its protected mode.
 #
 # **Other answers for localhost.** `nsswitch.conf` may also list `myhostname`
 # (nss-myhostname answers `localhost` with 127.0.0.1 and ::1 by itself) or `resolve`
@@ -370,7 +377,9 @@ else:
 # **Root and socket files.** Root passes file permission checks because it holds the
 # capability CAP_DAC_OVERRIDE (capabilities(7)). On Linux, connecting also needs search
 # permission on the folders of the path (path_resolution(7)); POSIX leaves socket-file
-# permissions open, and some older BSDs ignore them (unix(7)). `localhost` and
+# permissions open, and some older BSDs ignore them (unix(7)). PostgreSQL's
+# `pg_hba.conf` has `local` rows for Unix sockets and `host` rows for TCP; a `local` row
+# can say `peer` (your operating-system user name is enough). `localhost` and
 # `127.0.0.1` can meet different `pg_hba.conf` `host` rows: `localhost` may arrive from
 # `::1` (matching `::1/128`).
 #

@@ -34,9 +34,11 @@ from loopedu.exercises import (
     within,
 )
 
-RIGHT = {"00.kernel-transport": "127.0.0.1", "01.loopback-size": 2 ** 24,
-         "01.slash16-size": 2 ** 16}
-WRONG = {"00.kernel-transport": "0.0.0.0", "01.loopback-size": 1, "01.slash16-size": 3}
+#: 00.kernel-transport's answer is the connection file as json.load reads it
+RIGHT = {"00.kernel-transport": {"transport": "tcp", "ip": "127.0.0.1"},
+         "01.loopback-size": 2 ** 22, "01.slash16-size": 2 ** 16}
+WRONG = {"00.kernel-transport": {"transport": "tcp", "ip": "0.0.0.0"},
+         "01.loopback-size": 1, "01.slash16-size": 3}
 
 #: What each learner answers right; the other exercises of RIGHT they answer wrong.
 PLAN = {"ada": {"00.kernel-transport", "01.loopback-size", "01.slash16-size"},
@@ -360,19 +362,19 @@ RECORDING = "recorded on Linux (Debian 12) as root, 2026-11-29"
 SIZE = "01.loopback-size"
 
 #: Six learners with known answers. "tries": the answers they give to SIZE in order
-#: (2**24 is right); "hints": how many hints they ask for; "solution": whether they then
+#: (2**22 is right); "hints": how many hints they ask for; "solution": whether they then
 #: look at the worked answer; "stall": their prediction for 07.nagle-stall (within a
 #: factor of 2) and what their reveal shows; "matrix": their prediction and result for
 #: 03.matrix; "explains": an explanation of 07.nagle-stall.
 CLASS = {
-    "ada": {"tries": [256, 2**24], "stall": (40, 47.6), "hints": 0,
+    "ada": {"tries": [256, 2**22], "stall": (40, 47.6), "hints": 0,
             "matrix": ({"a": "refused", "b": "connected"}, {"a": "refused", "b": "not run"})},
-    "bob": {"tries": [2**24], "stall": (4, 44.0), "hints": 0, "explains": "Nagle waits",
+    "bob": {"tries": [2**22], "stall": (4, 44.0), "hints": 0, "explains": "Nagle waits",
             "matrix": ({"a": "refused", "b": "refused"}, {"a": "refused", "b": "connected"})},
-    "cy": {"tries": [256, 16777214, 2**24], "stall": (40, "not run"), "hints": 1},
+    "cy": {"tries": [256, 4194302, 2**22], "stall": (40, "not run"), "hints": 1},
     "dee": {"tries": [256, " 256"], "stall": (200, ("recording", 47.6)), "hints": 2,
             "solution": True},
-    "eve": {"tries": [24, 2**24], "stall": (40, 44.0), "hints": 0},
+    "eve": {"tries": [24, 2**22], "stall": (40, 44.0), "hints": 0},
     "fay": {"tries": [], "stall": (None, 41), "hints": 0},
 }
 
@@ -426,7 +428,7 @@ def check_six(report):
     assert (row.passed, row.learners, row.tried) == (4, 6, 5)
     assert row.median_failed_before_pass == 1  # failed before passing: 1, 0, 2, 1
     assert (row.hints_used, row.solutions_viewed) == (2, 1)
-    assert row.wrong_answers == (("256", 3), ("16777214", 1), ("24", 1))
+    assert row.wrong_answers == (("256", 3), ("24", 1), ("4194302", 1))
     stall = next(p for p in report.polls if p.id == "07.nagle-stall")
     assert (stall.learners, stall.predicted, stall.revealed) == (6, 5, 6)
     assert (stall.measured, stall.not_measured, stall.recording_only) == (4, 1, 1)
@@ -478,7 +480,7 @@ def test_the_report_prints_and_jsons_all_of_it(six_learners, capsys, tmp_path):
     text = capsys.readouterr().out
     line = next(line for line in text.splitlines() if f" {SIZE} " in line)
     assert "4/6" in line and "tried 5" in line and "failed before pass 1" in line
-    assert "most common wrong answers: 256 (3 learners); 16777214 (1 learner)" in text
+    assert "most common wrong answers: 256 (3 learners); 24 (1 learner)" in text
     assert ("07.nagle-stall: 5 of 6 learners predicted; measured on 4 machines, 1 could "
             "not run it, 1 saw a recording; 2 as predicted, 2 surprised, 1 explained") in text
     assert "predicted  4 (1), 40 (3), 200 (1)" in text
@@ -539,7 +541,7 @@ def test_home_folders_on_a_hub_read_as_learners_and_a_broken_one_is_skipped(
         tmp_path, monkeypatch):
     hub = tmp_path / "home"
     monkeypatch.setenv("LOOPEDU_HOME", str(hub / "gus" / ".local" / "share" / "loopedu"))
-    check(SIZE, 2**24)
+    check(SIZE, 2**22)
     predict("07.nagle-stall", 40)
     broken = hub / "hal" / ".local" / "share" / "loopedu" / "progress.json"
     broken.parent.mkdir(parents=True)

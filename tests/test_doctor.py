@@ -262,3 +262,17 @@ def test_doctor_as_an_ordinary_user_uses_a_user_namespace():
     data = json.loads(done.stdout)
     assert data["root"] is False and data["netns_lab"] is True
     assert data["mechanisms"]["netns_lab"] == "user namespace"
+
+
+def test_the_lesson_plan_fits_a_printed_page_and_keeps_every_word():
+    """Scorecard 00-02: a handout prints 90 columns, and a longer line lost a character
+    at each wrap. The report wraps itself, and no word of a lesson's line is lost."""
+    from loopedu import doctor as doc
+
+    rep = doc.report()
+    text = doc.format_report(rep)
+    plan = text.split("What runs live on this machine:\n", 1)[1]
+    assert max(len(line) for line in plan.splitlines()) <= doc.REPORT_WIDTH <= 90
+    flowing = " ".join(plan.split())
+    for lesson in rep.lessons:
+        assert " ".join(lesson.why.split()) in flowing, lesson.number

@@ -354,7 +354,7 @@ def test_kernel_transport_near_misses_get_a_message_of_their_own(answer, says):
 
 @pytest.mark.parametrize("file_ip, answer, passes", [
     ("0.0.0.0", "0.0.0.0", True),          # a kernel started with --ip=0.0.0.0
-    ("10.1.2.3", " 10.1.2.3 ", True),
+    ("10.1.2.3", "10.1.2.3", True),
     ("10.1.2.3", "10.1.2.4", False),       # not what the file says
     ("127.0.0.1", "0.0.0.0", False),       # the default file: 0.0.0.0 is still wrong
 ])
@@ -364,7 +364,7 @@ def test_kernel_transport_accepts_what_a_non_loopback_connection_file_says(
 
     monkeypatch.setattr(kernel_link, "connection_info",
                         lambda: {"transport": "tcp", "ip": file_ip})
-    feedback = check("00.kernel-transport", answer)
+    feedback = check("00.kernel-transport", {"transport": "tcp", "ip": answer, "key": "k"})
     assert feedback.passed is passes, feedback.message
     if passes:
         assert "not loopback" in feedback.message and "signing key" in feedback.message
@@ -374,5 +374,69 @@ def test_kernel_transport_outside_a_kernel_still_wants_loopback(monkeypatch):
     from loopedu import kernel_link
 
     monkeypatch.setattr(kernel_link, "connection_info", lambda: None)
-    assert check("00.kernel-transport", "127.0.0.1").passed
-    assert not check("00.kernel-transport", "0.0.0.0").passed
+    assert check("00.kernel-transport", {"transport": "tcp", "ip": "127.0.0.1"}).passed
+    assert not check("00.kernel-transport", {"transport": "tcp", "ip": "0.0.0.0"}).passed
+
+
+# --- scorecard 00-02: 00.kernel-transport checks the reading, not a typed value -------
+
+LIVE = {"transport": "tcp", "ip": "127.0.0.1", "shell_port": 50001, "iopub_port": 50002,
+        "stdin_port": 50003, "control_port": 50004, "hb_port": 50005}
+
+
+@pytest.fixture
+def live_file(monkeypatch):
+    from loopedu import kernel_link
+
+    monkeypatch.setattr(kernel_link, "connection_info", lambda: dict(LIVE))
+
+
+def test_kernel_transport_passes_the_file_read_with_json(live_file):
+    read = {**LIVE, "key": "secret-abc", "signature_scheme": "hmac-sha256"}
+    feedback = check("00.kernel-transport", read)
+    assert feedback.passed, feedback.message
+    assert "secret-abc" not in feedback.message
+
+
+@pytest.mark.parametrize("typed", ["127.0.0.1", " 127.0.0.1 ", "loopback"])
+def test_kernel_transport_rejects_the_address_typed_in(live_file, typed):
+    feedback = check("00.kernel-transport", typed)
+    assert not feedback.passed and "typed in" in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize("changed", ["shell_port", "hb_port", "ip"])
+def test_kernel_transport_rejects_a_dict_that_is_not_this_kernels_file(live_file, changed):
+    other = {**LIVE, changed: "127.0.0.2" if changed == "ip" else LIVE[changed] + 7}
+    feedback = check("00.kernel-transport", other)
+    assert not feedback.passed and repr(changed) in feedback.message, feedback.message
+
+
+def test_kernel_transport_rejects_a_dict_without_ip(live_file):
+    feedback = check("00.kernel-transport", {"transport": "tcp"})
+    assert not feedback.passed and "no \"ip\" field" in feedback.message
+
+
+def test_kernel_transport_says_what_form_an_unreadable_answer_should_take(live_file):
+    feedback = check("00.kernel-transport", "my computer")
+    assert not feedback.passed and "That is not it" not in feedback.message
+    assert "four numbers" in feedback.message and "json.load" in feedback.message
+
+
+# --- scorecard 00-02: 00.predict-first is a new situation, with explain-first options ---
+
+def test_predict_first_is_not_the_lessons_own_surprise():
+    from loopedu.exercises.lesson00 import PREDICT_FIRST_SITUATION
+
+    assert "refused" not in PREDICT_FIRST_SITUATION and "::1" in PREDICT_FIRST_SITUATION
+
+
+def test_reading_the_course_first_is_rejected_with_its_reason():
+    feedback = check("00.predict-first", "c")
+    assert not feedback.passed and "before you read" in feedback.message
+
+
+def test_kernel_transport_rejects_the_lessons_helper(live_file):
+    from loopedu import kernel_link
+
+    feedback = check("00.kernel-transport", kernel_link.connection_info())
+    assert not feedback.passed and "connection_info()" in feedback.message

@@ -12,6 +12,7 @@ import pytest
 from loopedu import addresses
 from loopedu.exercises import check
 from loopedu.exercises.lesson01 import (
+    HISTORY_CLAIMS,
     IS_LOOPBACK_KEY,
     REGISTRY_FLAGS,
     REGISTRY_FLAGS_BLOCK,
@@ -20,13 +21,17 @@ from loopedu.exercises.lesson01 import (
 
 
 @pytest.mark.parametrize("exercise_id, right", [
-    ("01.loopback-size", 16777216),
-    ("01.loopback-size", "16,777,216"),
+    ("01.loopback-size", 4194304),
+    ("01.loopback-size", "4,194,304"),
     ("01.slash16-size", 65536),
     ("01.is-loopback", dict(IS_LOOPBACK_KEY)),
     ("01.registry-flags", ["source", "destination", "reserved_by_protocol"]),
     ("01.registry-flags", "Source, Destination, Reserved-by-Protocol"),
-    ("01.history", "c"),
+    ("01.history", {"network 127 was first set aside in 1983, for BSD": False,
+                    "Joy wrote BSD's loopback driver": True,
+                    "Leffler chose the .1 in 1983": "yes",
+                    "RFC 1122 says a host MUST implement loopback": False,
+                    "RFC 1122 says 127/8 must not appear outside a host": True}),
     ("01.macos-127-0-0-2", "B"),
 ])
 def test_right_answers_pass(exercise_id, right):
@@ -34,13 +39,15 @@ def test_right_answers_pass(exercise_id, right):
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("01.loopback-size", 256, "/8 blocks"),
-    ("01.loopback-size", 24, "free bits"),
+    ("01.loopback-size", 2 ** 24, "127.0.0.0/8"),
+    ("01.loopback-size", 2 ** 10, "fixed bits"),
+    ("01.loopback-size", 22, "free bits"),
+    ("01.slash16-size", 256, "That is a /24"),
     ("01.loopback-size", "lots", ""),
     ("01.slash16-size", 2 ** 24 - 2 ** 16, "free for unicast"),
     ("01.slash16-size", 65534, "hosts, not addresses"),
     ("01.slash16-size", "65,534", "RFC 1122"),
-    ("01.loopback-size", 2 ** 24 - 2, "hosts, not addresses"),
+    ("01.loopback-size", 2 ** 22 - 2, "hosts, not addresses"),
     ("01.is-loopback", {**IS_LOOPBACK_KEY, "::ffff:127.8.9.10": False}, "mapped"),
     ("01.is-loopback", {**IS_LOOPBACK_KEY, "0:0:0:0:0:0:0:1": False}, "compressed"),
     ("01.is-loopback", {"127.1.2.3": True}, ""),
@@ -51,16 +58,22 @@ def test_right_answers_pass(exercise_id, right):
     ("01.registry-flags", ["reserved_by_protocol"], "lesson's answer for 127/8"),
     ("01.registry-flags", "reserved by protocol", "lesson's answer for 127/8"),
     ("01.registry-flags", [], ""),
-    ("01.history", "b", "1981"),
-    ("01.history", "a", "RFC 1122"),
-    ("01.macos-127-0-0-2", "a", "Linux"),
+    ("01.history", {**HISTORY_CLAIMS, "Joy wrote BSD's loopback driver": False},
+     "November 1981"),
+    ("01.history", {**HISTORY_CLAIMS,
+                    "RFC 1122 says a host MUST implement loopback": True}, "RFC 1122"),
+    ("01.history", {**HISTORY_CLAIMS,
+                    "network 127 was first set aside in 1983, for BSD": True}, "RFC 790"),
+    ("01.history", "c", "dict"),
+    ("01.macos-127-0-0-2", "a", "EADDRNOTAVAIL"),
+    ("01.macos-127-0-0-2", "c", "every network"),
     ("01.macos-127-0-0-2", "z", ""),
 ])
 def test_wrong_answers_fail_with_help_and_no_solution(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
     assert not feedback.passed
     assert says in feedback.message
-    for solution in ("16,777,216", "16777216", "65,536", "65536", "Leffler"):
+    for solution in ("4,194,304", "4194304", "65,536", "65536", "lo0 alias"):
         assert solution not in feedback.message
 
 
@@ -113,12 +126,12 @@ def test_registry_flags_asks_about_a_block_whose_flags_the_lesson_did_not_print(
 
 
 def test_size_keys_agree_with_range_facts():
-    assert check("01.loopback-size", addresses.range_facts("127.0.0.0/8").num_addresses).passed
+    assert check("01.loopback-size", addresses.range_facts("100.64.0.0/10").num_addresses).passed
     assert check("01.slash16-size", addresses.range_facts("127.0.0.0/16").num_addresses).passed
 
 
 def test_size_keys_agree_with_the_standard_library():
-    for exercise_id, block in (("01.loopback-size", "127.0.0.0/8"),
+    for exercise_id, block in (("01.loopback-size", "100.64.0.0/10"),
                                ("01.slash16-size", "127.0.0.0/16")):
         assert check(exercise_id, ipaddress.ip_network(block).num_addresses).passed
         assert not check(exercise_id, ipaddress.ip_network(block).num_addresses - 2).passed
@@ -126,7 +139,7 @@ def test_size_keys_agree_with_the_standard_library():
 
 # --- checker defects of issue 21 -------------------------------------------------------
 
-@pytest.mark.parametrize("exercise_id, off_by_one", [("01.loopback-size", 2 ** 24 - 1),
+@pytest.mark.parametrize("exercise_id, off_by_one", [("01.loopback-size", 2 ** 22 - 1),
                                                      ("01.slash16-size", 2 ** 16 - 1)])
 def test_off_by_one_is_told_as_such(exercise_id, off_by_one):
     feedback = check(exercise_id, off_by_one)
@@ -175,7 +188,7 @@ def fake_capabilities(monkeypatch, whole_127_range):
 
 
 @pytest.mark.needs("whole_127_range")
-@pytest.mark.parametrize("address", ["127.3.2.1", "127.255.255.254", "127.0.0.2"])
+@pytest.mark.parametrize("address", ["127.3.2.1", "127.255.255.254", "127.0.0.3"])
 def test_another_127_address_passes_and_names_the_source_the_route_chose(address):
     with bound_and_connected(address) as pair:
         feedback = check("01.bind-127", pair)
@@ -189,6 +202,13 @@ def test_127_0_0_1_is_not_new_where_the_whole_range_is_loopback():
     with bound_and_connected("127.0.0.1") as pair:
         feedback = check("01.bind-127", pair)
     assert not feedback.passed and "other than 127.0.0.1" in feedback.message
+
+
+@pytest.mark.needs("whole_127_range")
+def test_127_0_0_2_is_the_lessons_own_and_is_not_taken():
+    with bound_and_connected("127.0.0.2") as pair:
+        feedback = check("01.bind-127", pair)
+    assert not feedback.passed and "the lesson bound" in feedback.message
 
 
 def test_where_only_127_0_0_1_is_loopback_the_check_says_so_and_takes_it(monkeypatch):
@@ -245,3 +265,25 @@ def test_a_server_on_every_interface_is_pointed_at_127_8_not_127_0_0_1(monkeypat
         assert "other than 127.0.0.1" in message, message
     else:
         assert "only 127.0.0.1" in message, message
+
+
+# --- scorecard 00-02: exercises that ask something the lesson did not print ----------
+
+def test_the_size_block_is_one_the_lesson_did_not_count():
+    from pathlib import Path
+
+    from loopedu.exercises.lesson01 import SIZE_BLOCK
+
+    lesson = (Path(__file__).parents[1] / "notebooks" / "01-loopback-range.ipynb")
+    counted = f"{ipaddress.ip_network(SIZE_BLOCK).num_addresses:,}"
+    assert counted not in lesson.read_text(encoding="utf-8")
+    assert check("01.loopback-size", ipaddress.ip_network(SIZE_BLOCK).num_addresses).passed
+
+
+def test_history_claims_each_need_a_source():
+    """Every claim has a message for its wrong value, which names where to look."""
+    from loopedu.exercises.lesson01 import HISTORY_WRONG
+
+    assert {claim for claim, _ in HISTORY_WRONG} == set(HISTORY_CLAIMS)
+    for (claim, value), _message in HISTORY_WRONG.items():
+        assert value is not HISTORY_CLAIMS[claim]

@@ -27,8 +27,8 @@ LESSON_02 = ROOT / "notebooks" / "02-localhost-is-a-name.ipynb"  # `this machine
 EXERCISES_01 = ROOT / "exercises" / "01-loopback-range-exercises.ipynb"
 GLOSSARY = ROOT / "notebooks" / "glossary.md"
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-SOLUTION = "answer = 2 ** (32 - 8)"  # exercise 01.loopback-size's solution line
-FEEDBACK = "2^24 = 16,777,216 addresses"  # and the feedback its check printed
+SOLUTION = "answer = 2 ** (32 - 10)"  # exercise 01.loopback-size's solution line
+FEEDBACK = "2^22 = 4,194,304 addresses"  # and the feedback its check printed
 EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//",
                       re.IGNORECASE)
 FIGURE = re.compile(r'<figure[^>]*>\s*<img\b[^>]*\bsrc="data:image/png;base64,[A-Za-z0-9+/=]+"'
@@ -646,7 +646,7 @@ def test_exercises_only(tmp_path):
     assert raw.count("<h1") == 1 and SOLUTION not in page_text(out / "exercises.html")
     lesson = handout(tmp_path, LESSON_01, EXERCISES_01, out="two", args=["--exercises-only"])
     text = page_text(lesson / "exercises.html")
-    assert "Key points" not in text and "How many addresses are in 127.0.0.0/8" in text
+    assert "Key points" not in text and "How many addresses are in 100.64.0.0/10" in text
 
 
 # ---- bad input, Chromium ----

@@ -164,7 +164,7 @@ def test_b_cannot_read_or_write_a_s_workspace_progress_exports_or_logs(two_learn
             from loopedu.class_progress import export_progress
             from loopedu.exercises import check, predict
             predict("01.slash8-size", 2 ** 24)
-            check("01.loopback-size", 2 ** 24)
+            check("01.loopback-size", 2 ** 22)
             export_progress(os.path.expanduser("~/progress-export.json"), learner="A")
             log = write_crash_log("hub-test", RuntimeError("a test"))
             print(json.dumps([os.environ["LOOPEDU_HOME"], str(log)]))
@@ -316,7 +316,7 @@ def test_the_class_report_reads_progress_only_where_the_instructor_has_access(
         with kernel_of(client) as channel:
             run(channel, """
                 from loopedu.exercises import check
-                print(int(check("01.loopback-size", 2 ** 24).passed))
+                print(int(check("01.loopback-size", 2 ** 22).passed))
             """)
     progress = hub.dir / "progress"
     report = ["loopedu", "class-report", str(progress), "--json"]

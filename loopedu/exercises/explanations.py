@@ -19,7 +19,9 @@ __all__ = ["WHY", "why_of"]
 
 
 def _binds_127_0_0_2(actual: Any) -> str:
-    if isinstance(actual, Mapping) and actual.get("binds and answers"):
+    """``actual``: the address the server saw the client come from (a text), where 127.0.0.2
+    bound and answered."""
+    if isinstance(actual, str) and actual not in ("", "not run"):
         return ("This machine gives the whole of 127/8 to its loopback interface, so "
                 "127.0.0.2 binds and answers like 127.0.0.1. The client's address is "
                 "chosen by the route to 127.0.0.2, whose preferred source is 127.0.0.1.")

@@ -17,22 +17,25 @@ import socket
 
 from .. import kernel_link
 from ..addresses import is_loopback
-from .answers import expect_choice, expect_equal
+from .answers import expect_choice
 from .framework import Feedback, exercise
 from .reading import show
 
-#: The situation of "00.predict-first", for the notebook to show before its options.
+#: The situation of "00.predict-first", for the notebook to show before its options: not
+#: the lesson's own surprise, but one from lesson 02's, which the learner has not met.
 PREDICT_FIRST_SITUATION = (
-    "You predicted \"timeout\" for a connection to a closed port. The cell ran and "
-    "said: A surprise: it was \"refused\". What do you do next?")
+    "Lesson 02 will ask which address the name localhost gives first. You predict "
+    "\"127.0.0.1\". The cell runs and prints: A surprise: it was \"::1\". "
+    "What do you do next?")
 
 # The question of "00.predict-first", for the notebook to show.
 PREDICT_FIRST_OPTIONS = {
-    "a": "Change your prediction to \"refused\" and run both cells again, so that your "
+    "a": "Change your prediction to \"::1\" and run both cells again, so that your "
          "record shows a match.",
-    "b": "Put into one line what you think made it refused, then read the course's "
-         "explanation below it.",
-    "c": "Move on: predictions are not graded, so a wrong one does not matter.",
+    "b": "Write in one line why you think ::1 came first, and only then read the "
+         "course's explanation.",
+    "c": "Read the course's explanation first, then write your one line in your own "
+         "words, so that it is right.",
     "d": "Run the experiment again: the first run was probably a fluke.",
 }
 
@@ -113,18 +116,26 @@ def _address_message(value: str) -> str | None:
     text = _squeeze(value)
     if text in _KERNEL_RIGHT:
         return None
-    return _NOT_AN_ANSWER.get(text) or _kernel_wrong(text) or "That is not it."
+    return (_NOT_AN_ANSWER.get(text) or _kernel_wrong(text)
+            or "That is not an IP address. The \"ip\" field holds one, four numbers "
+               "with dots between them, like the addresses in the lesson.")
 
 
-def _read_elsewhere(answer) -> Feedback | None:
+#: The fields of a connection file that 00.kernel-transport compares with the live one
+#: (never the signing key, which the answer may hold but no message repeats).
+_COMPARED = ("transport", "ip", *kernel_link.CHANNELS)
+
+_READ_IT = ("Set answer to the dict that json.load(...) returns for the connection file "
+            "(not a value typed in, and do not print it: it holds the signing key).")
+
+
+def _read_elsewhere(ip: str) -> Feedback | None:
     """A pass for a kernel whose connection file names an address other than loopback
-    (a kernel started with ``--ip``), when the answer is that address: the question asks
-    what the file says, and this machine's file says that."""
+    (a kernel started with ``--ip``), when the answer's "ip" is that address: the
+    question asks what the file says, and this machine's file says that."""
     info = kernel_link.connection_info()
     live = _ip(info.get("ip")) if info else None
-    if live is None or is_loopback(live) or not isinstance(answer, str):
-        return None
-    if _ip(answer.strip()) != live:
+    if live is None or is_loopback(live) or _ip(ip.strip()) != live:
         return None
     return Feedback(True, (
         f"Right, this kernel's connection file says {info['ip']}. That is not loopback: "
@@ -133,31 +144,70 @@ def _read_elsewhere(answer) -> Feedback | None:
         "started this kernel chose otherwise."))
 
 
+def _not_this_file(answer: dict) -> str | None:
+    """Which field of ``answer`` differs from the running kernel's connection file;
+    None when they agree, or when there is no running kernel to compare with."""
+    info = kernel_link.connection_info()
+    if info is None:
+        return None
+    differ = [field for field in _COMPARED if field in info
+              and str(answer.get(field)) != str(info[field])]
+    if not differ:
+        return None
+    return (f"That dict is not this kernel's connection file: its {differ[0]!r} field "
+            "differs. Open the path get_connection_file() returns, and json.load that "
+            "file.")
+
+
 @exercise("00.kernel-transport", lesson=0,
-          title="Read the kernel's connection file: which address does it name?",
+          title="Read the kernel's connection file with json: which address does it name?",
           hints=[
               "get_connection_file() returns the file's path, a string. open() the path, "
               "then json.load(...) the open file: you get a dict.",
-              "The dict has one key per field of the file: \"transport\", \"ip\" and "
-              "one per channel port. answer is the value under \"ip\".",
+              "answer is that whole dict, not one value from it: the check compares it "
+              "with the file this kernel is running from.",
               "Inside a `with open(path, encoding=\"utf-8\") as file:` block, "
-              "json.load(file) reads the whole file; then take its \"ip\".",
+              "answer = json.load(file) reads the whole file.",
           ])
 def _kernel_transport(answer):
-    return _read_elsewhere(answer) or expect_equal(
-        answer, "127.0.0.1", also=_KERNEL_RIGHT[1:],
-        normalize=_squeeze, common=_NOT_AN_ANSWER, wrong=_kernel_wrong,
-        right="The kernel listens on 127.0.0.1, the loopback address: by default only "
-              "programs on this machine can connect to it, and its traffic goes through "
-              "lo, not a network card. Lesson 01 looks at the whole loopback range it "
-              "belongs to.")
+    if isinstance(answer, dict):
+        if "ip" not in answer:
+            return Feedback(False, "That dict has no \"ip\" field, so it is not a kernel's "
+                                   "connection file. " + _READ_IT)
+        problem = _not_this_file(answer)
+        if problem:
+            return Feedback(False, problem)
+        if "key" not in answer and kernel_link.connection_info() is not None:
+            return Feedback(False, "That dict has no \"key\" field: it looks like the "
+                                   "lesson's helper, kernel_link.connection_info(), which "
+                                   "drops the key. Read the file yourself: open the path "
+                                   "get_connection_file() returns and json.load it.")
+        ip = str(answer["ip"])
+        message = _address_message(ip)
+        if message is None and _ip(ip) is not None:
+            return Feedback(True, (
+                "Right: you read this kernel's connection file yourself. Its \"ip\" is "
+                "127.0.0.1, the loopback address: by default only programs on this "
+                "machine can connect to the kernel, and its traffic goes through lo, not "
+                "a network card. Lesson 01 looks at the whole loopback range it belongs "
+                "to."))
+        return _read_elsewhere(ip) or Feedback(False, (
+            "Its \"ip\" field reads " + repr(ip) + ". "
+            + (message or "A connection file writes an IP address there.")))
+    if isinstance(answer, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        message = _address_message(str(answer).strip())
+        if message is None:
+            return Feedback(False, "Right address, but typed in: the lesson printed it. "
+                                   + _READ_IT)
+        return Feedback(False, message + " " + _READ_IT)
+    return Feedback(False, f"Got {show(answer)}. " + _READ_IT)
 
 
 @exercise("00.predict-first", lesson=0,
           title="A prediction turned out wrong: what next?",
           hints=[
-              "Look at the three habits at the top of lesson 00: what does a 🔮 cell ask "
-              "of you, and what happens after a surprise?",
+              "Look at the three habits at the top of lesson 00: what does a prediction "
+              "cell (🔮) ask of you, and what happens after a surprise?",
               "A surprise is the moment your picture of the machine was wrong. Which "
               "option makes you find out where?",
           ])
@@ -169,8 +219,11 @@ def _predict_first(answer):
                  "experiment told you: where your picture of the machine was wrong.",
             "c": "Not graded, yes; but a wrong prediction is the most useful result of "
                  "the lesson, not one to skip.",
-            "d": "On loopback the answer is the same every time: the kernel answers "
-                 "itself. Running it again only shows the surprise again.",
+            "c": "Then your line is the course's idea in your words, and you never find "
+                 "out what you thought. Your own reason, written before you read theirs, "
+                 "is what shows where your picture of the machine was wrong.",
+            "d": "A name lookup on one machine gives the same answer every time, from "
+                 "the same files. Running it again only shows the surprise again.",
         },
         right="Surprised? Say why in one line first (explain(...)), then read the "
               "course's why: the gap between the two is what you learn.")

@@ -33,20 +33,29 @@ IS_LOOPBACK_KEY = {
 REGISTRY_FLAGS = ("source", "destination", "forwardable", "globally_reachable",
                   "reserved_by_protocol")
 
-HISTORY_OPTIONS = {
-    "a": "Jon Postel, in RFC 1122 (1989), which made loopback mandatory.",
-    "b": "Bill Joy, when he wrote the BSD loopback driver in 1981.",
-    "c": "Sam Leffler, in 1983, because a host part of 0 could be read as a broadcast.",
-    "d": "The IETF, in RFC 990 (1986), the first RFC to name 127 loopback.",
+#: The claims of "01.history": the popular sentence "Joy and Leffler chose 127.0.0.1 in
+#: 1983, and RFC 1122 made loopback mandatory", taken apart. Key: which the sources
+#: bear out (RFC 790, the SCCS history of if_loop.c, RFC 1122 section 3.2.1.3).
+HISTORY_CLAIMS = {
+    "network 127 was first set aside in 1983, for BSD": False,
+    "Joy wrote BSD's loopback driver": True,
+    "Leffler chose the .1 in 1983": True,
+    "RFC 1122 says a host MUST implement loopback": False,
+    "RFC 1122 says 127/8 must not appear outside a host": True,
 }
 
+#: "01.macos-127-0-0-2": a new setting for the lesson's macOS fact.
+MACOS_SITUATION = (
+    "A colleague's test suite starts its test servers on 127.0.0.2, 127.0.0.3 and "
+    "127.0.0.4, port 0. It passes on Linux. On their Mac, with default settings, every "
+    "server fails at bind(). What is the fix that keeps the servers reachable from this "
+    "machine only?")
 MACOS_OPTIONS = {
-    "a": "It works: every 127.x address is loopback on every system.",
-    "b": "bind() fails with EADDRNOTAVAIL: no interface owns 127.0.0.2.",
-    "c": "bind() works, but connect() times out.",
-    "d": "bind() fails with EACCES: only root may bind 127.0.0.2.",
+    "a": "Run the tests with sudo: only root may bind a 127.x other than 127.0.0.1.",
+    "b": "Add each address to lo0 first: `sudo ifconfig lo0 alias 127.0.0.3`, and so on.",
+    "c": "Bind the servers to 0.0.0.0 instead: every address of the Mac, so it works.",
+    "d": "Give connect() a longer timeout: the Mac's loopback answers slowly.",
 }
-
 
 #: For a size minus two: the learner counted host numbers, not addresses.
 _HOSTS_NOT_ADDRESSES = (
@@ -55,24 +64,35 @@ _HOSTS_NOT_ADDRESSES = (
     "have those two; the question asks how many addresses the block holds, all of them.")
 
 
-@exercise("01.loopback-size", lesson=1, title="How many addresses are in 127.0.0.0/8?",
-          hints=["The /8 fixes the first 8 of the 32 bits.",
+#: The block of "01.loopback-size": one the lesson did not count, the shared address
+#: space of carrier-grade NAT (RFC 6598), so the learner computes, not recalls.
+SIZE_BLOCK = "100.64.0.0/10"
+
+
+@exercise("01.loopback-size", lesson=1,
+          title=f"How many addresses are in {SIZE_BLOCK}, the shared address space?",
+          hints=["The /10 fixes the first 10 of the 32 bits.",
                  "Each free bit doubles the number of addresses: 2 to the power of the "
                  "number of free bits."])
 def _loopback_size(answer):
     return expect_equal(
-        answer, 2 ** 24,
+        answer, 2 ** 22,
         common={
-            2 ** 8: "That is how many /8 blocks IPv4 has, not the size of one.",
-            2 ** 24 - 2: _HOSTS_NOT_ADDRESSES,
-            2 ** 24 - 1: "Off by one: counting 127.0.0.0 as number 0, that is the "
-                         "number of the last address, 127.255.255.255. How many numbers "
-                         "run from 0 to it?",
-            2 ** 24 + 1: "Off by one, one too many: no address may be counted twice.",
+            2 ** 24: "That is the size of 127.0.0.0/8, the block the lesson counted. A "
+                     "/10 fixes two more bits than a /8.",
+            2 ** 10: "That is 2 to the prefix length: the prefix counts fixed bits, not "
+                     "free ones.",
+            2 ** 22 - 2: _HOSTS_NOT_ADDRESSES,
+            2 ** 22 - 1: "Off by one: counting 100.64.0.0 as number 0, that is the number "
+                         "of the last address, 100.127.255.255. How many numbers run "
+                         "from 0 to it?",
+            2 ** 22 + 1: "Off by one, one too many: no address may be counted twice.",
             2 ** 32: "That is the whole IPv4 space.",
-            24: "That is the number of free bits; how many addresses do they make?",
+            22: "That is the number of free bits; how many addresses do they make?",
+            10: "That is the prefix length; count the free bits instead.",
         },
-        right="2^24 = 16,777,216 addresses, 1/256 of IPv4, all loopback.")
+        right="2^22 = 4,194,304 addresses, from 100.64.0.0 to 100.127.255.255: a quarter "
+              "of 127/8's 2^24. RFC 6598 reserves them for carrier-grade NAT.")
 
 
 @exercise("01.slash16-size", lesson=1,
@@ -89,6 +109,8 @@ def _slash16_size(answer):
                 2 ** 24 - 2 ** 16: "That is how many the draft would free for unicast, "
                                    "not how many it keeps for loopback.",
                 16: "That is the prefix length; count the free bits instead.",
+                2 ** 8: "That is a /24, which leaves 8 free bits; a /16 leaves 16 free "
+                        "bits.",
                 2 ** 24: "That is the whole /8 the registry reserves today."},
         right="65,536 addresses: draft-schoen-intarea-unicast-127 would keep 127.0.0.0/16 "
               "and make the remaining 16,711,680 ordinary unicast addresses.")
@@ -173,41 +195,53 @@ def _registry_flags(answer):
               "interface (RFC 1812 section 5.3.7).")
 
 
-#: What each wrong answer of "01.history" gets, then what the right one gets.
+#: What "01.history" says for a claim judged wrong (claim, the learner's value).
 HISTORY_WRONG = {
-    "a": "RFC 1122 says 127/8 MUST NOT appear outside a host; it made no choice of .1, and "
-         "Postel's registry had reserved 127 in 1981.",
-    "b": "Joy wrote the driver in 1981, on network 254. The move to network 127 (host part "
-         "0) in December 1981 was committed as user \"root\", so who made it is not "
-         "recorded; the .1 came later.",
-    "d": "RFC 990 named the function in 1986, three years after 4.2BSD shipped with "
-         "127.0.0.1.",
+    ("network 127 was first set aside in 1983, for BSD", True):
+        "RFC 790, September 1981, already lists network 127 as \"Reserved\"; BSD moved "
+        "its loopback driver to it in December 1981.",
+    ("Joy wrote BSD's loopback driver", False):
+        "The SCCS history of if_loop.c records Bill Joy writing the driver in November "
+        "1981, on network 254. What is not recorded is who moved it to 127.",
+    ("Leffler chose the .1 in 1983", False):
+        "Sam Leffler's May 1983 delta sets LOHOST to 1: \"local host can't be zero, "
+        "that's a broadcast\".",
+    ("RFC 1122 says a host MUST implement loopback", True):
+        "Look for the MUST in RFC 1122 section 3.2.1.3: it is about where 127 may not "
+        "appear, not about implementing it.",
+    ("RFC 1122 says 127/8 must not appear outside a host", False):
+        "RFC 1122 section 3.2.1.3(g): {127, <any>} \"MUST NOT appear outside a host\".",
 }
-HISTORY_RIGHT = ("Sam Leffler, May 1983, in the SCCS history of if_loop.c: he set LOHOST to 1, "
-                 "because host 0 looked like a broadcast. So \"Joy and Leffler chose "
-                 "127.0.0.1 in 1983\" is partly true: the .1 is Leffler's; network 127 and "
-                 "the driver are older.")
+HISTORY_RIGHT = ("Right. The popular sentence is partly true: the .1 is Leffler's (1983); "
+                 "network 127 was reserved in 1981 and Joy's driver is older; RFC 1122 "
+                 "keeps 127/8 inside a host but never says \"implement loopback\".")
 #: The same for "01.macos-127-0-0-2".
 MACOS_WRONG = {
-    "a": "That is Linux, which routes the whole /8 to lo; macOS's lo0 carries only 127.0.0.1 "
-         "unless you add an alias.",
-    "c": "The failure comes earlier than connect().",
-    "d": "Permission is not the problem: the address is.",
+    "a": "Permission is not the problem: bind() fails with EADDRNOTAVAIL, not EACCES. "
+         "The address is missing, not forbidden.",
+    "c": "That makes the servers reachable from every network the Mac is on, which the "
+         "tests never needed. The missing piece is the address on lo0.",
+    "d": "The failure comes earlier than connect(): bind() itself fails.",
 }
-MACOS_RIGHT = ("EADDRNOTAVAIL until `sudo ifconfig lo0 alias 127.0.0.2` (iproute2mac #40, "
-               "norouter #2).")
+MACOS_RIGHT = ("macOS's lo0 carries only 127.0.0.1, so bind() fails with EADDRNOTAVAIL "
+               "until each address is added: `sudo ifconfig lo0 alias 127.0.0.3` "
+               "(iproute2mac #40, norouter #2). Linux needs none: its local route covers "
+               "the whole /8.")
 
 
-@exercise("01.history", lesson=1, title="Who chose the .1 in 127.0.0.1?",
-          hints=["The driver existed before the .1 did.",
-                 "Look at the May 1983 entry in the lesson's history table."])
+@exercise("01.history", lesson=1,
+          title="Which parts of the popular history of 127.0.0.1 do the sources bear out?",
+          hints=["Set True for each claim the sources bear out, False for the others.",
+                 "The history table gives a date and a source for each event: compare "
+                 "each claim's date and name with it.",
+                 "For RFC 1122, the lesson quotes what its MUST is about."])
 def _history(answer):
-    return expect_choice(answer, "c", HISTORY_OPTIONS, common=HISTORY_WRONG,
-                         right=HISTORY_RIGHT)
+    return expect_mapping(answer, HISTORY_CLAIMS, common=HISTORY_WRONG,
+                          right=HISTORY_RIGHT, noun="answer")
 
 
 @exercise("01.macos-127-0-0-2", lesson=1,
-          title="On a Mac with default settings, what does binding 127.0.0.2 do?",
+          title="A test suite binds 127.0.0.2-4 and fails on a Mac: the fix?",
           hints=["On macOS, `ifconfig lo0` lists the addresses configured on loopback.",
                  "By default, a socket can only bind an address that some interface "
                  "owns."])
@@ -247,6 +281,9 @@ def _address_problem(server, whole_range) -> str | None:
                 f"address of 127.0.0.0/8, the loopback block. {pointer}")
     if str(address) == "127.0.0.1" and whole_range:
         return "127.0.0.1 is the address lesson 00 used. " + _OTHER_127
+    if str(address) == "127.0.0.2" and whole_range:
+        return ("127.0.0.2 is the address the lesson bound. Pick one of your own: any "
+                "other address of 127.0.0.0/8 works the same way here.")
     return None
 
 

@@ -345,7 +345,10 @@ def _last_error(addresses: list[str], exc: OSError, pair, last: int | None) -> F
     if last is None or exc.errno == last:
         return Feedback(True, "Right: try each address in order, keep the first that "
                               "connects, and raise the last error if none does; that is "
-                              "what socket.create_connection does.")
+                              "what socket.create_connection does. One thing this check "
+                              "cannot see: close each socket whose connect failed (sock."
+                              "close(), or a with block), or a client that retries leaks "
+                              "one file descriptor per failed address.")
     said, wanted = errno_name(exc), errno.errorcode.get(last, str(last))
     if pair and exc.errno == pair[1]:
         return Feedback(False, f"With addresses {addresses} and nothing listening, your "
@@ -398,27 +401,29 @@ def _one_case(fn, hosts: tuple[str, ...], addresses: list[str],
                            f"listens on {server} at the given port.")
 
 
-#: The clients of "02.db-transport": each one's command line on Linux, with no
-#: environment variable (PGHOST, MYSQL_HOST...) or option file changing its defaults.
-DB_CLIENTS = ("mysql -h localhost", "mysql -h 127.0.0.1", "mysql -h localhost --protocol=TCP",
-              "psql", "psql -h localhost", "psql -h /var/run/postgresql")
+#: The clients of "02.db-transport": each one's command line on Linux, with no option
+#: file and no environment variable changing its defaults but the one a line sets. None
+#: is one of the lesson's own examples: the same rules, other cases.
+DB_CLIENTS = ("mysql", "mysql --protocol=TCP", "mysql -h ::1",
+              "psql -h 127.0.0.1", "psql -h ::1", "PGHOST=/tmp psql")
 
-#: MySQL Reference Manual, "Connecting to the MySQL Server Using Command Options": on
-#: Unix the client connects to the host name localhost through the Unix socket file;
-#: 127.0.0.1 or --protocol=TCP make it use TCP/IP. libpq, parameter ``host``: no host
-#: means a Unix-domain socket in the socket directory, a host starting with a slash is
-#: that directory, and any host name (localhost too) is looked up and reached over TCP/IP.
+#: MySQL Reference Manual, "Connecting to the MySQL Server Using Command Options": the
+#: default host is localhost; on Unix the client connects to the host name localhost
+#: through the Unix socket file; 127.0.0.1 or ::1 (addresses), or --protocol=TCP, make it
+#: use TCP/IP. libpq, parameter ``host`` (and PGHOST, its
+#: environment variable): a host starting with a slash is the directory of a Unix-domain
+#: socket; an address or a host name is reached over TCP/IP.
 DB_KEY = {
-    "mysql -h localhost": "unix",
-    "mysql -h 127.0.0.1": "tcp",
-    "mysql -h localhost --protocol=TCP": "tcp",
-    "psql": "unix",
-    "psql -h localhost": "tcp",
-    "psql -h /var/run/postgresql": "unix",
+    "mysql": "unix",
+    "mysql --protocol=TCP": "tcp",
+    "mysql -h ::1": "tcp",
+    "psql -h 127.0.0.1": "tcp",
+    "psql -h ::1": "tcp",
+    "PGHOST=/tmp psql": "unix",
 }
 
 _UNIX_WORDS = {"unix", "unix socket", "unix-domain socket", "unix domain socket",
-               "unix-domain", "unix domain", "socket", "socket file", "af_unix", "uds",
+               "unix-domain", "unix domain", "socket file", "af_unix", "uds",
                "local"}
 _TCP_WORDS = {"tcp", "tcp/ip", "tcp ip", "ip", "af_inet", "af_inet6", "network", "inet"}
 
@@ -434,33 +439,40 @@ def _transport_word(value) -> str:
 
 
 _DB_COMMON = {
-    ("mysql -h localhost", "tcp"): "On Unix the MySQL client treats the host name "
-    "localhost specially: it does not look it up at all, it connects through the "
-    "server's Unix socket file (MySQL Reference Manual, \"Connecting to the MySQL Server "
-    "Using Command Options\").",
-    ("mysql -h 127.0.0.1", "unix"): "127.0.0.1 is an address, not the name localhost: "
-    "the MySQL client uses TCP/IP for it.",
-    ("mysql -h localhost --protocol=TCP", "unix"): "--protocol names the transport "
-    "explicitly, and it wins over what the host name would choose.",
-    ("psql", "tcp"): "With no host at all, libpq does not use TCP/IP: look up what the "
-    "libpq documentation says about host when it is not given.",
-    ("psql -h localhost", "unix"): "libpq is not MySQL: to libpq, localhost is a host "
-    "name like any other, looked up and reached over TCP/IP. So pg_hba.conf's host rows "
-    "apply to it, not its local rows.",
-    ("psql -h /var/run/postgresql", "tcp"): "A host that starts with a slash is not a "
-    "host name: libpq reads it as the directory that holds the server's socket file.",
+    ("mysql", "tcp"): "With no -h, the MySQL client takes its default host: which host "
+    "is that, and what does it do with that name on Unix?",
+    ("mysql --protocol=TCP", "unix"): "--protocol names the transport explicitly, and "
+    "it wins over what the host, given or default, would choose.",
+    ("mysql -h ::1", "unix"): "::1 is an address, not the name localhost: the MySQL "
+    "client treats only that name specially.",
+    ("psql -h 127.0.0.1", "unix"): "An address is never a directory: libpq reaches it "
+    "over TCP/IP.",
+    ("psql -h ::1", "unix"): "::1 is an address, IPv6 loopback: libpq reaches it over "
+    "TCP/IP, as any address.",
+    ("PGHOST=/tmp psql", "tcp"): "PGHOST sets the same thing as -h. A host that starts "
+    "with a slash is not a host name: libpq reads it as the directory that holds the "
+    "server's socket file.",
 }
-
 
 @exercise("02.db-transport", lesson=2,
           title="Unix socket or TCP: what MySQL and PostgreSQL clients do with localhost",
           hints=["The MySQL manual: on Unix, MySQL programs treat the host name localhost "
-                 "specially. An address such as 127.0.0.1 is not that name.",
-                 "libpq (psql) gives localhost no special meaning. What does it do when no "
-                 "host is given at all, or a host that starts with a slash?",
-                 "--protocol=TCP overrides what the host name would choose."])
+                 "specially. An address such as ::1 is not that name. Which host does "
+                 "the client take when -h is not given?",
+                 "libpq (psql) gives addresses no special meaning: it reaches them over "
+                 "TCP. PGHOST is the environment variable behind -h: what does a host "
+                 "that starts with a slash mean?",
+                 "--protocol=TCP overrides what the host, given or default, would "
+                 "choose."])
 def _db_transport(answer):
     if isinstance(answer, dict):
+        vague = [k for k, v in answer.items() if isinstance(v, str)
+                 and " ".join(v.split()).casefold() in ("socket", "a socket", "sockets")]
+        if vague:
+            return Feedback(False, "A TCP connection is made with a socket too, so "
+                                   "\"socket\" does not say which: answer \"unix\" (a "
+                                   "Unix-domain socket file) or \"tcp\" for "
+                                   f"{', '.join(show(k, 40) for k in vague)}.")
         odd = [k for k, v in answer.items()
                if v is not None and v is not Ellipsis
                and _transport_word(v) not in ("unix", "tcp")]
@@ -471,7 +483,6 @@ def _db_transport(answer):
     return expect_mapping(
         answer, DB_KEY, coerce=_transport_word, normalize=lambda v: v, common=_DB_COMMON,
         noun="answer",
-        right="Right: the MySQL client turns the name localhost into its Unix socket "
-              "(unless --protocol=TCP); libpq uses a Unix socket only with no host or a "
-              "directory, and reaches localhost over TCP, where pg_hba.conf's host rows "
-              "(127.0.0.1/32, ::1/128) decide, not its local rows.")
+        right="Right: the MySQL client turns the name localhost, its default host, into "
+              "its Unix socket (only --protocol=TCP or an address makes it TCP); libpq uses a Unix socket only with no host or a directory, "
+              "from -h or PGHOST, and reaches any address over TCP.")

@@ -78,7 +78,7 @@ SAMPLE_S = 0.5
 #: The prediction and the exercise every learner records (lesson 01: the size of
 #: 127.0.0.0/8, 2**24 addresses).
 PREDICTION = ("01.slash8-size", 2 ** 24)
-EXERCISE = ("01.loopback-size", 2 ** 24)
+EXERCISE = ("01.loopback-size", 2 ** 22)
 WORKSPACE = "loopedu-workspace"
 
 
