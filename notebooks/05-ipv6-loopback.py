@@ -232,8 +232,8 @@ reveal("05.dual-stack-bind",
 # `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server, a local IPv4
 # client's peer is `::ffff:127.0.0.1`, as you just saw. Does `ipaddress` look inside a
 # mapped address? That depends on the Python release (CPython issue gh-117566). The fix
-# is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11. Releases
-# before those lack it.
+# is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11. Earlier
+# patch releases lack it.
 
 # %%
 print("this Python:", platform.python_version())
