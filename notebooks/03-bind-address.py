@@ -217,8 +217,7 @@ explain("03.weak-host", explanation)
 # - the socket option `SO_BINDTODEVICE` (socket(7)), which ties the socket to lan0. For a
 #   SYN from lan1 no socket matches, so the kernel answers with a reset: **refused**.
 #
-# The row `other -> 198.19.0.1 refused` is the control: that is the laptop's lan1 address,
-# which the server did not bind.
+# `other -> 198.19.0.1` is refused: the server did not bind that lan1 address.
 #
 # ## In production: the most restrictive bind that meets the need
 #
@@ -272,8 +271,9 @@ with socket.socket() as first, socket.socket() as second:
 #
 # ## Key points
 #
-# - In `bind()`, 0.0.0.0 (`INADDR_ANY`) and `::` mean every address of this machine;
-#   127.0.0.1 and ::1 mean loopback only; any other address means that address only.
+# - In `bind()`, 0.0.0.0 (`INADDR_ANY`) is every IPv4 address of this machine, `::`
+#   every address (dual stack, on Linux); 127.0.0.1 and ::1 mean loopback only; any other
+#   address means that address only.
 # - A listener answers only the destination addresses it bound: a 127.0.0.1 server
 #   refuses 127.0.0.2; a 0.0.0.0 server accepts all of 127/8 on Linux.
 # - A phone on the LAN reaches a laptop's server only on 0.0.0.0, `::` or the LAN
