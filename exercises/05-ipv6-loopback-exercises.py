@@ -87,31 +87,34 @@ print(f"{here.system}: a new AF_INET6 socket starts with IPV6_V6ONLY = "
       f"{here.new_socket_v6only} (net.ipv6.bindv6only = {here.bindv6only})")
 
 # %% [markdown]
-# ## 4. The broken locality check
+# ## 4. Which locality check holds?
 #
 # A server listens on `[::]` (dual stack) and runs `is_local(host)` on each client's
-# address, `host = conn.getpeername()[0]`. It runs on a Python **without** the fix for
-# CPython issue gh-117566 (yours may have it: the answer is about one that does not).
-# Which body of `is_local` wrongly rejects a client that connected to 127.0.0.1?
+# address, `host = conn.getpeername()[0]`. None of these bodies is the lesson's. Try each
+# by hand on the peers printed below. Which one answers every peer right (True for the
+# local ones, False for the remote ones, no exception) on **every** Python release, with
+# or without the gh-117566 fix? Say `"right"` or `"wrong"` for each letter.
 
 # %%
-from loopedu.exercises.lesson05 import LOCALITY_OPTIONS
+from loopedu.exercises.lesson05 import LOCALITY_LOCAL, LOCALITY_OPTIONS, LOCALITY_REMOTE
 
+print("local peers: ", ", ".join(LOCALITY_LOCAL))
+print("remote peers:", ", ".join(LOCALITY_REMOTE))
 for letter, code in LOCALITY_OPTIONS.items():
     print(f"({letter}) return {code}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # replace None with a letter
+answer = {"a": None, "b": None, "c": None, "d": None, "e": None}  # "right" or "wrong"
 ### BEGIN SOLUTION
-answer = "a"
+answer = {"a": "wrong", "b": "wrong", "c": "wrong", "d": "wrong", "e": "right"}
 ### END SOLUTION
 check("05.locality-check", answer)
 
 # %% [markdown]
-# What does *your* Python say? A real dual-stack server on `::` (in a network namespace
-# of its own where the machine allows it) accepts a client from 127.0.0.1 and asks
-# option (a)'s question and `loopedu.addresses.is_loopback`'s:
+# What does *your* Python say about the lesson's naive check? A real dual-stack server on
+# `::` (in a network namespace of its own where the machine allows it) accepts a client
+# from 127.0.0.1 and asks `ipaddress`'s question and `loopedu.addresses.is_loopback`'s:
 
 # %%
 demo = dual_stack.locality_check_demo()
@@ -120,25 +123,29 @@ print(f"  ipaddress.ip_address(host).is_loopback -> {demo.naive}")
 print(f"  loopedu.addresses.is_loopback(host)    -> {demo.loopedu}")
 
 # %% [markdown]
-# ## 5. IPv6 switched off
+# ## 5. IPv6 switched off: cases the lesson did not run
 #
-# A server makes an `AF_INET6` socket and binds `::1`. What does it end with (`"ok"` or
-# the errno name of the first call that fails) on a machine with IPv6 **disabled**
-# (`net.ipv6.conf.all.disable_ipv6=1`, as in many containers), and on one whose kernel
-# has IPv6 **compiled out**? And on the machine with IPv6 disabled, does an IPv4 client
-# connecting to 127.0.0.1 reach a socket on `[::]` with IPV6_V6ONLY off (`"connected"` or
-# `"refused"`)?
+# On a machine with IPv6 **disabled** (`net.ipv6.conf.all.disable_ipv6=1`, as in many
+# containers), a server listens on 127.0.0.1, port P. What does each client end with
+# (`"connected"`, `"refused"`, or an errno name)?
+#
+# - a client makes an `AF_INET6` socket and connects to `::1`, port P;
+# - a client calls `socket.create_connection(("localhost", P))`, and `localhost` resolves
+#   to `::1` first, then to 127.0.0.1 (the hosts file lists both).
+#
+# And on a kernel with IPv6 **compiled out**, a server makes an `AF_INET6` socket to bind
+# `::` (not `::1`): `"ok"`, or the errno name of the first call that fails?
 
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "IPv6 disabled: bind ::1": None,
-    "IPv6 compiled out: bind ::1": None,
-    "IPv6 disabled: IPv4 client to [::]": None,
+    "IPv6 disabled: connect to ::1": None,
+    "IPv6 disabled: create_connection to localhost": None,
+    "IPv6 compiled out: bind ::": None,
 }
 ### BEGIN SOLUTION
-answer = {"IPv6 disabled: bind ::1": "EADDRNOTAVAIL",
-          "IPv6 compiled out: bind ::1": "EAFNOSUPPORT",
-          "IPv6 disabled: IPv4 client to [::]": "connected"}
+answer = {"IPv6 disabled: connect to ::1": "EADDRNOTAVAIL",
+          "IPv6 disabled: create_connection to localhost": "connected",
+          "IPv6 compiled out: bind ::": "EAFNOSUPPORT"}
 ### END SOLUTION
 check("05.ipv6-off", answer)

@@ -10,6 +10,7 @@ Introduced in notebooks/04-loopback-interface.ipynb.
 from __future__ import annotations
 
 import socket
+import textwrap
 from dataclasses import dataclass
 
 from .addresses import is_loopback
@@ -220,5 +221,8 @@ def format_audit(result: Audit) -> str:
         lines.append(f"{row.protocol:<6}{row.address:<40}{row.port:>6}  "
                      f"{'yes' if row.exposed else 'no':<8}{row.who}")
     lines.append("")
-    lines.append(exposure_report(result.sockets, result.could_not_see))
+    # prose lines wrapped at 90 characters, so that a printed handout does not clip them
+    lines += [textwrap.fill(line, 90) if len(line) > 90 and not line.startswith(" ")
+              else line for line in
+              exposure_report(result.sockets, result.could_not_see).splitlines()]
     return "\n".join(lines)

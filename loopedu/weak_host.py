@@ -31,6 +31,7 @@ Introduced in notebooks/03-bind-address.ipynb.
 
 from __future__ import annotations
 
+import textwrap
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from typing import Iterator
@@ -245,9 +246,12 @@ def format_weak_host(result: WeakHost) -> str:
 
     Introduced in notebooks/03-bind-address.ipynb.
     """
-    lines = result.provenance_lines(
-        RECORDED_EXPLANATION, f"laptop {LAPTOP_LAN0} ({LAN0}, phone {PHONE_LAN0}) and "
-                              f"{LAPTOP_LAN1} ({LAN1}, other {OTHER_LAN1}); ")
+    head = result.provenance_lines(
+        RECORDED_EXPLANATION, f"laptop {LAPTOP_LAN0} ({LAN0}, phone {PHONE_LAN0})\n"
+                              f"  and {LAPTOP_LAN1} ({LAN1}, other {OTHER_LAN1});\n  ")
+    # at most 90 characters a line, so that a printed handout does not clip them
+    lines = [textwrap.fill(part, 90, subsequent_indent="  ") for line in head
+             for part in line.split("\n")]
     lines.append(f"other's route: {result.route}")
     lines.append("laptop's rp_filter: " + ", ".join(f"{k}={v}" for k, v in
                                                     result.rp_filter.items()))

@@ -20,7 +20,7 @@
 # - predict, then measure, which bind addresses answer which destinations on your
 #   machine *(exercise 03.predict-matrix)*;
 # - say who can reach a server bound to 127.0.0.1, 0.0.0.0 or one LAN address, from the
-#   LAN and from another network (the weak host model) *(exercise 03.phone-reaches)*;
+#   LAN and from another network *(exercise 03.phone-reaches)*;
 # - choose the most restrictive bind that meets the need *(exercise 03.choose-bind)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (127.0.0.0/8, and what Linux and macOS do with it).
@@ -36,15 +36,15 @@
 # **127.0.0.1**. The manual page `ip(7)` says a socket bound to `INADDR_ANY` is bound "to
 # *all local interfaces*". IPv6 has the same pair: `::` and `::1`.
 #
-# So 0.0.0.0 is not a place. In `bind()` it means every address this machine has, now and
-# later: 127.0.0.1, the Wi-Fi address, the VPN's, the Docker bridge's.
+# So in `bind()`, 0.0.0.0 is not a place but a wildcard. Which destinations does it
+# cover, and does it cover the other family? The experiment below measures it.
 #
 # Now five servers listen, one per bind address: 127.0.0.1, 0.0.0.0, 127.42.42.42, ::1
 # and `::`. Clients connect to 127.0.0.1, 127.0.0.2, 127.42.42.42 and ::1. Which pairs
 # connect? Predict four of them.
 
 # %%
-from loopedu import bind_demos, doctor, drawings, lan, reachability, sandbox, weak_host
+from loopedu import doctor, drawings, lan, reachability, sandbox, weak_host
 from loopedu.exercises import NOT_MEASURED, explain, predict, reveal
 
 # 🔮 Your prediction: "connected" or "refused" for each pair (bind -> destination)?
@@ -168,11 +168,12 @@ drawings.bind_matrix()
 #
 # ## One LAN address: does it keep other networks out?
 #
-# Binding the laptop's Wi-Fi address instead of 0.0.0.0 sounds tighter. But who can
-# reach it? Here the laptop is on two networks: lan0 with the phone, and lan1
-# with another machine, "other". "other" sends packets for 198.18.0.1 to the laptop, a
-# route any machine on lan1 can add for itself. The server binds 198.18.0.1, the lan0
-# address. The laptop filters strictly on reverse paths (`rp_filter=1`).
+# Binding the laptop's Wi-Fi address instead of 0.0.0.0: who can reach it? Here the
+# laptop is on two networks: lan0 with the phone, and lan1 with another machine, "other".
+# "other" sends packets for 198.18.0.1 to the laptop, a route any machine on lan1 can add
+# for itself. The server binds 198.18.0.1, the lan0 address. The laptop also filters
+# strictly on reverse paths (`rp_filter=1`): it drops a packet whose *source* it would not
+# route back out through the interface the packet came in on (RFC 3704, ip-sysctl.rst).
 
 # %%
 # 🔮 Your prediction: does "other", on lan1, reach the server bound to 198.18.0.1?
@@ -202,8 +203,12 @@ explain("03.weak-host", explanation)
 # address belongs to the host, not to one interface. A bind picks the destination
 # address, not the network. Two things do restrict by interface, as the last lines show:
 #
-# - a [firewall](glossary.md#firewall) rule on the incoming interface (nft `iifname`);
-# - the socket option `SO_BINDTODEVICE` (socket(7)), which ties the socket to lan0.
+# - a [firewall](glossary.md#firewall) rule on the incoming interface (nft `iifname`).
+#   A drop sends nothing back, so "other" waits until it gives up: **timeout**;
+# - the socket option `SO_BINDTODEVICE` (socket(7)), which ties the socket to lan0. For a
+#   SYN from lan1 no socket matches, so the kernel answers with a reset: **refused**.
+#
+# `other -> 198.19.0.1` is refused: the server did not bind that lan1 address.
 #
 # ## In production: the most restrictive bind that meets the need
 #
@@ -233,8 +238,14 @@ explain("03.weak-host", explanation)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-clash = bind_demos.eaddrinuse_demo()
-print("second bind:", clash.second, "=", clash.explain)
+with socket.socket() as first, socket.socket() as second:
+    first.bind(("127.0.0.1", 0))              # the kernel picks a free port P
+    first.listen()
+    try:
+        second.bind(first.getsockname())       # the same address, the same port P
+        print("second bind: ok")
+    except OSError as err:
+        print("second bind:", errno.errorcode[err.errno])
 
 # %% [markdown]
 # **[EADDRINUSE](glossary.md#eaddrinuse)**: an address and port identify one listener,
@@ -251,8 +262,9 @@ print("second bind:", clash.second, "=", clash.explain)
 #
 # ## Key points
 #
-# - In `bind()`, 0.0.0.0 (`INADDR_ANY`) and `::` mean every address of this machine;
-#   127.0.0.1 and ::1 mean loopback only; any other address means that address only.
+# - In `bind()`, 0.0.0.0 (`INADDR_ANY`) is every IPv4 address of this machine, `::`
+#   every address (dual stack, on Linux); 127.0.0.1 and ::1 mean loopback only; any other
+#   address means that address only.
 # - A listener answers only the destination addresses it bound: a 127.0.0.1 server
 #   refuses 127.0.0.2; a 0.0.0.0 server accepts all of 127/8 on Linux.
 # - A phone on the LAN reaches a laptop's server only on 0.0.0.0, `::` or the LAN
@@ -291,8 +303,9 @@ print("second bind:", clash.second, "=", clash.explain)
 # services became reachable from neighbours (CVE-2020-8558). Lesson 08 shows it, and
 # [Popular claims, checked](popular-claims.ipynb) has the sources.
 #
-# **Your own numbers.** `plots.reachability_heatmap(matrix)` draws the matrix you
-# measured; `platforms.platform_notes()` gives each platform's differences with sources.
+# **Your own numbers.** Run `from loopedu import plots, platforms` first. Then
+# `plots.reachability_heatmap(matrix)` draws the matrix you measured, and
+# `platforms.platform_notes()` gives each platform's differences with sources.
 #
 # ## Sources
 #

@@ -15,18 +15,18 @@
 # # 04 · lo, an interface like any other
 #
 # **Objectives.** After this lesson you can:
-# - prove with interface counters that loopback traffic is counted by `lo` and by no
-#   network card *(exercise 04.counters)*;
+# - measure with interface counters which interfaces carry loopback traffic
+#   *(exercise 04.counters)*;
 # - say what `ping 127.0.0.1` proves, and what happens when `lo` is down: never brought
 #   up, or set down later *(exercises 04.ping, 04.lo-down)*;
-# - audit your machine's listening sockets and say which ones other machines can reach
+# - read an audit of listening sockets and say which ones other machines can reach
 #   *(exercise 04.read-audit)*;
-# - reproduce port sharing and shadowing with SO_REUSEPORT, in code, and say which
-#   listener gets a loopback connection *(exercises 04.share-port, 04.shadowing)*.
+# - share one port between two sockets with SO_REUSEPORT, in code, and predict which of
+#   two listeners gets a loopback connection *(exercises 04.share-port, 04.shadowing)*.
 #
 # **Prerequisites.** Lesson 03 (what `bind()` means).
 #
-# **Minutes:** 31 teaching + 22 exercises; Going further: 3 more.
+# **Minutes:** 32 teaching + 22 exercises; Going further: 3 more.
 
 # %% [markdown]
 # ## Where does loopback traffic go?
@@ -109,7 +109,13 @@ print(own_address.format_own_address(own_address.own_address_demo()))
 
 # %% [markdown]
 # `ip route get 198.18.0.1` says `local 198.18.0.1 dev lo`. The bytes go over `lo`, even
-# with `eth0` down and its cable out. Only deleting the card removes the address itself.
+# with `eth0` down and its cable out. The `local table` line names `eth0` because the
+# table files the route under the card that owns the address; the packet itself still
+# goes out through `lo`.
+#
+# Only deleting the card removes the address itself. Then no route leads to 198.18.0.1
+# ("Network is unreachable"), and the server cannot bind it: `EADDRNOTAVAIL`, "that
+# address is not on this machine" (bind(2)).
 #
 # ## Ping
 #
@@ -124,8 +130,10 @@ for address in ("127.0.0.1", "::1"):
     print(measure.format_ping(measure.ping(address)))
 
 # %% [markdown]
-# Both usually answer in a fraction of a millisecond. (If ::1 does not, IPv6 is off here:
-# lesson 05. If nothing can be pinged, the line says which methods were tried.)
+# Both usually answer in a fraction of a millisecond. "via raw" means a raw ICMP socket,
+# opened as root (see Going further for the other methods). If ::1 does not answer, IPv6
+# is off here: lesson 05. If nothing can be pinged, the line says which methods were
+# tried.
 #
 # A reply proves IP, ICMP and `lo`, and nothing about the network card, the cable or the
 # Wi-Fi. It does not prove TCP either. And ping can fail while TCP works: with
@@ -193,12 +201,9 @@ print(audit.format_audit(audit.audit()))
 # `yes` can be tried from every network you join, café Wi-Fi included, unless a
 # [firewall](glossary.md#firewall) stops the packets. Databases are the classic case.
 # PostgreSQL defaults to `listen_addresses=localhost`. MySQL's upstream default is
-# `bind_address=*`. Redis ships a `redis.conf` with `bind 127.0.0.1 -::1`. Without that
-# file, Redis's compiled-in default is every address (`CONFIG_DEFAULT_BINDADDR {"*",
-# "-::*"}` in `src/server.h`). Then only its protected mode turns away other machines,
-# until someone sets a password.
+# `bind_address=*`, every address (Redis: see Going further).
 #
-# ## 💥 Break it on purpose: port shadowing
+# ## 💥 Break it on purpose: two listeners, one port
 #
 # The socket option [SO_REUSEPORT](glossary.md#reuseport) lets several sockets bind one
 # address and port. `socket(7)` sets two rules: every socket sharing the port sets the
@@ -285,6 +290,11 @@ explain("04.shadowing", explanation)
 # **Checking it yourself on Linux.** `ip route show table local`, `ip route get
 # 127.0.0.1` and `ip -s link show lo` show the route and the counters. `lo` reports one
 # counter as both sent and received (`loopback_get_stats64` in `drivers/net/loopback.c`).
+#
+# **Redis's default bind.** Redis ships a `redis.conf` with `bind 127.0.0.1 -::1`.
+# Without that file, its compiled-in default is every address (`CONFIG_DEFAULT_BINDADDR
+# {"*", "-::*"}` in `src/server.h`). Then only its protected mode turns away other
+# machines, until someone sets a password.
 #
 # **Other systems share ports differently.** On Windows, SO_REUSEADDR lets a second socket
 # bind a port another one holds ("socket stealing"). A server prevents it with

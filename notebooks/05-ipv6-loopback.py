@@ -28,18 +28,16 @@
 # **Prerequisites.** Lessons 01 (the loopback range) and 03 (what the address given to
 # `bind()` means). Hexadecimal helps; the lesson recaps what it needs.
 #
-# **Minutes:** 39 teaching + 25 exercises; Going further: 5 more.
+# **Minutes:** 40 teaching + 25 exercises; Going further: 5 more.
 
 # %%
 import ipaddress
 import platform
 import socket
 
-from IPython.display import Markdown
-
-from loopedu import addresses, doctor, dual_stack, ipv6, platforms, sandbox
+from loopedu import addresses, doctor, dual_stack, ipv6, sandbox
 from loopedu.dual_stack import ipv6_off_demo
-from loopedu.exercises import explain, predict, reveal
+from loopedu.exercises import NOT_MEASURED, explain, predict, reveal
 
 print("this machine:      ", doctor.this_machine())
 print("IPv6 loopback here:", sandbox.capabilities().ipv6_loopback)
@@ -52,8 +50,11 @@ print("IPv6 loopback here:", sandbox.capabilities().ipv6_loopback)
 # ## 128 bits, 8 groups
 #
 # An IPv6 [address](glossary.md#ip-address) is 128 bits. It is written as 8 groups of 16
-# bits, each as 4 hexadecimal digits, separated by colons (RFC 4291 §2.2). The
+# bits, each as 4 hexadecimal digits, separated by colons (RFC 4291). The
 # [loopback](glossary.md#loopback) address `::1` is 127 zeros and a single 1.
+#
+# A hexadecimal digit stands for 4 bits: 0-9, then a-f for 10 to 15. So a group of 4 hex
+# digits is 16 bits, and `7f` is 7×16 + 15 = 127.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -62,18 +63,18 @@ print(full, f"({len(full)} characters)")
 print(ipv6.format_bits("::1"))
 
 # %% [markdown]
-# Thirty-nine characters for one bit. Hence two shorthands (RFC 4291 §2.2). Leading zeros
+# Thirty-nine characters for one bit. Hence two shorthands (same RFC). Leading zeros
 # of a group may be dropped: `0001` becomes `1`. And **one** run of zero groups may be
 # replaced by `::`. For loopback's seven zero groups, that gives `::1`.
 #
 # ## One spelling: RFC 5952
 #
 # Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001` and `0::1`
-# are all `::1`. Logs, tests and comparisons need one spelling, so RFC 5952 §4 fixes it:
+# are all `::1`. Logs, tests and comparisons need one spelling, so RFC 5952 fixes it:
 #
-# 1. leading zeros dropped, a zero group written `0` (§4.1);
-# 2. `::` replaces the **longest** run of zero groups, never a single zero group (§4.2);
-# 3. hex digits in lowercase (§4.3).
+# 1. leading zeros dropped, a zero group written `0`;
+# 2. `::` replaces the **longest** run of zero groups, never a single zero group;
+# 3. hex digits in lowercase.
 
 # %%
 # 🔮 Your prediction: the canonical form of 2001:0DB8:0000:0000:0001:0000:0000:0001,
@@ -104,15 +105,10 @@ explain("05.canonical", explanation)
 # %% [markdown]
 # The C library agrees: `socket.inet_ntop` writes every address this way.
 #
-# One family of addresses has two spellings in the wild. An
-# [IPv4-mapped address](glossary.md#mapped) is `::ffff:` followed by the 32 bits of an
-# IPv4 address (RFC 4291 §2.5.5.2). RFC 5952 §5 recommends the last 32 bits dotted:
-# `::ffff:127.0.0.1`. In hex they are `7f00:0001`, so `::ffff:7f00:1` is the same address.
-#
 # ## One loopback address, not a block
 #
 # IPv4 reserves a whole /8 for loopback, 16,777,216 addresses (lesson 01). IPv6 reserves
-# exactly **one**. RFC 4291 §2.5.3 defines `::1` and says it "must not be assigned to any
+# exactly **one**. RFC 4291 defines `::1` and says it "must not be assigned to any
 # physical interface". The IANA IPv6 [special-purpose](glossary.md#special-purpose)
 # registry lists it as `::1/128`:
 
@@ -130,7 +126,7 @@ for text in ["::2", "::", "fe80::1"]:
 # %% [markdown]
 # `::2` is an ordinary address. `::` is the [unspecified address](glossary.md#unspecified):
 # in `bind()` it means every address, like 0.0.0.0. `fe80::1` is
-# [link-local](glossary.md#link-local) (RFC 4291 §2.5.6): it belongs to one link, named
+# [link-local](glossary.md#link-local): it belongs to one link, named
 # with a zone such as `%eth0`.
 #
 # With one loopback address, a program needing several loopback endpoints binds `::1` on
@@ -140,12 +136,11 @@ for text in ["::2", "::", "fe80::1"]:
 #
 # A [socket](glossary.md#socket) of [address family](glossary.md#address-family)
 # `AF_INET6` can also accept IPv4 connections, if its option **IPV6_V6ONLY** is off (RFC
-# 3493 §5.3). Such a socket is [dual stack](glossary.md#dual-stack).
+# 3493). Such a socket is [dual stack](glossary.md#dual-stack).
 #
 # Now the plain socket calls. The server makes an `AF_INET6` socket and turns IPV6_V6ONLY
-# off. It binds 127.0.0.1, written the IPv6 way, on port 0: loopback only, so nothing
-# else can reach it. A client connects over plain IPv4 to 127.0.0.1. What does `accept()`
-# say about the client?
+# off. It binds loopback only, on port 0, so nothing else can reach it. A client connects
+# over plain IPv4 to 127.0.0.1. What does `accept()` say about the client?
 
 # %%
 # 🔮 Your prediction: what address does accept() return for the IPv4 client?
@@ -180,12 +175,14 @@ explanation = "an IPv6 socket can only report IPv6 addresses, so IPv4 ones come 
 explain("05.server-sees", explanation)
 
 # %% [markdown]
-# Whether IPV6_V6ONLY starts off or on differs by platform:
-
-# %%
-Markdown(platforms.dual_stack_table())
-
-# %% [markdown]
+# That form is an [IPv4-mapped address](glossary.md#mapped): `::ffff:` followed by the 32
+# bits of an IPv4 address (RFC 4291). RFC 5952 recommends writing the last 32 bits dotted,
+# `::ffff:127.0.0.1`. In hex, 127 is `7f` and 0.1 is `0001`, so 127.0.0.1 is `7f00:0001`
+# and `::ffff:7f00:1` is the same address.
+#
+# Whether IPV6_V6ONLY starts off or on differs by platform. Linux and macOS: off. Windows:
+# on (the full table, with sources, is in Going further).
+#
 # Now the real thing, at scale: a listener on `::`, every address. `dual_stack.dual_stack()`
 # runs it with IPV6_V6ONLY off, then on. Each time an IPv4 client connects to 127.0.0.1,
 # an IPv6 client to `::1`, and another socket tries to bind 0.0.0.0 on the same port.
@@ -193,13 +190,24 @@ Markdown(platforms.dual_stack_table())
 # A listener on `::` is reachable from your network, so this runs in a
 # [network namespace](glossary.md#network-namespace) of its own, with only `lo`. Without
 # namespaces it says "not run", unless you call `dual_stack.dual_stack(expose=True)`.
-# Before you run it: with V6ONLY off, will the 0.0.0.0 bind work?
+
+# %%
+# 🔮 Your prediction: while the listener on :: holds port P, what does binding 0.0.0.0
+# on port P give? ("ok", or an errno name such as "EADDRINUSE")
+prediction = {"v6only off": ..., "v6only on": ...}
+### BEGIN SOLUTION
+prediction = {"v6only off": "ok", "v6only on": "ok"}  # an example prediction
+### END SOLUTION
+predict("05.dual-stack-bind", prediction)
 
 # %%
 result = dual_stack.dual_stack()
 print(dual_stack.format_dual_stack(result))
 print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
       f"{result.default.new_socket_v6only} (net.ipv6.bindv6only = {result.default.bindv6only})")
+reveal("05.dual-stack-bind",
+       {f"v6only {'on' if c.v6only else 'off'}":
+        c.second_bind if c.bind == "ok" else NOT_MEASURED for c in result.cases})
 
 # %% [markdown]
 # With V6ONLY **off**, the IPv4 client gets through, seen as `::ffff:127.0.0.1`. The
@@ -211,15 +219,17 @@ print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
 # That is why the platform default matters. The same server code, with no `setsockopt`,
 # takes IPv4 clients on Linux and macOS and refuses them on Windows.
 #
-# ## 💥 Break it on purpose: the locality check that mapped addresses break
+# ## 💥 Break it on purpose: is this client local?
 #
 # A common guard: "allow this admin page only for local clients". It is often written
 # `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server, a local IPv4
 # client's peer is `::ffff:127.0.0.1`, as you just saw. Does `ipaddress` look inside a
-# mapped address? That depends on the exact Python release (CPython issue gh-117566). So
-# do not reason from the version number: ask the interpreter.
+# mapped address? That depends on the Python release (CPython issue gh-117566). The fix
+# is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11. Earlier
+# patch releases lack it.
 
 # %%
+print("this Python:", platform.python_version())
 # 🔮 Your prediction: on THIS Python, what does
 # ipaddress.ip_address("::ffff:127.0.0.1").is_loopback say? (True or False)
 prediction = ...
@@ -245,8 +255,7 @@ explanation = "whether this Python release has the gh-117566 fix, not IPv6 itsel
 explain("05.naive-check", explanation)
 
 # %% [markdown]
-# The fix is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11.
-# Without it, the naive check calls the server's own local clients remote. Turned around
+# Without the fix, the naive check calls the server's own local clients remote. Turned around
 # ("only remote clients may do this"), it lets them in. The second line works on every
 # release: look inside a mapped address first, `ip.ipv4_mapped or ip`, then ask.
 # `loopedu.addresses.is_loopback` does exactly that.
@@ -284,9 +293,9 @@ if off.ran:
 # %% [markdown]
 # ## Your turn
 #
-# [exercises/05-ipv6-loopback-exercises.ipynb](../exercises/05-ipv6-loopback-exercises.ipynb):
-# expand and compress addresses, predict the dual-stack outcomes, find the broken
-# locality check, and say what fails where IPv6 is off.
+# [The exercises](../exercises/05-ipv6-loopback-exercises.ipynb):
+# expand and compress addresses, predict the dual-stack outcomes, judge five locality
+# checks, and say what a client meets where IPv6 is off.
 #
 # ## Key points
 #
@@ -297,7 +306,7 @@ if off.ran:
 #   `::` is unspecified; `fe80::/10` is link-local, not loopback.
 # - A socket on `::` with IPV6_V6ONLY off also takes IPv4 clients, seen as
 #   `::ffff:127.0.0.1`, and holds the IPv4 side of its port. Linux and macOS default to
-#   off; Windows, FreeBSD and NetBSD to on; OpenBSD has no mapped addresses.
+#   off; Windows to on.
 # - "Is this client local?" must unwrap mapped addresses first: without the gh-117566
 #   fix, `ipaddress` says `::ffff:127.0.0.1` is not loopback.
 # - With IPv6 disabled, binding `::1` gives EADDRNOTAVAIL, but a dual-stack socket on `::`
@@ -306,7 +315,8 @@ if off.ran:
 #
 # ## Going further
 #
-# **Try spellings yourself.** `widgets.ipv6_notation()` expands and compresses what you
+# **Try spellings yourself.** After `from loopedu import widgets`,
+# `widgets.ipv6_notation()` expands and compresses what you
 # type, step by step. `ipv6.expand()` says what is wrong with text that is not an address.
 # Try `1::2::3` (two `::` are ambiguous), `2001:db8::12345` (a group is at most 4 hex
 # digits), `2001:db8::g` (not hex) and `1:2:3:4::5:6:7:8` (`::` must stand for at least
@@ -324,7 +334,9 @@ if off.ran:
 # on its link, so `fe80::1%eth0` names the link. For `::1` the zone is implicit: this
 # host.
 #
-# **The other systems' defaults.** FreeBSD and NetBSD set `ip6_v6only = 1` in
+# **The other systems' defaults.** `from loopedu import platforms`, then
+# `print(platforms.dual_stack_table())` lists five platforms' IPV6_V6ONLY defaults, each
+# with its source. FreeBSD and NetBSD set `ip6_v6only = 1` in
 # `sys/netinet6/in6_proto.c`; Apple's XNU sets `ip6_v6only = 0` in the same file, so
 # macOS is dual stack like Linux. OpenBSD has no IPv4-mapped addresses at all.
 #

@@ -143,3 +143,15 @@ def test_exposure_report_names_what_is_exposed(own_sockets):
         assert f":{port}" not in text.split("\n")[0]
     assert f"\n{len(rows)} listen" in text and "on loopback only" in text
     assert text.endswith("Not visible: the sockets of 2 processes.")
+
+
+def test_format_audit_wraps_its_prose_at_90_characters_and_keeps_every_word():
+    # review of lessons 03-05: a prose line of the audit was clipped in the printed handout
+    rows = (audit.Listening("0.0.0.0", 2024, "tcp", None, None, True),
+            audit.Listening("127.0.0.1", 5432, "tcp", 77, "postgres", False))
+    result = audit.Audit(rows, "system-wide", ("which process owns 1 of the sockets",))
+    text = audit.format_audit(result)
+    report = audit.exposure_report(rows, result.could_not_see)
+    assert max(len(line) for line in report.splitlines()) > 90   # there is prose to wrap
+    assert all(len(line) <= 90 for line in text.splitlines()), text
+    assert " ".join(text.split()).endswith(" ".join(report.split()))

@@ -241,3 +241,31 @@ def test_phone_key_agrees_with_the_virtual_lan():
     key = phone_question().key
     assert (key["a"], key["b"], key["c"], key["d"], key["e"]) == (True, False, False,
                                                                    True, True)
+
+
+def test_the_inaddr_any_sentence_is_said_once_for_two_wrong_wildcard_cells():
+    # review of lessons 03-05: it was said once per wrong 0.0.0.0 cell
+    wrong = {**MATRIX_KEY, "0.0.0.0 -> 127.0.0.53": "refused",
+             "0.0.0.0 -> 127.255.255.254": "refused"}
+    feedback = check("03.predict-matrix", wrong)
+    assert not feedback.passed
+    assert feedback.message.count("INADDR_ANY") == 1, feedback.message
+    assert "0.0.0.0 -> 127.0.0.53" in feedback.message
+    assert "0.0.0.0 -> 127.255.255.254" in feedback.message
+
+
+@pytest.mark.parametrize("networks", [(("eth0", "192.0.2.10"),), ()],
+                         ids=["one-network", "no-network"])
+def test_phone_reaches_f_without_the_only_lan_address_says_why(monkeypatch, networks):
+    # review of lessons 03-05: leaving out the machine's only LAN address got no reason
+    import loopedu.exercises.lesson03 as lesson03
+
+    monkeypatch.setattr(lesson03, "own_networks", lambda: networks)
+    q = phone_question()
+    key = dict(q.key)
+    answer = {**key, "f": ["127.0.0.1"]}
+    feedback = check("03.phone-reaches", answer)
+    assert not feedback.passed
+    assert f"{q.address}, the" in feedback.message and "own addresses" in feedback.message
+    assert q.interface in feedback.message
+    assert check("03.phone-reaches", {**key, "f": sorted(key["f"])}).passed

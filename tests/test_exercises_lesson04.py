@@ -378,6 +378,7 @@ def test_share_port_works_on_ipv6_loopback_too():
 @needs_reuseport
 @pytest.mark.parametrize("how, says", [
     (dict(on=("second",)), "the first one too"),
+    (dict(on=("first",)), "the second one too"),
     (dict(option="SO_REUSEADDR"), "set SO_REUSEADDR"),
     (dict(listen=("first",)), "second socket is bound but not listening"),
     (dict(same_port=False), "not to one address and port"),
@@ -438,3 +439,21 @@ def test_shadowing_reads_strerror_texts_as_their_errno(spelling):
         spelling = f"[Errno {errno.EADDRINUSE}] {os.strerror(errno.EADDRINUSE)}"
     feedback = check("04.shadowing", {**SHADOW_KEY, "first without it: bind": spelling})
     assert feedback.passed, feedback.message
+
+
+@pytest.mark.parametrize("value", [5_000_000, 10_000_000])
+def test_counters_in_bytes_are_told_the_unit_is_mb(value):
+    # review of lessons 03-05: 5_000_000 was marked wrong with no word about the unit
+    feedback = check("04.counters", {**COUNTERS_KEY, "lo sent": value})
+    assert not feedback.passed
+    assert "in MB" in feedback.message, feedback.message
+
+
+def test_lo_down_says_the_no_table_sentence_once_when_both_a_answers_are_wrong():
+    # review of lessons 03-05: it was said twice
+    wrong = {**LO_DOWN_KEY, "A: connect 127.0.0.2": "timeout", "A: UDP to 127.0.0.1": "ok"}
+    feedback = check("04.lo-down", wrong)
+    assert not feedback.passed
+    assert feedback.message.count("no local routing table") == 1, feedback.message
+    alone = check("04.lo-down", {**LO_DOWN_KEY, "A: UDP to 127.0.0.1": "ok"})
+    assert not alone.passed and "sendto() needs a route" in alone.message

@@ -21,7 +21,10 @@ from loopedu.exercises.lesson05 import (
     COMPRESS_QUESTION,
     EXPAND_QUESTION,
     IPV6_OFF_KEY,
+    LOCALITY_KEY,
+    LOCALITY_LOCAL,
     LOCALITY_OPTIONS,
+    LOCALITY_REMOTE,
     dual_stack_question,
 )
 
@@ -36,8 +39,11 @@ COMPRESSED = "2001:db8:0:1::ab"
 EXPANDED = "2001:0db8:0000:0000:0000:ff00:0042:8329"
 SOLUTIONS = {"05.compress": [COMPRESSED], "05.expand": [EXPANDED],
              "05.dual-stack": ["::ffff:127.0.0.1", DUAL_STACK_KEY[HERE_BIND]],
-             "05.locality-check": ["(a)", "ip_address(host).is_loopback"],
-             "05.ipv6-off": ["EADDRNOTAVAIL", "EAFNOSUPPORT", "connected"]}
+             "05.locality-check": ["'e': 'right'", "e is right", "removeprefix works"],
+             "05.ipv6-off": ["EADDRNOTAVAIL", "EAFNOSUPPORT"]}
+DISABLED_CONNECT = "IPv6 disabled: connect to ::1"
+DISABLED_LOCALHOST = "IPv6 disabled: create_connection to localhost"
+COMPILED_OUT = "IPv6 compiled out: bind ::"
 #: Other spellings of the address a dual-stack server sees for an IPv4 client.
 MAPPED_SPELLINGS = ("::ffff:7f00:1", "::FFFF:7F00:0001", "0:0:0:0:0:ffff:127.0.0.1",
                     "0000:0000:0000:0000:0000:ffff:7f00:0001")
@@ -51,8 +57,9 @@ MAPPED_SPELLINGS = ("::ffff:7f00:1", "::FFFF:7F00:0001", "0:0:0:0:0:ffff:127.0.0
     ("05.dual-stack", dict(DUAL_STACK_KEY)),
     ("05.dual-stack", {k.upper(): v.upper() for k, v in DUAL_STACK_KEY.items()}),
     ("05.dual-stack", {**DUAL_STACK_KEY, HERE: "yes" if DUAL_HERE else "no"}),
-    ("05.locality-check", "a"),
-    ("05.locality-check", "(A)"),
+    ("05.locality-check", dict(LOCALITY_KEY)),
+    ("05.locality-check", {k.upper(): v.upper() for k, v in LOCALITY_KEY.items()}),
+    ("05.locality-check", {k: v == "right" for k, v in LOCALITY_KEY.items()}),
     ("05.ipv6-off", dict(IPV6_OFF_KEY)),
     ("05.ipv6-off", {k.lower(): v.lower() for k, v in IPV6_OFF_KEY.items()}),
 ])
@@ -78,25 +85,31 @@ def test_right_answers_pass(exercise_id, right):
      "This machine's default decides"),
     ("05.dual-stack", {**DUAL_STACK_KEY, HERE_BIND: "ok" if DUAL_HERE else "EADDRINUSE"},
      "holds the IPv4 side"),
+    ("05.dual-stack", {**DUAL_STACK_KEY, HERE_BIND: "ok" if DUAL_HERE else "EADDRINUSE"},
+     "Which of the two is this machine's default?"),
     ("05.dual-stack", {**DUAL_STACK_KEY, "Windows: IPv4 to 127.0.0.1": "connected"},
-     "Windows' row"),
+     "Windows' default is not Linux's"),
     ("05.dual-stack", {k: None for k in DUAL_STACK_KEY}, "No predictions yet"),
     ("05.dual-stack", "connected", "dict"),
     ("05.dual-stack", {**DUAL_STACK_KEY, SEES: "::1"}, "not to ::1"),
-    ("05.locality-check", "b", "looks inside"),
-    ("05.locality-check", "c", "ipv4_mapped"),
-    ("05.locality-check", "z", "no option"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "EAFNOSUPPORT"},
-     "not in the kernel"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "ok"}, "has no ::1"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: bind ::1": "ECONNREFUSED"},
-     "answer to connect()"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 compiled out: bind ::1": "EADDRNOTAVAIL"},
-     "one step earlier"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: IPv4 client to [::]": "refused"},
-     "not the IPv6 socket API"),
-    ("05.ipv6-off", {**IPV6_OFF_KEY, "IPv6 disabled: IPv4 client to [::]": "no"},
-     "not the IPv6 socket API"),
+    ("05.locality-check", {**LOCALITY_KEY, "a": "right"}, "one of those two strings"),
+    ("05.locality-check", {**LOCALITY_KEY, "b": "right"}, "start with"),
+    ("05.locality-check", {**LOCALITY_KEY, "c": "right"}, "ipv4_mapped for ::1"),
+    ("05.locality-check", {**LOCALITY_KEY, "d": True}, "is_private is not is_loopback"),
+    ("05.locality-check", {**LOCALITY_KEY, "e": "wrong"}, "by hand"),
+    ("05.locality-check", {**LOCALITY_KEY, "e": "maybe"}, "not one of the allowed"),
+    ("05.locality-check", {k: "right" for k in LOCALITY_KEY}, "1 of 5"),
+    ("05.locality-check", "e", "dict"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_CONNECT: "refused"}, "source address"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_CONNECT: "ECONNREFUSED"}, "source address"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_CONNECT: "EAFNOSUPPORT"}, "not in the kernel"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_CONNECT: "ENETUNREACH"}, "source address"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_CONNECT: "connected"}, DISABLED_CONNECT),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_LOCALHOST: "EADDRNOTAVAIL"},
+     "first address fails"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, DISABLED_LOCALHOST: "refused"}, "ever try it"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, COMPILED_OUT: "ok"}, "another case"),
+    ("05.ipv6-off", {**IPV6_OFF_KEY, COMPILED_OUT: "EADDRNOTAVAIL"}, "fails before bind"),
     ("05.ipv6-off", {k: None for k in IPV6_OFF_KEY}, "No predictions yet"),
     ("05.ipv6-off", "refused", "dict"),
 ])
@@ -171,31 +184,34 @@ def test_the_stand_in_behaves_like_ipaddress_without_the_fix():
     assert UNFIXED.ip_address("127.0.0.1").is_loopback is True
 
 
-def test_without_the_fix_only_the_key_rejects_local_clients():
-    import loopedu.addresses  # noqa: F401  (the snippets use it)
+def _verdict(code: str, ipaddress_module) -> str:
+    """"right" if the body says True for every local peer and False for every remote
+    one, without raising; else "wrong"."""
+    import loopedu.addresses  # noqa: F401  (a snippet may use it)
 
-    rejecting = {letter for letter, code in LOCALITY_OPTIONS.items()
-                 if not all(_is_local(code, host, UNFIXED) for host in LOCAL_PEERS)}
-    assert rejecting == {"a"}
-    assert _is_local(LOCALITY_OPTIONS["a"], "::1", UNFIXED) is True  # it rejects only mapped
-
-
-@pytest.mark.parametrize("letter", sorted(set(LOCALITY_OPTIONS) - {"a"}))
-def test_the_other_options_accept_local_clients_on_this_python(letter):
-    # Their answer does not depend on whether this Python's ipaddress has the fix.
-    import loopedu.addresses  # noqa: F401  (the snippets use it)
-
-    for host in LOCAL_PEERS:
-        assert _is_local(LOCALITY_OPTIONS[letter], host) is True, host
+    try:
+        local = [_is_local(code, host, ipaddress_module) for host in
+                 {*LOCAL_PEERS, *LOCALITY_LOCAL}]
+        remote = [_is_local(code, host, ipaddress_module) for host in
+                  {*REMOTE_PEERS, *LOCALITY_REMOTE}]
+    except Exception:  # noqa: BLE001  (an exception on a peer makes the check wrong)
+        return "wrong"
+    return "right" if all(v is True for v in local) and not any(remote) else "wrong"
 
 
-@pytest.mark.parametrize("letter", sorted(LOCALITY_OPTIONS))
 @pytest.mark.parametrize("ipaddress_module", [ipaddress, UNFIXED], ids=["this-python", "unfixed"])
-def test_no_option_accepts_a_remote_client(letter, ipaddress_module):
-    import loopedu.addresses  # noqa: F401  (the snippets use it)
+def test_locality_key_is_what_each_body_does_on_every_release(ipaddress_module):
+    live = {letter: _verdict(code, ipaddress_module)
+            for letter, code in LOCALITY_OPTIONS.items()}
+    assert live == LOCALITY_KEY
+    assert sorted(live.values()).count("right") == 1
 
-    for host in REMOTE_PEERS:
-        assert _is_local(LOCALITY_OPTIONS[letter], host, ipaddress_module) is False, host
+
+def test_no_locality_option_is_the_lessons_own_check():
+    lesson = ("ip_address(host).is_loopback", "ipv4_mapped or", "addresses.is_loopback")
+    for code in LOCALITY_OPTIONS.values():
+        assert code.replace(" ", "") not in {snippet.replace(" ", "") for snippet in lesson}
+        assert "ipv4_mapped or" not in code and "addresses.is_loopback" not in code
 
 
 def test_hints_never_give_the_solution():
@@ -209,32 +225,41 @@ def test_hints_never_give_the_solution():
 
 # ---- 05.ipv6-off: the key against the real thing ----------------------------------------
 
-#: Plain socket calls, no loopedu: bind ::1, then an IPv4 client against a socket on [::]
-#: with IPV6_V6ONLY off. Prints the outcomes as JSON in the words of the exercise.
+#: Plain socket calls, no loopedu: a server on 127.0.0.1; a client connects to ::1; a
+#: client calls socket.create_connection("localhost") where localhost resolves to ::1
+#: first, then 127.0.0.1 (getaddrinfo stands in for such a hosts file). Prints the
+#: outcomes as JSON in the words of the exercise.
 PLAIN_IPV6_OFF = r"""
 import errno, json, socket
 
 def name(exc):
     return errno.errorcode.get(exc.errno, str(exc))
 
-try:
-    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-        s.bind(("::1", 0))
-    bound = "ok"
-except OSError as exc:
-    bound = name(exc)
-with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as srv:
-    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    srv.bind(("::", 0))
-    srv.listen()
+real = socket.getaddrinfo
+
+def localhost_v6_first(host, port, *args, **kwargs):
+    if host == "localhost":
+        return real("::1", port, *args, **kwargs) + real("127.0.0.1", port, *args, **kwargs)
+    return real(host, port, *args, **kwargs)
+
+out = {}
+with socket.create_server(("127.0.0.1", 0)) as server:
+    port = server.getsockname()[1]
     try:
-        with socket.create_connection(("127.0.0.1", srv.getsockname()[1]), timeout=2):
-            conn, peer = srv.accept()
-            conn.close()
-        client, saw = "connected", peer[0]
-    except ConnectionRefusedError:
-        client, saw = "refused", None
-print(json.dumps({"bind": bound, "client": client, "saw": saw}))
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as client:
+            client.settimeout(2)
+            client.connect(("::1", port))
+        out["connect"] = "connected"
+    except OSError as exc:
+        out["connect"] = name(exc)
+    socket.getaddrinfo = localhost_v6_first
+    try:
+        with socket.create_connection(("localhost", port), timeout=2) as client:
+            out["localhost"] = "connected"
+            out["peer"] = client.getpeername()[0]
+    except OSError as exc:
+        out["localhost"] = name(exc)
+print(json.dumps(out))
 """
 
 
@@ -244,16 +269,25 @@ def test_ipv6_off_key_is_what_plain_sockets_do_with_ipv6_disabled():
         done = ns.run(sys.executable, "-c", PLAIN_IPV6_OFF, timeout=30)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen["bind"] == IPV6_OFF_KEY["IPv6 disabled: bind ::1"] == "EADDRNOTAVAIL"
-    assert seen["client"] == IPV6_OFF_KEY["IPv6 disabled: IPv4 client to [::]"]
-    assert seen["saw"] == "::ffff:127.0.0.1"
+    assert seen["connect"] == IPV6_OFF_KEY[DISABLED_CONNECT]
+    assert seen["localhost"] == IPV6_OFF_KEY[DISABLED_LOCALHOST]
+    assert seen["peer"] == "127.0.0.1"
+
+
+@pytest.mark.needs("network_namespaces")
+def test_with_ipv6_on_the_same_client_reaches_nothing_on_1_so_the_key_is_about_ipv6_off():
+    with netns() as ns:
+        done = ns.run(sys.executable, "-c", PLAIN_IPV6_OFF, timeout=30)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["connect"] == "ECONNREFUSED" != IPV6_OFF_KEY[DISABLED_CONNECT]
 
 
 def test_ipv6_off_compiled_out_key_is_the_errno_of_an_unsupported_family():
     # No kernel without IPv6 is at hand: socket(2) says EAFNOSUPPORT is what socket()
     # gives for an address family the system does not support; check the name is that
     # errno here (the key is compared by name).
-    code = IPV6_OFF_KEY["IPv6 compiled out: bind ::1"]
+    code = IPV6_OFF_KEY[COMPILED_OUT]
     assert errno.errorcode[getattr(errno, code)] == code == "EAFNOSUPPORT"
     assert "family not supported" in os.strerror(errno.EAFNOSUPPORT).lower()
 
@@ -301,9 +335,9 @@ def test_dual_stack_key_follows_each_machines_own_default(bindv6only):
 # ---- issue 21, second review: typos, strerror texts, brackets ------------------------------
 
 @pytest.mark.parametrize("key, value, close", [
-    ("IPv6 compiled out: bind ::1", "EAFNOSUPORT", "EAFNOSUPPORT"),
-    ("IPv6 disabled: bind ::1", "EADDRNOTAVIAL", "EADDRNOTAVAIL"),
-    ("IPv6 disabled: IPv4 client to [::]", "conected", "connected"),
+    (COMPILED_OUT, "EAFNOSUPORT", "EAFNOSUPPORT"),
+    (DISABLED_CONNECT, "EADDRNOTAVIAL", "EADDRNOTAVAIL"),
+    (DISABLED_LOCALHOST, "conected", "connected"),
 ])
 def test_ipv6_off_typo_is_not_an_allowed_value(first_try, key, value, close):
     message = first_try("05.ipv6-off", {**IPV6_OFF_KEY, key: value}).message
@@ -311,8 +345,8 @@ def test_ipv6_off_typo_is_not_an_allowed_value(first_try, key, value, close):
     assert f"did you mean {close!r}" in message, message
 
 
-@pytest.mark.parametrize("key, code", [("IPv6 compiled out: bind ::1", errno.EAFNOSUPPORT),
-                                       ("IPv6 disabled: bind ::1", errno.EADDRNOTAVAIL)])
+@pytest.mark.parametrize("key, code", [(COMPILED_OUT, errno.EAFNOSUPPORT),
+                                       (DISABLED_CONNECT, errno.EADDRNOTAVAIL)])
 def test_ipv6_off_reads_strerror_texts_as_their_errno(key, code):
     for text in (os.strerror(code), os.strerror(code).lower(),
                  f"[Errno {code}] {os.strerror(code)}", f"OSError: [Errno {code}] x"):
@@ -322,9 +356,9 @@ def test_ipv6_off_reads_strerror_texts_as_their_errno(key, code):
 
 def test_ipv6_off_reads_glibcs_texts_on_any_system():
     """The lesson's outputs are Linux's: glibc's words work on any machine."""
-    answer = {"IPv6 disabled: bind ::1": "cannot assign requested address",
-              "IPv6 compiled out: bind ::1": "address family not supported by protocol",
-              "IPv6 disabled: IPv4 client to [::]": "connected"}
+    answer = {DISABLED_CONNECT: "cannot assign requested address",
+              COMPILED_OUT: "address family not supported by protocol",
+              DISABLED_LOCALHOST: "connected"}
     assert check("05.ipv6-off", answer).passed
 
 
@@ -353,3 +387,12 @@ def test_compress_says_the_brackets_are_not_part_of_the_address(answer):
     assert not feedback.passed
     assert "brackets are not part of the address" in feedback.message, feedback.message
     assert "wrong run of zeros" not in feedback.message
+
+
+def test_dual_stack_says_this_machines_default_decides_only_once():
+    # review of lessons 03-05: it was said twice when both "here" answers were wrong
+    wrong = {**DUAL_STACK_KEY, HERE: "refused" if DUAL_HERE else "connected",
+             HERE_BIND: "ok" if DUAL_HERE else "EADDRINUSE"}
+    feedback = check("05.dual-stack", wrong)
+    assert not feedback.passed
+    assert feedback.message.count("This machine's default decides") == 1, feedback.message

@@ -99,7 +99,8 @@ def test_without_namespaces_the_recording_stands_in_and_says_why():
     with sandbox.assume(network_namespaces=no):
         result = weak_host.weak_host_demo()
     assert not result.live and "Linux feature" in result.why_recorded
-    assert weak_host.RECORDED_EXPLANATION in weak_host.format_weak_host(result)
+    assert " ".join(weak_host.RECORDED_EXPLANATION.split()) in \
+        " ".join(weak_host.format_weak_host(result).split())
 
 
 def test_the_two_networks_are_lab_ranges_apart_from_the_other_labs():
@@ -113,3 +114,12 @@ def test_the_two_networks_are_lab_ranges_apart_from_the_other_labs():
     for other in (containers.HOST, martians.SERVER):
         assert ipaddress.ip_address(other) not in lan0 and ipaddress.ip_address(other) \
             not in lan1
+
+
+def test_the_header_of_the_text_fits_a_printed_line():
+    # review of lessons 03-05: the first line was clipped in the printed handout
+    text = weak_host.format_weak_host(weak_host.recorded_weak_host())
+    header = text.split("\nother's route:")[0]
+    assert all(len(line) <= 90 for line in header.splitlines()), header
+    for name in ("198.18.0.1", "lan0", "198.19.0.1", "lan1", "other"):
+        assert name in header

@@ -134,6 +134,9 @@ WHY: dict[str, str | Callable[[Any], str]] = {
     "claims.verdicts": (
         "each verdict is what the primary sources in the table below show; the lesson "
         "named beside each claim shows it live on your machine."),
+    "05.dual-stack-bind": (
+        "with V6ONLY off the socket on :: also holds the IPv4 side of port P, so "
+        "0.0.0.0 finds it taken; with V6ONLY on, the IPv4 side stays free."),
     "01.binds-127-0-0-2": _binds_127_0_0_2,
     "02.first-only": _first_only,
     "05.naive-check": _naive_check,

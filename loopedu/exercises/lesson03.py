@@ -56,8 +56,10 @@ def _outcome_word(value):
     return text
 
 
+#: One sentence for every wrong 0.0.0.0 cell, so that it is said once (not per cell).
 _ANY_ACCEPTS = ("0.0.0.0 in bind() is INADDR_ANY: the socket accepts connections to "
-                "every address of this machine (ip(7)). On Linux, is {t} one of them?")
+                "every address of this machine (ip(7)). On Linux, which addresses are "
+                "those? Every 127.x is still inside 127.0.0.0/8 (lesson 01).")
 def _specific(bind: str, targets: list[str]) -> str:
     others = " and ".join(targets)
     verb = "is another address" if len(targets) == 1 else "are other addresses"
@@ -71,10 +73,8 @@ _MATRIX_COMMON = {
         _SAME + " On Linux every 127.x can be bound (lesson 01).",
     (matrix_key_name("0.0.0.0", "127.0.0.1"), "refused"):
         "Every interface includes the loopback interface.",
-    (matrix_key_name("0.0.0.0", "127.0.0.53"), "refused"): _ANY_ACCEPTS.format(t="127.0.0.53"),
-    (matrix_key_name("0.0.0.0", "127.255.255.254"), "refused"):
-        _ANY_ACCEPTS.format(t="127.255.255.254") + " It is still inside 127.0.0.0/8 "
-        "(lesson 01).",
+    (matrix_key_name("0.0.0.0", "127.0.0.53"), "refused"): _ANY_ACCEPTS,
+    (matrix_key_name("0.0.0.0", "127.255.255.254"), "refused"): _ANY_ACCEPTS,
     (matrix_key_name("127.0.0.53", "127.0.0.1"), "connected"):
         "127.0.0.1 is no wildcard: it is one address like any other.",
 }
@@ -338,6 +338,12 @@ def _missing_addresses(q: PhoneQuestion, given) -> str:
     parts = []
     if "127.0.0.1" not in given and "127.0.0.1" in q.addresses:
         parts.append("Loopback is an address of this machine too.")
+    if q.address not in given and not q.made_up:
+        parts.append(f"{q.address}, the address of {q.interface}, is one of this machine's "
+                     "own addresses.")
+    elif q.address not in given:
+        parts.append(f"{q.address}, the laptop's address on {q.interface}, is one of its own "
+                     "addresses.")
     if q.other and q.other[1] not in given:
         parts.append(f"{q.other[0]}'s address belongs to this machine as much as {q.address} "
                      "does.")

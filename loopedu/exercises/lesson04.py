@@ -43,6 +43,11 @@ _COUNTERS_COMMON = {
     ("network card sent", 5): _TO_THE_CARD,
     ("network card received", 5): _TO_THE_CARD,
 }
+#: A count given in bytes, not MB: said so, without saying whether the number is right.
+_IN_BYTES = "The question counts in MB (1 MB = 10**6 bytes): that number looks like bytes."
+for _key in ("lo sent", "lo received", "network card sent", "network card received"):
+    for _bytes in (5_000_000, 10_000_000):
+        _COUNTERS_COMMON.setdefault((_key, _bytes), _IN_BYTES)
 
 
 def counters_question() -> str:
@@ -159,7 +164,8 @@ _LO_DOWN_COMMON = {
     ("A: connect 127.0.0.2", "timeout"): _NO_LOCAL_TABLE + " A timeout needs a "
         "packet that was sent and then lost.",
     ("A: connect 127.0.0.2", "ECONNREFUSED"): _NO_LOCAL_TABLE,
-    ("A: UDP to 127.0.0.1", "ok"): _NO_LOCAL_TABLE + " That holds for sendto() too.",
+    ("A: UDP to 127.0.0.1", "ok"): "sendto() needs a route as much as connect() does: "
+        "in a namespace whose lo was never up, is there any?",
     ("B: connect 127.0.0.2", "ENETUNREACH"): _ROUTE_STAYS + " So no error "
         "comes back: what does connect() do while nothing answers its SYN?",
     ("B: connect 127.0.0.2", "ECONNREFUSED"): "A refusal is a reset sent by "

@@ -114,14 +114,40 @@ def _mapped_spelling_note(given) -> str:
             "does; some Python releases print the hex form ::ffff:7f00:1.")
 
 #: "05.locality-check": each option is the body of ``def is_local(host): return ...``
-#: where ``host`` is ``conn.getpeername()[0]`` of a server listening on [::].
+#: where ``host`` is ``conn.getpeername()[0]`` of a server listening on [::]. None of
+#: them is the lesson's own check or its fix: the learner tries each on the peers below.
 LOCALITY_OPTIONS = {
-    "a": "ipaddress.ip_address(host).is_loopback",
-    "b": "loopedu.addresses.is_loopback(host)",
-    "c": "(ipaddress.ip_address(host).ipv4_mapped or ipaddress.ip_address(host)).is_loopback",
-    "d": "ipaddress.ip_address(host) in ipaddress.ip_network('::ffff:127.0.0.0/104') "
-         "or ipaddress.ip_address(host).is_loopback",
+    "a": 'host in ("127.0.0.1", "::1")',
+    "b": 'host.startswith("127.") or host == "::1"',
+    "c": "ipaddress.ip_address(host).ipv4_mapped.is_loopback",
+    "d": "ipaddress.ip_address(host).is_private",
+    "e": 'ipaddress.ip_address(host.removeprefix("::ffff:")).is_loopback',
 }
+#: Peers such a server sees from this machine, and from other machines.
+LOCALITY_LOCAL = ("::1", "::ffff:127.0.0.1", "::ffff:127.9.9.9")
+LOCALITY_REMOTE = ("::ffff:192.0.2.1", "2001:db8::1", "fe80::1")
+#: Which bodies answer every peer above right, on every Python release (with or without
+#: the gh-117566 fix): getpeername() of an AF_INET6 socket gives an IPv4 client as a
+#: mapped address (RFC 4291 section 2.5.5.2, written dotted as inet_ntop does, RFC 5952
+#: section 5); ``ipv4_mapped`` is None for an address that is not mapped; ``is_private``
+#: is True for RFC 1918, documentation and link-local addresses (Python's ipaddress
+#: documentation, the IANA special-purpose registries).
+LOCALITY_KEY = {"a": "wrong", "b": "wrong", "c": "wrong", "d": "wrong", "e": "right"}
+
+_RIGHT_WORDS = {"right", "correct", "ok", "works", "yes", "true", "good"}
+_WRONG_WORDS = {"wrong", "incorrect", "broken", "fails", "no", "false", "bad"}
+
+
+def _right_or_wrong(value) -> str:
+    """A verdict read leniently: True/"correct" is "right", False/"broken" "wrong"."""
+    if isinstance(value, bool):
+        return "right" if value else "wrong"
+    text = " ".join(str(value).split()).casefold()
+    if text in _RIGHT_WORDS:
+        return "right"
+    if text in _WRONG_WORDS:
+        return "wrong"
+    return text
 
 
 def _notation_problem(value: str) -> str | None:
@@ -205,7 +231,8 @@ def _expand(answer):
         right="Eight groups of four: '::' stood for three zero groups here.")
 
 
-_HERE = ("This machine's default decides: the lesson's table marks its row, and on Linux "
+_HERE = ("This machine's default decides: the lesson names it for Linux, macOS and "
+         "Windows (Going further has a table of five platforms), and on Linux "
          "/proc/sys/net/ipv6/bindv6only holds it (0: dual stack).")
 
 
@@ -213,7 +240,7 @@ _HERE = ("This machine's default decides: the lesson's table marks its row, and 
           title="A server on [::] that leaves IPV6_V6ONLY alone: on this machine, and on "
                 "Windows",
           hints=["No setsockopt means the system's default: which is this machine's? The "
-                 "lesson's table has a row per platform.",
+                 "lesson names the defaults of Linux, macOS and Windows.",
                  "A socket of family AF_INET6 can only report an IPv6 address as its peer.",
                  "A dual-stack [::]:P also holds 0.0.0.0:P; a V6ONLY one leaves it free."])
 def _dual_stack(answer):
@@ -224,9 +251,10 @@ def _dual_stack(answer):
         common={("here: IPv4 to 127.0.0.1", "refused" if dual else "connected"): _HERE,
                 ("here: bind 0.0.0.0 same port", "ok" if dual else "EADDRINUSE"):
                 "A dual-stack [::]:P holds the IPv4 side of port P too; a V6ONLY one "
-                "leaves it free. " + _HERE,
+                "leaves it free. Which of the two is this machine's default?",
                 ("Windows: IPv4 to 127.0.0.1", "connected"):
-                "Look at Windows' row of the lesson's table: what is its default?",
+                "Windows' default is not Linux's: the lesson names it, just before the "
+                "dual-stack experiment. What is it?",
                 ("V6ONLY 0: server sees", "127.0.0.1"):
                 "The server's socket is AF_INET6: the kernel has to hand it an IPv6 "
                 "address, so it maps the IPv4 one (RFC 4291 section 2.5.5.2).",
@@ -244,77 +272,93 @@ def _dual_stack(answer):
 
 
 @exercise("05.locality-check", lesson=5,
-          title="Which is_local(host) wrongly rejects a local IPv4 client of a "
-                "dual-stack server on a Python without the gh-117566 fix?",
-          hints=["Start a server on [::], connect to 127.0.0.1: what is the peer address?",
-                 "Without the fix, IPv6Address.is_loopback is True for ::1 alone (RFC 4291 "
-                 "section 2.5.3): it never looks inside a mapped address. Which options "
-                 "look inside before they ask?"])
+          title="Which is_local(host) answers every local and remote peer of a "
+                "dual-stack server right, on every Python release?",
+          hints=["Write down what getpeername() gives for an IPv4 client of 127.0.0.1 "
+                 "on a socket bound to [::], then run each body on it in your head.",
+                 "Try every body on ::1 too, and on a remote peer such as "
+                 "::ffff:192.0.2.1: a check can also fail by letting a remote client in, "
+                 "or by raising an exception."])
 def _locality(answer):
-    return expect_choice(
-        answer, "a", LOCALITY_OPTIONS,
-        common={"b": "loopedu.addresses.is_loopback looks inside a mapped address first.",
-                "c": "ipv4_mapped turns ::ffff:127.0.0.1 into 127.0.0.1 before the test.",
-                "d": "::ffff:127.0.0.0/104 is exactly the mapped form of 127.0.0.0/8."},
-        right="Without the gh-117566 fix, ip_address('::ffff:127.0.0.1').is_loopback is "
-              "False: a dual-stack server using it calls its own local clients remote. "
-              "The fix is in 3.13 and was backported (3.12 via gh-118391; reported in "
-              "3.11.11 with the gh-122792 security backport), so whether a given Python "
-              "has it depends on its exact patch release: ask it.")
+    return expect_mapping(
+        answer, LOCALITY_KEY, normalize=_right_or_wrong, coerce=False, noun="verdict",
+        allowed=("right", "wrong"),
+        common={("a", "right"): "An IPv4 client reaches a socket on [::] as a mapped "
+                                "address: is its peer text one of those two strings?",
+                ("b", "right"): "What does the peer text of an IPv4 client of a socket "
+                                "on [::] start with?",
+                ("c", "right"): "What is ipv4_mapped for ::1, an address that is not "
+                                "mapped? Can that value have .is_loopback?",
+                ("d", "right"): "is_private is not is_loopback: is a machine on your "
+                                "LAN, 192.168.x.x or ::ffff:192.168.x.x, private?",
+                ("e", "wrong"): "Run it on each peer by hand: what text is left after "
+                                "removeprefix for ::1, for ::ffff:127.0.0.1, for "
+                                "2001:db8::1?"},
+        right="Right. A dual-stack server sees an IPv4 client as ::ffff:127.0.0.1, so "
+              "string tests miss it; ipv4_mapped is None for ::1; is_private lets in "
+              "your whole LAN. Unwrapping the mapped form first, as e does (or the "
+              "lesson's ip.ipv4_mapped or ip), works with or without the gh-117566 fix.")
 
 # ---- 05.ipv6-off ----------------------------------------------------------------------
 
-#: "05.ipv6-off": a server that makes an AF_INET6 socket and binds ::1, on a machine
-#: with IPv6 disabled (``disable_ipv6=1``, as in many containers) and on one whose
-#: kernel has no IPv6; and an IPv4 client to 127.0.0.1 against a socket on [::] with
-#: IPV6_V6ONLY off, IPv6 disabled. Sources: socket(2) (EAFNOSUPPORT, the family is not
-#: supported), ipv6(7) and bind(2) (EADDRNOTAVAIL, no interface has the address);
-#: observed on Linux in a network namespace with disable_ipv6=1 (::1 gone from lo, the
-#: IPv6 socket API still there).
+#: "05.ipv6-off", cases the lesson did not run: on a machine with IPv6 disabled
+#: (``disable_ipv6=1``, as in many containers) a client connects to ::1; a client calls
+#: ``socket.create_connection(("localhost", P))`` where localhost resolves to ::1 first,
+#: then 127.0.0.1, and a server listens on 127.0.0.1:P; and on a kernel with IPv6
+#: compiled out a server binds ``::``. Sources: socket(2) (EAFNOSUPPORT), connect(2)
+#: and ipv6(7) (EADDRNOTAVAIL: no source address can be given to ::1, observed on Linux
+#: in a network namespace with disable_ipv6=1), the Python documentation of
+#: ``socket.create_connection`` (tries every address getaddrinfo returns, in order).
 IPV6_OFF_KEY = {
-    "IPv6 disabled: bind ::1": "EADDRNOTAVAIL",
-    "IPv6 compiled out: bind ::1": "EAFNOSUPPORT",
-    "IPv6 disabled: IPv4 client to [::]": "connected",
+    "IPv6 disabled: connect to ::1": "EADDRNOTAVAIL",
+    "IPv6 disabled: create_connection to localhost": "connected",
+    "IPv6 compiled out: bind ::": "EAFNOSUPPORT",
 }
 
-#: What each key of "05.ipv6-off" may be answered with (ECONNREFUSED reads as
-#: "refused": a learner who expects bind() to be refused is told why not).
-IPV6_OFF_WORDS = {"IPv6 disabled: bind ::1": (*BIND_WORDS, "refused"),
-                  "IPv6 compiled out: bind ::1": (*BIND_WORDS, "refused"),
-                  "IPv6 disabled: IPv4 client to [::]": (*CONNECT_WORDS, *BIND_WORDS)}
+#: What each key of "05.ipv6-off" may be answered with.
+IPV6_OFF_WORDS = {"IPv6 disabled: connect to ::1":
+                  (*CONNECT_WORDS, *BIND_WORDS, "ENETUNREACH", "ETIMEDOUT"),
+                  "IPv6 disabled: create_connection to localhost":
+                  (*CONNECT_WORDS, *BIND_WORDS, "ENETUNREACH", "ETIMEDOUT"),
+                  "IPv6 compiled out: bind ::": (*BIND_WORDS, "refused")}
 
 
 @exercise("05.ipv6-off", lesson=5,
-          title="What fails where IPv6 is disabled, and where it is compiled out",
-          hints=["disable_ipv6=1 takes the IPv6 addresses off the interfaces; the kernel "
-                 "itself still speaks IPv6.",
+          title="What a client meets where IPv6 is disabled, and what fails where it is "
+                "compiled out",
+          hints=["disable_ipv6=1 takes the IPv6 addresses off the interfaces, ::1 "
+                 "included; the kernel itself still speaks IPv6. Which address would a "
+                 "connection to ::1 leave from?",
+                 "socket.create_connection does not stop at the first address "
+                 "getaddrinfo returns.",
                  "Compiled out, the kernel has no AF_INET6 at all: which call fails "
-                 "first, socket() or bind()?",
-                 "Binding :: needs no address on any interface."])
+                 "first, socket() or bind()? Does it matter which address is bound?"])
 def _ipv6_off(answer):
     return expect_mapping(
         answer, IPV6_OFF_KEY, normalize=_word_or_address, allowed=IPV6_OFF_WORDS,
-        common={("IPv6 disabled: bind ::1", "EAFNOSUPPORT"):
+        common={("IPv6 disabled: connect to ::1", "refused"):
+                "A refusal is a reset from a host that got the SYN. Can the SYN even "
+                "leave? It needs a source address, and lo has no IPv6 address left.",
+                ("IPv6 disabled: connect to ::1", "EAFNOSUPPORT"):
                 "disable_ipv6 switches IPv6 off on the interfaces, not in the kernel: "
-                "socket(AF_INET6) still works; what is missing is the address ::1 on lo.",
-                ("IPv6 disabled: bind ::1", "ok"):
-                "With disable_ipv6=1, lo has no ::1 any more (ip -6 addr shows nothing): "
-                "no socket can bind an address no interface has.",
-                ("IPv6 disabled: bind ::1", "ECONNREFUSED"):
-                "bind() talks to nobody: ECONNREFUSED is an answer to connect().",
-                ("IPv6 compiled out: bind ::1", "EADDRNOTAVAIL"):
-                "Without IPv6 in the kernel the server fails one step earlier, before any "
-                "address is looked at: at socket(AF_INET6) itself.",
-                ("IPv6 compiled out: bind ::1", "ok"):
-                "A kernel without IPv6 cannot make an AF_INET6 socket at all.",
-                ("IPv6 disabled: IPv4 client to [::]", "refused"):
-                "disable_ipv6 removes IPv6 addresses, not the IPv6 socket API: a socket "
-                "on :: with V6ONLY off still binds and still holds the IPv4 side of its "
-                "port (observed on Linux).",
-                ("IPv6 disabled: IPv4 client to [::]", "EADDRNOTAVAIL"):
-                ":: is the unspecified address: binding it needs no address on any "
-                "interface, so disabling IPv6 does not stop that bind (observed on Linux)."},
-        right="Right: disable_ipv6=1 removes ::1 (EADDRNOTAVAIL) but not the IPv6 socket "
-              "API, so a dual-stack socket on :: still serves IPv4; a kernel without IPv6 "
-              "(compiled out, or booted with ipv6.disable=1) refuses the AF_INET6 socket "
-              "itself (EAFNOSUPPORT).")
+                "socket(AF_INET6) still works.",
+                ("IPv6 disabled: connect to ::1", "ENETUNREACH"):
+                "The route to ::1 is not what is missing first: the socket needs a "
+                "source address, and no interface has an IPv6 address any more.",
+                ("IPv6 disabled: create_connection to localhost", "EADDRNOTAVAIL"):
+                "That is what the first address gives. What does create_connection do "
+                "when the first address fails and getaddrinfo returned another?",
+                ("IPv6 disabled: create_connection to localhost", "refused"):
+                "Which address does the server listen on, and does create_connection "
+                "ever try it?",
+                ("IPv6 compiled out: bind ::", "ok"):
+                "On a machine with IPv6 disabled, :: binds. A kernel without IPv6 is "
+                "another case: can it make the AF_INET6 socket that bind() needs?",
+                ("IPv6 compiled out: bind ::", "EADDRNOTAVAIL"):
+                ":: needs no address on any interface. Which call fails before bind() "
+                "where the kernel has no IPv6?"},
+        right="Right: with IPv6 disabled, a connection to ::1 has no IPv6 source address "
+              "to leave from (EADDRNOTAVAIL), but create_connection goes on to the next "
+              "address, 127.0.0.1; a client that tries only the first address fails. "
+              "A kernel without IPv6 refuses the AF_INET6 socket itself, whatever it "
+              "would bind (EAFNOSUPPORT).")

@@ -72,6 +72,12 @@ def binds_problem(first: socket.socket, second: socket.socket) -> str | None:
                 return ("The second socket is not bound: its bind() failed (the 💥 line "
                         "says how). socket(7): every socket that shares the port must "
                         "set SO_REUSEPORT before bind(), the first one too.")
+            if role == "second" and names["first"] and names["first"][1] and \
+                    _option(second, "SO_REUSEPORT") is False:
+                return ("The second socket is not bound: its bind() failed (the 💥 line "
+                        "says how), because the first socket holds that port. socket(7): "
+                        "every socket that shares the port must set SO_REUSEPORT before "
+                        "bind(), the second one too.")
             return (f"The {role} socket is not bound yet (or its bind() failed: the 💥 "
                     "line says how). Give it an address and a port with bind().")
         address = ipaddress.ip_address(str(names[role][0]).split("%", 1)[0])
