@@ -252,7 +252,7 @@ def _parts(caps: Capabilities, found: Tools) -> dict[int, list[Part]]:
             Part("the rest of 127.0.0.0/8", need("whole_127_range"),
                  "explained: only 127.0.0.1 answers here, as on macOS lo0")],
         2: [Part("your own resolver"),
-            Part(f"the ::1-first trap with a private hosts file{_how(mountns)}",
+            Part(f"a name with two addresses, in a private hosts file{_how(mountns)}",
                  need("mount_namespaces"), "shown with the resolver model"),
             Part("Unix-domain sockets", need("af_unix"), "explained")],
         3: [Part("the reachability matrix" + ("" if netns else " for the loopback binds")),

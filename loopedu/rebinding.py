@@ -251,6 +251,9 @@ _BATTERY = (
      "contains 'localhost' but is the attacker's name: compare whole names"),
     ("wildcard DNS", "127.0.0.1.nip.io:{port}", False,
      "a public name resolving to 127.0.0.1 is still someone else's name"),
+    ("0.0.0.0", "0.0.0.0:{port}", False,
+     "0.0.0.0 is no name of loopback, yet a page that asks for http://0.0.0.0:PORT "
+     "reaches a loopback server on Linux and macOS (the 0.0.0.0 Day)"),
     ("other port", "localhost:{other}", False, "another port is another origin"),
     ("no port", "localhost", False, "no port means port 80: another origin"),
     ("trailing dot", "localhost.:{port}", False, "'localhost.' is not on the allowlist"),

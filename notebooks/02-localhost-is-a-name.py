@@ -17,8 +17,8 @@
 # **Objectives.** After this lesson you can:
 # - predict what getaddrinfo answers from a hosts file on your machine, including the
 #   lines it skips *(exercises 02.predict-hosts, 02.broken-hosts)*;
-# - explain why a client that tries only the first address of a name can be refused,
-#   and fix it *(exercise 02.fix-client)*;
+# - say which address of `localhost` a client tries first, and write a client that
+#   works whatever the order *(exercise 02.fix-client)*;
 # - tell which transport, a Unix-domain socket or TCP, a MySQL or PostgreSQL client uses
 #   for `localhost`, `127.0.0.1` and no host at all *(exercise 02.db-transport)*.
 #
@@ -89,10 +89,13 @@ print("hosts file:", platforms.hosts_file_path())
 #   `multi on` (Debian and Ubuntu ship it) every line with the name answers. With
 #   `multi off`, glibc's default, only the first.
 #
-# Three more rules are about case, a trailing dot, and `::1` lines. Find them in the
-# sandbox. Going further lists them; the exercises use them.
+# Three more rules (glibc, `nss/nss_files/files-hosts.c`):
 #
-# Try them in a sandbox. Edit the hosts text and the names below; the panel answers as
+# - Names match without regard to case: `LOCALHOST` finds `localhost`.
+# - A trailing dot is part of the name: `localhost.` is another name.
+# - An IPv4-only query is answered from a `::1` line too, as 127.0.0.1.
+#
+# Try all five in a sandbox. Edit the hosts text and the names below; the panel answers as
 # glibc's getaddrinfo would, with your machine's `/etc/host.conf` (its last line says
 # which setting). Your real `/etc/hosts` is never read or written here. Try an octet
 # over 255, `LOCALHOST` in capitals, `localhost.`, and a second line naming `printer`.
@@ -350,10 +353,8 @@ else:
 # (avoid unusable destinations) puts 127.0.0.1 first. With `::1` listed first and
 # `multi off`, glibc answers `::1` alone. Then even `create_connection` is refused.
 #
-# **The other hosts-file rules** (glibc, `nss/nss_files/files-hosts.c`). Names are
-# compared ignoring case: `LOCALHOST` finds `localhost`. A trailing dot is part of the
-# name: `localhost.` is another name. An IPv4-only query (`AF_INET`) is answered from a
-# `::1` line too, as 127.0.0.1. An IPv6-only query (`AF_INET6`) gets no IPv4 line.
+# **One more hosts-file rule** (glibc, `nss/nss_files/files-hosts.c`): an IPv6-only
+# query (`AF_INET6`) gets no IPv4 line.
 #
 # **Redis with no config file** listens on every address (`CONFIG_DEFAULT_BINDADDR
 # {"*", "-::*"}` in `src/server.h`), guarded by its protected mode.

@@ -224,13 +224,10 @@ reveal("05.dual-stack-bind",
 # A common guard: "allow this admin page only for local clients". It is often written
 # `ipaddress.ip_address(peer).is_loopback`. Behind a dual-stack server, a local IPv4
 # client's peer is `::ffff:127.0.0.1`, as you just saw. Does `ipaddress` look inside a
-# mapped address? That depends on the Python release (CPython issue gh-117566). The fix
-# is in 3.13, was backported to 3.12 (gh-118391), and is reported in 3.11.11. Earlier
-# patch releases lack it.
+# mapped address?
 
 # %%
-print("this Python:", platform.python_version())
-# 🔮 Your prediction: on THIS Python, what does
+# 🔮 Your prediction: on this Python, what does
 # ipaddress.ip_address("::ffff:127.0.0.1").is_loopback say? (True or False)
 prediction = ...
 ### BEGIN SOLUTION
@@ -255,7 +252,9 @@ explanation = "whether this Python release has the gh-117566 fix, not IPv6 itsel
 explain("05.naive-check", explanation)
 
 # %% [markdown]
-# Without the fix, the naive check calls the server's own local clients remote. Turned around
+# The answer depends on the Python release (CPython issue gh-117566). The fix is in 3.13,
+# was backported to 3.12 (gh-118391), and is reported in 3.11.11. Earlier patch releases
+# lack it. Without the fix, the naive check calls the server's own local clients remote. Turned around
 # ("only remote clients may do this"), it lets them in. The second line works on every
 # release: look inside a mapped address first, `ip.ipv4_mapped or ip`, then ask.
 # `loopedu.addresses.is_loopback` does exactly that.

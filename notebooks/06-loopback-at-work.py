@@ -271,13 +271,18 @@ except postgres.PostgresUnavailable as exc:
     print("Not run here:", exc.reason)
 
 # %% [markdown]
-# Now a server with other rows in `pg_hba.conf`, for the same user, `learner`:
+# Now a server with these rows in `pg_hba.conf` (the first lets the course's own user,
+# `loopedu`, set the server up; the other three are for the user `learner`):
 #
 # ```
+# local   all   loopedu                  trust
 # local   all   learner                  trust
 # host    all   learner   127.0.0.1/32   reject
 # host    all   learner   ::1/128        reject
 # ```
+#
+# The output names the row that decided each connection by its line in the file: the
+# rows above are lines 2 to 5, after a comment line.
 
 # %%
 # 🔮 Your prediction: is learner let in? (True or False)
@@ -316,9 +321,7 @@ explain("06.pg-ways", explanation)
 # (`/var/run/postgresql` on Debian). This private server keeps its socket elsewhere, so
 # "no host" found no file. A server installed the usual way keeps its socket in that
 # default folder, and "no host" reaches it. `localhost` went where this machine's
-# resolver sent it (lesson 02). With the second file ("both") every way is let in, and the course
-# times `SELECT 1`. The Unix-domain socket's round trip is shorter: it skips TCP/IP
-# entirely (unix(7)).
+# resolver sent it (lesson 02).
 #
 # Without PostgreSQL's server the output is a recording, and says so first.
 #
@@ -371,8 +374,10 @@ explain("06.pg-ways", explanation)
 # mean the Unix socket file; only `127.0.0.1` or `--protocol=TCP` gives TCP. On Windows,
 # `localhost` is TCP unless the client asks for shared memory or a named pipe
 # (`--protocol=MEMORY` or `PIPE`), which the server must enable (MySQL Reference Manual,
-# "Connection Transport Protocols"). `postgres.format_demo(pg)`, without `brief=True`,
-# ends with the same paragraph.
+# "Connection Transport Protocols"). `print(postgres.format_demo(pg))`, without
+# `brief=True`, ends with the same paragraph. Before it, it shows a second file
+# ("both": every host row `trust`, so every way is let in) and times `SELECT 1` over the
+# Unix socket and over TCP.
 #
 # **A Unix socket without a file** (Linux). An
 # [abstract socket](glossary.md#abstract-socket) has a name but no file, so nothing to set

@@ -108,10 +108,7 @@ print(martians.format_dnat(nat))
 # rebinding*. The page comes from `attacker.example`. Then the attacker's DNS server
 # answers `attacker.example` with 127.0.0.1; a short time to live makes the browser ask
 # again. The page's next requests are sent to 127.0.0.1, to the port of your loopback
-# service, with `Host: attacker.example:PORT`. The drawing shows the sequence.
-
-# %%
-drawings.dns_rebinding()
+# service, with `Host: attacker.example:PORT`.
 
 # %% [markdown]
 # The plain calls: a request is a few lines of text on a socket, and the Host line is
@@ -166,6 +163,12 @@ explanation = ...
 explanation = "The rebound request comes from my own machine; only Host gives it away"
 ### END SOLUTION
 explain("08.rebinding", explanation)
+
+# %% [markdown]
+# The whole attack, step by step:
+
+# %%
+drawings.dns_rebinding()
 
 # %% [markdown]
 # The protected server's rule: accept only this machine's loopback names, with its own

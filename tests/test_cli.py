@@ -30,9 +30,12 @@ def test_doctor_text_has_a_line_per_lesson_that_exists():
     done = run("doctor")
     assert done.returncode == 0
     numbers = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-    listed = [line.split()[0] for line in done.stdout.split("What runs live")[1].splitlines()[1:]
-              if line.strip()]
+    section = done.stdout.split("What runs live")[1].splitlines()[1:]
+    # a lesson's line starts two spaces in; what it runs may go on, indented further
+    listed = [line.split()[0] for line in section if line.startswith("  ")
+              and not line.startswith("   ")]
     assert listed == numbers
+    assert all(len(line) <= 88 for line in section)
 
 
 def test_unknown_command_is_one_usage_error():

@@ -424,10 +424,18 @@ def test_kernel_transport_says_what_form_an_unreadable_answer_should_take(live_f
 
 # --- scorecard 00-02: 00.predict-first is a new situation, with explain-first options ---
 
-def test_predict_first_is_not_the_lessons_own_surprise():
-    from loopedu.exercises.lesson00 import PREDICT_FIRST_SITUATION
+def test_predict_first_answers_no_prediction_of_the_course():
+    """The situation is not lesson 00's surprise, nor any later lesson's: it printed
+    lesson 02's answer ("::1") before lesson 02 asked (an independent reviewer's finding).
+    None of the course's predicted values or revealed answers appears in it."""
+    from loopedu.exercises.explanations import WHY
+    from loopedu.exercises.lesson00 import PREDICT_FIRST_OPTIONS, PREDICT_FIRST_SITUATION
 
-    assert "refused" not in PREDICT_FIRST_SITUATION and "::1" in PREDICT_FIRST_SITUATION
+    text = PREDICT_FIRST_SITUATION + " ".join(PREDICT_FIRST_OPTIONS.values())
+    for answer in ("::1", "127.0.0.1", "refused", "ECONNREFUSED", "localhost"):
+        assert answer not in text
+    assert not any(f"Lesson {n:02d}" in text for n in range(9))
+    assert len(WHY) > 20   # the course's predictions, for the record
 
 
 def test_reading_the_course_first_is_rejected_with_its_reason():

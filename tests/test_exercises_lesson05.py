@@ -396,3 +396,25 @@ def test_dual_stack_says_this_machines_default_decides_only_once():
     feedback = check("05.dual-stack", wrong)
     assert not feedback.passed
     assert feedback.message.count("This machine's default decides") == 1, feedback.message
+
+
+def test_the_locality_praise_says_where_the_string_unwrap_breaks():
+    """Option e unwraps '::ffff:' from the text: right for getpeername()'s dotted form,
+    but it raises on the hex form that str() of a mapped IPv6Address gives on Python
+    before 3.13 (an independent reviewer's finding: the praise endorsed it unqualified).
+    The caveat is checked against this Python, not taken from the message."""
+    import ipaddress
+
+    from loopedu.exercises.lesson05 import LOCALITY_KEY, LOCALITY_OPTIONS
+
+    body = LOCALITY_OPTIONS["e"]
+    is_local = eval(f"lambda host: {body}", {"ipaddress": ipaddress})  # noqa: S307
+    assert is_local("::ffff:127.0.0.1") and not is_local("::ffff:192.0.2.1")
+    hex_form = str(ipaddress.ip_address("::ffff:127.0.0.1"))
+    if hex_form != "::ffff:127.0.0.1":            # Python 3.11, 3.12: '::ffff:7f00:1'
+        with pytest.raises(ValueError):
+            is_local(hex_form)
+    feedback = check("05.locality-check", dict(LOCALITY_KEY))
+    assert feedback.passed
+    assert "::ffff:7f00:1" in feedback.message and "ValueError" in feedback.message
+    assert "ipv4_mapped or ip" in feedback.message

@@ -52,6 +52,9 @@ def test_right_answers_pass(exercise_id, right):
     ("08.fix-host", lambda host, port: host.rpartition(":")[0] in ("localhost", "127.0.0.1",
                                                                   "[::1]"), "port"),
     ("08.fix-host", right_is_allowed(" x", 1), "function itself"),
+    # the lesson's 0.0.0.0 Day: a page asking for http://0.0.0.0:PORT reaches loopback
+    ("08.fix-host", lambda host, port: right_is_allowed(host, port)
+     or host.lower() == f"0.0.0.0:{port}", "0.0.0.0"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)

@@ -740,3 +740,23 @@ def test_chromium_renders_it_offline(built):
     assert "<title>01 · The loopback range</title>" in dom
     assert re.search(r'<img\b[^>]*src="data:image/png;base64,', dom)
     assert re.search(r"<figcaption[^>]*>Grid of the 256 IPv4 /8 blocks", dom)
+
+
+@pytest.mark.parametrize("printed, machine", [
+    ("this machine: Linux, as root, IPv6 on\n", "Linux, as root, IPv6 on"),
+    ("this machine: Linux, as root, IPv6 on | the server received 1000000 bytes\n",
+     "Linux, as root, IPv6 on"),
+    ("note\nthis machine:   macOS 15, IPv6 off  \nmore", "macOS 15, IPv6 off"),
+])
+def test_the_banner_names_the_machine_and_nothing_else_the_cell_printed(printed, machine):
+    """Lesson 04 prints the machine and a byte count on one line; the banner read
+    'Outputs recorded on Linux, as root, IPv6 on | the server received 1000000 bytes'
+    (an independent reviewer's finding)."""
+    import nbformat
+
+    from loopedu.handout.page import _machine
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "print(...)", outputs=[nbformat.v4.new_output("stream", name="stdout",
+                                                      text=printed)])])
+    assert _machine(nb) == machine

@@ -355,13 +355,11 @@ def test_the_recording_is_labelled_and_well_formed():
     brief = format_demo(data, brief=True)
     assert "MySQL" not in brief and "p99" not in brief and "RECORDED" in brief
     assert all(row in brief for row in HBA["socket only"].splitlines())  # first file whole
-    assert not [row for row in HBA["both"].splitlines() if row.startswith("host")
-                and row in brief]                                       # "both": one line
-    for way in data["ways"]["both"]:   # each way once, connected or not
-        said = "connected" if way["connected"] else ("REFUSED" if way["server_message"]
-                                                     else "not reached")
-        assert f"{way['label']} {said}" in brief
-    assert 'pg_hba.conf "both"' in brief and "TCP takes" in brief
+    # the other file and the round trips are Going further's (the timings half-answered
+    # lesson 07's 07.fastest, an independent reviewer found); the full text has them
+    assert 'pg_hba.conf "both"' not in brief and "TCP takes" not in brief
+    assert "round trips" not in brief and "median" not in brief
+    assert 'pg_hba.conf "both"' in text and "TCP takes" in text
 
 
 def test_the_deciding_row_is_the_first_that_matches():

@@ -22,19 +22,19 @@ from .framework import Feedback, exercise
 from .reading import show
 
 #: The situation of "00.predict-first", for the notebook to show before its options: not
-#: the lesson's own surprise, but one from lesson 02's, which the learner has not met.
+#: one of the course's own predictions (that would answer it before its lesson asks).
 PREDICT_FIRST_SITUATION = (
-    "Lesson 02 will ask which address the name localhost gives first. You predict "
-    "\"127.0.0.1\". The cell runs and prints: A surprise: it was \"::1\". "
-    "What do you do next?")
+    "A colleague's notebook asks which program listens on port 5432 of their laptop. You "
+    "predict \"postgres\". The cell runs and prints: A surprise: it was "
+    "\"docker-proxy\". What do you do next?")
 
 # The question of "00.predict-first", for the notebook to show.
 PREDICT_FIRST_OPTIONS = {
-    "a": "Change your prediction to \"::1\" and run both cells again, so that your "
-         "record shows a match.",
-    "b": "Write in one line why you think ::1 came first, and only then read the "
-         "course's explanation.",
-    "c": "Read the course's explanation first, then write your one line in your own "
+    "a": "Change your prediction to \"docker-proxy\" and run both cells again, so that "
+         "your record shows a match.",
+    "b": "Write in one line why you think docker-proxy was there, and only then read "
+         "the notebook's explanation.",
+    "c": "Read the notebook's explanation first, then write your one line in your own "
          "words, so that it is right.",
     "d": "Run the experiment again: the first run was probably a fluke.",
 }
@@ -217,13 +217,11 @@ def _predict_first(answer):
         common={
             "a": "A record that shows a match you did not make hides the one thing the "
                  "experiment told you: where your picture of the machine was wrong.",
-            "c": "Not graded, yes; but a wrong prediction is the most useful result of "
-                 "the lesson, not one to skip.",
             "c": "Then your line is the course's idea in your words, and you never find "
                  "out what you thought. Your own reason, written before you read theirs, "
                  "is what shows where your picture of the machine was wrong.",
-            "d": "A name lookup on one machine gives the same answer every time, from "
-                 "the same files. Running it again only shows the surprise again.",
+            "d": "The program that holds a port does not change from one second to "
+                 "the next: running it again only shows the surprise again.",
         },
         right="Surprised? Say why in one line first (explain(...)), then read the "
               "course's why: the gap between the two is what you learn.")

@@ -296,8 +296,12 @@ def _locality(answer):
                                 "2001:db8::1?"},
         right="Right. A dual-stack server sees an IPv4 client as ::ffff:127.0.0.1, so "
               "string tests miss it; ipv4_mapped is None for ::1; is_private lets in "
-              "your whole LAN. Unwrapping the mapped form first, as e does (or the "
-              "lesson's ip.ipv4_mapped or ip), works with or without the gh-117566 fix.")
+              "your whole LAN. e unwraps the mapped form first, so it works with or "
+              "without the gh-117566 fix, but only on text written dotted, as "
+              "getpeername() gives it (inet_ntop, RFC 5952 section 5): on "
+              "'::ffff:7f00:1', the hex form str() of an IPv6Address prints on Python "
+              "3.11, it raises ValueError. Prefer the lesson's form, which reads the "
+              "address, not its text: (ip.ipv4_mapped or ip).is_loopback.")
 
 # ---- 05.ipv6-off ----------------------------------------------------------------------
 

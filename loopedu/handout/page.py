@@ -46,7 +46,9 @@ LEFT_OUT = ("Example answers and their outputs are left out: write yours on the 
             "(make the handout with --solutions to include them).")
 NO_OUTPUTS = "This copy holds no outputs: run it in JupyterLab to see them."
 _NBVAL = re.compile(r"^[ \t]*#[ \t]*NBVAL_[A-Z_]+[ \t]*(?:\n|$)", re.MULTILINE)
-_MACHINE = re.compile(r"this machine:[ \t]*(\S[^\n]*)")
+#: "this machine: <what doctor.this_machine() says>", up to the end of the line or to a
+#: " | " that starts something else the cell printed on that line.
+_MACHINE = re.compile(r"this machine:[ \t]*([^\s|](?:[^\n|]*[^\s|])?)")
 _EXTERNAL = re.compile(r"<(script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//"
                        r"[^>]*>(?:\s*</script>)?", re.IGNORECASE)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">\u00b6</a>')

@@ -200,8 +200,8 @@ def _way_lines(way: dict) -> list:
 def format_demo(data: dict, brief: bool = False) -> str:
     """The lesson's text for :func:`demo` or :func:`recorded` data; recorded output is
     labelled as such, first. ``brief=True`` (the lesson's main path) prints the first
-    pg_hba.conf file in full, the others' outcomes one line a way, the round trips'
-    medians only, and leaves MySQL to Going further.
+    pg_hba.conf file only, and leaves the other files, the round trips (lesson 07 asks
+    which transport is fastest) and MySQL to Going further.
 
     >>> text = format_demo(recorded())
     >>> text.startswith("RECORDED OUTPUT"), "pg_hba.conf rejects connection" in text
@@ -227,24 +227,21 @@ def format_demo(data: dict, brief: bool = False) -> str:
               f"{', '.join(data['localhost_resolves_to']) or 'nothing'}"]
     for number, (name, ways) in enumerate(data["ways"].items()):
         if brief and number:
-            lines += ["", f'pg_hba.conf "{name}" (every host row trust): '
-                      + ", ".join(f"{way['label']} {_result(way)}"
-                                  for way in ways)]
             continue
         lines += ["", f'pg_hba.conf "{name}":']
         lines += [f"    {row}" for row in data["hba"][name].splitlines()]
         for way in ways:
             lines += _way_lines(way)
+    if brief:
+        return "\n".join(lines)
     rtt = data["rtt"]
     lines += ["", f"{rtt['query']} round trips, {rtt['count']} each, interleaved after "
                   f"{rtt['warmup']} untimed:"]
     for label, s in rtt["summaries_us"].items():
-        lines.append(f"  {label:<14} median {s['median']:.1f} us" if brief else
-                     f"  {label:<14} median {s['median']:.1f} us, p90 {s['p90']:.1f} us, "
+        lines.append(f"  {label:<14} median {s['median']:.1f} us, p90 {s['p90']:.1f} us, "
                      f"p99 {s['p99']:.1f} us")
     pinned = (f" (client and server kept on CPU {rtt['cpu']})"
               if rtt.get("cpu") is not None else "")
     lines += [f"  TCP takes {rtt['tcp_over_unix']:.2f}x the Unix socket's median{pinned}."]
-    if not brief:
-        lines += ["", MYSQL_LOCALHOST]
+    lines += ["", MYSQL_LOCALHOST]
     return "\n".join(lines)
