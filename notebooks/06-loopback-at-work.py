@@ -27,7 +27,7 @@
 # **Prerequisites.** Lessons 02 (localhost is a name; Unix-domain sockets) and 03 (what
 # `bind()` means, the virtual LAN).
 #
-# **Minutes:** 40 teaching + 25 exercises; Going further: 3 more.
+# **Minutes:** 40 teaching + 25 exercises; Going further: 4 more.
 
 # %%
 from IPython.display import Markdown
