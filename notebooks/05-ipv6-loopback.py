@@ -118,16 +118,11 @@ entry = addresses.classify("::1")
 print(entry.network, "|", entry.name, "|", entry.rfc)
 for flag in ("source", "destination", "forwardable", "globally_reachable"):
     print(f"  {flag:<20}{getattr(entry, flag)}")
-for text in ["::2", "::", "fe80::1"]:
-    e = addresses.classify(text)
-    block = f"{e.network} {e.name}" if e else "in no special-purpose block"
-    print(f"{text:<8} loopback={addresses.is_loopback(text)!s:<6} {block}")
 
 # %% [markdown]
-# `::2` is an ordinary address. `::` is the [unspecified address](glossary.md#unspecified):
-# in `bind()` it means every address, like 0.0.0.0. `fe80::1` is
-# [link-local](glossary.md#link-local): it belongs to one link, named
-# with a zone such as `%eth0`.
+# `::2`, next to it, is an ordinary address. `::` is the
+# [unspecified address](glossary.md#unspecified): in `bind()` it means every address,
+# like 0.0.0.0 (Going further has `fe80::1`, link-local).
 #
 # With one loopback address, a program needing several loopback endpoints binds `::1` on
 # several [ports](glossary.md#port), or uses IPv4's 127/8.
@@ -326,9 +321,11 @@ if off.ran:
 # `::ffff:7f00:1` (observed); `socket.inet_ntop` prints the dotted form RFC 5952 §5
 # recommends.
 #
-# **Scopes.** Every IPv6 address has a *scope*: how far it is meant to reach. RFC 4291
-# §2.5.3 says `::1` "is treated as having Link-Local scope", the scope of `fe80::1` too.
-# The narrower interface-local scope exists only for multicast addresses (`ff01::/16`,
+# **Scopes.** Every IPv6 address has a *scope*: how far it is meant to reach.
+# `fe80::1` is [link-local](glossary.md#link-local) (RFC 4291 §2.5.6): it belongs to one
+# link, named with a zone such as `%eth0`; `addresses.classify("fe80::1")` finds its
+# block. RFC 4291 §2.5.3 says `::1` "is treated as having Link-Local scope", the scope
+# of `fe80::1` too. The narrower interface-local scope exists only for multicast addresses (`ff01::/16`,
 # §2.7). RFC 4007 defines zones and scopes: an address of Link-Local scope is unique only
 # on its link, so `fe80::1%eth0` names the link. For `::1` the zone is implicit: this
 # host.

@@ -136,6 +136,10 @@ figure.loopedu-figure figcaption, figure.loopedu-drawing figcaption {
   .jp-RenderedHTMLCommon h3 { font-size: 12pt; }
   pre, code { font-size: 9pt; }
   pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+  /* JupyterLab breaks output text anywhere (word-break: break-all): on paper a line
+     then ends in the middle of a word, or of an address; break between words, and
+     inside one only when it is wider than the line */
+  .jp-OutputArea-output pre { word-break: normal !important; }
   h1, h2, h3, h4 { break-after: avoid; }
   .jp-OutputArea-child, .jp-Cell, .jp-Cell-outputWrapper, .jp-Cell-inputWrapper {
     break-inside: auto; }
