@@ -163,3 +163,26 @@ answer = {
 }
 ### END SOLUTION
 check("02.db-transport", answer)
+
+# %% [markdown]
+# ## 5. Who sees an edit, who may connect?
+#
+# Five cases the lesson did not run. For the first, say `"new"` (the edited address) or
+# `"old"` (the first answer, kept). For the others, say `"connected"` or the errno name
+# `connect()` raises. Both socket files lie in a folder every user may enter.
+
+# %%
+from loopedu.exercises.lesson02 import WHO_KEY
+
+for case in WHO_KEY:
+    print("-", case)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+answer = {case: None for case in WHO_KEY}
+### BEGIN SOLUTION
+from loopedu.exercises.lesson02 import WHO_KEY  # the cases, in the order printed above
+
+answer = dict(zip(WHO_KEY, ["new", "EACCES", "connected", "connected", "connected"]))
+### END SOLUTION
+check("02.who-sees-it", answer)

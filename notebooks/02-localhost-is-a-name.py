@@ -16,15 +16,17 @@
 #
 # **Objectives.** After this lesson you can:
 # - predict what getaddrinfo answers from a hosts file on your machine, including the
-#   lines it skips *(exercises 02.predict-hosts, 02.broken-hosts)*;
+#   lines it skips and a line just edited *(exercises 02.predict-hosts, 02.broken-hosts,
+#   02.who-sees-it)*;
 # - say which address of `localhost` a client tries first, and write a client that
 #   works whatever the order *(exercise 02.fix-client)*;
 # - tell which transport, a Unix-domain socket or TCP, a MySQL or PostgreSQL client uses
-#   for `localhost`, `127.0.0.1` and no host at all *(exercise 02.db-transport)*.
+#   for `localhost`, `127.0.0.1` and no host at all, and who may connect through each
+#   *(exercises 02.db-transport, 02.who-sees-it)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (a refused connection; what 127.0.0.1 is).
 #
-# **Minutes:** 33 teaching + 25 exercises; Going further: 5 more.
+# **Minutes:** 33 teaching + 28 exercises; Going further: 5 more.
 
 # %% [markdown]
 # ## Where the name goes
@@ -311,8 +313,8 @@ else:
 #
 # [exercises/02-localhost-is-a-name-exercises.ipynb](../exercises/02-localhost-is-a-name-exercises.ipynb):
 # predict what a new hosts file resolves to on your machine, find the lines glibc skips,
-# fix a client that tries only the first address, and say which transport each database
-# client uses.
+# fix a client that tries only the first address, say which transport each database
+# client uses, and who sees an edit or may connect to a socket file.
 #
 # ## Key points
 #

@@ -495,3 +495,74 @@ def test_an_ipv6_address_is_compared_by_value():
     assert check("02.predict-hosts", spelled).passed
     upper = {**key, "localhost AF_INET6": [a.upper() for a in key["localhost AF_INET6"]]}
     assert check("02.predict-hosts", upper).passed
+
+
+# ---- 02.who-sees-it: the socket-file cases measured, wrong answers told why ----------
+
+@pytest.mark.needs("root")
+def test_who_sees_it_key_is_what_sockets_do_here():
+    """The key's connect cases against real sockets: a 0600 socket file refuses another
+    user (nobody) with EACCES and lets root in; 0666 lets nobody in; TCP on 127.0.0.1 has
+    no file. Measured here, not taken from the key. The folder (a fresh one in the
+    system's temporary folder, as pytest's own are 0700) lets every user in, so only the
+    socket file's mode decides."""
+    from pathlib import Path
+
+    from shared_checks import run_as_nobody
+
+    folder = Path(tempfile.mkdtemp(prefix="loopedu-who-"))
+    try:
+        os.chmod(folder, 0o755)                   # a folder every user may enter
+        _who_sees_it_measured(folder, run_as_nobody)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _who_sees_it_measured(folder, run_as_nobody):
+    from loopedu.exercises.lesson02 import WHO_KEY
+
+    probe = ("import socket, sys\nfam = socket.AF_UNIX if sys.argv[1] != 'tcp' else "
+             "socket.AF_INET\ns = socket.socket(fam)\ntarget = sys.argv[1] if fam == "
+             "socket.AF_UNIX else ('127.0.0.1', int(sys.argv[2]))\ntry:\n"
+             "    s.connect(target); print('connected')\nexcept OSError as e:\n"
+             "    import errno; print(errno.errorcode[e.errno])\n")
+    seen = {}
+    with socket.socket(socket.AF_UNIX) as app, socket.socket() as web:
+        path = folder / "app.sock"
+        app.bind(str(path))
+        app.listen()
+        web.bind(("127.0.0.1", 0))
+        web.listen()
+        os.chmod(path, 0o600)
+        seen["alice, 0600"] = run_as_nobody(
+            f"import sys; sys.argv = ['', {str(path)!r}]\n" + probe).stdout.strip()
+        with socket.socket(socket.AF_UNIX) as mine:
+            mine.connect(str(path))
+            seen["root, 0600"] = "connected"
+        seen["alice, tcp"] = run_as_nobody(
+            f"import sys; sys.argv = ['', 'tcp', '{web.getsockname()[1]}']\n"
+            + probe).stdout.strip()
+        os.chmod(path, 0o666)
+        seen["alice, 0666"] = run_as_nobody(
+            f"import sys; sys.argv = ['', {str(path)!r}]\n" + probe).stdout.strip()
+    _, alice, root, tcp, open_file = WHO_KEY
+    assert seen == {"alice, 0600": WHO_KEY[alice], "root, 0600": WHO_KEY[root],
+                    "alice, tcp": WHO_KEY[tcp], "alice, 0666": WHO_KEY[open_file]}
+    assert seen["alice, 0600"] == "EACCES"
+
+
+def test_who_sees_it_wrong_answers_are_told_why(first_try):
+    from loopedu.exercises.lesson02 import WHO_KEY
+
+    edit, alice, root, tcp, open_file = WHO_KEY
+    cases = [({edit: "old"}, "reads the file again"),
+             ({root: "EACCES"}, "Root passes"),
+             ({tcp: "EACCES"}, "has no file"),
+             ({open_file: "EACCES"}, "write permission"),
+             ({alice: "connected"}, "4 of 5"),
+             ({alice: "denied"}, "not one of the allowed values")]
+    for change, says in cases:
+        feedback = first_try("02.who-sees-it", {**WHO_KEY, **change})
+        assert not feedback.passed and says in feedback.message, feedback.message
+    assert first_try("02.who-sees-it", {**WHO_KEY, alice: "Permission denied",
+                                        root: "ok"}).passed

@@ -7,15 +7,10 @@ own /etc/host.conf (``multi on``, as Debian and Ubuntu ship it, or glibc's defau
 off), computed at check time from the resolver model (loopedu.hosts); so two learners
 whose machines differ get different, checkable questions. tests/test_exercises_lesson02.py
 checks the model against glibc itself where the machine allows a private hosts file.
-"02.fix-client" runs the learner's function against real servers on 127.0.0.1 and,
-where this machine has them, on 127.0.0.2 and ::1, on the first, a middle or the last
-address given (and on two at once), so a function that ignores the addresses it is
-given, takes only the last or tries them out of order fails; with nothing listening,
-two addresses that fail differently (measured at check time) tell the last error from
-the first.
-The key of "02.db-transport" comes from the MySQL Reference Manual ("Connecting to the
-MySQL Server Using Command Options") and the libpq documentation (parameter ``host``);
-the test runs ``psql`` where it is installed.
+"02.fix-client" runs the learner's function against real servers on 127.0.0.1 (and
+127.0.0.2, ::1 where this machine has them), on the first, a middle or the last address
+given, and with nothing listening tells the last error from the first. "02.db-transport"
+follows the MySQL Reference Manual and libpq's documentation (parameter ``host``).
 """
 
 from __future__ import annotations
@@ -23,10 +18,8 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable
 
 from ..connections import errno_name, lab_socket, same_endpoint
 from ..glibc.hostconf import HostConf
@@ -36,6 +29,7 @@ from ..localhost import multi_here
 from ..sandbox import capabilities
 from ..servers import listener
 from .answers import expect_mapping, expect_set
+from .deadline import Hung, call_with_deadline
 from .framework import Feedback, exercise
 from .reading import show
 
@@ -157,39 +151,7 @@ def _broken_hosts(answer):
 #: How long the learner's function may take for one list of addresses, in seconds:
 #: every address here answers or is refused at once, so only a hang takes this long.
 CLIENT_TIME_LIMIT = 10.0
-
-
-class _Hung(Exception):
-    """The learner's function did not return within its time limit."""
-
-
-def _call_with_deadline(fn: Callable, *args: Any, seconds: float) -> Any:
-    """``fn(*args)`` in a thread of its own: its result, or its exception raised here;
-    :class:`_Hung` when it has not returned after ``seconds``. Nothing process-wide (no
-    default socket timeout) changes. A thread that never returns cannot be stopped: it
-    is a daemon thread, and a socket it returns late is closed."""
-    returned, box, lock = threading.Event(), {"gave_up": False}, threading.Lock()
-
-    def run() -> None:
-        try:
-            value = fn(*args)
-        except BaseException as exc:  # handed over to the caller
-            value, box["error"] = None, exc
-        with lock:
-            if box["gave_up"] and isinstance(value, socket.socket):
-                value.close()  # the check gave up on it: nobody else will close it
-            box["value"] = value
-            returned.set()
-
-    threading.Thread(target=run, name="loopedu-02.fix-client", daemon=True).start()
-    returned.wait(seconds)
-    with lock:
-        if not returned.is_set():
-            box["gave_up"] = True
-            raise _Hung()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+_THREAD = "loopedu-02.fix-client"   # the thread the learner's function runs in
 
 
 def _client_cases() -> list[tuple[tuple[str, ...], list[str]]]:
@@ -326,9 +288,9 @@ def _none_answers(fn) -> Feedback:
         addresses = pair[0] if pair else ["::1", "127.0.0.1"]
         last = pair[2] if pair else _connect_error(addresses[-1], port)
         try:
-            sock = _call_with_deadline(fn, list(addresses), port,
+            sock = call_with_deadline(fn, list(addresses), port, thread_name=_THREAD,
                                        seconds=CLIENT_TIME_LIMIT)
-        except _Hung:
+        except Hung:
             return _hung(addresses, None)
         except OSError as exc:
             return _last_error(addresses, exc, pair, last)
@@ -369,8 +331,9 @@ def _one_case(fn, hosts: tuple[str, ...], addresses: list[str],
     server, else why not."""
     server = " and ".join(hosts)
     try:
-        sock = _call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT)
-    except _Hung:
+        sock = call_with_deadline(fn, list(addresses), port, seconds=CLIENT_TIME_LIMIT,
+                                  thread_name=_THREAD)
+    except Hung:
         return _hung(addresses, server)
     except OSError as exc:
         return Feedback(False, f"With addresses {addresses} (a server listening on "
@@ -486,3 +449,52 @@ def _db_transport(answer):
         right="Right: the MySQL client turns the name localhost, its default host, into "
               "its Unix socket (only --protocol=TCP or an address makes it TCP); libpq uses a Unix socket only with no host or a directory, "
               "from -h or PGHOST, and reaches any address over TCP.")
+
+
+# ---- 02.who-sees-it ----------------------------------------------------------------------
+
+#: "02.who-sees-it", cases the lesson did not run: "new" or "old" address, "connected" or
+#: an errno name. Sources: glibc reads the hosts file at each lookup (nss_files/
+#: files-hosts.c); connect() needs write permission on the socket file (unix(7)), which
+#: root passes (path_resolution(7)); TCP has no file. The folder lets everyone in.
+WHO_KEY = {
+    "a Python program already running looks up myapp.test again after you edit its line "
+    "in /etc/hosts (glibc, no caching daemon)": "new",
+    "user alice connects to /run/app.sock, mode srw------- owned by user app": "EACCES",
+    "root connects to /run/app.sock": "connected",
+    "alice connects to the same service over TCP on 127.0.0.1": "connected",
+    "alice connects to /run/web.sock, mode srw-rw-rw- owned by user app": "connected",
+}
+_WHO_WORDS = {"permission denied": "EACCES", "eacces": "EACCES", "refused": "ECONNREFUSED",
+              "econnrefused": "ECONNREFUSED", "ok": "connected", "connects": "connected",
+              "the new one": "new", "the old one": "old", "cached": "old"}
+
+
+def _who_word(value) -> str:
+    text = " ".join(str(value).split()).casefold().strip(".\"'")
+    return _WHO_WORDS.get(text, "connected" if value is True else text)
+
+
+@exercise("02.who-sees-it", lesson=2,
+          title="Who sees an edit, who may connect to a socket file",
+          hints=["The lesson's lookups ran twice in one process: where could an answer "
+                 "be kept between them?",
+                 "unix(7): connecting to a socket file needs write permission on it; "
+                 "root passes file permission checks. A TCP port has no file."])
+def _who_sees_it(answer):
+    first, *connects = WHO_KEY
+    return expect_mapping(
+        answer, WHO_KEY, normalize=_who_word, coerce=False, noun="answer",
+        allowed={first: ("new", "old"),
+                 **{key: ("connected", "EACCES", "ECONNREFUSED") for key in connects}},
+        common={(first, "old"): "glibc keeps nothing between lookups: each one reads the "
+                                "file again (the lesson's cell saw it in one process).",
+                (connects[1], "EACCES"): "Root passes file permission checks (the "
+                                         "lesson's table: root connected after chmod 000).",
+                (connects[2], "EACCES"): "A TCP port on 127.0.0.1 has no file, so no "
+                                         "permission to check: any local user connects.",
+                (connects[3], "EACCES"): "rw for everyone includes alice: write "
+                                         "permission is what connect() needs."},
+        right="Right: the hosts file is read at every lookup, and a Unix socket is "
+              "guarded by its file's permissions (root excepted), TCP on 127.0.0.1 by "
+              "nothing but the service's own checks.")
