@@ -155,12 +155,26 @@ def open_lesson(page, url: str) -> None:
 
 
 def restart_and_run_all(page) -> None:
-    """Kernel > Restart Kernel and Run All Cells, on the notebook being edited, and wait
-    until every cell has run."""
+    """Kernel > Restart Kernel, wait until the new kernel is idle, then Run > Run All
+    Cells, on the notebook being edited, and wait until every cell has run. (The one
+    menu item "Restart Kernel and Run All Cells" sent the cells while the old kernel was
+    still shutting down: once, with two test suites loading the machine, ipykernel
+    failed on a control message ("_control_lock ... not the NoneType None") and the run
+    never finished.)"""
+    from playwright.sync_api import expect
+
     page.keyboard.press("Escape")
     page.locator(".lm-MenuBar-itemLabel:text-is('Kernel')").click()
-    page.locator(".lm-Menu-itemLabel:text-is('Restart Kernel and Run All Cells…')").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Restart Kernel…')").click()
     page.locator(".jp-Dialog button.jp-mod-accept").click()
+    idle = page.locator(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']")
+    try:  # the old kernel's "idle" first goes away (restarting), unless that was too quick
+        expect(idle).to_have_count(0, timeout=5_000)
+    except AssertionError:
+        pass
+    expect(idle).to_have_count(1, timeout=KERNEL_START_MS)
+    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+    page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
     wait_until_run(page, RUN_ALL_MS)
 
 
