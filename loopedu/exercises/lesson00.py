@@ -129,11 +129,10 @@ _READ_IT = ("Set answer to the dict that json.load(...) returns for the connecti
             "(not a value typed in, and do not print it: it holds the signing key).")
 
 
-def _read_elsewhere(ip: str) -> Feedback | None:
-    """A pass for a kernel whose connection file names an address other than loopback
-    (a kernel started with ``--ip``), when the answer's "ip" is that address: the
-    question asks what the file says, and this machine's file says that."""
-    info = kernel_link.connection_info()
+def _read_elsewhere(ip: str, info: dict | None) -> Feedback | None:
+    """A pass for a kernel whose connection file (``info``) names an address other than
+    loopback (a kernel started with ``--ip``), when the answer's "ip" is that address:
+    the question asks what the file says, and this machine's file says that."""
     live = _ip(info.get("ip")) if info else None
     if live is None or is_loopback(live) or _ip(ip.strip()) != live:
         return None
@@ -144,10 +143,10 @@ def _read_elsewhere(ip: str) -> Feedback | None:
         "started this kernel chose otherwise."))
 
 
-def _not_this_file(answer: dict) -> str | None:
-    """Which field of ``answer`` differs from the running kernel's connection file;
-    None when they agree, or when there is no running kernel to compare with."""
-    info = kernel_link.connection_info()
+def _not_this_file(answer: dict, info: dict | None) -> str | None:
+    """Which field of ``answer`` differs from the running kernel's connection file
+    (``info``); None when they agree, or when there is no running kernel to compare
+    with."""
     if info is None:
         return None
     differ = [field for field in _COMPARED if field in info
@@ -174,10 +173,11 @@ def _kernel_transport(answer):
         if "ip" not in answer:
             return Feedback(False, "That dict has no \"ip\" field, so it is not a kernel's "
                                    "connection file. " + _READ_IT)
-        problem = _not_this_file(answer)
+        info = kernel_link.connection_info()   # the running kernel's file, read once
+        problem = _not_this_file(answer, info)
         if problem:
             return Feedback(False, problem)
-        if "key" not in answer and kernel_link.connection_info() is not None:
+        if "key" not in answer and info is not None:
             return Feedback(False, "That dict has no \"key\" field: it looks like the "
                                    "lesson's helper, kernel_link.connection_info(), which "
                                    "drops the key. Read the file yourself: open the path "
@@ -191,7 +191,7 @@ def _kernel_transport(answer):
                 "machine can connect to the kernel, and its traffic goes through lo, not "
                 "a network card. Lesson 01 looks at the whole loopback range it belongs "
                 "to."))
-        return _read_elsewhere(ip) or Feedback(False, (
+        return _read_elsewhere(ip, info) or Feedback(False, (
             "Its \"ip\" field reads " + repr(ip) + ". "
             + (message or "A connection file writes an IP address there.")))
     if isinstance(answer, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
