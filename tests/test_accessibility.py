@@ -492,7 +492,7 @@ def test_a_workspace_lesson_in_jupyterlab(tmp_path):
                 page.set_default_timeout(60_000)
                 open_lesson(page, f"{base}/lab/tree/{LESSON}?token={lab.token}")
                 page.locator(f"{PANEL} .jp-CodeCell .cm-content").first.click()  # current
-                restart_and_run_all(page)
+                restart_and_run_all(page, lab)
                 expect(page.locator(f"{PANEL} .jupyter-widgets input[type=text]").first
                        ).to_be_visible(timeout=30_000)
                 show_every_cell(page)
