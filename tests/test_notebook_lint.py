@@ -122,6 +122,26 @@ def test_the_main_path_fits_its_stated_minutes(path):
             f"{path.name}: Going further takes about {e.further} min: state it")
 
 
+def test_printed_outputs_count_as_reading_but_drawings_and_going_further_do_not(tmp_path):
+    """The "+outputs" column: 240 words printed on the main path are 2 minutes at 120
+    words a minute; a drawing's alt text, a figure and what Going further prints are
+    not counted."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    words = " ".join(["word"] * 240)
+    first = new_markdown_cell("# A lesson\n**Minutes:** 10 teaching + 5 exercises")
+    printed = new_code_cell("print(words)", outputs=[new_output("stream", text=words)])
+    drawing = new_code_cell("drawings.x()", outputs=[new_output(
+        "execute_result", data={"text/html": "<svg></svg>", "text/plain": words})])
+    figure = new_code_cell("plot()", outputs=[new_output(
+        "display_data", data={"image/png": "", "text/plain": words})])
+    later = new_code_cell("print(words)", outputs=[new_output("stream", text=words)])
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(new_notebook(cells=[first, printed, drawing, figure,
+                                       new_markdown_cell("## Going further"), later]), path)
+    assert _minutes(path).output_minutes == 2.0
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
 def test_the_main_path_speaks_in_short_sentences(path):
     e = _minutes(path)
