@@ -67,7 +67,8 @@ check("08.route-localnet", answer)
 # empty) and the server's own port. Return `True` only for the service's names and
 # addresses, each with this port. The check runs the service live, on every address
 # it listens on. It sends requests built from your machine: yours differ from a
-# neighbour's.
+# neighbour's. Host is `name:port` (RFC 9110 §7.2); rebound names are those of Project
+# Zero issue 1447.
 
 # %%
 from loopedu.exercises.fix_host import this_service
