@@ -55,23 +55,45 @@ answer = {
 check("08.route-localnet", answer)
 
 # %% [markdown]
-# ## 2. Fix a request handler that trusts every Host header
+# ## 2. A Host check for another service
 #
-# A local service listens on 127.0.0.1. Write `is_allowed(host_header, port)`: it gets
-# the request's Host header (a string, perhaps empty) and the server's own port, and
-# returns `True` only for requests that name this machine's loopback with this port.
-# The check starts a live server on 127.0.0.1 that calls your function for every
-# request, and sends it a battery of requests, rebound names included.
+# The lesson's server answered to `localhost`, `127.0.0.1` and `[::1]`. This service is
+# set up differently, and the setup comes from your machine. It listens on 127.0.0.1,
+# and on ::1 too where this machine has IPv6 loopback. Its users also reach it by this
+# machine's own name. Some write a name in its absolute form, with a trailing dot:
+# `localhost.` is localhost (RFC 1034 §3.1).
+#
+# Write `is_allowed(host_header, port)`. It gets the Host header (a string, perhaps
+# empty) and the server's own port. Return `True` only for the service's names and
+# addresses, each with this port. The check runs the service live, on every address
+# it listens on. It sends requests built from your machine: yours differ from a
+# neighbour's. Host is `name:port` (RFC 9110 §7.2); rebound names are those of Project
+# Zero issue 1447.
+
+# %%
+from loopedu.exercises.fix_host import this_service
+
+print(this_service())
 
 # %%
 # NBVAL_CHECK_OUTPUT
 def is_allowed(host_header, port):
     return True  # trusts everyone: fix me
 ### BEGIN SOLUTION
+import socket
+
+from loopedu.sandbox import capabilities
+
+NAMES = {"localhost", "127.0.0.1", socket.gethostname().lower()}
+if capabilities().ipv6_loopback:          # the service listens on ::1 only then
+    NAMES.add("[::1]")
+
+
 def is_allowed(host_header, port):
-    name, _, given = host_header.strip().rpartition(":")
-    return (name.lower() in ("localhost", "127.0.0.1", "[::1]")
-            and given == str(port))
+    name, colon, given = host_header.rpartition(":")
+    if name.endswith("."):                # 'localhost.' is localhost, written absolutely
+        name = name[:-1]
+    return colon == ":" and given == str(port) and name.lower() in NAMES
 ### END SOLUTION
 check("08.fix-host", is_allowed)
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import http.server
 import ipaddress
+import socket
 import threading
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -130,10 +131,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class _Server(NoLookupBind, http.server.HTTPServer):
-    def __init__(self, is_allowed: Callable, answer_timeout: float):
+    def __init__(self, is_allowed: Callable, answer_timeout: float,
+                 address: tuple = ("127.0.0.1", 0)):
         self.is_allowed, self.answer_timeout, self.hung = is_allowed, answer_timeout, False
         self.seen: list = []  # (Host or None, client address, status, problem)
-        super().__init__(("127.0.0.1", 0), _Handler)
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, _Handler)
 
 
 def _host_server(is_allowed: Callable, answer_timeout: float = 1.0):
@@ -345,11 +348,11 @@ class HostValidationReport:
                 "trials": [asdict(t) for t in self.trials]}
 
     def __str__(self) -> str:
-        lines = [f"{'request':<14} {'Host sent':<36} {'status':>6}  outcome"]
+        lines = [f"{'request':<23} {'Host sent':<36} {'status':>6}  outcome"]
         for t in self.trials:
             shown = "(none)" if t.host is None else repr(t.host)
             outcome = "served" if t.served else "refused"
-            lines.append(f"{t.label:<14} {shown:<36} {t.status or '-':>6}  {outcome}"
+            lines.append(f"{t.label:<23} {shown:<36} {t.status or '-':>6}  {outcome}"
                          f"{'  <- WRONG' if t.wrong else ''}")
         return "\n".join([*lines, "", self.message])
 

@@ -18,7 +18,7 @@
 # - say what happens to packets for 127.0.0.1 that arrive from another machine, and what
 #   `route_localnet` changes (CVE-2020-8558) *(exercise 08.route-localnet)*;
 # - explain what DNS rebinding does to a service on 127.0.0.1, and write a Host-header
-#   check that a live server applies *(exercise 08.fix-host)*;
+#   check for a service set up on your own machine *(exercise 08.fix-host)*;
 # - recognise the setups that expose a service bound to 127.0.0.1 (published ports,
 #   tunnels, browsers) *(exercise 08.exposes)*.
 #
@@ -37,15 +37,16 @@ print("network namespaces:", sandbox.capabilities().network_namespaces)
 # %% [markdown]
 # Two popular claims are tested here. "A service bound to 127.0.0.1 cannot be reached
 # from other devices. Period." And: "it is physically impossible for traffic sent to
-# 127.0.0.1 to reach another device".
+# 127.0.0.1 to reach another device". Each section tries one way in.
 #
 # ## 127.0.0.1 from a neighbour
 #
-# The course builds two machines as [network namespaces](glossary.md#network-namespace)
-# on a [veth pair](glossary.md#veth). S, the server, is 198.18.2.1; C, a neighbour, is
+# Can another machine on your network reach a service bound to 127.0.0.1? The course
+# builds two machines as [network namespaces](glossary.md#network-namespace) on a
+# [veth pair](glossary.md#veth). S, the server, is 198.18.2.1; C, a neighbour, is
 # 198.18.2.2. S runs a service bound to 127.0.0.1. C adds a route "127.0.0.1 via
-# 198.18.2.1" and connects to 127.0.0.1. The experiment runs twice: once with S's
-# settings as Linux ships them ("default"), and once with the sysctl
+# 198.18.2.1" and connects to 127.0.0.1. The experiment runs twice. First with S's
+# settings as Linux ships them ("default"). Then with the sysctl
 # [`route_localnet`](glossary.md#route-localnet) set to 1 on S's veth.
 
 # %%
@@ -79,24 +80,23 @@ explain("08.route-localnet", explanation)
 # %% [markdown]
 # ## Martians: the rule and the switch
 #
-# The rule: RFC 1122 §3.2.1.3(g) says an address of 127/8 "MUST NOT appear outside a
+# Why was C kept out, and what does the switch change? The rule: RFC 1122 §3.2.1.3(g) says an address of 127/8 "MUST NOT appear outside a
 # host". RFC 1812 §5.3.7 tells routers not to forward it. A packet that arrives from a
 # network with such an address is a *martian*. Linux drops it silently, and logs it with
 # `log_martians` (the kernel log line above). `route_localnet` is the switch: "Do not
 # consider loopback addresses as martian source or destination while routing", default
 # off (Documentation/networking/ip-sysctl.rst).
 #
-# Look at what C had to do, too. It took 127.0.0.1/8 off its own `lo`; otherwise
-# 127.0.0.1 would be C itself. It also set `route_localnet=1` on its own link, to accept
-# S's replies, which come from 127.0.0.1. A real attacker need not bend their own kernel
-# like this: they craft the packets instead.
+# C had to bend its own kernel, too. It took 127.0.0.1/8 off its own `lo`; otherwise
+# 127.0.0.1 would be C itself. It set `route_localnet=1` on its own link, to accept S's
+# replies from 127.0.0.1. A real attacker crafts the packets instead.
 #
 # This happened in Kubernetes. kube-proxy set `route_localnet=1` on every node, for
-# NodePorts on 127.0.0.1. So any machine on the same network could reach services a node
-# bound to 127.0.0.1 (CVE-2020-8558, kubernetes/kubernetes#92315). The fix (Kubernetes
-# 1.18.4, 1.17.7, 1.16.11) added a KUBE-FIREWALL rule: drop packets for 127.0.0.0/8 that
-# do not come from 127.0.0.0/8, the last line above. A DNAT rule that sends a public port
-# to 127.0.0.1 needs the same switch:
+# NodePorts on 127.0.0.1. So any machine on the same network reached services a node
+# bound to 127.0.0.1 (CVE-2020-8558, kubernetes/kubernetes#92315). The fix added a
+# KUBE-FIREWALL rule: drop packets for 127.0.0.0/8 that do not come from 127.0.0.0/8.
+# It is the last line above. A DNAT rule that sends a public port to 127.0.0.1 needs the
+# same switch:
 
 # %%
 print(martians.format_dnat(nat))
@@ -104,8 +104,8 @@ print(martians.format_dnat(nat))
 # %% [markdown]
 # ## A web page and a name that changes address
 #
-# A martian needs a neighbour on your network. This attack needs only a web page: *DNS
-# rebinding*. The page comes from `attacker.example`. Then the attacker's DNS server
+# A martian needs a neighbour on your network. Can a web page get in without one? It
+# needs only *DNS rebinding*. The page comes from `attacker.example`. Then the attacker's DNS server
 # answers `attacker.example` with 127.0.0.1; a short time to live makes the browser ask
 # again. The page's next requests are sent to 127.0.0.1, to the port of your loopback
 # service, with `Host: attacker.example:PORT`.
@@ -171,10 +171,11 @@ explain("08.rebinding", explanation)
 drawings.dns_rebinding()
 
 # %% [markdown]
-# The protected server's rule: accept only this machine's loopback names, with its own
-# port. It answered the rebound request with 421 Misdirected Request (RFC 9110
-# §15.5.20). The rule fits in four lines. A Host header is `name:port`, the name
-# compared whole and without regard to case (RFC 9110 §7.2, RFC 3986 §3.2.2):
+# How did the protected server tell the two requests apart? Its rule: accept only this
+# machine's loopback names, with its own port. It answered the rebound request with 421
+# Misdirected Request (RFC 9110 §15.5.20). The rule fits in four lines. A Host header is
+# `name:port` (RFC 9110 §7.2). The name is compared whole, without regard to case
+# (RFC 3986 §3.2.2):
 
 # %%
 def allowed_host(host_header, port):
@@ -196,14 +197,15 @@ for host in ("localhost:8000", "attacker.example:8000", "localhost.attacker.exam
 
 # %% [markdown]
 # Checking Host stops rebinding. It does not stop a page from sending requests to
-# `http://localhost:PORT` directly. Browsers allow such "simple" requests; they only keep
+# `http://localhost:PORT` directly. Browsers allow such "simple" requests. They only keep
 # the page from reading the answer (the Fetch standard's CORS rules). So requests that
-# change anything must also check `Origin`, and a local service authenticates its
+# change anything must also check `Origin`. And a local service authenticates its
 # clients, even on loopback (Going further has an example).
 #
 # ## 💥 Break it on purpose: 0.0.0.0 in a browser
 #
-# 0.0.0.0 is the "any address" of `bind()`. What if a program *connects* to it? In 2024
+# Can a page reach loopback by another address? 0.0.0.0 is the "any address" of
+# `bind()`. What if a program *connects* to it? In 2024
 # Oligo Security called a hole "0.0.0.0 Day". Chrome's Private Network Access restricted
 # public pages' requests to `127.0.0.1`, but not to `http://0.0.0.0:PORT`. The cell
 # below connects to 0.0.0.0 and `::` where a server listens on loopback only, then sends
@@ -256,18 +258,17 @@ Markdown(platforms.markdown_table(
 #
 # ## Published ports and tunnels
 #
-# Lesson 06 showed two other ways in. Docker's `-p 8080:80` publishes on 0.0.0.0 and
+# What else reaches past a bind to 127.0.0.1? Lesson 06 showed two other ways in. Docker's `-p 8080:80` publishes on 0.0.0.0 and
 # `[::]`, through NAT rules that the host firewall `ufw` does not see (Docker,
 # "Packet filtering and firewalls"). `-p 127.0.0.1:8080:80` keeps other machines out
-# only on some versions and setups: Going further lists them. A tunnel forwards a
-# loopback port to wherever its other end is. An `ssh -R` port with `GatewayPorts no`
-# sits on the server's loopback, open to every user of that server.
-#
-# Before Engine 28, `-p 127.0.0.1:8080:80` did not keep other machines out: a host on the
-# same LAN segment that routes the container's address via the Docker host reaches the
-# container directly (moby/moby#45610).
+# only on some versions and setups. Before Engine 28 it did not (moby/moby#45610);
+# Going further has the rest. A tunnel forwards a loopback port to wherever its other
+# end is. An `ssh -R` port with `GatewayPorts no` sits on the server's loopback. Every
+# user of that server can reach it.
 #
 # ## A checklist
+#
+# So what should a service on loopback do?
 #
 # 1. Bind the most restrictive address that meets the need. Use 127.0.0.1, or a
 #    Unix-domain socket file, for anything only this machine uses.
@@ -283,6 +284,8 @@ Markdown(platforms.markdown_table(
 #
 # ## Verdicts
 #
+# What about the two claims we started from?
+#
 # - "A service bound to 127.0.0.1 cannot be reached from other devices. Period." **True
 #   with conditions**. With Linux's defaults, other machines' packets are martians. It
 #   breaks with `route_localnet=1` and a crafted or routed packet, a DNAT rule, a
@@ -294,8 +297,8 @@ Markdown(platforms.markdown_table(
 # ## Your turn
 #
 # [The exercises](../exercises/08-when-loopback-leaks-exercises.ipynb): 127.0.0.1 from the
-# network in three new setups, a Host check tested against a live server, and which
-# setups expose a service.
+# network in three new setups, a Host check for another service on your own machine
+# (tested live), and which setups expose a service.
 #
 # ## Key points
 #
@@ -317,6 +320,8 @@ Markdown(platforms.markdown_table(
 # loopback device. `net/ipv6/tcp_ipv6.c` does the same for `::`; its comment calls it
 # "a BSD'ism". `rebinding.KERNEL_SOURCES` holds those lines, with links.
 #
+# **The Kubernetes fix** shipped in 1.18.4, 1.17.7 and 1.16.11.
+#
 # **Authenticate, even on loopback.** The Zoom client's local web server let any web
 # page start a video call (CVE-2019-13450): a simple request needs no answer to do harm.
 #
@@ -327,10 +332,11 @@ Markdown(platforms.markdown_table(
 #
 # **What browsers do, with sources.** `browsers.BROWSER_STATUS` holds each row of the
 # table above with what still reaches loopback, its sources and the day it was checked;
-# rows whose version is not confirmed from a primary source say so.
+# unconfirmed versions say so.
 #
 # **When `-p 127.0.0.1:…` keeps other machines out.** Only on Docker Engine 28 or later
-# (moby/moby#45610), not 28.0 to 28.3.2 after a firewalld reload (CVE-2025-54388), and
+# (moby/moby#45610: before, a LAN host routing the container's address via the Docker
+# host reached it), not 28.0 to 28.3.2 after a firewalld reload (CVE-2025-54388), and
 # without `allow-direct-routing` (moby/moby#49832). Its NAT rule can even leak the other
 # way: a crafted packet to 127.0.0.1, sent to the host's MAC address, is DNAT-ed into
 # the container (moby/moby#41872, open as far as checked, 2026-12).

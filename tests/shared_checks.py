@@ -58,3 +58,15 @@ def run_together(code: str, argvs: list, env: dict, go) -> list:
                 child.kill()
                 child.wait()
     return [(child.returncode, out, err) for child, (out, err) in zip(children, results)]
+
+
+def binds_ipv6_loopback() -> bool:
+    """Whether this machine (not a fake) can bind ::1, measured with a plain socket."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True

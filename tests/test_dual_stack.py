@@ -12,7 +12,7 @@ import sys
 
 import pytest
 from netns_helpers import netns
-from shared_checks import skip_or_fail
+from shared_checks import binds_ipv6_loopback, skip_or_fail
 
 from loopedu import dual_stack, measure, platforms, plots, sandbox
 from loopedu.dual_stack import ipv6_off_demo
@@ -105,12 +105,7 @@ def _refuse_ipv6(monkeypatch, code):
 @pytest.mark.filterwarnings("ignore::loopedu.listen_guard.ExposureWarning")
 def _ipv6_loopback_really() -> bool:
     """Whether this machine (not the fake) can bind ::1."""
-    try:
-        with socket.socket(socket.AF_INET6) as sock:
-            sock.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
+    return binds_ipv6_loopback()
 
 
 def test_ipv6_compiled_out_gives_data_not_an_exception(monkeypatch):

@@ -2,9 +2,14 @@
 solution, the route_localnet key (other setups than the lesson's: route_localnet on the
 wrong interface, a reject rule, a drop rule written another way, a closed port) agrees
 with real namespaces, and the Host
-check is judged by a live server."""
+check is judged by a live service whose battery comes from this machine (its name,
+IPv6 loopback), computed again here."""
+
+import re
+import socket
 
 import pytest
+from shared_checks import binds_ipv6_loopback
 
 from loopedu.exercises import check
 from loopedu.exercises.lesson08 import EXPOSES_KEY, ROUTE_LOCALNET_KEY, SETUPS
@@ -12,9 +17,39 @@ from loopedu.exercises.lesson08 import EXPOSES_KEY, ROUTE_LOCALNET_KEY, SETUPS
 LO_ONLY, REJECT, IIF_DROP, CLOSED = ROUTE_LOCALNET_KEY
 
 
-def right_is_allowed(host_header, port):
+def has_ipv6_loopback() -> bool:
+    """Measured here, not asked of loopedu: can a socket bind ::1?"""
+    return binds_ipv6_loopback()
+
+
+def service_names(hostname=None, ipv6=None) -> set:
+    """The exercise's service as its text says, from this machine (or the ones given)."""
+    hostname = socket.gethostname() if hostname is None else hostname
+    ipv6 = has_ipv6_loopback() if ipv6 is None else ipv6
+    names = {"localhost", "127.0.0.1", hostname.lower()}
+    return names | {"[::1]"} if ipv6 else names
+
+
+def right_is_allowed(host_header, port, ipv6=None):
+    name, colon, given = host_header.rpartition(":")
+    if name.endswith("."):
+        name = name[:-1]
+    return colon == ":" and given == str(port) and name.lower() in service_names(ipv6=ipv6)
+
+
+def lessons_four_lines(host_header, port):
+    """The lesson's own allow-list, as its cell writes it."""
     name, _, given = host_header.strip().rpartition(":")
     return name.lower() in ("localhost", "127.0.0.1", "[::1]") and given == str(port)
+
+
+def but(change):
+    """right_is_allowed with one mistake: ``change(host, port, right)`` decides."""
+    return lambda host, port: change(host, port, right_is_allowed(host, port))
+
+
+HOSTNAME = socket.gethostname()
+NAMED = bool(re.fullmatch(r"[A-Za-z0-9.-]+", HOSTNAME)) and HOSTNAME.lower() != "localhost"
 
 
 @pytest.mark.parametrize("exercise_id, right", [
@@ -47,14 +82,21 @@ def test_right_answers_pass(exercise_id, right):
     ("08.exposes", ["b", "c", "d", "e"], "1 missing"),   # ssh -R left out: it exposes
     ("08.exposes", ["b", "c", "d"], "2 missing"),
     ("08.fix-host", lambda host, port: True, "attacker.example"),
-    ("08.fix-host", lambda host, port: "localhost" in host or "127.0.0.1" in host,
-     "localhost.attacker.example"),
-    ("08.fix-host", lambda host, port: host.rpartition(":")[0] in ("localhost", "127.0.0.1",
-                                                                  "[::1]"), "port"),
     ("08.fix-host", right_is_allowed(" x", 1), "function itself"),
-    # the lesson's 0.0.0.0 Day: a page asking for http://0.0.0.0:PORT reaches loopback
-    ("08.fix-host", lambda host, port: right_is_allowed(host, port)
-     or host.lower() == f"0.0.0.0:{port}", "0.0.0.0"),
+    # the lesson's own allow-list: this service has more names (issue 21: transfer)
+    ("08.fix-host", lessons_four_lines, "'localhost.' is localhost"),
+    ("08.fix-host", but(lambda host, port, right: right and not host.startswith("localhost.")),
+     "absolute name"),
+    # takes the name before an '@' for the host: a userinfo trick gets in
+    ("08.fix-host", lambda host, port: right_is_allowed(
+        host.partition("@")[0] + ":" + host.rpartition(":")[2] if "@" in host else host,
+        port), "Host carries no userinfo"),
+    # ignores the port: the right name on another port gets in
+    ("08.fix-host", lambda host, port: ":" in host and right_is_allowed(
+        host.rpartition(":")[0] + f":{port}", port), "another port"),
+    # the 0.0.0.0 Day: a page asking for http://0.0.0.0:PORT reaches loopback
+    ("08.fix-host", but(lambda host, port, right: right or host == f"0.0.0.0:{port}"),
+     "0.0.0.0 is no name"),
 ])
 def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     feedback = check(exercise_id, wrong)
@@ -63,12 +105,135 @@ def test_wrong_answers_fail_with_help(exercise_id, wrong, says):
     assert "hint(" in feedback.message
 
 
+@pytest.mark.skipif(not NAMED, reason="this machine's name is no usable host name")
+@pytest.mark.parametrize("wrong, says", [
+    # compares names case by case
+    (but(lambda host, port, right: right and host.rpartition(":")[0].rstrip(".")
+         in {n for n in service_names() if n == n.lower()} | {HOSTNAME}),
+     "without regard to case"),
+    # a name that ends with the machine's name is let in
+    (lambda host, port: any(host.lower().endswith(f"{n}:{port}") or
+                            host.lower().endswith(f"{n}.:{port}") for n in service_names()),
+     "ends with the machine's name"),
+    # a name that starts with the machine's name is let in
+    (lambda host, port: host.endswith(f":{port}") and any(
+        host.lower().startswith(n) for n in service_names()),
+     "compare whole names"),
+    # the machine's name left out: the lesson's list with the trailing dot handled
+    (lambda host, port: lessons_four_lines(host.replace(".:", ":"), port),
+     "this machine's own name"),
+    # another machine's name: a neighbour's answer copied
+    (lambda host, port: right_is_allowed(host, port) and HOSTNAME.lower() not in host.lower()
+     or host.lower() in (f"lab-pc-7:{port}", f"lab-pc-7.:{port}"),
+     "this machine's own name"),
+])
+def test_wrong_answers_about_this_machines_name_fail(wrong, says):
+    feedback = check("08.fix-host", wrong)
+    assert not feedback.passed
+    assert says in feedback.message, feedback.message
+
+
 def test_a_handler_that_raises_is_rejected_not_crashed():
     def broken(host, port):
         raise KeyError(host)
 
     feedback = check("08.fix-host", broken)
     assert not feedback.passed and "KeyError" in feedback.message, feedback.message
+
+
+# ---- 08.fix-host: the variant comes from this machine (issue 21: transfer) -----------------
+
+def test_the_lessons_allow_list_fails_this_service(no_threads_or_listeners_left):
+    """The lesson's rule, from loopedu and from its cell, is not this service's: a
+    trailing dot always, and this machine's name where it has one, must be served."""
+    from loopedu.rebinding import allowed_host
+
+    for lessons in (allowed_host, lessons_four_lines):
+        feedback = check("08.fix-host", lessons)
+        assert not feedback.passed and "refused but must be served" in feedback.message
+        assert "localhost.:" in feedback.message
+        assert ("this machine's own name" in feedback.message) is NAMED, feedback.message
+
+
+def test_the_battery_is_this_machines(no_threads_or_listeners_left):
+    """What must be served, computed here from socket.gethostname() and a bind to ::1,
+    is exactly what the live service served a right answer; requests naming [::1] go
+    over ::1 where it listens there."""
+    from loopedu.exercises.fix_host import check_service
+
+    report = check_service(right_is_allowed)
+    assert report.passed, report.message
+    port, ipv6 = report.port, has_ipv6_loopback()
+    must = {f"localhost:{port}", f"127.0.0.1:{port}", f"localhost.:{port}"}
+    if NAMED:
+        must |= {f"{HOSTNAME}:{port}", f"{HOSTNAME.swapcase()}:{port}",
+                 f"{HOSTNAME}.:{port}"}
+    if ipv6:
+        must.add(f"[::1]:{port}")
+    assert set(report.served) == must
+    assert all(t.host is None or t.host not in must for t in report.trials if not t.served)
+    over_v6 = {t.host for t in report.trials if t.sent_to == "::1"}
+    assert over_v6 == ({f"[::1]:{port}", f"localhost:{port}"} if ipv6 else set())
+    refused = {t.label for t in report.trials if not t.must_serve}
+    assert {"rebound name", "no port", "missing Host", "userinfo trick"} <= refused
+    assert ("::1, not listened on" in refused) is not ipv6
+
+
+def test_two_machines_get_two_batteries(monkeypatch, no_threads_or_listeners_left):
+    """Another learner: named lab-PC-7, no IPv6 loopback. Its battery has its name and
+    refuses [::1]; an answer written for this machine fails there, and the other way."""
+    from loopedu.exercises.fix_host import check_service, this_service
+    from loopedu.sandbox import Capability, assume
+
+    here = this_service()
+    mine = {t.host.rsplit(":", 1)[0] for t in check_service(right_is_allowed, here).trials
+            if t.host}
+    with assume(ipv6_loopback=Capability(False, "IPv6 off (a test)")), \
+            monkeypatch.context() as patch:
+        patch.setattr(socket, "gethostname", lambda: "lab-PC-7")
+        there = this_service()
+        assert (there.hostname, there.ipv6, there.listens_on) == \
+            ("lab-PC-7", False, ("127.0.0.1",))
+        report = check_service(lambda host, port: right_is_allowed(host, port, ipv6=False))
+        assert report.passed, report.message
+        port = report.port
+        assert set(report.served) == {f"localhost:{port}", f"127.0.0.1:{port}",
+                                      f"localhost.:{port}", f"lab-PC-7:{port}",
+                                      f"LAB-pc-7:{port}", f"lab-PC-7.:{port}"}
+        theirs = {t.host.rsplit(":", 1)[0] for t in report.trials if t.host}
+        assert theirs != mine
+        # the lesson's list serves [::1], where this service does not listen on ::1
+        feedback = check("08.fix-host", lessons_four_lines)
+        assert "[::1]" in feedback.message and "not listen on ::1" in feedback.message
+        # this machine's answer, names fixed when it was written, fails on the other
+        names = service_names(HOSTNAME, ipv6=has_ipv6_loopback())
+        feedback = check("08.fix-host", lambda host, port: host.rpartition(":")[2] ==
+                         str(port) and host.rpartition(":")[0].rstrip(".").lower() in names)
+        assert not feedback.passed and "lab-PC-7" in feedback.message
+    if NAMED:  # and the other machine's answer, its names fixed, fails here
+        names = service_names("lab-PC-7", ipv6=False)
+        feedback = check("08.fix-host", lambda host, port: host.rpartition(":")[2] ==
+                         str(port) and host.rpartition(":")[0].rstrip(".").lower() in names)
+        assert not feedback.passed and "this machine's own name" in feedback.message
+
+
+def test_after_repeated_tries_the_kind_is_named_not_the_list(no_threads_or_listeners_left):
+    """From the fourth wrong try: how many went wrong and the kind of the first, no Host
+    values, no list (loopedu/exercises/repeated_tries.py)."""
+    from loopedu.exercises import framework
+
+    for _ in range(framework.REPEATED_TRIES):
+        first = check("08.fix-host", lessons_four_lines)
+        assert "- Host 'localhost.:" in first.message
+    later = check("08.fix-host", lessons_four_lines)
+    assert not later.passed
+    assert "The first wrongly refused: absolute localhost." in later.message, later.message
+    assert "refused that must be served" in later.message
+    assert "localhost.:" not in later.message and "- Host" not in later.message
+    assert f"try {framework.REPEATED_TRIES + 1}" in later.message
+    always = check("08.fix-host", lambda host, port: True)
+    assert "The first wrongly served: rebound name." in always.message, always.message
+    assert "attacker.example" not in always.message
 
 
 def test_every_setup_letter_is_asked():

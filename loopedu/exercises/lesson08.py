@@ -10,8 +10,9 @@ the KUBE-FIREWALL drop rule of the fix), Project Zero issue 1447 (DNS rebinding)
 "Packet filtering and firewalls" (published ports and ufw) and moby/moby#45610, and
 sshd_config(5) (GatewayPorts). tests/test_exercises_lesson08.py checks the route_localnet
 key against two real namespaces (route_localnet on lo only, a reject rule, a drop rule, a closed
-port) and the Host check against a live server, whose battery resolves names with the
-attacker's DNS (loopedu.rebinding), not the machine's.
+port) and the Host check against a live service, whose battery comes from this machine
+(its name, IPv6 loopback: loopedu.exercises.fix_host) and resolves names with the
+attacker's DNS (loopedu.attacker_dns), not the machine's.
 """
 
 from __future__ import annotations
@@ -158,21 +159,42 @@ def _exposes(answer):
 
 # ---- 08.fix-host ---------------------------------------------------------------------------
 
-@exercise("08.fix-host", lesson=8,
-          title="Fix a request handler that trusts every Host header",
-          hints=["Allow only the names of this machine's loopback (localhost, 127.0.0.1, "
-                 "[::1]) with the server's own port; compare names without regard to case.",
-                 "A substring test lets localhost.attacker.example in: split the port off "
-                 "and compare the whole name."])
+#: The one sentence said after repeated wrong tries (repeated_tries.py).
+FIX_HOST_IDEA = ("List the service's names and addresses on this machine; split the port "
+                 "off the end, drop one trailing dot, and compare the whole name, in "
+                 "lower case, with that list, and the port with the server's.")
+
+
+def _fix_host_general(report) -> str:
+    """The verdict in numbers and the kind of the first wrong request, no Host values."""
+    wrong = report.wrong
+    served = sum(t.served for t in wrong)
+    first = wrong[0]
+    kind = ("your function failed on" if first.problem else
+            "wrongly served:" if first.served else "wrongly refused:")
+    return (f"{len(wrong)} of {len(report.trials)} requests went wrong ({served} served "
+            f"that must be refused, {len(wrong) - served} refused that must be served). "
+            f"The first {kind} {first.label}.")
+
+
+@exercise("08.fix-host", lesson=8, idea=FIX_HOST_IDEA,
+          title="A Host check for a service on this machine's names",
+          hints=["Print this_service(): the names and addresses it lists are the ones to "
+                 "serve, with the server's own port. Is ::1 among them on this machine?",
+                 "A trailing dot writes the same name absolutely: 'localhost.' is "
+                 "localhost. Compare names in lower case (RFC 3986 §3.2.2).",
+                 "Split the port off the end (rpartition(':')) and compare the whole name: "
+                 "a name that starts or ends with yours, or holds an '@', is someone "
+                 "else's (RFC 9110 §7.2)."])
 def _fix_host(answer):
     if not callable(answer):
         return Feedback(False, "Give your function itself, `is_allowed` (no parentheses): "
                         "the check runs a live server that calls it for each request.")
-    from ..rebinding import check_host_validation
+    from .fix_host import check_service
 
-    result = check_host_validation(answer)
+    result = check_service(answer)
     if result.passed:
-        return Feedback(True, f"Right: a live server with your check served the "
-                              f"{len(result.served)} loopback requests and refused the "
-                              f"{len(result.refused)} others, rebound names included.")
-    return Feedback(False, result.message)
+        return Feedback(True, "Right: the live service, on every address it listens on, "
+                              "served its own names with its port and refused the rest, "
+                              "rebound names and look-alike names included.")
+    return Feedback(False, result.message, general=_fix_host_general(result))
