@@ -211,15 +211,34 @@ def exposure_report(rows, could_not_see=()) -> str:
     return "\n".join(lines)
 
 
-def format_audit(result: Audit) -> str:
-    """The text form of :func:`audit` (``loopedu audit``): a table, then the report.
+def format_audit(result: Audit, report: bool = True) -> str:
+    """The text form of :func:`audit` (``loopedu audit``): a table, then the report
+    (:func:`exposure_report`); with ``report=False``, the table and one line of counts.
+    The address column is as wide as the longest address, so that the table prints
+    in large type.
+
+    >>> rows = (Listening("0.0.0.0", 22, "tcp", 9, "sshd", True),
+    ...         Listening("127.0.0.1", 5432, "tcp", 7, "postgres", False))
+    >>> print(format_audit(Audit(rows, "system-wide", ()), report=False))
+    proto address     port  exposed process
+    tcp   0.0.0.0       22  yes     sshd (pid 9)
+    tcp   127.0.0.1   5432  no      postgres (pid 7)
+    1 of 2 listening sockets can be reached from other machines (exposed: yes).
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
-    lines = [f"{'proto':<6}{'address':<40}{'port':>6}  {'exposed':<8}process"]
+    width = max([len("address"), *(len(row.address) for row in result.sockets)]) + 2
+    lines = [f"{'proto':<6}{'address':<{width}}{'port':>5}  {'exposed':<8}process"]
     for row in result.sockets:
-        lines.append(f"{row.protocol:<6}{row.address:<40}{row.port:>6}  "
+        lines.append(f"{row.protocol:<6}{row.address:<{width}}{row.port:>5}  "
                      f"{'yes' if row.exposed else 'no':<8}{row.who}")
+    if not report:
+        exposed = sum(1 for row in result.sockets if row.exposed)
+        lines.append(f"{exposed} of {len(result.sockets)} listening sockets can be reached "
+                     "from other machines (exposed: yes).")
+        lines += [textwrap.fill(f"Not visible: {what}.", 88, subsequent_indent="  ")
+                  for what in result.could_not_see]
+        return "\n".join(lines)
     lines.append("")
     # prose lines wrapped at 90 characters, so that a printed handout does not clip them
     lines += [textwrap.fill(line, 90) if len(line) > 90 and not line.startswith(" ")

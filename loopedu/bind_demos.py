@@ -24,7 +24,7 @@ from .sandbox import isolated_call
 from .servers import listener
 
 __all__ = ["BindClash", "eaddrinuse_demo", "ShadowCase", "Shadowing",
-           "port_shadowing_demo", "connect_to_any_demo"]
+           "port_shadowing_demo", "format_shadowing", "connect_to_any_demo"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,30 @@ def port_shadowing_demo(timeout: float = 1.0, *, expose: bool = False) -> Shadow
                         expose=expose)
     cases, exposures = run.result
     return Shadowing(cases, run.isolated, run.reason, () if run.isolated else exposures)
+
+
+def format_shadowing(shadow: Shadowing, option: str = "SO_REUSEPORT") -> str:
+    """Text for one case of :func:`port_shadowing_demo`: the second bind, then which
+    listener accepted each connection, where it ran, and what it exposed.
+
+    >>> case = ShadowCase("SO_REUSEPORT", True, 5000, "ok",
+    ...                   (("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "0.0.0.0")))
+    >>> print(format_shadowing(Shadowing((case,), True, "in a namespace")))
+    with SO_REUSEPORT on both: binding 127.0.0.1 second gave ok
+      a connection to 127.0.0.1 was accepted by the listener on 127.0.0.1
+      a connection to 127.0.0.2 was accepted by the listener on 0.0.0.0
+    (in a namespace)
+
+    Introduced in notebooks/04-loopback-interface.ipynb.
+    """
+    case = next(c for c in shadow.cases if c.option == option)
+    if not case.available:
+        return f"{option}: this OS has no such option"
+    lines = [f"with {option} on both: binding 127.0.0.1 second gave {case.second_bind}"]
+    lines += [f"  a connection to {target} was accepted by the listener on {who}"
+              for target, who in case.accepted_by]
+    lines.append(f"({shadow.where})")
+    return "\n".join(lines + [f"note: {exposure}" for exposure in shadow.exposures])
 
 
 def connect_to_any_demo(timeout: float = 1.0) -> dict:

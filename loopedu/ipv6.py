@@ -19,12 +19,13 @@ Introduced in notebooks/05-ipv6-loopback.ipynb.
 from __future__ import annotations
 
 import ipaddress
+import textwrap
 from dataclasses import dataclass
 
 from .addresses import parse_address
 
-__all__ = ["Parsed", "parse", "expand", "compress", "compression_steps", "bit_rows",
-           "format_bits", "zero_runs", "MAPPED_PREFIX"]
+__all__ = ["Parsed", "parse", "expand", "compress", "compression_steps", "format_steps",
+           "bit_rows", "format_bits", "zero_runs", "MAPPED_PREFIX"]
 
 #: IPv4-mapped addresses (RFC 4291 section 2.5.5.2): 80 zero bits, 16 one bits, IPv4.
 MAPPED_PREFIX = ipaddress.IPv6Network("::ffff:0:0/96")
@@ -321,6 +322,20 @@ def compression_steps(text) -> list[str]:
             steps.append(f"Write the longest run as '::'{rule} (RFC 5952 sections 4.2.1 and "
                          f"4.2.3): {_canonical(parsed)}")
     return [f"{i}. {s}" for i, s in enumerate(steps, 1)]
+
+
+def format_steps(text, width: int = 88) -> str:
+    """:func:`compression_steps` as text, each step wrapped at ``width`` characters
+    under its number, so that a printed handout keeps its 9 pt type.
+
+    >>> print(format_steps("2001:0DB8:0000:0000:0001:0000:0000:0001").splitlines()[-1])
+       4.2.3): 2001:db8::1:0:0:1
+
+    Introduced in notebooks/05-ipv6-loopback.ipynb.
+    """
+    return "\n".join(textwrap.fill(step, width, subsequent_indent="   ",
+                                    break_long_words=False, break_on_hyphens=False)
+                     for step in compression_steps(text))
 
 
 def bit_rows(text="::1") -> list[tuple[int, str, str]]:

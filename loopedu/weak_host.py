@@ -255,8 +255,11 @@ def format_weak_host(result: WeakHost) -> str:
     lines.append(f"other's route: {result.route}")
     lines.append("laptop's rp_filter: " + ", ".join(f"{k}={v}" for k, v in
                                                     result.rp_filter.items()))
-    for a in result.attempts:
+    setup = None
+    for a in result.attempts:  # each setup, then its attempts: a row fits 90 characters
+        if a.setup != setup:
+            setup = a.setup
+            lines.append(f"{setup}:")
         seen = f" (server saw {a.server_saw})" if a.server_saw else ""
-        lines.append(f"  {a.setup:<44} {a.client:<6}-> {a.target}:{a.port:<6} "
-                     f"{a.note or a.outcome}{seen}")
+        lines.append(f"  {a.client:<6}-> {a.target}:{a.port:<6} {a.note or a.outcome}{seen}")
     return "\n".join(lines)

@@ -76,8 +76,9 @@ with socket.create_server(("127.0.0.1", 0)) as server:
     reader.join()
 after = psutil.net_io_counters(pernic=True)
 grew = {nic: (after[nic].bytes_sent - before[nic].bytes_sent,
-              after[nic].bytes_recv - before[nic].bytes_recv) for nic in after if nic in before}
-print("this machine:", doctor.this_machine(), "| the server received", sum(sizes), "bytes")
+              after[nic].bytes_recv - before[nic].bytes_recv)
+        for nic in after if nic in before}
+print("this machine:", doctor.this_machine(), "| received", sum(sizes), "bytes")
 for nic, (sent, received) in grew.items():
     print(f"{nic:<10} sent +{sent:>9,}   received +{received:>9,} bytes")
 loop = next((nic for nic in grew if nic.startswith("lo")), None)
@@ -187,28 +188,37 @@ explain("04.lo-down", explanation)
 #
 # ## What is open on this machine?
 #
-# An *exposed* socket listens beyond loopback: on 0.0.0.0 or `::`, or on a network
-# address (lesson 03). `audit.audit()` asks the operating system for every listening TCP
-# socket and bound UDP socket. It only reads; it opens nothing.
+# Lesson 03 asked who can reach one server. Now ask it of every listener here.
+#
+# A socket is *exposed* when it listens beyond loopback. That means 0.0.0.0, `::`, or a
+# network address. `audit.audit()` asks the operating system for every listening socket.
+# It only reads; it opens nothing.
 
 # %%
 from loopedu import audit
 
-print(audit.format_audit(audit.audit()))
+print(audit.format_audit(audit.audit(), report=False))
 
 # %% [markdown]
-# This output is yours alone: a container sees only its own sockets. Anything marked
-# `yes` can be tried from every network you join, café Wi-Fi included, unless a
-# [firewall](glossary.md#firewall) stops the packets. Databases are the classic case.
-# PostgreSQL defaults to `listen_addresses=localhost`. MySQL's upstream default is
-# `bind_address=*`, every address (Redis: see Going further).
+# Read the `address` column. 127.x and `::1` are loopback: only this machine connects.
+# Every other address is exposed, marked `yes`.
+#
+# An exposed socket can be tried from every network you join, café Wi-Fi included.
+# Only a [firewall](glossary.md#firewall) in the way stops the packets.
+#
+# The list is yours alone: a container sees only its own sockets. (Going further: what
+# databases bind by default.)
 #
 # ## 💥 Break it on purpose: two listeners, one port
 #
-# The socket option [SO_REUSEPORT](glossary.md#reuseport) lets several sockets bind one
-# address and port. `socket(7)` sets two rules: every socket sharing the port sets the
-# option, and all belong to the same user. Here an ordinary service binds 127.0.0.1 without
-# it; a second socket sets it and tries the same address and port.
+# Can two sockets listen on one port? Normally not. The socket option
+# [SO_REUSEPORT](glossary.md#reuseport) allows it, under two rules (`socket(7)`):
+#
+# - every socket sharing the port sets the option;
+# - all of them belong to the same user.
+#
+# First the plain calls. An ordinary service binds 127.0.0.1 without the option. A second
+# socket sets it and tries the same address and port.
 
 # %%
 import errno
@@ -225,11 +235,14 @@ with socket.socket() as service, socket.socket() as intruder:
         print("second bind:", errno.errorcode[err.errno])
 
 # %% [markdown]
-# [EADDRINUSE](glossary.md#eaddrinuse): a service that did not opt in cannot be shared.
-# Now both opt in. One listener binds 0.0.0.0, port P; another binds 127.0.0.1, the same
-# port. The 0.0.0.0 listener would be reachable from your network, so this runs in a
-# network namespace of its own. Without namespaces it says "not run", unless you call
-# `bind_demos.port_shadowing_demo(expose=True)`.
+# [EADDRINUSE](glossary.md#eaddrinuse). The service did not opt in, so it cannot be
+# shared.
+#
+# Now both opt in. One listener binds 0.0.0.0, port P. Another binds 127.0.0.1, the same
+# port. Clients connect to 127.0.0.1:P and to 127.0.0.2:P.
+#
+# The 0.0.0.0 listener would be reachable from your network. So this runs in a network
+# namespace of its own. Without namespaces it says "not run" (Going further says why).
 
 # %%
 # 🔮 Your prediction: which listener accepts a connection to 127.0.0.1:P, and to 127.0.0.2:P?
@@ -241,16 +254,7 @@ predict("04.shadowing", prediction)
 
 # %%
 shadow = bind_demos.port_shadowing_demo()
-for case in shadow.cases:
-    if not case.available:
-        print(f"{case.option}: this OS has no such option")
-        continue
-    print(f"with {case.option}: second bind (127.0.0.1) {case.second_bind}")
-    for target, who in case.accepted_by:
-        print(f"    a connection to {target:<10} was accepted by the listener on {who}")
-print(f"({shadow.where})")
-for exposure in shadow.exposures:
-    print("note:", exposure)
+print(bind_demos.format_shadowing(shadow, "SO_REUSEPORT"))
 reuseport = next(c for c in shadow.cases if c.option == "SO_REUSEPORT")
 reveal("04.shadowing", dict(reuseport.accepted_by))
 
@@ -263,9 +267,9 @@ explanation = "the kernel prefers the listener whose address matches the destina
 explain("04.shadowing", explanation)
 
 # %% [markdown]
-# So a second program can **shadow** the loopback traffic of a service on 0.0.0.0, and
-# read what its clients send. It needs the service to set SO_REUSEPORT, and the same user.
-# With SO_REUSEADDR alone, the second bind fails on Linux.
+# So a second program can **shadow** the loopback traffic of a service on 0.0.0.0. It
+# then reads what the service's clients send. It needs the same user, and a service that
+# set SO_REUSEPORT.
 
 # %% [markdown]
 # ## Your turn
@@ -291,10 +295,24 @@ explain("04.shadowing", explanation)
 # 127.0.0.1` and `ip -s link show lo` show the route and the counters. `lo` reports one
 # counter as both sent and received (`loopback_get_stats64` in `drivers/net/loopback.c`).
 #
+# **The whole audit.** `print(audit.format_audit(audit.audit()))` adds a report after
+# the table: what each exposed socket means, and what stayed hidden. The command
+# `loopedu audit` prints the same; `loopedu audit --json` gives plain data.
+#
+# **Databases' default binds.** PostgreSQL defaults to `listen_addresses=localhost`.
+# MySQL's upstream default is `bind_address=*`, every address.
+#
 # **Redis's default bind.** Redis ships a `redis.conf` with `bind 127.0.0.1 -::1`.
 # Without that file, its compiled-in default is every address (`CONFIG_DEFAULT_BINDADDR
 # {"*", "-::*"}` in `src/server.h`). Then only its protected mode turns away other
 # machines, until someone sets a password.
+#
+# **SO_REUSEADDR is not enough.** On Linux, with SO_REUSEADDR alone, the second bind
+# fails: `print(bind_demos.format_shadowing(shadow, "SO_REUSEADDR"))` shows it.
+#
+# **Where the demo listens.** The 0.0.0.0 listener runs in a network namespace. Without
+# one, `bind_demos.port_shadowing_demo(expose=True)` runs it on this machine's own
+# network, briefly reachable from it.
 #
 # **Other systems share ports differently.** On Windows, SO_REUSEADDR lets a second socket
 # bind a port another one holds ("socket stealing"). A server prevents it with

@@ -44,14 +44,20 @@ print("IPv6 loopback here:", sandbox.capabilities().ipv6_loopback)
 
 # %% [markdown]
 # The second line is lesson 00's check: the course binds `::1` and connects to it. Many
-# containers switch IPv6 off. This lesson runs there too, and its last section is about
-# exactly that.
+# containers switch IPv6 off. This lesson runs there too.
+#
+# The lesson follows `::1` through four questions:
+#
+# 1. How is it written?
+# 2. How many loopback addresses does IPv6 have?
+# 3. Can an IPv6 socket serve IPv4 clients, and what breaks?
+# 4. What fails with IPv6 switched off?
 #
 # ## 128 bits, 8 groups
 #
-# An IPv6 [address](glossary.md#ip-address) is 128 bits. It is written as 8 groups of 16
-# bits, each as 4 hexadecimal digits, separated by colons (RFC 4291). The
-# [loopback](glossary.md#loopback) address `::1` is 127 zeros and a single 1.
+# How is `::1` written? An IPv6 [address](glossary.md#ip-address) is 128 bits. It is
+# written as 8 groups of 16 bits, each as 4 hexadecimal digits, separated by colons (RFC
+# 4291). The [loopback](glossary.md#loopback) address `::1` is 127 zeros and a single 1.
 #
 # A hexadecimal digit stands for 4 bits: 0-9, then a-f for 10 to 15. So a group of 4 hex
 # digits is 16 bits, and `7f` is 7×16 + 15 = 127.
@@ -63,14 +69,14 @@ print(full, f"({len(full)} characters)")
 print(ipv6.format_bits("::1"))
 
 # %% [markdown]
-# Thirty-nine characters for one bit. Hence two shorthands (same RFC). Leading zeros
-# of a group may be dropped: `0001` becomes `1`. And **one** run of zero groups may be
-# replaced by `::`. For loopback's seven zero groups, that gives `::1`.
+# Thirty-nine characters for one bit. So the same RFC allows two shorthands. Leading
+# zeros of a group may be dropped: `0001` becomes `1`. And **one** run of zero groups
+# may be replaced by `::`. For loopback's seven zero groups, that gives `::1`.
 #
 # ## One spelling: RFC 5952
 #
-# Those rules allow many spellings of one address: `0:0:0:0:0:0:0:1`, `::0001` and `0::1`
-# are all `::1`. Logs, tests and comparisons need one spelling, so RFC 5952 fixes it:
+# Those rules allow many spellings of one address. `0:0:0:0:0:0:0:1`, `::0001` and
+# `0::1` are all `::1`. Logs, tests and comparisons need one spelling. RFC 5952 fixes it:
 #
 # 1. leading zeros dropped, a zero group written `0`;
 # 2. `::` replaces the **longest** run of zero groups, never a single zero group;
@@ -88,8 +94,7 @@ predict("05.canonical", prediction)
 # %%
 # NBVAL_CHECK_OUTPUT
 typed = "2001:0DB8:0000:0000:0001:0000:0000:0001"
-for step in ipv6.compression_steps(typed):
-    print(step)
+print(ipv6.format_steps(typed))  # each step names its rule
 
 # %%
 reveal("05.canonical", ipv6.compress(typed))
@@ -107,10 +112,10 @@ explain("05.canonical", explanation)
 #
 # ## One loopback address, not a block
 #
-# IPv4 reserves a whole /8 for loopback, 16,777,216 addresses (lesson 01). IPv6 reserves
-# exactly **one**. RFC 4291 defines `::1` and says it "must not be assigned to any
-# physical interface". The IANA IPv6 [special-purpose](glossary.md#special-purpose)
-# registry lists it as `::1/128`:
+# How many loopback addresses does IPv6 have? IPv4 reserves a whole /8, 16,777,216
+# addresses (lesson 01). IPv6 reserves exactly **one**. RFC 4291 defines `::1`. It "must
+# not be assigned to any physical interface". The IANA IPv6
+# [special-purpose](glossary.md#special-purpose) registry lists it as `::1/128`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -121,17 +126,18 @@ for flag in ("source", "destination", "forwardable", "globally_reachable"):
 
 # %% [markdown]
 # `::2`, next to it, is an ordinary address. `::` is the
-# [unspecified address](glossary.md#unspecified): in `bind()` it means every address,
-# like 0.0.0.0 (Going further has `fe80::1`, link-local).
+# [unspecified address](glossary.md#unspecified). In `bind()` it means every address,
+# like 0.0.0.0. (Going further has `fe80::1`, link-local.)
 #
 # With one loopback address, a program needing several loopback endpoints binds `::1` on
-# several [ports](glossary.md#port), or uses IPv4's 127/8.
+# several [ports](glossary.md#port). Or it uses IPv4's 127/8.
 #
 # ## Dual stack: one socket, two families
 #
-# A [socket](glossary.md#socket) of [address family](glossary.md#address-family)
-# `AF_INET6` can also accept IPv4 connections, if its option **IPV6_V6ONLY** is off (RFC
-# 3493). Such a socket is [dual stack](glossary.md#dual-stack).
+# Can an IPv6 socket serve IPv4 clients? A [socket](glossary.md#socket) of
+# [address family](glossary.md#address-family) `AF_INET6` can also accept IPv4
+# connections, if its option **IPV6_V6ONLY** is off (RFC 3493). Such a socket is
+# [dual stack](glossary.md#dual-stack).
 #
 # Now the plain socket calls. The server makes an `AF_INET6` socket and turns IPV6_V6ONLY
 # off. It binds loopback only, on port 0, so nothing else can reach it. A client connects
@@ -175,12 +181,15 @@ explain("05.server-sees", explanation)
 # `::ffff:127.0.0.1`. In hex, 127 is `7f` and 0.1 is `0001`, so 127.0.0.1 is `7f00:0001`
 # and `::ffff:7f00:1` is the same address.
 #
-# Whether IPV6_V6ONLY starts off or on differs by platform. Linux and macOS: off. Windows:
-# on (the full table, with sources, is in Going further).
+# Whether IPV6_V6ONLY starts off or on differs by platform. Linux and macOS: off.
+# Windows: on. (Going further has the full table, with sources.)
 #
-# Now the real thing, at scale: a listener on `::`, every address. `dual_stack.dual_stack()`
-# runs it with IPV6_V6ONLY off, then on. Each time an IPv4 client connects to 127.0.0.1,
-# an IPv6 client to `::1`, and another socket tries to bind 0.0.0.0 on the same port.
+# Now the real thing, at scale: a listener on `::`, every address.
+# `dual_stack.dual_stack()` runs it with IPV6_V6ONLY off, then on. Each time:
+#
+# - an IPv4 client connects to 127.0.0.1;
+# - an IPv6 client connects to `::1`;
+# - another socket tries to bind 0.0.0.0 on the same port.
 #
 # A listener on `::` is reachable from your network, so this runs in a
 # [network namespace](glossary.md#network-namespace) of its own, with only `lo`. Without
@@ -198,8 +207,9 @@ predict("05.dual-stack-bind", prediction)
 # %%
 result = dual_stack.dual_stack()
 print(dual_stack.format_dual_stack(result))
+default = result.default  # what this machine gives a new socket
 print(f"\nhere a new AF_INET6 socket starts with IPV6_V6ONLY = "
-      f"{result.default.new_socket_v6only} (net.ipv6.bindv6only = {result.default.bindv6only})")
+      f"{default.new_socket_v6only} (net.ipv6.bindv6only = {default.bindv6only})")
 reveal("05.dual-stack-bind",
        {f"v6only {'on' if c.v6only else 'off'}":
         c.second_bind if c.bind == "ok" else NOT_MEASURED for c in result.cases})
@@ -207,12 +217,15 @@ reveal("05.dual-stack-bind",
 # %% [markdown]
 # With V6ONLY **off**, the IPv4 client gets through, seen as `::ffff:127.0.0.1`. The
 # socket also holds the IPv4 side of its port. So binding 0.0.0.0 there fails with
-# [EADDRINUSE](glossary.md#eaddrinuse). It is the classic surprise of a server that opens
-# `[::]` and then `0.0.0.0` on one port. With V6ONLY **on**, the IPv4 client is refused,
-# and the IPv4 side of the port is free.
+# [EADDRINUSE](glossary.md#eaddrinuse). A server that opens `[::]`, then `0.0.0.0` on
+# one port, meets exactly this. With V6ONLY **on**, the IPv4 client is refused, and the
+# IPv4 side of the port is free.
 #
 # That is why the platform default matters. The same server code, with no `setsockopt`,
-# takes IPv4 clients on Linux and macOS and refuses them on Windows.
+# takes IPv4 clients on Linux and macOS. On Windows it refuses them.
+#
+# So a dual-stack server sees its local IPv4 clients as `::ffff:127.0.0.1`. What does
+# that do to code that checks addresses?
 #
 # ## 💥 Break it on purpose: is this client local?
 #
@@ -247,17 +260,20 @@ explanation = "whether this Python release has the gh-117566 fix, not IPv6 itsel
 explain("05.naive-check", explanation)
 
 # %% [markdown]
-# The answer depends on the Python release (CPython issue gh-117566). The fix is in 3.13,
-# was backported to 3.12 (gh-118391), and is reported in 3.11.11. Earlier patch releases
-# lack it. Without the fix, the naive check calls the server's own local clients remote. Turned around
-# ("only remote clients may do this"), it lets them in. The second line works on every
-# release: look inside a mapped address first, `ip.ipv4_mapped or ip`, then ask.
-# `loopedu.addresses.is_loopback` does exactly that.
+# The answer depends on the Python release. Older releases lack a fix (CPython issue
+# gh-117566). Going further says which releases have it.
+#
+# Without the fix, the naive check calls the server's own local clients remote. Turned
+# around ("only remote clients may do this"), it lets them in.
+#
+# The second line works on every release. Look inside a mapped address first,
+# `ip.ipv4_mapped or ip`, then ask. `loopedu.addresses.is_loopback` does exactly that.
 #
 # ## 💥 Break it on purpose: IPv6 switched off
 #
-# Containers often set the [sysctl](glossary.md#sysctl) `net.ipv6.conf.all.disable_ipv6=1`.
-# Then `lo` has no `::1`, and binding it fails with
+# Last question: what fails with IPv6 switched off? Containers often set the
+# [sysctl](glossary.md#sysctl) `net.ipv6.conf.all.disable_ipv6=1`. Then `lo` has no
+# `::1`, and binding it fails with
 # [EADDRNOTAVAIL](glossary.md#eaddrnotavail): no interface has that address. A
 # [kernel](glossary.md#kernel) built without IPv6, or booted with `ipv6.disable=1`, fails
 # one step earlier. Creating the `AF_INET6` socket gives
@@ -277,12 +293,12 @@ if off.ran:
           f"server saw {off.server_saw}")
 
 # %% [markdown]
-# `::1` is gone, but the IPv6 socket API is not. `::` still binds, and the dual-stack
-# socket still takes IPv4 clients as `::ffff:127.0.0.1` (observed on Linux). So a server
-# on `[::]` keeps serving IPv4, while anything that binds `::1` fails. That includes a
-# server told to bind `localhost` when the hosts file lists `::1` for it. Docker has
-# written `::1 localhost` into containers' hosts files even with IPv6 disabled
-# (docker/for-linux#1374).
+# `::1` is gone, but the IPv6 socket API is not. `::` still binds. The dual-stack socket
+# still takes IPv4 clients as `::ffff:127.0.0.1` (observed on Linux).
+#
+# So a server on `[::]` keeps serving IPv4. Anything that binds `::1` fails. That
+# includes a server told to bind `localhost` when the hosts file lists `::1` for it.
+# (Going further: containers whose hosts file does that.)
 
 # %% [markdown]
 # ## Your turn
@@ -336,9 +352,17 @@ if off.ran:
 # `sys/netinet6/in6_proto.c`; Apple's XNU sets `ip6_v6only = 0` in the same file, so
 # macOS is dual stack like Linux. OpenBSD has no IPv4-mapped addresses at all.
 #
-# **The hosts file with IPv6 off.** A client that tries every address `getaddrinfo`
-# returns, as `socket.create_connection` does, falls back to 127.0.0.1 when `::1` fails.
-# One that takes only the first does not (lesson 02; moby/moby#37616).
+# **Which Pythons have the gh-117566 fix (as of December 2026).** The fix shipped in
+# Python 3.13. It was backported to 3.12 (gh-118391). It is reported in 3.11.11, with the
+# gh-122792 security backport. Earlier patch releases lack it. Backports can still come,
+# so test your own interpreter, as the lesson did, not a version number.
+#
+# **The hosts file with IPv6 off.** Docker has written `::1 localhost` into containers'
+# hosts files even with IPv6 disabled (docker/for-linux#1374, moby/moby#37616). Whether
+# your Docker version does can change: look at the container's `/etc/hosts`. A client
+# that tries every address `getaddrinfo` returns, as `socket.create_connection` does,
+# falls back to 127.0.0.1 when `::1` fails. One that takes only the first does not
+# (lesson 02).
 #
 # ## Sources
 #

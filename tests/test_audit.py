@@ -155,3 +155,21 @@ def test_format_audit_wraps_its_prose_at_90_characters_and_keeps_every_word():
     assert max(len(line) for line in report.splitlines()) > 90   # there is prose to wrap
     assert all(len(line) <= 90 for line in text.splitlines()), text
     assert " ".join(text.split()).endswith(" ".join(report.split()))
+
+
+def test_the_table_alone_counts_the_exposed_and_fits_a_printed_line():
+    # issue 21: lesson 04's main path prints the table and a count; the advice is the
+    # report's (loopedu audit), and the 40-character address column printed small
+    rows = (audit.Listening("2001:db8:1234:5678:9abc:def0:1234:5678", 8000, "tcp6", None,
+                            None, True),
+            audit.Listening("0.0.0.0", 22, "tcp", 9, "sshd", True),
+            audit.Listening("127.0.0.1", 5432, "tcp", 77, "postgres", False))
+    hidden = ("the sockets of 3 processes this user may not inspect (run as administrator "
+              "to see them): a, b, c",)
+    text = audit.format_audit(audit.Audit(rows, "per-process", hidden), report=False)
+    assert "2 of 3 listening sockets can be reached" in text
+    assert "Anyone on the same network" not in text  # the report's advice is left out
+    assert " ".join(text.split()).endswith(f"Not visible: {hidden[0]}.")
+    assert all(len(line) <= 90 for line in text.splitlines()), text
+    short = audit.format_audit(audit.Audit(rows[1:], "system-wide", ()), report=False)
+    assert max(map(len, short.splitlines())) < 80, short  # narrow when addresses are

@@ -297,7 +297,7 @@ def test_no_character_of_a_long_line_is_lost_or_clipped(tmp_path, paper):
     room = text_width_pt(paper) - 21
     capacity = max(n for n in range(80, 200) if n * 0.602 * CODE_SIZES[-1] <= room)
     lines = {}
-    for width in (91, 96, 104, capacity):  # an indented string, as lessons 03 and 05 write
+    for width in (91, 96, capacity):  # an indented string, as lessons 03 and 05 write
         text = " ".join(f"s{width}x{i:02d}" for i in range(width))
         lines[width] = f'           "{text[:width - 14]}")'
         assert len(lines[width]) == width
@@ -324,6 +324,40 @@ def test_no_character_of_a_long_line_is_lost_or_clipped(tmp_path, paper):
     outside = [w for w in word_boxes(pdf)
                if w[2] < bottom and (w[0] < left - 0.5 or w[1] > right + 0.5)]
     assert not outside, outside[:5]
+
+
+def font_sizes(pdf: Path) -> dict[float, list[str]]:
+    """Each font size of ``pdf``'s text, in points (to a third of a point), with the
+    first words printed in it. pdftohtml's largest zoom (3) keeps a third of a point
+    that zoom 1 would round away."""
+    xml = subprocess.run([poppler("pdftohtml"), "-xml", "-i", "-stdout", "-q", "-zoom", "3",
+                          str(pdf)], capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    spec = {i: int(size) / 3 for i, size in
+            re.findall(r'<fontspec id="(\d+)" size="(\d+)"', xml)}
+    sizes: dict[float, list[str]] = {}
+    for font, words in re.findall(r'<text [^>]*font="(\d+)"[^>]*>(.*?)</text>', xml):
+        sizes.setdefault(spec[font], []).append(html.unescape(re.sub("<[^>]+>", "", words)))
+    return sizes
+
+
+def test_no_text_prints_below_8_points(tmp_path):
+    """Issue 21's reviewer found lessons 03 and 05's handouts printing wide outputs and
+    code at 7 pt, too small to read on A4: an output or a code line too wide for 8 pt
+    now wraps at 8 pt, and every character still prints."""
+    chromium_or_skip()
+    row = "  bound to 198.18.0.1 + nft drop iifname lan1  other -> 198.18.0.1:56993  " \
+          "connected (server saw 198.19.0.2)"
+    line = "x = " + " + ".join(f"value_{i:02d}" for i in range(12))
+    assert len(row) > 105 and len(line) > 130  # wider than 8 pt fits on A4 or Letter
+    path = make(tmp_path, "94-wide", [md("# 94 · Wide outputs\n\nSome text first."),
+                                      code(line, stream(row + "\n"))])
+    out = handout(tmp_path, path, args=["--pdf", "--paper", "a4"])
+    pdf = out / "94-wide.pdf"
+    small = {size: words[:5] for size, words in font_sizes(pdf).items() if size < 7.9}
+    assert not small, small
+    text = squeezed("\n".join(pdf_pages(pdf)))
+    assert squeezed(row) in text and squeezed(line) in text, text[:2000]
 
 
 def claims_table(rows: int) -> str:

@@ -176,3 +176,14 @@ def test_mixed_false_gives_the_hex_spelling_and_this_python_prints_one_of_the_tw
     assert compress("::ffff:127.0.0.1", mixed=False) == "::ffff:7f00:1"
     assert str(ipaddress.ip_address("::ffff:127.0.0.1")) in {
         compress("::ffff:127.0.0.1", mixed=False), compress("::ffff:127.0.0.1")}
+
+
+@pytest.mark.parametrize("typed", ["2001:0DB8:0000:0000:0001:0000:0000:0001",
+                                   "::ffff:127.0.0.1", "fe80::1%eth0", "1:2:3:4:5:6:7:8"])
+def test_the_printed_steps_fit_9_point_type_and_say_the_same(typed):
+    # issue 21: lesson 05's steps, up to 107 characters a line, printed at 7 pt on A4;
+    # 90 characters print at 9 pt
+    text = ipv6.format_steps(typed)
+    assert all(len(line) <= 88 for line in text.splitlines()), text
+    assert text.split() == " ".join(compression_steps(typed)).split()
+    assert len(text.splitlines()) > len(compression_steps(typed))  # some did wrap

@@ -325,3 +325,20 @@ def test_platform_notes_cite_their_sources():
     if platform.system() in notes:
         assert notes[platform.system()]["applies_here"]
     assert sum(n["applies_here"] for n in notes.values()) <= 2
+
+
+def test_format_shadowing_shows_the_case_asked_for():
+    from loopedu.bind_demos import ShadowCase, Shadowing, format_shadowing
+
+    port = ShadowCase("SO_REUSEPORT", True, 5000, "ok",
+                      (("127.0.0.1", "127.0.0.1"), ("127.0.0.2", "0.0.0.0")))
+    addr = ShadowCase("SO_REUSEADDR", True, 5001, "EADDRINUSE",
+                      (("127.0.0.1", "0.0.0.0"), ("127.0.0.2", "0.0.0.0")))
+    shadow = Shadowing((port, addr), False, "on this machine", ("0.0.0.0:5000 for 0.1 s",))
+    text = format_shadowing(shadow, "SO_REUSEPORT")
+    assert "SO_REUSEADDR" not in text and "EADDRINUSE" not in text
+    assert "127.0.0.1 was accepted by the listener on 127.0.0.1" in text
+    assert "(on this machine)" in text and "note: 0.0.0.0:5000 for 0.1 s" in text
+    assert "gave EADDRINUSE" in format_shadowing(shadow, "SO_REUSEADDR")
+    none = Shadowing((ShadowCase("SO_REUSEPORT", False),), False, "here")
+    assert format_shadowing(none) == "SO_REUSEPORT: this OS has no such option"

@@ -123,3 +123,14 @@ def test_the_header_of_the_text_fits_a_printed_line():
     assert all(len(line) <= 90 for line in header.splitlines()), header
     for name in ("198.18.0.1", "lan0", "198.19.0.1", "lan1", "other"):
         assert name in header
+
+
+def test_every_row_fits_a_printed_line_at_9_points():
+    # issue 21: rows of 107 characters printed at 7 pt on A4; 90 characters print at 9 pt
+    result = weak_host.recorded_weak_host()
+    text = weak_host.format_weak_host(result)
+    wide = [line for line in text.splitlines() if len(line) > 90]
+    assert not wide, wide
+    for a in result.attempts:  # every attempt still shown, under its own setup
+        block = text.split(f"\n{a.setup}:\n")[1].split(":\n")[0]
+        assert f"  {a.client:<6}-> {a.target}:{a.port} " in block, (a, block)

@@ -22,7 +22,9 @@ LETTER_TERRITORIES = ("US", "CA", "MX", "PH", "CL", "CO", "VE", "PR", "CR", "GT"
 MARGIN_MM = {"top": 14, "side": 15, "bottom": 17}
 #: Code font sizes in points, largest first: a code cell takes the largest its widest
 #: line fits in; a line too wide even for the last wraps, at a space where it can.
-CODE_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)
+#: Nothing smaller than 8 pt: a reviewer of issue 21 found 7 pt outputs too small to
+#: read on A4, so a wider line wraps instead (lessons keep their outputs narrower).
+CODE_SIZES = (9.0, 8.5, 8.0)
 _MONO_ADVANCE = 0.602  # DejaVu Sans Mono's advance width, in em
 #: What the printed text width loses before a code line starts, in CSS px (0.75 pt):
 #: the body's margin on both sides (8 px, which the print CSS sets), and the code
@@ -69,7 +71,7 @@ def code_size(widest: int, paper: str) -> float:
     smallest (and that code wraps).
 
     >>> code_size(80, "a4"), code_size(91, "a4"), code_size(96, "a4"), code_size(200, "a4")
-    (9.0, 8.5, 8.0, 7.0)
+    (9.0, 8.5, 8.0, 8.0)
 
     Introduced in notebooks/00-start-here.ipynb (``loopedu handout --paper``).
     """
