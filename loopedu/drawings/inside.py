@@ -114,9 +114,9 @@ def container_loopbacks() -> Drawing:
     c.box(25, 45, 140, 150, "host namespace", fill="host", label_at="top")
     c.box(40, 130, 110, 40, "lo: 127.0.0.1", fill="lo")
     c.box(185, 45, 140, 150, "container A", fill="host", label_at="top")
-    c.text(255, 78, "(its own namespace)", size=11)
+    c.text(255, 78, "(its own namespace)", size=12)
     c.box(200, 130, 110, 40, "lo: 127.0.0.1", fill="lo")
-    c.text(255, 106, "server on 127.0.0.1", size=11)
+    c.text(255, 106, "server on 127.0.0.1", size=12)
     c.arrow(95, 210, 255, 210, "host to 127.0.0.1: another lo", kind="refused", dashed=True,
             blocked=True, label_side=16)
     c.line(95, 170, 95, 210, kind="refused", dashed=True)

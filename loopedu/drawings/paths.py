@@ -117,7 +117,7 @@ def dns_rebinding() -> Drawing:
     for x1, x2, y, label in steps:
         danger = label.startswith(("6", "7", "8"))
         c.arrow(x1, y, x2, y, label, kind="refused" if danger else "ok", dashed=danger,
-                label_side=-10 if x2 > x1 else 10, size=11)   # the label above the arrow
+                label_side=-10 if x2 > x1 else 10, size=12)   # the label above the arrow
     c.text(350, 400, "same origin to the browser: the name and port never changed",
            italic=True, size=12)
     return drawing(
