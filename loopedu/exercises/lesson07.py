@@ -6,24 +6,31 @@ Introduced in notebooks/07-measuring-loopback.ipynb
 The answer keys are facts with their sources: RFC 9293 §3.10.7.1 (a SYN to a closed
 port gets <CTL=RST,ACK>) and connect(2) (ECONNREFUSED), RFC 896 (Nagle's algorithm),
 RFC 1122 §4.2.3.2 (delayed ACK) and the Linux kernel's TCP_DELACK_MIN (include/net/tcp.h,
-HZ/25 = 40 ms), tcp(7) (TCP_NODELAY), unix(7), drivers/net/loopback.c (lo offers checksum
-offload, NETIF_F_HW_CSUM, so TCP over lo computes no checksums), and the percentiles of a
-fixed sample computed by the tests with the standard library.
+HZ/25 = 40 ms), tcp(7) (TCP_NODELAY, TCP_CORK), sendmsg(2) and send(2) (MSG_MORE),
+unix(7), drivers/net/loopback.c (lo offers checksum offload, NETIF_F_HW_CSUM, so TCP over
+lo computes no checksums).
+Two exercises take their variant from the learner's machine: 07.histogram reads the
+learner's own round trips, measured and plotted in the notebook and passed to the check,
+and 07.nodelay times the learner's own client against a live server, with Nagle on.
 tests/test_exercises_lesson07.py checks the packet key against a live capture of a
-refused connect on lo and the Nagle key against a live stall; 07.nodelay times the
-learner's own client against a live server. The free-text key of 07.nagle is read by
-:func:`read_until`, a small vocabulary of whole words (an acknowledgement that arrives,
-from the server, of the header), never by a search for the letters "ack".
+refused connect on lo, the Nagle key against a live stall, and 07.histogram against the
+standard library's percentiles of live samples. The free-text key of 07.nagle is read by
+:func:`~loopedu.exercises.nagle_words.read_until`, a small vocabulary of whole words.
 """
 
 from __future__ import annotations
 
-import random
+import difflib
+import errno
 import re
+import socket
 from collections.abc import Mapping
 
 from .answers import expect_mapping
+from .nagle_words import read_until
 from .framework import Feedback, exercise
+from ..stats import Summary
+from .reading import _as_float, _Unreadable, read_errno
 
 # ---- 07.packets ----------------------------------------------------------------------------
 
@@ -41,19 +48,45 @@ PACKETS_KEY = {"packets on lo for that port": 2, "flags of the first": "SYN",
 FLAGS = ("SYN", "SYN-ACK", "ACK", "PSH-ACK", "FIN", "FIN-ACK", "RST", "RST-ACK")
 _FLAG_ORDER = ("SYN", "FIN", "RST", "PSH", "URG", "ACK")
 
-#: tcpdump's letters (``[S.]`` is SYN-ACK) and one-word spellings.
-_FLAG_SPELLINGS = {"synack": "SYN-ACK", "[s.]": "SYN-ACK", "[s]": "SYN", "[.]": "ACK",
-                   "[p.]": "PSH-ACK", "[f.]": "FIN-ACK", "[r]": "RST", "[r.]": "RST-ACK",
-                   "rstack": "RST-ACK"}
+#: tcpdump's letters (``[S.]`` is SYN-ACK, with or without brackets) and one-word
+#: spellings.
+_FLAG_SPELLINGS = {"synack": "SYN-ACK", "rstack": "RST-ACK",
+                   **{form: flags for letters, flags in
+                      (("s.", "SYN-ACK"), ("s", "SYN"), (".", "ACK"), ("p.", "PSH-ACK"),
+                       ("f.", "FIN-ACK"), ("r", "RST"), ("r.", "RST-ACK"))
+                      for form in (letters, f"[{letters}]")}}
 
-#: How a learner may write what connect() raises.
-_ERRORS = {"ECONNREFUSED": {"econnrefused", "connectionrefusederror", "connection refused",
-                            "refused", "errno 111", "111"},
-           "ETIMEDOUT": {"etimedout", "timeouterror", "timeout", "timed out", "time out",
-                         "nothing", "hangs"},
-           "ECONNRESET": {"econnreset", "connectionreseterror", "connection reset",
-                          "reset"},
-           "ENETUNREACH": {"enetunreach", "network unreachable", "network is unreachable"}}
+#: How a learner may write what connect() raises, besides its errno name or strerror
+#: text (read_errno) and Python's exception name (with or without "Error").
+_ERRORS = {"ECONNREFUSED": {"connectionrefused", "refused"},
+           "ETIMEDOUT": {"timeout", "timed out", "time out", "nothing", "hangs"},
+           "ECONNRESET": {"connectionreset", "reset"},
+           "ENETUNREACH": {"network unreachable"}}
+_ERRNO_NAMES = sorted(set(errno.errorcode.values()))
+
+
+def _error_name(text: str) -> str | None:
+    """The errno name ``text`` (casefolded, spaces squashed) means, or None; raises
+    ``_Unreadable`` for a slip of the keyboard in an errno name ("ECONREFUSED")."""
+    named = read_errno(text) or next(
+        (read_errno(w) for w in re.findall(r"\be[a-z0-9]{3,}\b", text) if read_errno(w)),
+        None)
+    if named:
+        return named
+    if text.strip(".!") == "oserror":
+        raise _Unreadable("every socket error is an OSError: name the errno it carries "
+                          "(connect(2) lists them), such as 'EADDRINUSE'.")
+    bare = re.sub(r"\s*(error|exception)$", "", text.strip(".!")).replace(" ", "")
+    for name, spellings in _ERRORS.items():
+        if bare in spellings or text.strip(".!") in spellings:
+            return name
+    if re.fullmatch(r"e[a-z0-9]{3,}", bare):
+        close = difflib.get_close_matches(bare.upper(), _ERRNO_NAMES, n=1, cutoff=0.8)
+        if close:
+            raise _Unreadable(f"{text.upper()!r} is not an errno name; did you mean "
+                              f"{close[0]!r}?")
+    return None
+
 
 _PACKETS_COMMON = {
     ("packets on lo for that port", 0): "The client's SYN still goes out through lo, "
@@ -85,20 +118,17 @@ _PACKETS_COMMON = {
 def _flags_or_value(value):
     """Flags read as a set, written in one order: ``"ack+syn"``, ``"SYN, ACK"`` and
     tcpdump's ``[S.]`` are all ``"SYN-ACK"``; an error's spellings
-    (``ConnectionRefusedError``, ``"refused"``) are its errno name; other text
-    upper-cased, other values as they are."""
+    (``ConnectionRefusedError``, ``"refused"``, ``"[Errno 111] Connection refused"``)
+    are its errno name; other text upper-cased, other values as they are."""
     if not isinstance(value, str):
         return value
     text = " ".join(value.split()).casefold()
     if text in _FLAG_SPELLINGS:
         return _FLAG_SPELLINGS[text]
-    for name, spellings in _ERRORS.items():
-        if text.strip(".!") in spellings:
-            return name
     parts = [p.upper() for p in re.split(r"[\s,+/|&-]+", text.strip(".")) if p]
     if parts and set(parts) <= set(_FLAG_ORDER):
         return "-".join(flag for flag in _FLAG_ORDER if flag in parts)
-    return text.upper().replace(" ", "-")
+    return _error_name(text) or text.upper().replace(" ", "-")
 
 
 _FLAG_KEYS = ("flags of the first", "flags of the second")
@@ -121,63 +151,139 @@ def _packets(answer):
 
 # ---- 07.histogram ----------------------------------------------------------------------------
 
-def histogram_samples() -> tuple:
-    """The round trips of "07.histogram" in microseconds: 1,000 made-up but typical
-    loopback samples (a tight body and a slow tail), the same on every machine."""
-    rng = random.Random(2026)
-    samples = [round(rng.gauss(20, 2.5), 1) for _ in range(950)]
-    samples += [round(rng.uniform(80, 320), 1) for _ in range(50)]
-    rng.shuffle(samples)
-    return tuple(samples)
+#: "07.histogram": the learner's own round trips (``measure.rtt()`` on this machine, kept
+#: in the answer under this key, so the check reads the numbers that were plotted).
+TRIPS = "round trips"
+#: Bars of ``plots.samples_histogram`` (its default), spanning the fastest sample to
+#: twice p99: one bar's width is what a careful reading of the figure can tell apart.
+BINS = 40
+#: A reading passes within this share of the value, or within one bar's width where that
+#: is more; never as far as halfway from the median to p99, so that neither passes for
+#: the other where the bars can tell them apart.
+SHARE = 0.2
+#: The typical round trip, and the other single numbers a learner may name.
+TYPICAL = ("the median", "the mean", "the maximum", "the minimum", "p99", "the mode")
 
-
-#: The choices of "07.histogram" (microseconds).
-MEDIAN_OPTIONS = {"a": "about 10 µs", "b": "about 20 µs", "c": "about 30 µs",
-                  "d": "about 100 µs"}
-P99_OPTIONS = {"a": "about 25 µs", "b": "about 60 µs", "c": "about 120 µs",
-               "d": "about 275 µs"}
-TYPICAL_OPTIONS = {"a": "the mean", "b": "the median", "c": "the maximum"}
-HISTOGRAM_KEY = {"median": "b", "p99": "d", "typical round trip": "b"}
-
-_HISTOGRAM_COMMON = {
-    ("median", "c"): "30 µs is nearer the mean: the slow tail pulls the mean up, not the "
-                     "median.",
-    ("median", "a"): "Half the samples lie above the median; the tall bars are not that "
-                     "far left.",
-    ("p99", "a"): "p99 is the value 99 in 100 samples stay under: it lives in the tail.",
-    ("p99", "b"): "Count the tail: about one sample in twenty is slow, so p99 is deep in it.",
-    ("typical round trip", "a"): "The mean is pulled up by the few slow samples; half the "
-                                 "samples are faster than a different number.",
-    ("typical round trip", "c"): "The maximum is one unlucky sample: a scheduler delay, "
-                                 "not the typical case.",
+_TYPICAL_WRONG = {
+    "the mean": "The mean is pulled up by the few slow trips in the tail; it describes "
+                "neither the body nor the tail.",
+    "the maximum": "The maximum is one unlucky trip (a scheduler delay), not a typical one.",
+    "the minimum": "The minimum is the luckiest trip; most were slower.",
+    "p99": "p99 describes the unlucky trips: 99 in 100 were faster.",
+    "the mode": "The tallest bar moves with the width of the bars; pick the number with "
+                "half the trips on each side.",
 }
 
 
-def _letter(value) -> str:
-    return " ".join(str(value).split()).casefold().strip("() .:")
+def _samples(trips) -> list:
+    """The round trips in µs of an ``Rtt`` or a list of numbers; ``_Unreadable`` else."""
+    values = getattr(trips, "samples_us", trips)
+    try:
+        values = [float(v) for v in values]
+    except Exception:
+        values = []
+    if len(values) < 100 or not all(0 < v < 1e7 for v in values):
+        raise _Unreadable(f"keep {TRIPS!r} as the cell measured it (trips, from "
+                          "measure.rtt()): the check reads your numbers against the trips "
+                          "you plotted. Run the measuring cell again if it is gone.")
+    return values
 
 
-@exercise("07.histogram", lesson=7, title="Read a round-trip histogram",
-          hints=["The median has half the samples on each side; p99 has 99 in 100 below "
-                 "it.",
-                 "About 5 of every 100 samples are in the slow tail: where does the 99th "
-                 "in 100 fall?"])
+def _microseconds(value) -> float:
+    text = re.sub(r"(?:µs|μs|us)$", "", value.casefold().strip()) if isinstance(value, str) \
+        else value
+    number = _as_float(text)
+    if not 0 < number < 1e7:
+        raise _Unreadable(f"a round trip is a positive number of microseconds, not "
+                          f"{value!r}.")
+    return number
+
+
+def _typical(value) -> str:
+    text = " ".join(str(value).split()).casefold().strip(". ")
+    for name in TYPICAL:
+        if text in (name, name.removeprefix("the "), name.replace("p99", "99th percentile")):
+            return name
+    if text in ("average", "the average", "mean value"):
+        return "the mean"
+    raise _Unreadable(f"name one of {', '.join(map(repr, TYPICAL))}, not {value!r}.")
+
+
+def tolerance(true: float, width: float, summary) -> float:
+    """How far a reading of ``true`` (the median or p99 of ``summary``) may be off, on a
+    figure whose bars are ``width`` wide (see :data:`SHARE`)."""
+    return max(width, min(SHARE * true, (summary.p99 - summary.median) / 2))
+
+
+def _reading(key: str, read: float, true: float, width: float, summary) -> str | None:
+    """Why ``read`` is not the ``key`` ("median" or "p99") of the trips, or None."""
+    if abs(read - true) <= tolerance(true, width, summary):
+        return None
+    side = "above" if read > true else "below"
+    if key == "median":
+        return (f"Your median is too far {'right' if side == 'above' else 'left'}: "
+                "add up the bars from the left until you pass half the trips.")
+    if read <= (summary.median + summary.p99) / 2:
+        return "Your p99 sits in the tall body; p99 lives in the thin tail."
+    if read > summary.maximum:
+        return ("Your p99 is slower than every trip measured: p99 leaves 1 trip in 100 "
+                "above it.")
+    if read >= summary.maximum * 0.9:
+        return ("Your p99 is near the slowest trip: p99 leaves 1 trip in 100 above it, "
+                "not none.")
+    return (f"Your p99 is too far {'right' if side == 'above' else 'left'}: count the "
+            "trips from the right, with those beyond the last bar (the legend counts "
+            "them), until you reach 1 in 100.")
+
+
+@exercise("07.histogram", lesson=7, title="Read your own round-trip histogram",
+          hints=["The median has half the trips on each side; p99 has 99 in 100 below "
+                 "it. The table under the figure counts the trips in each bar.",
+                 "With 2,000 trips, the median is where the counts from the left pass "
+                 "1,000; p99 is where 20 trips are left on the right (the legend counts "
+                 "the trips beyond the last bar). Read it to within a bar's width."])
 def _histogram(answer):
-    options = {"median": MEDIAN_OPTIONS, "p99": P99_OPTIONS,
-               "typical round trip": TYPICAL_OPTIONS}
-    if isinstance(answer, Mapping):
-        for key, value in answer.items():
-            letters = options.get(" ".join(str(key).split()).casefold())
-            if letters and value is not None and value is not ... \
-                    and _letter(value) not in letters:
-                listed = ", ".join(f"'{k}'" for k in letters)
-                return Feedback(False, f"For {key!r}: answer with the letter of an option "
-                                       f"({listed}), not {value!r}: find the option that "
-                                       "says what you read on the chart.")
-    return expect_mapping(answer, HISTOGRAM_KEY, coerce=_letter, normalize=lambda v: v,
-                          common=_HISTOGRAM_COMMON, noun="answer",
-                          right="Right: a median near 20 µs, a p99 out in the tail, and "
-                                "the median (with p99 beside it) says more than the mean.")
+    if not isinstance(answer, Mapping):
+        return Feedback(False, f"Give a dict: {{{TRIPS!r}: trips, 'median (µs)': ..., "
+                               "'p99 (µs)': ..., 'typical round trip': ...}.")
+    given = {re.sub(r"\s*\((?:µs|μs|us)\)", "", " ".join(str(k).split()).casefold()): v
+             for k, v in answer.items()}
+    try:
+        samples = _samples(given.get(TRIPS, ()))
+    except _Unreadable as exc:
+        return Feedback(False, f"For {TRIPS!r}: {exc}")
+    summary = Summary.of(samples)
+    width = (min(summary.maximum, 2 * summary.p99) - summary.minimum) / BINS
+    wanted = {"median (µs)": ("median", summary.median), "p99 (µs)": ("p99", summary.p99)}
+    said, missing = [], []
+    for key, (name, true) in wanted.items():
+        value = given.get(name)
+        if value is None or value is ...:
+            missing.append(key)
+            continue
+        try:
+            said.append(_reading(name, _microseconds(value), true, width, summary))
+        except _Unreadable as exc:
+            said.append(f"For {key!r}: {exc}")
+    typical = given.get("typical round trip")
+    if typical is None or typical is ...:
+        missing.append("typical round trip")
+    else:
+        try:
+            said.append(_TYPICAL_WRONG.get(_typical(typical)))
+        except _Unreadable as exc:
+            said.append(f"For 'typical round trip': {exc}")
+    wrong = [m for m in said if m]
+    right = 3 - len(wrong) - len(missing)
+    if missing:
+        wrong.append("No answer yet for: " + ", ".join(map(repr, missing)) + ".")
+    if wrong:
+        return Feedback(False, " ".join(wrong), general=f"{right} of 3 answers right."
+                        + (" " + wrong[-1] if missing else ""))
+    return Feedback(True, "Right: on your own machine's histogram the median sits in the "
+                          "tall body and p99 out in the thin tail, and the median describes "
+                          "the typical trip (the slow few pull the mean up). Report the two "
+                          "together, with where the processes ran.")
 
 
 # ---- 07.why-numbers ---------------------------------------------------------------------------
@@ -276,114 +382,6 @@ _NAGLE_COMMON = {
         "With one write there is no second small segment for Nagle to hold back.",
 }
 
-# The vocabulary of read_until, whole words only ("holds back" and "stack" hold no ACK).
-_ACK_WORDS = {"ack", "acks", "acked", "acking", "acknowledge", "acknowledges",
-              "acknowledged", "acknowledging", "acknowledgement", "acknowledgements",
-              "acknowledgment", "acknowledgments"}
-_UNACKED_WORDS = {"unacknowledged", "unacked"}     # "no unacknowledged data" is the idea
-_NEGATIONS = {"no", "not", "never", "without", "nothing", "none"}
-_LOSS_WORDS = {"lost", "lose", "loses", "losing", "dropped", "drop", "drops", "missing"}
-_HANDSHAKE_WORDS = {"syn", "synack", "handshake"}
-_CLOSING_WORDS = {"fin", "finack", "rst", "reset", "close", "closes", "closed", "closing",
-                  "shutdown", "teardown"}
-_SERVER_WORDS = {"server", "servers", "receiver", "peer", "remote", "other"}
-_CLIENT_WORDS = {"client", "clients"}
-#: Words that may stand between who sends an ACK and the ACK ("the server's kernel
-#: sends its ACK"); any other word ("the client gets the ACK") ends the search.
-_BETWEEN = {"s", "the", "a", "an", "its", "their", "kernel", "side", "end", "tcp",
-            "stack", "sends", "send", "sent", "returns", "gives", "then", "finally",
-            "own", "delayed", "first", "back"}
-_SENDER_MARKS = {"from", "by"}
-_FIRST_SEGMENT = {"header", "headers", "first", "previous", "earlier", "outstanding",
-                  "prior", "1st"}
-_SECOND_SEGMENT = {"body", "second", "2nd"}
-
-
-def _sender(words: list[str], at: int) -> str | None:
-    """Who sends the ACK at ``words[at]``: "client", "server" or None (not said)."""
-    for i, word in enumerate(words[:-1]):
-        if word in _SENDER_MARKS:
-            for after in words[i + 1:]:
-                if after in _CLIENT_WORDS | _SERVER_WORDS:
-                    return "client" if after in _CLIENT_WORDS else "server"
-                if after not in _BETWEEN:
-                    break
-    for before in reversed(words[:at]):
-        if before in _CLIENT_WORDS | _SERVER_WORDS:
-            return "client" if before in _CLIENT_WORDS else "server"
-        if before not in _BETWEEN:
-            return None
-    return None
-
-
-def read_until(text) -> str:
-    """What a learner's words for "the client's kernel holds back the body until ..."
-    say, read with a small vocabulary (whole words, not letters inside words):
-
-    - ``"ack"``, the idea of the key: an acknowledgement (ack, acked, acknowledgement...)
-      that arrives: "the server acks the header", "delayed ack fires"; or "no
-      unacknowledged data" (RFC 896's own words);
-    - ``"no ack"``: negated (no, not, never, without... up to three words before it) or
-      lost (lost, dropped, missing): "the server does not acknowledge";
-    - ``"handshake ack"``: SYN or handshake words with it ("the SYN-ACK arrives");
-    - ``"closing"``: FIN, RST, close... ("the connection is closed and acked");
-    - ``"client ack"``: the client sends it ("the client acknowledges", "acked by the
-      client"): the sender is the party word just before it, across only small words
-      such as "the", "'s", "kernel", "sends", or after "from"/"by";
-    - ``"body ack"``: the body (or second segment) is what is acknowledged and no
-      first segment (header, first, previous...) is named;
-    - without an acknowledgement: ``"40 ms"``, ``"timeout"``, ``"full"``, ``"reply"``,
-      ``"nagle"`` for those ideas, else the text itself (compared as it is).
-
-    >>> read_until("the ACK of the first segment comes back"), read_until("no ACK")
-    ('ack', 'no ack')
-    >>> read_until("the SYN-ACK arrives"), read_until("the body is acknowledged")
-    ('handshake ack', 'body ack')
-
-    Introduced in notebooks/07-measuring-loopback.ipynb (exercise 07.nagle).
-    """
-    if not isinstance(text, str):
-        return text
-    squashed = " ".join(text.split()).casefold().strip(".")
-    words = re.findall(r"[a-z0-9]+", squashed.replace("n't", " not"))
-    acks = [i for i, word in enumerate(words) if word in _ACK_WORDS]
-    negated = {i for i, word in enumerate(words)
-               if word in _NEGATIONS and i + 1 < len(words)}
-    cleared = [i for i, word in enumerate(words) if word in _UNACKED_WORDS
-               and negated & set(range(i - 3, i))]
-    if not acks and not cleared:
-        return _no_ack_idea(squashed, words)
-    if cleared:
-        return "ack"
-    at = acks[0]
-    if negated & set(range(at - 3, at)) or _LOSS_WORDS & set(words):
-        return "no ack"
-    if _HANDSHAKE_WORDS & set(words):
-        return "handshake ack"
-    if _CLOSING_WORDS & set(words):
-        return "closing"
-    if _sender(words, at) == "client":
-        return "client ack"
-    if _SECOND_SEGMENT & set(words) and not _FIRST_SEGMENT & set(words):
-        return "body ack"
-    return "ack"
-
-
-def _no_ack_idea(squashed: str, words: list[str]) -> str:
-    """An answer without an acknowledgement in it, read as one of the known ideas."""
-    if re.search(r"\b(?:40|\d*\s*ms|milliseconds?)\b", squashed):
-        return "40 ms"
-    if any(word.startswith("time") for word in words):
-        return "timeout"
-    if "full" in words or "mss" in words:
-        return "full"
-    if any(word.startswith(("repl", "answer", "respon")) for word in words):
-        return "reply"
-    if "nagle" in words or "nagles" in words:
-        return "nagle"
-    return squashed
-
-
 @exercise("07.nagle", lesson=7, title="Explain a 40 ms stall",
           hints=["Two small writes, then a read: the lesson's break-it-on-purpose cell.",
                  "RFC 896: a small segment waits while earlier data is unacknowledged; "
@@ -404,17 +402,37 @@ _CLIENT_FUNCTION = ("Give your function itself, without calling it: check(\"07.n
 #: Above this median (milliseconds) a client still stalls: a loopback round trip takes
 #: tens of microseconds, the stall at least 40 ms on Linux (200 ms on Windows).
 STALL_MS = 20.0
+#: Why this system cannot do the exercise: Python on Windows has neither socket.sendmsg
+#: (sendmsg(2) is POSIX) nor TCP_CORK (Linux, tcp(7)).
+NO_WAY_HERE = ("This Python has neither socket.sendmsg (sendmsg(2), POSIX: Linux, macOS) "
+               "nor TCP_CORK (Linux, tcp(7)): on Windows, Winsock's gather write "
+               "(WSASend) is not reachable from Python's socket module. Keeping Nagle on "
+               "with two buffers cannot be done here: read the worked answer, and run it "
+               "on Linux or macOS (the course's JupyterHub or Binder).")
+_PASSED = {
+    "gather": "one sendmsg hands the kernel both buffers in one call (a gather write, "
+              "like writev), so they leave as one segment",
+    "cork": "the cork holds the header until the body joins it, and taking it out sends "
+            "both as one segment",
+    "more": "MSG_MORE tells the kernel more is coming, so the header waits for the body "
+            "and both leave as one segment",
+}
 
 
 @exercise("07.nodelay", lesson=7,
-          title="Write the write-write-read request, then take its stall away",
-          hints=["ask(sock, header, body) calls sock.sendall twice, header then body, "
-                 "then sock.recv, and returns what recv gave.",
-                 "Keep the two writes: the fix is an option of the socket, set before the "
-                 "writes. tcp(7) lists the option that turns Nagle's algorithm off.",
-                 "sock.setsockopt(level, option, 1): the level of TCP's options is "
-                 "socket.IPPROTO_TCP."])
+          title="Take the stall away with Nagle on and two buffers",
+          hints=["The stall comes from a second small segment waiting for the ACK of the "
+                 "first. Keep Nagle on: make the header and the body leave as ONE "
+                 "segment, without copying them into one buffer.",
+                 "sendmsg(2) (Python's sock.sendmsg) takes a list of buffers and sends "
+                 "them in one call, like writev(2). On Linux, tcp(7) has TCP_CORK: while "
+                 "it is in, the kernel sends no partial segment.",
+                 "sock.sendmsg([header, body]), then read the reply. Or "
+                 "sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1), the two "
+                 "sendall calls, then the same with 0 to pull the cork out."])
 def _nodelay(answer):
+    if not hasattr(socket.socket, "sendmsg") and not hasattr(socket, "TCP_CORK"):
+        return Feedback(False, NO_WAY_HERE)
     if not callable(answer):
         return Feedback(False, _CLIENT_FUNCTION)
     from ..measure.nagle import REPLY, time_client
@@ -425,18 +443,29 @@ def _nodelay(answer):
     if timing.wrong_replies:
         return Feedback(False, f"ask returned {timing.wrong_replies[0]!r}; the server "
                                f"answered {REPLY!r}: return what recv() read.")
+    if timing.nodelay:
+        return Feedback(False, "TCP_NODELAY is on after your ask ran: that is the "
+                               "lesson's fix. Here Nagle stays on (other small writes on "
+                               "this connection still gain from it): send header and body "
+                               "as one segment instead.")
+    if "one buffer" in timing.ways:
+        return Feedback(False, "header + body copies both parts into a new buffer. Keep "
+                               "them two buffers (think of a body of megabytes) and still "
+                               "hand them to the kernel together.")
     median = timing.median_ms
-    if median > STALL_MS and not timing.nodelay:
-        return Feedback(False, f"Each request took {median:.0f} ms: the stall of the lesson "
-                               "is there (two small writes, Nagle on, the server's delayed "
-                               "ACK). Now take it away without joining the writes.")
+    if median > STALL_MS and timing.corked:
+        return Feedback(False, f"Each request took {median:.0f} ms: the cork is still in "
+                               "after ask returns, and corked data waits up to 200 ms "
+                               "(tcp(7)). Take the cork out once the body is written.")
     if median > STALL_MS:
-        return Feedback(False, f"TCP_NODELAY is set, yet each request took {median:.0f} ms: "
-                               "does ask send the header and the body before it reads?")
-    if not timing.nodelay:
-        return Feedback(False, "Fast, but TCP_NODELAY is not set on the socket: you avoided "
-                               "the stall another way (one write?). This exercise asks for "
-                               "the other fix: keep two writes and change the socket.")
-    return Feedback(True, "Right: with TCP_NODELAY the body leaves at once, so each "
-                          "request costs a loopback round trip, not the server's "
-                          "delayed-ACK timer.")
+        return Feedback(False, f"Each request took {median:.0f} ms: the stall of the lesson "
+                               "is there. The body still leaves as a second small segment, "
+                               "held back until the header is acknowledged.")
+    way = next((w for w in ("gather", "cork", "more") if w in timing.ways), None)
+    if way is None:
+        return Feedback(False, "Fast here, yet your ask still sends the header and the body "
+                               "as two small writes: this system acknowledged at once, and "
+                               "Linux's delayed ACK would stall it. Hand both to the kernel "
+                               "as one segment.")
+    return Feedback(True, f"Right: {_PASSED[way]}. Nothing small waits for an ACK, Nagle "
+                          "stays on for the rest of the connection, and nothing was copied.")

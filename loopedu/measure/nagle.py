@@ -20,7 +20,9 @@ by OS. Windows documents 200 ms (the TcpDelAckTicks registry value, default 2 x 
 Microsoft KB 328890 on TcpAckFrequency); macOS's was not measured for this course.
 
 :func:`time_client` times a write-write-read client written by the learner (exercise
-07.nodelay) against the same server.
+07.nodelay) against the same server, and notes how it wrote each request: TCP_NODELAY,
+one gather write (sendmsg(2)), Linux's TCP_CORK (tcp(7)) or MSG_MORE (send(2)), or the
+two parts joined into one buffer.
 
 Introduced in notebooks/07-measuring-loopback.ipynb.
 """
@@ -42,7 +44,7 @@ from ..servers import bound_socket
 from ..stats import Summary
 
 __all__ = ["NAGLE_CASES", "NagleRun", "NagleComparison", "nagle_stall", "compare_nagle",
-           "format_nagle", "ClientTiming", "time_client", "REPLY"]
+           "format_nagle", "ClientTiming", "time_client", "REPLY", "WAYS"]
 
 #: The three cases :func:`compare_nagle` measures: label -> (writes, TCP_NODELAY).
 NAGLE_CASES = {
@@ -290,12 +292,72 @@ def format_nagle(result: NagleComparison | NagleRun) -> str:
     return "\n".join(lines)
 
 
+#: How a request can leave as one segment while Nagle stays on and header and body stay
+#: two buffers: one gather write, sendmsg(2) (writev(2) with a socket's flags); the cork
+#: of tcp(7), TCP_CORK, put in before the writes and taken out after them; MSG_MORE on
+#: the header's send(2), "more to come". "one buffer": the two parts joined (copied) into
+#: one buffer first.
+WAYS = ("gather", "cork", "more", "one buffer")
+
+
+class _Watched(socket.socket):
+    """The client socket handed to a learner's ``ask``: it notes how each request was
+    written (which of :data:`WAYS`), and passes every call on unchanged."""
+
+    def start(self, header: bytes, body: bytes) -> None:
+        self.parts, self.ways = (bytes(header), bytes(body)), set()
+
+    def _note(self, buffers, flags: int = 0) -> None:
+        try:
+            data = [bytes(b) for b in buffers]
+        except Exception:      # not bytes-like: the call itself will say so
+            return
+        joined = self.parts[0] + self.parts[1]
+        if any(joined in d for d in data):
+            self.ways.add("one buffer")
+        elif len(data) > 1:
+            self.ways.add("gather")
+        if flags & getattr(socket, "MSG_MORE", 0):
+            self.ways.add("more")
+
+    def send(self, data, *args):
+        self._note([data], args[0] if args else 0)
+        return super().send(data, *args)
+
+    def sendall(self, data, *args):
+        self._note([data], args[0] if args else 0)
+        return super().sendall(data, *args)
+
+    def sendmsg(self, buffers, *args):
+        buffers = list(buffers)
+        self._note(buffers, args[1] if len(args) > 1 else 0)
+        return super().sendmsg(buffers, *args)
+
+    def setsockopt(self, level, option, *value):
+        cork = getattr(socket, "TCP_CORK", None)
+        if level == socket.IPPROTO_TCP and cork is not None and option == cork \
+                and value and value[0]:
+            self.ways.add("cork")
+        return super().setsockopt(level, option, *value)
+
+
+def _tcp_option(sock: socket.socket, name: str) -> bool | None:
+    """Whether TCP option ``name`` is on (None: not on this system, or unreadable)."""
+    option = getattr(socket, name, None)
+    try:
+        return None if option is None else bool(sock.getsockopt(socket.IPPROTO_TCP, option))
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True)
 class ClientTiming:
     """A learner's client timed by :func:`time_client`: each timed round in
-    milliseconds, whether its socket had TCP_NODELAY set (None if it could not be
-    read), the replies its ``ask`` returned that were not the server's, and ``problem``:
-    why it could not be timed (``""`` when it was).
+    milliseconds; ``nodelay``, whether TCP_NODELAY was on after any request (None if it
+    could not be read); the replies its ``ask`` returned that were not the server's;
+    ``ways``, how its requests were written (of :data:`WAYS`); ``corked``, whether a
+    TCP_CORK was still in after a request; and ``problem``: why it could not be timed
+    (``""`` when it was).
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -304,6 +366,8 @@ class ClientTiming:
     nodelay: bool | None = None
     wrong_replies: tuple = ()
     problem: str = ""
+    ways: frozenset = frozenset()
+    corked: bool = False
 
     @property
     def median_ms(self) -> float | None:
@@ -317,41 +381,49 @@ def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
     body)`` sends one request on ``sock``, a TCP connection to the experiment's server
     (Nagle on, as a new socket starts), and returns the reply (:data:`REPLY`). After
     ``warmup`` untimed requests (Linux starts each connection acknowledging at once),
-    ``rounds`` timed ones on the same connection; then whether the socket has
-    TCP_NODELAY. The socket gets a 2 s timeout, so a request that waits for a reply
-    that never comes ends with a ``problem``; nothing the learner's code raises escapes.
+    ``rounds`` timed ones on the same connection. After each request it reads whether
+    the socket has TCP_NODELAY (and a TCP_CORK still in), and the socket notes how the
+    request was written (:data:`WAYS`). The socket gets a 2 s timeout, so a request
+    that waits for a reply that never comes ends with a ``problem``; nothing the
+    learner's code raises escapes.
 
     >>> def ask(sock, header, body):
     ...     sock.sendall(header + body)
     ...     return sock.recv(64)
     >>> timing = time_client(ask, rounds=2)
-    >>> len(timing.rounds_ms), timing.nodelay, timing.problem
-    (2, False, '')
+    >>> len(timing.rounds_ms), timing.nodelay, timing.problem, sorted(timing.ways)
+    (2, False, '', ['one buffer'])
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
     _check(rounds, warmup, body_bytes, host)
     header, body = _HEADER.pack(_MAGIC, body_bytes), b"x" * body_bytes
+    took, wrong, ways, nodelay, corked = [], [], set(), False, False
     with _request_server(host) as address, \
-            socket.create_connection(address, timeout=2) as sock:
-        took, wrong = [], []
+            _Watched(family_of(address[0]), socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        sock.connect(address)
+
+        def so_far(problem: str = "") -> ClientTiming:
+            return ClientTiming(tuple(took), nodelay, tuple(wrong), problem,
+                                frozenset(ways), corked)
+
         for i in range(warmup + rounds):
+            sock.start(header, body)
             start = time.perf_counter()
             try:
                 reply = ask(sock, header, body)
             except TimeoutError:
-                return ClientTiming(tuple(took), None, tuple(wrong),
-                                    "it waited 2 s for a reply that never came: did it "
-                                    "send the whole request, header and body?")
+                return so_far("it waited 2 s for a reply that never came: did it send "
+                              "the whole request, header and body?")
             except Exception as exc:   # the learner's code: every failure is a message
-                return ClientTiming(tuple(took), None, tuple(wrong),
-                                    f"it raised {type(exc).__name__}: {exc}")
+                return so_far(f"it raised {type(exc).__name__}: {exc}")
             if i >= warmup:
                 took.append((time.perf_counter() - start) * 1000)
             if reply != _REPLY:
                 wrong.append(reply)
-        try:
-            nodelay = bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        except OSError:
-            nodelay = None
-    return ClientTiming(tuple(took), nodelay, tuple(wrong))
+            ways |= sock.ways
+            on = _tcp_option(sock, "TCP_NODELAY")
+            nodelay = None if on is None and not nodelay else bool(nodelay or on)
+            corked = corked or bool(_tcp_option(sock, "TCP_CORK"))
+        return so_far()
