@@ -77,8 +77,9 @@ _WHY = {
     "127.0.0.53:53": "127.0.0.53 is not 127.0.0.1, but lesson 01 showed which whole block "
                      "loops back.",
     "[::1]:631": "::1 is IPv6's one loopback address (lesson 05).",
-    "127.0.1.1:8080": "Debian maps the machine's own name to 127.0.1.1 in /etc/hosts: "
-                      "which block is that in?",
+    "127.0.1.1:8080": "Debian maps the machine's own name to 127.0.1.1 in /etc/hosts "
+                      "(Debian Reference, \"The hostname resolution\"): which block is "
+                      "that in?",
     "[::]:8000": ":: is to IPv6 what 0.0.0.0 is to IPv4 (and on Linux it takes IPv4 "
                  "connections too, lesson 05).",
     f"{CAFE_ADDRESS}:3000": f"{CAFE_ADDRESS} is the laptop's own address on the café "
