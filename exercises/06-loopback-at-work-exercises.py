@@ -21,22 +21,43 @@
 from loopedu.exercises import check, hint
 
 # %% [markdown]
-# ## 1. Who can the café Wi-Fi reach?
+# ## 1. Who on the café Wi-Fi can connect?
 #
-# On a laptop on a café Wi-Fi you start each of these with its default settings (no
-# `--host`, no `bind` line changed, the configuration file the project ships). Which of
-# them can another machine on the Wi-Fi connect to? Give a list.
+# Your laptop is on a café Wi-Fi, at the address 192.0.2.23. `ss -ltn` lists its
+# listening TCP sockets (ss(8)). Below: each one's local address:port, and its program.
+# For each, which kind of address does it listen on? That decides who can connect:
+#
+# - `"loopback"`: only programs on the laptop;
+# - `"every interface"`: the café too, at any of the laptop's addresses;
+# - `"network address"`: the café too, at that one address only.
 
 # %%
-from loopedu.exercises.lesson06 import DEFAULTS_SERVICES
+from loopedu.exercises.lesson06 import CAFE_SOCKETS
 
-print("\n".join(DEFAULTS_SERVICES))
+for local, program in CAFE_SOCKETS:
+    print(f"LISTEN  {local:<26}{program}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = None  # replace None with a list of the services above
+answer = {
+    "0.0.0.0:22": None,
+    "127.0.0.53:53": None,
+    "[::1]:631": None,
+    "127.0.1.1:8080": None,
+    "[::]:8000": None,
+    "192.0.2.23:3000": None,
+    "[::ffff:127.0.0.1]:9000": None,
+}
 ### BEGIN SOLUTION
-answer = ["python -m http.server", "mysql", "docker run -p 8080:80"]
+answer = {
+    "0.0.0.0:22": "every interface",
+    "127.0.0.53:53": "loopback",             # all of 127.0.0.0/8 is loopback
+    "[::1]:631": "loopback",
+    "127.0.1.1:8080": "loopback",
+    "[::]:8000": "every interface",          # IPv6's 0.0.0.0
+    "192.0.2.23:3000": "network address",    # the café reaches it; 127.0.0.1:3000 does not
+    "[::ffff:127.0.0.1]:9000": "loopback",   # 127.0.0.1, written the IPv6 way
+}
 ### END SOLUTION
 check("06.defaults", answer)
 
@@ -101,31 +122,45 @@ answer = {
 check("06.tunnel", answer)
 
 # %% [markdown]
-# ## 4. Your own connect lines
+# ## 4. Your own connection URIs
 #
-# Write `connect(over, folder, port)` with `psycopg.connect(...)`. It returns the open
-# connection, as user `learner` to the database `postgres`. With `over="socket"` it goes
-# through the Unix-domain socket in `folder`; with `over="tcp"`, over TCP to 127.0.0.1.
-# The check starts a throwaway PostgreSQL server and calls it both ways. Without
-# PostgreSQL's server, it reads libpq's errors instead: they still name the socket or
-# the address each call tried.
+# Many programs take a database as one URI: `postgresql://user@host:port/dbname`
+# (PostgreSQL documentation, 34.1.1 "Connection Strings"; see 34.1.1.2 "Connection
+# URIs"). Write `uris(folder, port)`. It returns a dict of URIs. Each is for user
+# `learner`, database `postgres`, at `port`:
+#
+# - `"socket"`: the Unix-domain socket in `folder` (a slash is reserved in a URI's host:
+#   34.1.1.2 says what to do);
+# - `"tcp 127.0.0.1"`: TCP to 127.0.0.1;
+# - `"tcp ::1"`: TCP to ::1, only where the next cell says IPv6 loopback works (34.1.1.2
+#   says how an IPv6 address is written).
+#
+# The check connects with each URI to a throwaway server. It says what libpq read.
+# Without PostgreSQL's server, libpq's errors still name what each URI tried.
+
+# %%
+from loopedu import sandbox
+
+print("IPv6 loopback works here:", bool(sandbox.capabilities().ipv6_loopback))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-import psycopg
-
-
-def connect(over, folder, port):
-    return None  # "socket": through the socket in folder; "tcp": to 127.0.0.1
+def uris(folder, port):
+    return {"socket": None, "tcp 127.0.0.1": None}  # and "tcp ::1" where IPv6 works
 ### BEGIN SOLUTION
-import psycopg
+from urllib.parse import quote
+
+from loopedu import sandbox
 
 
-def connect(over, folder, port):
-    host = folder if over == "socket" else "127.0.0.1"   # a folder means a Unix socket
-    return psycopg.connect(host=host, port=port, user="learner", dbname="postgres")
+def uris(folder, port):
+    found = {"socket": f"postgresql://learner@{quote(folder, safe='')}:{port}/postgres",
+             "tcp 127.0.0.1": f"postgresql://learner@127.0.0.1:{port}/postgres"}
+    if sandbox.capabilities().ipv6_loopback:   # the machine decides: ::1 in brackets
+        found["tcp ::1"] = f"postgresql://learner@[::1]:{port}/postgres"
+    return found
 ### END SOLUTION
-check("06.pg-connect", connect)
+check("06.pg-connect", uris)
 
 # %% [markdown]
 # ## 5. `local` and `host` rows, on your machine

@@ -15,8 +15,8 @@
 # # 06 · Loopback at work
 #
 # **Objectives.** After this lesson you can:
-# - read a tool's default bind address and say who can reach a server started with it
-#   *(exercise 06.defaults)*;
+# - read a server's bind address (a tool's default, a line of `ss -ltn`) and say who
+#   can reach it *(exercise 06.defaults)*;
 # - say which containers share one loopback, and what a published port reaches
 #   *(exercise 06.container)*;
 # - say what `ssh -L` and `ssh -R` listen on, and who reaches each forwarded port
@@ -330,8 +330,9 @@ explain("06.pg-ways", explanation)
 #
 # ## Your turn
 #
-# [The exercises](../exercises/06-loopback-at-work-exercises.ipynb): defaults, shared
-# loopbacks, tunnels, your own PostgreSQL connect lines, `pg_hba.conf` on your machine.
+# [The exercises](../exercises/06-loopback-at-work-exercises.ipynb): who reaches a
+# listening socket, shared loopbacks, tunnels, your own PostgreSQL connection URIs,
+# `pg_hba.conf` on your machine.
 #
 # ## Key points
 #
@@ -402,7 +403,7 @@ explain("06.pg-ways", explanation)
 #   `CONFIG_DEFAULT_BINDADDR` in Redis's `src/server.h`, MongoDB security configuration,
 #   memcached(1) and `memcached.c` (`server_socket`), Elasticsearch 7.17 network
 #   settings, Node.js `server.listen()`, Docker "Port publishing and mapping".
-# - Linux manual pages: `network_namespaces(7)`, `ip-netns(8)`, `veth(4)`, `tcp(7)`,
+# - Linux manual pages: `network_namespaces(7)`, `ip-netns(8)`, `veth(4)`, `tcp(7)`, `ss(8)`,
 #   `unix(7)` (abstract sockets); RFC 1122 §4.2.2.13 and RFC 2525 §2.17 (reset on close
 #   with unread data).
 # - Kubernetes documentation, "Pods" (containers of a Pod share the network namespace and
@@ -412,7 +413,8 @@ explain("06.pg-ways", explanation)
 #   Docker Engine 28 release notes; moby/moby `cmd/docker-proxy`.
 # - OpenSSH manual pages: `ssh(1)` (`-L`, `-R`, `-g`), `ssh_config(5)` and
 #   `sshd_config(5)` (`GatewayPorts`).
-# - PostgreSQL documentation: "Parameter Key Words" (libpq `host`), "Specifying Multiple
+# - PostgreSQL documentation: "Connection Strings" (34.1.1, its connection URIs are
+#   exercise 06.pg-connect's), "Parameter Key Words" (libpq `host`), "Specifying Multiple
 #   Hosts", "The pg_hba.conf File", `listen_addresses`, "System Information Functions"
 #   (`inet_server_addr`). psycopg 3 documentation, `psycopg.connect()`.
 # - MySQL Reference Manual: "Connecting to the MySQL Server Using Command Options",

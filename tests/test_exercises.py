@@ -539,11 +539,10 @@ REFERENCES = reference_answers()
 
 
 #: Wrong functions for the exercises whose answer is a function.
-def _tcp_both_ways(over, folder, port):
-    """06.pg-connect answered with TCP for the socket too."""
-    import psycopg
-
-    return psycopg.connect(host="127.0.0.1", port=port, user="learner", dbname="postgres")
+def _unencoded_folder(folder, port):
+    """06.pg-connect answered with the socket folder's slashes left in the URI."""
+    return {"socket": f"postgresql://learner@{folder}:{port}/postgres",
+            "tcp 127.0.0.1": f"postgresql://learner@127.0.0.1:{port}/postgres"}
 
 
 def _two_writes_nagle_on(sock, header, body):
@@ -557,7 +556,7 @@ def _two_writes_nagle_on(sock, header, body):
 WRONG_FUNCTIONS = {
     "02.fix-client": _first_address_only,
     "08.fix-host": lambda host_header, port: True,   # lets every Host header in
-    "06.pg-connect": _tcp_both_ways,
+    "06.pg-connect": _unencoded_folder,
     "07.nodelay": _two_writes_nagle_on,
 }
 

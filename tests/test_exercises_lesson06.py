@@ -1,15 +1,13 @@
 """Lesson 06 exercises: right answers pass, wrong ones fail with help and without the
 solution, and the container, pod, pg_hba and connect keys agree with live runs of the
-real thing (namespaces, a throwaway PostgreSQL server, libpq)."""
+real thing (namespaces, a throwaway PostgreSQL server, libpq). 06.defaults and
+06.pg-connect have tests of their own in tests/test_exercises_lesson06_transfer.py."""
 
 import pytest
 
-from loopedu.dev_servers import DEFAULT_BINDS
 from loopedu.exercises import check
 from loopedu.exercises.lesson06 import (
     CONTAINER_KEY,
-    DEFAULTS_KEY,
-    DEFAULTS_SERVICES,
     PG_HBA_FIXED,
     PG_HBA_LOCALHOST,
     PG_HBA_ROWS,
@@ -25,9 +23,6 @@ PG_HBA_KEY = pg_hba_key()
 
 
 @pytest.mark.parametrize("exercise_id, right", [
-    ("06.defaults", sorted(DEFAULTS_KEY)),
-    ("06.defaults", ["Python -m http.server", " MySQL", "docker run  -p 8080:80"]),
-    ("06.defaults", ["http.server", "MySQL", "docker"]),
     ("06.container", dict(CONTAINER_KEY)),
     ("06.container", {**CONTAINER_KEY, SIDECAR: "Connected"}),
     ("06.container", {k: v.upper() for k, v in CONTAINER_KEY.items()}),
@@ -46,12 +41,6 @@ def test_right_answers_pass(exercise_id, right):
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("06.defaults", sorted(DEFAULTS_KEY | {"redis"}), "protected mode"),
-    ("06.defaults", sorted(DEFAULTS_KEY | {"flask run"}), "--host"),
-    ("06.defaults", sorted(DEFAULTS_KEY - {"mysql"}), "1 missing"),
-    ("06.defaults", "mysql", "2 missing"),
-    ("06.defaults", ["http.server", "MySQL", "docker", "flask"], "--host"),
-    ("06.defaults", ["http.server", "MySQL", "nginx"], "not one of the allowed"),
     ("06.pg-transport", {**PG_TRANSPORT_KEY, "transport": "tcp 127.0.0.1"}, "no port at all"),
     ("06.pg-transport", {**PG_TRANSPORT_KEY, "transport": "localhost"}, "OS user"),
     ("06.container", {**CONTAINER_KEY, PUBLISHED: "reset"}, "binds 0.0.0.0 inside"),
@@ -111,23 +100,6 @@ def test_a_typo_is_not_one_of_the_allowed_answers(exercise_id, key, allowed):
     assert not feedback.passed
     assert f"{name!r}: 'nonsense' is not one of the allowed values ({allowed})" \
         in feedback.message
-
-
-def test_every_default_service_is_asked_and_the_key_is_among_them():
-    assert DEFAULTS_KEY <= set(DEFAULTS_SERVICES)
-    assert len(DEFAULTS_SERVICES) - len(DEFAULTS_KEY) >= 4
-
-
-def test_defaults_key_agrees_with_the_default_binds_table():
-    """The key is the services asked about whose entry in dev_servers.DEFAULT_BINDS (the
-    lesson's table) listens on every interface; the table's other tools (Vite, Memcached,
-    Node.js...) are not asked. tests/test_dev_servers.py checks the table itself."""
-    every = {entry.tool.split(" (")[0].split()[0].lower(): entry.all_interfaces
-             for entry in DEFAULT_BINDS}
-    table_name = {service: service.split()[0] for service in DEFAULTS_SERVICES}
-    assert len(set(table_name.values())) == len(DEFAULTS_SERVICES)
-    assert set(table_name.values()) <= set(every)
-    assert DEFAULTS_KEY == {service for service, name in table_name.items() if every[name]}
 
 
 def _word(exchange) -> str:
@@ -210,92 +182,3 @@ def test_pg_hba_localhost_follows_the_machine(monkeypatch, first_try):
         assert not feedback.passed
         assert "On this machine" in feedback.message, feedback.message
         assert ("::1 first" in feedback.message) == (expected == "refused")
-
-
-# ---- 06.pg-connect: the learner's own connect lines -------------------------------------
-
-def _connector(socket_host="folder", tcp_host="127.0.0.1", user="learner"):
-    """A learner's connect(over, folder, port): socket_host "folder" means the folder
-    it is given, None no host at all; tcp_host likewise."""
-    import psycopg
-
-    def connect(over, folder, port):
-        host = socket_host if over == "socket" else tcp_host
-        params = {"port": port, "user": user, "dbname": "postgres"}
-        if host is not None:
-            params["host"] = folder if host == "folder" else host
-        return psycopg.connect(**params)
-
-    return connect
-
-
-@pytest.fixture
-def psycopg_here():
-    pytest.importorskip("psycopg")
-
-
-WRONG_CONNECTS = [
-    ({"socket_host": None}, "libpq's default folder"),
-    ({"socket_host": "127.0.0.1"}, "over TCP (127.0.0.1)"),
-    ({"tcp_host": "folder"}, "used a Unix-domain socket"),
-]
-
-
-def test_the_learners_connect_lines_are_run_against_a_real_server(psycopg_here):
-    from test_postgres import server_or_skip
-
-    server_or_skip()
-    assert check("06.pg-connect", _connector()).passed
-    for kwargs, says in WRONG_CONNECTS + [({"user": "nobody"}, "connect as user learner")]:
-        feedback = check("06.pg-connect", _connector(**kwargs))
-        assert not feedback.passed and says in feedback.message, (kwargs, feedback.message)
-
-
-def test_without_a_server_the_connect_lines_are_read_from_libpqs_errors(psycopg_here,
-                                                                       monkeypatch):
-    """Where PostgreSQL's server is missing, libpq's own error still names the socket
-    or the address each call tried: the check reads it (issue 21: checked live, or as
-    close to live as the machine allows)."""
-    from loopedu.postgres import PostgresUnavailable, server
-
-    def missing(search=None):
-        raise PostgresUnavailable("not installed (test)")
-
-    monkeypatch.setattr(server, "find_server", missing)
-    assert check("06.pg-connect", _connector()).passed
-    for kwargs, says in WRONG_CONNECTS:
-        feedback = check("06.pg-connect", _connector(**kwargs))
-        assert not feedback.passed and says in feedback.message, (kwargs, feedback.message)
-
-
-@pytest.mark.parametrize("answer", ["connect", ("a", "b"), 5])
-def test_pg_connect_wants_the_function(answer):
-    feedback = check("06.pg-connect", answer)
-    assert not feedback.passed and "check(\"06.pg-connect\", connect)" in feedback.message
-
-
-# ---- issue 21, second review: the message fits the host the learner named -----------------
-
-def _pg_connect_messages(monkeypatch, live):
-    """The feedback of 06.pg-connect for a tcp line naming ::1, live or read from
-    libpq's errors (no server)."""
-    from loopedu.postgres import PostgresUnavailable, server
-
-    if live:
-        from test_postgres import server_or_skip
-
-        server_or_skip()
-    else:
-        def missing(search=None):
-            raise PostgresUnavailable("not installed (test)")
-
-        monkeypatch.setattr(server, "find_server", missing)
-    return check("06.pg-connect", _connector(tcp_host="::1")).message
-
-
-@pytest.mark.parametrize("live", [True, False], ids=["live", "no server"])
-def test_a_learner_who_typed_1_is_not_told_about_localhost(psycopg_here, monkeypatch,
-                                                            live):
-    message = _pg_connect_messages(monkeypatch, live)
-    assert "localhost" not in message, message
-    assert "::1" in message and "IPv6" in message, message

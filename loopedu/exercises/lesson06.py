@@ -3,26 +3,25 @@
 Introduced in notebooks/06-loopback-at-work.ipynb
 (exercises/06-loopback-at-work-exercises.ipynb).
 
-The answer keys are facts with their sources: the tools' own documentation for their
-default bind addresses (Python ``http.server``, Flask, Django, Jupyter Server,
-PostgreSQL ``listen_addresses``, MySQL ``bind_address``, the shipped ``redis.conf``,
-MongoDB ``net.bindIp``, Docker "Port publishing"), network_namespaces(7) and the
-Kubernetes and Docker documentation for which containers share a loopback, ssh(1) and
-sshd_config(5) for ``-L``, ``-R``, ``-g`` and ``GatewayPorts``, and the libpq and
-pg_hba.conf chapters of the PostgreSQL manual. The answer to "-h localhost" in 06.pg-hba
-depends on the learner's machine (what ``localhost`` resolves to first, and whether IPv6
-loopback works): the checker computes it here, from the same sources the learner is
-shown. 06.pg-connect runs the learner's own connect lines against a throwaway server.
+The answer keys are facts with their sources: which addresses are loopback and which
+are wildcards (RFC 1122, RFC 4291, ip(7), ipv6(7)) for the listening sockets of
+06.defaults, network_namespaces(7) and the Kubernetes and Docker documentation for which
+containers share a loopback, ssh(1) and sshd_config(5) for ``-L``, ``-R``, ``-g`` and
+``GatewayPorts``, and the libpq and pg_hba.conf chapters of the PostgreSQL manual. Two
+answers depend on the learner's machine, and the checker computes them here from what
+the learner is shown: "-h localhost" in 06.pg-hba (what ``localhost`` resolves to
+first, and whether IPv6 loopback works), and whether 06.pg-connect asks for a ::1 URI
+(IPv6 loopback works here). 06.pg-connect reads the learner's own connection URIs with
+libpq and connects with them to a throwaway server (:mod:`loopedu.exercises.pg_uris`).
 tests/test_exercises_lesson06.py checks the container, pod, pg_hba and connect keys
 against live runs.
 """
 
 from __future__ import annotations
 
-import ipaddress
-
-from .answers import expect_mapping, expect_set
+from .answers import expect_mapping
 from .framework import Feedback, exercise
+from .pg_uris import uri_problems
 
 
 def expect_words(answer, expected: dict, words: dict[str, set[str]], canonical, *,
@@ -40,57 +39,77 @@ def expect_words(answer, expected: dict, words: dict[str, set[str]], canonical, 
 
 # ---- 06.defaults -------------------------------------------------------------------------
 
-#: "06.defaults": each started with its default settings on a laptop on a café Wi-Fi.
-DEFAULTS_SERVICES = ("python -m http.server", "flask run", "django runserver",
-                     "jupyter lab", "postgresql", "mysql", "redis", "mongodb",
-                     "docker run -p 8080:80")
+#: "06.defaults": ``ss -ltn`` on a laptop on a café Wi-Fi whose address there is
+#: 192.0.2.23 (TEST-NET-1, RFC 5737): local address:port, and the program. Not the
+#: lesson's tools: the learner applies the lesson's rule (the bind address decides who
+#: can connect) to sockets it did not show.
+CAFE_ADDRESS = "192.0.2.23"
+CAFE_SOCKETS = (("0.0.0.0:22", "sshd"), ("127.0.0.53:53", "systemd-resolved"),
+                ("[::1]:631", "cupsd"), ("127.0.1.1:8080", "node"),
+                ("[::]:8000", "python3"), (f"{CAFE_ADDRESS}:3000", "node"),
+                ("[::ffff:127.0.0.1]:9000", "java"))
 
-#: Those another machine on the Wi-Fi can connect to: ``http.server`` "binds itself to
-#: all interfaces" by default (Python docs, http.server); MySQL's ``bind_address``
-#: defaults to ``*`` (MySQL 8.0 manual, server system variables); Docker publishes
-#: ``-p 8080:80`` on 0.0.0.0 and [::] (Docker docs, "Port publishing and mapping").
-DEFAULTS_KEY = frozenset({"python -m http.server", "mysql", "docker run -p 8080:80"})
+#: The three kinds of address a socket can listen on, and who reaches each: loopback
+#: (127.0.0.0/8, RFC 1122 3.2.1.3; ::1, RFC 4291 2.5.3; ::ffff:127.x, the IPv4-mapped
+#: form of 127.x, RFC 4291 2.5.5.2), every interface (0.0.0.0 is INADDR_ANY, ip(7); ::
+#: is in6addr_any, ipv6(7)), or one address of a network interface (the café reaches
+#: the laptop's café address).
+KINDS = ("loopback", "every interface", "network address")
 
-_DEFAULTS_COMMON = {
-    "flask run": "flask run listens on 127.0.0.1 unless you pass --host.",
-    "django runserver": "runserver defaults to 127.0.0.1:8000.",
-    "jupyter lab": "Jupyter Server's ServerApp.ip defaults to localhost.",
-    "postgresql": "PostgreSQL's listen_addresses defaults to 'localhost'.",
-    "redis": "The redis.conf Redis ships says `bind 127.0.0.1 -::1`, and protected mode "
-             "refuses other clients without a password.",
-    "mongodb": "Since MongoDB 3.6, mongod binds to localhost unless net.bindIp says more.",
+#: Each line's kind. The café reaches every line that is not loopback.
+DEFAULTS_KEY = {"0.0.0.0:22": "every interface", "127.0.0.53:53": "loopback",
+                "[::1]:631": "loopback", "127.0.1.1:8080": "loopback",
+                "[::]:8000": "every interface", f"{CAFE_ADDRESS}:3000": "network address",
+                "[::ffff:127.0.0.1]:9000": "loopback"}
+
+_KIND_WORDS = {
+    "loopback": {"loopback", "loopback only", "lo", "laptop only", "this laptop only",
+                 "local", "localhost", "this machine only"},
+    "every interface": {"every interface", "all interfaces", "any", "wildcard",
+                        "everywhere", "all", "every address", "inaddr_any"},
+    "network address": {"network address", "a network address", "one network address",
+                        "café address", "cafe address", "the café address", "its address",
+                        "one address", "wi-fi address", "wifi address", "lan address"},
 }
 
-
-#: Short names a learner may use for the listed services.
-_DEFAULTS_ALIASES = {
-    "http.server": "python -m http.server", "python http.server": "python -m http.server",
-    "python3 -m http.server": "python -m http.server", "flask": "flask run",
-    "django": "django runserver", "runserver": "django runserver",
-    "manage.py runserver": "django runserver", "jupyter": "jupyter lab",
-    "jupyterlab": "jupyter lab", "postgres": "postgresql", "mysqld": "mysql",
-    "redis-server": "redis", "mongo": "mongodb", "mongod": "mongodb",
-    "docker": "docker run -p 8080:80", "docker run": "docker run -p 8080:80",
-    "-p 8080:80": "docker run -p 8080:80",
+_WHY = {
+    "0.0.0.0:22": "0.0.0.0 in a bind means no one address: which addresses answer?",
+    "127.0.0.53:53": "127.0.0.53 is not 127.0.0.1, but lesson 01 showed which whole block "
+                     "loops back.",
+    "[::1]:631": "::1 is IPv6's one loopback address (lesson 05).",
+    "127.0.1.1:8080": "Debian maps the machine's own name to 127.0.1.1 in /etc/hosts "
+                      "(Debian Reference, \"The hostname resolution\"): which block is "
+                      "that in?",
+    "[::]:8000": ":: is to IPv6 what 0.0.0.0 is to IPv4 (and on Linux it takes IPv4 "
+                 "connections too, lesson 05).",
+    f"{CAFE_ADDRESS}:3000": f"{CAFE_ADDRESS} is the laptop's own address on the café "
+                            "Wi-Fi: one address, not all of them (lesson 03 bound one "
+                            "address and was refused on the others).",
+    "[::ffff:127.0.0.1]:9000": "An IPv6 socket writes an IPv4 address as ::ffff:a.b.c.d "
+                               "(lesson 05): which IPv4 address is it here?",
 }
-
-
-def _service(value) -> str:
-    text = " ".join(str(value).split()).casefold()
-    return _DEFAULTS_ALIASES.get(text, text)
+_DEFAULTS_COMMON = {(line, wrong): why for line, why in _WHY.items()
+                    for wrong in KINDS if wrong != DEFAULTS_KEY[line]}
 
 
 @exercise("06.defaults", lesson=6,
-          title="Which services, started with their defaults, can the café Wi-Fi reach?",
-          hints=["A service is reachable from other machines when it listens beyond "
-                 "loopback: on 0.0.0.0, :: or a network address.",
-                 "The lesson's table of default binds has a column for exactly this."])
+          title="Who on the café Wi-Fi can connect to each listening socket, and why?",
+          idea="Only the local address column decides: the program and the port do not.",
+          hints=["Read only the address before the last colon. Is it a loopback address, "
+                 "a wildcard meaning every address, or one address of an interface?",
+                 "Loopback is all of 127.0.0.0/8 and ::1, also when an IPv6 socket writes "
+                 "an IPv4 address as ::ffff:a.b.c.d. The wildcards are 0.0.0.0 and ::.",
+                 "The café reaches every socket that is not on loopback; one bound to a "
+                 "network address answers on that address only."])
 def _defaults(answer):
-    return expect_set(answer, sorted(DEFAULTS_KEY), coerce=_service, normalize=lambda v: v,
-                      common=_DEFAULTS_COMMON, allowed=DEFAULTS_SERVICES,
-                      right="Right: http.server, MySQL and a Docker port published without "
-                            "an address listen on every interface; the others start on "
-                            "loopback.")
+    return expect_words(
+        answer, DEFAULTS_KEY, _KIND_WORDS, lambda v: _canonical(v, _KIND_WORDS),
+        common=_DEFAULTS_COMMON,
+        right="Right: the local address decides, not the program or the port. 127/8, ::1 "
+              "and ::ffff:127.x are loopback: only this laptop connects. 0.0.0.0 and :: "
+              "listen on every interface, the café's included. The café address answers "
+              "the café, but not the laptop's own 127.0.0.1. `loopedu audit` lists your "
+              "machine's sockets the same way.")
 
 
 # ---- 06.container ------------------------------------------------------------------------
@@ -331,92 +350,41 @@ def _pg_hba(answer):
 
 # ---- 06.pg-connect -------------------------------------------------------------------------
 
-_CONNECT_FUNCTION = ("Give your function itself, without calling it: "
-                     "check(\"06.pg-connect\", connect). It takes (over, folder, port).")
-
-
-def _user_problem(call: str, line) -> str | None:
-    """Where a server answered: logged in as learner, or refused for the user."""
-    if line.connected:
-        return None if line.user == "learner" else (
-            f"{call} logged in as {line.user!r}: pass user=\"learner\".")
-    if "user" in line.error or "role" in line.error:
-        return f"{call} was refused: {line.error} (connect as user learner)."
-    return f"{call} did not connect: {line.error or 'no connection'}."
-
-
-def _socket_problem(line, folder: str, live: bool) -> str | None:
-    call = 'connect("socket", folder, port)'
-    if line.transport == "unix socket" and line.server.startswith(folder):
-        return _user_problem(call, line) if live else None
-    if line.transport == "tcp":
-        return (f"{call} reached the server over TCP ({line.server}): a host that is a "
-                "name or an address is TCP; a folder (a path starting with /) is a "
-                "Unix-domain socket.")
-    if line.transport == "unix socket":
-        return (f"{call} looked for the socket in {line.server.rsplit('/', 1)[0]}, "
-                "libpq's default folder: this server's socket is in the folder your "
-                "function is given, so pass it as host.")
-    return (f"{call} did not connect: {line.error or 'no connection'}. Return "
-            "psycopg.connect(...) with the socket's folder as host.")
-
-
-def _tcp_problem(line, live: bool) -> str | None:
-    call = 'connect("tcp", folder, port)'
-    if line.transport == "tcp" and line.server == "127.0.0.1":
-        return _user_problem(call, line) if live else None
-    if line.transport == "unix socket":
-        return (f"{call} used a Unix-domain socket: with no host (or a folder) libpq "
-                "takes the socket. Name the address to reach over TCP.")
-    if line.transport == "tcp":
-        return f"{call} went over TCP to {line.server}, {_named(line)}"
-    return (f"{call} did not connect: {line.error or 'no connection'}. Return "
-            "psycopg.connect(...) with host 127.0.0.1 and the port you are given.")
-
-
-def _named(line) -> str:
-    """Why the host the learner named did not reach 127.0.0.1 (the end of a sentence)."""
-    host = line.host.strip("[]")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None and address.version == 6 and address.is_loopback:
-        return ("IPv6's loopback address, which you named: it is loopback, but not "
-                "127.0.0.1. The exercise asks for 127.0.0.1 itself, over IPv4.")
-    if address is not None:
-        return "the address you named; the exercise asks for 127.0.0.1 itself."
-    if host:
-        return (f"where the name {host!r} led: a name is looked up first (localhost may "
-                "resolve to ::1 first), so name the address 127.0.0.1 itself.")
-    return "not 127.0.0.1: the exercise asks for 127.0.0.1 itself."
+_URIS_FUNCTION = ("Give your function itself, without calling it: "
+                  "check(\"06.pg-connect\", uris). It takes (folder, port).")
 
 
 @exercise("06.pg-connect", lesson=6,
-          title="Connect to PostgreSQL over its Unix-domain socket and over TCP",
-          hints=["psycopg.connect(host=..., port=..., user=..., dbname=...) takes libpq's "
-                 "keywords; dbname \"postgres\" and user \"learner\" exist on the "
-                 "check's server.",
-                 "libpq reads host: a path that starts with / is the folder holding the "
-                 "Unix-domain socket; an address such as 127.0.0.1 is TCP."])
+          title="Write libpq connection URIs: the socket folder, 127.0.0.1 and, where it "
+                "works, ::1",
+          hints=["A URI is postgresql://user@host:port/database (PostgreSQL documentation, "
+                 "34.1.1.2 \"Connection URIs\"). Check what libpq read from each: the "
+                 "feedback says it.",
+                 "A slash is reserved in a URI's host part: percent-encode the folder "
+                 "(urllib.parse.quote(folder, safe=\"\")) or leave the host out and add "
+                 "?host=<folder>. An IPv6 address goes in square brackets."])
 def _pg_connect(answer):
     if not callable(answer):
-        return Feedback(False, _CONNECT_FUNCTION)
-    from ..postgres import PostgresUnavailable, try_connect_lines
+        return Feedback(False, _URIS_FUNCTION)
+    from ..postgres import PostgresUnavailable, try_uris
+    from ..sandbox import capabilities
 
     try:
-        lines = try_connect_lines(answer)
+        tries = try_uris(answer)
     except PostgresUnavailable as exc:
         return Feedback(False, f"This check needs psycopg: {exc.reason}. "
                                f"{exc.how_to_get}")
-    problems = [p for p in (_socket_problem(lines.socket, lines.folder, lines.live),
-                            _tcp_problem(lines.tcp, lines.live)) if p]
+    # the server listens on ::1 where this machine's IPv6 loopback works (live), and
+    # the same capability decides where no server runs
+    ipv6 = "::1" in tries.listen if tries.live else bool(capabilities().ipv6_loopback)
+    problems = uri_problems(tries, ipv6)
     if problems:
         return Feedback(False, " ".join(problems))
-    # the same words live and where no server runs (the notebook's output is checked)
-    return Feedback(True, "Right: \"socket\" goes through the Unix-domain socket in the "
-                          "folder it is given, and \"tcp\" over TCP to 127.0.0.1. A folder "
-                          "as host means a socket; an address means TCP.")
+    # the same words live, without a server, with ::1 or without (the output is checked)
+    return Feedback(True, "Right: each URI reached the server the way its key says. In a "
+                          "URI the socket folder is percent-encoded as the host (or given "
+                          "as ?host=), and an IPv6 address goes in brackets; a folder "
+                          "means a Unix-domain socket, an address TCP.")
 
 
 # ---- 06.pg-transport ---------------------------------------------------------------------

@@ -37,7 +37,7 @@ holds the Unix socket, TCP on 127.0.0.1 and ::1 at a free port, fsync off; about
 second) and removes everything when the ``with`` block ends. :func:`try_connect`,
 :func:`connect_ways`, :func:`query_rtt` and :func:`demo` run the experiment;
 :func:`demo_or_recorded` shows a labelled recording where PostgreSQL is not installed.
-:func:`try_connect_lines` tries the learner's own connect lines (exercise 06.pg-connect).
+:func:`try_uris` tries the learner's own connection URIs (exercise 06.pg-connect).
 psycopg (3) is imported only when a connection is made.
 
 Introduced in notebooks/06-loopback-at-work.ipynb.
@@ -61,7 +61,7 @@ from .client import (
                        query_rtt,
                        try_connect,
 )
-from .learner import ConnectLine, ConnectLines, try_connect_lines
+from .learner import UriTries, UriTry, try_uris
 from .lesson import (
                        MYSQL_LOCALHOST,
                        RECORDED_FILE,
@@ -76,11 +76,11 @@ from .lesson import (
 )
 from .server import HBA, LEARNER, SUPERUSER, Cluster, throwaway_cluster
 
-__all__ = ["Cluster", "ConnectLine", "ConnectLines", "HBA", "HOW_TO_GET", "LEARNER",
+__all__ = ["Cluster", "HBA", "HOW_TO_GET", "LEARNER",
            "MYSQL_LOCALHOST",
            "PostgresUnavailable", "QueryRtt", "RECORDED_FILE", "SOCKET_FOLDER", "SOURCES",
            "SUPERUSER", "ServerBinaries", "Way", "candidate_dirs", "client_version",
            "connect_ways", "demo", "demo_or_recorded", "find_server", "format_demo",
            "localhost_addresses", "machine_label", "matching_rule", "psycopg_module",
            "query_rtt", "record", "recorded", "throwaway_cluster", "try_connect",
-           "try_connect_lines"]
+           "try_uris", "UriTries", "UriTry"]
