@@ -15,17 +15,18 @@
 # # 03 · 127.0.0.1 versus 0.0.0.0
 #
 # **Objectives.** After this lesson you can:
-# - say what the address given to `bind()` means: one address, loopback only, or every
-#   address of the machine *(exercises 03.predict-matrix, 03.phone-reaches)*;
-# - predict, then measure, which bind addresses answer which destinations on your
-#   machine *(exercise 03.predict-matrix)*;
+# - say what the address given to `bind()` means (one address, loopback only, or every
+#   address), and predict which destinations each bind answers *(exercise
+#   03.predict-matrix)*;
+# - write a server that binds one address, and measure who reaches it on your machine
+#   *(exercise 03.serve-local)*;
 # - say who can reach a server bound to 127.0.0.1, 0.0.0.0 or one LAN address, from the
 #   LAN and from another network *(exercise 03.phone-reaches)*;
 # - choose the most restrictive bind that meets the need *(exercise 03.choose-bind)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (127.0.0.0/8, and what Linux and macOS do with it).
 #
-# **Minutes:** 30 teaching + 15 exercises; Going further: 5 more.
+# **Minutes:** 30 teaching + 20 exercises; Going further: 5 more.
 
 # %% [markdown]
 # ## What the address in `bind()` means
@@ -87,8 +88,7 @@ with socket.socket() as server:
 # [network namespace](glossary.md#network-namespace) of its own: a private network inside
 # this machine, with only a loopback interface. Linux makes them as root, or in a
 # [user namespace](glossary.md#user-namespace). Without namespaces, those two rows say
-# "not run". Call `reachability.reachability_matrix(expose=True)` to run them here anyway;
-# the output then says for how many milliseconds each such listener was reachable.
+# "not run" (Going further says how to run them anyway).
 
 # %%
 print("this machine:", doctor.this_machine())
@@ -99,7 +99,7 @@ reveal("03.matrix", {f"{b} -> {t}": str(matrix.outcome(b, t))
                                   ("0.0.0.0", "::1"), ("::", "127.0.0.1")]})
 
 # %%
-# ✍️ Your explanation, in one line: why did the surprising cells come out that way?
+# 💬 Your explanation, in one line: why did the surprising cells come out that way?
 explanation = ...
 ### BEGIN SOLUTION
 explanation = ("127.0.0.2 is another address, so the 127.0.0.1 listener refuses it; "
@@ -168,12 +168,10 @@ drawings.bind_matrix()
 #
 # ## One LAN address: does it keep other networks out?
 #
-# Binding the laptop's Wi-Fi address instead of 0.0.0.0: who can reach it? Here the
+# Now the laptop binds its Wi-Fi address instead of 0.0.0.0. Who can reach it? Here the
 # laptop is on two networks: lan0 with the phone, and lan1 with another machine, "other".
-# "other" sends packets for 198.18.0.1 to the laptop, a route any machine on lan1 can add
-# for itself. The server binds 198.18.0.1, the lan0 address. The laptop also filters
-# strictly on reverse paths (`rp_filter=1`): it drops a packet whose *source* it would not
-# route back out through the interface the packet came in on (RFC 3704, ip-sysctl.rst).
+# The server binds 198.18.0.1, the lan0 address. "other" sends its packets for 198.18.0.1
+# to the laptop. Any machine on lan1 can add such a route for itself.
 
 # %%
 # 🔮 Your prediction: does "other", on lan1, reach the server bound to 198.18.0.1?
@@ -186,12 +184,15 @@ predict("03.weak-host", prediction)
 
 # %%
 result = weak_host.weak_host_demo()
-print(weak_host.format_weak_host(result))
+print(result.where if result.live else f"recorded: {result.where}")
+for attempt in result.attempts:   # the plain bind; Going further shows the rest
+    if attempt.setup == weak_host.SETUPS[0] and attempt.target == weak_host.LAPTOP_LAN0:
+        print(f"  {attempt.client} -> {attempt.target}: {attempt.note or attempt.outcome}")
 reveal("03.weak-host", result.reached[weak_host.SETUPS[0]],
        recorded=None if result.live else result.where)
 
 # %%
-# ✍️ Your explanation, in one line: why does "other" get in?
+# 💬 Your explanation, in one line: why does "other" get in?
 explanation = ...
 ### BEGIN SOLUTION
 explanation = "the address belongs to the whole host, so any interface may deliver it"
@@ -201,14 +202,8 @@ explain("03.weak-host", explanation)
 # %% [markdown]
 # Linux follows the [weak host model](glossary.md#weak-host) (RFC 1122 §3.3.4.2): an
 # address belongs to the host, not to one interface. A bind picks the destination
-# address, not the network. Two things do restrict by interface, as the last lines show:
-#
-# - a [firewall](glossary.md#firewall) rule on the incoming interface (nft `iifname`).
-#   A drop sends nothing back, so "other" waits until it gives up: **timeout**;
-# - the socket option `SO_BINDTODEVICE` (socket(7)), which ties the socket to lan0. For a
-#   SYN from lan1 no socket matches, so the kernel answers with a reset: **refused**.
-#
-# `other -> 198.19.0.1` is refused: the server did not bind that lan1 address.
+# address, not the network. So **a LAN bind does not keep other networks out**. A
+# [firewall](glossary.md#firewall) rule on the interface does (Going further).
 #
 # ## In production: the most restrictive bind that meets the need
 #
@@ -220,8 +215,7 @@ explain("03.weak-host", explanation)
 # Two places where 0.0.0.0 sneaks in:
 #
 # - **Docker.** `docker run -p 8080:80` publishes the port on 0.0.0.0 and `[::]`. Its NAT
-#   rules come before ufw's, so `ufw deny 8080` does not stop it. `-p 127.0.0.1:8080:80`
-#   is loopback only since Docker Engine 28, with conditions (see Going further).
+#   rules come before ufw's, so `ufw deny 8080` does not stop it.
 # - **Shared machines.** Loopback belongs to the *host*, not to a user. On a shared
 #   JupyterHub every local user can connect to your 127.0.0.1 listener. Use a token, or a
 #   [Unix socket](glossary.md#unix-socket) with file permissions (lesson 02).
@@ -256,9 +250,9 @@ with socket.socket() as first, socket.socket() as second:
 # %% [markdown]
 # ## Your turn
 #
-# [The exercises](../exercises/03-bind-address-exercises.ipynb): predict the matrix, say
-# who reaches servers on your own machine's addresses, and choose bind addresses for five
-# scenarios.
+# [The exercises](../exercises/03-bind-address-exercises.ipynb): predict the matrix,
+# write a server that only this machine reaches, say who reaches servers on your own
+# machine's addresses, and choose bind addresses for five scenarios.
 #
 # ## Key points
 #
@@ -270,13 +264,30 @@ with socket.socket() as first, socket.socket() as second:
 # - A phone on the LAN reaches a laptop's server only on 0.0.0.0, `::` or the LAN
 #   address. Bind 0.0.0.0 briefly to test, then switch back.
 # - Linux is a weak host: a LAN address is reachable from any network that routes it to
-#   this host. A firewall rule or SO_BINDTODEVICE limits by interface.
+#   this host. A LAN bind does not keep other networks out.
 # - Use the most restrictive bind that meets the need. Docker `-p` publishes on 0.0.0.0;
 #   on a shared host every user can reach your 127.0.0.1.
 #
 # ## Going further
 #
-# **Docker's `-p 127.0.0.1:…`, as of December 2026.** Before Engine 28, hosts on the same
+# **Keeping other networks out.** The lab's laptop filters strictly on reverse paths
+# (`rp_filter=1`, RFC 3704, ip-sysctl.rst): it drops a packet whose *source* it would not
+# route back out through the interface the packet came in on. "other" still got in:
+# its source, 198.19.0.2, is on lan1, where it arrived. Two things do restrict by
+# interface. A firewall rule on the incoming interface (nft `iifname`) drops the SYN and
+# sends nothing back, so "other" waits until it gives up: **timeout**. The socket option
+# `SO_BINDTODEVICE` (socket(7)) ties the socket to lan0. For a SYN from lan1 no socket
+# matches, so the kernel answers with a reset: **refused**. To see both, with the route
+# "other" uses and the rp_filter values read back, run
+# `print(weak_host.format_weak_host(result))`. There `other -> 198.19.0.1` is refused:
+# the server did not bind that lan1 address.
+#
+# **The matrix without namespaces.** `reachability.reachability_matrix(expose=True)` runs
+# the 0.0.0.0 and `::` rows on this machine's own network. The output then says for how
+# many milliseconds each such listener was reachable.
+#
+# **Docker's `-p 127.0.0.1:…`, as of December 2026.** It is loopback only since Docker
+# Engine 28, with conditions. Before Engine 28, hosts on the same
 # LAN could route to the container's own address (moby/moby#45610). Engine 28.0 to 28.3.2
 # lost the rules that block this whenever firewalld reloaded (CVE-2025-54388, fixed in
 # 28.3.3). The daemon options `allow-direct-routing` and `trusted_host_interfaces` allow

@@ -553,8 +553,16 @@ def _two_writes_nagle_on(sock, header, body):
     return sock.recv(64)
 
 
+def _serve_without_listen():
+    """03.serve-local with listen() left out: bound to 127.0.0.1, every connect refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 WRONG_FUNCTIONS = {
     "02.fix-client": _first_address_only,
+    "03.serve-local": _serve_without_listen,
     "08.fix-host": lambda host_header, port: True,   # lets every Host header in
     "06.pg-connect": _unencoded_folder,
     "07.nodelay": _two_writes_nagle_on,

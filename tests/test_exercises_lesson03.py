@@ -2,6 +2,7 @@
 solution, and the answer keys agree with loopedu's own experiments and audit."""
 
 import re
+import socket
 import sys
 
 import pytest
@@ -11,11 +12,14 @@ from loopedu import audit, lan, reachability, weak_host
 from loopedu.exercises import check
 from loopedu.exercises.lesson03 import (
     BIND_KEY,
+    IPV4_BINDS,
+    IPV6_BINDS,
     MADE_UP,
     MATRIX_BINDS,
     MATRIX_KEY,
     MATRIX_TARGETS,
     SCENARIOS,
+    matrix_key,
     matrix_key_name,
     phone_question,
 )
@@ -50,7 +54,7 @@ def matrix_with(cell, value):
                            for k, v in MATRIX_KEY.items()}),
     ("03.choose-bind", dict(BIND_KEY)),
     ("03.choose-bind", {k: "::1" if v == "127.0.0.1" else "::" for k, v in BIND_KEY.items()}),
-    ("03.choose-bind", with_(BIND_KEY, phone__test="192.168.1.20", database="localhost")),
+    ("03.choose-bind", with_(BIND_KEY, phone__test="192.168.1.20")),
     ("03.choose-bind", with_(BIND_KEY, metrics__agent="10.0.0.5")),
 ])
 def test_right_answers_pass(exercise_id, right):
@@ -82,6 +86,8 @@ def test_right_answers_pass(exercise_id, right):
      "monitoring server is another machine"),
     ("03.choose-bind", with_(BIND_KEY, database="192.168.1.20"), "LAN address"),
     ("03.choose-bind", with_(BIND_KEY, database="everywhere"), "not a bind address"),
+    ("03.choose-bind", with_(BIND_KEY, database="localhost"), "may resolve to ::1 first"),
+    ("03.choose-bind", with_(BIND_KEY, dev__server=" LocalHost "), "is a name, not an"),
     ("03.choose-bind", {k: None for k in BIND_KEY}, "replace each None"),
     ("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.53", "conected"),
      "is not one of the allowed answers, 'connected' or 'refused'"),
@@ -131,14 +137,20 @@ def test_matrix_exercise_asks_addresses_the_lesson_did_not_measure():
     """Transfer, not copying: only 127.0.0.1 and 0.0.0.0 are shared with the lesson's
     matrix (the lesson's binds and destinations, read from its own experiment)."""
     lesson = set(reachability.DEFAULT_BINDS) | set(reachability.DEFAULT_TARGETS)
-    assert set(MATRIX_BINDS + MATRIX_TARGETS) & lesson == {"127.0.0.1", "0.0.0.0"}
+    assert set(IPV4_BINDS + MATRIX_TARGETS) & lesson == {"127.0.0.1", "0.0.0.0"}
+    # the IPv6 rows are the lesson's binds, asked of destinations it did not measure
+    assert set(IPV6_BINDS) <= set(reachability.DEFAULT_BINDS)
+    assert set(MATRIX_TARGETS) & set(reachability.DEFAULT_TARGETS) == {"127.0.0.1"}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="the key is Linux's behaviour (all of 127/8 on lo)")
 def test_matrix_key_agrees_with_a_live_run_on_linux():
-    live = reachability.reachability(MATRIX_BINDS, MATRIX_TARGETS)
-    assert {matrix_key_name(b, t): o for (b, t), o in live.items()} == MATRIX_KEY
+    from loopedu.sandbox import capabilities
+
+    binds = MATRIX_BINDS if capabilities().ipv6_loopback else IPV4_BINDS
+    live = reachability.reachability(binds, MATRIX_TARGETS)
+    assert {matrix_key_name(b, t): o for (b, t), o in live.items()} == matrix_key()
     assert check("03.predict-matrix",
                  {matrix_key_name(b, t): o for (b, t), o in live.items()}).passed
 
@@ -269,3 +281,195 @@ def test_phone_reaches_f_without_the_only_lan_address_says_why(monkeypatch, netw
     assert f"{q.address}, the" in feedback.message and "own addresses" in feedback.message
     assert q.interface in feedback.message
     assert check("03.phone-reaches", {**key, "f": sorted(key["f"])}).passed
+
+
+# --- 03.serve-local: the learner's own listener, probed by real connects -------------
+
+def serving(address: str, listen: bool = True):
+    """A learner's serve(): a TCP socket bound to ``address`` port 0, listening or not."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+
+    def serve():
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.bind((address, 0))
+        if listen:
+            sock.listen()
+        return sock
+    return serve
+
+
+def plain_connect(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+        client.settimeout(2)
+        return client.connect_ex((address, port)) == 0
+
+
+def reaches_only_loopback(serve, other: str) -> bool:
+    """What the exercise asks, measured here with plain connects, not by the checker."""
+    sock = serve()
+    try:
+        port = sock.getsockname()[1]
+        return plain_connect("127.0.0.1", port) and not plain_connect(other, port)
+    finally:
+        sock.close()
+
+
+@pytest.fixture
+def other_is_127_0_0_2(monkeypatch):
+    """The variant of a machine with no LAN address: 127.0.0.2 must be refused."""
+    from loopedu.exercises import bind_probe
+    from loopedu.sandbox import capabilities
+
+    if not capabilities().whole_127_range:
+        skip_or_fail("only 127.0.0.1 is loopback here: " + capabilities().whole_127_range.reason)
+    monkeypatch.setattr(bind_probe, "own_networks", lambda: ())
+    assert bind_probe.other_address()[0] == "127.0.0.2"
+    return "127.0.0.2"
+
+
+@pytest.mark.parametrize("address, listen, says", [
+    ("127.0.0.1", True, "answered 127.0.0.1 and refused the other address"),
+    ("127.0.0.2", True, "answers only connections addressed to the address it bound"),
+    ("127.0.0.1", False, "does not listen"),
+])
+def test_serve_local_agrees_with_plain_connects(other_is_127_0_0_2, address, listen, says):
+    serve = serving(address, listen)
+    expected = reaches_only_loopback(serve, other_is_127_0_0_2)
+    assert expected is (address == "127.0.0.1" and listen)  # the test's own facts
+    feedback = check("03.serve-local", serve)
+    assert feedback.passed is expected, feedback.message
+    assert says in feedback.message
+    if not expected:
+        assert "hint(" in feedback.message
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_serve_local_on_ipv6_loopback_is_told_families_do_not_mix(other_is_127_0_0_2):
+    serve = serving("::1")
+    assert not reaches_only_loopback(serve, other_is_127_0_0_2)
+    feedback = check("03.serve-local", serve)
+    assert not feedback.passed and "families do not mix" in feedback.message
+
+
+def test_serve_local_against_this_machines_lan_address():
+    """The variant most machines get: the first LAN address must be refused."""
+    from loopedu.lan import own_networks
+
+    networks = own_networks()
+    if not networks:
+        skip_or_fail("this machine has no LAN address")
+    lan_address = networks[0][1]
+    serve = serving("127.0.0.1")
+    assert reaches_only_loopback(serve, lan_address)
+    feedback = check("03.serve-local", serve)
+    assert feedback.passed and "refused the other address" in feedback.message, \
+        feedback.message
+
+
+def test_serve_local_wrong_shapes_are_named():
+    def returns_nothing():
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        sock.close()
+
+    def closed_by_with():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            sock.listen()
+            return sock
+
+    for answer, says in [(returns_nothing, "returned None"),
+                         (closed_by_with, "closed socket"),
+                         (lambda: "127.0.0.1", "not a socket"),
+                         ("serve", "Give your function itself")]:
+        feedback = check("03.serve-local", answer)
+        assert not feedback.passed and says in feedback.message, feedback.message
+    sock = serving("127.0.0.1")()
+    try:
+        feedback = check("03.serve-local", sock)   # serve() called, not serve
+        assert not feedback.passed and "without calling it" in feedback.message
+    finally:
+        sock.close()
+
+
+#: A wildcard serve() in a namespace of its own (it listens on every address: nothing
+#: beyond the namespace can reach it). Plain connects first, then the check.
+WILDCARD_SERVE = r"""
+import json, socket, sys
+from loopedu.exercises import check
+address = sys.argv[1]
+def serve():
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    sock.bind((address, 0))
+    sock.listen()
+    return sock
+def reach(target, port):
+    with socket.socket() as client:
+        client.settimeout(2)
+        return client.connect_ex((target, port)) == 0
+first = serve()
+plain = {t: reach(t, first.getsockname()[1]) for t in ("127.0.0.1", "127.0.0.2")}
+first.close()
+feedback = check("03.serve-local", serve)
+print(json.dumps({"plain": plain, "passed": feedback.passed, "message": feedback.message}))
+"""
+
+
+@pytest.mark.needs("network_namespaces")
+@pytest.mark.parametrize("wildcard", ["0.0.0.0", "::"])
+def test_serve_local_on_a_wildcard_is_rejected_in_a_namespace(wildcard):
+    import json
+
+    from netns_helpers import netns, run_in
+
+    with netns() as ns:
+        done = run_in(ns, sys.executable, "-c", WILDCARD_SERVE, wildcard, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["plain"] == {"127.0.0.1": True, "127.0.0.2": True}   # both reach it
+    assert not out["passed"]
+    assert f"bound to {wildcard}, the unspecified address" in out["message"]
+    assert "every address of this machine" in out["message"]
+
+
+# --- 03.predict-matrix's IPv6 rows ----------------------------------------------------
+
+@pytest.mark.parametrize("cell, wrong, says", [
+    (":: -> 127.0.0.53", "refused", "dual stack"),
+    (":: -> 127.0.0.1", "refused", "dual stack"),
+    ("::1 -> 127.0.0.1", "connected", "only :: takes both families"),
+])
+@pytest.mark.needs("ipv6_loopback")
+def test_ipv6_rows_wrong_cells_get_the_lessons_words(cell, wrong, says):
+    feedback = check("03.predict-matrix", matrix_with(cell, wrong))
+    assert not feedback.passed
+    assert cell in feedback.message and says in feedback.message, feedback.message
+
+
+@pytest.mark.needs("ipv6_loopback")
+def test_ipv6_rows_are_asked_where_this_machine_has_ipv6_loopback():
+    ipv4_only = {k: v for k, v in MATRIX_KEY.items() if k.split(" -> ")[0] in IPV4_BINDS}
+    feedback = check("03.predict-matrix", ipv4_only)
+    assert not feedback.passed and ":: -> 127.0.0.1" in feedback.message
+
+
+def test_ipv6_rows_are_not_asked_without_ipv6_loopback():
+    from loopedu.sandbox.capabilities import Capability, assume
+
+    ipv4_only = {k: v for k, v in MATRIX_KEY.items() if k.split(" -> ")[0] in IPV4_BINDS}
+    with assume(ipv6_loopback=Capability(False, "IPv6 off")):
+        assert set(matrix_key()) == set(ipv4_only)
+        alone = check("03.predict-matrix", ipv4_only)
+        assert alone.passed and "not asked here" in alone.message, alone.message
+        everything = check("03.predict-matrix", dict(MATRIX_KEY))  # the notebook's 15
+        assert everything.passed, everything.message
+        wrong = check("03.predict-matrix", matrix_with("0.0.0.0 -> 127.0.0.53", "refused"))
+        assert not wrong.passed
+
+
+def test_the_ipv6_rows_follow_the_lessons_linux_rules():
+    """The key as the lesson states it for Linux: :: is dual stack, ::1 IPv6 only."""
+    for target in MATRIX_TARGETS:
+        assert MATRIX_KEY[f":: -> {target}"] == "connected"
+        assert MATRIX_KEY[f"::1 -> {target}"] == "refused"

@@ -83,7 +83,7 @@ WHY: dict[str, str | Callable[[Any], str]] = {
     "03.weak-host": (
         "Linux is a weak host (RFC 1122 section 3.3.4.2): an address belongs to the "
         "host, not to the interface it sits on, so a packet for 198.18.0.1 is accepted "
-        "from lan1 too; rp_filter checks the source, and the reply leaves by lan1."),
+        "from lan1 too. A bind picks the destination address, not the network."),
     "04.counters": (
         "the same kernel is both ends: lo counts each byte once sent and once received;"
         " no network card's driver ever sees the packets."),

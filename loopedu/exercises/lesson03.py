@@ -13,16 +13,21 @@ import ipaddress
 from dataclasses import dataclass, replace
 
 from ..lan import own_networks
+from ..sandbox import capabilities
 
+from .bind_probe import check_serve
 from .framework import Feedback, exercise
 from .answers import expect_mapping, show
 
 # ---- 03.predict-matrix ----------------------------------------------------------------
 
-#: The binds and destinations of "03.predict-matrix" (IPv4 only, so that the key holds
-#: on every Linux machine, with IPv6 or without). None of 127.0.0.53 and 127.255.255.254
-#: is in the lesson's measured matrix: the learner applies the rule, not copies a cell.
-MATRIX_BINDS = ("127.0.0.1", "0.0.0.0", "127.0.0.53")
+#: The binds and destinations of "03.predict-matrix". None of 127.0.0.53 and
+#: 127.255.255.254 is in the lesson's measured matrix: the learner applies the rule, not
+#: copies a cell. The two IPv6 rows are asked only where this machine has ::1
+#: (``capabilities().ipv6_loopback``); the row of :: is Linux's (dual stack, ipv6(7)).
+IPV4_BINDS = ("127.0.0.1", "0.0.0.0", "127.0.0.53")
+IPV6_BINDS = ("::", "::1")
+MATRIX_BINDS = IPV4_BINDS + IPV6_BINDS
 MATRIX_TARGETS = ("127.0.0.1", "127.0.0.53", "127.255.255.254")
 
 
@@ -31,12 +36,25 @@ def matrix_key_name(bind: str, target: str) -> str:
     return f"{bind} -> {target}"
 
 
-#: The answer key on Linux (ip(7), observed on Debian 12): a listener accepts
-#: connections to the address it bound; 0.0.0.0 (INADDR_ANY, ip(7)) to any of them.
+#: The answer key on Linux (ip(7), ipv6(7), observed on Debian 12): a listener accepts
+#: connections to the address it bound; 0.0.0.0 (INADDR_ANY, ip(7)) to any IPv4 one; ::
+#: to any, IPv4 too (dual stack while net.ipv6.bindv6only is 0, Linux's default); ::1
+#: to no IPv4 address.
 MATRIX_KEY = {
-    matrix_key_name(b, t): ("connected" if b == t or b == "0.0.0.0" else "refused")
+    matrix_key_name(b, t): ("connected" if b in (t, "0.0.0.0", "::") else "refused")
     for b in MATRIX_BINDS for t in MATRIX_TARGETS
 }
+
+
+def matrix_key() -> dict:
+    """The cells asked on this machine: all of :data:`MATRIX_KEY` where it has IPv6
+    loopback, the IPv4 rows only where it has not.
+
+    Introduced in notebooks/03-bind-address.ipynb (exercise 03.predict-matrix).
+    """
+    if capabilities().ipv6_loopback:
+        return dict(MATRIX_KEY)
+    return {k: v for k, v in MATRIX_KEY.items() if k.split(" -> ")[0] in IPV4_BINDS}
 
 _CONNECTED_WORDS = {"connected", "connects", "connect", "accepted", "accepts", "ok",
                     "yes", "true", "reached", "reaches", "success"}
@@ -78,6 +96,13 @@ _MATRIX_COMMON = {
     (matrix_key_name("127.0.0.53", "127.0.0.1"), "connected"):
         "127.0.0.1 is no wildcard: it is one address like any other.",
 }
+_DUAL_STACK = ("On Linux a socket on :: is dual stack: it accepts IPv4 too, every address "
+               "0.0.0.0 would (ipv6(7); lesson 05). The lesson's matrix has a :: row.")
+_FAMILIES = ("::1 is IPv6 loopback. A client to a 127.x address speaks IPv4, and only :: "
+             "takes both families.")
+for _target in MATRIX_TARGETS:
+    _MATRIX_COMMON[(matrix_key_name("::", _target), "refused")] = _DUAL_STACK
+    _MATRIX_COMMON[(matrix_key_name("::1", _target), "connected")] = _FAMILIES
 
 
 @exercise("03.predict-matrix", lesson=3,
@@ -106,17 +131,24 @@ def _predict_matrix(answer):
                                 "question is about Linux; Windows retries for about 2 s, "
                                 "then refuses too). Use the two outcomes the question "
                                 "offers.")
-    feedback = expect_mapping(answer, MATRIX_KEY, coerce=_outcome_word,
+    key, note = matrix_key(), ""
+    if isinstance(answer, dict) and len(key) < len(MATRIX_KEY):
+        answer = {k: v for k, v in answer.items()
+                  if " ".join(str(k).split()).split(" -> ")[0] not in IPV6_BINDS}
+        note = " (The :: and ::1 rows are not asked here: this machine has no ::1.)"
+    feedback = expect_mapping(answer, key, coerce=_outcome_word,
                               normalize=lambda v: v, common=_MATRIX_COMMON,
                               right="Right: a listener answers only on the address it "
-                                    "bound; 0.0.0.0 answers on every address of the "
-                                    "machine, and on Linux that is all of 127/8 (ip(7)).")
+                                    "bound; 0.0.0.0 answers on every IPv4 address of the "
+                                    "machine, and on Linux that is all of 127/8 (ip(7)). "
+                                    "On Linux :: answers IPv4 too; ::1 answers no IPv4.")
+    feedback = replace(feedback, message=feedback.message + note)
     if feedback.passed or not isinstance(answer, dict):
         return feedback
     # one sentence per specific listener the learner thought answers other addresses
     given = {" ".join(str(k).split()).casefold(): v for k, v in answer.items()}
     too_open: dict[str, list[str]] = {}
-    for bind in (b for b in MATRIX_BINDS if b != "0.0.0.0"):
+    for bind in (b for b in IPV4_BINDS if b != "0.0.0.0"):
         for target in MATRIX_TARGETS:
             said = given.get(matrix_key_name(bind, target))
             if target != bind and said not in (None, Ellipsis) \
@@ -125,6 +157,19 @@ def _predict_matrix(answer):
     extra = " ".join(_specific(bind, targets) for bind, targets in too_open.items())
     return replace(feedback, message=f"{feedback.message} {extra}" if extra
                    else feedback.message)
+
+
+# ---- 03.serve-local: the learner's own bind, probed by real connects (bind_probe) ----
+
+@exercise("03.serve-local", lesson=3,
+          title="Write serve(): a listener 127.0.0.1 reaches and another address does not",
+          hints=["serve() makes a socket, binds it to (address, 0), calls listen(), and "
+                 "returns it. Which address?",
+                 "A listener answers only the address it bound; 0.0.0.0 answers every "
+                 "address of this machine.",
+                 "Do not use `with` inside serve(): it would close the socket on return."])
+def _serve_local(answer):
+    return check_serve(answer)
 
 
 # ---- 03.choose-bind --------------------------------------------------------------------
@@ -155,8 +200,6 @@ _REMOTE_CLIENTS = ("phone test", "metrics agent")
 def _bind_kind(value):
     """Read a bind address as its kind: loopback, any (wildcard), or one LAN address."""
     text = str(value).strip().strip("[]").casefold()
-    if text == "localhost":
-        return "loopback"
     if text in ("*", ""):
         return "any"
     try:
@@ -204,6 +247,11 @@ for _scenario in ("dev server", "database", "app behind proxy"):
 def _choose_bind(answer):
     if isinstance(answer, dict):
         for key, value in answer.items():
+            if isinstance(value, str) and value.strip().casefold() == "localhost":
+                return Feedback(False, f"For {key!r}: 'localhost' is a name, not an "
+                                "address. Lesson 02 showed it may resolve to ::1 first, so "
+                                "the server may listen on IPv6 only. In bind(), give the "
+                                "address itself.")
             if isinstance(value, str) and _bind_kind(value).startswith("unreadable"):
                 return Feedback(False, f"For {key!r}: {value!r} is not a bind address. "
                                 "Give an IP address in quotes, such as the ones the "
