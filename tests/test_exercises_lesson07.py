@@ -244,10 +244,12 @@ def _asks():
 LINUX = __import__("sys").platform.startswith("linux")
 
 
-@pytest.mark.parametrize("name", ["gather", "cork", "more"])
+LINUX_ONLY = pytest.mark.skipif(not LINUX, reason="TCP_CORK and MSG_MORE are Linux's")
+
+
+@pytest.mark.parametrize("name", ["gather", pytest.param("cork", marks=LINUX_ONLY),
+                                  pytest.param("more", marks=LINUX_ONLY)])
 def test_one_segment_with_nagle_on_passes(name):
-    if name != "gather" and not LINUX:
-        pytest.skip("TCP_CORK and MSG_MORE are Linux's")
     feedback = check("07.nodelay", _asks()[name])
     assert feedback.passed, feedback.message
 
