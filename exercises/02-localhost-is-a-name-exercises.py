@@ -24,24 +24,30 @@ from loopedu.exercises import check, hint, solution
 from loopedu.exercises.lesson02 import (BROKEN_HOSTS, DB_CLIENTS, PREDICT_HOSTS,
                                         PREDICT_QUERIES)
 from loopedu.localhost import multi_here
+from loopedu.sandbox import capabilities
 
 # %% [markdown]
 # ## 1. What does getaddrinfo answer from this hosts file, on your machine?
 #
 # Take glibc on Linux, `hosts: files` in nsswitch.conf, and *your* machine's
 # `/etc/host.conf` (the cell prints its `multi` setting: on, as Debian and Ubuntu ship it,
-# or off, glibc's default). This is a new hosts file, with `::1` listed first:
+# or off, glibc's default). It also prints whether IPv6 loopback is on here. This is a
+# new hosts file, with `::1` listed first:
 
 # %%
 print(PREDICT_HOSTS)
 print("/etc/host.conf of the machine that ran this cell: multi",
       "on" if multi_here() else "off")
+print("IPv6 loopback (::1) on the machine that ran this cell:",
+      "on" if capabilities().ipv6_loopback else "off")
 for query, (name, family) in PREDICT_QUERIES.items():
     print(f"{query!r}: getaddrinfo({name!r}, None, {family.name}, SOCK_STREAM)")
 
 # %% [markdown]
 # For each query give the list of addresses getaddrinfo returns, in order, duplicates
 # included (`[]` if the name does not resolve). A list even for one address: `["::1"]`.
+# `AF_UNSPEC` (family 0) asks for both families, as a client connecting by name does:
+# its first address is the one such a client tries first.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -51,9 +57,14 @@ answer = {
     "ip6-localhost AF_INET": None,
     "LAPTOP AF_INET6": None,
     "localhost. AF_INET": None,
+    "localhost AF_UNSPEC": None,
 }
 ### BEGIN SOLUTION
 from loopedu.localhost import multi_here  # multi on: both localhost lines answer
+from loopedu.sandbox import capabilities  # IPv6 off: ::1 is unusable, sorted last
+
+sorted_pair = (["::1", "127.0.0.1"] if capabilities().ipv6_loopback
+               else ["127.0.0.1", "::1"])
 
 answer = {
     "localhost AF_INET": ["127.0.0.1", "127.0.0.1"] if multi_here() else ["127.0.0.1"],
@@ -61,6 +72,7 @@ answer = {
     "ip6-localhost AF_INET": ["127.0.0.1"],
     "LAPTOP AF_INET6": [],
     "localhost. AF_INET": [],
+    "localhost AF_UNSPEC": sorted_pair if multi_here() else ["::1"],
 }
 ### END SOLUTION
 check("02.predict-hosts", answer)

@@ -162,7 +162,7 @@ def markdown_table(headers, rows) -> str:
     |---|---|
     | Linux | answers |
 
-    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    Introduced in notebooks/06-loopback-at-work.ipynb.
     """
     def cell(value) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .connections import errno_name
+from .platforms import markdown_table
 from .sandbox import is_root
 from .sandbox.recordings import Provenance, load_recording, save_recording
 from .servers import echo_server
 
 __all__ = ["UnixAndTcp", "unix_and_tcp_server", "Attempt", "SocketFile",
-           "socket_file_permissions", "ORDINARY_UID", "AbstractSocket",
+           "socket_file_permissions", "permissions_table", "ORDINARY_UID", "AbstractSocket",
            "abstract_socket_permissions", "recorded_abstract_socket", "record",
            "ABSTRACT_RECORDING"]
 
@@ -189,6 +190,34 @@ def socket_file_permissions(ordinary_uid: int = ORDINARY_UID) -> SocketFile:
     return SocketFile(kind, stat.filemode(made.st_mode), mode_before, root, me, ordinary,
                       tcp, why)
 
+
+
+def permissions_table(ordinary_uid: int = ORDINARY_UID) -> str:
+    """:func:`socket_file_permissions`, run here, as Markdown: a table of who connected
+    before and after ``chmod 000`` (this process; as root, also a child as
+    ``ordinary_uid``), then the file's modes and a TCP connection to the same service.
+    Where Unix-domain sockets or user ids are missing (Windows), one sentence says so.
+
+    >>> print(permissions_table().splitlines()[0])
+    | who connects | before chmod 000 | after chmod 000 |
+
+    Introduced in notebooks/02-localhost-is-a-name.ipynb.
+    """
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "geteuid"):
+        return "Not on this platform: socket-file permissions are a Unix feature."
+    perm = socket_file_permissions(ordinary_uid)
+    tried = [perm.this_process]
+    if perm.ordinary_user is not None and perm.ordinary_user != perm.this_process:
+        tried.append(perm.ordinary_user)
+    notes = [f"Socket file as the server made it: `{perm.mode}`, opened to "
+             f"`{perm.mode_before}` for the first connections.",
+             f"TCP to the same service on 127.0.0.1 (no file involved): "
+             f"{perm.tcp_needs_no_file}."]
+    if perm.root and perm.ordinary_user is None:
+        notes.append(f"No ordinary user could be tried here: {perm.why_no_ordinary}")
+    table = markdown_table(["who connects", "before chmod 000", "after chmod 000"],
+                           [[a.who, a.before, a.after] for a in tried])
+    return "\n\n".join([table, *notes])
 
 # ---- abstract sockets: no file, so no permissions ----
 

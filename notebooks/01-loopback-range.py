@@ -30,7 +30,7 @@
 # **Minutes:** 35 teaching + 20 exercises; Going further: 4 more.
 
 # %% [markdown]
-# ## 127.0.0.0/8 in numbers
+# ## How big is 127/8?
 #
 # An IPv4 address is 32 bits, written as four numbers of 8 bits each (0 to 255). The
 # `/8` in `127.0.0.0/8` is the **[prefix length](glossary.md#prefix-length)**. The first
@@ -48,10 +48,17 @@ prediction = 256  # an example prediction
 ### END SOLUTION
 predict("01.slash8-size", prediction, tolerance=within(percent=5))
 
+# %% [markdown]
+# Python's `ipaddress` module counts a block in one call. The course's helper
+# `addresses.range_facts` repeats that call and adds the share and the ends.
+
 # %%
 # NBVAL_CHECK_OUTPUT
+import ipaddress
+
 from loopedu import addresses
 
+print("ipaddress:      ", ipaddress.ip_network("127.0.0.0/8").num_addresses)  # plain call
 facts = addresses.range_facts("127.0.0.0/8")
 print("addresses:      ", f"{facts.num_addresses:,}", f"(2^{32 - facts.prefixlen})")
 print("share of IPv4:  ", facts.fraction_of_space)
@@ -77,9 +84,11 @@ explain("01.slash8-size", explanation)
 # bit doubles the count: 2 to the power 24. The *netmask* writes the prefix as bits. A
 # `1` marks a bit that names the network, a `0` a bit free to number addresses inside it.
 # A /24 leaves 8 free bits, 256 addresses; the /32 is one address.
+#
+# So 127/8 is huge. Who says what those addresses may do, and where may their packets go?
 
 # %% [markdown]
-# ## What the registry says about 127/8
+# ## Where may a 127 packet go?
 #
 # IANA coordinates the Internet's numbers. It keeps the *IPv4 Special-Purpose Address
 # Registry*: every block with a [special purpose](glossary.md#special-purpose), and five
@@ -109,7 +118,10 @@ for flag in flags:
 # The other column, AMT's relay block (RFC 7450 §7), is a block valid everywhere: every
 # flag True (more in Going further, "The other blocks").
 #
-# ## The whole IPv4 map
+# 127/8 is one special block among several. How much of IPv4 do they cover?
+
+# %% [markdown]
+# ## How much of IPv4 is special?
 #
 # Here is all of IPv4 as 256 blocks of /8. There is one square per first number,
 # `0.x.x.x` top left to `255.x.x.x` bottom right. Every special-purpose block is marked.
@@ -126,7 +138,10 @@ plots.ipv4_map()
 # (link-local), `172.16/12` and `192.168/16` (private), `198.18/15` (benchmarking, used
 # by this course's virtual network).
 #
-# ## Classify any address
+# The map shows blocks, but a program meets one address at a time. Which block holds it?
+
+# %% [markdown]
+# ## Is this address loopback?
 #
 # `addresses.classify()` returns the *most specific* registry entry holding an address,
 # or `None` for an ordinary one. Classifying a string sends no packet anywhere.
@@ -151,6 +166,9 @@ for text in ["127.0.0.1", "127.255.255.254", "0.0.0.0", "10.1.2.3", "169.254.1.1
 #
 # Type any address into the box. The classifier answers as you type, with the registry
 # entry, its flags and its source. Try `100.64.0.1`, `192.0.2.1` or `127.1`.
+#
+# The classifier reads only the registry. Does this machine answer on a 127.x? The next
+# section tries one.
 
 # %%
 from loopedu import widgets
@@ -158,7 +176,7 @@ from loopedu import widgets
 widgets.classifier()
 
 # %% [markdown]
-# ## Which 127.x does this machine answer on?
+# ## Connecting to 127.0.0.2: which address does the server see?
 #
 # The registry reserves all of 127/8. What does the operating system do with it? Lesson
 # 00's calls answer that. Bind a server to `127.0.0.2` on port 0, listen, and connect a

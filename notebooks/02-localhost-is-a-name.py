@@ -15,14 +15,13 @@
 # # 02 · localhost is a name
 #
 # **Objectives.** After this lesson you can:
-# - predict what getaddrinfo answers from a hosts file on your machine, including the
-#   lines it skips and a line just edited *(exercises 02.predict-hosts, 02.broken-hosts,
-#   02.who-sees-it)*;
-# - say which address of `localhost` a client tries first, and write a client that
-#   works whatever the order *(exercise 02.fix-client)*;
-# - tell which transport, a Unix-domain socket or TCP, a MySQL or PostgreSQL client uses
-#   for `localhost`, `127.0.0.1` and no host at all, and who may connect through each
-#   *(exercises 02.db-transport, 02.who-sees-it)*.
+# - predict getaddrinfo's answers from a hosts file on your machine, skipped lines and
+#   fresh edits included *(exercises 02.predict-hosts, 02.broken-hosts, 02.who-sees-it)*;
+# - name the address of `localhost` a client tries first on your machine *(exercise
+#   02.predict-hosts)*;
+# - write a client that connects whatever that order *(exercise 02.fix-client)*;
+# - tell the transport (Unix-domain socket or TCP) behind a database client's host,
+#   with its guard *(exercises 02.db-transport, 02.who-sees-it)*.
 #
 # **Prerequisites.** Lessons 00 and 01 (a refused connection; what 127.0.0.1 is).
 #
@@ -62,9 +61,10 @@ print("localhost, numbers only     ->",
       addresses("localhost", socket.AF_INET, socket.AI_NUMERICHOST))
 
 # %% [markdown]
-# The two `localhost` lines for `AF_INET` and `AF_INET6` are what your resolver
-# answered (an error: no answer of that family). The last line fails everywhere, in varying words: with lookups forbidden,
-# `localhost` is not an address at all. `127.0.0.1` needs no lookup and asks no one.
+# The two `localhost` lines show what your resolver answered for each family. An error
+# there means no answer of that family. The last line fails on every system, though the
+# words vary. With lookups forbidden, `localhost` is not an address at all. `127.0.0.1`
+# needs no lookup and asks no one.
 #
 # So who answers? On Linux, the `hosts:` line of
 # [`/etc/nsswitch.conf`](glossary.md#nsswitch) lists the sources the resolver asks, in
@@ -77,9 +77,7 @@ print("hosts file:", platforms.hosts_file_path())
 
 # %% [markdown]
 # Typically `files dns`: the hosts file first, [DNS](glossary.md#dns) only if the file
-# has no answer. macOS and Windows have no nsswitch.conf. Windows has a hosts file, but
-# since Windows 7 its `localhost` lines are commented out: Windows's own DNS client
-# answers the name (Microsoft KB 972034).
+# has no answer. macOS and Windows have no nsswitch.conf (Windows: Going further).
 #
 # ## What a hosts file answers
 #
@@ -91,16 +89,17 @@ print("hosts file:", platforms.hosts_file_path())
 #   `multi on` (Debian and Ubuntu ship it) every line with the name answers. With
 #   `multi off`, glibc's default, only the first.
 #
-# Three more rules (glibc, `nss/nss_files/files-hosts.c`):
+# Three more rules (glibc's source: Going further):
 #
 # - Names match without regard to case: `LOCALHOST` finds `localhost`.
 # - A trailing dot is part of the name: `localhost.` is another name.
-# - An IPv4-only query is answered from a `::1` line too, as 127.0.0.1.
+# - An IPv4-only query is answered from a `::1` line too, as 127.0.0.1. An IPv6-only
+#   query gets no IPv4 line.
 #
-# Try all five in a sandbox. Edit the hosts text and the names below; the panel answers as
+# Try them in a sandbox. Edit the hosts text and the names below; the panel answers as
 # glibc's getaddrinfo would, with your machine's `/etc/host.conf` (its last line says
-# which setting). Your real `/etc/hosts` is never read or written here. Try an octet
-# over 255, `LOCALHOST` in capitals, `localhost.`, and a second line naming `printer`.
+# which setting). Your real `/etc/hosts` is never read or written here. Try two things:
+# an octet over 255, and `LOCALHOST` in capitals.
 
 # %%
 from loopedu import widgets
@@ -143,16 +142,14 @@ explanation = "Nothing caches the file: each lookup reads it again"  # an exampl
 explain("02.hosts-edit", explanation)
 
 # %% [markdown]
-# The same process saw the edit at once: glibc does not cache hosts-file answers
-# (`nss/nss_files/files-hosts.c`). Caching needs a daemon in front of it, such as `nscd`
-# ([nscd](glossary.md#nscd)) or systemd-resolved. Where one runs, an edit can take a
-# while to show.
+# The same process saw the edit at once: glibc reads the hosts file again at every
+# lookup (glibc's source; caching daemons: Going further).
 
 # %% [markdown]
 # ## One name, two addresses
 #
 # The hosts file lists both loopback addresses, 127.0.0.1 first, as
-# Debian's installer writes them (`localhost.TRAP_HOSTS`):
+# Debian's installer writes them:
 #
 # ```
 # 127.0.0.1 localhost
@@ -227,11 +224,11 @@ drawings.localhost_trap()
 
 # %% [markdown]
 # Other settings change the story. With `multi off` and 127.0.0.1 listed first, glibc
-# answers 127.0.0.1 alone: no trap. Going further ("The sort") has the other cases.
+# answers 127.0.0.1 alone: no trap. With IPv6 off, `::1` is unusable, so getaddrinfo
+# puts it last. Going further ("The sort") has the other cases.
 #
-# Two fixes. Servers listen on both loopback addresses: Redis's shipped `redis.conf`
-# says `bind 127.0.0.1 -::1`. And clients try every address, as `create_connection`
-# does.
+# Two fixes. Servers listen on both loopback addresses, as Redis does (Going further).
+# And clients try every address, as `create_connection` does.
 
 # %% [markdown]
 # ## `localhost` versus `127.0.0.1` for databases
@@ -273,33 +270,19 @@ else:
 
 # %% [markdown]
 # In `srwxr-xr-x` the leading `s` marks a socket file. A Unix socket is guarded by its
-# file's permissions, not by addresses: connecting needs write permission (`w`) on the
-# file (unix(7)), and here only the owner has it. The next cell opens a socket file to everyone,
-# connects, then runs `chmod 000` on it and connects again. As [root](glossary.md#root)
-# it also tries from an ordinary user's process (`nobody`).
+# file's permissions, not by addresses. Connecting needs write permission (`w`) on the
+# file (unix(7)), and here only the owner has it.
+#
+# `unix_sockets.permissions_table` repeats those calls on a socket file open to everyone.
+# It connects, runs `os.chmod(path, 0)` (`chmod 000`), and connects again. As
+# [root](glossary.md#root) it also connects as an ordinary user (`nobody`).
 
 # %%
 from IPython.display import Markdown, display
 
 from loopedu import unix_sockets
 
-if hasattr(socket, "AF_UNIX") and hasattr(os, "geteuid"):
-    perm = unix_sockets.socket_file_permissions()
-    tried = [perm.this_process]
-    if perm.ordinary_user is not None and perm.ordinary_user != perm.this_process:
-        tried.append(perm.ordinary_user)
-    print("this machine:", doctor.this_machine())
-    print("socket file as the server made it:", perm.mode,
-          "then opened to", perm.mode_before)
-    if perm.root and perm.ordinary_user is None:
-        print("no ordinary user could be tried here:", perm.why_no_ordinary)
-    print("TCP to the same service on 127.0.0.1 (no file involved):",
-          perm.tcp_needs_no_file)
-    display(Markdown(platforms.markdown_table(
-        ["who connects", "before chmod 000", "after chmod 000"],
-        [[a.who, a.before, a.after] for a in tried])))
-else:
-    print("Not on this platform: socket-file permissions are a Unix feature.")
+display(Markdown(unix_sockets.permissions_table()))
 
 # %% [markdown]
 # After `chmod 000` an ordinary user gets [EACCES](glossary.md#eacces), "permission
@@ -319,28 +302,37 @@ else:
 # ## Key points
 #
 # - `localhost` is a name: nsswitch.conf decides who answers (usually the hosts file,
-#   then DNS); `127.0.0.1` is an address and needs no lookup. Windows answers
-#   `localhost` in its DNS client, not from its hosts file.
-# - glibc reads the hosts file at every lookup (no cache without nscd or
-#   systemd-resolved). It compares names ignoring case, keeps a trailing dot, skips bad
-#   lines without a word, and answers a `::1` line as 127.0.0.1 for an IPv4 query. Only
-#   with `multi on` in /etc/host.conf does every matching line answer.
-# - With both lines answering and IPv6 on, getaddrinfo puts ::1 before 127.0.0.1: a
-#   server on 127.0.0.1 only plus a client that tries only the first address gives
-#   ECONNREFUSED. Try every address (`socket.create_connection`).
+#   then DNS); `127.0.0.1` is an address and needs no lookup.
+# - glibc reads the hosts file at every lookup. It compares names ignoring case, keeps a
+#   trailing dot, and skips bad lines without a word. An IPv4 query gets a `::1` line as
+#   127.0.0.1; an IPv6 query gets no IPv4 line. Only with `multi on` in /etc/host.conf
+#   does every matching line answer.
+# - With both lines answering and IPv6 on, getaddrinfo puts ::1 before 127.0.0.1 (with
+#   IPv6 off, last). A server on 127.0.0.1 only plus a client that tries only the first
+#   address gives ECONNREFUSED. Try every address (`socket.create_connection`).
 # - To the MySQL client on Unix, `localhost` means its Unix socket and `127.0.0.1` TCP.
 #   To libpq, `localhost` is TCP like any host name; a Unix socket needs no host or a
 #   directory. A Unix socket is guarded by file permissions, which root bypasses.
 #
 # ## Going further
 #
+# **Windows** has a hosts file, but since Windows 7 its `localhost` lines are commented
+# out: "localhost name resolution is handled within DNS itself". Windows's own DNS
+# client answers the name (Microsoft KB 972034).
+#
 # **Inside glibc's files backend** (`nss/nss_files/files-hosts.c`, glibc 2.36): the
-# first match wins unless `HCONF_FLAG_MULTI` is set (`resolv/res_hconf.c`). The
+# file is read at every lookup, and names match without case. The first match wins
+# unless `HCONF_FLAG_MULTI` is set (`resolv/res_hconf.c`). The
 # environment variable `RESOLV_MULTI=on|off` overrides `/etc/host.conf` (host.conf(5)).
 # With Debian's two lines, `127.0.0.1 localhost` then `::1 localhost`, an `AF_INET` lookup
 # of `localhost` gives 127.0.0.1 twice with `multi on`, once with `multi off`.
 # `localhost.compare_with_resolver()` puts the course's model of these rules beside your
-# real resolver, for your own hosts file.
+# real resolver, for your own hosts file. The lesson's hosts lines are
+# `localhost.TRAP_HOSTS`.
+#
+# **Caching.** glibc itself keeps no hosts-file answers. Caching needs a daemon in front
+# of it, such as `nscd` ([nscd](glossary.md#nscd)) or systemd-resolved. Where one runs,
+# an edit can take a while to show.
 #
 # **musl**, the C library of Alpine Linux and many container images, has no host.conf.
 # Its hosts lookup always answers from every matching line, skips a `::1` line for an
@@ -355,10 +347,8 @@ else:
 # (avoid unusable destinations) puts 127.0.0.1 first. With `::1` listed first and
 # `multi off`, glibc answers `::1` alone. Then even `create_connection` is refused.
 #
-# **One more hosts-file rule** (glibc, `nss/nss_files/files-hosts.c`): an IPv6-only
-# query (`AF_INET6`) gets no IPv4 line.
-#
-# **Redis with no config file** listens on every address (`CONFIG_DEFAULT_BINDADDR
+# **Redis.** Its shipped `redis.conf` listens on both loopback addresses: `bind
+# 127.0.0.1 -::1`. Redis with no config file listens on every address (`CONFIG_DEFAULT_BINDADDR
 # {"*", "-::*"}` in `src/server.h`), guarded by its protected mode.
 #
 # **Other answers for localhost.** `nsswitch.conf` may also list `myhostname`

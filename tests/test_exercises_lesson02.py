@@ -2,6 +2,7 @@
 the keys agree with the resolver model and with glibc itself (with this machine's
 /etc/host.conf, and with the other setting), and libpq's with psql run for real."""
 
+import errno
 import os
 import shutil
 import socket
@@ -16,7 +17,7 @@ import pytest
 from shared_checks import skip_or_fail
 
 from loopedu import hosts, sandbox
-from loopedu.exercises import check, hint, lesson02
+from loopedu.exercises import check, hint, hosts_prediction, lesson02
 from loopedu.exercises.lesson02 import (
     BROKEN_HOSTS,
     BROKEN_KEY,
@@ -209,7 +210,7 @@ def test_predict_hosts_asks_with_this_machines_own_setting():
 def test_each_setting_gets_its_own_key(monkeypatch, multi):
     """Two machines that differ in /etc/host.conf get different, checkable answers: the
     key follows the setting the check reads, and the other setting's answer is told."""
-    monkeypatch.setattr(lesson02, "multi_here", lambda: multi)
+    monkeypatch.setattr(hosts_prediction, "multi_here", lambda: multi)
     mine, other = predict_key(multi), predict_key(not multi)
     assert mine != other
     assert check("02.predict-hosts", mine).passed
@@ -227,6 +228,119 @@ def test_predict_key_is_what_the_model_answers(multi):
         assert parsed.lookup(name, family, machine=machine) == predict_key(multi)[query]
 
 
+# --- 02.predict-hosts: the order of an AF_UNSPEC answer, from RFC 6724 -----------------
+
+#: RFC 6724 section 2.1, the default policy table: prefix -> precedence.
+RFC6724_PRECEDENCE = {"::1/128": 50, "::/0": 40, "::ffff:0:0/96": 35, "2002::/16": 30,
+                      "2001::/32": 5, "fc00::/7": 3, "::/96": 1, "fec0::/10": 1,
+                      "3ffe::/16": 1}
+
+
+def rfc6724_order(addresses, usable):
+    """Destination order by RFC 6724 section 6, rules 1 (avoid unusable destinations)
+    and 6 (higher precedence first, by the longest matching prefix of the table); IPv4
+    addresses as ::ffff:a.b.c.d. Enough for loopback pairs: the other rules tie."""
+    import ipaddress
+
+    def precedence(text):
+        address = ipaddress.ip_address(text)
+        if address.version == 4:
+            address = ipaddress.ip_address("::ffff:" + text)
+        matches = [(ipaddress.ip_network(p).prefixlen, v)
+                   for p, v in RFC6724_PRECEDENCE.items() if address in ipaddress.ip_network(p)]
+        return max(matches)[1]
+
+    return sorted(addresses, key=lambda a: (not usable(a), -precedence(a)))
+
+
+def lines_naming(name, text, multi):
+    """The addresses of the hosts lines naming ``name``, in file order (read by hand
+    here: the first field, then names); with multi off only the first line."""
+    found = [line.split()[0] for line in text.splitlines()
+             if name in [n.lower() for n in line.split()[1:]]]
+    return found if multi else found[:1]
+
+
+def ipv6_loopback_usable():
+    """What rule 1 asks of ::1: does a UDP connect to it work here?"""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.connect(("::1", 9))
+        return True
+    except OSError:
+        return False
+
+
+def _gai_conf_is_default():
+    try:
+        text = Path("/etc/gai.conf").read_text()
+    except OSError:
+        return True
+    return not any(line.split("#", 1)[0].strip() for line in text.splitlines())
+
+
+@pytest.mark.skipif(not _gai_conf_is_default(), reason="/etc/gai.conf changes the table")
+@pytest.mark.parametrize("multi", [True, False], ids=["multi on", "multi off"])
+def test_the_unspec_order_is_rfc_6724s_on_this_machine(monkeypatch, multi):
+    """Objective 2 (which address of localhost a client tries first) is asked: the key's
+    order follows the default policy table and this machine's IPv6, computed here
+    without the checker; the other order is rejected in the lesson's words."""
+    ipv6 = ipv6_loopback_usable()
+    expected = rfc6724_order(lines_naming("localhost", PREDICT_HOSTS, multi),
+                             usable=lambda a: ipv6 or ":" not in a)
+    key = predict_key(multi)
+    assert key["localhost AF_UNSPEC"] == expected
+    monkeypatch.setattr(hosts_prediction, "multi_here", lambda: multi)
+    assert check("02.predict-hosts", key).passed
+    if multi:
+        wrong = check("02.predict-hosts", {**key, "localhost AF_UNSPEC": expected[::-1]})
+        assert not wrong.passed
+        assert ("ranks ::1 above every IPv4" if ipv6 else "puts it last") in wrong.message
+        assert "RES_USE_INET6" not in wrong.message
+    else:
+        wrong = check("02.predict-hosts", {**key, "localhost AF_UNSPEC": ["::1", "127.0.0.1"]})
+        assert not wrong.passed and "only the first line" in wrong.message
+
+
+@pytest.mark.skipif(not _gai_conf_is_default(), reason="/etc/gai.conf changes the table")
+def test_with_ipv6_off_the_key_puts_127_0_0_1_first(monkeypatch):
+    """A machine whose ::1 does not answer (IPv6 off): rule 1 sorts ::1 last, and the
+    key and the feedback follow (the model's probe made to fail as there)."""
+    from loopedu.glibc.machine import Machine
+
+    real, loopback6 = Machine._connect_now, socket.inet_pton(socket.AF_INET6, "::1")
+
+    def ipv6_off(sock_family, family, packed):
+        if family == socket.AF_INET6 and packed == loopback6:
+            return None, errno.EADDRNOTAVAIL
+        return real(sock_family, family, packed)
+
+    monkeypatch.setattr(Machine, "_connect_now", staticmethod(ipv6_off))
+    monkeypatch.setattr(hosts_prediction, "multi_here", lambda: True)
+    expected = rfc6724_order(lines_naming("localhost", PREDICT_HOSTS, True),
+                             usable=lambda a: ":" not in a)
+    assert expected == ["127.0.0.1", "::1"]
+    key = predict_key(True)
+    assert key["localhost AF_UNSPEC"] == expected
+    assert check("02.predict-hosts", key).passed
+    wrong = check("02.predict-hosts", {**key, "localhost AF_UNSPEC": ["::1", "127.0.0.1"]})
+    assert not wrong.passed and "IPv6 is off on this machine" in wrong.message
+
+
+def test_an_ipv6_only_query_is_told_in_the_lessons_words():
+    """The mapped-address mistake gets the rule the lesson's main path teaches, not a
+    resolver option it never names."""
+    for query, wrong in (("LAPTOP AF_INET6", ["::ffff:127.0.1.1"]),
+                         ("localhost AF_INET6", ["::1", "::ffff:127.0.0.1"])):
+        feedback = check("02.predict-hosts", {**PREDICT_KEY, query: wrong})
+        assert not feedback.passed
+        assert "gets no IPv4 line" in feedback.message
+        assert "RES_USE_INET6" not in feedback.message
+    lesson = (ROOT / "notebooks" / "02-localhost-is-a-name.py").read_text()
+    main_path = lesson.split("## Going further", 1)[0]
+    assert "An IPv6-only\n#   query gets no IPv4 line" in main_path
+
+
 def test_broken_key_is_what_the_model_skips():
     skipped = {p.line for p in hosts.parse(BROKEN_HOSTS).problems if p.skipped}
     assert skipped == BROKEN_KEY
@@ -237,7 +351,8 @@ def test_broken_key_is_what_the_model_skips():
 def test_predict_key_is_what_glibc_answers(multi):
     """Independent truth: glibc itself, in a child with the exercise's hosts file as its
     /etc/hosts and RESOLV_MULTI set, answers what the key says."""
-    names = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
+    names = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6",
+             socket.AF_UNSPEC: "AF_UNSPEC"}
     answers = {query: sandbox.call_with_hosts(PREDICT_HOSTS,
                                               "loopedu.localhost:addresses_with_multi",
                                               name, names[family], multi)

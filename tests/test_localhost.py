@@ -222,3 +222,32 @@ def test_without_a_private_mount_the_recording_stands_in_and_says_why():
     assert not result.live and "switched off" in result.why_recorded
     assert result.where.startswith("recorded on Linux ") and "glibc" in result.where
     assert (result.before, result.after) == (("127.0.0.1",), ("127.0.0.2",)) and result.seen
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_permissions_table_is_the_measurement_as_one_table(monkeypatch):
+    """Lesson 02's cell is one call: its table has a row per user tried (as root, this
+    process and nobody; else this process alone), and says why when nobody could not
+    be tried."""
+    text = unix_sockets.permissions_table()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "who" not in line]
+    if os.geteuid() == 0:
+        assert rows == ["| this process (root) | connected | connected |",
+                        f"| a child process as uid {unix_sockets.ORDINARY_UID} | connected "
+                        "| EACCES |"]
+
+        def refuse(*args, **kwargs):
+            raise PermissionError("setuid refused here")
+
+        monkeypatch.setattr(unix_sockets.subprocess, "run", refuse)
+        lonely = unix_sockets.permissions_table()
+        assert "No ordinary user could be tried here: setuid refused here" in lonely
+    else:
+        assert len(rows) == 1 and rows[0].startswith(f"| this process (uid {os.geteuid()})")
+    assert "TCP to the same service on 127.0.0.1 (no file involved): connected." in text
+
+
+def test_permissions_table_says_so_where_there_are_no_unix_sockets(monkeypatch):
+    monkeypatch.delattr(unix_sockets.socket, "AF_UNIX")
+    assert unix_sockets.permissions_table() == (
+        "Not on this platform: socket-file permissions are a Unix feature.")
