@@ -4,6 +4,7 @@ solution, and the answer keys agree with loopedu's own experiments and audit."""
 import re
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 from shared_checks import skip_or_fail
@@ -341,6 +342,35 @@ def test_serve_local_agrees_with_plain_connects(other_is_127_0_0_2, address, lis
     assert says in feedback.message
     if not expected:
         assert "hint(" in feedback.message
+
+
+def test_serve_local_on_a_fixed_port_is_told_to_bind_port_0(other_is_127_0_0_2):
+    """A fixed port outside the kernel's range for port 0 (read here from /proc, not
+    from the checker) answers the right addresses but fails, and says port 0."""
+    proc = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(proc.read_text().split()[0]) if proc.exists() else 49152
+    for fixed in range(low - 1, 1024, -1):
+        probe = socket.socket()
+        try:
+            probe.bind(("127.0.0.1", fixed))
+            break
+        except OSError:
+            continue
+        finally:
+            probe.close()
+    else:
+        skip_or_fail(f"no free port below {low} to try a fixed bind on")
+
+    def serve():
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", fixed))
+        sock.listen()
+        return sock
+
+    feedback = check("03.serve-local", serve)
+    assert not feedback.passed and f"port {fixed}, a fixed port" in feedback.message
+    assert "Bind port 0" in feedback.message
+    assert check("03.serve-local", serving("127.0.0.1")).passed  # port 0 still passes
 
 
 @pytest.mark.needs("ipv6_loopback")

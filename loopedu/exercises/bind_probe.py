@@ -17,7 +17,7 @@ import errno
 import socket
 
 from ..lan import own_networks
-from ..sandbox import capabilities
+from ..sandbox import capabilities, host_sysctl
 from .answers import show
 from .deadline import Hung, call_with_deadline
 from .framework import Feedback
@@ -97,6 +97,20 @@ def _shape_problem(sock) -> str | None:
     return None
 
 
+#: Where no kernel says otherwise: IANA's dynamic ports (RFC 6335 section 6), the range
+#: macOS and Windows hand out for port 0.
+DYNAMIC_PORTS = (49152, 65535)
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The ports this kernel hands out for bind(port 0): Linux's
+    net.ipv4.ip_local_port_range (ip-sysctl.rst), else IANA's dynamic range."""
+    said = (host_sysctl("net.ipv4.ip_local_port_range") or "").split()
+    if len(said) == 2 and all(part.isdigit() for part in said):
+        return int(said[0]), int(said[1])
+    return DYNAMIC_PORTS
+
+
 def _verdict(bound: str, port: int, other: str, to_loop: str, to_other: str | None):
     address = _ip(bound)
     said = f"127.0.0.1 {to_loop}" + (f", {other} {to_other}" if other else "")
@@ -119,6 +133,13 @@ def _verdict(bound: str, port: int, other: str, to_loop: str, to_other: str | No
         return Feedback(False, (
             f"Your server is bound to {bound}, not to loopback: other machines could "
             "connect to it."))
+    low, high = ephemeral_range()
+    if not low <= port <= high:
+        return Feedback(False, (
+            f"Your server on {bound} answers the right addresses, but on port {port}, a "
+            f"fixed port: the kernel hands out ports {low}-{high} for port 0 here. Bind "
+            "port 0 and read the port with getsockname(): a fixed port can be taken by "
+            "another program or another learner on a shared machine."))
     return Feedback(True, (
         f"Right: your server on {bound} port {port} answered 127.0.0.1"
         + (" and refused the other address" if other else "")
