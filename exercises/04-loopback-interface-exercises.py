@@ -119,8 +119,9 @@ import socket
 
 with socket.socket() as first, socket.socket() as second:
     try:
-        # ✍️ Your lines: set the option on both sockets, bind first to 127.0.0.1 port 0,
-        # bind second to first.getsockname(), and let both listen.
+        # Task: leave `first` and `second` both listening on one 127.0.0.1 port
+        # (hint("04.share-port") gives the steps, one at a time).
+        # ✍️ Your lines
         ### BEGIN SOLUTION
         for sock in (first, second):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

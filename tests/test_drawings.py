@@ -80,3 +80,55 @@ def test_drawings_save_as_svg_files(tmp_path):
         path = f().save(tmp_path)
         ET.parse(path)
     assert sorted(p.stem for p in tmp_path.iterdir()) == sorted(f().name for f in drawings.ALL)
+
+
+# ---- no line crosses a word (review: the rebinding drawing's lifelines crossed labels) ----
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf"
+
+
+def _text_boxes(root):
+    """(index in drawing order, left, right, top, bottom, words) of each text, its width
+    measured with DejaVu Sans, the drawing's first font (Pillow)."""
+    from pathlib import Path
+
+    font_module = pytest.importorskip("PIL.ImageFont")
+    for style in ("", "-Bold", "-Oblique"):
+        if not Path(DEJAVU.format(style)).exists():
+            pytest.skip("no DejaVu Sans (fonts-dejavu-core)")
+    boxes = []
+    for i, el in enumerate(root):
+        if el.tag != f"{SVG}text" or not el.text:
+            continue
+        size = float(el.get("font-size"))
+        style = "-Bold" if el.get("font-weight") else "-Oblique" if el.get("font-style") else ""
+        width = font_module.truetype(DEJAVU.format(style), round(size)).getlength(el.text)
+        x, y = float(el.get("x")), float(el.get("y"))
+        left = {"middle": x - width / 2, "end": x - width}.get(el.get("text-anchor"), x)
+        boxes.append((i, left, left + width, y - size * 0.45, y + size * 0.45, el.text))
+    return boxes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_line_crosses_a_word(name):
+    """A line drawn under a text must stop at it: a rectangle of paper painted after
+    the line and before the text covers the text's box."""
+    root = ET.fromstring(getattr(drawings, name)().svg)
+    parts = list(root)
+    crossed = []
+    for i, left, right, top, bottom, words in _text_boxes(root):
+        for j, line in enumerate(parts[:i]):
+            if line.tag != f"{SVG}line":
+                continue
+            x1, y1, x2, y2 = (float(line.get(a)) for a in ("x1", "y1", "x2", "y2"))
+            if x1 != x2 or not left < x1 < right or not min(y1, y2) < top < max(y1, y2):
+                continue
+            covered = any(
+                r.tag == f"{SVG}rect" and r.get("fill", "").upper() == PAPER.upper()
+                and float(r.get("x")) <= left + 1
+                and float(r.get("x")) + float(r.get("width")) >= right - 1
+                and float(r.get("y")) <= top and float(r.get("y")) + float(r.get("height"))
+                >= bottom for r in parts[j + 1:i])
+            if not covered:
+                crossed.append((words, x1))
+    assert not crossed, crossed

@@ -227,13 +227,43 @@ def test_after_repeated_tries_the_kind_is_named_not_the_list(no_threads_or_liste
         assert "- Host 'localhost.:" in first.message
     later = check("08.fix-host", lessons_four_lines)
     assert not later.passed
-    assert "The first wrongly refused: absolute localhost." in later.message, later.message
+    assert ("Your function got one kind of request wrong first: localhost written with a "
+            "trailing dot. It refused it, but it must be served.") in later.message, \
+        later.message
     assert "refused that must be served" in later.message
     assert "localhost.:" not in later.message and "- Host" not in later.message
     assert f"try {framework.REPEATED_TRIES + 1}" in later.message
     always = check("08.fix-host", lambda host, port: True)
-    assert "The first wrongly served: rebound name." in always.message, always.message
+    assert "wrong first: a rebound name" in always.message, always.message
+    assert "It served it, but it must be refused." in always.message, always.message
     assert "attacker.example" not in always.message
+
+
+@pytest.mark.parametrize("broken, says", [
+    # raises on a Host without a port only: the rest it decides (the lesson's rule)
+    (lambda host, port: host.rpartition(":")[2] == str(port) and host.rpartition(":")[0]
+     in ("localhost", "127.0.0.1", "[::1]") if ":" in host else {}[host],
+     "On a Host with no port, the first it gave no answer for, your function raised "
+     "KeyError."),
+    (lambda host, port: int(host), "On every request, your function raised ValueError."),
+    (lambda host, port: "yes", "On every request, your function returned a str, not True "
+     "or False."),
+])
+def test_after_repeated_tries_an_exception_is_named_with_its_kind_of_request(
+        broken, says, no_threads_or_listeners_left):
+    """Review: after three wrong tries the feedback said "The first your function failed
+    on no port." and never which exception."""
+    from loopedu.exercises import framework
+
+    for _ in range(framework.REPEATED_TRIES):
+        check("08.fix-host", broken)
+    later = check("08.fix-host", broken)
+    assert not later.passed
+    assert f"try {framework.REPEATED_TRIES + 1}" in later.message, later.message
+    assert says in later.message, later.message
+    assert "The first your" not in later.message and "The first wrongly" not in later.message
+    assert "gave no True or False)" in later.message, later.message
+    assert "- Host" not in later.message and "localhost:" not in later.message
 
 
 def test_every_setup_letter_is_asked():

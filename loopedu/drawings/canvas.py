@@ -50,13 +50,24 @@ class Canvas:
     texts: list = field(default_factory=list)   # (text, fill behind it) for the tests
 
     def text(self, x: float, y: float, words: str, *, size: int = 13, anchor: str = "middle",
-             bold: bool = False, on: str = PAPER, italic: bool = False) -> None:
+             bold: bool = False, on: str = PAPER, italic: bool = False,
+             backed: bool = False) -> None:
         """``words`` (one line; ``\\n`` starts another) centred at (x, y) by default;
-        ``on`` is the colour behind it (recorded for the contrast test)."""
+        ``on`` is the colour behind it (recorded for the contrast test). ``backed``
+        paints a rectangle of ``on`` behind each line first, so that a line drawn
+        earlier (a lifeline) stops at the text instead of crossing it."""
         lines = words.split("\n")
         top = y - (len(lines) - 1) * size * 0.6
         for i, line in enumerate(lines):
             self.texts.append((line, on))
+            if backed and line:
+                # DejaVu Sans averages under 0.6 em a character; 0.64 and a pad of 3 px
+                # on each side cover bold and capitals too
+                w = len(line) * size * (0.7 if bold else 0.64) + 6
+                left = {"middle": x - w / 2, "end": x - w + 3}.get(anchor, x - 3)
+                ry = top + i * size * 1.2 - size * 0.7
+                self.parts.append(f'<rect x="{left:.1f}" y="{ry:.1f}" width="{w:.1f}" '
+                                  f'height="{size * 1.4:.1f}" fill="{on}"/>')
             style = (' font-weight="bold"' if bold else "") + \
                     (' font-style="italic"' if italic else "")
             self.parts.append(
@@ -86,9 +97,11 @@ class Canvas:
 
     def arrow(self, x1: float, y1: float, x2: float, y2: float, label: str = "", *,
               kind: str = "plain", dashed: bool = False, label_side: float = -10,
-              both: bool = False, blocked: bool = False, size: int = 12) -> None:
+              both: bool = False, blocked: bool = False, size: int = 12,
+              backed: bool = False) -> None:
         """An arrow from (x1, y1) to (x2, y2), its ``label`` beside the middle;
-        ``blocked`` ends it in a cross instead of a head (refused, dropped)."""
+        ``blocked`` ends it in a cross instead of a head (refused, dropped); ``backed``
+        as in :meth:`text`."""
         self.line(x1, y1, x2, y2, kind=kind, dashed=dashed, width=2)
         angle = math.atan2(y2 - y1, x2 - x1)
         ends = [(x2, y2, angle)] + ([(x1, y1, angle + math.pi)] if both else [])
@@ -106,7 +119,8 @@ class Canvas:
         if label:
             mx, my = (x1 + x2) / 2, (y1 + y2) / 2
             nx, ny = -math.sin(angle), math.cos(angle)
-            self.text(mx + nx * label_side, my + ny * label_side, label, size=size)
+            self.text(mx + nx * label_side, my + ny * label_side, label, size=size,
+                      backed=backed)
 
     def svg(self, title: str, description: str) -> str:
         """The drawing as an SVG document whose ``<title>`` and ``<desc>`` (and

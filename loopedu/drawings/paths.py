@@ -116,10 +116,11 @@ def dns_rebinding() -> Drawing:
     ]
     for x1, x2, y, label in steps:
         danger = label.startswith(("6", "7", "8"))
+        # the label above the arrow, on paper: the lifelines it spans stop at it
         c.arrow(x1, y, x2, y, label, kind="refused" if danger else "ok", dashed=danger,
-                label_side=-10 if x2 > x1 else 10, size=12)   # the label above the arrow
+                label_side=-10 if x2 > x1 else 10, size=12, backed=True)
     c.text(350, 400, "same origin to the browser: the name and port never changed",
-           italic=True, size=12)
+           italic=True, size=12, backed=True)
     return drawing(
         c, "dns-rebinding", "DNS rebinding",
         "1 and 2: the browser asks for attacker.example and the attacker's DNS server "

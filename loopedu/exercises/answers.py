@@ -220,8 +220,8 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
                    normalize: Callable[[Any], Any] | None = None,
                    common: Mapping[tuple[Any, Any], str] | None = None,
                    right: str | None = None, noun: str = "prediction",
-                   allowed: Iterable[Any] | Mapping[Any, Iterable[Any]] | None = None
-                   ) -> Feedback:
+                   allowed: Iterable[Any] | Mapping[Any, Iterable[Any]] | None = None,
+                   at_most: int | None = None) -> Feedback:
     """Pass if the dict ``answer`` gives the expected value for every key.
 
     Made for predictions (``{"127.0.0.1": True, "0.0.0.0": False}``). Each value is
@@ -232,7 +232,9 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
     case and extra spaces, and are named in full as the learner wrote them; no message
     is said twice. Where an expected value is a list (or tuple, set), a bare string is
     answered with "give a list". ``common`` maps ``(key, wrong value)`` to a tailored
-    message. ``allowed`` lists the values any key may take (``"connected"``,
+    message, or to a tuple of sentences: a sentence already said for another key is
+    not said again. ``at_most`` caps how many tailored reasons one message gives (the
+    rest are counted, not shown). ``allowed`` lists the values any key may take (``"connected"``,
     ``"refused"``...): another value, such as a typo, is told it is not one of them.
     Where keys take values of different kinds, ``allowed`` maps a key to its own
     values (``{"flags of the first": ("SYN", "ACK")}``); a key it does not name may
@@ -302,12 +304,34 @@ def expect_mapping(answer: Any, expected: Mapping[Any, Any], *,
             _key(k) + _close_key(k, missing) for k in unasked) + ".")
     form += reasons
     named = [head] + ([f"Look again at: {_keys(wrong_keys)}."] if wrong_keys else [])
-    message = " ".join(_unique(named + form + tailored))
+    message = " ".join(_unique(named + form + _reasons(tailored, at_most)))
     n = len(wrong_keys)
     counted = (f"{good} of {len(wanted)} {plural} right"
                + (f"; {n} {_plural(n, 'is', 'are')} not" if n else "") + ".")
     general = " ".join(_unique([counted] + form))
     return Feedback(False, message, general=general)
+
+
+def _reasons(tailored: Iterable[str | tuple[str, ...]], at_most: int | None) -> list[str]:
+    """Tailored messages, each a text or a tuple of sentences, with no sentence said
+    twice; past ``at_most`` of them, the rest counted in one sentence."""
+    said: list[str] = []
+    shown, held = [], 0
+    for message in tailored:
+        fresh = [part for part in ((message,) if isinstance(message, str) else message)
+                 if part not in said]
+        if not fresh:
+            continue
+        if at_most is not None and len(shown) >= at_most:
+            held += 1
+            continue
+        said += fresh
+        shown.append(" ".join(fresh))
+    if held:
+        shown.append(f"{held} more wrong {_plural(held, 'answer has', 'answers have')} "
+                     f"{_plural(held, 'its own reason', 'their own reasons')}, told once "
+                     f"{_plural(len(shown), 'this one is', 'these are')} fixed.")
+    return shown
 
 
 def _letters(options: Mapping[str, str] | Iterable[str]) -> dict[str, str]:

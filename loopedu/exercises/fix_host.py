@@ -34,7 +34,7 @@ from ..rebinding import SECRET, HostTrial, HostValidationReport, _get, _Server
 from ..dev_servers import serving
 from ..sandbox import capabilities
 
-__all__ = ["Service", "this_service", "service_battery", "check_service"]
+__all__ = ["Service", "this_service", "service_battery", "check_service", "general_verdict"]
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.I)
@@ -142,6 +142,77 @@ def service_battery(service: Service, port: int, other: int) -> tuple:
               "Host carries no userinfo (RFC 9110 §7.2): the name after '@' is the "
               "attacker's")]
     return tuple(rows)
+
+
+#: What kind of request each label of :func:`service_battery` is, in words that name no
+#: Host value the learner has not seen in the lesson (said after repeated wrong tries).
+_KINDS = {
+    "localhost": "localhost with the service's port",
+    "127.0.0.1": "127.0.0.1 with the service's port",
+    "absolute localhost": "localhost written with a trailing dot",
+    "rebound name": "a rebound name (an attacker's name that now leads to 127.0.0.1)",
+    "wildcard DNS": "a public name that resolves to 127.0.0.1",
+    "0.0.0.0": "a Host of 0.0.0.0",
+    "no port": "a Host with no port",
+    "empty Host": "an empty Host",
+    "missing Host": "a request with no Host header",
+    "::1": "[::1] with the service's port",
+    "localhost over ::1": "localhost with the port, sent to ::1",
+    "::1, not listened on": "[::1] where the service does not listen on ::1",
+    "this machine's name": "this machine's own name with the port",
+    "its name, other case": "this machine's name in another case",
+    "its name, absolute": "this machine's name written with a trailing dot",
+    "its name as a subdomain": "a name that starts with this machine's name",
+    "a name ending in it": "a name that ends with this machine's name",
+    "its name, other port": "the right name on another port",
+    "localhost, other port": "the right name on another port",
+    "userinfo trick": "a Host with userinfo (a name, '@', then another name)",
+}
+
+
+def _kind(label: str) -> str:
+    return _KINDS.get(label, label)
+
+
+def _what_went_wrong(problem: str) -> str:
+    """What the learner's function did, from a trial's ``problem``, naming no Host."""
+    if problem.startswith("raised "):
+        return "raised " + problem[len("raised "):].partition(":")[0]
+    if problem.startswith("returned "):
+        kind = re.search(r"\(a (\w+)\), not True or False$", problem)
+        return (f"returned a {kind.group(1)}, not True or False" if kind else
+                "returned something other than True or False")
+    return problem  # "did not answer within 1 s", "not asked: it hung ..."
+
+
+def general_verdict(report: HostValidationReport) -> str:
+    """The verdict in numbers and the kind of the first request got wrong, naming no
+    Host value (said after repeated wrong tries); where the function raised, hung or
+    returned something else, which exception (or what) and on what kind of request.
+
+    Introduced in notebooks/08-when-loopback-leaks.ipynb (exercise 08.fix-host).
+    """
+    wrong = report.wrong
+    broke = [t for t in wrong if t.problem]
+    decided = [t for t in wrong if not t.problem]
+    served = sum(t.served for t in decided)
+    counts = [text for n, text in (
+        (served, f"{served} served that must be refused"),
+        (len(decided) - served, f"{len(decided) - served} refused that must be served"),
+        (len(broke), f"{len(broke)} where your function gave no True or False")) if n]
+    parts = [f"{len(wrong)} of {len(report.trials)} requests went wrong "
+             f"({', '.join(counts)})."]
+    if decided:
+        first = decided[0]
+        how = ("served it, but it must be refused" if first.served else
+               "refused it, but it must be served")
+        parts.append(f"Your function got one kind of request wrong first: "
+                     f"{_kind(first.label)}. It {how}.")
+    if broke:
+        where = ("On every request" if len(broke) == len(report.trials) else
+                 f"On {_kind(broke[0].label)}, the first it gave no answer for")
+        parts.append(f"{where}, your function {_what_went_wrong(broke[0].problem)}.")
+    return " ".join(parts)
 
 
 @contextmanager

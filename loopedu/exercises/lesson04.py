@@ -160,18 +160,20 @@ _ROUTE_STAYS = ("Setting lo down keeps 127.0.0.1/8 and the route `local 127.0.0.
                 "lo` (the lesson's second case listed both): the kernel still routes the "
                 "packet to lo, which drops it.")
 
+#: A message that shares a sentence with another is a tuple of sentences: when both
+#: keys are wrong, the shared sentence is said once (expect_mapping).
 _LO_DOWN_COMMON = {
-    ("A: connect 127.0.0.2", "timeout"): _NO_LOCAL_TABLE + " A timeout needs a "
-        "packet that was sent and then lost.",
-    ("A: connect 127.0.0.2", "ECONNREFUSED"): _NO_LOCAL_TABLE,
+    ("A: connect 127.0.0.2", "timeout"): (_NO_LOCAL_TABLE, "A timeout needs a packet "
+                                          "that was sent and then lost."),
+    ("A: connect 127.0.0.2", "ECONNREFUSED"): (_NO_LOCAL_TABLE,),
     ("A: UDP to 127.0.0.1", "ok"): "sendto() needs a route as much as connect() does: "
         "in a namespace whose lo was never up, is there any?",
-    ("B: connect 127.0.0.2", "ENETUNREACH"): _ROUTE_STAYS + " So no error "
-        "comes back: what does connect() do while nothing answers its SYN?",
-    ("B: connect 127.0.0.2", "ECONNREFUSED"): "A refusal is a reset sent by "
-        "the kernel that received the SYN. " + _ROUTE_STAYS,
-    ("B: UDP to 127.0.0.1", "ENETUNREACH"): _ROUTE_STAYS + " sendto() only "
-        "needs that route.",
+    ("B: connect 127.0.0.2", "ENETUNREACH"): (_ROUTE_STAYS, "So no error comes back: "
+        "what does connect() do while nothing answers its SYN?"),
+    ("B: connect 127.0.0.2", "ECONNREFUSED"): ("A refusal is a reset sent by the kernel "
+                                               "that received the SYN.", _ROUTE_STAYS),
+    ("B: UDP to 127.0.0.1", "ENETUNREACH"): (_ROUTE_STAYS, "sendto() only needs that "
+                                             "route."),
     ("B: UDP to 127.0.0.1", "timeout"): "sendto() never waits for an answer: "
         "UDP has no handshake.",
     ("B: UDP to 127.0.0.1", "ECONNREFUSED"): "A refusal would need a kernel "
@@ -238,7 +240,7 @@ def _lo_down(answer):
     if unknown:
         return Feedback(False, unknown)
     return expect_mapping(answer, LO_DOWN_KEY, coerce=_lo_down_word, normalize=lambda v: v,
-                          common=_LO_DOWN_COMMON, noun="answer",
+                          common=_LO_DOWN_COMMON, noun="answer", at_most=2,
                           right="Right: never up, there is no route at all (ENETUNREACH at "
                                 "once, for 127.0.0.2 and UDP alike); set down, the route "
                                 "stays, so TCP waits for an answer that never comes and UDP "
@@ -374,15 +376,26 @@ _AUDIT_COMMON = {
     "jupyter-lab": "Look at its address again: it is loopback.",
 }
 
-#: Why each exposed service is reachable, named when a learner leaves it out.
-_WHY_EXPOSED = {
-    "sshd": "sshd listens on 0.0.0.0: every interface",
-    "mysqld": "mysqld listens on 0.0.0.0: every interface",
-    "python3": "python3 listens on ::, which on Linux also takes IPv4",
-    "node": "node listens on 192.168.1.20, a LAN address",
-    "avahi-daemon": "avahi-daemon's UDP socket on 0.0.0.0 receives datagrams from the "
-                    "network",
+#: What kind of exposed service each is, said of one a learner leaves out without
+#: naming it (the learner finds it in the table): in the order of AUDIT_ROWS.
+_KIND_OF_EXPOSED = {
+    "sshd": "a remote-login server bound to a wildcard address",
+    "mysqld": "a database bound to a wildcard address",
+    "python3": "a service listening on every IPv6 address (::, which on Linux takes IPv4 too)",
+    "node": "a service bound to a LAN address, not a loopback one",
+    "avahi-daemon": "a UDP socket on a wildcard address (UDP receives datagrams "
+                    "from the network too)",
 }
+
+
+def _missing_kinds(missing: set[str]) -> str:
+    """What kind of service each missing one is, in the table's order, naming none."""
+    kinds = [kind for name, kind in _KIND_OF_EXPOSED.items() if name in missing]
+    if not kinds:
+        return ""
+    if len(kinds) == 1:
+        return f" The missing one is {kinds[0]}."
+    return f" Of the {len(kinds)} missing: " + "; ".join(f"one is {k}" for k in kinds) + "."
 
 
 def _names(answer) -> set[str]:
@@ -407,8 +420,7 @@ def _read_audit(answer):
         common=_AUDIT_COMMON,
         right="Right: five services listen beyond loopback, on every interface or on the "
               "LAN address. A firewall may still stop packets, but the bind does not.")
-    missing = sorted(EXPOSED_KEY - _names(answer)) if not feedback.passed else []
+    missing = EXPOSED_KEY - _names(answer) if not feedback.passed else set()
     if missing and len(missing) < len(EXPOSED_KEY):
-        feedback = replace(feedback, message=feedback.message + " Missing: "
-                           + "; ".join(_WHY_EXPOSED[name] for name in missing) + ".")
+        feedback = replace(feedback, message=feedback.message + _missing_kinds(missing))
     return feedback

@@ -165,18 +165,6 @@ FIX_HOST_IDEA = ("List the service's names and addresses on this machine; split 
                  "lower case, with that list, and the port with the server's.")
 
 
-def _fix_host_general(report) -> str:
-    """The verdict in numbers and the kind of the first wrong request, no Host values."""
-    wrong = report.wrong
-    served = sum(t.served for t in wrong)
-    first = wrong[0]
-    kind = ("your function failed on" if first.problem else
-            "wrongly served:" if first.served else "wrongly refused:")
-    return (f"{len(wrong)} of {len(report.trials)} requests went wrong ({served} served "
-            f"that must be refused, {len(wrong) - served} refused that must be served). "
-            f"The first {kind} {first.label}.")
-
-
 @exercise("08.fix-host", lesson=8, idea=FIX_HOST_IDEA,
           title="A Host check for a service on this machine's names",
           hints=["Print this_service(): the names and addresses it lists are the ones to "
@@ -190,11 +178,11 @@ def _fix_host(answer):
     if not callable(answer):
         return Feedback(False, "Give your function itself, `is_allowed` (no parentheses): "
                         "the check runs a live server that calls it for each request.")
-    from .fix_host import check_service
+    from .fix_host import check_service, general_verdict
 
     result = check_service(answer)
     if result.passed:
         return Feedback(True, "Right: the live service, on every address it listens on, "
                               "served its own names with its port and refused the rest, "
                               "rebound names and look-alike names included.")
-    return Feedback(False, result.message, general=_fix_host_general(result))
+    return Feedback(False, result.message, general=general_verdict(result))

@@ -130,8 +130,15 @@ figure.loopedu-figure figcaption, figure.loopedu-drawing figcaption {
 .loopedu-index li { margin: 0.4em 0; line-height: 1.9; }
 @page { size: %(paper)s; margin: %(top)smm %(side)smm %(bottom)smm; }
 @media print {
+  /* no space after the last line: a page that ended a few px above its bottom margin
+     had the body's bottom margin (and the last cell's padding) spill onto a page of
+     its own, printed blank but for the footer */
   body { font-size: 10.5pt; line-height: 1.35; color: #000; padding: 0 !important;
-    margin: %(body_margin)spx !important; }
+    margin: %(body_margin)spx %(body_margin)spx 0 !important; }
+  main > .jp-Cell:last-child { padding-bottom: 0 !important; margin-bottom: 0 !important; }
+  main > .jp-Cell:last-child .jp-RenderedHTMLCommon > :last-child,
+  main > .jp-Cell:last-child .jp-OutputArea-output > :last-child {
+    margin-bottom: 0 !important; padding-bottom: 0 !important; }
   .jp-RenderedHTMLCommon { font-size: 10.5pt; }
   .jp-RenderedHTMLCommon h1 { font-size: 19pt; margin-top: 0.2em; }
   .jp-RenderedHTMLCommon h2 { font-size: 14pt; }
@@ -153,6 +160,14 @@ figure.loopedu-figure figcaption, figure.loopedu-drawing figcaption {
      the output area, whose overflow: hidden cut the last character of each line */
   .jp-OutputArea-output { display: block !important; overflow: visible !important;
     box-sizing: border-box; }
+  /* nbconvert's .jp-MarkdownOutput.jp-RenderedHTMLCommon { overflow: auto } made each
+     markdown cell a scroll container: one taller than a page printed a grey scroll bar
+     beside it and left a blank last page */
+  .jp-MarkdownOutput, .jp-MarkdownOutput.jp-RenderedHTMLCommon {
+    overflow: visible !important; }
+  /* a table's header repeats on each page it runs over, and no row splits; the header
+     stays with the first row */
+  thead { display: table-header-group; break-inside: avoid; break-after: avoid; }
   .jp-RenderedHTMLCommon table { width: 100%%; table-layout: auto; font-size: 8.5pt; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { overflow-wrap: break-word;
     max-width: none; }
