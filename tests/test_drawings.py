@@ -5,6 +5,7 @@ the WCAG contrast for text, only colour-blind-safe colours, and a width that pri
 import re
 import xml.etree.ElementTree as ET
 from html import escape
+from pathlib import Path
 
 import pytest
 
@@ -84,25 +85,25 @@ def test_drawings_save_as_svg_files(tmp_path):
 
 # ---- no line crosses a word (review: the rebinding drawing's lifelines crossed labels) ----
 
-DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf"
+def _dejavu(style: str) -> str:
+    """DejaVu Sans as matplotlib ships it (a dependency of the course): on every machine."""
+    import matplotlib
+
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / f"DejaVuSans{style}.ttf")
 
 
 def _text_boxes(root):
     """(index in drawing order, left, right, top, bottom, words) of each text, its width
     measured with DejaVu Sans, the drawing's first font (Pillow)."""
-    from pathlib import Path
+    from PIL import ImageFont as font_module  # Pillow: a dependency of matplotlib
 
-    font_module = pytest.importorskip("PIL.ImageFont")
-    for style in ("", "-Bold", "-Oblique"):
-        if not Path(DEJAVU.format(style)).exists():
-            pytest.skip("no DejaVu Sans (fonts-dejavu-core)")
     boxes = []
     for i, el in enumerate(root):
         if el.tag != f"{SVG}text" or not el.text:
             continue
         size = float(el.get("font-size"))
         style = "-Bold" if el.get("font-weight") else "-Oblique" if el.get("font-style") else ""
-        width = font_module.truetype(DEJAVU.format(style), round(size)).getlength(el.text)
+        width = font_module.truetype(_dejavu(style), round(size)).getlength(el.text)
         x, y = float(el.get("x")), float(el.get("y"))
         left = {"middle": x - width / 2, "end": x - width}.get(el.get("text-anchor"), x)
         boxes.append((i, left, left + width, y - size * 0.45, y + size * 0.45, el.text))
