@@ -106,7 +106,6 @@ answer = {
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         None,
     "with that -R, every user on db.example can reach the laptop's port 3000": None,
-    "adding -g to that -R opens db.example's port 8080 to other machines": None,
 }
 ### BEGIN SOLUTION
 answer = {
@@ -116,7 +115,6 @@ answer = {
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         True,
     "with that -R, every user on db.example can reach the laptop's port 3000": True,
-    "adding -g to that -R opens db.example's port 8080 to other machines": False,
 }
 ### END SOLUTION
 check("06.tunnel", answer)

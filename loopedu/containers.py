@@ -321,8 +321,11 @@ def _at(host: str, port: int) -> str:
     return f"{host}:{port if port else '<port>'}"
 
 
-def format_containers(result: ContainerResult) -> str:
-    """Text for a :class:`ContainerResult`.
+def format_containers(result: ContainerResult, brief: bool = False) -> str:
+    """Text for a :class:`ContainerResult`. ``brief=True`` (the lesson's main path) prints
+    only what the lesson's prediction asks and its text discusses: the four routes to the
+    server bound to 127.0.0.1, and the published port to the one bound to 0.0.0.0; no
+    summary lines.
 
     Introduced in notebooks/06-loopback-at-work.ipynb.
     """
@@ -332,11 +335,15 @@ def format_containers(result: ContainerResult) -> str:
         lines.append(RECORDED_EXPLANATION)
     lines.append(f"  {'from':<10}{'connects to':<45}{'server on':<11}what happened")
     for row in result.rows:
+        if brief and row.server != "127.0.0.1" and row.route != "published port":
+            continue
         to = _at(row.target, row.port)
         if row.via:
             host, _, port = row.via.rpartition(":")
             to += f" -> {_at(host, int(port))} (-p)"
         lines.append(f"  {row.client:<10}{to:<45}{row.server:<11}{row.outcome}")
+    if brief:
+        return "\n".join(lines)
     ok = result.reached
     lines.append("inside the container both servers answer on 127.0.0.1: it works in the "
                  "container" if all(ok["container loopback"].values()) else

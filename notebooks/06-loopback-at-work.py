@@ -27,10 +27,10 @@
 # **Prerequisites.** Lessons 02 (localhost is a name; Unix-domain sockets) and 03 (what
 # `bind()` means, the virtual LAN).
 #
-# **Minutes:** 40 teaching + 25 exercises; Going further: 4 more.
+# **Minutes:** 53 teaching + 25 exercises; Going further: 4 more.
 
 # %%
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
 from loopedu import (containers, dev_servers, doctor, drawings, forwarder, platforms, pods,
                      postgres, sandbox)
@@ -45,8 +45,9 @@ print("network namespaces:", sandbox.capabilities().network_namespaces)
 #
 # ## A dev server on loopback
 #
-# The plain calls: Python's own `http.server` on 127.0.0.1, port 0 (the kernel picks a
-# free [port](glossary.md#port)), fetched once with `urllib`.
+# You start a dev server to try your app: who else can reach it? First the plain calls:
+# Python's own `http.server` on 127.0.0.1, port 0 (the kernel picks a free
+# [port](glossary.md#port)), fetched once with `urllib`.
 
 # %%
 import http.server
@@ -101,8 +102,7 @@ explain("06.http-server-default", explanation)
 # %% [markdown]
 # So `python -m http.server` does not bind 127.0.0.1. Every tool has such a default, and
 # it is worth knowing before you start one in a café. Rows marked **yes** listen on every
-# interface unless you say otherwise. Going further says where the versions and caveats
-# of each row are.
+# interface unless you say otherwise.
 
 # %%
 Markdown(platforms.markdown_table(
@@ -111,22 +111,19 @@ Markdown(platforms.markdown_table(
      for b in dev_servers.DEFAULT_BINDS]))
 
 # %% [markdown]
-# A distribution's package may change any of these: `loopedu audit` (lesson 04) shows
-# what really listens here.
+# Many of these servers run in containers. Does 127.0.0.1 mean the same there?
 #
 # ## Containers: whose loopback?
 #
-# A [container](glossary.md#container) usually runs in a
+# A web app in a container binds 127.0.0.1, as many frameworks do by default. Who can
+# reach it? A [container](glossary.md#container) usually runs in a
 # [network namespace](glossary.md#network-namespace) of its own. A network namespace has
-# its own network devices, routes and port numbers (network_namespaces(7)). The classic
-# question: a web app in a container binds 127.0.0.1, as many frameworks do by default.
-# Who can reach it?
+# its own network devices, routes and port numbers.
 #
 # The course builds it with two namespaces: a "host" (198.18.1.1) and a "container"
 # (198.18.1.2), joined by a [veth pair](glossary.md#veth). The container runs one server
 # on 127.0.0.1 and one on 0.0.0.0. A small forwarder on the host's 127.0.0.1 plays
-# Docker's published port (`-p 127.0.0.1:8080:80`). Like `docker-proxy`, it accepts,
-# then connects to the container's address.
+# Docker's published port (`-p 127.0.0.1:8080:80`).
 #
 # The four clients of the prediction, each to the server bound to 127.0.0.1:
 #
@@ -150,7 +147,7 @@ predict("06.container", prediction)
 
 # %%
 box = containers.container_demo()
-print(containers.format_containers(box))
+print(containers.format_containers(box, brief=True))
 reveal("06.container", {route: box.reached[route]["127.0.0.1"] for route in containers.ROUTES},
        recorded=None if box.live else box.where)
 
@@ -163,38 +160,60 @@ explanation = "The proxy connects to the container's address, where nothing list
 explain("06.container", explanation)
 
 # %% [markdown]
-# Only the server bound to 0.0.0.0 answered through the published port. The fix: bind
+# Like `docker-proxy`, the forwarder accepts the client, then connects to the
+# container's address. Only the server bound to 0.0.0.0 answered there. The fix: bind
 # 0.0.0.0 **inside** the container, whose network is its own. Then choose on the host
 # what `-p` exposes. `-p 127.0.0.1:8080:80` is for the host alone. `-p 8080:80` is every
-# interface, 0.0.0.0 and `[::]` (Docker, "Port publishing and mapping").
+# interface, 0.0.0.0 and `[::]`.
 #
-# A container has its own loopback only if it has its own namespace. The containers of
-# one Kubernetes or podman [pod](glossary.md#pod) share one namespace, so one `lo`. So
-# does a container run with `--network host` (the host's) or `--network container:X`
-# (X's). The course shows the shared case live: an "app" and a "sidecar" in one
-# namespace, as in a pod, and an "other" in a namespace of its own. The drawing puts
-# both cases side by side.
+# Does every container have a loopback of its own? The containers of one Kubernetes or
+# podman [pod](glossary.md#pod) share one network namespace. The course runs that case
+# live: an "app" serving on 127.0.0.1 and a "sidecar" in one namespace, as in a pod. A
+# third, "other", has a namespace of its own. Both clients connect to 127.0.0.1, at the
+# app's port.
 
 # %%
-print(pods.format_pod(pods.pod_demo()))
+# 🔮 Your prediction: does each client reach the app's server on 127.0.0.1? (True or False)
+prediction = {"sidecar": ..., "other": ...}
+### BEGIN SOLUTION
+prediction = {"sidecar": True, "other": False}  # an example prediction
+### END SOLUTION
+predict("06.pod", prediction)
+
+# %%
+pod = pods.pod_demo()
+print(pods.format_pod(pod))
+display(reveal("06.pod", pod.reached, recorded=None if pod.live else pod.where))
 drawings.container_loopbacks()
 
 # %% [markdown]
-# The sidecar reached the app's server on 127.0.0.1; "other" found nothing there.
+# The drawing puts both cases side by side: a container of its own, and a pod's shared
+# `lo`. A container run with `--network host` (the host's) or `--network container:X`
+# (X's) shares a loopback the same way.
 #
-# ## A tunnel without SSH
+# Every one of those ends on one machine. How do you reach a loopback on another one?
 #
-# `ssh -L 8080:127.0.0.1:5432 server` makes your laptop listen on 127.0.0.1:8080. Each
-# connection travels inside the SSH connection to the server. There `sshd` connects to
-# *its own* 127.0.0.1:5432, a database that listens on loopback only (ssh(1), `-L`). Both ends stay on loopback; only the encrypted
-# SSH connection crosses the network. The top half of the drawing shows it.
+# ## SSH tunnels, and a relay that works like them
+#
+# A database listens on the server's loopback only: how do you reach it from your
+# laptop? `ssh -L 8080:127.0.0.1:5432 server` makes your laptop listen on
+# 127.0.0.1:8080. Each connection travels inside the SSH connection to the server. There
+# `sshd` connects to *its own* 127.0.0.1:5432. Both ends stay on loopback; only the
+# encrypted SSH connection crosses the network. The top half of the drawing shows it.
 
 # %%
 drawings.ssh_tunnels()
 
 # %% [markdown]
-# That is [port forwarding](glossary.md#port-forwarding): accept a connection, open one to
-# the target, copy bytes both ways. The plain calls, for one message to an echo server:
+# The bottom half runs the other way. `ssh -R 8080:127.0.0.1:3000 server` makes the
+# *server* listen on 8080, and carries each connection back to your laptop's
+# 127.0.0.1:3000. With `GatewayPorts no`, the default, sshd binds that port to the
+# server's loopback. That keeps other machines out, not other programs: every user on
+# the server reaches your laptop's service through it.
+#
+# What does a tunnel do with each connection? That is
+# [port forwarding](glossary.md#port-forwarding): accept a connection, open one to the
+# target, copy bytes both ways. The plain calls, for one message to an echo server:
 
 # %%
 import socket
@@ -213,17 +232,31 @@ with servers.echo_server("tcp", "127.0.0.1") as target:
             print(client.recv(1024))
 
 # %% [markdown]
-# Now the bottom half of the drawing. `ssh -R 8080:127.0.0.1:3000 server` makes the
-# *server* listen on 8080, and carries each connection back to your laptop's
-# 127.0.0.1:3000. With `GatewayPorts no`, the default, sshd binds that port to the
-# server's loopback (sshd_config(5)). That keeps other machines out, not other programs:
-# every user on the server reaches your laptop's service through it. `ssh -g` does not
-# change that; it applies to local (`-L`) forwards only (ssh(1)).
+# The course's `forwarder.forward()` does the same for every connection, both ways at
+# once. Here it relays to an echo server, and `forwarder.exchange()` is the client:
+
+# %%
+with servers.echo_server("tcp", "127.0.0.1") as target:
+    with forwarder.forward(*target.address) as tunnel:
+        print("the client:", forwarder.exchange("127.0.0.1", tunnel.port, b"hello again"))
+        tunnel.wait_for(1)
+print("the forwarder:", tunnel.connections[0].upstream, "->", tunnel.connections[0].ended.value)
+
+# %% [markdown]
+# What does the client see when nothing listens at the target?
 #
 # ## 💥 Break it on purpose: a tunnel to nowhere
 #
-# The course's `forwarder.forward()` relays every connection, both ways at once. Point it
-# at a port where nothing listens, then send a request through it.
+# Point the forwarder at a port where nothing listens, and send a request through it.
+
+# %%
+# 🔮 Your prediction: does the client's connect succeed (True or False)? Then what does
+# it read: "reply", "reset" or "closed"?
+prediction = {"connect succeeds": ..., "then": ...}
+### BEGIN SOLUTION
+prediction = {"connect succeeds": True, "then": "reset"}  # an example prediction
+### END SOLUTION
+predict("06.tunnel-nowhere", prediction)
 
 # %%
 with socket.create_server(("127.0.0.1", 0)) as closed:
@@ -231,14 +264,16 @@ with socket.create_server(("127.0.0.1", 0)) as closed:
 with forwarder.forward("127.0.0.1", nowhere) as tunnel:
     tried = forwarder.exchange("127.0.0.1", tunnel.port, b"GET / HTTP/1.0\r\n\r\n")
     tunnel.wait_for(1)
-print("connect:", tried.connect, "- then:", tried.after)
 print("the forwarder:", tunnel.connections[0].upstream, "->", tunnel.connections[0].ended.value)
+reveal("06.tunnel-nowhere", {"connect succeeds": tried.connect.connected, "then": tried.after})
 
 # %% [markdown]
-# The connect succeeded, because the forwarder accepted it. Then the forwarder's own
-# connection was [refused](glossary.md#econnrefused), and it reset the client's
-# ([RST](glossary.md#syn)). The client reads ECONNRESET, "connection reset by peer": the
+# The forwarder's own connection was [refused](glossary.md#econnrefused); the client got
+# an [RST](glossary.md#syn) instead. ECONNRESET, "connection reset by peer", is the
 # published-port trap above.
+#
+# A tunnel's far end is often a database on loopback. Does `localhost` reach PostgreSQL
+# the way its socket does?
 #
 # ## A real database: PostgreSQL
 #
@@ -310,12 +345,11 @@ explanation = "localhost is a name, so libpq uses TCP and a host row rejects it"
 explain("06.pg-ways", explanation)
 
 # %% [markdown]
-# libpq's rule (PostgreSQL documentation, "Parameter Key Words"): **no host**, or a host
-# that starts with `/`, means a Unix-domain socket. Anything else, `localhost` included,
-# is a name or address to reach **over TCP**. (On Windows, no host means TCP to
-# localhost.) libpq tries each address of a name in turn, but once a server refuses the
-# login, it stops: the remaining addresses are not tried (PostgreSQL documentation,
-# "Specifying Multiple Hosts"). MySQL reads `localhost` differently: Going further.
+# libpq's rule: **no host**, or a host that starts with `/`, means a Unix-domain socket.
+# Anything else, `localhost` included, is a name or address to reach **over TCP**. libpq
+# tries each address of a name in turn. But once a server refuses the login, it stops:
+# the remaining addresses are not tried. MySQL reads `localhost` differently: Going
+# further.
 #
 # Read the rows from the top. **No host** looked in libpq's default folder
 # (`/var/run/postgresql` on Debian). This private server keeps its socket elsewhere, so
@@ -361,15 +395,18 @@ explain("06.pg-ways", explanation)
 #
 # **The table's versions and caveats.** Each row of `dev_servers.DEFAULT_BINDS` says
 # which versions it applies to (`applies_to`) and what to watch for (`note`), with its
-# source. Three rows need care.
-#
-# **Three rows of the table need care.** Redis listens on loopback only through the
-# `redis.conf` it ships (`bind 127.0.0.1 -::1`). Its compiled-in default,
+# source. A distribution's package may change any of these: `loopedu audit` (lesson 04)
+# shows what really listens here. Three rows need care. Redis listens on loopback only
+# through the `redis.conf` it ships (`bind 127.0.0.1 -::1`). Its compiled-in default,
 # `CONFIG_DEFAULT_BINDADDR {"*", "-::*"}`, is every interface, guarded by "protected
 # mode" (Redis `src/server.h`). Memcached with no `-l` binds every address
 # `getaddrinfo(NULL, AI_PASSIVE)` gives, so `[::]` too (`memcached.c`). The
 # Elasticsearch row is 7.x only: 8.x writes `http.host: 0.0.0.0` into its configuration
 # on first start.
+#
+# **`ssh -g`, and libpq on Windows.** `ssh -g` does not change what an `ssh -R` port
+# listens on: it applies to local (`-L`) forwards only (ssh(1)). On Windows, libpq with
+# no host means TCP to localhost ("Parameter Key Words").
 #
 # **MySQL reads `localhost` differently.** On Unix, MySQL's clients take `localhost` to
 # mean the Unix socket file; only `127.0.0.1` or `--protocol=TCP` gives TCP. On Windows,
@@ -403,7 +440,8 @@ explain("06.pg-ways", explanation)
 #   `CONFIG_DEFAULT_BINDADDR` in Redis's `src/server.h`, MongoDB security configuration,
 #   memcached(1) and `memcached.c` (`server_socket`), Elasticsearch 7.17 network
 #   settings, Node.js `server.listen()`, Docker "Port publishing and mapping".
-# - Linux manual pages: `network_namespaces(7)`, `ip-netns(8)`, `veth(4)`, `tcp(7)`, `ss(8)`,
+# - Linux manual pages: `network_namespaces(7)` (what a network namespace isolates:
+#   devices, routes, port numbers), `ip-netns(8)`, `veth(4)`, `tcp(7)`, `ss(8)`,
 #   `unix(7)` (abstract sockets); RFC 1122 §4.2.2.13 and RFC 2525 §2.17 (reset on close
 #   with unread data).
 # - Kubernetes documentation, "Pods" (containers of a Pod share the network namespace and
@@ -412,10 +450,13 @@ explain("06.pg-ways", explanation)
 # - moby/moby#45610, #49832, #41872; CVE-2025-54388 (GHSA, Docker Engine 28.3.3); the
 #   Docker Engine 28 release notes; moby/moby `cmd/docker-proxy`.
 # - OpenSSH manual pages: `ssh(1)` (`-L`, `-R`, `-g`), `ssh_config(5)` and
-#   `sshd_config(5)` (`GatewayPorts`).
+#   `sshd_config(5)` (`GatewayPorts`, default no: a `-R` port on the server's loopback).
+# - Docker documentation, "Port publishing and mapping" (`-p 8080:80` publishes on
+#   0.0.0.0 and `[::]`; `-p 127.0.0.1:…` is for the host alone).
 # - PostgreSQL documentation: "Connection Strings" (34.1.1, its connection URIs are
-#   exercise 06.pg-connect's), "Parameter Key Words" (libpq `host`), "Specifying Multiple
-#   Hosts", "The pg_hba.conf File", `listen_addresses`, "System Information Functions"
+#   exercise 06.pg-connect's), "Parameter Key Words" (libpq `host`: no host or a
+#   folder is a Unix-domain socket, anything else TCP; on Windows no host is TCP),
+#   "Specifying Multiple Hosts" (libpq stops at the first server that refuses the login), "The pg_hba.conf File", `listen_addresses`, "System Information Functions"
 #   (`inet_server_addr`). psycopg 3 documentation, `psycopg.connect()`.
 # - MySQL Reference Manual: "Connecting to the MySQL Server Using Command Options",
 #   "Connection Transport Protocols".

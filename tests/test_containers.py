@@ -135,6 +135,24 @@ def test_the_recorded_result_is_labelled_and_teaches_the_same():
     assert "127.0.0.1:<port>" in text
 
 
+def test_the_brief_text_shows_only_what_the_lesson_discusses():
+    """The lesson's prediction asks about four clients of the server bound to 127.0.0.1;
+    its text then says only the server bound to 0.0.0.0 answered through -p. The brief
+    text prints those five rows and no summary lines; the full text keeps all eight."""
+    result = containers.recorded_container_demo()
+    full = containers.format_containers(result)
+    brief = containers.format_containers(result, brief=True)
+    rows = [line.split() for line in brief.splitlines() if line.startswith("  ")][1:]
+    # (from, server on, through -p?) of each row
+    shown = [(r[0], r[5] if "(-p)" in r else r[2], "(-p)" in r) for r in rows]
+    assert shown == [("container", "127.0.0.1", False), ("host", "127.0.0.1", False),
+                     ("host", "127.0.0.1", False), ("host", "127.0.0.1", True),
+                     ("host", "0.0.0.0", True)], shown
+    assert "it works in the container" not in brief and "only the server on" not in brief
+    assert len([line for line in full.splitlines() if line.startswith("  ")]) == 9
+    assert "it works in the container" in full
+
+
 def test_without_namespaces_the_recorded_result_stands_in():
     no = sandbox.Capability(False, "network namespaces are a Linux feature and this is "
                                    "darwin")

@@ -360,6 +360,16 @@ def test_the_recording_is_labelled_and_well_formed():
     assert 'pg_hba.conf "both"' not in brief and "TCP takes" not in brief
     assert "round trips" not in brief and "median" not in brief
     assert 'pg_hba.conf "both"' in text and "TCP takes" in text
+    # the lesson's prediction asks about three ways and its text reads "no host": the
+    # brief text prints those four, each with the row that decided it, and no messages
+    # (the wrapping server messages were more than the lesson discusses, a reviewer found)
+    shown = [line[2:23].strip() for line in brief.splitlines()
+             if line.startswith("  ") and line[2] != " "]
+    assert shown == ["no host", SOCKET_FOLDER, "host=localhost", "host=127.0.0.1"], shown
+    assert "host=::1" not in brief and "the server said" not in brief
+    assert "libpq said" not in brief and "initdb" not in brief
+    assert brief.count("pg_hba.conf line") == 3
+    assert "host=::1" in text and "the server said" in text and "initdb" in text
 
 
 def test_the_deciding_row_is_the_first_that_matches():

@@ -112,8 +112,9 @@ def container_loopbacks() -> Drawing:
     c = Canvas(700, 320)
     c.box(10, 20, 330, 290, "one machine", fill="program", label_at="top", bold=True)
     c.box(25, 45, 140, 150, "host namespace", fill="host", label_at="top")
+    c.text(95, 78, '(like the pod\'s "other")', size=12)
     c.box(40, 130, 110, 40, "lo: 127.0.0.1", fill="lo")
-    c.box(185, 45, 140, 150, "container A", fill="host", label_at="top")
+    c.box(185, 45, 140, 150, "container", fill="host", label_at="top")
     c.text(255, 78, "(its own namespace)", size=12)
     c.box(200, 130, 110, 40, "lo: 127.0.0.1", fill="lo")
     c.text(255, 106, "server on 127.0.0.1", size=12)
@@ -125,8 +126,8 @@ def container_loopbacks() -> Drawing:
     c.box(360, 20, 330, 290, "one pod (Kubernetes, podman)", fill="program",
           label_at="top", bold=True)
     c.box(375, 45, 300, 205, "one shared network namespace", fill="host", label_at="top")
-    c.box(390, 75, 120, 60, "container B\nserver on\n127.0.0.1", fill="program", size=12)
-    c.box(540, 75, 120, 60, "container C\nclient", fill="program", size=12)
+    c.box(390, 75, 120, 60, "app\nserver on\n127.0.0.1", fill="program", size=12)
+    c.box(540, 75, 120, 60, "sidecar\nclient", fill="program", size=12)
     c.box(465, 185, 120, 40, "lo: 127.0.0.1", fill="lo")
     c.arrow(600, 135, 540, 185, kind="ok")
     c.arrow(490, 185, 450, 135, "connects", kind="ok", label_side=-30)
@@ -134,9 +135,10 @@ def container_loopbacks() -> Drawing:
            size=12, italic=True)
     return drawing(
         c, "container-loopbacks", "A container's own loopback, and a pod's shared one",
-        "Left: on one machine, the host's network namespace and container A's each have "
+        "Left: on one machine, the host's network namespace and a container's each have "
         "their own lo and their own 127.0.0.1, so a connection from the host to 127.0.0.1 "
-        "never reaches a server container A runs on its 127.0.0.1. Right: the containers "
-        "of one pod share one network namespace and one lo, so container C connects to "
-        "container B's server on 127.0.0.1; containers run with --network host or "
+        "never reaches a server the container runs on its 127.0.0.1; the pod demo's "
+        "\"other\", in a namespace of its own, is in the host's place. Right: the "
+        "containers of one pod share one network namespace and one lo, so the sidecar "
+        "connects to the app's server on 127.0.0.1; containers run with --network host or "
         "--network container:X share a loopback the same way.")

@@ -109,6 +109,14 @@ WHY: dict[str, str | Callable[[Any], str]] = {
         "the container's 127.0.0.1 lives on the container's own lo: only its own "
         "processes reach it. The published port's proxy accepts on the host, cannot "
         "reach the server through the container's address, and resets the client."),
+    "06.pod": (
+        "the app and the sidecar run in one network namespace, as a pod's containers do, "
+        "so they share one lo and one 127.0.0.1. \"other\" has a namespace of its own: "
+        "its 127.0.0.1 is on another lo, where nothing listens on that port."),
+    "06.tunnel-nowhere": (
+        "the forwarder accepts the client first and only then connects to the target. "
+        "That second connect is refused, so the forwarder resets the client's connection: "
+        "the client reads ECONNRESET after a connect that worked."),
     "06.pg-ways": (
         "libpq makes host=localhost a TCP connection, so it meets the `host` rows, like"
         " 127.0.0.1; only the Unix-domain socket matches the `local` row."),

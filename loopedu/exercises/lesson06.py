@@ -202,7 +202,6 @@ TUNNEL_KEY = {
     "with ssh -R 8080:127.0.0.1:3000 db.example, db.example listens on its loopback only":
         True,
     "with that -R, every user on db.example can reach the laptop's port 3000": True,
-    "adding -g to that -R opens db.example's port 8080 to other machines": False,
 }
 
 _TUNNEL_COMMON = {
@@ -220,9 +219,6 @@ _TUNNEL_COMMON = {
     ("with that -R, every user on db.example can reach the laptop's port 3000", False):
         "Loopback keeps other machines out, not other programs: who runs programs on "
         "db.example?",
-    ("adding -g to that -R opens db.example's port 8080 to other machines", True):
-        "ssh(1): -g is about local forwards (-L); for -R, the server's GatewayPorts "
-        "decides.",
 }
 
 
@@ -230,7 +226,7 @@ _TUNNEL_COMMON = {
           hints=["Follow the data path the lesson drew: who listens, who connects, and "
                  "to which address?",
                  "ssh(1), -L: the local port is bound according to GatewayPorts; the "
-                 "default is loopback only. -g is an option of local forwards.",
+                 "default is loopback only.",
                  "sshd_config(5), GatewayPorts: with no, a -R port is on the server's "
                  "loopback, where every program of every user on the server connects."])
 def _tunnel(answer):
@@ -238,8 +234,7 @@ def _tunnel(answer):
                           right="Right: both ends of a tunnel can stay on loopback. The "
                                 "laptop's ssh listens on 127.0.0.1, sshd connects to "
                                 "db.example's own 127.0.0.1, and -R binds the server's "
-                                "loopback unless its GatewayPorts allows more (-g does not "
-                                "apply). Loopback keeps other machines out, not the "
+                                "loopback unless its GatewayPorts allows more. Loopback keeps other machines out, not the "
                                 "server's other users: all of them reach your laptop's "
                                 "service through that port.")
 

@@ -14,12 +14,16 @@ from pathlib import Path
 from ..localhost import addresses_of
 from ..sandbox import is_root
 from .binaries import PostgresUnavailable, client_version
-from .client import connect_ways, query_rtt
+from .client import SOCKET_FOLDER, connect_ways, query_rtt
 from .server import HBA, throwaway_cluster
 
 __all__ = ["SOURCES", "MYSQL_LOCALHOST", "RECORDED_FILE", "machine_label",
            "localhost_addresses", "demo", "record", "recorded", "demo_or_recorded",
-           "format_demo"]
+           "format_demo", "BRIEF_WAYS"]
+
+#: The ways :func:`format_demo` prints with ``brief=True``: the three the lesson's
+#: prediction asks about, and "no host", which the lesson's text reads.
+BRIEF_WAYS = ("no host", SOCKET_FOLDER, "host=localhost", "host=127.0.0.1")
 
 #: The primary sources behind the lesson, by what each settles.
 SOURCES = {
@@ -178,7 +182,7 @@ def _result(way: dict) -> str:
     return "REFUSED" if way["server_message"] else "not reached"
 
 
-def _way_lines(way: dict) -> list:
+def _way_lines(way: dict, brief: bool = False) -> list:
     result = _result(way)
     where = f"{way['transport']} {way['server_address']}".strip()
     lines = [f"  {way['label']:<21} {result:<11} {where}"]
@@ -187,6 +191,8 @@ def _way_lines(way: dict) -> list:
         lines[0] += f" (from {way['client_address']})"
     if way["hba_rule"]:
         lines.append(f"{pad}pg_hba.conf {way['hba_rule']}")
+    if brief:
+        return lines
     if way["server_message"]:
         lines.append(f"{pad}the server said: {way['server_message']}")
     elif not way["connected"]:
@@ -200,8 +206,11 @@ def _way_lines(way: dict) -> list:
 def format_demo(data: dict, brief: bool = False) -> str:
     """The lesson's text for :func:`demo` or :func:`recorded` data; recorded output is
     labelled as such, first. ``brief=True`` (the lesson's main path) prints the first
-    pg_hba.conf file only, and leaves the other files, the round trips (lesson 07 asks
-    which transport is fastest) and MySQL to Going further.
+    pg_hba.conf file only, and in it only the ways of :data:`BRIEF_WAYS` (the lesson's
+    prediction asks about three of them), each with the row that decided it and without
+    the messages of libpq and the server; it leaves the other file, the start and stop
+    timings, the round trips (lesson 07 asks which transport is fastest) and MySQL to
+    Going further.
 
     >>> text = format_demo(recorded())
     >>> text.startswith("RECORDED OUTPUT"), "pg_hba.conf rejects connection" in text
@@ -220,18 +229,21 @@ def format_demo(data: dict, brief: bool = False) -> str:
     server, times = data["server"], data["server"]["timings_s"]
     lines += [f"PostgreSQL {server['version']}, a throwaway server run as "
               f"{server['run_as']}: TCP port {server['port']} on "
-              f"{', '.join(server['listen'])}, Unix socket {server['socket']}",
-              f"initdb {times['initdb']:.2f} s, start {times['start']:.2f} s, stop and "
-              f"remove {times['stop']:.2f} s: {times['start_and_stop']:.2f} s in all",
-              f"client: {data['client']}; localhost resolves to "
-              f"{', '.join(data['localhost_resolves_to']) or 'nothing'}"]
+              f"{', '.join(server['listen'])}, Unix socket {server['socket']}"]
+    if not brief:
+        lines.append(f"initdb {times['initdb']:.2f} s, start {times['start']:.2f} s, stop "
+                     f"and remove {times['stop']:.2f} s: {times['start_and_stop']:.2f} s "
+                     "in all")
+    lines.append(f"client: {data['client']}; localhost resolves to "
+                 f"{', '.join(data['localhost_resolves_to']) or 'nothing'}")
     for number, (name, ways) in enumerate(data["ways"].items()):
         if brief and number:
             continue
         lines += ["", f'pg_hba.conf "{name}":']
         lines += [f"    {row}" for row in data["hba"][name].splitlines()]
         for way in ways:
-            lines += _way_lines(way)
+            if not brief or way["label"] in BRIEF_WAYS:
+                lines += _way_lines(way, brief)
     if brief:
         return "\n".join(lines)
     rtt = data["rtt"]
