@@ -21,34 +21,49 @@
 from loopedu.exercises import check, hint
 
 # %% [markdown]
-# ## 1. Which counters count traffic to your own address?
+# ## 1. Write it: which interface carries the bytes?
 #
-# The lesson sent 1 MB to 127.0.0.1. Now the client sends 5 MB (5,000,000 bytes) to this
-# machine's own *network* address, the one on its card:
+# The lesson read the counters around 1 MB sent to 127.0.0.1. Now measure it yourself,
+# for another loopback address. This machine's is:
 
 # %%
-from loopedu.exercises.lesson04 import counters_question
+from loopedu.exercises.interface_growth import exercise_address, send_bytes
 
-print(counters_question())
+print("the check sends to:", exercise_address())
 
 # %% [markdown]
-# By how many MB, at least, does each counter grow? (Ignore the few bytes of TCP/IP
-# headers and anything else the machine does meanwhile.)
+# Write `growth(address, nbytes)`. It reads `psutil.net_io_counters(pernic=True)`, calls
+# `send_bytes(address, nbytes)`, and reads the counters again. It returns a dict: for
+# each interface, how many bytes it *received* meanwhile (`bytes_recv`).
+#
+# The check runs your function live, sending 3 MB. It reads the counters itself too, and
+# compares. (Windows reports no loopback counters: there the check says so.)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = {"lo sent": None, "lo received": None, "network card sent": None,
-          "network card received": None}
+import psutil
+
+
+def growth(address, nbytes):
+    return None  # read the counters, send_bytes(address, nbytes), read them again
 ### BEGIN SOLUTION
-answer = {"lo sent": 5, "lo received": 5, "network card sent": 0,
-          "network card received": 0}
+def growth(address, nbytes):
+    before = psutil.net_io_counters(pernic=True)
+    send_bytes(address, nbytes)                  # between the two readings
+    after = psutil.net_io_counters(pernic=True)
+    return {nic: after[nic].bytes_recv - before[nic].bytes_recv
+            for nic in after if nic in before}
 ### END SOLUTION
-check("04.counters", answer)
+check("04.counters", growth)
+
+# %% [markdown]
+# Now print `growth(exercise_address(), 1_000_000)`. Which interface grew by the million
+# bytes? Which did not?
 
 # %% [markdown]
 # ## 2. `ping 127.0.0.1` gets no reply
 #
-# On a Linux server, `ping 127.0.0.1` gets no reply. Could each cause below, alone,
+# The lesson pinged `lo` before taking it down. On a Linux server, `ping 127.0.0.1` gets no reply. Could each cause below, alone,
 # explain that? Answer `True` or `False` for each.
 
 # %%

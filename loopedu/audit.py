@@ -211,9 +211,11 @@ def exposure_report(rows, could_not_see=()) -> str:
     return "\n".join(lines)
 
 
-def format_audit(result: Audit, report: bool = True) -> str:
+def format_audit(result: Audit, report: bool = True, brief: bool = False) -> str:
     """The text form of :func:`audit` (``loopedu audit``): a table, then the report
     (:func:`exposure_report`); with ``report=False``, the table and one line of counts.
+    ``brief=True`` (with ``report=False``) lists the exposed sockets one by one and the
+    loopback ones as one line per address (the lesson's main path).
     The address column is as wide as the longest address, so that the table prints
     in large type.
 
@@ -230,8 +232,15 @@ def format_audit(result: Audit, report: bool = True) -> str:
     width = max([len("address"), *(len(row.address) for row in result.sockets)]) + 2
     lines = [f"{'proto':<6}{'address':<{width}}{'port':>5}  {'exposed':<8}process"]
     for row in result.sockets:
-        lines.append(f"{row.protocol:<6}{row.address:<{width}}{row.port:>5}  "
-                     f"{'yes' if row.exposed else 'no':<8}{row.who}")
+        if not (brief and not row.exposed):
+            lines.append(f"{row.protocol:<6}{row.address:<{width}}{row.port:>5}  "
+                         f"{'yes' if row.exposed else 'no':<8}{row.who}")
+    if brief:
+        inside = sorted({row.address for row in result.sockets if not row.exposed})
+        for address in inside:
+            count = sum(1 for row in result.sockets if row.address == address)
+            plural = "s" if count > 1 else ""
+            lines.append(f"{'':<6}{address:<{width}}{'':>5}  {'no':<8}{count} socket{plural}")
     if not report:
         exposed = sum(1 for row in result.sockets if row.exposed)
         lines.append(f"{exposed} of {len(result.sockets)} listening sockets can be reached "

@@ -234,12 +234,29 @@ def record(path=None) -> dict:
     return save_recording(RECORDING, lo_down_cases(), path=path)
 
 
-def format_lo_down(result: LoDown) -> str:
+def format_lo_down(result: LoDown, brief: bool = False) -> str:
     """Text for a :class:`LoDown`: what ``ip`` lists, then each operation, per case.
+    ``brief=True`` keeps lo's address, the local table's 127/8 route, the connect, the
+    ping and ``bind ::1`` (the lesson's main path).
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
     lines = result.provenance_lines(RECORDED_EXPLANATION)
+    if brief:
+        for state in result.cases:
+            address = "; ".join(" ".join(a.split("\\")[0].split()[2:4])
+                                for a in state.addresses) or "(nothing)"
+            wide = [r for r in state.local_table if "127.0.0.0/8" in r]
+            table = (" ".join(wide[0].split()[:4]) if wide else
+                     "(none)" if state.local_table_error else "(no 127/8 route)")
+            wait = f" after {state.connect_ms / 1000:.1f} s" \
+                if state.connect == "timeout" else ""
+            rows = [("address on lo", address), ("local table", table),
+                    ("connect 127.0.0.1", state.connect + wait),
+                    ("ping 127.0.0.1", state.ping_outcome), ("bind ::1", state.bind_v6)]
+            lines.append(f"{state.case}:")
+            lines += [f"  {what + ':':<20}{value}" for what, value in rows]
+        return "\n".join(lines)
     for state in result.cases:
         lines.append(f"{state.case}:")
         lines.append("  ip -o addr show dev lo: "

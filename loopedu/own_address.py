@@ -190,13 +190,23 @@ def _kb(growth: dict | None) -> str:
     return f"{growth['sent'] / 1000:.0f}/{growth['recv'] / 1000:.0f}"
 
 
-def format_own_address(result: OwnAddress) -> str:
-    """Text for an :class:`OwnAddress`.
+def format_own_address(result: OwnAddress, brief: bool = False) -> str:
+    """Text for an :class:`OwnAddress`. ``brief=True`` keeps, per step, the route's first
+    words and what moving data gave (the lesson's main path); the default adds the
+    ``local`` table's line.
 
     Introduced in notebooks/04-loopback-interface.ipynb.
     """
     lines = result.provenance_lines(RECORDED_EXPLANATION,
                                     f"the laptop's {NIC} holds {ADDRESS}; ")
+    if brief:
+        lines.append(f"step: ip route get {ADDRESS} | kB sent/received while moving 1 MB")
+        for s in result.steps:
+            route = (s.route or "(nothing)").replace("RTNETLINK answers: ", "")
+            route = " ".join(route.split()[:4]) if route.startswith("local") else route
+            moved = (f"lo {_kb(s.lo)}, {NIC} {_kb(s.nic)}" if s.moved else s.outcome)
+            lines.append(f"{s.step.split(',')[0].split(' (')[0]}: {route} | {moved}")
+        return "\n".join(lines)
     for s in result.steps:
         lines += [f"{s.step} (state {s.link}):",
                   f"  ip route get {ADDRESS}: {s.route or '(nothing)'}",

@@ -15,23 +15,30 @@
 # # 04 · lo, an interface like any other
 #
 # **Objectives.** After this lesson you can:
-# - measure with interface counters which interfaces carry loopback traffic
-#   *(exercise 04.counters)*;
-# - say what `ping 127.0.0.1` proves, and what happens when `lo` is down: never brought
-#   up, or set down later *(exercises 04.ping, 04.lo-down)*;
-# - read an audit of listening sockets and say which ones other machines can reach
+# - measure, with interface counters, which interface carries traffic to 127.0.0.1 and
+#   to this machine's own address *(exercise 04.counters)*;
+# - predict what breaks when `lo` goes down, ping included *(exercises 04.lo-down,
+#   04.ping)*;
+# - read an audit of listening sockets to find those other machines can reach
 #   *(exercise 04.read-audit)*;
-# - share one port between two sockets with SO_REUSEPORT, in code, and predict which of
-#   two listeners gets a loopback connection *(exercises 04.share-port, 04.shadowing)*.
+# - share one port between two sockets with SO_REUSEPORT, in code, knowing which one
+#   then gets a loopback connection *(exercises 04.share-port, 04.shadowing)*.
 #
 # **Prerequisites.** Lesson 03 (what `bind()` means).
 #
-# **Minutes:** 32 teaching + 22 exercises; Going further: 3 more.
+# **Minutes:** 32 teaching + 22 exercises; Going further: 4 more.
 
 # %% [markdown]
+# The lesson follows `lo` through four questions:
+#
+# 1. Which interface carries loopback traffic?
+# 2. What breaks when `lo` goes down?
+# 3. What is open on this machine?
+# 4. Can two sockets listen on one port?
+#
 # ## Where does loopback traffic go?
 #
-# Every [interface](glossary.md#interface) counts the bytes it sends and receives: the
+# Which interface carries loopback traffic? Every [interface](glossary.md#interface) counts the bytes it sends and receives: the
 # wired card (`eth0`, `enp3s0`…), the Wi-Fi card, and the loopback interface
 # [`lo`](glossary.md#lo) (`lo0` on macOS). The experiment: read the counters, send a
 # million bytes from a client to a server over 127.0.0.1, read the counters again.
@@ -78,7 +85,7 @@ after = psutil.net_io_counters(pernic=True)
 grew = {nic: (after[nic].bytes_sent - before[nic].bytes_sent,
               after[nic].bytes_recv - before[nic].bytes_recv)
         for nic in after if nic in before}
-print("this machine:", doctor.this_machine(), "| received", sum(sizes), "bytes")
+print("this machine:", doctor.this_machine())
 for nic, (sent, received) in grew.items():
     print(f"{nic:<10} sent +{sent:>9,}   received +{received:>9,} bytes")
 loop = next((nic for nic in grew if nic.startswith("lo")), None)
@@ -89,9 +96,8 @@ reveal("04.counters",
 
 # %% [markdown]
 # `lo` counts the million bytes twice, plus TCP/IP headers. The network cards grow only by
-# whatever else the machine did meanwhile. (Windows reports no counters for its loopback;
-# there only the real cards can be checked.) The drawing shows why; its caption says it
-# in words.
+# whatever else the machine did meanwhile. The drawing shows why; its caption says it in
+# words.
 
 # %%
 drawings.packet_path()
@@ -106,23 +112,27 @@ drawings.packet_path()
 # `eth0` up, then down, then deleted.
 
 # %%
-print(own_address.format_own_address(own_address.own_address_demo()))
+mine = own_address.own_address_demo()
+print(own_address.format_own_address(mine, brief=True))
 
 # %% [markdown]
-# `ip route get 198.18.0.1` says `local 198.18.0.1 dev lo`. The bytes go over `lo`, even
-# with `eth0` down and its cable out. The `local table` line names `eth0` because the
-# table files the route under the card that owns the address; the packet itself still
-# goes out through `lo`.
+# The route is `local 198.18.0.1 dev lo`. The bytes go over `lo`, even with
+# `eth0` down and its cable out.
 #
 # Only deleting the card removes the address itself. Then no route leads to 198.18.0.1
-# ("Network is unreachable"), and the server cannot bind it: `EADDRNOTAVAIL`, "that
+# ("Network is unreachable"). The server cannot bind it either: `EADDRNOTAVAIL`, "that
 # address is not on this machine" (bind(2)).
 #
-# ## Ping
+# So `lo` carries everything a machine sends to itself. What breaks when `lo` goes down?
 #
-# "`ping 127.0.0.1` proves your TCP/IP stack works" is a classic first test.
+# ## 💥 Break it on purpose: take `lo` down
+#
+# What breaks when `lo` goes down? The classic first test is `ping 127.0.0.1`.
 # [Ping](glossary.md#icmp) sends an ICMP *echo request* and waits for the *echo reply*.
-# The course pings the way the system `ping` does.
+#
+# In a terminal that is `ping -c 1 127.0.0.1`. From Python, a program needs a raw socket
+# or a "ping socket" (icmp(7)). Linux grants ping sockets only to the groups in
+# `net.ipv4.ping_group_range`. So the course's helper `measure.ping()` tries each way.
 
 # %%
 from loopedu import measure
@@ -131,21 +141,16 @@ for address in ("127.0.0.1", "::1"):
     print(measure.format_ping(measure.ping(address)))
 
 # %% [markdown]
-# Both usually answer in a fraction of a millisecond. "via raw" means a raw ICMP socket,
-# opened as root (see Going further for the other methods). If ::1 does not answer, IPv6
-# is off here: lesson 05. If nothing can be pinged, the line says which methods were
-# tried.
+# Both usually answer in a fraction of a millisecond. If ::1 does not answer, IPv6 is off
+# here: lesson 05.
 #
-# A reply proves IP, ICMP and `lo`, and nothing about the network card, the cable or the
-# Wi-Fi. It does not prove TCP either. And ping can fail while TCP works: with
-# `net.ipv4.icmp_echo_ignore_all=1`, or a firewall rule on `lo` that drops ICMP
+# A reply proves IP, ICMP and `lo`. It proves nothing about the network card, or TCP.
+# And ping can fail while TCP works: `net.ipv4.icmp_echo_ignore_all=1` silences it
 # (ip-sysctl.rst).
 #
-# ## 💥 Break it on purpose: take `lo` down
-#
-# `lo` is an interface like any other, and an interface can be *down*. There are two
-# cases. A brand-new [network namespace](glossary.md#network-namespace), as a container
-# starts, has a `lo` that was never up (network_namespaces(7)). Or `lo` was up, and
+# Now take `lo` down. An interface can be *down* in two cases. A brand-new
+# [network namespace](glossary.md#network-namespace), as a container starts, has a `lo`
+# that was never up (network_namespaces(7)). Or `lo` was up, and
 # someone ran `ip link set lo down`. The course makes one namespace of each kind. In
 # each, a client connects to a server on 127.0.0.1 (waiting 2 s at most).
 
@@ -160,7 +165,7 @@ predict("04.lo-down", prediction)
 
 # %%
 down = lo_down.lo_down_demo()
-print(lo_down.format_lo_down(down))
+print(lo_down.format_lo_down(down, brief=True))
 reveal("04.lo-down", {case: down.outcomes[case]["connect 127.0.0.1"]
                       for case in (lo_down.NEVER_UP, lo_down.UP_THEN_DOWN)},
        recorded=None if down.live else down.where)
@@ -169,45 +174,52 @@ reveal("04.lo-down", {case: down.outcomes[case]["connect 127.0.0.1"]
 # ✍️ Your explanation, in one line: why do the two cases differ?
 explanation = ...
 ### BEGIN SOLUTION
-explanation = "setting lo down keeps the route, so the SYN is sent and lost; never up has none"
+explanation = "set down, the route stays and the SYN is lost; never up, no route"
 ### END SOLUTION
 explain("04.lo-down", explanation)
 
 # %% [markdown]
-# Read the `ip` lines of each case.
-#
 # - **Never up**: no address and no `local` table. So there is no route:
-#   [ENETUNREACH](glossary.md#enetunreach), "network is unreachable", at once. `bind()`
-#   still accepts 127.0.0.1, and even 198.51.100.7. With no local table the kernel cannot
-#   tell. So "bind ok" proves nothing here.
-# - **Up, then down**: 127.0.0.1/8 and `local 127.0.0.0/8 dev lo` stay. The kernel sends
-#   the SYN to `lo`, which drops it. Nothing answers, so `connect()` times out and ping
-#   gets no reply. This is what a real host or container does.
-# - **Both**: ::1 is gone. IPv6 removes its addresses from an interface that goes down, so
-#   binding ::1 gives [EADDRNOTAVAIL](glossary.md#eaddrnotavail).
+#   [ENETUNREACH](glossary.md#enetunreach), "network is unreachable", at once.
+# - **Up, then down**: 127.0.0.1/8 and its `local` route stay. The kernel sends the SYN
+#   to `lo`, which drops it. So `connect()` times out, and ping gets no reply. A real host
+#   or container does this.
+# - **Both**: ::1 is gone. IPv6 removes its addresses from an interface that goes down.
+#   So binding ::1 gives [EADDRNOTAVAIL](glossary.md#eaddrnotavail).
+#
+# With `lo` down, every service on 127.0.0.1 is cut off. Which services are those?
 #
 # ## What is open on this machine?
 #
-# Lesson 03 asked who can reach one server. Now ask it of every listener here.
+# What is open on this machine? Lesson 03 asked who can reach one server. Now ask it of
+# every listener here.
 #
-# A socket is *exposed* when it listens beyond loopback. That means 0.0.0.0, `::`, or a
-# network address. `audit.audit()` asks the operating system for every listening socket.
-# It only reads; it opens nothing.
+# A socket is *exposed* when it listens beyond loopback: on 0.0.0.0, `::`, or a network
+# address. The plain call is `psutil.net_connections()`, kept to the listening sockets.
+# The helper `audit.audit()` adds UDP, process names and an `exposed` column. It only
+# reads; it opens nothing.
 
 # %%
 from loopedu import audit
 
-print(audit.format_audit(audit.audit(), report=False))
+try:
+    listening = [c for c in psutil.net_connections(kind="inet") if c.status == "LISTEN"]
+    print(len(listening), "TCP sockets listen, on", sorted({c.laddr.ip for c in listening}))
+except psutil.AccessDenied:  # macOS lists every socket to root only; audit() asks per process
+    print("the system-wide list needs root here")
+print(audit.format_audit(audit.audit(), report=False, brief=True))
 
 # %% [markdown]
-# Read the `address` column. 127.x and `::1` are loopback: only this machine connects.
-# Every other address is exposed, marked `yes`.
+# 127.x and `::1` are loopback: only this machine connects. Every other address is
+# exposed, marked `yes`. (The table counts the loopback sockets by address.)
 #
 # An exposed socket can be tried from every network you join, café Wi-Fi included.
 # Only a [firewall](glossary.md#firewall) in the way stops the packets.
 #
 # The list is yours alone: a container sees only its own sockets. (Going further: what
 # databases bind by default.)
+#
+# Each socket in that list holds its port alone. Or can two share one?
 #
 # ## 💥 Break it on purpose: two listeners, one port
 #
@@ -262,7 +274,7 @@ reveal("04.shadowing", dict(reuseport.accepted_by))
 # ✍️ Your explanation, in one line: why does 127.0.0.1 go to the second listener?
 explanation = ...
 ### BEGIN SOLUTION
-explanation = "the kernel prefers the listener whose address matches the destination exactly"
+explanation = "the kernel prefers the listener bound to the exact address"
 ### END SOLUTION
 explain("04.shadowing", explanation)
 
@@ -274,8 +286,8 @@ explain("04.shadowing", explanation)
 # %% [markdown]
 # ## Your turn
 #
-# [The exercises](../exercises/04-loopback-interface-exercises.ipynb): read the counters,
-# find why a ping gets no reply, take `lo` down for other addresses and UDP, read an
+# [The exercises](../exercises/04-loopback-interface-exercises.ipynb): measure the
+# counters in your own code, find why a ping gets no reply, take `lo` down for other addresses and UDP, read an
 # audit, share a port in your own code, and shadow another address.
 #
 # ## Key points
@@ -290,6 +302,17 @@ explain("04.shadowing", explanation)
 #   address.
 #
 # ## Going further
+#
+# **Windows counters.** Windows reports no counters for its loopback. There only the real
+# cards can be checked.
+#
+# **The local table's line.** `print(own_address.format_own_address(mine))` prints each
+# step in full. Its `local table` line names `eth0`: the table files the route under the
+# card that owns the address. The packet itself still goes out through `lo`.
+#
+# **"bind ok" proves nothing with lo never up.** `print(lo_down.format_lo_down(down))`
+# adds two binds. Never up, `bind()` accepts 127.0.0.1, and even 198.51.100.7. With no
+# local table the kernel cannot tell them apart from its own addresses.
 #
 # **Checking it yourself on Linux.** `ip route show table local`, `ip route get
 # 127.0.0.1` and `ip -s link show lo` show the route and the counters. `lo` reports one
@@ -319,9 +342,10 @@ explain("04.shadowing", explanation)
 # SO_EXCLUSIVEADDRUSE (Microsoft Learn). The BSDs and macOS follow their own SO_REUSEPORT
 # rules, and do not spread connections over the sockets as Linux does.
 #
-# **Ping without root.** Linux lets an ordinary user open ICMP "ping sockets" when the
-# sysctl `net.ipv4.ping_group_range` includes the user's group (icmp(7)); otherwise the
-# course falls back to a raw socket as root, or to the `ping` command.
+# **How the course pings.** `measure.ping()` names its way: "via raw" is a raw ICMP socket,
+# opened as root. Linux lets an ordinary user open ICMP "ping sockets" when the sysctl
+# `net.ipv4.ping_group_range` includes the user's group (icmp(7)). Otherwise the course
+# runs the `ping` command. If nothing works, the line says which ways were tried.
 #
 # ## Sources
 #

@@ -1,6 +1,7 @@
 """The listening-socket audit: our own listeners appear, with the right exposure."""
 
 import os
+import re
 import socket
 from contextlib import ExitStack
 
@@ -173,3 +174,15 @@ def test_the_table_alone_counts_the_exposed_and_fits_a_printed_line():
     assert all(len(line) <= 90 for line in text.splitlines()), text
     short = audit.format_audit(audit.Audit(rows[1:], "system-wide", ()), report=False)
     assert max(map(len, short.splitlines())) < 80, short  # narrow when addresses are
+
+
+def test_brief_audit_lists_exposed_sockets_and_counts_loopback_ones_by_address():
+    rows = (audit.Listening("0.0.0.0", 22, "tcp", 9, "sshd", True),
+            audit.Listening("127.0.0.1", 5432, "tcp", 7, "postgres", False),
+            audit.Listening("127.0.0.1", 6379, "tcp", 8, "redis", False),
+            audit.Listening("::1", 631, "tcp6", 6, "cupsd", False))
+    text = audit.format_audit(audit.Audit(rows, "system-wide", ()), report=False, brief=True)
+    assert "sshd" in text and "postgres" not in text and "cupsd" not in text
+    assert re.search(r"127\.0\.0\.1 +no +2 sockets", text), text
+    assert re.search(r"::1 +no +1 socket$", text, re.M), text
+    assert "1 of 4 listening sockets" in text

@@ -12,6 +12,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+import psutil
 import pytest
 from shared_checks import run_together
 
@@ -30,6 +31,7 @@ from loopedu.exercises import (
     progress_report,
     progress_store,
 )
+from loopedu.exercises.interface_growth import send_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -529,7 +531,8 @@ def reference_answers() -> dict:
         for match in SOLVED.finditer(path.read_text(encoding="utf-8")):
             if match["id"] in NOT_FROM_A_NOTEBOOK:
                 continue
-            scope = {"socket": socket}  # imported by an earlier cell of its notebook
+            scope = {"socket": socket,  # imported by an earlier cell of its notebook
+                     "psutil": psutil, "send_bytes": send_bytes}
             exec(compile(match["code"], f"{path.name}:{match['id']}", "exec"), scope)
             found[match["id"]] = scope[match["name"]]
     return found
@@ -560,7 +563,17 @@ def _serve_without_listen():
     return sock
 
 
+def _packets_not_bytes(address, nbytes):
+    """04.counters measured in packets: psutil's packets_recv where bytes_recv belongs."""
+    before = psutil.net_io_counters(pernic=True)
+    send_bytes(address, nbytes)
+    after = psutil.net_io_counters(pernic=True)
+    return {nic: after[nic].packets_recv - before[nic].packets_recv
+            for nic in after if nic in before}
+
+
 WRONG_FUNCTIONS = {
+    "04.counters": _packets_not_bytes,
     "02.fix-client": _first_address_only,
     "03.serve-local": _serve_without_listen,
     "08.fix-host": lambda host_header, port: True,   # lets every Host header in

@@ -108,3 +108,13 @@ def test_the_errno_explanation_does_not_blame_any_lo_down_for_enetunreach():
     from loopedu.connections import EXPLAIN_ERRNO
     text = EXPLAIN_ERRNO["ENETUNREACH"]
     assert "never up" in text and "time out" in text
+
+
+def test_brief_lo_down_keeps_what_the_lesson_discusses():
+    result = lo_down.recorded_lo_down()
+    brief = lo_down.format_lo_down(result, brief=True)
+    for row in ("address on lo:", "local table:", "connect 127.0.0.1:", "ping 127.0.0.1:",
+                "bind ::1:"):
+        assert brief.count(row) == 2, brief
+    assert lo_down.OTHER_ADDRESS not in brief and lo_down.OTHER_ADDRESS in \
+        lo_down.format_lo_down(result)

@@ -74,3 +74,12 @@ def test_the_counter_experiment_says_where_the_bytes_went():
     result = measure.counter_experiment(0.1, host="127.0.0.1")
     assert result.host == "127.0.0.1" and result.bytes_moved == MEGABYTE // 10
     assert "over 127.0.0.1" in measure.format_counters(result)
+
+
+def test_brief_own_address_keeps_the_route_and_the_counters_per_step():
+    result = own_address.recorded_own_address()
+    text = own_address.format_own_address(result, brief=True)
+    steps = [line for line in text.splitlines() if " | " in line]
+    assert len(steps) == len(result.steps) + 1        # the header, then one line a step
+    assert "local 198.18.0.1 dev lo |" in text and "local table" not in text
+    assert "local table" in own_address.format_own_address(result)

@@ -85,16 +85,14 @@ WHY: dict[str, str | Callable[[Any], str]] = {
         "host, not to the interface it sits on, so a packet for 198.18.0.1 is accepted "
         "from lan1 too. A bind picks the destination address, not the network."),
     "04.counters": (
-        "the same kernel is both ends: lo counts each byte once sent and once received;"
-        " no network card's driver ever sees the packets."),
+        "one kernel is both ends: lo counts each byte once sent, once received; no "
+        "card sees them."),
     "04.lo-down": (
-        "never up, the namespace has no address and no local table: no route, so "
-        "ENETUNREACH at once. Set down, 127.0.0.1/8 and its local route stay: the SYN "
-        "is routed to lo, which drops it, and connect() waits until it gives up."),
+        "never up, lo has no address and no local table: no route, ENETUNREACH at once. "
+        "Set down, the local route stays: the SYN goes to lo, which drops it."),
     "04.shadowing": (
-        "among listeners on one port, the kernel gives a connection to the most "
-        "specific one that matches its destination: 127.0.0.1 beats 0.0.0.0 for "
-        "127.0.0.1, while 127.0.0.2 still goes to the wildcard (observed on Linux)."),
+        "the kernel gives a connection to the most specific matching listener: "
+        "127.0.0.1 beats 0.0.0.0 for 127.0.0.1; 127.0.0.2 goes to the wildcard."),
     "05.canonical": (
         "both runs are two groups long, and on a tie RFC 5952 section 4.2.3 compresses "
         "the first one; the other run stays written out as 0:0."),

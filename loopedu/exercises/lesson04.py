@@ -3,13 +3,13 @@
 Introduced in notebooks/04-loopback-interface.ipynb
 (exercises/04-loopback-interface-exercises.ipynb).
 
-The answer keys are facts with their sources: interface counters (the kernel counts a
-packet on each interface it crosses, observed), ``lo`` down in both of its cases (a
+The answer keys are facts with their sources: ``lo`` down in both of its cases (a
 brand-new namespace whose lo was never up has no route at all: ENETUNREACH; a lo that
 was up and then set down keeps 127.0.0.1/8 and its local route, so TCP times out and UDP
 loses its datagram silently; ::1 is gone in both: network_namespaces(7), observed),
-SO_REUSEPORT (socket(7), observed) and ip(7) for the audit. One exercise checks the
-learner's own code live: two sockets sharing one loopback port (``04.share-port``).
+SO_REUSEPORT (socket(7), observed) and ip(7) for the audit. Two exercises check the
+learner's own code live: a counter measurement (``04.counters``, judged against the
+checker's own counter reads) and two sockets sharing one loopback port (``04.share-port``).
 tests/test_exercises_lesson04.py checks the keys against plain sockets in namespaces.
 """
 
@@ -24,57 +24,25 @@ from .reading import read_errno
 from .shared_port import SHARE_CONNECTIONS, binds_problem, pair_problem, spread
 
 # ---- 04.counters -----------------------------------------------------------------------
-# The lesson sent 1 MB to 127.0.0.1. The exercise sends 5 MB to this machine's own network
-# address (the learner's own, where it has one), which the local table routes to lo too.
-
-#: "04.counters": 5 MB (10**6 bytes) go from a client to a server on this machine, to the
-#: machine's own network address. By how many MB, at least, do these counters grow?
-COUNTERS_KEY = {"lo sent": 5, "lo received": 5, "network card sent": 0,
-                "network card received": 0}
-
-_TO_THE_CARD = ("A packet for this machine's own address is routed by the local table "
-                "(`ip route get` says `local ... dev lo`): the card's driver never sees it.")
-_COUNTERS_COMMON = {
-    ("lo sent", 10): "Each byte leaves the client once: lo counts it once as sent.",
-    ("lo received", 10): "Each byte arrives at the server once: lo counts it once as "
-                         "received.",
-    ("lo sent", 0): "The address belongs to the card, but the route does not: " + _TO_THE_CARD,
-    ("lo received", 0): "The same kernel sends and receives over lo: it counts both.",
-    ("network card sent", 5): _TO_THE_CARD,
-    ("network card received", 5): _TO_THE_CARD,
-}
-#: A count given in bytes, not MB: said so, without saying whether the number is right.
-_IN_BYTES = "The question counts in MB (1 MB = 10**6 bytes): that number looks like bytes."
-for _key in ("lo sent", "lo received", "network card sent", "network card received"):
-    for _bytes in (5_000_000, 10_000_000):
-        _COUNTERS_COMMON.setdefault((_key, _bytes), _IN_BYTES)
-
-
-def counters_question() -> str:
-    """The setting of "04.counters" on this machine: its own first network address
-    (:func:`loopedu.lan.own_networks`), or a made-up one where it has none.
-
-    Introduced in notebooks/04-loopback-interface.ipynb.
-    """
-    from ..lan import own_networks
-
-    networks = own_networks()
-    nic, address = networks[0] if networks else ("eth0", "198.18.0.1")
-    whose = "your machine's" if networks else "a laptop's (yours has no network address)"
-    return (f"A client sends 5 MB to a server on this same machine, addressed to "
-            f"{address}, {whose} address on {nic}.")
-
+# The lesson read the counters around 1 MB sent to 127.0.0.1. The learner writes that
+# measurement: growth(address, nbytes) reads psutil's counters before and after
+# send_bytes() sends to an address the lesson did not use (::1, else 127.0.0.2). The
+# checker runs it live between reads of its own (exercises/interface_growth.py).
 
 @exercise("04.counters", lesson=4,
-          title="Which counters count 5 MB sent to this machine's own network address?",
-          hints=["The address sits on a network card, but what decides the way is the "
-                 "route: what does `ip route get` say for an address of this machine?",
-                 "That interface sends the bytes and receives them again."])
+          title="Write it: measure which interface carries bytes sent to another "
+                "loopback address",
+          hints=["Read psutil.net_io_counters(pernic=True) once, call send_bytes(address, "
+                 "nbytes), read it again: two dicts of counters, one per interface.",
+                 "Each counter has bytes_sent, bytes_recv, packets_sent... The growth is "
+                 "after[name].bytes_recv - before[name].bytes_recv.",
+                 "Return one number per interface, for every name in both readings: "
+                 "{name: after[name].bytes_recv - before[name].bytes_recv "
+                 "for name in after if name in before}."])
 def _counters(answer):
-    return expect_mapping(answer, COUNTERS_KEY, common=_COUNTERS_COMMON, noun="count",
-                          right="Right: lo counts the 5 MB once sent and once received "
-                                "(plus TCP/IP headers), even though the address is the "
-                                "card's; the card counts none of it.")
+    from .interface_growth import check_growth
+
+    return Feedback(*check_growth(answer))
 
 
 # ---- 04.ping -----------------------------------------------------------------------------
