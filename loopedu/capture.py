@@ -1,19 +1,14 @@
 """Seeing loopback traffic: one HTTP request over 127.0.0.1, captured packet by packet.
 
-"You never see loopback traffic" is true of the wire, not of the host: no network card
-sends anything, but every packet passes through the stack and ``lo``, where a packet
-socket (packet(7), what ``tcpdump -i lo`` uses) sees it. :func:`capture_http_request`
-makes ONE HTTP request to a server on an ephemeral port and returns that connection's
-packets: 3 to open, request and response, a few ACKs, 3 or 4 to close: about ten.
+No network card carries loopback traffic, but every packet passes through the stack and
+``lo``, where a packet socket (packet(7), what ``tcpdump -i lo`` uses) sees it, each
+packet twice: leaving (``PACKET_OUTGOING``) and arriving (``PACKET_HOST``), the copy kept.
+:func:`capture_http_request` makes ONE HTTP request to a server on an ephemeral port and
+returns that connection's packets, about ten, stamped by the kernel (SO_TIMESTAMPNS).
 
-It needs CAP_NET_RAW: as root it runs on this machine's ``lo``; without root, where user
-namespaces work, all of it runs in a child in a private network namespace whose ``lo``
-the learner owns (user_namespaces(7)); elsewhere :class:`CaptureUnavailable` says what
-would be needed, and :data:`RECORDED` is a real capture to show instead.
-
-``lo`` gives a packet socket every packet twice, leaving (``PACKET_OUTGOING``) and
-arriving (``PACKET_HOST``): the arriving copy is kept. Times are the kernel's receive
-stamps (SO_TIMESTAMPNS).
+It needs CAP_NET_RAW: as root on this machine's ``lo``; else, where user namespaces work,
+in a private network namespace (user_namespaces(7)); else :class:`CaptureUnavailable`
+says what would be needed, and :data:`RECORDED` is a real capture to show instead.
 
 Introduced in notebooks/07-measuring-loopback.ipynb.
 """
@@ -40,8 +35,8 @@ from .dev_servers import NoLookupBind, serving
 from .sandbox import ROOT, USER, ChildError, NamespaceUnavailable, capabilities, namespace
 
 __all__ = ["Segment", "Packet", "Capture", "CaptureUnavailable", "ON_LO", "IN_NAMESPACE",
-           "RECORDED", "SNAP", "flag_text", "parse_frame", "bpf_program", "capture_here",
-           "capture_http_request", "capture_or_recorded", "format_packets"]
+           "RECORDED", "SNAP", "flag_text", "parse_frame", "frames_for_port", "bpf_program",
+           "capture_here", "capture_http_request", "capture_or_recorded", "format_packets"]
 
 #: Where a capture ran, in the words the lesson prints.
 ON_LO = "on Linux as root, on this machine's lo"
@@ -61,8 +56,8 @@ _FLAG_NAMES = (("SYN", 0x02), ("FIN", 0x01), ("RST", 0x04), ("PSH", 0x08), ("URG
 _HTTP_LINE = re.compile(r"[A-Z]+ \S+ HTTP/\d\.\d|HTTP/\d\.\d \d{3}( .*)?")
 
 _NEEDS = {  # what would make a capture possible, per platform
-    "linux": "Run it as root (sudo), or on a Linux that allows unprivileged user "
-             "namespaces; or watch with `sudo tcpdump -i lo -n tcp port PORT`.",
+    "linux": "Run it as root (sudo), or on a Linux that allows unprivileged user namespaces;"
+             " or watch with `sudo tcpdump -i lo -n tcp port PORT`.",
     "darwin": "macOS has no AF_PACKET sockets: capture lo0 with `sudo tcpdump -i lo0 -n "
               "tcp port PORT`, or Wireshark's 'Loopback: lo0' interface.",
     "win32": "Windows has no packet sockets: install Npcap with loopback support and "
@@ -143,6 +138,21 @@ def parse_frame(frame: bytes) -> Segment | None:
                    ip[start:start + length])
 
 
+def frames_for_port(sniffer: socket.socket, port: int, quiet: float = 0.2) -> list:
+    """The TCP segments to or from ``port`` that a packet socket bound to ``lo`` reads
+    until ``quiet`` s pass without a frame (for ETH_P_IP once each, for ETH_P_ALL twice:
+    leaving and arriving). Introduced in notebooks/07-measuring-loopback.ipynb."""
+    kept, end = [], time.monotonic() + 2.0
+    while (left := end - time.monotonic()) > 0:  # until quiet, or 2 s
+        sniffer.settimeout(min(quiet, left))
+        try:
+            segment = parse_frame(sniffer.recv(SNAP))
+        except (socket.timeout, TimeoutError):
+            return kept
+        kept += [segment] if segment and port in (segment.sport, segment.dport) else []
+    return kept
+
+
 def bpf_program(port: int, snap: int = SNAP) -> list[tuple[int, int, int, int]]:
     """The classic BPF program ``tcpdump -dd 'tcp port PORT'`` prints for an Ethernet
     interface such as ``lo``, as (code, jump if true, jump if false, k): TCP over IPv4
@@ -197,8 +207,7 @@ class Capture:
     note: str = ""
 
     @property
-    def count(self) -> int:
-        """How many packets the one request took."""
+    def count(self) -> int:  # how many packets the one request took
         return len(self.packets)
 
     @property
@@ -211,8 +220,7 @@ class Capture:
         """
         return not self.where.startswith("recorded ")
 
-    def with_flags(self, flags: str) -> tuple:
-        """The packets whose flags are exactly ``flags`` (``"SYN-ACK"``)."""
+    def with_flags(self, flags: str) -> tuple:  # the packets with exactly these flags
         return tuple(p for p in self.packets if p.flags == flags)
 
     @property
@@ -299,9 +307,8 @@ def _stamp(ancillary: list, default: int) -> int:
 
 
 def _kernel_stamps(sock: socket.socket) -> bool:
-    """Ask for the kernel's receive stamps; True once they are on. The kernel turns them
-    on a moment after the first socket asks (deferred work) and until then stamps packets
-    when read: a datagram to itself that waited 2 ms must come back stamped earlier."""
+    """Ask for the kernel's receive stamps; True once they are on (a moment after the
+    first asks): a datagram to itself that waited 2 ms must come back stamped earlier."""
     if platform.machine() not in _GENERIC_ABI:
         return False
     try:
@@ -482,11 +489,9 @@ def format_packets(result: Capture) -> str:
                 f"{p.flags:<11} {p.seq:>5} {p.ack:>5} {p.length:>5}")
         lines.append(line + (f"  {p.http}" if p.http else ""))
     lines.append("{handshake} to open, {data} carrying data, {acks} only acknowledging, "
-                 "{closing} to close; no network card was involved, yet every packet "
-                 "went through lo".format(**result.phases))
+                 "{closing} to close".format(**result.phases))
     if result.outgoing_copies:
-        lines.append(f"(lo showed each packet twice, leaving and arriving: "
-                     f"{result.outgoing_copies} leaving copies were skipped)")
+        lines.append(f"(lo's {result.outgoing_copies} leaving copies left out)")
     if result.clock != "kernel":
         lines.append("(times are when Python read the packets: this kernel gave no stamps)")
     if result.note:

@@ -20,13 +20,13 @@
 # - read a round-trip histogram's median and p99 *(exercise 07.histogram)*;
 # - explain how the transport, the buffer size, the CPU placement and `lo` itself shape
 #   loopback numbers *(exercise 07.why-numbers)*;
-# - write a client that sends its request in two small writes, and explain and change
-#   what TCP does with it *(exercises 07.nagle, 07.nodelay)*.
+# - explain why a request sent in two small writes stalls, and write a client that keeps
+#   two buffers and Nagle on, without the stall *(exercises 07.nagle, 07.nodelay)*.
 #
 # **Prerequisites.** Lesson 04 (lo counts loopback traffic) and lesson 06 (a Unix-domain
 # socket against TCP, for a database).
 #
-# **Minutes:** 39 teaching + 25 exercises; Going further: 2 more.
+# **Minutes:** 44 teaching + 25 exercises; Going further: 2 more.
 
 # %%
 import os
@@ -61,38 +61,27 @@ predict("07.packet-count", prediction)
 
 # %% [markdown]
 # The plain calls (Linux): an `AF_PACKET` socket bound to `lo` receives a copy of each
-# frame (packet(7)); it needs root. Here it watches one connection open and close.
+# IPv4 packet there (packet(7)). It needs root. Here it watches one connection open and
+# close.
 
 # %%
 import socket
-import time
 
+sniffer = None
 try:
-    sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
+    sniffer = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0800))  # IPv4
+    sniffer.bind(("lo", 0))
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)), server.accept()[0]:
+            pass                                 # open a connection, then close both ends
+    packets = capture.frames_for_port(sniffer, port)   # read until lo is quiet for 0.2 s
+    print(len(packets), "packets:", " ".join(capture.flag_text(p.flags) for p in packets))
 except (AttributeError, PermissionError) as exc:
     print("no capture here:", type(exc).__name__, "(it needs Linux and root)")
-else:
-    with sniffer:
-        sniffer.bind(("lo", 0))
-        sniffer.settimeout(0.2)
-        with socket.create_server(("127.0.0.1", 0)) as server:
-            port = server.getsockname()[1].to_bytes(2, "big")
-            with socket.create_connection(server.getsockname()) as client:
-                conn, _ = server.accept()
-                conn.close()
-        frames = []
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline:
-            try:
-                frame, where = sniffer.recvfrom(65535)
-            except TimeoutError:
-                break
-            # 14 bytes of Ethernet header, 20 of IPv4, then TCP's source and destination port
-            if port in (frame[34:36], frame[36:38]):
-                frames.append(where[2])   # the packet type: leaving or arriving
-    leaving = frames.count(socket.PACKET_OUTGOING)
-    print(len(frames), "frames of that one connection seen on lo:", leaving,
-          "packets, each seen twice (leaving, then arriving)")
+finally:
+    if sniffer:
+        sniffer.close()
 
 # %% [markdown]
 # The course's `capture.capture_http_request()` captures one HTTP request properly: one
@@ -117,19 +106,18 @@ explain("07.packet-count", explanation)
 # %% [markdown]
 # Read it top to bottom. First the [three-way handshake](glossary.md#handshake). Then the
 # request (`PSH-ACK` carrying `GET / HTTP/1.1`), an ACK, the response and its ACK. Last,
-# a FIN from each side. The whole conversation takes about a millisecond. (The server is
-# Python's `http.server`, which answers in HTTP/1.0 whatever version the client asked
-# for; `seq`, `ack` and `len` are explained under Going further.)
+# a FIN from each side. The whole conversation takes about a millisecond.
 #
 # ## Round trips
 #
-# A [round trip](glossary.md#round-trip) is one small message sent and its answer read
-# back. The plain calls: a server thread that answers each message, and a client that
-# times a thousand exchanges with `time.perf_counter_ns`.
+# How long does a small message take to reach another program here and come back? That
+# is a [round trip](glossary.md#round-trip). The plain calls: a server thread answers
+# each message, and a client times a thousand of them with `time.perf_counter_ns`.
 
 # %%
 import statistics
 import threading
+import time
 
 with socket.create_server(("127.0.0.1", 0)) as server:
     def answer():
@@ -170,7 +158,6 @@ predict("07.fastest", prediction)
 # %%
 transports = measure.compare_rtt({"tcp": ("tcp", "127.0.0.1"), "udp": ("udp", "127.0.0.1"),
                                   "unix": ("unix", "")}, count=3000, cpus="same")
-print(measure.format_rtt(transports))
 display(plots.rtt_histogram(transports))
 fastest = min(transports.results, key=lambda t: transports.results[t].median_us)
 reveal("07.fastest", fastest)
@@ -209,10 +196,23 @@ for where, result in placed.items():
 #
 # ## Throughput
 #
-# [Throughput](glossary.md#round-trip) is bytes per second through one connection.
-# `measure.buffer_sweep()` sends from this process to a receiving child process, with a
-# buffer of one size per `send()`. Each size runs five times for 0.1 s, in rounds, and
-# the table gives each size's median run.
+# How many bytes a second can one connection carry over loopback? That is its
+# [throughput](glossary.md#round-trip). The plain calls: a child process reads and
+# discards (`measure.sink_process()`), and this process times 2,000 `sendall` calls.
+
+# %%
+data = b"x" * 65536                                  # 64 KiB a write
+with measure.sink_process() as sink, sink.receiver(len(data)), \
+        socket.create_connection(sink.server.address) as client:
+    start = time.perf_counter()
+    for _ in range(2000):
+        client.sendall(data)
+    seconds = time.perf_counter() - start
+print(f"{2000 * len(data) * 8 / seconds / 1e9:.1f} Gbit/s with 64 KiB writes")
+
+# %% [markdown]
+# One run says little. `measure.buffer_sweep()` runs eight buffer sizes, five 0.1 s runs
+# each, in rounds. The figure draws each size's median run; its table has the numbers.
 
 # %%
 # 🔮 Your prediction: with 1 KiB per write instead of 128 KiB, what fraction of the
@@ -227,7 +227,6 @@ predict("07.small-writes", prediction, tolerance=within(factor=2))
 import psutil
 
 sweep = measure.buffer_sweep()
-print(measure.format_throughput(sweep))
 lo = psutil.net_if_stats().get("lo") or psutil.net_if_stats().get("lo0")   # Linux, macOS
 print("lo's MTU here:", f"{lo.mtu} bytes" if lo else "unknown")
 display(plots.throughput_by_buffer(sweep))
@@ -243,7 +242,7 @@ explanation = "each write is a system call, and 1 KiB writes make 128 times more
 explain("07.small-writes", explanation)
 
 # %% [markdown]
-# The "µs per write" column is the cost of one `send()`. It barely grows for small
+# The table's "µs per write" column is the cost of one `send()`. It barely grows for small
 # buffers, so throughput climbs with the buffer until copying the bytes dominates. Then
 # the curve flattens, and may dip.
 #
@@ -255,8 +254,7 @@ explain("07.small-writes", explanation)
 # Why is loopback so fast? The loopback device is not a wire, and it skips a wire's work
 # (`drivers/net/loopback.c`):
 #
-# - **Big packets.** Its MTU is 64 KiB. With segmentation offload (GSO/TSO), TCP hands it
-#   segments that large, so a 128 KiB write crosses it in a few packets.
+# - **Big packets.** Its MTU is 64 KiB, so a 128 KiB write crosses it in a few packets.
 # - **No checksums.** TCP over `lo` computes none: no bit can flip on the way.
 #
 # ## 💥 Break it on purpose: two small writes
@@ -270,8 +268,8 @@ explain("07.small-writes", explanation)
 # reply = client.recv(64)  # read
 # ```
 #
-# Below, the plain calls time such requests over loopback, on one connection, first as
-# they are, then with one socket option set on the client.
+# Below, the plain calls time such requests over loopback, first as they are, then
+# with one socket option set, then sent in one write.
 
 # %%
 # 🔮 Your prediction: the median time of one write-write-read request, in milliseconds?
@@ -283,44 +281,28 @@ prediction = 0.05  # an example prediction: "loopback is fast"
 predict("07.nagle-stall", prediction, tolerance=within(factor=2))
 
 # %%
-def answer(server):
-    conn, _ = server.accept()
-    with conn:
-        while True:
-            got = b""
-            while len(got) < 110:                    # a 10-byte header, a 100-byte body
-                data = conn.recv(110 - len(got))
-                if not data:
-                    return
-                got += data
-            conn.sendall(b"reply")
+def two_writes(sock, header, body):
+    sock.sendall(header)                      # write
+    sock.sendall(body)                        # write
+    return sock.recv(64)                      # read
 
 
-for nodelay in (0, 1):
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        thread = threading.Thread(target=answer, args=(server,))
-        thread.start()
-        with socket.create_connection(server.getsockname()) as client:
-            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, nodelay)
-            took = []
-            for _ in range(8):
-                start = time.perf_counter()
-                client.sendall(b"h" * 10)    # write
-                client.sendall(b"b" * 100)   # write
-                client.recv(64)              # read
-                took.append((time.perf_counter() - start) * 1000)
-        thread.join()
-    print(f"TCP_NODELAY={nodelay}: median of the last five requests "
-          f"{statistics.median(took[3:]):.2f} ms")
+def two_writes_nodelay(sock, header, body):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return two_writes(sock, header, body)
 
-# %% [markdown]
-# `measure.compare_nagle()` does the same in a child process, more times, and adds the
-# request sent in one write.
 
-# %%
-stall = measure.compare_nagle(rounds=5)
-print(measure.format_nagle(stall))
-reveal("07.nagle-stall", round(stall.median_ms("two writes, Nagle on"), 1))
+def one_write(sock, header, body):
+    sock.sendall(header + body)
+    return sock.recv(64)
+
+
+# measure.time_client: a server, 3 untimed requests, then 5 timed, on one connection
+took = {ask.__name__: measure.time_client(ask).median_ms
+        for ask in (two_writes, two_writes_nodelay, one_write)}
+for name, ms in took.items():
+    print(f"{name:<19} median {ms:7.2f} ms")
+reveal("07.nagle-stall", round(took["two_writes"], 1))
 
 # %%
 # 💬 Your explanation, in one line (or leave ... to skip):
@@ -337,8 +319,8 @@ explain("07.nagle-stall", explanation)
 # the ACK with data (RFC 1122 §4.2.3.2). Here they wait for each other, 40 ms on Linux.
 #
 # The fixes are the other two lines. `TCP_NODELAY` on the client turns Nagle off, so the
-# body leaves at once (tcp(7)): the `setsockopt` line of the plain calls above. Or send
-# header and body in **one** write: no second small segment is left to hold back. That is also why the round-trip cell above needed no
+# body leaves at once (tcp(7)). Or send header and body in **one** write: no second
+# small segment is left to hold back. That is why the round-trip cell needed no
 # `TCP_NODELAY`: one write per round trip leaves nothing unacknowledged. On Windows the
 # delayed-ACK timer is 200 ms by default: the stall is longer there, not gone.
 #
@@ -374,9 +356,14 @@ explain("07.nagle-stall", explanation)
 # so each packet is counted once each way.
 #
 # **Reading the capture's numbers.** `seq` and `ack` count bytes from each side's first
-# sequence number (RFC 9293 §3.4). The times are the kernel's receive stamps, in
-# microseconds from the first packet. A capture on `lo` during a bulk transfer shows
-# segments of up to 64 KiB: GSO at work.
+# sequence number (RFC 9293 §3.4), and `len` is the bytes a packet carries. The times
+# are the kernel's receive stamps, in microseconds from the first packet. The response
+# says HTTP/1.0: Python's `http.server` answers in HTTP/1.0 whatever version the client
+# asked for.
+#
+# **Segmentation offload.** `lo` offers GSO and TSO (`loopback_setup`): TCP hands it
+# segments of up to 64 KiB and nothing splits them. A capture on `lo` during a bulk
+# transfer shows such segments.
 #
 # ## Sources
 #

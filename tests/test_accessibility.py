@@ -166,10 +166,12 @@ def test_figures_that_show_data_carry_it_as_a_table(figures):
     assert table_rows(figures["reachability_heatmap"]) == [
         ("bind address", "127.0.0.1", "10.0.0.5"), ("127.0.0.1", "connected", "refused"),
         ("0.0.0.0", "connected", "connected")]
-    # 250 MB in 1 s is 2 Gbit/s; one run a size, so lowest and highest are the median
+    # 250 MB in 1 s is 2 Gbit/s; one run a size, so lowest and highest are the median;
+    # 1 s over ceil(250e6 / 1024) = 244,141 writes is 4.10 µs a write, over
+    # ceil(2.5e9 / 131072) = 19,074 writes 52.43 µs
     assert table_rows(figures["throughput_by_buffer"])[1:] == [
-        ("tcp", "1 KiB", "1", "2.00", "2.00", "2.00"),
-        ("tcp", "128 KiB", "1", "20.00", "20.00", "20.00")]
+        ("tcp", "1 KiB", "1", "2.00", "2.00", "2.00", "4.10"),
+        ("tcp", "128 KiB", "1", "20.00", "20.00", "20.00", "52.43")]
     # medians of (20, 21, 22, 30) and (9, 10, 11, 14): 21.5 and 10.5
     assert [r[:2] for r in table_rows(figures["rtt_bars"])[1:]] == [
         ("tcp 127.0.0.1", "21.5"), ("unix", "10.5")]

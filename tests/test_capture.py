@@ -303,3 +303,45 @@ def test_the_table_has_one_line_per_packet():
     assert [row.split()[4] for row in rows] == [p.flags for p in RECORDED.packets]
     assert rows[3].endswith("GET / HTTP/1.1") and " > " in rows[0]
     assert "3 to open, 2 carrying data, 2 only acknowledging, 3 to close" in lines[12]
+
+
+@linux_only
+@pytest.mark.needs("root")
+def test_frames_for_port_reads_one_connection_and_nothing_else():
+    """The lesson's plain AF_PACKET cell: a connection opened and closed on an ephemeral
+    port shows on lo as its own packets only; for IPv4 (ETH_P_IP) each packet once, for
+    every protocol (ETH_P_ALL) twice, leaving and arriving (packet(7))."""
+    from loopedu.capture import frames_for_port
+
+    seen = {}
+    for protocol in (0x0800, 0x0003):
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                           socket.ntohs(protocol)) as sniffer:
+            sniffer.bind(("lo", 0))
+            with socket.create_server(("127.0.0.1", 0)) as server:
+                port = server.getsockname()[1]
+                with socket.create_connection(("127.0.0.1", port)), server.accept()[0]:
+                    pass
+            seen[protocol] = frames_for_port(sniffer, port)
+            assert all(port in (s.sport, s.dport) for s in seen[protocol])
+    once, twice = seen[0x0800], seen[0x0003]
+    assert [s.flags for s in once[:3]] == [SYN, SYN | ACK, ACK], once
+    assert sum(1 for s in once if s.flags & FIN) == 2 and once[-1].flags == ACK, once
+    assert [s.flags for s in twice[:6]] == [SYN, SYN, SYN | ACK, SYN | ACK, ACK, ACK]
+    assert len(twice) == 2 * len(once), (len(twice), len(once))
+
+
+def test_frames_for_port_stops_when_nothing_comes():
+    class Quiet:   # a packet socket where nothing arrives: recv times out
+        waited = 0.0
+
+        def settimeout(self, seconds):
+            self.waited = seconds
+
+        def recv(self, size):
+            raise TimeoutError
+
+    from loopedu.capture import frames_for_port
+
+    quiet = Quiet()
+    assert frames_for_port(quiet, 1234, quiet=0.3) == [] and quiet.waited == 0.3

@@ -448,3 +448,48 @@ def test_kernel_transport_rejects_the_lessons_helper(live_file):
 
     feedback = check("00.kernel-transport", kernel_link.connection_info())
     assert not feedback.passed and "connection_info()" in feedback.message
+
+
+# --- issue 21, review of 07: 00.first-connection wants port 0 ---------------------------
+
+def test_first_connection_on_a_fixed_port_is_told_to_bind_port_0():
+    """A free fixed port below the kernel's range for port 0 (read here from /proc, not
+    from the checker) connects, but fails, and says why and what to bind."""
+    from pathlib import Path
+
+    proc = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(proc.read_text().split()[0]) if proc.exists() else 49152
+    with pair() as (server, client):
+        for fixed in range(low - 1, 1024, -1):
+            try:
+                server.bind(("127.0.0.1", fixed))
+                break
+            except OSError:
+                continue
+        else:
+            skip_or_fail(f"no free port below {low} to try a fixed bind on")
+        server.listen()
+        client.connect(server.getsockname())
+        failed((server, client), f"port {fixed} is a fixed port", "port 0",
+               "another program")
+
+
+# --- issue 21, review of 07: 00.kernel-transport given the connection file's path -------
+
+@pytest.mark.parametrize("make", [
+    lambda tmp: str(tmp / "kernel-1234.json"),          # a path ending .json
+    lambda tmp: str(tmp / "KERNEL.JSON") + " ",         # any case, stray space
+    lambda tmp: tmp / "kernel-1234.json",               # a pathlib.Path
+    "existing",                                         # a file that exists, any name
+])
+def test_kernel_transport_given_the_files_path_says_to_json_load_it(tmp_path, make):
+    if make == "existing":
+        path = tmp_path / "connection"
+        path.write_text('{"ip": "127.0.0.1"}', encoding="utf-8")
+        answer = str(path)
+    else:
+        answer = make(tmp_path)
+    feedback = check("00.kernel-transport", answer)
+    assert not feedback.passed
+    assert "that is the file's path" in feedback.message.casefold(), feedback.message
+    assert "json.load" in feedback.message and "not an IP address" not in feedback.message

@@ -212,6 +212,19 @@ def _asks():
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return gather(sock, header, body)
 
+    def with_nodelay_for(writes):    # Nagle off during the writes only, on again after
+        def ask(sock, header, body):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            writes(sock, header, body)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+            return sock.recv(64)
+        return ask
+
+    nodelay_then_off = with_nodelay_for(
+        lambda sock, header, body: (sock.sendall(header), sock.sendall(body)))
+    nodelay_gather_then_off = with_nodelay_for(
+        lambda sock, header, body: sock.sendmsg([header, body]))
+
     def two_writes(sock, header, body):
         sock.sendall(header)
         sock.sendall(body)
@@ -257,6 +270,8 @@ def test_one_segment_with_nagle_on_passes(name):
 @pytest.mark.parametrize("name, says", [
     ("nodelay", "TCP_NODELAY is on"),
     ("nodelay_and_gather", "TCP_NODELAY is on"),
+    ("nodelay_then_off", "Nagle was switched off during the writes"),
+    ("nodelay_gather_then_off", "Nagle was switched off during the writes"),
     ("joined", "two buffers"),
     ("gather_of_one_buffer", "two buffers"),
     ("no_reply", "return what recv() read"),
@@ -575,3 +590,21 @@ print(json.dumps({"unix": unix, "tcp": packets() - start}))
     assert moved["unix"] == 0, moved
     key = "lo's packet counters grow while two processes talk over a Unix-domain socket"
     assert WHY_NUMBERS_KEY[key] is (moved["unix"] > 0)
+
+
+def test_nagle_switched_off_only_for_the_writes_is_not_told_the_system_acked_at_once():
+    """TCP_NODELAY on, two writes, TCP_NODELAY off: fast because Nagle was off while it
+    wrote, not because this system acknowledged at once."""
+    feedback = check("07.nodelay", _asks()["nodelay_then_off"])
+    assert not feedback.passed
+    assert "acknowledged at once" not in feedback.message
+    assert "delayed ACK would stall" not in feedback.message
+
+
+def test_time_client_sees_nodelay_during_the_writes_even_when_switched_off_after():
+    from loopedu.measure.nagle import time_client
+
+    asks = _asks()
+    assert time_client(asks["nodelay_then_off"], rounds=2).nodelay_writing is True
+    assert time_client(asks["nodelay_then_off"], rounds=2).nodelay is False
+    assert time_client(asks["gather"], rounds=2).nodelay_writing is False

@@ -32,7 +32,18 @@ def test_histogram_of_several_rtt_shares_its_bins():
     assert sum(tcp_counts) == 99 and sum(unix_counts) == 100
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert f"tcp 127.0.0.1 (1 beyond {2 * TCP.p99_us:.0f} µs, not drawn)" in legend
-    assert "tcp 127.0.0.1: median 10.0 µs" in legend
+    # a short legend: one entry per series, then one per kind of mark (the values are
+    # in the alt text and the data table)
+    assert legend[1:] == ["unix", "median (dashed, ▼)", "p99 (dotted, ◆)"], legend
+    # median and p99 differ in more than dash style: width and marker too (greyscale),
+    # and each is named on the plot
+    median = [line for line in ax.lines if line.get_marker() == "v"]
+    p99 = [line for line in ax.lines if line.get_marker() == "D"]
+    assert len(median) == len(p99) == 2
+    widths = {line.get_linewidth() for line in ax.lines if line.get_marker() in ("None", "")}
+    assert len(widths) == 2, widths
+    written = [t.get_text().strip() for t in ax.texts]
+    assert written.count("median") == 2 and written.count("p99") == 2
     assert one_line(fig) and "unix median 6.5 µs" in fig.alt_text
 
 

@@ -17,11 +17,12 @@ import errno
 import socket
 
 from ..lan import own_networks
-from ..sandbox import capabilities, host_sysctl
+from ..sandbox import capabilities
 from .answers import show
 from .deadline import Hung, call_with_deadline
 from .framework import Feedback
 from .lesson00 import _ip, _listening
+from .port_range import ephemeral_range
 
 #: Seconds serve() may take; a listening socket takes microseconds to make.
 SERVE_LIMIT = 5.0
@@ -95,20 +96,6 @@ def _shape_problem(sock) -> str | None:
         return (f"The socket is bound to {name[0]} port {name[1]} but does not listen, so "
                 "every connect is refused. Call listen() after bind().")
     return None
-
-
-#: Where no kernel says otherwise: IANA's dynamic ports (RFC 6335 section 6), the range
-#: macOS and Windows hand out for port 0.
-DYNAMIC_PORTS = (49152, 65535)
-
-
-def ephemeral_range() -> tuple[int, int]:
-    """The ports this kernel hands out for bind(port 0): Linux's
-    net.ipv4.ip_local_port_range (ip-sysctl.rst), else IANA's dynamic range."""
-    said = (host_sysctl("net.ipv4.ip_local_port_range") or "").split()
-    if len(said) == 2 and all(part.isdigit() for part in said):
-        return int(said[0]), int(said[1])
-    return DYNAMIC_PORTS
 
 
 def _verdict(bound: str, port: int, other: str, to_loop: str, to_other: str | None):

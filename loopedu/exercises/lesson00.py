@@ -12,6 +12,7 @@ when a prediction turns out wrong. Messages and hints guide; they never give the
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 
@@ -19,6 +20,7 @@ from .. import kernel_link
 from ..addresses import is_loopback
 from .answers import expect_choice
 from .framework import Feedback, exercise
+from .port_range import fixed_port_reason
 from .reading import show
 
 #: The situation of "00.predict-first", for the notebook to show before its options: not
@@ -158,6 +160,20 @@ def _not_this_file(answer: dict, info: dict | None) -> str | None:
             "file.")
 
 
+def _is_a_path(answer) -> bool:
+    """Whether ``answer`` is a path to a file (a connection file's, most likely): a
+    path object, a string ending ".json", or the name of a file that exists."""
+    if isinstance(answer, os.PathLike):
+        return True
+    if not isinstance(answer, str) or not answer.strip():
+        return False
+    text = answer.strip()
+    try:
+        return text.casefold().endswith(".json") or os.path.isfile(text)
+    except (OSError, ValueError):   # a name too long, or with a NUL byte
+        return False
+
+
 @exercise("00.kernel-transport", lesson=0,
           title="Read the kernel's connection file with json: which address does it name?",
           hints=[
@@ -194,6 +210,9 @@ def _kernel_transport(answer):
         return _read_elsewhere(ip, info) or Feedback(False, (
             "Its \"ip\" field reads " + repr(ip) + ". "
             + (message or "A connection file writes an IP address there.")))
+    if _is_a_path(answer):
+        return Feedback(False, "That is the file's path: pass what json.load reads from "
+                               "it. " + _READ_IT)
     if isinstance(answer, (str, ipaddress.IPv4Address, ipaddress.IPv6Address)):
         message = _address_message(str(answer).strip())
         if message is None:
@@ -363,6 +382,11 @@ def _first_connection(answer):
     if problem:
         return Feedback(False, problem)
     name, own = server.getsockname(), client.getsockname()
+    fixed = fixed_port_reason(name[1])
+    if fixed:
+        return Feedback(False, (
+            f"Connected, but your server's {fixed}. The task says port 0: bind port 0, "
+            "and the kernel picks a free port for you."))
     return Feedback(True, (
         f"Connected over loopback: your client ({own[0]} port {own[1]}) reached your "
         f"server ({name[0]} port {name[1]}), both on this machine. The kernel "

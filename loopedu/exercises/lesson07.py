@@ -448,6 +448,11 @@ def _nodelay(answer):
                                "lesson's fix. Here Nagle stays on (other small writes on "
                                "this connection still gain from it): send header and body "
                                "as one segment instead.")
+    if timing.nodelay_writing:
+        return Feedback(False, "TCP_NODELAY was on while your ask wrote, and off again "
+                               "after: Nagle was switched off during the writes, which "
+                               "is the lesson's fix. Keep Nagle on the whole time: send "
+                               "header and body as one segment instead.")
     if "one buffer" in timing.ways:
         return Feedback(False, "header + body copies both parts into a new buffer. Keep "
                                "them two buffers (think of a body of megabytes) and still "

@@ -36,6 +36,7 @@ from .counters import (
                        loopback_interface,
 )
 from .cpus import Placement, plan_placement
+from .far_end import sink_process
 from .icmp_echo import PING_METHODS, Ping, format_ping, ping, ping_with_lo_down
 from .latency import Rtt, RttComparison, compare_rtt, format_rtt, rtt
 from .nagle import (
@@ -56,4 +57,4 @@ __all__ = ["MB", "Counters", "counter_experiment", "format_counters", "interface
            "compare_nagle", "format_nagle", "nagle_stall", "ClientTiming", "time_client",
            "Placement", "plan_placement",
            "SWEEP_SIZES", "SweepPoint", "Throughput", "buffer_sweep", "format_throughput",
-           "sweep_points", "throughput"]
+           "sweep_points", "throughput", "sink_process"]

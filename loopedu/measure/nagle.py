@@ -302,12 +302,16 @@ WAYS = ("gather", "cork", "more", "one buffer")
 
 class _Watched(socket.socket):
     """The client socket handed to a learner's ``ask``: it notes how each request was
-    written (which of :data:`WAYS`), and passes every call on unchanged."""
+    written (which of :data:`WAYS`), and whether TCP_NODELAY was on during a write
+    (``nodelay_writing``), and passes every call on unchanged."""
 
     def start(self, header: bytes, body: bytes) -> None:
         self.parts, self.ways = (bytes(header), bytes(body)), set()
+        self.nodelay_writing = False
 
     def _note(self, buffers, flags: int = 0) -> None:
+        if _tcp_option(self, "TCP_NODELAY"):
+            self.nodelay_writing = True
         try:
             data = [bytes(b) for b in buffers]
         except Exception:      # not bytes-like: the call itself will say so
@@ -356,8 +360,9 @@ class ClientTiming:
     milliseconds; ``nodelay``, whether TCP_NODELAY was on after any request (None if it
     could not be read); the replies its ``ask`` returned that were not the server's;
     ``ways``, how its requests were written (of :data:`WAYS`); ``corked``, whether a
-    TCP_CORK was still in after a request; and ``problem``: why it could not be timed
-    (``""`` when it was).
+    TCP_CORK was still in after a request; ``problem``: why it could not be timed
+    (``""`` when it was); and ``nodelay_writing``, whether TCP_NODELAY was on during
+    one of its writes (even if switched off again before ``ask`` returned).
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -368,6 +373,7 @@ class ClientTiming:
     problem: str = ""
     ways: frozenset = frozenset()
     corked: bool = False
+    nodelay_writing: bool = False
 
     @property
     def median_ms(self) -> float | None:
@@ -383,9 +389,9 @@ def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
     ``warmup`` untimed requests (Linux starts each connection acknowledging at once),
     ``rounds`` timed ones on the same connection. After each request it reads whether
     the socket has TCP_NODELAY (and a TCP_CORK still in), and the socket notes how the
-    request was written (:data:`WAYS`). The socket gets a 2 s timeout, so a request
-    that waits for a reply that never comes ends with a ``problem``; nothing the
-    learner's code raises escapes.
+    request was written (:data:`WAYS`) and whether TCP_NODELAY was on as it wrote. The
+    socket gets a 2 s timeout, so a request that waits for a reply that never comes ends
+    with a ``problem``; nothing the learner's code raises escapes.
 
     >>> def ask(sock, header, body):
     ...     sock.sendall(header + body)
@@ -398,7 +404,7 @@ def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
     """
     _check(rounds, warmup, body_bytes, host)
     header, body = _HEADER.pack(_MAGIC, body_bytes), b"x" * body_bytes
-    took, wrong, ways, nodelay, corked = [], [], set(), False, False
+    took, wrong, ways, nodelay, corked, writing = [], [], set(), False, False, False
     with _request_server(host) as address, \
             _Watched(family_of(address[0]), socket.SOCK_STREAM) as sock:
         sock.settimeout(2)
@@ -406,7 +412,7 @@ def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
 
         def so_far(problem: str = "") -> ClientTiming:
             return ClientTiming(tuple(took), nodelay, tuple(wrong), problem,
-                                frozenset(ways), corked)
+                                frozenset(ways), corked, writing)
 
         for i in range(warmup + rounds):
             sock.start(header, body)
@@ -423,6 +429,7 @@ def time_client(ask, rounds: int = 5, *, warmup: int = 3, body_bytes: int = 32,
             if reply != _REPLY:
                 wrong.append(reply)
             ways |= sock.ways
+            writing = writing or sock.nodelay_writing
             on = _tcp_option(sock, "TCP_NODELAY")
             nodelay = None if on is None and not nodelay else bool(nodelay or on)
             corked = corked or bool(_tcp_option(sock, "TCP_CORK"))

@@ -7,6 +7,7 @@ Introduced in notebooks/07-measuring-loopback.ipynb.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from ..stats import Summary
 from .figure import HATCHES, SERIES, STYLES, CourseFigure, new_figure, set_alt_text
@@ -27,11 +28,33 @@ def _rtt_series(results) -> dict:
     return named
 
 
+#: How a median and a p99 are marked: line style, width and a marker at the top of the
+#: axes, so the two differ in greyscale too, not by dash style alone; each is labelled
+#: on the plot as well.
+_MARKS = {
+    "median": ("dashed, ▼", {"linestyle": "--", "linewidth": 1.8, "marker": "v"}),
+    "p99": ("dotted, ◆", {"linestyle": ":", "linewidth": 1.0, "marker": "D"}),
+}
+
+
+def _mark(ax, value: float, what: str, colour) -> None:
+    """A vertical line at ``value``, its marker on top and its name written beside."""
+    _, style = _MARKS[what]
+    ax.axvline(value, color=colour, linestyle=style["linestyle"],
+               linewidth=style["linewidth"])
+    top = ax.get_xaxis_transform()      # x in data, y as a fraction of the axes
+    ax.plot([value], [1.0], transform=top, marker=style["marker"], color=colour,
+            markersize=7, clip_on=False, linestyle="none")
+    ax.text(value, 0.96, what + " ", transform=top, rotation=90, ha="right", va="top",
+            fontsize=7, color="black")
+
+
 def samples_histogram(samples, label: str = "round trips", bins: int = 40,
                       marks: bool = False) -> CourseFigure:
     """A histogram of round-trip times in microseconds, one series per label when
     ``samples`` is a dict (label -> samples); ``marks`` draws each series' median
-    (dashed) and p99 (dotted), and only then does the alt text name them (without
+    (thick dashed, ▼ on top) and p99 (thin dotted, ◆ on top), each named on the plot
+    and once in the legend, and only then does the alt text name them (without
     marks, a reader is to find them: the alt text says what the bars show). Bins are
     shared and span the samples up to twice the largest p99: slower samples are counted
     in the legend, not drawn.
@@ -61,10 +84,8 @@ def samples_histogram(samples, label: str = "round trips", bins: int = 40,
         ax.hist(edges[:-1], edges, weights=counts, histtype="step", linewidth=1.8,
                 linestyle=style, color=colour, label=text)
         if marks:
-            for value, line, what in ((s.median, "--", "median"), (s.p99, ":", "p99")):
-                ax.axvline(value, color=colour, linestyle=line, linewidth=1.2,
-                           label=f"{name}: {what} {value:.1f} µs")
-        if marks:
+            for value, what in ((s.median, "median"), (s.p99, "p99")):
+                _mark(ax, value, what, colour)
             described.append(f"{name} median {s.median:.1f} µs, p99 {s.p99:.1f} µs")
         else:   # what the bars show, not what a reader is asked to work out from them
             top = int(np.argmax(counts))
@@ -89,7 +110,11 @@ def samples_histogram(samples, label: str = "round trips", bins: int = 40,
                and len(sizes) == 1 else f"{sum(map(len, series.values())):,} {label}")
     ax.set_title(f"{counted}: how often each time came")
     if series:
-        ax.legend(frameon=False, fontsize=8)
+        handles, _ = ax.get_legend_handles_labels()
+        if marks:   # one entry per kind of mark, not one per series and mark
+            handles += [Line2D([], [], color="black", label=f"{what} ({words})", **style)
+                        for what, (words, style) in _MARKS.items()]
+        ax.legend(handles=handles, frameon=False, fontsize=8)
     return set_alt_text(fig, "Histogram of round-trip times: "
                         + ("; ".join(described) or "no samples") + ".")
 
@@ -142,7 +167,8 @@ def throughput_by_buffer(results) -> CourseFigure:
     a bar from the lowest to the highest run of each size and a small dot per run show
     the spread. ``fig.throughput_points`` holds ``{transport: [(buffer bytes, median
     Gbit/s), ...]}``, ``fig.throughput_spread`` ``{transport: [(buffer bytes, lowest,
-    highest), ...]}``.
+    highest), ...]}``. Its data table gives each size's runs, and the median time of one
+    write (µs per write).
 
     Introduced in notebooks/07-measuring-loopback.ipynb.
     """
@@ -176,10 +202,11 @@ def throughput_by_buffer(results) -> CourseFigure:
                                         p.highest_gbit_per_s) for p in line]
     sizes = sorted({p.buffer_size for p in points})
     fig.data_table = (("transport", "buffer size", "runs", "median (Gbit/s)", "lowest",
-                       "highest"),
+                       "highest", "µs per write"),
                       [(p.transport, size_text(p.buffer_size), len(p.runs),
                         f"{p.median_gbit_per_s:.2f}", f"{p.lowest_gbit_per_s:.2f}",
-                        f"{p.highest_gbit_per_s:.2f}") for line in lines.values() for p in line])
+                        f"{p.highest_gbit_per_s:.2f}", f"{p.us_per_write:.2f}")
+                       for line in lines.values() for p in line])
     ax.set_xscale("log", base=2)
     ax.set_xticks(sizes, [size_text(s) for s in sizes], fontsize=8)
     ax.set_ylim(0, 1.15 * max((p.highest_gbit_per_s for p in points), default=1.0))

@@ -64,7 +64,8 @@ PIECES = {
                     "and runs its first cell"),
     "welcome2": (10, "Welcome back; one prediction from day one, re-run on the projector"),
     "break": (15, "Break"),
-    # the half day's one break is shorter, so that lesson 03's 20 exercise minutes fit
+    # the half day's one break is shorter, so that lesson 03's 20 exercise minutes fit;
+    # day two has one too between 07 and 08, which together run past two hours
     "short break": (10, "Break"),
     "lunch": (60, "Lunch"),
     "wrap": (5, "Wrap-up: [Popular claims, checked](../notebooks/popular-claims.ipynb), "
@@ -74,7 +75,7 @@ PLANS = {
     "A half day (three hours)": ["welcome", "00", "01", "short break", "03", "wrap"],
     "A full day (day one of two)": ["welcome", "00", "01", "break", "02", "lunch", "03",
                                     "04", "break", "05", "wrap"],
-    "Day two (a morning)": ["welcome2", "06", "break", "07", "08", "wrap"],
+    "Day two (a morning)": ["welcome2", "06", "break", "07", "short break", "08", "wrap"],
 }
 
 
