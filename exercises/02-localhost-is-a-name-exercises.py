@@ -32,7 +32,7 @@ from loopedu.sandbox import capabilities
 # Take glibc on Linux, `hosts: files` in nsswitch.conf, and *your* machine's
 # `/etc/host.conf` (the cell prints its `multi` setting: on, as Debian and Ubuntu ship it,
 # or off, glibc's default). It also prints whether IPv6 loopback is on here. This is a
-# new hosts file, with `::1` listed first:
+# new hosts file, with `::1` listed first and `app.test` on two lines:
 
 # %%
 print(PREDICT_HOSTS)
@@ -52,26 +52,22 @@ for query, (name, family) in PREDICT_QUERIES.items():
 # %%
 # NBVAL_CHECK_OUTPUT
 answer = {
-    "localhost AF_INET": None,
+    "app.test AF_INET": None,
+    "LAPTOP AF_INET": None,
     "localhost AF_INET6": None,
-    "ip6-localhost AF_INET": None,
-    "LAPTOP AF_INET6": None,
-    "localhost. AF_INET": None,
     "localhost AF_UNSPEC": None,
 }
 ### BEGIN SOLUTION
-from loopedu.localhost import multi_here  # multi on: both localhost lines answer
+from loopedu.localhost import multi_here  # multi on: both app.test lines answer
 from loopedu.sandbox import capabilities  # IPv6 off: ::1 is unusable, sorted last
 
 sorted_pair = (["::1", "127.0.0.1"] if capabilities().ipv6_loopback
                else ["127.0.0.1", "::1"])
 
 answer = {
-    "localhost AF_INET": ["127.0.0.1", "127.0.0.1"] if multi_here() else ["127.0.0.1"],
-    "localhost AF_INET6": ["::1"],
-    "ip6-localhost AF_INET": ["127.0.0.1"],
-    "LAPTOP AF_INET6": [],
-    "localhost. AF_INET": [],
+    "app.test AF_INET": ["127.0.0.2", "127.0.0.3"] if multi_here() else ["127.0.0.2"],
+    "LAPTOP AF_INET": ["127.0.1.1"],       # names match without regard to case
+    "localhost AF_INET6": ["::1"],         # AF_INET6: IPv6 addresses only
     "localhost AF_UNSPEC": sorted_pair if multi_here() else ["::1"],
 }
 ### END SOLUTION
@@ -179,9 +175,10 @@ check("02.db-transport", answer)
 # %% [markdown]
 # ## 5. Who sees an edit, who may connect?
 #
-# Five cases the lesson did not run. For the first, say `"new"` (the edited address) or
-# `"old"` (the first answer, kept). For the others, say `"connected"` or the errno name
-# `connect()` raises. Both socket files lie in a folder every user may enter.
+# Five cases the lesson did not run: another name, other modes and users, TCP on ::1.
+# For the first, say `"new"` (the edited address) or `"old"` (the first answer, kept).
+# For the others, say `"connected"` or the errno name `connect()` raises. Both socket
+# files lie in a folder every user may enter.
 
 # %%
 from loopedu.exercises.lesson02 import WHO_KEY
@@ -195,6 +192,6 @@ answer = {case: None for case in WHO_KEY}
 ### BEGIN SOLUTION
 from loopedu.exercises.lesson02 import WHO_KEY  # the cases, in the order printed above
 
-answer = dict(zip(WHO_KEY, ["new", "EACCES", "connected", "connected", "connected"]))
+answer = dict(zip(WHO_KEY, ["new", "EACCES", "EACCES", "connected", "connected"]))
 ### END SOLUTION
 check("02.who-sees-it", answer)

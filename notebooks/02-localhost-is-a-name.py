@@ -28,7 +28,7 @@
 # **Minutes:** 33 teaching + 28 exercises; Going further: 5 more.
 
 # %% [markdown]
-# ## Where the name goes
+# ## What does getaddrinfo do with a name?
 #
 # `127.0.0.1` is an address: a program can put it straight into a
 # [socket](glossary.md#socket) call. [`localhost`](glossary.md#localhost) is a **name**.
@@ -44,62 +44,49 @@ import socket
 from loopedu import doctor, localhost, platforms
 
 
-def addresses(name, family, flags=0):
+def lookup(name, family, flags=0):
     try:
         infos = socket.getaddrinfo(name, None, family, socket.SOCK_STREAM, 0, flags)
     except socket.gaierror as exc:
-        return f"gaierror: {exc}"
+        return f"gaierror: {exc.strerror}"
     return [info[4][0] for info in infos]          # info[4] = (address, port, ...)
 
 
-print("this machine:                ", doctor.this_machine())
-print("localhost, AF_INET          ->", addresses("localhost", socket.AF_INET))
-print("localhost, AF_INET6         ->", addresses("localhost", socket.AF_INET6))
-print("127.0.0.1, numbers only     ->",
-      addresses("127.0.0.1", socket.AF_INET, socket.AI_NUMERICHOST))
-print("localhost, numbers only     ->",
-      addresses("localhost", socket.AF_INET, socket.AI_NUMERICHOST))
-
-# %% [markdown]
-# The two `localhost` lines show what your resolver answered for each family. An error
-# there means no answer of that family. The last line fails on every system, though the
-# words vary. With lookups forbidden, `localhost` is not an address at all. `127.0.0.1`
-# needs no lookup and asks no one.
-#
-# So who answers? On Linux, the `hosts:` line of
-# [`/etc/nsswitch.conf`](glossary.md#nsswitch) lists the sources the resolver asks, in
-# order (nsswitch.conf(5)). `files` is the [hosts file](glossary.md#hosts-file).
-
-# %%
+print("this machine:", doctor.this_machine())         # where these outputs come from
+print("localhost, AF_INET      ->", lookup("localhost", socket.AF_INET))
+print("localhost, AF_INET6     ->", lookup("localhost", socket.AF_INET6))
+print("127.0.0.1, numbers only ->", lookup("127.0.0.1", socket.AF_INET, socket.AI_NUMERICHOST))
+print("localhost, numbers only ->", lookup("localhost", socket.AF_INET, socket.AI_NUMERICHOST))
 print("hosts sources, in order:",
       " -> ".join(localhost.nsswitch_hosts()) or "(no hosts: line; glibc's default)")
 print("hosts file:", platforms.hosts_file_path())
 
 # %% [markdown]
-# Typically `files dns`: the hosts file first, [DNS](glossary.md#dns) only if the file
-# has no answer. macOS and Windows have no nsswitch.conf (Windows: Going further).
+# The two `localhost` lines show what your resolver answered for each family; an error
+# means no answer of that family. The `localhost` numbers-only line fails on every
+# system, though the words vary: with lookups forbidden, `localhost` is not an address.
+# `127.0.0.1` needs no lookup.
 #
-# ## What a hosts file answers
+# So who answers? On Linux, the `hosts:` line of
+# [`/etc/nsswitch.conf`](glossary.md#nsswitch) lists the sources the resolver asks, in
+# order (nsswitch.conf(5)); the cell printed them. `files` is the
+# [hosts file](glossary.md#hosts-file). Typically `files dns`: the hosts file first,
+# [DNS](glossary.md#dns) only if the file has no answer. macOS and Windows have no
+# nsswitch.conf (Windows: Going further). So what decides the hosts file's answer?
+#
+# ## Which hosts lines answer?
 #
 # glibc, the C library of most Linux systems, reads the hosts file top to bottom. Each
-# line is an address, then names. Two rules matter most:
+# line is an address, then names. Two rules:
 #
 # - A line with a bad address is skipped, without a word.
 # - How many lines answer depends on [`/etc/host.conf`](glossary.md#host-conf). With
 #   `multi on` (Debian and Ubuntu ship it) every line with the name answers. With
 #   `multi off`, glibc's default, only the first.
 #
-# Three more rules (glibc's source: Going further):
-#
-# - Names match without regard to case: `LOCALHOST` finds `localhost`.
-# - A trailing dot is part of the name: `localhost.` is another name.
-# - An IPv4-only query is answered from a `::1` line too, as 127.0.0.1. An IPv6-only
-#   query gets no IPv4 line.
-#
-# Try them in a sandbox. Edit the hosts text and the names below; the panel answers as
-# glibc's getaddrinfo would, with your machine's `/etc/host.conf` (its last line says
-# which setting). Your real `/etc/hosts` is never read or written here. Try two things:
-# an octet over 255, and `LOCALHOST` in capitals.
+# Try them in a sandbox. Edit the hosts text and the names below: the panel answers as
+# glibc would, with your `/etc/host.conf`. Your real `/etc/hosts` is never touched. Try
+# two things: an octet over 255, and `LOCALHOST` in capitals: does case matter?
 
 # %%
 from loopedu import widgets
@@ -107,12 +94,14 @@ from loopedu import widgets
 widgets.hosts_sandbox()
 
 # %% [markdown]
+# The sandbox answered each edit at once. Does a running program see an edit too?
+#
 # ## Is the hosts file remembered?
 #
 # A program looks up a name, `myapp.test`, which the hosts file maps to 127.0.0.1. Then
 # someone edits the file: `myapp.test` is now 127.0.0.2. The same program, still
-# running, looks the name up again. The next cell does exactly that, in a child process
-# with a private hosts file. Your real `/etc/hosts` is untouched.
+# running, looks the name up again. The next cell does that in a child process with a
+# private hosts file; your real `/etc/hosts` is untouched.
 
 # %%
 # 🔮 Your prediction: which address does the second lookup get? "127.0.0.1" (the first
@@ -127,7 +116,6 @@ predict("02.hosts-edit", prediction)
 
 # %%
 edit = localhost.hosts_edit_demo()
-print(edit.where)
 print("first lookup: ", list(edit.before), "  process", edit.pids[0])
 print("after the edit:", list(edit.after), "  process", edit.pids[1])
 reveal("02.hosts-edit", edit.after[0] if edit.after else "nothing",
@@ -143,7 +131,7 @@ explain("02.hosts-edit", explanation)
 
 # %% [markdown]
 # The same process saw the edit at once: glibc reads the hosts file again at every
-# lookup (glibc's source; caching daemons: Going further).
+# lookup (glibc's source; caching daemons: Going further). What if a name has two lines?
 
 # %% [markdown]
 # ## One name, two addresses
@@ -156,19 +144,10 @@ explain("02.hosts-edit", explanation)
 # ::1 localhost ip6-localhost ip6-loopback
 # ```
 #
-# A server listens on **127.0.0.1 only**, a common default. A client resolves
-# `localhost` and connects to the first answer, and no other:
-#
-# ```python
-# infos = socket.getaddrinfo("localhost", port, socket.AF_UNSPEC, socket.SOCK_STREAM)
-# family, kind, proto, _, address = infos[0]        # take the first answer
-# with socket.socket(family, kind, proto) as sock:
-#     sock.connect(address)
-# ```
-#
+# A server listens on **127.0.0.1 only**, a common default. One client resolves
+# `localhost` and connects to the first answer, and no other.
 # `socket.create_connection((name, port))` is the other kind of client. It tries *each*
-# address getaddrinfo returned, in order, until one connects. The next cell runs both,
-# with those two lines as the hosts file and your machine's `/etc/host.conf`.
+# address getaddrinfo returned, in order, until one connects.
 
 # %%
 # 🔮 Your prediction: "connected" or "refused" for each client
@@ -178,21 +157,43 @@ prediction = {"first address only": "connected", "create_connection": "connected
 ### END SOLUTION
 predict("02.first-only", prediction)
 
+# %% [markdown]
+# ## 💥 Break it on purpose: the ::1-first trap
+#
+# First the plain calls, with your own hosts file: a server on 127.0.0.1 only, at an
+# [ephemeral port](glossary.md#ephemeral-port), and a client that takes the first answer.
+
+# %%
+import errno
+
+with socket.create_server(("127.0.0.1", 0)) as server:     # port 0: any free port
+    port = server.getsockname()[1]
+    infos = socket.getaddrinfo("localhost", port, type=socket.SOCK_STREAM)
+    family, kind, proto, _, address = infos[0]              # the first answer, no other
+    client = socket.socket(family, kind, proto)
+    try:
+        client.connect(address)
+        result = "connected"
+    except OSError as exc:
+        result = errno.errorcode.get(exc.errno, str(exc))
+    finally:
+        client.close()
+print("localhost ->", [info[4][0] for info in infos], "; first:", address[0], "->", result)
+
+# %% [markdown]
+# Your hosts file may differ. The helper repeats these calls with the two lines above
+# as the hosts file, then runs `create_connection`.
+
 # %%
 trap = localhost.localhost_trap()
 how = {"this machine": "this machine's own resolver already puts ::1 first",
-       "private hosts file": "live, the two lines in a private mount namespace",
        "model": "order from the resolver model (no private hosts file here: "
                 + trap.why_model + "); the connections are real"}
-print("this machine:         ", doctor.this_machine())
-print("how:                  ", how[trap.mode])
+if trap.mode != "private hosts file":           # how, when not live with the two lines
+    print("how:                  ", how[trap.mode])
 print("host.conf:            ", {True: "multi on", False: "multi off",
                                  None: "(not glibc)"}[trap.multi])
 print("localhost resolves to:", list(trap.resolved))
-print("server listens on:    ", trap.server, "only")
-print("first address only:   ", trap.resolved[0], "->", trap.first_only)
-print("create_connection:    ", trap.create_connection,
-      "via", trap.create_connection_used)
 first = trap.resolved[0] if trap.resolved else "(nothing)"
 reveal("02.first-only", {"first address only": trap.first_only,
                          "create_connection": trap.create_connection,
@@ -207,15 +208,14 @@ explanation = "getaddrinfo reorders the answers: ::1 before 127.0.0.1"  # an exa
 explain("02.first-only", explanation)
 
 # %% [markdown]
-# ## 💥 Break it on purpose: the ::1-first trap
+# ## Why was the first client refused?
 #
-# With `multi on` and IPv6 on, **::1 comes first, even
-# though the file lists 127.0.0.1 first.** getaddrinfo sorts its answers by a default policy table (gai.conf(5)), and
+# With `multi on` and IPv6 on, **::1 comes first, even though the file lists 127.0.0.1
+# first.** getaddrinfo sorts its answers by a default policy table (gai.conf(5)), and
 # that table ranks `::1` above every IPv4 address. Nothing listens on `[::1]` at that
 # [port](glossary.md#port), so the [kernel](glossary.md#kernel) refuses at once:
 # [ECONNREFUSED](glossary.md#econnrefused), as in lesson 00. `create_connection` goes on
-# to 127.0.0.1 and connects. In the drawing, follow the answers from the hosts file to
-# the client, and see which arrow is refused:
+# to 127.0.0.1 and connects. The drawing follows the answers to the refused arrow:
 
 # %%
 from loopedu import drawings
@@ -223,31 +223,30 @@ from loopedu import drawings
 drawings.localhost_trap()
 
 # %% [markdown]
-# Other settings change the story. With `multi off` and 127.0.0.1 listed first, glibc
-# answers 127.0.0.1 alone: no trap. With IPv6 off, `::1` is unusable, so getaddrinfo
-# puts it last. Going further ("The sort") has the other cases.
+# With IPv6 off, `::1` is unusable, so getaddrinfo puts it last: no trap. Going further
+# ("The sort") has the other cases.
 #
 # Two fixes. Servers listen on both loopback addresses, as Redis does (Going further).
-# And clients try every address, as `create_connection` does.
+# And clients try every address, as `create_connection` does. Some database clients
+# skip the lookup altogether.
 
 # %% [markdown]
 # ## `localhost` versus `127.0.0.1` for databases
 #
 # Some database clients choose the **transport** from the host you give them: TCP, or a
-# [Unix-domain socket](glossary.md#unix-socket). A Unix-domain socket is a file, reached
-# by its path, with no address and no port.
+# [Unix-domain socket](glossary.md#unix-socket), a file reached by its path, with no
+# address and no port.
 #
-# - **MySQL** (the `mysql` client and its library): on Unix, the host name `localhost`
-#   means "the server's Unix socket file"; the name is not even looked up. `127.0.0.1`
-#   means TCP. `--protocol=TCP` forces TCP even for `localhost` (MySQL Reference
-#   Manual, "Connecting to the MySQL Server Using Command Options").
-# - **PostgreSQL** (libpq, the library under `psql`): to libpq, `localhost` is TCP, a host
-#   name like any other, looked up and reached over [TCP](glossary.md#tcp). A Unix socket
-#   is used when no host is given, or when the host is a directory such as
-#   `/var/run/postgresql` (libpq documentation, parameter `host`).
+# - **MySQL** (the `mysql` client): on Unix, the host name `localhost` means "the
+#   server's Unix socket file"; the name is not even looked up. `127.0.0.1` means TCP.
+#   `--protocol=TCP` forces TCP even for `localhost` (MySQL Reference Manual,
+#   "Connecting to the MySQL Server Using Command Options").
+# - **PostgreSQL** (libpq, the library under `psql`): `localhost` is a host name like
+#   any other, looked up and reached over [TCP](glossary.md#tcp). A Unix socket is used
+#   when no host is given, or when the host is a directory such as `/var/run/postgresql`
+#   (libpq documentation, parameter `host`).
 #
-# Here are the plain calls for a Unix-domain socket. The server
-# [binds](glossary.md#bind) a path instead of an address and port.
+# The plain calls: the server [binds](glossary.md#bind) a path, not an address and port.
 
 # %%
 import os
@@ -295,24 +294,20 @@ display(Markdown(unix_sockets.permissions_table()))
 # ## Your turn
 #
 # [exercises/02-localhost-is-a-name-exercises.ipynb](../exercises/02-localhost-is-a-name-exercises.ipynb):
-# predict what a new hosts file resolves to on your machine, find the lines glibc skips,
-# fix a client that tries only the first address, say which transport each database
-# client uses, and who sees an edit or may connect to a socket file.
+# predict a new hosts file's answers, find skipped lines, fix a first-address client,
+# name database transports, and say who sees an edit or may connect.
 #
 # ## Key points
 #
 # - `localhost` is a name: nsswitch.conf decides who answers (usually the hosts file,
 #   then DNS); `127.0.0.1` is an address and needs no lookup.
-# - glibc reads the hosts file at every lookup. It compares names ignoring case, keeps a
-#   trailing dot, and skips bad lines without a word. An IPv4 query gets a `::1` line as
-#   127.0.0.1; an IPv6 query gets no IPv4 line. Only with `multi on` in /etc/host.conf
-#   does every matching line answer.
-# - With both lines answering and IPv6 on, getaddrinfo puts ::1 before 127.0.0.1 (with
-#   IPv6 off, last). A server on 127.0.0.1 only plus a client that tries only the first
-#   address gives ECONNREFUSED. Try every address (`socket.create_connection`).
-# - To the MySQL client on Unix, `localhost` means its Unix socket and `127.0.0.1` TCP.
-#   To libpq, `localhost` is TCP like any host name; a Unix socket needs no host or a
-#   directory. A Unix socket is guarded by file permissions, which root bypasses.
+# - glibc reads the hosts file at every lookup, ignores case, skips bad lines. With
+#   `multi on` in /etc/host.conf every matching line answers.
+# - With both lines answering and IPv6 on, ::1 comes first. A client that tries only
+#   the first address then meets ECONNREFUSED from a server on 127.0.0.1 only. Try
+#   every address (`socket.create_connection`).
+# - To the MySQL client on Unix, `localhost` means its Unix socket; to libpq, `localhost` is TCP.
+#   A Unix socket is guarded by file permissions, which root bypasses.
 #
 # ## Going further
 #
@@ -321,7 +316,9 @@ display(Markdown(unix_sockets.permissions_table()))
 # client answers the name (Microsoft KB 972034).
 #
 # **Inside glibc's files backend** (`nss/nss_files/files-hosts.c`, glibc 2.36): the
-# file is read at every lookup, and names match without case. The first match wins
+# file is read at every lookup, and names match without case. A trailing dot is part of
+# the name: `localhost.` is another name. An IPv4-only query is answered from a `::1`
+# line too, as 127.0.0.1; an IPv6-only query gets no IPv4 line. The first match wins
 # unless `HCONF_FLAG_MULTI` is set (`resolv/res_hconf.c`). The
 # environment variable `RESOLV_MULTI=on|off` overrides `/etc/host.conf` (host.conf(5)).
 # With Debian's two lines, `127.0.0.1 localhost` then `::1 localhost`, an `AF_INET` lookup
@@ -344,8 +341,9 @@ display(Markdown(unix_sockets.permissions_table()))
 # 10. RFC 6724 (2012) replaced RFC 3484 and raised IPv4 to 35 (§2.1). musl sorts with RFC 6724's table (`defpolicy`) and so does
 # Windows (`netsh interface ipv6 show prefixpolicies`). `::1`, at 50, comes first under
 # both. `precedence ::ffff:0:0/96 100` in `/etc/gai.conf` flips it. With IPv6 off, rule 1
-# (avoid unusable destinations) puts 127.0.0.1 first. With `::1` listed first and
-# `multi off`, glibc answers `::1` alone. Then even `create_connection` is refused.
+# (avoid unusable destinations) puts 127.0.0.1 first. With `multi off`, only the first
+# listed line answers: 127.0.0.1 alone (no trap), or `::1` alone, and then even
+# `create_connection` is refused.
 #
 # **Redis.** Its shipped `redis.conf` listens on both loopback addresses: `bind
 # 127.0.0.1 -::1`. Redis with no config file listens on every address (`CONFIG_DEFAULT_BINDADDR

@@ -34,9 +34,8 @@ def _first_only(actual: Any) -> str:
     first = actual.get("first answer", "(nothing)")
     if first == actual.get("server listens on"):
         return f"the first answer was {first}, where the server listens, so both connect."
-    return (f"the first answer was {first}, where nothing listens at that port, so the "
-            "first-address client is refused; create_connection goes on to the next "
-            "address and reaches the server.")
+    return (f"the first answer was {first}, where nothing listens: the first-address "
+            "client is refused, and create_connection tries the next address.")
 
 
 def _naive_check(actual: Any) -> str:
@@ -70,8 +69,8 @@ WHY: dict[str, str | Callable[[Any], str]] = {
     "01.slash8-size": (
         "Each of the 24 free bits doubles the count: 2^24 addresses."),
     "02.hosts-edit": (
-        "glibc's files backend opens and reads the hosts file at every lookup; it keeps"
-        " nothing, so the next lookup sees the edit, in the same process."),
+        "glibc keeps no answer between lookups: each one opens the file anew, so the "
+        "same process sees the edit."),
     "03.matrix": (
         "a listener answers only the addresses it bound; 0.0.0.0 is every IPv4 address "
         "of the machine (all of 127/8 on Linux) but no IPv6 one; a socket on :: is dual"

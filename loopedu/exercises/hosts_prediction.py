@@ -27,18 +27,22 @@ from .framework import exercise
 
 __all__ = ["PREDICT_HOSTS", "PREDICT_QUERIES", "predict_key"]
 
-#: The hosts file of "02.predict-hosts": ::1 listed first, a name on two lines, a host.
+#: The hosts file of "02.predict-hosts": ::1 listed first, names on two lines, a host.
 PREDICT_HOSTS = ("::1         localhost ip6-localhost\n"
                  "127.0.0.1   localhost\n"
-                 "127.0.1.1   laptop.example laptop\n")
+                 "127.0.1.1   laptop.example laptop\n"
+                 "127.0.0.2   app.test\n"
+                 "127.0.0.3   app.test\n")
 
-#: The queries of "02.predict-hosts": query text -> (name, family).
+#: The queries of "02.predict-hosts": query text -> (name, family). Each needs only the
+#: rules of the lesson's main path: the families (its first cell), skipped lines and
+#: ``multi``, case (the sandbox's try), and the sort of the trap. The glibc details of
+#: its Going further (a trailing dot; an IPv4 query answered from a ::1 line) are not
+#: asked.
 PREDICT_QUERIES = {
-    "localhost AF_INET": ("localhost", socket.AF_INET),
+    "app.test AF_INET": ("app.test", socket.AF_INET),
+    "LAPTOP AF_INET": ("LAPTOP", socket.AF_INET),
     "localhost AF_INET6": ("localhost", socket.AF_INET6),
-    "ip6-localhost AF_INET": ("ip6-localhost", socket.AF_INET),
-    "LAPTOP AF_INET6": ("LAPTOP", socket.AF_INET6),
-    "localhost. AF_INET": ("localhost.", socket.AF_INET),
     "localhost AF_UNSPEC": ("localhost", socket.AF_UNSPEC),
 }
 
@@ -71,8 +75,8 @@ def _listish(value) -> tuple:
     return tuple(_address_text(v) for v in value)
 
 
-_NO_IPV4_LINE = ("An IPv6-only query (AF_INET6) gets no IPv4 line, not even written as "
-                 "an IPv6 address: the lesson's rule.")
+_IPV6_ONLY = ("AF_INET6 asks for IPv6 addresses only (the lesson's first cell): the "
+              "127.0.0.1 line has none, not even written as an IPv6 address.")
 
 
 def _order_common(multi: bool, key: tuple) -> dict:
@@ -95,37 +99,46 @@ def _order_common(multi: bool, key: tuple) -> dict:
 
 
 def _predict_common(multi: bool, key: dict) -> dict:
-    """Tailored messages for the known wrong answers, with this machine's setting."""
-    other = predict_key(not multi)["localhost AF_INET"]
+    """Tailored messages for the known wrong answers, in the lesson's words, with this
+    machine's setting."""
     setting = ("That is glibc's answer with multi off, when only the first matching line "
                "answers; this machine's /etc/host.conf says multi on, so every line that "
-               "names localhost answers." if multi else
+               "names app.test answers." if multi else
                "That is glibc's answer with multi on, when every matching line answers; "
                "this machine's /etc/host.conf leaves multi off (glibc's default), so the "
                "first line that matches answers, and no other.")
-    return {("localhost AF_INET", tuple(other)): setting,
-            ("ip6-localhost AF_INET", ()): "The ::1 line is not skipped for an IPv4 "
-            "query: glibc answers it as the IPv4 loopback address.",
-            ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): _NO_IPV4_LINE,
-            ("LAPTOP AF_INET6", ("::ffff:127.0.1.1",)): _NO_IPV4_LINE,
-            ("LAPTOP AF_INET6", ("127.0.1.1",)): "The name matches (case is ignored), but "
-            "an AF_INET6 query asks for IPv6 answers only, and that line has none.",
-            ("localhost. AF_INET", tuple(predict_key(multi)["localhost AF_INET"])):
-            "The files backend compares the text as given; the trailing dot is not "
-            "stripped.",
+    case = ("The name matches: glibc compares names without regard to case, as "
+            "LOCALHOST found localhost in the lesson's sandbox. Then the laptop line "
+            "answers, and it is IPv4.")
+    laptop = ("LAPTOP is the name on the third line only (case is ignored); the other "
+              "lines name localhost and app.test.")
+    first_only = ("With multi off only the first line that names app.test answers, and "
+                  "127.0.0.2 is listed first.")
+    apps = ({("127.0.0.2",): setting, ("127.0.0.3",): setting,
+             ("127.0.0.3", "127.0.0.2"): "Both lines answer, in the file's order here: "
+             "127.0.0.2 is listed first."} if multi else
+            {("127.0.0.2", "127.0.0.3"): setting, ("127.0.0.3", "127.0.0.2"): setting,
+             ("127.0.0.3",): first_only})
+    return {**{("app.test AF_INET", wrong): why for wrong, why in apps.items()},
+            ("LAPTOP AF_INET", ()): case,
+            ("LAPTOP AF_INET", ("127.0.0.1",)): laptop,
+            ("LAPTOP AF_INET", ("127.0.1.1", "127.0.0.1")): laptop,
+            ("localhost AF_INET6", ("::1", "::ffff:127.0.0.1")): _IPV6_ONLY,
+            ("localhost AF_INET6", ("::1", "127.0.0.1")): _IPV6_ONLY,
+            ("localhost AF_INET6", ()): "The ::1 line names localhost, and ::1 is an "
+            "IPv6 address: an AF_INET6 query gets it.",
             **_order_common(multi, key["localhost AF_UNSPEC"])}
 
 
 @exercise("02.predict-hosts", lesson=2,
           title="What does getaddrinfo answer from this hosts file, on this machine?",
-          hints=["An AF_INET query asks for IPv4 answers only; glibc's files backend turns a "
-                 "::1 line into 127.0.0.1 for such a query. An AF_INET6 query gets no "
-                 "IPv4 line at all.",
+          hints=["AF_INET asks for IPv4 addresses only, AF_INET6 for IPv6 only (the "
+                 "lesson's first cell).",
                  "This machine's /etc/host.conf decides how many lines answer: with multi "
                  "on, every line that names the name answers; with multi off, only the "
                  "first. The question printed which one this machine has.",
-                 "Names are compared ignoring case, but a trailing dot is part of the text "
-                 "the files backend compares.",
+                 "Names are compared without regard to case (the sandbox's LOCALHOST "
+                 "try).",
                  "An AF_UNSPEC query gets both families, sorted: with IPv6 on, ::1 ranks "
                  "above every IPv4 address; with IPv6 off, ::1 goes last."])
 def _predict_hosts(answer):

@@ -366,18 +366,36 @@ def _db_transport(answer):
 
 # ---- 02.who-sees-it ----------------------------------------------------------------------
 
-#: "02.who-sees-it", cases the lesson did not run: "new" or "old" address, "connected" or
-#: an errno name. Sources: glibc reads the hosts file at each lookup (nss_files/
-#: files-hosts.c); connect() needs write permission on the socket file (unix(7)), which
-#: root passes (path_resolution(7)); TCP has no file. The folder lets everyone in.
+#: "02.who-sees-it", cases the lesson did not run (another name, reached by a connect;
+#: modes and users its table did not show; TCP on ::1): "new" or "old" address,
+#: "connected" or an errno name. Sources: glibc reads the hosts file at each lookup
+#: (nss_files/files-hosts.c); connect() needs write permission on the socket file
+#: (unix(7)), the owner's too, which only root passes (capabilities(7)); TCP has no file.
+#: The folder lets everyone in.
 WHO_KEY = {
-    "a Python program already running looks up myapp.test again after you edit its line "
-    "in /etc/hosts (glibc, no caching daemon)": "new",
+    "a Python server already running calls socket.create_connection(('db.test', 5432)) "
+    "for each request; you change db.test's address in /etc/hosts; its next request "
+    "reaches (glibc, no caching daemon)": "new",
     "user alice connects to /run/app.sock, mode srw------- owned by user app": "EACCES",
-    "root connects to /run/app.sock": "connected",
-    "alice connects to the same service over TCP on 127.0.0.1": "connected",
+    "user app, the owner, connects to /run/app.sock after chmod 000": "EACCES",
+    "alice connects over TCP to ::1, where the same service also listens": "connected",
     "alice connects to /run/web.sock, mode srw-rw-rw- owned by user app": "connected",
 }
+#: For each case of WHO_KEY, in order: the tempting wrong answer and why, in the
+#: lesson's words.
+_WHO_WHY = (
+    ("old", "glibc keeps nothing between lookups: each create_connection looks the name "
+            "up and reads the file again (the lesson's cell saw an edit in one process)."),
+    ("connected", "srw------- gives read and write to the owner, app, only; connect() "
+                  "needs write permission, and alice has none."),
+    ("connected", "Owning the file is not enough: chmod 000 took write permission from "
+                  "the owner too, and only root passes file permission checks (the "
+                  "lesson's table)."),
+    ("EACCES", "A TCP port on ::1, as on 127.0.0.1, has no file, so no permission to "
+               "check: any local user connects."),
+    ("EACCES", "rw for everyone includes alice: write permission is what connect() "
+               "needs."),
+)
 _WHO_WORDS = {"permission denied": "EACCES", "eacces": "EACCES", "refused": "ECONNREFUSED",
               "econnrefused": "ECONNREFUSED", "ok": "connected", "connects": "connected",
               "the new one": "new", "the old one": "old", "cached": "old"}
@@ -390,24 +408,18 @@ def _who_word(value) -> str:
 
 @exercise("02.who-sees-it", lesson=2,
           title="Who sees an edit, who may connect to a socket file",
-          hints=["The lesson's lookups ran twice in one process: where could an answer "
-                 "be kept between them?",
-                 "unix(7): connecting to a socket file needs write permission on it; "
-                 "root passes file permission checks. A TCP port has no file."])
+          hints=["create_connection calls getaddrinfo each time. The lesson's lookups ran "
+                 "twice in one process: where could an answer be kept between them?",
+                 "unix(7): connecting to a socket file needs write permission on it, "
+                 "whoever owns it; only root passes file permission checks. A TCP port, "
+                 "on 127.0.0.1 or ::1, has no file."])
 def _who_sees_it(answer):
     first, *connects = WHO_KEY
     return expect_mapping(
         answer, WHO_KEY, normalize=_who_word, coerce=False, noun="answer",
         allowed={first: ("new", "old"),
                  **{key: ("connected", "EACCES", "ECONNREFUSED") for key in connects}},
-        common={(first, "old"): "glibc keeps nothing between lookups: each one reads the "
-                                "file again (the lesson's cell saw it in one process).",
-                (connects[1], "EACCES"): "Root passes file permission checks (the "
-                                         "lesson's table: root connected after chmod 000).",
-                (connects[2], "EACCES"): "A TCP port on 127.0.0.1 has no file, so no "
-                                         "permission to check: any local user connects.",
-                (connects[3], "EACCES"): "rw for everyone includes alice: write "
-                                         "permission is what connect() needs."},
+        common={(case, wrong): why for case, (wrong, why) in zip(WHO_KEY, _WHO_WHY)},
         right="Right: the hosts file is read at every lookup, and a Unix socket is "
-              "guarded by its file's permissions (root excepted), TCP on 127.0.0.1 by "
-              "nothing but the service's own checks.")
+              "guarded by its file's permissions, even against its owner (root "
+              "excepted); TCP on loopback by nothing but the service's own checks.")
