@@ -27,7 +27,7 @@
 # No networking knowledge is assumed. Each term is explained where it first appears, and
 # the [glossary](glossary.md) collects them all.
 #
-# **Minutes:** 25 teaching + 10 exercises; Going further: 4 more.
+# **Minutes:** 29 teaching + 10 exercises; Going further: 4 more.
 
 # %% [markdown]
 # ## How the course works

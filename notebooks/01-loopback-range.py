@@ -27,7 +27,7 @@
 # **Prerequisites.** Lesson 00 (sockets, bind, listen, connect, predictions). Binary
 # numbers help; the lesson recaps what it needs.
 #
-# **Minutes:** 35 teaching + 20 exercises; Going further: 4 more.
+# **Minutes:** 36 teaching + 20 exercises; Going further: 4 more.
 
 # %% [markdown]
 # ## How big is 127/8?

@@ -26,7 +26,7 @@
 #
 # **Prerequisites.** Lessons 00 and 01 (127.0.0.0/8, and what Linux and macOS do with it).
 #
-# **Minutes:** 30 teaching + 20 exercises; Going further: 5 more.
+# **Minutes:** 34 teaching + 20 exercises; Going further: 5 more.
 
 # %% [markdown]
 # ## What the address in `bind()` means

@@ -26,7 +26,7 @@
 #
 # **Prerequisites.** Lesson 03 (what `bind()` means).
 #
-# **Minutes:** 32 teaching + 22 exercises; Going further: 4 more.
+# **Minutes:** 37 teaching + 22 exercises; Going further: 4 more.
 
 # %% [markdown]
 # The lesson follows `lo` through four questions:

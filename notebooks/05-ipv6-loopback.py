@@ -28,7 +28,7 @@
 # **Prerequisites.** Lessons 01 (the loopback range) and 03 (what the address given to
 # `bind()` means). Hexadecimal helps; the lesson recaps what it needs.
 #
-# **Minutes:** 40 teaching + 25 exercises; Going further: 5 more.
+# **Minutes:** 46 teaching + 25 exercises; Going further: 5 more.
 
 # %%
 import ipaddress

@@ -25,7 +25,7 @@
 # **Prerequisites.** Lessons 03 (the virtual LAN, the weak host model) and 06 (containers,
 # published ports, tunnels).
 #
-# **Minutes:** 34 teaching + 20 exercises; Going further: 2 more.
+# **Minutes:** 39 teaching + 20 exercises; Going further: 2 more.
 
 # %%
 from loopedu import doctor, drawings, martians, rebinding, sandbox

@@ -110,13 +110,15 @@ def _minutes(path):
 @pytest.mark.parametrize("path", LESSONS, ids=ids(LESSONS))
 def test_the_main_path_fits_its_stated_minutes(path):
     """At a learner's pace (tests/tools/lesson_minutes.py: 120 words a minute, 1.5 min a
-    code cell, 2.5 a prediction, 3 a widget) the main path takes no longer than the
-    teaching minutes stated, and the statement is not padded either."""
+    code cell, 2.5 a prediction, 3 a widget) the main path, and reading what it prints,
+    takes no longer than the teaching minutes stated; the statement is not padded."""
     e = _minutes(path)
-    assert e.main <= e.stated_teaching, (
-        f"{path.name}: main path about {e.main} min, stated {e.stated_teaching}: move what a "
-        "first pass does not need into '## Going further'")
-    assert e.stated_teaching <= 1.5 * e.main + 5, f"{path.name}: {e.stated_teaching} stated"
+    realistic = e.main + e.output_minutes
+    assert realistic <= e.stated_teaching, (
+        f"{path.name}: main path about {e.main} min and {e.output_minutes} more to read its "
+        f"outputs, stated {e.stated_teaching}: move what a first pass does not need into "
+        "'## Going further', or state the minutes it takes")
+    assert e.stated_teaching <= realistic + 5, f"{path.name}: {e.stated_teaching} stated"
     if e.further:
         assert e.stated_further is not None and e.further <= e.stated_further, (
             f"{path.name}: Going further takes about {e.further} min: state it")

@@ -6,8 +6,9 @@ Sources section is reference, not reading time.
 
 That estimate counts a code cell at 1.5 minutes whatever it prints. The column
 "+outputs" gives the minutes to read the words the main path's stored outputs print
-(text, not figures, drawings or widgets) at the same 120 words a minute: an upper
-bound, for a learner who reads every printed line.
+(text, not figures, drawings or widgets) at the same 120 words a minute. A lesson's
+stated teaching minutes cover both (tests/test_notebook_lint.py): reviewers reading as
+learners found the outputs took 5-11 minutes the estimate left out.
 
     python tests/tools/lesson_minutes.py            # a table of every lesson
 """
