@@ -140,11 +140,12 @@ check("02.fix-client", answer)
 # On Linux, with no option file and no environment variable changing the defaults
 # (except `PGHOST`, where a line sets it), which transport does each client use to
 # reach a database server on this machine: a Unix-domain socket file (`"unix"`) or
-# TCP/IP (`"tcp"`)? None of these is one of the lesson's examples. `mysql` is MySQL's
-# client; `psql` is PostgreSQL's, built on its client library, libpq; `PGHOST` is the
-# environment variable behind libpq's `-h`. Sources to look in: the MySQL Reference Manual, "Connecting to the MySQL
-# Server Using Command Options", and the libpq documentation, "Parameter Key Words",
-# `host`.
+# TCP/IP (`"tcp"`)? Only `mysql --protocol=TCP` is one of the lesson's examples; the
+# others apply its rules to new cases. `mysql` is MySQL's client; `psql` is
+# PostgreSQL's, built on its client library, libpq; `PGHOST` is the environment
+# variable behind libpq's `-h`. Sources to look in: the MySQL Reference Manual,
+# "Connecting to the MySQL Server Using Command Options", and the libpq documentation,
+# "Parameter Key Words", `host`.
 
 # %%
 for client in DB_CLIENTS:
