@@ -699,12 +699,29 @@ def test_who_sees_it_wrong_answers_are_told_why(first_try):
              ({open_file: "EACCES"}, "write permission"),
              ({alice: "connected"}, "alice has none"),
              ({alice: "connected", owner: "connected"}, "3 of 5"),
-             ({alice: "denied"}, "not one of the allowed values")]
+             ({alice: "denied"}, "not one of the allowed values"),
+             ({alice: "ECONNREFUSED"}, "the service listens in every case"),
+             ({tcp: "refused"}, "the service listens in every case")]
     for change, says in cases:
         feedback = first_try("02.who-sees-it", {**WHO_KEY, **change})
         assert not feedback.passed and says in feedback.message, feedback.message
     assert first_try("02.who-sees-it", {**WHO_KEY, alice: "Permission denied",
                                         owner: "permission denied", tcp: "ok"}).passed
+
+
+def test_who_sees_it_after_three_tries_gives_the_idea_of_every_case(tmp_path, monkeypatch):
+    """The fourth wrong try names no case and gives both rules, not only the first
+    hint's (the hosts file), whichever case is wrong: here a socket-file one."""
+    from loopedu.exercises import check
+    from loopedu.exercises.lesson02 import WHO_KEY
+
+    monkeypatch.setenv("LOOPEDU_HOME", str(tmp_path))
+    _, alice, *_ = WHO_KEY
+    for _ in range(4):
+        feedback = check("02.who-sees-it", {**WHO_KEY, alice: "connected"})
+    assert not feedback.passed and "4 of 5" in feedback.message
+    assert alice not in feedback.message and "alice has none" not in feedback.message
+    assert "hosts file again" in feedback.message and "write permission" in feedback.message
 
 
 def test_who_sees_it_asks_cases_the_lesson_did_not_run():

@@ -396,6 +396,10 @@ _WHO_WHY = (
     ("EACCES", "rw for everyone includes alice: write permission is what connect() "
                "needs."),
 )
+#: Why ECONNREFUSED is wrong in every connect case: the service listens in each.
+_NOT_REFUSED = ("ECONNREFUSED means nothing listens there, but the service listens in "
+                "every case: what decides is whether this user may connect at all (a "
+                "socket file's mode, or no file for TCP).")
 _WHO_WORDS = {"permission denied": "EACCES", "eacces": "EACCES", "refused": "ECONNREFUSED",
               "econnrefused": "ECONNREFUSED", "ok": "connected", "connects": "connected",
               "the new one": "new", "the old one": "old", "cached": "old"}
@@ -408,6 +412,9 @@ def _who_word(value) -> str:
 
 @exercise("02.who-sees-it", lesson=2,
           title="Who sees an edit, who may connect to a socket file",
+          idea="Two rules decide every case: glibc reads the hosts file again at each "
+               "lookup, and connecting to a socket file needs write permission on it "
+               "(root excepted), while a TCP port has no file at all.",
           hints=["create_connection calls getaddrinfo each time. The lesson's lookups ran "
                  "twice in one process: where could an answer be kept between them?",
                  "unix(7): connecting to a socket file needs write permission on it, "
@@ -419,7 +426,8 @@ def _who_sees_it(answer):
         answer, WHO_KEY, normalize=_who_word, coerce=False, noun="answer",
         allowed={first: ("new", "old"),
                  **{key: ("connected", "EACCES", "ECONNREFUSED") for key in connects}},
-        common={(case, wrong): why for case, (wrong, why) in zip(WHO_KEY, _WHO_WHY)},
+        common={**{(case, "ECONNREFUSED"): _NOT_REFUSED for case in connects},
+                **{(case, wrong): why for case, (wrong, why) in zip(WHO_KEY, _WHO_WHY)}},
         right="Right: the hosts file is read at every lookup, and a Unix socket is "
               "guarded by its file's permissions, even against its owner (root "
               "excepted); TCP on loopback by nothing but the service's own checks.")
