@@ -14,11 +14,12 @@
 # %% [markdown]
 # # Exercises 05 · IPv6 ::1
 #
-# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint, and
+# after the last one `solution("id")` shows the worked answer.
 # Work the notation out by hand first; `loopedu.ipv6` can check you afterwards.
 
 # %%
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
 # ## 1. Compress

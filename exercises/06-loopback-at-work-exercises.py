@@ -14,11 +14,12 @@
 # %% [markdown]
 # # Exercises 06 · Loopback at work
 #
-# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint, and
+# after the last one `solution("id")` shows the worked answer.
 # Answer before you look back at the lesson's outputs.
 
 # %%
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
 # ## 1. Who on the café Wi-Fi can connect?

@@ -14,11 +14,12 @@
 # %% [markdown]
 # # Exercises 08 · When loopback leaks
 #
-# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint.
+# Set `answer`, run the cell, read the feedback. `hint("id")` gives the next hint, and
+# after the last one `solution("id")` shows the worked answer.
 # Answer before you look back at the lesson's outputs.
 
 # %%
-from loopedu.exercises import check, hint
+from loopedu.exercises import check, hint, solution
 
 # %% [markdown]
 # ## 1. 127.0.0.1 from the network, three new ways

@@ -109,7 +109,8 @@ drawings.packet_path()
 #
 # The same route type covers this machine's *own* network addresses. Here a "laptop"
 # namespace has a network card `eth0` with 198.18.0.1. It sends 1 MB to itself, with
-# `eth0` up, then down, then deleted.
+# `eth0` up, then down, then deleted. (`eth0` is one end of a virtual cable, a veth
+# pair: the output's "peer" is the other end, and deleting it deletes `eth0` too.)
 
 # %%
 mine = own_address.own_address_demo()
