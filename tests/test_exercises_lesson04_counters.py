@@ -168,6 +168,12 @@ def test_the_right_functions_numbers_match_plain_reads_taken_around_it():
     assert NBYTES <= grew[lo] <= after[lo] - before[lo]
 
 
+#: Swapping two interfaces' growth, or giving every interface N, is only wrong where
+#: there is an interface besides lo (a network namespace with only lo has none).
+NEEDS_A_CARD = pytest.mark.skipif(len(psutil.net_io_counters(pernic=True)) < 2,
+                                  reason="only one network interface here (lo)")
+
+
 @pytest.mark.parametrize("fn, says", [
     (packets, "number of packets, not bytes"),
     (totals, "total since boot"),
@@ -178,8 +184,8 @@ def test_the_right_functions_numbers_match_plain_reads_taken_around_it():
     (sends_a_fixed_megabyte, "the check asked for"),
     (backwards, "negative growth"),
     (cards_only, "no entry for"),
-    (swapped, "its own growth"),
-    (every_interface_got_it, "its own growth"),
+    pytest.param(swapped, "its own growth", marks=NEEDS_A_CARD),
+    pytest.param(every_interface_got_it, "its own growth", marks=NEEDS_A_CARD),
     (counter_tuples, "give a number of bytes"),
     (one_number, "Return a dict"),
     (raises, "KeyError"),
