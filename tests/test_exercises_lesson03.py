@@ -373,7 +373,7 @@ def test_serve_local_on_a_fixed_port_is_told_to_bind_port_0(other_is_127_0_0_2):
         return sock
 
     feedback = check("03.serve-local", serve)
-    assert not feedback.passed and f"port {fixed}, a fixed port" in feedback.message
+    assert not feedback.passed and f"port {fixed} is a fixed port" in feedback.message
     assert "Bind port 0" in feedback.message
     assert check("03.serve-local", serving("127.0.0.1")).passed  # port 0 still passes
 

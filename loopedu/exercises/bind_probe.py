@@ -22,7 +22,7 @@ from .answers import show
 from .deadline import Hung, call_with_deadline
 from .framework import Feedback
 from .lesson00 import _ip, _listening
-from .port_range import ephemeral_range
+from .port_range import fixed_port_reason
 
 #: Seconds serve() may take; a listening socket takes microseconds to make.
 SERVE_LIMIT = 5.0
@@ -120,13 +120,11 @@ def _verdict(bound: str, port: int, other: str, to_loop: str, to_other: str | No
         return Feedback(False, (
             f"Your server is bound to {bound}, not to loopback: other machines could "
             "connect to it."))
-    low, high = ephemeral_range()
-    if not low <= port <= high:
+    fixed = fixed_port_reason(port)
+    if fixed:
         return Feedback(False, (
-            f"Your server on {bound} answers the right addresses, but on port {port}, a "
-            f"fixed port: the kernel hands out ports {low}-{high} for port 0 here. Bind "
-            "port 0 and read the port with getsockname(): a fixed port can be taken by "
-            "another program or another learner on a shared machine."))
+            f"Your server on {bound} answers the right addresses, but its {fixed}. Bind "
+            "port 0 and read the port with getsockname()."))
     return Feedback(True, (
         f"Right: your server on {bound} port {port} answered 127.0.0.1"
         + (" and refused the other address" if other else "")
